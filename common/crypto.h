@@ -1,0 +1,33 @@
+/* crypto: the hashing, MAC, randomness and identifier helpers both planes use
+ * (all backed by OpenSSL's libcrypto). */
+#ifndef PORTICO_CRYPTO_H
+#define PORTICO_CRYPTO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define CRYPTO_SHA256_LEN 32
+
+void crypto_sha256(const void *data, size_t len, uint8_t out[CRYPTO_SHA256_LEN]);
+void crypto_hmac_sha256(const void *key, size_t key_len, const void *data, size_t len,
+                        uint8_t out[CRYPTO_SHA256_LEN]);
+
+/* Constant-time comparison; 1 when equal. Lengths are not secret. */
+int crypto_equal(const void *a, size_t a_len, const void *b, size_t b_len);
+
+/* Fills buf from the OS CSPRNG; aborts if the generator fails (nothing safe to do then). */
+void crypto_random(void *buf, size_t len);
+
+/* Writes len random chars of [a-z0-9] plus a NUL into out (size len + 1). */
+void crypto_random_id(char *out, size_t len);
+
+/* Writes len random chars of [A-Za-z0-9] plus a NUL (API key values, tokens). */
+void crypto_random_token(char *out, size_t len);
+
+/* Lower-case hex of len bytes into out (size 2 * len + 1). */
+void crypto_hex(const uint8_t *in, size_t len, char *out);
+
+/* Random RFC 4122 version 4 UUID, 36 chars plus NUL. */
+void crypto_uuid4(char out[37]);
+
+#endif

@@ -1,0 +1,19 @@
+/* fsutil: whole-file reads and crash-safe whole-file writes. */
+#ifndef PORTICO_FSUTIL_H
+#define PORTICO_FSUTIL_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+/* Reads a whole file into a malloc'd buffer (NUL-terminated for convenience;
+ * *len excludes the NUL). Returns 0 or -errno. Files over max_len give -EFBIG. */
+int fsutil_read(const char *path, size_t max_len, char **out, size_t *len);
+
+/* Writes to path.tmp, fsyncs, renames over path and fsyncs the directory, so
+ * a crash leaves either the old or the new file. Returns 0 or -errno. */
+int fsutil_write_atomic(const char *path, const void *data, size_t len, mode_t mode);
+
+/* mkdir -p for one level with mode; existing directories are fine. */
+int fsutil_ensure_dir(const char *path, mode_t mode);
+
+#endif

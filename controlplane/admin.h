@@ -1,0 +1,98 @@
+/* admin: the control plane's management API server — h2o listener, bearer
+ * token check, route table dispatch, JSON bodies in and out, and the
+ * reference service's error shape (status, x-amzn-ErrorType, {"message"}).
+ * Handlers run on the admin loop thread and answer exactly once. */
+#ifndef PORTICO_ADMIN_H
+#define PORTICO_ADMIN_H
+
+#include <jansson.h>
+#include <stdarg.h>
+
+#include "cp.h"
+
+#define ADMIN_MAX_ARGS 6
+
+typedef struct admin_call {
+    h2o_req_t *req;
+    cp_t *cp;
+    store_t *store;
+    json_t *body; /* the request body as an object ({} when empty) */
+    const char *arg_names[ADMIN_MAX_ARGS];
+    char *args[ADMIN_MAX_ARGS]; /* URL-decoded path captures */
+    int nargs;
+    h2o_iovec_t query;
+    int replied;
+} admin_call_t;
+
+typedef void (*admin_handler_fn)(admin_call_t *c);
+
+typedef struct {
+    const char *method;
+    const char *pattern; /* "/restapis/{restapi_id}/stages/{stage_name}" */
+    admin_handler_fn handler;
+} admin_route_t;
+
+/* The route table (admin_routes.c). */
+extern const admin_route_t admin_routes[];
+
+/* Starts listening on spec ("HOST:PORT") on cp->loop. */
+int admin_start(cp_t *cp, const char *spec, char *err, size_t err_len);
+
+/* ---- for handlers ---- */
+
+const char *admin_arg(admin_call_t *c, const char *name);
+/* Decoded query parameter or NULL; the string lives in the request pool. */
+const char *admin_query(admin_call_t *c, const char *name);
+
+/* Answers with status and body (stolen; NULL = no body). */
+void admin_reply(admin_call_t *c, int status, json_t *body);
+void admin_fail(admin_call_t *c, int status, const char *type, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+#define admin_bad_request(c, ...) admin_fail((c), 400, "BadRequestException", __VA_ARGS__)
+#define admin_not_found(c, ...) admin_fail((c), 404, "NotFoundException", __VA_ARGS__)
+#define admin_conflict(c, ...) admin_fail((c), 409, "ConflictException", __VA_ARGS__)
+/* Maps a store error to a reply; msg_not_found is used for STORE_ENOTFOUND. */
+void admin_store_fail(admin_call_t *c, int store_rc, const char *msg_not_found);
+
+/* Paging: reads limit (default 25, 1..500) and position; replies 400 and
+ * returns -1 on a bad limit. */
+int admin_page(admin_call_t *c, int *limit, const char **position);
+/* Replies 200 {"item": items[, "position": last]} */
+void admin_reply_page(admin_call_t *c, json_t *items, int more, const char *position_field);
+
+/* Body validation, table-driven. */
+enum admin_type {
+    ADMIN_STRING,
+    ADMIN_BOOL,
+    ADMIN_INT,
+    ADMIN_NUMBER,
+    ADMIN_STRING_LIST,
+    ADMIN_STRING_MAP,
+    ADMIN_BOOL_MAP,
+    ADMIN_OBJECT,
+};
+
+typedef struct {
+    const char *name;
+    enum admin_type type;
+    int required;
+    double min, max;            /* numbers: bounds; strings: length bounds (max 0 = none) */
+    const char *const *choices; /* strings: allowed values, NULL-terminated */
+} admin_field_t;
+
+/* Checks obj against fields (terminated by {NULL}); replies 400 and returns -1
+ * on the first violation. Unknown fields are ignored, as the reference does. */
+int admin_check(admin_call_t *c, json_t *obj, const admin_field_t *fields);
+
+/* Copies the fields present in src into dst (json_deep_copy of each value). */
+void admin_copy_fields(json_t *dst, json_t *src, const admin_field_t *fields);
+
+/* Opens a write transaction; replies 500 and returns -1 on failure. */
+int admin_begin(admin_call_t *c);
+/* Commits (and schedules a snapshot when publish); replies on failure. */
+int admin_commit(admin_call_t *c, int publish);
+
+/* Seconds since the epoch, the reference service's timestamp form. */
+int64_t admin_now(void);
+
+#endif

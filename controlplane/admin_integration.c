@@ -1,0 +1,287 @@
+/* admin_integration: integration documents. Types this build executes are
+ * accepted; the others are refused with 400 rather than stored and ignored. */
+#include "admin_integration.h"
+
+#include <string.h>
+
+#include "admin_method.h"
+#include "params.h"
+#include "pattern.h"
+#include "store_api.h"
+
+static const char *const integration_types[] = {"MOCK", "HTTP_PROXY", NULL};
+static const char *const integration_http_methods[] = {"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "ANY", NULL};
+static const char *const passthrough_behaviors[] = {"WHEN_NO_MATCH", "WHEN_NO_TEMPLATES", "NEVER", NULL};
+static const char *const content_handlings[] = {"CONVERT_TO_BINARY", "CONVERT_TO_TEXT", NULL};
+static const char *const connection_types[] = {"INTERNET", NULL};
+
+static const admin_field_t integration_fields[] = {
+    {"type", ADMIN_STRING, .required = 1, .choices = integration_types},
+    {"httpMethod", ADMIN_STRING, .choices = integration_http_methods},
+    {"uri", ADMIN_STRING, .max = 2048},
+    {"connectionType", ADMIN_STRING, .choices = connection_types},
+    {"requestParameters", ADMIN_STRING_MAP},
+    {"requestTemplates", ADMIN_STRING_MAP},
+    {"passthroughBehavior", ADMIN_STRING, .choices = passthrough_behaviors},
+    {"cacheNamespace", ADMIN_STRING, .max = 128},
+    {"cacheKeyParameters", ADMIN_STRING_LIST},
+    {"contentHandling", ADMIN_STRING, .choices = content_handlings},
+    {"timeoutInMillis", ADMIN_INT, .min = 50, .max = 29000},
+    {NULL},
+};
+
+static const admin_field_t integration_response_fields[] = {
+    {"selectionPattern", ADMIN_STRING, .max = 1024},
+    {"responseParameters", ADMIN_STRING_MAP},
+    {"responseTemplates", ADMIN_STRING_MAP},
+    {"contentHandling", ADMIN_STRING, .choices = content_handlings},
+    {NULL},
+};
+
+static const char **integration_keys(admin_call_t *c, const char **keys)
+{
+    keys[0] = admin_arg(c, "restapi_id");
+    keys[1] = admin_arg(c, "resource_id");
+    keys[2] = admin_arg(c, "http_method");
+    keys[3] = admin_arg(c, "status_code");
+    return keys;
+}
+
+static int integration_check_uri(admin_call_t *c, const char *type, const char *uri)
+{
+    if (strcmp(type, "HTTP_PROXY") != 0)
+        return 0;
+    if (uri == NULL || (strncmp(uri, "http://", 7) != 0 && strncmp(uri, "https://", 8) != 0)) {
+        admin_bad_request(c, "Invalid HTTP endpoint specified for URI");
+        return -1;
+    }
+    return 0;
+}
+
+/* A method.request.* source must be declared by the method, as the reference requires. */
+static int integration_check_parameters(admin_call_t *c, json_t *params, json_t *method)
+{
+    json_t *declared = json_object_get(method, "requestParameters");
+    const char *target;
+    json_t *v;
+    json_object_foreach(params, target, v)
+    {
+        params_expr_t t, s;
+        const char *src = json_string_value(v);
+        if (params_parse_integration_target(target, &t) != 0) {
+            admin_bad_request(c, "Invalid mapping expression specified: %s", target);
+            return -1;
+        }
+        if (params_parse_source(src, &s) != 0 || s.kind == PARAMS_SRC_INTEGRATION_RESPONSE) {
+            admin_bad_request(c, "Invalid mapping expression specified: %s", src);
+            return -1;
+        }
+        if (s.kind == PARAMS_SRC_METHOD_REQUEST && json_object_get(declared, src) == NULL) {
+            admin_bad_request(c, "Invalid mapping expression specified: Validation Result: warnings "
+                                 ": [], errors : [Invalid mapping expression parameter specified: %s]",
+                              src);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static json_t *integration_doc(admin_call_t *c)
+{
+    json_t *doc = json_object();
+    admin_copy_fields(doc, c->body, integration_fields);
+    /* the reference's wire name is httpMethod; accept the CLI's spelling too */
+    json_t *alias = json_object_get(c->body, "integrationHttpMethod");
+    if (json_object_get(doc, "httpMethod") == NULL && json_is_string(alias))
+        json_object_set(doc, "httpMethod", alias);
+    if (json_object_get(doc, "connectionType") == NULL)
+        json_object_set_new(doc, "connectionType", json_string("INTERNET"));
+    if (json_object_get(doc, "passthroughBehavior") == NULL)
+        json_object_set_new(doc, "passthroughBehavior", json_string("WHEN_NO_MATCH"));
+    if (json_object_get(doc, "timeoutInMillis") == NULL)
+        json_object_set_new(doc, "timeoutInMillis", json_integer(29000));
+    if (json_object_get(doc, "cacheKeyParameters") == NULL)
+        json_object_set_new(doc, "cacheKeyParameters", json_array());
+    if (json_object_get(doc, "cacheNamespace") == NULL)
+        json_object_set_new(doc, "cacheNamespace", json_string(admin_arg(c, "resource_id")));
+    return doc;
+}
+
+static int integration_check(admin_call_t *c, json_t *doc, json_t *method)
+{
+    const char *type = json_string_value(json_object_get(doc, "type"));
+    if (strcmp(type, "HTTP_PROXY") == 0 && json_object_get(doc, "httpMethod") == NULL) {
+        admin_bad_request(c, "Enumeration value for HttpMethod must be non-empty");
+        return -1;
+    }
+    if (integration_check_uri(c, type, json_string_value(json_object_get(doc, "uri"))) != 0)
+        return -1;
+    return integration_check_parameters(c, json_object_get(doc, "requestParameters"), method);
+}
+
+void admin_integration_put(admin_call_t *c)
+{
+    const char *keys[4];
+    json_t *method;
+    json_t *alias = json_object_get(c->body, "integrationHttpMethod");
+    if (alias != NULL && !json_is_string(alias)) {
+        admin_bad_request(c, "Invalid type for integrationHttpMethod: expected a string");
+        return;
+    }
+    if (admin_check(c, c->body, integration_fields) != 0 || admin_require_method(c, &method) != 0)
+        return;
+    json_t *doc = integration_doc(c);
+    if (integration_check(c, doc, method) != 0 || admin_begin(c) != 0)
+        goto out;
+    int rc = store_doc_put(c->store, STORE_DOC_INTEGRATION, integration_keys(c, keys), doc);
+    if (rc != STORE_OK) {
+        store_rollback(c->store);
+        admin_store_fail(c, rc, "Invalid Method identifier specified");
+        goto out;
+    }
+    json_t *responses = NULL;
+    if (store_doc_children(c->store, STORE_DOC_INTEGRATION_RESPONSE, keys, &responses) != STORE_OK) {
+        store_rollback(c->store);
+        admin_store_fail(c, STORE_EIO, "");
+        goto out;
+    }
+    if (admin_commit(c, 0) == 0) {
+        json_object_set_new(doc, "integrationResponses", responses);
+        admin_reply(c, 201, json_incref(doc));
+    } else {
+        json_decref(responses);
+    }
+out:
+    json_decref(method);
+    json_decref(doc);
+}
+
+static int require_integration(admin_call_t *c, json_t **doc)
+{
+    const char *keys[4];
+    if (admin_require_method(c, NULL) != 0)
+        return -1;
+    json_t *found;
+    int rc = store_doc_get(c->store, STORE_DOC_INTEGRATION, integration_keys(c, keys), &found);
+    if (rc != STORE_OK) {
+        admin_store_fail(c, rc, "No integration defined for method");
+        return -1;
+    }
+    if (doc != NULL)
+        *doc = found;
+    else
+        json_decref(found);
+    return 0;
+}
+
+void admin_integration_get(admin_call_t *c)
+{
+    const char *keys[4];
+    json_t *doc, *responses;
+    if (require_integration(c, &doc) != 0)
+        return;
+    int rc = store_doc_children(c->store, STORE_DOC_INTEGRATION_RESPONSE, integration_keys(c, keys),
+                                &responses);
+    if (rc != STORE_OK) {
+        json_decref(doc);
+        admin_store_fail(c, rc, "");
+        return;
+    }
+    json_object_set_new(doc, "integrationResponses", responses);
+    admin_reply(c, 200, doc);
+}
+
+static void delete_doc(admin_call_t *c, enum store_doc_kind kind, const char *not_found)
+{
+    const char *keys[4];
+    if (admin_begin(c) != 0)
+        return;
+    int rc = store_doc_delete(c->store, kind, integration_keys(c, keys));
+    if (rc != STORE_OK) {
+        store_rollback(c->store);
+        admin_store_fail(c, rc, not_found);
+        return;
+    }
+    if (admin_commit(c, 0) == 0)
+        admin_reply(c, 204, NULL);
+}
+
+void admin_integration_delete(admin_call_t *c)
+{
+    if (require_integration(c, NULL) == 0)
+        delete_doc(c, STORE_DOC_INTEGRATION, "No integration defined for method");
+}
+
+static int response_check(admin_call_t *c)
+{
+    if (!admin_valid_status_code(admin_arg(c, "status_code"))) {
+        admin_bad_request(c, "Invalid status code specified: %s", admin_arg(c, "status_code"));
+        return -1;
+    }
+    if (admin_check(c, c->body, integration_response_fields) != 0)
+        return -1;
+    const char *pattern = json_string_value(json_object_get(c->body, "selectionPattern"));
+    if (pattern != NULL && pattern[0] != '\0') {
+        char err[256];
+        pattern_t *re = pattern_compile(pattern, err, sizeof(err));
+        if (re == NULL) {
+            admin_bad_request(c, "Invalid selection pattern specified: %s (%s)", pattern, err);
+            return -1;
+        }
+        pattern_free(re);
+    }
+    const char *target;
+    json_t *v;
+    json_object_foreach(json_object_get(c->body, "responseParameters"), target, v)
+    {
+        params_expr_t t, s;
+        if (params_parse_response_target(target, &t) != 0 ||
+            params_parse_source(json_string_value(v), &s) != 0 ||
+            (s.kind != PARAMS_SRC_STATIC && s.kind != PARAMS_SRC_INTEGRATION_RESPONSE &&
+             s.kind != PARAMS_SRC_STAGE_VARIABLE && s.kind != PARAMS_SRC_CONTEXT)) {
+            admin_bad_request(c, "Invalid mapping expression specified: %s", target);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+void admin_integration_response_put(admin_call_t *c)
+{
+    const char *keys[4];
+    if (require_integration(c, NULL) != 0 || response_check(c) != 0)
+        return;
+    json_t *doc = json_pack("{s:s}", "statusCode", admin_arg(c, "status_code"));
+    admin_copy_fields(doc, c->body, integration_response_fields);
+    if (admin_begin(c) != 0)
+        goto out;
+    int rc = store_doc_put(c->store, STORE_DOC_INTEGRATION_RESPONSE, integration_keys(c, keys), doc);
+    if (rc != STORE_OK) {
+        store_rollback(c->store);
+        admin_store_fail(c, rc, "No integration defined for method");
+        goto out;
+    }
+    if (admin_commit(c, 0) == 0)
+        admin_reply(c, 201, json_incref(doc));
+out:
+    json_decref(doc);
+}
+
+void admin_integration_response_get(admin_call_t *c)
+{
+    const char *keys[4];
+    json_t *doc;
+    if (require_integration(c, NULL) != 0)
+        return;
+    int rc = store_doc_get(c->store, STORE_DOC_INTEGRATION_RESPONSE, integration_keys(c, keys), &doc);
+    if (rc != STORE_OK)
+        admin_store_fail(c, rc, "Invalid Response status code specified");
+    else
+        admin_reply(c, 200, doc);
+}
+
+void admin_integration_response_delete(admin_call_t *c)
+{
+    if (require_integration(c, NULL) == 0)
+        delete_doc(c, STORE_DOC_INTEGRATION_RESPONSE, "Invalid Response status code specified");
+}

@@ -1,0 +1,25 @@
+/* admin_method: methods of a resource and their method responses. */
+#ifndef PORTICO_ADMIN_METHOD_H
+#define PORTICO_ADMIN_METHOD_H
+
+#include "admin.h"
+
+void admin_method_put(admin_call_t *c);
+void admin_method_get(admin_call_t *c);
+void admin_method_update(admin_call_t *c);
+void admin_method_delete(admin_call_t *c);
+void admin_method_response_put(admin_call_t *c);
+void admin_method_response_get(admin_call_t *c);
+void admin_method_response_delete(admin_call_t *c);
+
+/* Adds methodResponses and methodIntegration (with integrationResponses) to
+ * the method document m of resource_id/verb in {restapi_id}. */
+int admin_method_expand(admin_call_t *c, const char *resource_id, const char *verb, json_t *m);
+
+/* Validates {http_method} and loads the method; replies and returns -1 on failure. */
+int admin_require_method(admin_call_t *c, json_t **m);
+
+/* A status code path argument: three digits 100..599. */
+int admin_valid_status_code(const char *code);
+
+#endif

@@ -1,0 +1,201 @@
+/* admin_restapi: REST API documents. The root resource is created with the
+ * API in the same transaction, so an API never exists without "/". */
+#include "admin_restapi.h"
+
+#include <string.h>
+
+#include "crypto.h"
+#include "patch.h"
+#include "store_api.h"
+
+static const char *const api_key_sources[] = {"HEADER", "AUTHORIZER", NULL};
+
+static const admin_field_t restapi_fields[] = {
+    {"name", ADMIN_STRING, .required = 1, .min = 1, .max = 1024},
+    {"description", ADMIN_STRING, .max = 4096},
+    {"version", ADMIN_STRING, .max = 1024},
+    {"binaryMediaTypes", ADMIN_STRING_LIST},
+    {"minimumCompressionSize", ADMIN_INT, .min = 0, .max = 10485760},
+    {"apiKeySource", ADMIN_STRING, .choices = api_key_sources},
+    {"endpointConfiguration", ADMIN_OBJECT},
+    {"policy", ADMIN_STRING, .max = 65536},
+    {"tags", ADMIN_STRING_MAP},
+    {"disableExecuteApiEndpoint", ADMIN_BOOL},
+    {NULL},
+};
+
+static const patch_rule_t restapi_patch_rules[] = {
+    {"/name", PATCH_REPLACE, PATCH_STRING, "name", .max = 1024},
+    {"/description", PATCH_ADD | PATCH_REPLACE | PATCH_REMOVE, PATCH_STRING, "description", .max = 4096},
+    {"/version", PATCH_ADD | PATCH_REPLACE | PATCH_REMOVE, PATCH_STRING, "version", .max = 1024},
+    {"/policy", PATCH_ADD | PATCH_REPLACE | PATCH_REMOVE, PATCH_JSON_STRING, "policy"},
+    {"/apiKeySource", PATCH_REPLACE, PATCH_STRING, "apiKeySource"},
+    {"/disableExecuteApiEndpoint", PATCH_REPLACE, PATCH_BOOL, "disableExecuteApiEndpoint"},
+    {"/minimumCompressionSize", PATCH_REPLACE | PATCH_REMOVE, PATCH_INT, "minimumCompressionSize",
+     .min = 0, .max = 10485760},
+    {NULL},
+};
+
+int admin_require_api(admin_call_t *c, json_t **doc)
+{
+    const char *id = admin_arg(c, "restapi_id");
+    json_t *found = NULL;
+    int rc = store_restapi_get(c->store, id, &found);
+    if (rc != STORE_OK) {
+        char msg[160];
+        snprintf(msg, sizeof(msg), "Invalid API identifier specified %s:%s", ADMIN_ACCOUNT_ID, id);
+        admin_store_fail(c, rc, msg);
+        return -1;
+    }
+    if (doc != NULL)
+        *doc = found;
+    else
+        json_decref(found);
+    return 0;
+}
+
+static int restapi_check_policy(admin_call_t *c, json_t *body)
+{
+    const char *policy = json_string_value(json_object_get(body, "policy"));
+    if (policy == NULL)
+        return 0;
+    json_t *parsed = json_loads(policy, 0, NULL);
+    if (parsed == NULL || !json_is_object(parsed)) {
+        json_decref(parsed);
+        admin_bad_request(c, "Invalid policy document: it must be a JSON object");
+        return -1;
+    }
+    json_decref(parsed);
+    return 0;
+}
+
+static json_t *restapi_new_doc(json_t *body, const char *id, const char *root_id)
+{
+    json_t *doc = json_object();
+    json_object_set_new(doc, "id", json_string(id));
+    admin_copy_fields(doc, body, restapi_fields);
+    json_object_set_new(doc, "createdDate", json_integer(admin_now()));
+    if (json_object_get(doc, "apiKeySource") == NULL)
+        json_object_set_new(doc, "apiKeySource", json_string("HEADER"));
+    if (json_object_get(doc, "endpointConfiguration") == NULL)
+        json_object_set_new(doc, "endpointConfiguration", json_pack("{s:[s]}", "types", "EDGE"));
+    if (json_object_get(doc, "disableExecuteApiEndpoint") == NULL)
+        json_object_set_new(doc, "disableExecuteApiEndpoint", json_false());
+    if (json_object_get(doc, "tags") == NULL)
+        json_object_set_new(doc, "tags", json_object());
+    json_object_set_new(doc, "rootResourceId", json_string(root_id));
+    return doc;
+}
+
+void admin_restapi_create(admin_call_t *c)
+{
+    if (admin_check(c, c->body, restapi_fields) != 0 || restapi_check_policy(c, c->body) != 0)
+        return;
+    if (json_object_get(c->body, "cloneFrom") != NULL) {
+        admin_bad_request(c, "cloneFrom is not supported");
+        return;
+    }
+    char id[11], root_id[11];
+    crypto_random_id(id, 10);
+    crypto_random_id(root_id, 10);
+    json_t *doc = restapi_new_doc(c->body, id, root_id);
+    if (admin_begin(c) != 0)
+        goto out;
+    int rc = store_restapi_insert(c->store, id, json_integer_value(json_object_get(doc, "createdDate")), doc);
+    if (rc == STORE_OK)
+        rc = store_resource_insert(c->store, id, root_id, NULL, "", "/");
+    if (rc != STORE_OK) {
+        store_rollback(c->store);
+        admin_store_fail(c, rc, "");
+        goto out;
+    }
+    if (admin_commit(c, 0) == 0)
+        admin_reply(c, 201, json_incref(doc));
+out:
+    json_decref(doc);
+}
+
+void admin_restapi_list(admin_call_t *c)
+{
+    int limit;
+    const char *position;
+    json_t *items;
+    int more;
+    if (admin_page(c, &limit, &position) != 0)
+        return;
+    int rc = store_restapi_list(c->store, position, limit, &items, &more);
+    if (rc != STORE_OK) {
+        admin_store_fail(c, rc, "");
+        return;
+    }
+    admin_reply_page(c, items, more, "id");
+}
+
+void admin_restapi_get(admin_call_t *c)
+{
+    json_t *doc;
+    if (admin_require_api(c, &doc) == 0)
+        admin_reply(c, 200, doc);
+}
+
+static int restapi_patch_ops(admin_call_t *c, json_t *doc)
+{
+    patch_op_t *ops;
+    size_t n;
+    if (patch_parse(c, &ops, &n) != 0)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        int rc = patch_apply(c, doc, &ops[i], restapi_patch_rules);
+        if (rc < 0)
+            return -1;
+        if (rc == 0)
+            return patch_invalid_path(c, &ops[i]);
+    }
+    /* re-validate the whole document so no combination of patches can break it */
+    json_t *name = json_object_get(doc, "name");
+    if (!json_is_string(name) || json_string_length(name) == 0) {
+        admin_bad_request(c, "name must not be empty");
+        return -1;
+    }
+    if (admin_check(c, doc, restapi_fields) != 0 || restapi_check_policy(c, doc) != 0)
+        return -1;
+    return 0;
+}
+
+void admin_restapi_update(admin_call_t *c)
+{
+    json_t *doc;
+    if (admin_require_api(c, &doc) != 0)
+        return;
+    if (restapi_patch_ops(c, doc) != 0)
+        goto out;
+    if (admin_begin(c) != 0)
+        goto out;
+    int rc = store_restapi_update(c->store, admin_arg(c, "restapi_id"), doc);
+    if (rc != STORE_OK) {
+        store_rollback(c->store);
+        admin_store_fail(c, rc, "Invalid API identifier specified");
+        goto out;
+    }
+    if (admin_commit(c, 0) == 0)
+        admin_reply(c, 200, json_incref(doc));
+out:
+    json_decref(doc);
+}
+
+void admin_restapi_delete(admin_call_t *c)
+{
+    if (admin_require_api(c, NULL) != 0 || admin_begin(c) != 0)
+        return;
+    int rc = store_restapi_delete(c->store, admin_arg(c, "restapi_id"));
+    uint64_t version;
+    if (rc == STORE_OK)
+        rc = store_bump_version(c->store, &version);
+    if (rc != STORE_OK) {
+        store_rollback(c->store);
+        admin_store_fail(c, rc, "Invalid API identifier specified");
+        return;
+    }
+    if (admin_commit(c, 1) == 0)
+        admin_reply(c, 202, NULL);
+}

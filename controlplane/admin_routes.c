@@ -1,0 +1,58 @@
+/* admin_routes: every management API operation, one row each. Order matters
+ * only for readability; patterns never overlap. */
+#include "admin.h"
+#include "admin_cluster.h"
+#include "admin_deployment.h"
+#include "admin_integration.h"
+#include "admin_method.h"
+#include "admin_resource.h"
+#include "admin_restapi.h"
+#include "admin_stage.h"
+
+#define API "/restapis/{restapi_id}"
+#define RESOURCE API "/resources/{resource_id}"
+#define METHOD RESOURCE "/methods/{http_method}"
+#define INTEGRATION METHOD "/integration"
+
+const admin_route_t admin_routes[] = {
+    {"POST", "/restapis", admin_restapi_create},
+    {"GET", "/restapis", admin_restapi_list},
+    {"GET", API, admin_restapi_get},
+    {"PATCH", API, admin_restapi_update},
+    {"DELETE", API, admin_restapi_delete},
+
+    {"GET", API "/resources", admin_resource_list},
+    {"POST", API "/resources/{parent_id}", admin_resource_create},
+    {"GET", RESOURCE, admin_resource_get},
+    {"DELETE", RESOURCE, admin_resource_delete},
+
+    {"PUT", METHOD, admin_method_put},
+    {"GET", METHOD, admin_method_get},
+    {"PATCH", METHOD, admin_method_update},
+    {"DELETE", METHOD, admin_method_delete},
+    {"PUT", METHOD "/responses/{status_code}", admin_method_response_put},
+    {"GET", METHOD "/responses/{status_code}", admin_method_response_get},
+    {"DELETE", METHOD "/responses/{status_code}", admin_method_response_delete},
+
+    {"PUT", INTEGRATION, admin_integration_put},
+    {"GET", INTEGRATION, admin_integration_get},
+    {"DELETE", INTEGRATION, admin_integration_delete},
+    {"PUT", INTEGRATION "/responses/{status_code}", admin_integration_response_put},
+    {"GET", INTEGRATION "/responses/{status_code}", admin_integration_response_get},
+    {"DELETE", INTEGRATION "/responses/{status_code}", admin_integration_response_delete},
+
+    {"POST", API "/deployments", admin_deployment_create},
+    {"GET", API "/deployments", admin_deployment_list},
+    {"GET", API "/deployments/{deployment_id}", admin_deployment_get},
+    {"DELETE", API "/deployments/{deployment_id}", admin_deployment_delete},
+
+    {"POST", API "/stages", admin_stage_create},
+    {"GET", API "/stages", admin_stage_list},
+    {"GET", API "/stages/{stage_name}", admin_stage_get},
+    {"PATCH", API "/stages/{stage_name}", admin_stage_update},
+    {"DELETE", API "/stages/{stage_name}", admin_stage_delete},
+
+    {"GET", "/cluster/nodes", admin_cluster_nodes},
+    {"GET", "/healthz", admin_healthz},
+    {NULL, NULL, NULL},
+};

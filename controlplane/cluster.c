@@ -1,0 +1,305 @@
+/* cluster: the current snapshot is a reference-counted blob so the REP thread
+ * can send it while a newer one is being published. */
+#include "cluster.h"
+
+#include <nng/nng.h>
+#include <nng/protocol/pipeline0/pull.h>
+#include <nng/protocol/pubsub0/pub.h>
+#include <nng/protocol/reqrep0/rep.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "crypto.h"
+#include "log.h"
+#include "netaddr.h"
+
+#define CLUSTER_MAX_REQUEST (64 * 1024 * 1024)
+#define CLUSTER_POLL_MS 200
+
+struct cluster_blob {
+    atomic_int refs;
+    uint64_t version;
+    uint8_t *bytes;
+    size_t len;
+    uint8_t sha256[32];
+};
+
+struct cluster {
+    nng_socket pub, rep, pull;
+    envelope_secret_t secret;
+    char store_id[64];
+    cluster_report_fn on_report;
+    void *ctx;
+    pthread_mutex_t mu;
+    struct cluster_blob *current;
+    pthread_t rep_thread, pull_thread;
+    atomic_int stopping;
+    int threads_started;
+};
+
+static void blob_release(struct cluster_blob *b)
+{
+    if (b != NULL && atomic_fetch_sub(&b->refs, 1) == 1) {
+        free(b->bytes);
+        free(b);
+    }
+}
+
+static struct cluster_blob *cluster_hold_current(cluster_t *c)
+{
+    pthread_mutex_lock(&c->mu);
+    struct cluster_blob *b = c->current;
+    if (b != NULL)
+        atomic_fetch_add(&b->refs, 1);
+    pthread_mutex_unlock(&c->mu);
+    return b;
+}
+
+int cluster_urls(const char *url, char *rep, char *pull, size_t len)
+{
+    if (netaddr_url_with_port_offset(url, 1, rep, len) != 0 ||
+        netaddr_url_with_port_offset(url, 2, pull, len) != 0)
+        return -1;
+    return 0;
+}
+
+/* Seals and sends; NNG takes the buffer on success. */
+static int cluster_send(cluster_t *c, nng_socket sock, const envelope_t *env, int flags)
+{
+    uint8_t *buf;
+    size_t len;
+    if (envelope_seal(&c->secret, env, &buf, &len) != ENVELOPE_OK)
+        return -1;
+    void *nbuf = nng_alloc(len);
+    if (nbuf == NULL) {
+        free(buf);
+        return -1;
+    }
+    memcpy(nbuf, buf, len);
+    free(buf);
+    int rv = nng_send(sock, nbuf, len, NNG_FLAG_ALLOC | flags);
+    if (rv != 0) {
+        nng_free(nbuf, len);
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- REP: fetch -------------------------------------------------------- */
+
+static void cluster_answer_fetch(cluster_t *c, const envelope_t *req)
+{
+    struct cluster_blob *b = cluster_hold_current(c);
+    envelope_t reply = {.sent_at_ms = clock_wall_ms(), .nonce = req->nonce, .nonce_len = req->nonce_len};
+    if (b == NULL) {
+        static const char msg[] = "no snapshot yet";
+        reply.kind = PORTICO__MESSAGE_KIND__KIND_ERROR;
+        reply.payload = (const uint8_t *)msg;
+        reply.payload_len = sizeof(msg) - 1;
+    } else {
+        reply.kind = PORTICO__MESSAGE_KIND__KIND_SNAPSHOT;
+        reply.version = b->version;
+        reply.payload = b->bytes;
+        reply.payload_len = b->len;
+    }
+    if (cluster_send(c, c->rep, &reply, 0) != 0)
+        log_warn("cluster: could not answer a fetch");
+    blob_release(b);
+}
+
+static void cluster_handle_fetch(cluster_t *c, const uint8_t *buf, size_t len)
+{
+    envelope_t env;
+    Portico__Envelope *owner = NULL;
+    int rc = envelope_open(&c->secret, buf, len, &env, &owner);
+    if (rc != ENVELOPE_OK || env.kind != PORTICO__MESSAGE_KIND__KIND_FETCH) {
+        log_warn("cluster: refused a fetch request: %s",
+                 rc != ENVELOPE_OK ? envelope_strerror(rc) : "unexpected message kind");
+        /* REP must answer; an empty reply tells the peer nothing */
+        nng_send(c->rep, "", 0, 0);
+        envelope_free(owner);
+        return;
+    }
+    cluster_answer_fetch(c, &env);
+    envelope_free(owner);
+}
+
+static void *cluster_rep_main(void *arg)
+{
+    cluster_t *c = arg;
+    while (!atomic_load(&c->stopping)) {
+        void *buf;
+        size_t len;
+        int rv = nng_recv(c->rep, &buf, &len, NNG_FLAG_ALLOC);
+        if (rv == NNG_ETIMEDOUT)
+            continue;
+        if (rv != 0)
+            break;
+        cluster_handle_fetch(c, buf, len);
+        nng_free(buf, len);
+    }
+    return NULL;
+}
+
+/* ---- PULL: reports ------------------------------------------------------ */
+
+static void cluster_handle_report(cluster_t *c, const uint8_t *buf, size_t len)
+{
+    envelope_t env;
+    Portico__Envelope *owner = NULL;
+    int rc = envelope_open(&c->secret, buf, len, &env, &owner);
+    if (rc != ENVELOPE_OK || env.kind != PORTICO__MESSAGE_KIND__KIND_REPORT) {
+        log_warn("cluster: refused a node report: %s",
+                 rc != ENVELOPE_OK ? envelope_strerror(rc) : "unexpected message kind");
+        envelope_free(owner);
+        return;
+    }
+    Portico__NodeReport *r = portico__node_report__unpack(NULL, env.payload_len, env.payload);
+    if (r == NULL || r->node_id == NULL || r->node_id[0] == '\0')
+        log_warn("cluster: refused a node report: it does not decode");
+    else
+        c->on_report(c->ctx, r);
+    if (r != NULL)
+        portico__node_report__free_unpacked(r, NULL);
+    envelope_free(owner);
+}
+
+static void *cluster_pull_main(void *arg)
+{
+    cluster_t *c = arg;
+    while (!atomic_load(&c->stopping)) {
+        void *buf;
+        size_t len;
+        int rv = nng_recv(c->pull, &buf, &len, NNG_FLAG_ALLOC);
+        if (rv == NNG_ETIMEDOUT)
+            continue;
+        if (rv != 0)
+            break;
+        cluster_handle_report(c, buf, len);
+        nng_free(buf, len);
+    }
+    return NULL;
+}
+
+/* ---- lifecycle ---------------------------------------------------------- */
+
+static int cluster_open_sockets(cluster_t *c, const char *url, char *err, size_t err_len)
+{
+    char rep_url[512], pull_url[512];
+    if (cluster_urls(url, rep_url, pull_url, sizeof(rep_url)) != 0) {
+        snprintf(err, err_len, "invalid cluster address '%s' (expected tcp://HOST:PORT)", url);
+        return -1;
+    }
+    int rv;
+    const char *what = url;
+    if ((rv = nng_pub0_open(&c->pub)) != 0 || (rv = nng_rep0_open(&c->rep)) != 0 ||
+        (rv = nng_pull0_open(&c->pull)) != 0)
+        goto fail;
+    nng_socket_set_size(c->rep, NNG_OPT_RECVMAXSZ, CLUSTER_MAX_REQUEST);
+    nng_socket_set_size(c->pull, NNG_OPT_RECVMAXSZ, CLUSTER_MAX_REQUEST);
+    nng_socket_set_ms(c->rep, NNG_OPT_RECVTIMEO, CLUSTER_POLL_MS);
+    nng_socket_set_ms(c->pull, NNG_OPT_RECVTIMEO, CLUSTER_POLL_MS);
+    nng_socket_set_ms(c->rep, NNG_OPT_SENDTIMEO, 10000);
+    if ((rv = nng_listen(c->pub, url, NULL, 0)) != 0)
+        goto fail;
+    what = rep_url;
+    if ((rv = nng_listen(c->rep, rep_url, NULL, 0)) != 0)
+        goto fail;
+    what = pull_url;
+    if ((rv = nng_listen(c->pull, pull_url, NULL, 0)) != 0)
+        goto fail;
+    return 0;
+fail:
+    snprintf(err, err_len, "cluster socket %s: %s", what, nng_strerror(rv));
+    return -1;
+}
+
+int cluster_start(const cluster_config_t *cfg, cluster_t **out, char *err, size_t err_len)
+{
+    cluster_t *c = calloc(1, sizeof(*c));
+    if (c == NULL) {
+        snprintf(err, err_len, "out of memory");
+        return -1;
+    }
+    pthread_mutex_init(&c->mu, NULL);
+    c->secret = cfg->secret;
+    snprintf(c->store_id, sizeof(c->store_id), "%s", cfg->store_id);
+    c->on_report = cfg->on_report;
+    c->ctx = cfg->ctx;
+    if (cluster_open_sockets(c, cfg->url, err, err_len) != 0)
+        goto fail;
+    if (pthread_create(&c->rep_thread, NULL, cluster_rep_main, c) != 0 ||
+        pthread_create(&c->pull_thread, NULL, cluster_pull_main, c) != 0) {
+        snprintf(err, err_len, "cannot start cluster threads");
+        goto fail;
+    }
+    c->threads_started = 1;
+    *out = c;
+    return 0;
+fail:
+    cluster_stop(c);
+    return -1;
+}
+
+void cluster_stop(cluster_t *c)
+{
+    if (c == NULL)
+        return;
+    atomic_store(&c->stopping, 1);
+    if (c->threads_started) {
+        pthread_join(c->rep_thread, NULL);
+        pthread_join(c->pull_thread, NULL);
+    }
+    nng_close(c->pub);
+    nng_close(c->rep);
+    nng_close(c->pull);
+    blob_release(c->current);
+    pthread_mutex_destroy(&c->mu);
+    free(c);
+}
+
+void cluster_publish(cluster_t *c, uint64_t version, uint8_t *snapshot, size_t len)
+{
+    struct cluster_blob *b = calloc(1, sizeof(*b));
+    if (b == NULL) {
+        free(snapshot);
+        return;
+    }
+    atomic_init(&b->refs, 1);
+    b->version = version;
+    b->bytes = snapshot;
+    b->len = len;
+    crypto_sha256(snapshot, len, b->sha256);
+    pthread_mutex_lock(&c->mu);
+    struct cluster_blob *old = c->current;
+    c->current = b;
+    atomic_fetch_add(&b->refs, 1);
+    pthread_mutex_unlock(&c->mu);
+    blob_release(old);
+    envelope_t env = {.kind = PORTICO__MESSAGE_KIND__KIND_SNAPSHOT, .version = version,
+                      .sent_at_ms = clock_wall_ms(), .payload = b->bytes, .payload_len = b->len};
+    if (cluster_send(c, c->pub, &env, 0) != 0)
+        log_warn("cluster: could not publish snapshot %llu", (unsigned long long)version);
+    blob_release(b);
+}
+
+void cluster_announce(cluster_t *c)
+{
+    struct cluster_blob *b = cluster_hold_current(c);
+    if (b == NULL)
+        return;
+    Portico__Announce a = PORTICO__ANNOUNCE__INIT;
+    a.version = b->version;
+    a.snapshot_sha256 = (ProtobufCBinaryData){.len = 32, .data = b->sha256};
+    a.store_id = c->store_id;
+    uint8_t buf[256];
+    size_t len = portico__announce__pack(&a, buf);
+    envelope_t env = {.kind = PORTICO__MESSAGE_KIND__KIND_ANNOUNCE, .version = b->version,
+                      .sent_at_ms = clock_wall_ms(), .payload = buf, .payload_len = len};
+    cluster_send(c, c->pub, &env, 0);
+    blob_release(b);
+}

@@ -1,0 +1,41 @@
+/* cluster: the control plane's side of the cluster protocol over NNG.
+ *   base port     PUB  — snapshots on change, announcements every second
+ *   base port + 1 REP  — data planes fetch the current snapshot
+ *   base port + 2 PULL — node reports
+ * Every message is an authenticated envelope (common/envelope.h). The REP and
+ * PULL sides each run on a thread of their own; publishing is thread-safe. */
+#ifndef PORTICO_CLUSTER_H
+#define PORTICO_CLUSTER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "envelope.h"
+#include "portico.pb-c.h"
+
+typedef struct cluster cluster_t;
+
+/* Called on the PULL thread for every authenticated, decoded report. */
+typedef void (*cluster_report_fn)(void *ctx, const Portico__NodeReport *report);
+
+typedef struct {
+    const char *url; /* tcp://HOST:PORT, the PUB address */
+    envelope_secret_t secret;
+    const char *store_id;
+    cluster_report_fn on_report;
+    void *ctx;
+} cluster_config_t;
+
+int cluster_start(const cluster_config_t *cfg, cluster_t **out, char *err, size_t err_len);
+void cluster_stop(cluster_t *c);
+
+/* Makes snapshot (takes ownership of the malloc'd bytes) current and publishes it. */
+void cluster_publish(cluster_t *c, uint64_t version, uint8_t *snapshot, size_t len);
+
+/* Publishes the heartbeat announcement of the current version. */
+void cluster_announce(cluster_t *c);
+
+/* The URLs derived from the base address (for --help and logs). */
+int cluster_urls(const char *url, char *rep, char *pull, size_t len);
+
+#endif

@@ -1,0 +1,496 @@
+/* compiler: JSON documents → protobuf. Definitions and snapshots are built in
+ * an arena and packed; nothing here keeps state between calls. */
+#include "compiler.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "log.h"
+#include "store_api.h"
+#include "store_deploy.h"
+
+#define ARENA_CHUNK (256 * 1024)
+
+/* ---- JSON → protobuf value helpers -------------------------------------- */
+
+static char *jstr(arena_t *a, json_t *obj, const char *key)
+{
+    const char *v = json_string_value(json_object_get(obj, key));
+    return arena_strdup(a, v != NULL ? v : "");
+}
+
+static void kv_list(arena_t *a, json_t *map, size_t *n, Portico__KeyValue ***out)
+{
+    *n = json_object_size(map);
+    *out = arena_alloc(a, sizeof(**out) * (*n + 1));
+    size_t i = 0;
+    const char *k;
+    json_t *v;
+    json_object_foreach(map, k, v)
+    {
+        Portico__KeyValue *kv = arena_alloc(a, sizeof(*kv));
+        portico__key_value__init(kv);
+        kv->key = arena_strdup(a, k);
+        kv->value = arena_strdup(a, json_is_string(v) ? json_string_value(v) : "");
+        (*out)[i++] = kv;
+    }
+}
+
+static void flag_list(arena_t *a, json_t *map, size_t *n, Portico__ParamFlag ***out)
+{
+    *n = json_object_size(map);
+    *out = arena_alloc(a, sizeof(**out) * (*n + 1));
+    size_t i = 0;
+    const char *k;
+    json_t *v;
+    json_object_foreach(map, k, v)
+    {
+        Portico__ParamFlag *f = arena_alloc(a, sizeof(*f));
+        portico__param_flag__init(f);
+        f->name = arena_strdup(a, k);
+        f->required = json_is_true(v);
+        (*out)[i++] = f;
+    }
+}
+
+static void string_list(arena_t *a, json_t *arr, size_t *n, char ***out)
+{
+    *n = json_array_size(arr);
+    *out = arena_alloc(a, sizeof(**out) * (*n + 1));
+    for (size_t i = 0; i < *n; i++) {
+        const char *v = json_string_value(json_array_get(arr, i));
+        (*out)[i] = arena_strdup(a, v != NULL ? v : "");
+    }
+}
+
+/* ---- the API tree ------------------------------------------------------- */
+
+struct tree_ctx {
+    json_t *by_id; /* resource id → resource object */
+};
+
+static json_t *tree_method(struct tree_ctx *t, const char *rid, const char *verb)
+{
+    json_t *res = json_object_get(t->by_id, rid);
+    json_t *methods = json_object_get(res, "resourceMethods");
+    return json_object_get(methods, verb);
+}
+
+static int tree_add_method(void *ctx, const char *const *keys, json_t *doc)
+{
+    struct tree_ctx *t = ctx;
+    json_t *res = json_object_get(t->by_id, keys[0]);
+    if (res == NULL)
+        return 0;
+    json_t *methods = json_object_get(res, "resourceMethods");
+    if (methods == NULL) {
+        methods = json_object();
+        json_object_set_new(res, "resourceMethods", methods);
+    }
+    json_object_set_new(doc, "methodResponses", json_object());
+    json_object_set(methods, keys[1], doc);
+    return 0;
+}
+
+static int tree_add_method_response(void *ctx, const char *const *keys, json_t *doc)
+{
+    json_t *m = tree_method(ctx, keys[0], keys[1]);
+    if (m != NULL)
+        json_object_set(json_object_get(m, "methodResponses"), keys[2], doc);
+    return 0;
+}
+
+static int tree_add_integration(void *ctx, const char *const *keys, json_t *doc)
+{
+    json_t *m = tree_method(ctx, keys[0], keys[1]);
+    if (m != NULL) {
+        json_object_set_new(doc, "integrationResponses", json_object());
+        json_object_set(m, "methodIntegration", doc);
+    }
+    return 0;
+}
+
+static int tree_add_integration_response(void *ctx, const char *const *keys, json_t *doc)
+{
+    json_t *m = tree_method(ctx, keys[0], keys[1]);
+    json_t *integ = json_object_get(m, "methodIntegration");
+    if (integ != NULL)
+        json_object_set(json_object_get(integ, "integrationResponses"), keys[2], doc);
+    return 0;
+}
+
+int compiler_api_tree(store_t *s, const char *api_id, json_t **tree)
+{
+    json_t *api = NULL, *resources = NULL;
+    int more, rc = store_restapi_get(s, api_id, &api);
+    if (rc == STORE_OK)
+        rc = store_resource_list(s, api_id, NULL, 1 << 30, &resources, &more);
+    if (rc != STORE_OK) {
+        json_decref(api);
+        return rc;
+    }
+    struct tree_ctx t = {.by_id = json_object()};
+    size_t i;
+    json_t *res;
+    json_array_foreach(resources, i, res)
+        json_object_set(t.by_id, json_string_value(json_object_get(res, "id")), res);
+    rc = store_doc_visit_api(s, STORE_DOC_METHOD, api_id, tree_add_method, &t);
+    if (rc == STORE_OK)
+        rc = store_doc_visit_api(s, STORE_DOC_METHOD_RESPONSE, api_id, tree_add_method_response, &t);
+    if (rc == STORE_OK)
+        rc = store_doc_visit_api(s, STORE_DOC_INTEGRATION, api_id, tree_add_integration, &t);
+    if (rc == STORE_OK)
+        rc = store_doc_visit_api(s, STORE_DOC_INTEGRATION_RESPONSE, api_id,
+                                 tree_add_integration_response, &t);
+    json_decref(t.by_id);
+    if (rc != STORE_OK) {
+        json_decref(api);
+        json_decref(resources);
+        return rc;
+    }
+    json_object_set_new(api, "resources", resources);
+    *tree = api;
+    return STORE_OK;
+}
+
+/* ---- tree → ApiDefinition ----------------------------------------------- */
+
+static Portico__Integration *definition_integration(arena_t *a, json_t *doc)
+{
+    Portico__Integration *in = arena_alloc(a, sizeof(*in));
+    portico__integration__init(in);
+    in->type = jstr(a, doc, "type");
+    in->http_method = jstr(a, doc, "httpMethod");
+    in->uri = jstr(a, doc, "uri");
+    kv_list(a, json_object_get(doc, "requestParameters"), &in->n_request_parameters,
+            &in->request_parameters);
+    kv_list(a, json_object_get(doc, "requestTemplates"), &in->n_request_templates,
+            &in->request_templates);
+    in->passthrough_behavior = jstr(a, doc, "passthroughBehavior");
+    json_int_t timeout = json_integer_value(json_object_get(doc, "timeoutInMillis"));
+    in->timeout_ms = timeout > 0 ? (uint32_t)timeout : 29000;
+    string_list(a, json_object_get(doc, "cacheKeyParameters"), &in->n_cache_key_parameters,
+                &in->cache_key_parameters);
+    in->cache_namespace = jstr(a, doc, "cacheNamespace");
+    in->content_handling = jstr(a, doc, "contentHandling");
+    json_t *responses = json_object_get(doc, "integrationResponses");
+    in->n_responses = json_object_size(responses);
+    in->responses = arena_alloc(a, sizeof(*in->responses) * (in->n_responses + 1));
+    size_t i = 0;
+    const char *code;
+    json_t *r;
+    json_object_foreach(responses, code, r)
+    {
+        Portico__IntegrationResponse *ir = arena_alloc(a, sizeof(*ir));
+        portico__integration_response__init(ir);
+        ir->status_code = arena_strdup(a, code);
+        ir->selection_pattern = jstr(a, r, "selectionPattern");
+        kv_list(a, json_object_get(r, "responseParameters"), &ir->n_response_parameters,
+                &ir->response_parameters);
+        kv_list(a, json_object_get(r, "responseTemplates"), &ir->n_response_templates,
+                &ir->response_templates);
+        ir->content_handling = jstr(a, r, "contentHandling");
+        in->responses[i++] = ir;
+    }
+    return in;
+}
+
+static Portico__Method *definition_method(arena_t *a, const char *verb, json_t *doc)
+{
+    Portico__Method *m = arena_alloc(a, sizeof(*m));
+    portico__method__init(m);
+    m->http_method = arena_strdup(a, verb);
+    m->authorization_type = jstr(a, doc, "authorizationType");
+    m->authorizer_id = jstr(a, doc, "authorizerId");
+    m->api_key_required = json_is_true(json_object_get(doc, "apiKeyRequired"));
+    string_list(a, json_object_get(doc, "authorizationScopes"), &m->n_authorization_scopes,
+                &m->authorization_scopes);
+    flag_list(a, json_object_get(doc, "requestParameters"), &m->n_request_parameters,
+              &m->request_parameters);
+    kv_list(a, json_object_get(doc, "requestModels"), &m->n_request_models, &m->request_models);
+    m->request_validator_id = jstr(a, doc, "requestValidatorId");
+    json_t *integ = json_object_get(doc, "methodIntegration");
+    if (integ != NULL)
+        m->integration = definition_integration(a, integ);
+    json_t *responses = json_object_get(doc, "methodResponses");
+    m->n_method_responses = json_object_size(responses);
+    m->method_responses = arena_alloc(a, sizeof(*m->method_responses) * (m->n_method_responses + 1));
+    size_t i = 0;
+    const char *code;
+    json_t *r;
+    json_object_foreach(responses, code, r)
+    {
+        Portico__MethodResponse *mr = arena_alloc(a, sizeof(*mr));
+        portico__method_response__init(mr);
+        mr->status_code = arena_strdup(a, code);
+        flag_list(a, json_object_get(r, "responseParameters"), &mr->n_response_parameters,
+                  &mr->response_parameters);
+        m->method_responses[i++] = mr;
+    }
+    return m;
+}
+
+int compiler_definition_from_tree(json_t *tree, const char *deployment_id, arena_t *a,
+                                  Portico__ApiDefinition **out, char *err, size_t err_len)
+{
+    Portico__ApiDefinition *def = arena_alloc(a, sizeof(*def));
+    if (def == NULL) {
+        snprintf(err, err_len, "out of memory");
+        return -1;
+    }
+    portico__api_definition__init(def);
+    def->api_id = jstr(a, tree, "id");
+    def->deployment_id = arena_strdup(a, deployment_id);
+    def->api_key_source = jstr(a, tree, "apiKeySource");
+    def->policy = jstr(a, tree, "policy");
+    def->disable_execute_api_endpoint = json_is_true(json_object_get(tree, "disableExecuteApiEndpoint"));
+    string_list(a, json_object_get(tree, "binaryMediaTypes"), &def->n_binary_media_types,
+                &def->binary_media_types);
+    json_t *resources = json_object_get(tree, "resources");
+    def->n_resources = json_array_size(resources);
+    def->resources = arena_alloc(a, sizeof(*def->resources) * (def->n_resources + 1));
+    size_t i;
+    json_t *res;
+    json_array_foreach(resources, i, res)
+    {
+        Portico__Resource *r = arena_alloc(a, sizeof(*r));
+        portico__resource__init(r);
+        r->id = jstr(a, res, "id");
+        r->path = jstr(a, res, "path");
+        json_t *methods = json_object_get(res, "resourceMethods");
+        r->n_methods = json_object_size(methods);
+        r->methods = arena_alloc(a, sizeof(*r->methods) * (r->n_methods + 1));
+        size_t k = 0;
+        const char *verb;
+        json_t *m;
+        json_object_foreach(methods, verb, m) r->methods[k++] = definition_method(a, verb, m);
+        def->resources[i] = r;
+    }
+    *out = def;
+    return 0;
+}
+
+json_t *compiler_summary_from_tree(json_t *tree)
+{
+    json_t *summary = json_object();
+    size_t i;
+    json_t *res;
+    json_array_foreach(json_object_get(tree, "resources"), i, res)
+    {
+        json_t *methods = json_object_get(res, "resourceMethods");
+        if (json_object_size(methods) == 0)
+            continue;
+        json_t *entry = json_object();
+        const char *verb;
+        json_t *m;
+        json_object_foreach(methods, verb, m)
+        {
+            json_object_set_new(entry, verb,
+                                json_pack("{s:O,s:O}", "authorizationType",
+                                          json_object_get(m, "authorizationType"), "apiKeyRequired",
+                                          json_object_get(m, "apiKeyRequired")));
+        }
+        json_object_set_new(summary, json_string_value(json_object_get(res, "path")), entry);
+    }
+    return summary;
+}
+
+int compiler_pack_definition(json_t *tree, const char *deployment_id, uint8_t **out,
+                             size_t *out_len)
+{
+    arena_t *a = arena_create(ARENA_CHUNK);
+    Portico__ApiDefinition *def;
+    char err[256];
+    int rc = STORE_EIO;
+    if (a == NULL || compiler_definition_from_tree(tree, deployment_id, a, &def, err, sizeof(err)) != 0)
+        goto out;
+    size_t len = portico__api_definition__get_packed_size(def);
+    uint8_t *buf = malloc(len == 0 ? 1 : len);
+    if (buf == NULL)
+        goto out;
+    portico__api_definition__pack(def, buf);
+    *out = buf;
+    *out_len = len;
+    rc = STORE_OK;
+out:
+    arena_destroy(a);
+    return rc;
+}
+
+/* ---- stages and the snapshot -------------------------------------------- */
+
+static Portico__MethodSetting *stage_method_setting(arena_t *a, const char *key, json_t *ms)
+{
+    Portico__MethodSetting *m = arena_alloc(a, sizeof(*m));
+    portico__method_setting__init(m);
+    m->key = arena_strdup(a, key);
+    m->metrics_enabled = json_is_true(json_object_get(ms, "metricsEnabled"));
+    m->logging_level = jstr(a, ms, "loggingLevel");
+    m->data_trace_enabled = json_is_true(json_object_get(ms, "dataTraceEnabled"));
+    m->throttling_burst_limit =
+        (uint32_t)json_integer_value(json_object_get(ms, "throttlingBurstLimit"));
+    m->throttling_rate_limit = json_number_value(json_object_get(ms, "throttlingRateLimit"));
+    m->caching_enabled = json_is_true(json_object_get(ms, "cachingEnabled"));
+    m->cache_ttl_seconds = (uint32_t)json_integer_value(json_object_get(ms, "cacheTtlInSeconds"));
+    m->cache_data_encrypted = json_is_true(json_object_get(ms, "cacheDataEncrypted"));
+    m->require_authorization_for_cache_control =
+        json_is_true(json_object_get(ms, "requireAuthorizationForCacheControl"));
+    m->unauthorized_cache_control_header_strategy =
+        jstr(a, ms, "unauthorizedCacheControlHeaderStrategy");
+    return m;
+}
+
+int compiler_stage_from_doc(const char *api_id, json_t *doc, arena_t *a,
+                            Portico__StageBinding **out)
+{
+    Portico__StageBinding *b = arena_alloc(a, sizeof(*b));
+    portico__stage_binding__init(b);
+    b->api_id = arena_strdup(a, api_id);
+    b->stage_name = jstr(a, doc, "stageName");
+    b->deployment_id = jstr(a, doc, "deploymentId");
+    kv_list(a, json_object_get(doc, "variables"), &b->n_variables, &b->variables);
+    json_t *settings = json_object_get(doc, "methodSettings");
+    b->n_method_settings = json_object_size(settings);
+    b->method_settings = arena_alloc(a, sizeof(*b->method_settings) * (b->n_method_settings + 1));
+    size_t i = 0;
+    const char *key;
+    json_t *ms;
+    json_object_foreach(settings, key, ms) b->method_settings[i++] = stage_method_setting(a, key, ms);
+    json_t *canary = json_object_get(doc, "canarySettings");
+    if (json_is_object(canary) && json_object_get(canary, "deploymentId") != NULL) {
+        Portico__Canary *cn = arena_alloc(a, sizeof(*cn));
+        portico__canary__init(cn);
+        cn->deployment_id = jstr(a, canary, "deploymentId");
+        cn->percent_traffic = json_number_value(json_object_get(canary, "percentTraffic"));
+        kv_list(a, json_object_get(canary, "stageVariableOverrides"), &cn->n_stage_variable_overrides,
+                &cn->stage_variable_overrides);
+        cn->use_stage_cache = json_is_true(json_object_get(canary, "useStageCache"));
+        b->canary = cn;
+    }
+    b->cache_cluster_enabled = json_is_true(json_object_get(doc, "cacheClusterEnabled"));
+    const char *size = json_string_value(json_object_get(doc, "cacheClusterSize"));
+    b->cache_cluster_size_gb = size != NULL ? strtod(size, NULL) : 0;
+    json_t *access = json_object_get(doc, "accessLogSettings");
+    if (json_is_object(access)) {
+        b->access_log = arena_alloc(a, sizeof(*b->access_log));
+        portico__access_log_settings__init(b->access_log);
+        b->access_log->format = jstr(a, access, "format");
+        b->access_log->destination = jstr(a, access, "destinationArn");
+    }
+    b->tracing_enabled = json_is_true(json_object_get(doc, "tracingEnabled"));
+    b->cache_flush_generation =
+        (uint64_t)json_integer_value(json_object_get(doc, "cacheFlushGeneration"));
+    *out = b;
+    return 0;
+}
+
+struct snapshot_ctx {
+    store_t *store;
+    arena_t *arena;
+    Portico__StageBinding **stages;
+    size_t nstages, cap_stages;
+    Portico__ApiDefinition **defs;
+    size_t ndefs, cap_defs;
+};
+
+static int snapshot_has_def(struct snapshot_ctx *x, const char *api_id, const char *dep_id)
+{
+    for (size_t i = 0; i < x->ndefs; i++)
+        if (strcmp(x->defs[i]->deployment_id, dep_id) == 0 && strcmp(x->defs[i]->api_id, api_id) == 0)
+            return 1;
+    return 0;
+}
+
+static int grow(arena_t *a, void ***arr, size_t n, size_t *cap)
+{
+    if (n < *cap)
+        return 0;
+    size_t ncap = *cap == 0 ? 64 : *cap * 2;
+    void **bigger = arena_alloc(a, sizeof(void *) * ncap);
+    if (bigger == NULL)
+        return -1;
+    if (n > 0)
+        memcpy(bigger, *arr, sizeof(void *) * n);
+    *arr = bigger;
+    *cap = ncap;
+    return 0;
+}
+
+static int snapshot_add_def(struct snapshot_ctx *x, const char *api_id, const char *dep_id)
+{
+    if (dep_id == NULL || dep_id[0] == '\0' || snapshot_has_def(x, api_id, dep_id))
+        return 0;
+    uint8_t *bytes;
+    size_t len;
+    int rc = store_deployment_definition(x->store, api_id, dep_id, &bytes, &len);
+    if (rc != STORE_OK)
+        return rc;
+    ProtobufCAllocator alloc = arena_protobuf_allocator(x->arena);
+    Portico__ApiDefinition *def = portico__api_definition__unpack(&alloc, len, bytes);
+    free(bytes);
+    if (def == NULL) {
+        log_error("compiler: deployment %s/%s does not decode", api_id, dep_id);
+        return STORE_EIO;
+    }
+    if (grow(x->arena, (void ***)&x->defs, x->ndefs, &x->cap_defs) != 0)
+        return STORE_EIO;
+    x->defs[x->ndefs++] = def;
+    return 0;
+}
+
+static int snapshot_add_stage(void *ctx, const char *api_id, json_t *doc)
+{
+    struct snapshot_ctx *x = ctx;
+    Portico__StageBinding *b;
+    compiler_stage_from_doc(api_id, doc, x->arena, &b);
+    if (grow(x->arena, (void ***)&x->stages, x->nstages, &x->cap_stages) != 0)
+        return STORE_EIO;
+    x->stages[x->nstages++] = b;
+    int rc = snapshot_add_def(x, api_id, b->deployment_id);
+    if (rc == 0 && b->canary != NULL)
+        rc = snapshot_add_def(x, api_id, b->canary->deployment_id);
+    return rc;
+}
+
+int compiler_build_snapshot(store_t *s, uint8_t **out, size_t *out_len, uint64_t *version)
+{
+    struct snapshot_ctx x = {.store = s, .arena = arena_create(ARENA_CHUNK)};
+    if (x.arena == NULL)
+        return STORE_EIO;
+    Portico__Snapshot snap = PORTICO__SNAPSHOT__INIT;
+    Portico__Settings settings = PORTICO__SETTINGS__INIT;
+    int rc = store_begin_read(s);
+    if (rc == STORE_OK)
+        rc = store_version(s, &snap.version);
+    if (rc == STORE_OK)
+        rc = store_stage_visit_all(s, snapshot_add_stage, &x);
+    if (rc == STORE_OK)
+        rc = store_commit(s);
+    else
+        store_rollback(s);
+    if (rc != STORE_OK)
+        goto out;
+    snap.created_at_ms = clock_wall_ms();
+    snap.store_id = (char *)store_id(s);
+    snap.n_stages = x.nstages;
+    snap.stages = x.stages;
+    snap.n_deployments = x.ndefs;
+    snap.deployments = x.defs;
+    settings.account_rate_limit = 10000;
+    settings.account_burst_limit = 5000;
+    snap.settings = &settings;
+    size_t len = portico__snapshot__get_packed_size(&snap);
+    uint8_t *buf = malloc(len == 0 ? 1 : len);
+    if (buf == NULL) {
+        rc = STORE_EIO;
+        goto out;
+    }
+    portico__snapshot__pack(&snap, buf);
+    *out = buf;
+    *out_len = len;
+    *version = snap.version;
+out:
+    arena_destroy(x.arena);
+    return rc;
+}

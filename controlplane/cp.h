@@ -1,0 +1,35 @@
+/* cp: the control plane's process-wide context, owned by main and used on
+ * the admin event loop thread (the cluster threads only touch `cluster` and
+ * `nodes`, which lock internally). */
+#ifndef PORTICO_CP_H
+#define PORTICO_CP_H
+
+#define H2O_USE_LIBUV 0
+#include <h2o.h>
+#include <stdint.h>
+
+#include "cluster.h"
+#include "nodes.h"
+#include "store.h"
+
+typedef struct cp {
+    store_t *store;
+    h2o_evloop_t *loop;
+    const char *admin_token;
+    size_t admin_token_len;
+    cluster_t *cluster;
+    nodes_t *nodes;
+    /* snapshot publication: a change schedules one build on the next loop turn */
+    int publish_pending;
+    uint64_t published_version;
+    h2o_timeout_t publish_timeout;
+    h2o_timeout_entry_t publish_entry;
+} cp_t;
+
+/* Call after committing a change that data planes must see. */
+void cp_schedule_publish(cp_t *cp);
+
+/* Builds the snapshot for the store's current version and publishes it. */
+int cp_publish_now(cp_t *cp);
+
+#endif

@@ -1,0 +1,262 @@
+/* portico-cp: the control plane process — options, secrets, the store, the
+ * admin API on one event loop, the cluster sockets, and a clean SIGTERM. */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "admin.h"
+#include "clock.h"
+#include "compiler.h"
+#include "cp.h"
+#include "crypto.h"
+#include "fsutil.h"
+#include "log.h"
+#include "secret.h"
+
+#define ADMIN_TOKEN_LEN 40
+
+typedef struct {
+    const char *data_dir;
+    const char *admin_listen;
+    const char *cluster_listen;
+    const char *cluster_secret_file;
+} cp_options_t;
+
+static volatile sig_atomic_t cp_stop_requested;
+
+static void cp_on_signal(int sig)
+{
+    (void)sig;
+    cp_stop_requested = 1;
+}
+
+static void cp_usage(FILE *out)
+{
+    fputs("Usage: portico-cp [options]\n"
+          "\n"
+          "The Portico control plane: stores APIs, stages, deployments, keys and usage\n"
+          "plans in SQLite, serves the management API and publishes snapshots to the\n"
+          "data planes.\n"
+          "\n"
+          "  --data-dir DIR              database, admin token and generated secrets\n"
+          "                              (default ./portico-data)\n"
+          "  --admin-listen HOST:PORT    management API (default 127.0.0.1:9000)\n"
+          "  --cluster-listen URL        tcp://HOST:PORT for the cluster sockets\n"
+          "                              (default tcp://127.0.0.1:9100). Uses three ports:\n"
+          "                              PORT   PUB  snapshots and heartbeat announcements\n"
+          "                              PORT+1 REP  snapshot fetches\n"
+          "                              PORT+2 PULL node reports\n"
+          "  --cluster-secret-file FILE  shared secret authenticating cluster messages\n"
+          "  --help                      this text\n"
+          "\n"
+          "Environment:\n"
+          "  PORTICO_ADMIN_TOKEN     bearer token for the management API; without it a\n"
+          "                          token is generated into DIR/admin.token (mode 0600)\n"
+          "  PORTICO_CLUSTER_SECRET  cluster secret (at least 16 bytes); without it and\n"
+          "                          without --cluster-secret-file one is generated into\n"
+          "                          DIR/cluster.secret (mode 0600)\n"
+          "  PORTICO_LOG_LEVEL       debug | info | warn | error\n",
+          out);
+}
+
+static int cp_parse(int argc, char **argv, cp_options_t *o)
+{
+    static const struct option longopts[] = {
+        {"data-dir", required_argument, NULL, 'd'},
+        {"admin-listen", required_argument, NULL, 'a'},
+        {"cluster-listen", required_argument, NULL, 'c'},
+        {"cluster-secret-file", required_argument, NULL, 's'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    *o = (cp_options_t){.data_dir = "./portico-data", .admin_listen = "127.0.0.1:9000",
+                        .cluster_listen = "tcp://127.0.0.1:9100"};
+    int ch;
+    while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+        switch (ch) {
+        case 'd': o->data_dir = optarg; break;
+        case 'a': o->admin_listen = optarg; break;
+        case 'c': o->cluster_listen = optarg; break;
+        case 's': o->cluster_secret_file = optarg; break;
+        case 'h': cp_usage(stdout); exit(0);
+        default: cp_usage(stderr); return -1;
+        }
+    }
+    if (optind != argc) {
+        cp_usage(stderr);
+        return -1;
+    }
+    return 0;
+}
+
+/* The admin token: from the environment, else DIR/admin.token (created once). */
+static char *cp_admin_token(const char *dir)
+{
+    const char *env = getenv("PORTICO_ADMIN_TOKEN");
+    if (env != NULL && *env != '\0')
+        return strdup(env);
+    char path[4096];
+    snprintf(path, sizeof(path), "%s/admin.token", dir);
+    char *buf;
+    size_t len;
+    int rc = fsutil_read(path, 4096, &buf, &len);
+    if (rc == 0) {
+        while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
+            buf[--len] = '\0';
+        if (len >= 16)
+            return buf;
+        free(buf);
+        log_error("%s is shorter than 16 characters; remove it to generate a new one", path);
+        return NULL;
+    }
+    if (rc != -ENOENT) {
+        log_error("cannot read %s: %s", path, strerror(-rc));
+        return NULL;
+    }
+    char token[ADMIN_TOKEN_LEN + 2];
+    crypto_random_token(token, ADMIN_TOKEN_LEN);
+    token[ADMIN_TOKEN_LEN] = '\n';
+    if ((rc = fsutil_write_atomic(path, token, ADMIN_TOKEN_LEN + 1, 0600)) != 0) {
+        log_error("cannot write %s: %s", path, strerror(-rc));
+        return NULL;
+    }
+    log_info("generated an admin token into %s", path);
+    return strndup(token, ADMIN_TOKEN_LEN);
+}
+
+static int cp_cluster_secret(const cp_options_t *o, envelope_secret_t *secret)
+{
+    char err[512], path[4096];
+    const char *env = getenv("PORTICO_CLUSTER_SECRET");
+    int rc;
+    if (o->cluster_secret_file != NULL || (env != NULL && *env != '\0')) {
+        rc = secret_load(o->cluster_secret_file, secret, err, sizeof(err));
+    } else {
+        snprintf(path, sizeof(path), "%s/cluster.secret", o->data_dir);
+        rc = secret_load_or_create(path, secret, err, sizeof(err));
+        if (rc == 0)
+            log_info("cluster secret: %s (give it to data planes with --cluster-secret-file)", path);
+    }
+    if (rc != 0)
+        log_error("%s", err);
+    return rc;
+}
+
+void cp_schedule_publish(cp_t *cp)
+{
+    if (cp->publish_pending)
+        return;
+    cp->publish_pending = 1;
+    h2o_timeout_link(cp->loop, &cp->publish_timeout, &cp->publish_entry);
+}
+
+int cp_publish_now(cp_t *cp)
+{
+    uint8_t *bytes;
+    size_t len;
+    uint64_t version;
+    uint64_t started = clock_mono_us();
+    if (compiler_build_snapshot(cp->store, &bytes, &len, &version) != STORE_OK) {
+        log_error("could not build the snapshot; data planes keep the previous one");
+        return -1;
+    }
+    cluster_publish(cp->cluster, version, bytes, len);
+    cp->published_version = version;
+    log_info("published snapshot version %llu (%zu bytes, built in %.1f ms)",
+             (unsigned long long)version, len, (double)(clock_mono_us() - started) / 1000.0);
+    return 0;
+}
+
+static void cp_on_publish(h2o_timeout_entry_t *entry)
+{
+    cp_t *cp = H2O_STRUCT_FROM_MEMBER(cp_t, publish_entry, entry);
+    cp->publish_pending = 0;
+    cp_publish_now(cp);
+}
+
+static h2o_timeout_t cp_heartbeat_timeout;
+static h2o_timeout_entry_t cp_heartbeat_entry;
+static cp_t *cp_heartbeat_cp;
+
+static void cp_on_heartbeat(h2o_timeout_entry_t *entry)
+{
+    cluster_announce(cp_heartbeat_cp->cluster);
+    h2o_timeout_link(cp_heartbeat_cp->loop, &cp_heartbeat_timeout, entry);
+}
+
+static void cp_on_report(void *ctx, const Portico__NodeReport *r)
+{
+    cp_t *cp = ctx;
+    if (nodes_record(cp->nodes, r, clock_wall_ms()) != 0)
+        log_warn("cluster: dropped a replayed report from node %s", r->node_id);
+    else if (r->status == PORTICO__APPLY_STATUS__APPLY_NACK)
+        log_warn("node %s refused version %llu: %s", r->node_id,
+                 (unsigned long long)r->nack_version, r->nack_reason);
+}
+
+static int cp_run(const cp_options_t *o)
+{
+    cp_t cp = {0};
+    envelope_secret_t secret = {0};
+    char err[512], path[4096];
+    int rc = 1;
+    if (fsutil_ensure_dir(o->data_dir, 0700) != 0) {
+        log_error("cannot create the data directory %s: %s", o->data_dir, strerror(errno));
+        return 1;
+    }
+    char *token = cp_admin_token(o->data_dir);
+    if (token == NULL || cp_cluster_secret(o, &secret) != 0)
+        goto out;
+    cp.admin_token = token;
+    cp.admin_token_len = strlen(token);
+    snprintf(path, sizeof(path), "%s/portico.db", o->data_dir);
+    if (store_open(path, &cp.store) != STORE_OK)
+        goto out;
+    cp.nodes = nodes_create();
+    cp.loop = h2o_evloop_create();
+    cluster_config_t cc = {.url = o->cluster_listen, .secret = secret, .store_id = store_id(cp.store),
+                           .on_report = cp_on_report, .ctx = &cp};
+    if (cluster_start(&cc, &cp.cluster, err, sizeof(err)) != 0 ||
+        admin_start(&cp, o->admin_listen, err, sizeof(err)) != 0) {
+        log_error("%s", err);
+        goto out;
+    }
+    h2o_timeout_init(cp.loop, &cp.publish_timeout, 0);
+    cp.publish_entry.cb = cp_on_publish;
+    if (cp_publish_now(&cp) != 0)
+        goto out;
+    cp_heartbeat_cp = &cp;
+    h2o_timeout_init(cp.loop, &cp_heartbeat_timeout, 1000);
+    cp_heartbeat_entry.cb = cp_on_heartbeat;
+    h2o_timeout_link(cp.loop, &cp_heartbeat_timeout, &cp_heartbeat_entry);
+    log_info("admin API on http://%s, cluster on %s", o->admin_listen, o->cluster_listen);
+    while (!cp_stop_requested)
+        h2o_evloop_run(cp.loop, 100);
+    log_info("stopping");
+    rc = 0;
+out:
+    cluster_stop(cp.cluster);
+    store_close(cp.store);
+    nodes_destroy(cp.nodes);
+    secret_dispose(&secret);
+    free(token);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    cp_options_t o;
+    log_init("portico-cp");
+    if (cp_parse(argc, argv, &o) != 0)
+        return 2;
+    signal(SIGPIPE, SIG_IGN);
+    struct sigaction sa = {.sa_handler = cp_on_signal};
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    umask(077);
+    return cp_run(&o);
+}

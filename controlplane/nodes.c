@@ -1,0 +1,164 @@
+/* nodes: a small array guarded by one mutex; reports arrive about once a
+ * second per node, so contention is not a concern here. */
+#include "nodes.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct node {
+    char *id;
+    char *addr;
+    uint64_t applied_version;
+    Portico__ApplyStatus status;
+    char *nack_reason;
+    uint64_t nack_version;
+    uint64_t started_at_ms;
+    uint64_t seq;
+    uint64_t last_report_ms;
+    uint32_t threads;
+};
+
+struct nodes {
+    pthread_mutex_t mu;
+    struct node *items;
+    size_t n, cap;
+};
+
+nodes_t *nodes_create(void)
+{
+    nodes_t *n = calloc(1, sizeof(*n));
+    if (n != NULL)
+        pthread_mutex_init(&n->mu, NULL);
+    return n;
+}
+
+static void node_clear(struct node *nd)
+{
+    free(nd->id);
+    free(nd->addr);
+    free(nd->nack_reason);
+}
+
+void nodes_destroy(nodes_t *n)
+{
+    if (n == NULL)
+        return;
+    for (size_t i = 0; i < n->n; i++)
+        node_clear(&n->items[i]);
+    free(n->items);
+    pthread_mutex_destroy(&n->mu);
+    free(n);
+}
+
+static void nodes_forget_old(nodes_t *n, uint64_t now_ms)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n->n; i++) {
+        if (now_ms - n->items[i].last_report_ms > NODES_FORGET_MS) {
+            node_clear(&n->items[i]);
+            continue;
+        }
+        n->items[k++] = n->items[i];
+    }
+    n->n = k;
+}
+
+static struct node *nodes_find_or_add(nodes_t *n, const char *id)
+{
+    for (size_t i = 0; i < n->n; i++)
+        if (strcmp(n->items[i].id, id) == 0)
+            return &n->items[i];
+    if (n->n == n->cap) {
+        size_t cap = n->cap == 0 ? 8 : n->cap * 2;
+        struct node *bigger = realloc(n->items, cap * sizeof(*bigger));
+        if (bigger == NULL)
+            return NULL;
+        n->items = bigger;
+        n->cap = cap;
+    }
+    struct node *nd = &n->items[n->n++];
+    memset(nd, 0, sizeof(*nd));
+    nd->id = strdup(id);
+    if (nd->id == NULL) {
+        n->n--;
+        return NULL;
+    }
+    return nd;
+}
+
+static void replace_str(char **slot, const char *value)
+{
+    free(*slot);
+    *slot = strdup(value != NULL ? value : "");
+}
+
+int nodes_record(nodes_t *n, const Portico__NodeReport *r, uint64_t now_ms)
+{
+    int rc = 0;
+    pthread_mutex_lock(&n->mu);
+    nodes_forget_old(n, now_ms);
+    struct node *nd = nodes_find_or_add(n, r->node_id);
+    if (nd == NULL) {
+        rc = -1;
+        goto out;
+    }
+    if (nd->started_at_ms == r->started_at_ms && r->seq <= nd->seq && nd->last_report_ms != 0) {
+        rc = -1; /* a replay or a reordered old report */
+        goto out;
+    }
+    replace_str(&nd->addr, r->listen_addr);
+    nd->applied_version = r->applied_version;
+    nd->status = r->status;
+    nd->nack_version = r->nack_version;
+    replace_str(&nd->nack_reason, r->nack_reason);
+    nd->started_at_ms = r->started_at_ms;
+    nd->seq = r->seq;
+    nd->threads = r->threads;
+    nd->last_report_ms = now_ms;
+out:
+    pthread_mutex_unlock(&n->mu);
+    return rc;
+}
+
+static const char *node_state(const struct node *nd, uint64_t current, uint64_t now_ms)
+{
+    if (now_ms - nd->last_report_ms > NODES_STALE_MS)
+        return "STALE";
+    if (nd->status == PORTICO__APPLY_STATUS__APPLY_NACK && nd->nack_version >= current)
+        return "NACK";
+    return nd->applied_version >= current ? "IN_SYNC" : "BEHIND";
+}
+
+json_t *nodes_to_json(nodes_t *n, uint64_t current, uint64_t now_ms)
+{
+    json_t *items = json_array();
+    pthread_mutex_lock(&n->mu);
+    for (size_t i = 0; i < n->n; i++) {
+        struct node *nd = &n->items[i];
+        json_t *o = json_pack("{s:s,s:s,s:I,s:s,s:I,s:I,s:I,s:i}", "nodeId", nd->id, "address",
+                              nd->addr, "appliedVersion", (json_int_t)nd->applied_version, "status",
+                              node_state(nd, current, now_ms), "lastReport",
+                              (json_int_t)nd->last_report_ms, "lastReportAgeMillis",
+                              (json_int_t)(now_ms - nd->last_report_ms), "startedAt",
+                              (json_int_t)nd->started_at_ms, "threads", (int)nd->threads);
+        if (nd->status == PORTICO__APPLY_STATUS__APPLY_NACK)
+            json_object_set_new(o, "lastRejection",
+                                json_pack("{s:I,s:s}", "version", (json_int_t)nd->nack_version,
+                                          "reason", nd->nack_reason));
+        json_array_append_new(items, o);
+    }
+    pthread_mutex_unlock(&n->mu);
+    return json_pack("{s:o,s:I}", "item", items, "currentVersion", (json_int_t)current);
+}
+
+unsigned nodes_live_count(nodes_t *n, uint64_t now_ms)
+{
+    unsigned live = 0;
+    pthread_mutex_lock(&n->mu);
+    for (size_t i = 0; i < n->n; i++)
+        if (now_ms - n->items[i].last_report_ms <= NODES_STALE_MS)
+            live++;
+    pthread_mutex_unlock(&n->mu);
+    return live;
+}

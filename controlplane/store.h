@@ -1,0 +1,54 @@
+/* store: the control plane's SQLite database — opening it (WAL, foreign keys,
+ * synchronous=FULL), schema migrations keyed by PRAGMA user_version, a cache
+ * of prepared statements, transactions, and the cluster-wide config version.
+ * One store_t belongs to one thread; open another for another thread. */
+#ifndef PORTICO_STORE_H
+#define PORTICO_STORE_H
+
+#include <sqlite3.h>
+#include <stdint.h>
+
+enum store_err {
+    STORE_OK = 0,
+    STORE_ENOTFOUND = -1,
+    STORE_ECONFLICT = -2, /* a unique or foreign key constraint refused the write */
+    STORE_EIO = -3,       /* SQLite failed; details in the log */
+    STORE_EINVAL = -4,
+};
+
+typedef struct store store_t;
+
+/* Opens (creating if needed) path and migrates it to the current schema. */
+int store_open(const char *path, store_t **out);
+void store_close(store_t *s);
+
+/* A prepared statement for a static SQL string, reset and unbound, owned by
+ * the store (cached by the string's address; never finalize it). */
+sqlite3_stmt *store_stmt(store_t *s, const char *sql);
+sqlite3 *store_db(store_t *s);
+
+/* Maps a sqlite3_step/bind result to a store_err, logging unexpected ones. */
+int store_rc(store_t *s, int sqlite_rc);
+
+/* BEGIN IMMEDIATE / COMMIT / ROLLBACK. */
+int store_begin(store_t *s);
+/* A read transaction (BEGIN DEFERRED): one consistent view across queries;
+ * end it with store_commit. */
+int store_begin_read(store_t *s);
+int store_commit(store_t *s);
+void store_rollback(store_t *s);
+
+/* The monotonic configuration version data planes follow; store_bump_version
+ * must run inside the transaction of the change it announces. */
+int store_bump_version(store_t *s, uint64_t *version);
+int store_version(store_t *s, uint64_t *version);
+/* A random id fixed when the database was created (tells data planes that a
+ * store was replaced rather than rolled back). */
+const char *store_id(store_t *s);
+
+const char *store_strerror(int err);
+
+/* Convenience for single-column text reads: copies column `col` or NULL. */
+char *store_column_text(sqlite3_stmt *st, int col);
+
+#endif

@@ -1,0 +1,348 @@
+/* cluster_client: one loop polls the SUB socket in short slices and, between
+ * them, fetches (REQ) when behind and reports (PUSH) once a second. */
+#include "cluster_client.h"
+
+#include <errno.h>
+#include <nng/nng.h>
+#include <nng/protocol/pipeline0/push.h>
+#include <nng/protocol/pubsub0/sub.h>
+#include <nng/protocol/reqrep0/req.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "crypto.h"
+#include "log.h"
+#include "netaddr.h"
+#include "statefile.h"
+
+#define CC_POLL_MS 200
+#define CC_REPORT_MS 1000
+#define CC_FETCH_RETRY_MS 1000
+#define CC_FETCH_TIMEOUT_MS 10000
+#define CC_SILENCE_MS 3000
+#define CC_MAX_SNAPSHOT ((size_t)2 * 1024 * 1024 * 1024 - 1)
+
+struct cluster_client {
+    dp_t *dp;
+    nng_socket sub, req, push;
+    pthread_t thread;
+    int started;
+    atomic_int stopping;
+    uint64_t applied_version;
+    char applied_store_id[64];
+    uint64_t rejected_version;
+    char reject_reason[512];
+    int want_fetch;
+    uint64_t started_at_ms;
+    uint64_t seq;
+    uint64_t last_report_ms;
+    uint64_t last_fetch_ms;
+    uint64_t last_heard_ms;
+    int silent_logged;
+};
+
+/* ---- applying snapshots ------------------------------------------------- */
+
+static void cc_send_report(cluster_client_t *c);
+
+static void cc_reject(cluster_client_t *c, uint64_t version, const char *reason)
+{
+    log_warn("refused snapshot version %llu: %s (still serving version %llu)",
+             (unsigned long long)version, reason, (unsigned long long)c->applied_version);
+    c->rejected_version = version;
+    snprintf(c->reject_reason, sizeof(c->reject_reason), "%s", reason);
+    cc_send_report(c);
+}
+
+/* Newer, or from a different store (the control plane's database was replaced). */
+static int cc_is_news(cluster_client_t *c, uint64_t version, const char *store_id)
+{
+    if (c->applied_store_id[0] == '\0')
+        return 1;
+    if (store_id != NULL && strcmp(store_id, c->applied_store_id) != 0)
+        return 1;
+    return version > c->applied_version;
+}
+
+/* Verifies, compiles and installs an envelope (raw bytes kept for the state file). */
+static int cc_apply(cluster_client_t *c, const envelope_t *env, const uint8_t *raw, size_t raw_len,
+                    int persist)
+{
+    char err[512];
+    runtime_t *rt = runtime_compile(env->payload, env->payload_len, err, sizeof(err));
+    if (rt == NULL) {
+        cc_reject(c, env->version, err);
+        return -1;
+    }
+    if (rt->version != env->version) {
+        runtime_release(rt);
+        cc_reject(c, env->version, "the envelope and snapshot versions differ");
+        return -1;
+    }
+    if (!cc_is_news(c, rt->version, rt->store_id)) {
+        runtime_release(rt);
+        return 0;
+    }
+    if (c->applied_store_id[0] != '\0' && strcmp(rt->store_id, c->applied_store_id) != 0)
+        log_warn("the control plane's store changed (%s → %s); following it", c->applied_store_id,
+                 rt->store_id);
+    uint64_t version = rt->version;
+    /* a rejection is reported until a good snapshot replaces it */
+    c->rejected_version = 0;
+    c->reject_reason[0] = '\0';
+    snprintf(c->applied_store_id, sizeof(c->applied_store_id), "%s", rt->store_id);
+    c->applied_version = version;
+    log_info("serving snapshot version %llu (%zu stages, %zu KiB compiled)",
+             (unsigned long long)version, rt->nstages, rt->memory / 1024);
+    dp_install_runtime(c->dp, rt);
+    if (persist) {
+        int rc = statefile_write(c->dp->state_dir, raw, raw_len);
+        if (rc != 0)
+            log_warn("could not write the state file: %s", strerror(-rc));
+    }
+    cc_send_report(c);
+    return 0;
+}
+
+static void cc_on_message(cluster_client_t *c, const uint8_t *buf, size_t len, const char *via)
+{
+    envelope_t env;
+    Portico__Envelope *owner = NULL;
+    int rc = envelope_open(&c->dp->secret, buf, len, &env, &owner);
+    if (rc != ENVELOPE_OK) {
+        char reason[160];
+        snprintf(reason, sizeof(reason), "%s message refused: %s", via, envelope_strerror(rc));
+        cc_reject(c, 0, reason);
+        return;
+    }
+    c->last_heard_ms = clock_mono_ms();
+    if (c->silent_logged) {
+        log_info("the control plane is reachable again");
+        c->silent_logged = 0;
+    }
+    if (env.kind == PORTICO__MESSAGE_KIND__KIND_SNAPSHOT) {
+        if (env.version != c->rejected_version)
+            cc_apply(c, &env, buf, len, 1);
+    } else if (env.kind == PORTICO__MESSAGE_KIND__KIND_ANNOUNCE) {
+        Portico__Announce *a = portico__announce__unpack(NULL, env.payload_len, env.payload);
+        if (a != NULL && cc_is_news(c, a->version, a->store_id) && a->version != c->rejected_version)
+            c->want_fetch = 1;
+        if (a != NULL)
+            portico__announce__free_unpacked(a, NULL);
+    }
+    envelope_free(owner);
+}
+
+/* ---- fetch -------------------------------------------------------------- */
+
+static void cc_fetch(cluster_client_t *c)
+{
+    Portico__FetchRequest fr = PORTICO__FETCH_REQUEST__INIT;
+    fr.node_id = (char *)c->dp->node_id;
+    fr.have_version = c->applied_version;
+    uint8_t payload[512], nonce[16], *sealed;
+    size_t plen = portico__fetch_request__get_packed_size(&fr), slen;
+    if (plen > sizeof(payload))
+        return;
+    portico__fetch_request__pack(&fr, payload);
+    crypto_random(nonce, sizeof(nonce));
+    envelope_t env = {.kind = PORTICO__MESSAGE_KIND__KIND_FETCH, .version = c->applied_version,
+                      .sent_at_ms = clock_wall_ms(), .nonce = nonce, .nonce_len = sizeof(nonce),
+                      .payload = payload, .payload_len = plen};
+    c->last_fetch_ms = clock_mono_ms();
+    if (envelope_seal(&c->dp->secret, &env, &sealed, &slen) != ENVELOPE_OK)
+        return;
+    int rv = nng_send(c->req, sealed, slen, 0);
+    free(sealed);
+    if (rv != 0)
+        return;
+    void *buf;
+    size_t len;
+    if ((rv = nng_recv(c->req, &buf, &len, NNG_FLAG_ALLOC)) != 0) {
+        log_debug("fetch: %s", nng_strerror(rv));
+        return;
+    }
+    envelope_t reply;
+    Portico__Envelope *owner = NULL;
+    rv = envelope_open(&c->dp->secret, buf, len, &reply, &owner);
+    if (rv != ENVELOPE_OK) {
+        char reason[160];
+        snprintf(reason, sizeof(reason), "fetch reply refused: %s", envelope_strerror(rv));
+        cc_reject(c, 0, reason);
+    } else if (reply.nonce_len != sizeof(nonce) || memcmp(reply.nonce, nonce, sizeof(nonce)) != 0) {
+        cc_reject(c, reply.version, "fetch reply does not answer our request (nonce)");
+    } else if (reply.kind == PORTICO__MESSAGE_KIND__KIND_SNAPSHOT) {
+        c->last_heard_ms = clock_mono_ms();
+        c->want_fetch = 0;
+        cc_apply(c, &reply, buf, len, 1);
+    }
+    envelope_free(owner);
+    nng_free(buf, len);
+}
+
+/* ---- reports ------------------------------------------------------------ */
+
+static void cc_send_report(cluster_client_t *c)
+{
+    Portico__NodeReport r = PORTICO__NODE_REPORT__INIT;
+    r.node_id = (char *)c->dp->node_id;
+    r.listen_addr = (char *)c->dp->listen;
+    r.applied_version = c->applied_version;
+    int nack = c->rejected_version != 0 || c->reject_reason[0] != '\0';
+    r.status = nack ? PORTICO__APPLY_STATUS__APPLY_NACK : PORTICO__APPLY_STATUS__APPLY_ACK;
+    r.nack_reason = c->reject_reason;
+    r.nack_version = c->rejected_version;
+    r.started_at_ms = c->started_at_ms;
+    r.seq = ++c->seq;
+    r.threads = (uint32_t)c->dp->nthreads;
+    size_t plen = portico__node_report__get_packed_size(&r), slen;
+    uint8_t *payload = malloc(plen == 0 ? 1 : plen), *sealed;
+    if (payload == NULL)
+        return;
+    portico__node_report__pack(&r, payload);
+    envelope_t env = {.kind = PORTICO__MESSAGE_KIND__KIND_REPORT, .version = c->applied_version,
+                      .sent_at_ms = clock_wall_ms(), .payload = payload, .payload_len = plen};
+    if (envelope_seal(&c->dp->secret, &env, &sealed, &slen) == ENVELOPE_OK) {
+        nng_send(c->push, sealed, slen, NNG_FLAG_NONBLOCK);
+        free(sealed);
+    }
+    free(payload);
+    c->last_report_ms = clock_mono_ms();
+}
+
+/* ---- the loop ----------------------------------------------------------- */
+
+static void cc_tick(cluster_client_t *c)
+{
+    uint64_t now = clock_mono_ms();
+    if (c->want_fetch && now - c->last_fetch_ms >= CC_FETCH_RETRY_MS)
+        cc_fetch(c);
+    if (now - c->last_report_ms >= CC_REPORT_MS)
+        cc_send_report(c);
+    if (!c->silent_logged && clock_mono_ms() - c->last_heard_ms > CC_SILENCE_MS) {
+        log_warn("no word from the control plane for %d s; serving version %llu", CC_SILENCE_MS / 1000,
+                 (unsigned long long)c->applied_version);
+        c->silent_logged = 1;
+        c->want_fetch = 1;
+    }
+}
+
+static void *cc_main(void *arg)
+{
+    cluster_client_t *c = arg;
+    while (!atomic_load(&c->stopping)) {
+        void *buf;
+        size_t len;
+        int rv = nng_recv(c->sub, &buf, &len, NNG_FLAG_ALLOC);
+        if (rv == 0) {
+            cc_on_message(c, buf, len, "published");
+            nng_free(buf, len);
+        } else if (rv != NNG_ETIMEDOUT) {
+            break;
+        }
+        cc_tick(c);
+    }
+    return NULL;
+}
+
+static int cc_open(cluster_client_t *c, char *err, size_t err_len)
+{
+    char rep_url[512], pull_url[512];
+    const char *url = c->dp->control_plane;
+    if (netaddr_url_with_port_offset(url, 1, rep_url, sizeof(rep_url)) != 0 ||
+        netaddr_url_with_port_offset(url, 2, pull_url, sizeof(pull_url)) != 0) {
+        snprintf(err, err_len, "invalid control plane address '%s' (expected tcp://HOST:PORT)", url);
+        return -1;
+    }
+    int rv;
+    if ((rv = nng_sub0_open(&c->sub)) != 0 || (rv = nng_req0_open(&c->req)) != 0 ||
+        (rv = nng_push0_open(&c->push)) != 0)
+        goto fail;
+    nng_socket_set(c->sub, NNG_OPT_SUB_SUBSCRIBE, "", 0);
+    nng_socket_set_size(c->sub, NNG_OPT_RECVMAXSZ, CC_MAX_SNAPSHOT);
+    nng_socket_set_size(c->req, NNG_OPT_RECVMAXSZ, CC_MAX_SNAPSHOT);
+    nng_socket_set_ms(c->sub, NNG_OPT_RECVTIMEO, CC_POLL_MS);
+    nng_socket_set_ms(c->req, NNG_OPT_RECVTIMEO, CC_FETCH_TIMEOUT_MS);
+    nng_socket_set_ms(c->req, NNG_OPT_SENDTIMEO, CC_FETCH_TIMEOUT_MS);
+    nng_socket_set_ms(c->sub, NNG_OPT_RECONNMAXT, 1000);
+    nng_socket_set_ms(c->req, NNG_OPT_RECONNMAXT, 1000);
+    nng_socket_set_ms(c->push, NNG_OPT_RECONNMAXT, 1000);
+    /* non-blocking dials keep retrying in the background while the control plane is away */
+    if ((rv = nng_dial(c->sub, url, NULL, NNG_FLAG_NONBLOCK)) != 0 ||
+        (rv = nng_dial(c->req, rep_url, NULL, NNG_FLAG_NONBLOCK)) != 0 ||
+        (rv = nng_dial(c->push, pull_url, NULL, NNG_FLAG_NONBLOCK)) != 0)
+        goto fail;
+    return 0;
+fail:
+    snprintf(err, err_len, "cluster sockets: %s", nng_strerror(rv));
+    return -1;
+}
+
+int cluster_client_create(dp_t *dp, cluster_client_t **out, char *err, size_t err_len)
+{
+    cluster_client_t *c = calloc(1, sizeof(*c));
+    if (c == NULL) {
+        snprintf(err, err_len, "out of memory");
+        return -1;
+    }
+    c->dp = dp;
+    c->want_fetch = 1;
+    c->started_at_ms = clock_wall_ms();
+    c->last_heard_ms = clock_mono_ms();
+    *out = c;
+    return 0;
+}
+
+int cluster_client_load_state(dp_t *dp, cluster_client_t *c)
+{
+    uint8_t *raw;
+    size_t len;
+    int rc = statefile_read(dp->state_dir, &raw, &len);
+    if (rc != 0) {
+        if (rc != -ENOENT)
+            log_warn("cannot read the state file: %s", strerror(-rc));
+        return -1;
+    }
+    envelope_t env;
+    Portico__Envelope *owner = NULL;
+    rc = envelope_open(&dp->secret, raw, len, &env, &owner);
+    if (rc != ENVELOPE_OK || env.kind != PORTICO__MESSAGE_KIND__KIND_SNAPSHOT) {
+        log_warn("ignoring the state file: %s",
+                 rc != ENVELOPE_OK ? envelope_strerror(rc) : "not a snapshot");
+        rc = -1;
+    } else {
+        log_info("starting from the state file's snapshot version %llu",
+                 (unsigned long long)env.version);
+        rc = cc_apply(c, &env, raw, len, 0);
+    }
+    envelope_free(owner);
+    free(raw);
+    return rc;
+}
+
+int cluster_client_start(cluster_client_t *c, char *err, size_t err_len)
+{
+    if (cc_open(c, err, err_len) != 0)
+        return -1;
+    if (pthread_create(&c->thread, NULL, cc_main, c) != 0) {
+        snprintf(err, err_len, "cannot start the cluster thread");
+        return -1;
+    }
+    c->started = 1;
+    return 0;
+}
+
+void cluster_client_stop(cluster_client_t *c)
+{
+    if (c == NULL)
+        return;
+    atomic_store(&c->stopping, 1);
+    if (c->started)
+        pthread_join(c->thread, NULL);
+    nng_close(c->sub);
+    nng_close(c->req);
+    nng_close(c->push);
+    free(c);
+}

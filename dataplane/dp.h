@@ -1,0 +1,75 @@
+/* dp: the data plane's process-wide state and its worker threads. Each
+ * worker owns one event loop, one h2o context and one SO_REUSEPORT listener;
+ * the cluster thread hands compiled runtimes to workers by message. */
+#ifndef PORTICO_DP_H
+#define PORTICO_DP_H
+
+#define H2O_USE_LIBUV 0
+#include <h2o.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "envelope.h"
+#include "runtime.h"
+#include "upstream.h"
+
+/* A worker's reference to one runtime: counted without atomics because only
+ * the owning worker touches it. The runtime itself is released when the last
+ * lease on it goes. */
+typedef struct dp_lease {
+    runtime_t *rt;
+    unsigned refs;
+} dp_lease_t;
+
+typedef struct dp dp_t;
+
+typedef struct dp_thread {
+    dp_t *dp;
+    int index;
+    pthread_t tid;
+    h2o_evloop_t *loop;
+    h2o_context_t ctx;
+    h2o_accept_ctx_t accept_ctx;
+    h2o_socket_t *listener;
+    h2o_multithread_queue_t *queue;
+    h2o_multithread_receiver_t runtime_receiver;
+    h2o_multithread_receiver_t control_receiver;
+    dp_lease_t *lease; /* NULL until the first snapshot */
+    upstream_pool_t upstream;
+    uint64_t rng[2];
+    unsigned inflight;
+    int draining;
+    int done;
+} dp_thread_t;
+
+struct dp {
+    const char *control_plane;
+    const char *listen;
+    const char *state_dir;
+    const char *node_id;
+    const char *invoke_domain;
+    size_t invoke_domain_len;
+    int nthreads;
+    unsigned drain_timeout_ms;
+    envelope_secret_t secret;
+    h2o_globalconf_t globalconf;
+    dp_thread_t *threads;
+    atomic_uint_fast64_t applied_version;
+    atomic_int has_runtime;
+};
+
+/* Called on any thread: gives every worker its own reference to rt and drops
+ * the caller's. */
+void dp_install_runtime(dp_t *dp, runtime_t *rt);
+
+/* Starts the workers (listeners bound first so errors surface at startup). */
+int dp_start_workers(dp_t *dp, char *err, size_t err_len);
+/* Asks every worker to stop accepting, finish in-flight requests and exit. */
+void dp_drain_workers(dp_t *dp);
+void dp_join_workers(dp_t *dp);
+
+/* Fast per-thread randomness (request ids, canary split); not for secrets. */
+uint64_t dp_random(dp_thread_t *t);
+
+#endif

@@ -1,0 +1,32 @@
+/* gwresp: the answers the gateway itself gives (the reference service's
+ * gateway responses): one row per case with its status, message and error
+ * type, sent as JSON with x-amzn-ErrorType and x-amzn-RequestId. */
+#ifndef PORTICO_GWRESP_H
+#define PORTICO_GWRESP_H
+
+#include "request.h"
+
+enum gwresp_case {
+    GW_MISSING_AUTHENTICATION_TOKEN,
+    GW_FORBIDDEN_STAGE,      /* unknown API or stage */
+    GW_INVALID_API_KEY,
+    GW_ACCESS_DENIED,
+    GW_UNAUTHORIZED,
+    GW_THROTTLED,
+    GW_QUOTA_EXCEEDED,
+    GW_REQUEST_TOO_LARGE,
+    GW_API_CONFIGURATION_ERROR,
+    GW_INTEGRATION_TIMEOUT,
+    GW_INTEGRATION_UNREACHABLE, /* connection refused or failed */
+    GW_INTEGRATION_BAD_ANSWER,  /* the endpoint's answer could not be read */
+    GW_NOT_READY,               /* no snapshot applied yet */
+    GW_CASE_COUNT,
+};
+
+/* Sends the answer for c; the request is done afterwards. */
+void gwresp_send(dp_request_t *r, enum gwresp_case c);
+
+/* For h2o requests that never became a dp_request (no memory, draining). */
+void gwresp_send_plain(h2o_req_t *req, int status, const char *json_body, const char *error_type);
+
+#endif

@@ -1,0 +1,392 @@
+/* integ_proxy: HTTP_PROXY integrations. The client's method, path mapping,
+ * query, headers and body go to the endpoint through the worker's keep-alive
+ * pool; the endpoint's status, headers and body stream back unchanged. A
+ * request that fails before any response byte arrived on a reused pooled
+ * connection is retried once when it is idempotent (the endpoint may have
+ * closed an idle connection as we picked it). */
+#include <netdb.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "clock.h"
+#include "gwresp.h"
+#include "integration.h"
+#include "log.h"
+#include "mapping.h"
+#include "pathtmpl.h"
+
+typedef struct {
+    h2o_generator_t super;
+    dp_request_t *r;
+    h2o_http1client_t *client;
+    h2o_http1client_ctx_t *client_ctx;
+    h2o_socketpool_t *pool;
+    h2o_iovec_t bufs[2];
+    int is_head;
+    int retried;
+    int idempotent;
+    h2o_buffer_t *last_content;
+    h2o_doublebuffer_t sending;
+    int had_body_error;
+} proxy_t;
+
+static h2o_http1client_head_cb proxy_on_connect(h2o_http1client_t *client, const char *errstr,
+                                                h2o_iovec_t **reqbufs, size_t *reqbufcnt,
+                                                int *method_is_head);
+
+/* ---- building the upstream request ------------------------------------ */
+
+typedef struct {
+    char *buf;
+    size_t len, cap;
+    h2o_mem_pool_t *pool;
+} proxy_buf_t;
+
+static void pb_put(proxy_buf_t *b, const char *s, size_t n)
+{
+    if (b->len + n > b->cap) {
+        size_t cap = b->cap * 2 > b->len + n ? b->cap * 2 : b->len + n + 256;
+        char *bigger = h2o_mem_alloc_pool(b->pool, cap);
+        memcpy(bigger, b->buf, b->len);
+        b->buf = bigger;
+        b->cap = cap;
+    }
+    memcpy(b->buf + b->len, s, n);
+    b->len += n;
+}
+
+#define PB_LIT(b, lit) pb_put((b), (lit), sizeof(lit) - 1)
+
+/* {name} in the URI: integration.request.path.name's source, else the route's own parameter. */
+static const char *proxy_path_lookup(void *ctx, const char *name, size_t len, size_t *vlen)
+{
+    dp_request_t *r = ctx;
+    const rt_integration_t *in = r->method->integration;
+    for (size_t i = 0; i < in->nrequest_params; i++) {
+        const rt_mapping_t *m = &in->request_params[i];
+        if (m->target.loc == PARAMS_LOC_PATH && m->target.name_len == len &&
+            memcmp(m->target.name, name, len) == 0)
+            return mapping_eval(r, &m->source, vlen);
+    }
+    return request_path_param(r, name, len, vlen);
+}
+
+static const char *proxy_var_lookup(void *ctx, const char *name, size_t len, size_t *vlen)
+{
+    dp_request_t *r = ctx;
+    return rt_vars_get(r->variables, name, len, vlen);
+}
+
+static int proxy_target_url(dp_request_t *r, h2o_url_t *url)
+{
+    const rt_integration_t *in = r->method->integration;
+    size_t cap = in->uri_len + r->path.len + 1;
+    for (size_t i = 0; i < r->variables->n; i++)
+        cap += r->variables->items[i].value_len;
+    for (int i = 0; i < r->match.nparams; i++)
+        cap += r->match.params[i].value_len;
+    cap += 1024;
+    pathtmpl_buf_t out = {h2o_mem_alloc_pool(&r->req->pool, cap), 0, cap};
+    if (pathtmpl_expand(in->uri, in->uri_len, proxy_path_lookup, proxy_var_lookup, r, &out) != 0)
+        return -1;
+    return h2o_url_parse(out.buf, out.len, url);
+}
+
+static int header_is_hop_by_hop(const h2o_iovec_t *name)
+{
+    static const char *const hop[] = {"connection", "keep-alive", "proxy-connection", "te",
+                                      "trailer", "transfer-encoding", "upgrade", "host",
+                                      "content-length", "expect", "x-forwarded-for",
+                                      "x-forwarded-proto", "x-forwarded-port", NULL};
+    for (const char *const *h = hop; *h != NULL; h++)
+        if (h2o_memis(name->base, name->len, *h, strlen(*h)))
+            return 1;
+    return 0;
+}
+
+static int header_is_mapped(const rt_integration_t *in, const h2o_iovec_t *name)
+{
+    for (size_t i = 0; i < in->nrequest_params; i++) {
+        const rt_mapping_t *m = &in->request_params[i];
+        if (m->target.loc == PARAMS_LOC_HEADER &&
+            h2o_lcstris(name->base, name->len, m->target.name, m->target.name_len))
+            return 1;
+    }
+    return 0;
+}
+
+static void proxy_put_query(dp_request_t *r, proxy_buf_t *b, const h2o_url_t *url)
+{
+    const rt_integration_t *in = r->method->integration;
+    int has_query = memchr(url->path.base, '?', url->path.len) != NULL;
+    if (r->query.len > 0) {
+        pb_put(b, has_query ? "&" : "?", 1);
+        pb_put(b, r->query.base, r->query.len);
+        has_query = 1;
+    }
+    for (size_t i = 0; i < in->nrequest_params; i++) {
+        const rt_mapping_t *m = &in->request_params[i];
+        size_t vlen;
+        const char *v;
+        if (m->target.loc != PARAMS_LOC_QUERYSTRING || (v = mapping_eval(r, &m->source, &vlen)) == NULL)
+            continue;
+        pb_put(b, has_query ? "&" : "?", 1);
+        h2o_iovec_t enc = h2o_uri_escape(&r->req->pool, m->target.name, m->target.name_len, NULL);
+        pb_put(b, enc.base, enc.len);
+        pb_put(b, "=", 1);
+        enc = h2o_uri_escape(&r->req->pool, v, vlen, NULL);
+        pb_put(b, enc.base, enc.len);
+        has_query = 1;
+    }
+}
+
+static void proxy_put_headers(dp_request_t *r, proxy_buf_t *b)
+{
+    const rt_integration_t *in = r->method->integration;
+    const h2o_headers_t *hs = &r->req->headers;
+    h2o_iovec_t xff = {NULL, 0};
+    for (size_t i = 0; i < hs->size; i++) {
+        const h2o_header_t *h = &hs->entries[i];
+        if (h2o_memis(h->name->base, h->name->len, H2O_STRLIT("x-forwarded-for")))
+            xff = h->value;
+        if (header_is_hop_by_hop(h->name) || header_is_mapped(in, h->name))
+            continue;
+        pb_put(b, h->orig_name != NULL ? h->orig_name : h->name->base, h->name->len);
+        PB_LIT(b, ": ");
+        pb_put(b, h->value.base, h->value.len);
+        PB_LIT(b, "\r\n");
+    }
+    for (size_t i = 0; i < in->nrequest_params; i++) {
+        const rt_mapping_t *m = &in->request_params[i];
+        size_t vlen;
+        const char *v;
+        if (m->target.loc != PARAMS_LOC_HEADER || (v = mapping_eval(r, &m->source, &vlen)) == NULL)
+            continue;
+        pb_put(b, m->target.name, m->target.name_len);
+        PB_LIT(b, ": ");
+        pb_put(b, v, vlen);
+        PB_LIT(b, "\r\n");
+    }
+    size_t iplen;
+    const char *ip = mapping_context(r, H2O_STRLIT("identity.sourceIp"), &iplen);
+    PB_LIT(b, "x-forwarded-for: ");
+    if (xff.len > 0) {
+        pb_put(b, xff.base, xff.len);
+        PB_LIT(b, ", ");
+    }
+    if (ip != NULL)
+        pb_put(b, ip, iplen);
+    PB_LIT(b, "\r\nx-forwarded-proto: ");
+    pb_put(b, r->req->scheme->name.base, r->req->scheme->name.len);
+    PB_LIT(b, "\r\nx-amzn-requestid: ");
+    pb_put(b, r->request_id, 36);
+    PB_LIT(b, "\r\n");
+}
+
+static h2o_iovec_t proxy_build_request(dp_request_t *r, const h2o_url_t *url, h2o_iovec_t method)
+{
+    proxy_buf_t b = {h2o_mem_alloc_pool(&r->req->pool, 1024), 0, 1024, &r->req->pool};
+    pb_put(&b, method.base, method.len);
+    PB_LIT(&b, " ");
+    pb_put(&b, url->path.base, url->path.len);
+    proxy_put_query(r, &b, url);
+    PB_LIT(&b, " HTTP/1.1\r\nconnection: keep-alive\r\nhost: ");
+    pb_put(&b, url->authority.base, url->authority.len);
+    PB_LIT(&b, "\r\n");
+    if (r->req->entity.base != NULL || h2o_memis(method.base, method.len, H2O_STRLIT("POST")) ||
+        h2o_memis(method.base, method.len, H2O_STRLIT("PUT")) ||
+        h2o_memis(method.base, method.len, H2O_STRLIT("PATCH"))) {
+        char cl[48];
+        int n = snprintf(cl, sizeof(cl), "content-length: %zu\r\n", r->req->entity.len);
+        pb_put(&b, cl, (size_t)n);
+    }
+    proxy_put_headers(r, &b);
+    PB_LIT(&b, "\r\n");
+    return h2o_iovec_init(b.buf, b.len);
+}
+
+/* ---- streaming the response back --------------------------------------- */
+
+static void proxy_do_send(proxy_t *p)
+{
+    h2o_iovec_t vec;
+    h2o_send_state_t state;
+    vec = h2o_doublebuffer_prepare(&p->sending, p->client != NULL ? &p->client->sock->input : &p->last_content,
+                                   p->r->req->preferred_chunk_size);
+    if (p->client == NULL && vec.len == p->sending.buf->size && p->last_content->size == 0) {
+        state = p->had_body_error ? H2O_SEND_STATE_ERROR : H2O_SEND_STATE_FINAL;
+        h2o_send(p->r->req, &vec, vec.len != 0 ? 1 : 0, state);
+        return;
+    }
+    if (vec.len == 0)
+        return;
+    h2o_send(p->r->req, &vec, 1, H2O_SEND_STATE_IN_PROGRESS);
+}
+
+static void proxy_on_proceed(h2o_generator_t *g, h2o_req_t *req)
+{
+    proxy_t *p = (proxy_t *)g;
+    h2o_doublebuffer_consume(&p->sending);
+    proxy_do_send(p);
+}
+
+static void proxy_on_stop(h2o_generator_t *g, h2o_req_t *req)
+{
+    proxy_t *p = (proxy_t *)g;
+    if (p->client != NULL) {
+        h2o_http1client_cancel(p->client);
+        p->client = NULL;
+    }
+}
+
+static int proxy_on_body(h2o_http1client_t *client, const char *errstr)
+{
+    proxy_t *p = client->data;
+    if (errstr != NULL) {
+        /* keep what was read; the client object goes away when we return */
+        h2o_buffer_t *tmp = p->last_content;
+        p->last_content = client->sock->input;
+        client->sock->input = tmp;
+        p->client = NULL;
+        if (errstr != h2o_http1client_error_is_eos) {
+            log_debug("integration %s: body: %s", p->r->request_id, errstr);
+            p->had_body_error = 1;
+        }
+    }
+    if (p->sending.bytes_inflight == 0)
+        proxy_do_send(p);
+    return 0;
+}
+
+static int response_header_dropped(const h2o_iovec_t *name)
+{
+    static const char *const drop[] = {"connection", "keep-alive", "proxy-connection", "te",
+                                       "trailer", "transfer-encoding", "upgrade", "content-length",
+                                       "server", "date", NULL};
+    for (const char *const *d = drop; *d != NULL; d++)
+        if (h2o_memis(name->base, name->len, *d, strlen(*d)))
+            return 1;
+    return 0;
+}
+
+static int proxy_retry(proxy_t *p)
+{
+    if (p->retried || !p->idempotent)
+        return -1;
+    p->retried = 1;
+    h2o_http1client_connect_with_pool(&p->client, p, p->client_ctx, p->pool, proxy_on_connect);
+    return 0;
+}
+
+static void proxy_fail(proxy_t *p, const char *errstr, int before_request_sent)
+{
+    int timeout = strcmp(errstr, "I/O timeout") == 0 || strcmp(errstr, "connection timeout") == 0;
+    log_debug("integration %s: %s", p->r->request_id, errstr);
+    if (timeout)
+        gwresp_send(p->r, GW_INTEGRATION_TIMEOUT);
+    else
+        gwresp_send(p->r, before_request_sent ? GW_INTEGRATION_UNREACHABLE : GW_INTEGRATION_BAD_ANSWER);
+}
+
+static h2o_http1client_body_cb proxy_on_head(h2o_http1client_t *client, const char *errstr,
+                                             int minor_version, int status, h2o_iovec_t msg,
+                                             h2o_header_t *headers, size_t num_headers, int rlen)
+{
+    proxy_t *p = client->data;
+    dp_request_t *r = p->r;
+    h2o_req_t *req = r->req;
+    if (errstr != NULL && errstr != h2o_http1client_error_is_eos) {
+        p->client = NULL;
+        if (strcmp(errstr, "I/O timeout") != 0 && proxy_retry(p) == 0)
+            return NULL;
+        proxy_fail(p, errstr, 0);
+        return NULL;
+    }
+    req->res.status = status;
+    req->res.reason = h2o_strdup(&req->pool, msg.base, msg.len).base;
+    for (size_t i = 0; i < num_headers; i++) {
+        const h2o_iovec_t *name = headers[i].name;
+        if (h2o_memis(name->base, name->len, H2O_STRLIT("content-length"))) {
+            req->res.content_length = h2o_strtosize(headers[i].value.base, headers[i].value.len);
+            continue;
+        }
+        if (response_header_dropped(name))
+            continue;
+        h2o_iovec_t n = h2o_strdup(&req->pool, name->base, name->len);
+        h2o_iovec_t v = h2o_strdup(&req->pool, headers[i].value.base, headers[i].value.len);
+        h2o_add_header_by_str(&req->pool, &req->res.headers, n.base, n.len, 1, headers[i].orig_name,
+                              v.base, v.len);
+    }
+    request_add_common_headers(r);
+    h2o_start_response(req, &p->super);
+    if (errstr == h2o_http1client_error_is_eos) {
+        p->client = NULL;
+        h2o_send(req, NULL, 0, H2O_SEND_STATE_FINAL);
+        return NULL;
+    }
+    return proxy_on_body;
+}
+
+static h2o_http1client_head_cb proxy_on_connect(h2o_http1client_t *client, const char *errstr,
+                                                h2o_iovec_t **reqbufs, size_t *reqbufcnt,
+                                                int *method_is_head)
+{
+    proxy_t *p = client->data;
+    if (errstr != NULL) {
+        p->client = NULL;
+        proxy_fail(p, errstr, 1);
+        return NULL;
+    }
+    *reqbufs = p->bufs;
+    *reqbufcnt = p->bufs[1].base != NULL ? 2 : 1;
+    *method_is_head = p->is_head;
+    return proxy_on_head;
+}
+
+static void proxy_dispose(void *arg)
+{
+    proxy_t *p = arg;
+    if (p->client != NULL) {
+        h2o_http1client_cancel(p->client);
+        p->client = NULL;
+    }
+    h2o_buffer_dispose(&p->last_content);
+    h2o_doublebuffer_dispose(&p->sending);
+}
+
+static int method_is_idempotent(h2o_iovec_t m)
+{
+    static const char *const safe[] = {"GET", "HEAD", "OPTIONS", "PUT", "DELETE", NULL};
+    for (const char *const *s = safe; *s != NULL; s++)
+        if (h2o_memis(m.base, m.len, *s, strlen(*s)))
+            return 1;
+    return 0;
+}
+
+enum step_result integ_proxy_run(dp_request_t *r)
+{
+    const rt_integration_t *in = r->method->integration;
+    h2o_url_t url;
+    if (proxy_target_url(r, &url) != 0 || url.host.len == 0) {
+        gwresp_send(r, GW_API_CONFIGURATION_ERROR);
+        return STEP_DONE;
+    }
+    h2o_iovec_t method = in->http_method != NULL ? h2o_iovec_init(in->http_method, strlen(in->http_method))
+                                                 : r->req->method;
+    proxy_t *p = h2o_mem_alloc_shared(&r->req->pool, sizeof(*p), proxy_dispose);
+    memset(p, 0, sizeof(*p));
+    p->super.proceed = proxy_on_proceed;
+    p->super.stop = proxy_on_stop;
+    p->r = r;
+    p->bufs[0] = proxy_build_request(r, &url, method);
+    p->bufs[1] = r->req->entity;
+    p->is_head = h2o_memis(method.base, method.len, H2O_STRLIT("HEAD"));
+    p->idempotent = method_is_idempotent(method);
+    h2o_buffer_init(&p->last_content, &h2o_socket_buffer_prototype);
+    h2o_doublebuffer_init(&p->sending, &h2o_socket_buffer_prototype);
+    upstream_pool_t *up = &r->thread->upstream;
+    p->pool = upstream_socketpool(up, url.host, h2o_url_get_port(&url), url.scheme == &H2O_URL_SCHEME_HTTPS);
+    p->client_ctx = upstream_client_ctx(up, in->timeout_ms);
+    h2o_http1client_connect_with_pool(&p->client, p, p->client_ctx, p->pool, proxy_on_connect);
+    return STEP_PENDING;
+}

@@ -1,0 +1,61 @@
+/* integration: the pipeline's last step and the integration-response writer
+ * shared by integrations that select a response. */
+#include "integration.h"
+
+#include <string.h>
+
+#include "gwresp.h"
+#include "mapping.h"
+#include "steps.h"
+
+enum step_result step_integration(dp_request_t *r)
+{
+    switch (r->method->integration->type) {
+    case RT_INTEG_MOCK:
+        return integ_mock_run(r);
+    case RT_INTEG_HTTP_PROXY:
+        return integ_proxy_run(r);
+    }
+    gwresp_send(r, GW_API_CONFIGURATION_ERROR);
+    return STEP_DONE;
+}
+
+/* The template for the client's Accept when one matches exactly, else
+ * application/json, else the first. */
+static const rt_kv_t *choose_template(dp_request_t *r, const rt_int_response_t *resp)
+{
+    if (resp->ntemplates == 0)
+        return NULL;
+    size_t alen;
+    const char *accept = request_header(r, H2O_STRLIT("accept"), &alen);
+    const rt_kv_t *json = NULL;
+    for (size_t i = 0; i < resp->ntemplates; i++) {
+        const rt_kv_t *t = &resp->templates[i];
+        if (accept != NULL && memmem(accept, alen, t->key, t->key_len) != NULL)
+            return t;
+        if (t->key_len == 16 && memcmp(t->key, "application/json", 16) == 0)
+            json = t;
+    }
+    return json != NULL ? json : &resp->templates[0];
+}
+
+void integration_send_response(dp_request_t *r, const rt_int_response_t *resp)
+{
+    h2o_req_t *req = r->req;
+    req->res.status = resp->status;
+    req->res.reason = "OK";
+    request_add_common_headers(r);
+    for (size_t i = 0; i < resp->nparams; i++) {
+        const rt_mapping_t *m = &resp->params[i];
+        size_t vlen;
+        const char *v = mapping_eval(r, &m->source, &vlen);
+        if (v == NULL)
+            continue;
+        request_add_response_header(r, m->target.name, m->target.name_len, v, vlen);
+    }
+    const rt_kv_t *t = choose_template(r, resp);
+    h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL,
+                   t != NULL ? t->key : "application/json", t != NULL ? t->key_len : 16);
+    req->res.content_length = t != NULL ? t->value_len : 0;
+    h2o_send_inline(req, t != NULL ? t->value : "", req->res.content_length);
+}

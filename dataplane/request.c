@@ -1,0 +1,138 @@
+/* request: request lifetime (lease on the runtime, in-flight count), the
+ * pipeline table, and lookups the steps share. */
+#include "request.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "gwresp.h"
+#include "steps.h"
+
+static const struct {
+    const char *name;
+    step_fn run;
+} request_pipeline[] = {
+    {"host", step_host},
+    {"route", step_route},
+    {"integration", step_integration},
+};
+
+#define PIPELINE_LEN (sizeof(request_pipeline) / sizeof(request_pipeline[0]))
+
+static void request_lease_release(dp_lease_t *lease)
+{
+    if (lease != NULL && --lease->refs == 0) {
+        runtime_release(lease->rt);
+        free(lease);
+    }
+}
+
+static void request_dispose(void *p)
+{
+    dp_request_t *r = p;
+    dp_thread_t *t = r->thread;
+    request_lease_release(r->lease);
+    if (--t->inflight == 0 && t->draining)
+        t->done = 1;
+}
+
+static void request_id(dp_thread_t *t, char out[37])
+{
+    uint64_t a = dp_random(t), b = dp_random(t);
+    a = (a & 0xffffffffffff0fffULL) | 0x0000000000004000ULL;
+    b = (b & 0x3fffffffffffffffULL) | 0x8000000000000000ULL;
+    snprintf(out, 37, "%08x-%04x-%04x-%04x-%012llx", (unsigned)(a >> 32), (unsigned)(a >> 16) & 0xffff,
+             (unsigned)a & 0xffff, (unsigned)(b >> 48), (unsigned long long)(b & 0xffffffffffffULL));
+}
+
+void request_resume(dp_request_t *r)
+{
+    while (r->step < (int)PIPELINE_LEN) {
+        enum step_result res = request_pipeline[r->step++].run(r);
+        if (res != STEP_CONTINUE)
+            return;
+    }
+}
+
+int request_on_req(h2o_handler_t *self, h2o_req_t *req)
+{
+    dp_thread_t *t = H2O_STRUCT_FROM_MEMBER(dp_thread_t, ctx, req->conn->ctx);
+    dp_request_t *r = h2o_mem_alloc_shared(&req->pool, sizeof(*r), request_dispose);
+    memset(r, 0, sizeof(*r));
+    r->req = req;
+    r->thread = t;
+    r->started_us = clock_mono_us();
+    request_id(t, r->request_id);
+    t->inflight++;
+    if (t->lease == NULL) {
+        gwresp_send(r, GW_NOT_READY);
+        return 0;
+    }
+    r->lease = t->lease;
+    r->lease->refs++;
+    r->rt = r->lease->rt;
+    request_resume(r);
+    return 0;
+}
+
+void request_add_common_headers(dp_request_t *r)
+{
+    h2o_req_t *req = r->req;
+    h2o_add_header_by_str(&req->pool, &req->res.headers, H2O_STRLIT("x-amzn-requestid"), 0, NULL,
+                          r->request_id, 36);
+}
+
+void request_add_response_header(dp_request_t *r, const char *name, size_t name_len,
+                                 const char *value, size_t value_len)
+{
+    h2o_mem_pool_t *pool = &r->req->pool;
+    h2o_iovec_t lc = h2o_strdup(pool, name, name_len);
+    h2o_strtolower(lc.base, lc.len);
+    const char *orig = h2o_strdup(pool, name, name_len).base;
+    h2o_add_header_by_str(pool, &r->req->res.headers, lc.base, lc.len, 1, orig, value, value_len);
+}
+
+const char *request_path_param(const dp_request_t *r, const char *name, size_t len, size_t *vlen)
+{
+    for (int i = 0; i < r->match.nparams; i++) {
+        const router_param_t *p = &r->match.params[i];
+        if (p->name_len == len && memcmp(p->name, name, len) == 0) {
+            *vlen = p->value_len;
+            return p->value;
+        }
+    }
+    return NULL;
+}
+
+const char *request_header(const dp_request_t *r, const char *name, size_t len, size_t *vlen)
+{
+    const h2o_headers_t *hs = &r->req->headers;
+    for (size_t i = 0; i < hs->size; i++) {
+        const h2o_header_t *h = &hs->entries[i];
+        if (h->name->len == len && h2o_lcstris(h->name->base, len, name, len)) {
+            *vlen = h->value.len;
+            return h->value.base;
+        }
+    }
+    return NULL;
+}
+
+const char *request_query_param(const dp_request_t *r, const char *name, size_t len, size_t *vlen)
+{
+    const char *p = r->query.base, *end = r->query.base + r->query.len;
+    while (p != NULL && p < end) {
+        const char *amp = memchr(p, '&', (size_t)(end - p));
+        const char *stop = amp != NULL ? amp : end;
+        const char *eq = memchr(p, '=', (size_t)(stop - p));
+        const char *kend = eq != NULL ? eq : stop;
+        if ((size_t)(kend - p) == len && memcmp(p, name, len) == 0) {
+            const char *v = eq != NULL ? eq + 1 : stop;
+            *vlen = (size_t)(stop - v);
+            return v;
+        }
+        p = amp != NULL ? amp + 1 : NULL;
+    }
+    return NULL;
+}

@@ -1,0 +1,58 @@
+/* request: one client request's state and the pipeline it runs through.
+ * Each step is a function returning CONTINUE (run the next), DONE (it has
+ * answered) or PENDING (it started I/O and will call request_resume from a
+ * callback on the same event loop). The steps, in order, are the table in
+ * request.c. All request memory comes from h2o's request pool. */
+#ifndef PORTICO_REQUEST_H
+#define PORTICO_REQUEST_H
+
+#include "dp.h"
+#include "router.h"
+#include "runtime.h"
+
+enum step_result { STEP_CONTINUE, STEP_DONE, STEP_PENDING };
+
+typedef struct dp_request {
+    h2o_req_t *req;
+    dp_thread_t *thread;
+    dp_lease_t *lease;
+    const runtime_t *rt;
+    const rt_stage_t *stage;
+    const rt_deployment_t *deployment;
+    const rt_vars_t *variables; /* stage variables (canary-merged on canary requests) */
+    int is_canary;
+    h2o_iovec_t path;  /* the resource path requested: "/pets/7", no stage, no query */
+    h2o_iovec_t query; /* without '?'; len 0 when none */
+    router_match_t match;
+    const rt_method_t *method;
+    char request_id[37];
+    uint64_t started_us;
+    int step;
+} dp_request_t;
+
+typedef enum step_result (*step_fn)(dp_request_t *r);
+
+/* The h2o handler entry: creates the request and runs the pipeline. */
+int request_on_req(h2o_handler_t *self, h2o_req_t *req);
+
+/* Continues the pipeline after a PENDING step finished (its answer, if any, sent). */
+void request_resume(dp_request_t *r);
+
+/* Adds the headers every Portico answer carries (x-amzn-RequestId, ...). */
+void request_add_common_headers(dp_request_t *r);
+
+/* Adds a response header; the name is lower-cased for the wire (HTTP/2
+ * requires it) while HTTP/1 keeps the spelling given. */
+void request_add_response_header(dp_request_t *r, const char *name, size_t name_len,
+                                 const char *value, size_t value_len);
+
+/* Value of a path parameter from the route match, or NULL. */
+const char *request_path_param(const dp_request_t *r, const char *name, size_t len, size_t *vlen);
+
+/* First value of a request header (case-insensitive name), or NULL. */
+const char *request_header(const dp_request_t *r, const char *name, size_t len, size_t *vlen);
+
+/* First value of a query parameter (raw, still encoded), or NULL. */
+const char *request_query_param(const dp_request_t *r, const char *name, size_t len, size_t *vlen);
+
+#endif

@@ -1,0 +1,347 @@
+/* runtime: compile = decode into the arena, validate everything a request
+ * could trip over, and precompute what can be (routers, MOCK response
+ * selection). A snapshot that fails any check is refused whole. */
+#include "runtime.h"
+
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pathtmpl.h"
+#include "pattern.h"
+
+#define RUNTIME_ARENA_CHUNK (1024 * 1024)
+
+typedef struct {
+    runtime_t *rt;
+    arena_t *a;
+    strmap_t *deployments; /* "api/deployment" → rt_deployment_t */
+    char *err;
+    size_t err_len;
+} compile_t;
+
+static int fail(compile_t *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static int fail(compile_t *c, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(c->err, c->err_len, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+static const char *const rt_verbs[] = {"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "ANY", NULL};
+
+static int verb_ok(const char *v)
+{
+    for (const char *const *p = rt_verbs; *p != NULL; p++)
+        if (strcmp(*p, v) == 0)
+            return 1;
+    return 0;
+}
+
+static rt_vars_t compile_vars(compile_t *c, Portico__KeyValue **kv, size_t n)
+{
+    rt_kv_t *items = arena_alloc(c->a, sizeof(*items) * (n + 1));
+    for (size_t i = 0; i < n; i++)
+        items[i] = (rt_kv_t){kv[i]->key, strlen(kv[i]->key), kv[i]->value, strlen(kv[i]->value)};
+    return (rt_vars_t){items, n};
+}
+
+/* Stage variables overlaid with the canary's overrides. */
+static rt_vars_t compile_merged_vars(compile_t *c, rt_vars_t base, Portico__KeyValue **kv, size_t n)
+{
+    rt_kv_t *items = arena_alloc(c->a, sizeof(*items) * (base.n + n + 1));
+    size_t count = 0;
+    for (size_t i = 0; i < base.n; i++) {
+        int overridden = 0;
+        for (size_t k = 0; k < n && !overridden; k++)
+            overridden = strcmp(kv[k]->key, base.items[i].key) == 0;
+        if (!overridden)
+            items[count++] = base.items[i];
+    }
+    for (size_t k = 0; k < n; k++)
+        items[count++] = (rt_kv_t){kv[k]->key, strlen(kv[k]->key), kv[k]->value, strlen(kv[k]->value)};
+    return (rt_vars_t){items, count};
+}
+
+const char *rt_vars_get(const rt_vars_t *vars, const char *name, size_t len, size_t *value_len)
+{
+    for (size_t i = 0; i < vars->n; i++) {
+        if (vars->items[i].key_len == len && memcmp(vars->items[i].key, name, len) == 0) {
+            *value_len = vars->items[i].value_len;
+            return vars->items[i].value;
+        }
+    }
+    return NULL;
+}
+
+/* ---- integrations ------------------------------------------------------- */
+
+static int compile_request_params(compile_t *c, Portico__Integration *in, rt_integration_t *out)
+{
+    rt_mapping_t *maps = arena_alloc(c->a, sizeof(*maps) * (in->n_request_parameters + 1));
+    for (size_t i = 0; i < in->n_request_parameters; i++) {
+        Portico__KeyValue *kv = in->request_parameters[i];
+        if (params_parse_integration_target(kv->key, &maps[i].target) != 0)
+            return fail(c, "invalid integration request parameter %s", kv->key);
+        if (params_parse_source(kv->value, &maps[i].source) != 0 ||
+            maps[i].source.kind == PARAMS_SRC_INTEGRATION_RESPONSE)
+            return fail(c, "invalid mapping expression %s", kv->value);
+    }
+    out->request_params = maps;
+    out->nrequest_params = in->n_request_parameters;
+    return 0;
+}
+
+static int compile_responses(compile_t *c, Portico__Integration *in, rt_integration_t *out)
+{
+    rt_int_response_t *rs = arena_alloc(c->a, sizeof(*rs) * (in->n_responses + 1));
+    for (size_t i = 0; i < in->n_responses; i++) {
+        Portico__IntegrationResponse *r = in->responses[i];
+        int status = atoi(r->status_code);
+        if (status < 100 || status > 599)
+            return fail(c, "invalid integration response status %s", r->status_code);
+        rt_mapping_t *maps = arena_alloc(c->a, sizeof(*maps) * (r->n_response_parameters + 1));
+        for (size_t k = 0; k < r->n_response_parameters; k++) {
+            Portico__KeyValue *kv = r->response_parameters[k];
+            if (params_parse_response_target(kv->key, &maps[k].target) != 0 ||
+                params_parse_source(kv->value, &maps[k].source) != 0)
+                return fail(c, "invalid response parameter mapping %s", kv->key);
+        }
+        rs[i] = (rt_int_response_t){
+            .status_code = r->status_code,
+            .status = status,
+            .selection_pattern = r->selection_pattern,
+            .params = maps,
+            .nparams = r->n_response_parameters,
+            .templates = compile_vars(c, r->response_templates, r->n_response_templates).items,
+            .ntemplates = r->n_response_templates,
+        };
+    }
+    out->responses = rs;
+    out->nresponses = in->n_responses;
+    return 0;
+}
+
+/* The MOCK request template's statusCode (a JSON number or string); 200 when absent. */
+static int mock_status_of(Portico__Integration *in)
+{
+    const char *tmpl = NULL;
+    for (size_t i = 0; i < in->n_request_templates; i++)
+        if (tmpl == NULL || strcmp(in->request_templates[i]->key, "application/json") == 0)
+            tmpl = in->request_templates[i]->value;
+    if (tmpl == NULL)
+        return 200;
+    json_t *doc = json_loads(tmpl, JSON_DECODE_ANY, NULL);
+    json_t *code = json_object_get(doc, "statusCode");
+    int status = json_is_integer(code) ? (int)json_integer_value(code)
+                 : json_is_string(code) ? atoi(json_string_value(code))
+                                        : 200;
+    json_decref(doc);
+    return status >= 100 && status <= 599 ? status : 200;
+}
+
+/* Selection as the reference does it: a response whose pattern matches the
+ * whole status string, else the default (empty pattern). */
+static int compile_mock_selection(compile_t *c, Portico__Integration *in, rt_integration_t *out)
+{
+    char status[16];
+    snprintf(status, sizeof(status), "%d", mock_status_of(in));
+    const rt_int_response_t *def = NULL;
+    for (size_t i = 0; i < out->nresponses; i++) {
+        const rt_int_response_t *r = &out->responses[i];
+        if (r->selection_pattern[0] == '\0') {
+            def = r;
+            continue;
+        }
+        char err[256];
+        pattern_t *re = pattern_compile(r->selection_pattern, err, sizeof(err));
+        if (re == NULL)
+            return fail(c, "invalid selection pattern %s: %s", r->selection_pattern, err);
+        int hit = pattern_matches(re, status, strlen(status));
+        pattern_free(re);
+        if (hit) {
+            out->mock_response = r;
+            return 0;
+        }
+    }
+    out->mock_response = def;
+    return 0;
+}
+
+static const rt_integration_t *compile_integration(compile_t *c, Portico__Integration *in)
+{
+    rt_integration_t *out = arena_alloc(c->a, sizeof(*out));
+    if (strcmp(in->type, "MOCK") == 0)
+        out->type = RT_INTEG_MOCK;
+    else if (strcmp(in->type, "HTTP_PROXY") == 0)
+        out->type = RT_INTEG_HTTP_PROXY;
+    else
+        return fail(c, "unsupported integration type %s", in->type), NULL;
+    out->http_method = in->http_method[0] == '\0' || strcmp(in->http_method, "ANY") == 0 ? NULL : in->http_method;
+    if (out->http_method != NULL && !verb_ok(out->http_method))
+        return fail(c, "invalid integration method %s", in->http_method), NULL;
+    out->uri = in->uri;
+    out->uri_len = strlen(in->uri);
+    if (out->type == RT_INTEG_HTTP_PROXY && strncmp(in->uri, "http://", 7) != 0 &&
+        strncmp(in->uri, "https://", 8) != 0)
+        return fail(c, "integration uri must be http(s): %s", in->uri), NULL;
+    out->timeout_ms = in->timeout_ms == 0 ? 29000 : in->timeout_ms;
+    if (out->timeout_ms < 50 || out->timeout_ms > 29000)
+        return fail(c, "integration timeout %u ms out of range", in->timeout_ms), NULL;
+    if (compile_request_params(c, in, out) != 0 || compile_responses(c, in, out) != 0)
+        return NULL;
+    if (out->type == RT_INTEG_MOCK && compile_mock_selection(c, in, out) != 0)
+        return NULL;
+    return out;
+}
+
+/* ---- deployments -------------------------------------------------------- */
+
+static int compile_method(compile_t *c, rt_deployment_t *d, Portico__Resource *res,
+                          Portico__Method *m)
+{
+    if (!verb_ok(m->http_method))
+        return fail(c, "deployment %s: invalid method %s", d->id, m->http_method);
+    rt_method_t *rm = arena_alloc(c->a, sizeof(*rm));
+    rm->verb = m->http_method;
+    rm->resource_id = res->id;
+    rm->resource_path = res->path;
+    rm->api_key_required = m->api_key_required;
+    if (m->integration != NULL) {
+        rm->integration = compile_integration(c, m->integration);
+        if (rm->integration == NULL)
+            return -1;
+    }
+    if (router_add(d->router, res->path, m->http_method, rm) != 0)
+        return fail(c, "deployment %s: invalid or duplicate route %s %s", d->id, m->http_method,
+                    res->path);
+    return 0;
+}
+
+static int compile_deployment(compile_t *c, Portico__ApiDefinition *def)
+{
+    if (def->api_id[0] == '\0' || def->deployment_id[0] == '\0')
+        return fail(c, "a deployment lacks its identifiers");
+    rt_deployment_t *d = arena_alloc(c->a, sizeof(*d));
+    d->api_id = def->api_id;
+    d->id = def->deployment_id;
+    d->router = router_create(c->a);
+    d->disable_execute_api_endpoint = def->disable_execute_api_endpoint;
+    for (size_t i = 0; i < def->n_resources; i++) {
+        Portico__Resource *res = def->resources[i];
+        if (res->path[0] != '/')
+            return fail(c, "deployment %s: invalid resource path %s", d->id, res->path);
+        for (size_t k = 0; k < res->n_methods; k++)
+            if (compile_method(c, d, res, res->methods[k]) != 0)
+                return -1;
+    }
+    router_seal(d->router);
+    char key[256];
+    int n = snprintf(key, sizeof(key), "%s/%s", d->api_id, d->id);
+    if (n >= (int)sizeof(key) || strmap_get(c->deployments, key, (size_t)n) != NULL)
+        return fail(c, "duplicate deployment %s", key);
+    return strmap_put(c->deployments, key, (size_t)n, d) == 0 ? 0 : fail(c, "out of memory");
+}
+
+/* ---- stages ------------------------------------------------------------- */
+
+static const rt_deployment_t *find_deployment(compile_t *c, const char *api_id, const char *id)
+{
+    char key[256];
+    int n = snprintf(key, sizeof(key), "%s/%s", api_id, id);
+    return n < (int)sizeof(key) ? strmap_get(c->deployments, key, (size_t)n) : NULL;
+}
+
+static int compile_stage(compile_t *c, Portico__StageBinding *b)
+{
+    if (b->api_id[0] == '\0' || b->stage_name[0] == '\0')
+        return fail(c, "a stage lacks its identifiers");
+    rt_stage_t *s = arena_alloc(c->a, sizeof(*s));
+    s->api_id = b->api_id;
+    s->name = b->stage_name;
+    s->deployment = find_deployment(c, b->api_id, b->deployment_id);
+    if (s->deployment == NULL)
+        return fail(c, "stage %s/%s: deployment %s missing", b->api_id, b->stage_name,
+                    b->deployment_id);
+    s->variables = compile_vars(c, b->variables, b->n_variables);
+    s->canary_variables = s->variables;
+    if (b->canary != NULL) {
+        if (b->canary->percent_traffic < 0 || b->canary->percent_traffic > 100)
+            return fail(c, "stage %s/%s: canary percentage out of range", b->api_id, b->stage_name);
+        s->canary = find_deployment(c, b->api_id, b->canary->deployment_id);
+        if (s->canary == NULL)
+            return fail(c, "stage %s/%s: canary deployment %s missing", b->api_id, b->stage_name,
+                        b->canary->deployment_id);
+        s->canary_percent = b->canary->percent_traffic;
+        s->canary_variables = compile_merged_vars(c, s->variables, b->canary->stage_variable_overrides,
+                                                  b->canary->n_stage_variable_overrides);
+    }
+    char key[512];
+    int n = snprintf(key, sizeof(key), "%s/%s", b->api_id, b->stage_name);
+    if (n >= (int)sizeof(key) || strmap_get(c->rt->stages, key, (size_t)n) != NULL)
+        return fail(c, "duplicate stage %s", key);
+    return strmap_put(c->rt->stages, key, (size_t)n, s) == 0 ? 0 : fail(c, "out of memory");
+}
+
+runtime_t *runtime_compile(const uint8_t *payload, size_t len, char *err, size_t err_len)
+{
+    arena_t *a = arena_create(RUNTIME_ARENA_CHUNK);
+    if (a == NULL) {
+        snprintf(err, err_len, "out of memory");
+        return NULL;
+    }
+    runtime_t *rt = arena_alloc(a, sizeof(*rt));
+    compile_t c = {.rt = rt, .a = a, .err = err, .err_len = err_len};
+    ProtobufCAllocator alloc = arena_protobuf_allocator(a);
+    Portico__Snapshot *snap = portico__snapshot__unpack(&alloc, len, payload);
+    if (snap == NULL) {
+        fail(&c, "the snapshot does not decode");
+        goto fail;
+    }
+    rt->arena = a;
+    atomic_init(&rt->refs, 1);
+    rt->version = snap->version;
+    rt->store_id = snap->store_id;
+    c.deployments = strmap_create(a, snap->n_deployments);
+    rt->stages = strmap_create(a, snap->n_stages);
+    rt->nstages = snap->n_stages;
+    for (size_t i = 0; i < snap->n_deployments; i++)
+        if (compile_deployment(&c, snap->deployments[i]) != 0)
+            goto fail;
+    for (size_t i = 0; i < snap->n_stages; i++)
+        if (compile_stage(&c, snap->stages[i]) != 0)
+            goto fail;
+    rt->memory = arena_used(a);
+    return rt;
+fail:
+    arena_destroy(a);
+    return NULL;
+}
+
+void runtime_hold(runtime_t *rt)
+{
+    atomic_fetch_add_explicit(&rt->refs, 1, memory_order_relaxed);
+}
+
+void runtime_release(runtime_t *rt)
+{
+    if (rt != NULL && atomic_fetch_sub_explicit(&rt->refs, 1, memory_order_acq_rel) == 1)
+        arena_destroy(rt->arena);
+}
+
+const rt_stage_t *runtime_stage(const runtime_t *rt, const char *api_id, size_t api_len,
+                                const char *stage, size_t stage_len)
+{
+    char key[512];
+    if (api_len + stage_len + 1 > sizeof(key))
+        return NULL;
+    memcpy(key, api_id, api_len);
+    key[api_len] = '/';
+    memcpy(key + api_len + 1, stage, stage_len);
+    return strmap_get(rt->stages, key, api_len + 1 + stage_len);
+}

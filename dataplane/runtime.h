@@ -1,0 +1,114 @@
+/* runtime: a snapshot compiled into the immutable structure requests run
+ * against — stages by (api, name), each deployment's router, methods with
+ * their integrations prepared (URI templates split, mappings parsed, response
+ * selection compiled). Everything lives in one arena and is freed when the
+ * last reference goes (runtime_release); nothing in it changes after
+ * runtime_compile returns, so every worker thread reads it without locks. */
+#ifndef PORTICO_RUNTIME_H
+#define PORTICO_RUNTIME_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "arena.h"
+#include "params.h"
+#include "portico.pb-c.h"
+#include "router.h"
+#include "strmap.h"
+
+typedef struct {
+    const char *key;
+    size_t key_len;
+    const char *value;
+    size_t value_len;
+} rt_kv_t;
+
+typedef struct {
+    const rt_kv_t *items;
+    size_t n;
+} rt_vars_t;
+
+/* A mapping "target <- source" (integration request or response parameters). */
+typedef struct {
+    params_expr_t target;
+    params_expr_t source;
+} rt_mapping_t;
+
+typedef struct {
+    const char *status_code;
+    int status;
+    const char *selection_pattern; /* "" for the default response */
+    const rt_mapping_t *params;
+    size_t nparams;
+    const rt_kv_t *templates; /* content type → static body */
+    size_t ntemplates;
+} rt_int_response_t;
+
+enum rt_integration_type { RT_INTEG_MOCK, RT_INTEG_HTTP_PROXY };
+
+typedef struct {
+    enum rt_integration_type type;
+    const char *http_method; /* NULL: the client's method (ANY) */
+    const char *uri;         /* template: {name} and ${stageVariables.name} */
+    size_t uri_len;
+    uint32_t timeout_ms;
+    const rt_mapping_t *request_params;
+    size_t nrequest_params;
+    const rt_int_response_t *responses;
+    size_t nresponses;
+    /* MOCK: the response is fixed by the request template's statusCode, so it
+     * is selected once here; NULL means none matches (a configuration error). */
+    const rt_int_response_t *mock_response;
+} rt_integration_t;
+
+typedef struct {
+    const char *verb;
+    const char *resource_id;
+    const char *resource_path;
+    int api_key_required;
+    const rt_integration_t *integration; /* NULL: the method answers 500 */
+} rt_method_t;
+
+typedef struct {
+    const char *api_id;
+    const char *id;
+    router_t *router;
+    int disable_execute_api_endpoint;
+} rt_deployment_t;
+
+typedef struct {
+    const char *api_id;
+    const char *name;
+    const rt_deployment_t *deployment;
+    const rt_deployment_t *canary; /* NULL when no canary */
+    double canary_percent;
+    rt_vars_t variables;
+    rt_vars_t canary_variables; /* variables merged with the canary's overrides */
+} rt_stage_t;
+
+typedef struct runtime {
+    arena_t *arena;
+    atomic_uint refs;
+    uint64_t version;
+    const char *store_id;
+    strmap_t *stages; /* "api_id/stage" → rt_stage_t */
+    size_t nstages;
+    size_t memory; /* arena bytes, for reports */
+} runtime_t;
+
+/* Decodes and compiles a Snapshot payload. On failure returns NULL with a
+ * reason in err (the caller NACKs that version). The result holds one
+ * reference. */
+runtime_t *runtime_compile(const uint8_t *payload, size_t len, char *err, size_t err_len);
+
+void runtime_hold(runtime_t *rt);
+void runtime_release(runtime_t *rt);
+
+const rt_stage_t *runtime_stage(const runtime_t *rt, const char *api_id, size_t api_len,
+                                const char *stage, size_t stage_len);
+
+/* Value of a variable, or NULL. */
+const char *rt_vars_get(const rt_vars_t *vars, const char *name, size_t len, size_t *value_len);
+
+#endif

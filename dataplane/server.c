@@ -1,0 +1,181 @@
+/* server: worker threads — listener, h2o context, runtime hand-over and the
+ * drain on shutdown. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "crypto.h"
+#include "dp.h"
+#include "log.h"
+#include "netaddr.h"
+#include "request.h"
+
+typedef struct {
+    h2o_multithread_message_t super;
+    runtime_t *rt;
+} runtime_msg_t;
+
+typedef struct {
+    h2o_multithread_message_t super;
+} control_msg_t;
+
+uint64_t dp_random(dp_thread_t *t)
+{
+    /* xorshift128+ */
+    uint64_t s1 = t->rng[0];
+    const uint64_t s0 = t->rng[1];
+    t->rng[0] = s0;
+    s1 ^= s1 << 23;
+    t->rng[1] = s1 ^ s0 ^ (s1 >> 17) ^ (s0 >> 26);
+    return t->rng[1] + s0;
+}
+
+static void worker_adopt(dp_thread_t *t, runtime_t *rt)
+{
+    dp_lease_t *lease = malloc(sizeof(*lease));
+    if (lease == NULL)
+        h2o_fatal("out of memory");
+    lease->rt = rt; /* the sender took this reference for us */
+    lease->refs = 1;
+    dp_lease_t *old = t->lease;
+    t->lease = lease;
+    if (old != NULL && --old->refs == 0) {
+        runtime_release(old->rt);
+        free(old);
+    }
+}
+
+static void worker_on_runtime(h2o_multithread_receiver_t *receiver, h2o_linklist_t *messages)
+{
+    dp_thread_t *t = H2O_STRUCT_FROM_MEMBER(dp_thread_t, runtime_receiver, receiver);
+    while (!h2o_linklist_is_empty(messages)) {
+        runtime_msg_t *m = H2O_STRUCT_FROM_MEMBER(runtime_msg_t, super.link, messages->next);
+        h2o_linklist_unlink(&m->super.link);
+        worker_adopt(t, m->rt);
+        free(m);
+    }
+}
+
+static void worker_start_drain(dp_thread_t *t)
+{
+    if (t->draining)
+        return;
+    t->draining = 1;
+    if (t->listener != NULL) {
+        h2o_socket_read_stop(t->listener);
+        h2o_socket_close(t->listener);
+        t->listener = NULL;
+    }
+    h2o_context_request_shutdown(&t->ctx);
+    if (t->inflight == 0)
+        t->done = 1;
+}
+
+static void worker_on_control(h2o_multithread_receiver_t *receiver, h2o_linklist_t *messages)
+{
+    dp_thread_t *t = H2O_STRUCT_FROM_MEMBER(dp_thread_t, control_receiver, receiver);
+    while (!h2o_linklist_is_empty(messages)) {
+        control_msg_t *m = H2O_STRUCT_FROM_MEMBER(control_msg_t, super.link, messages->next);
+        h2o_linklist_unlink(&m->super.link);
+        free(m);
+        worker_start_drain(t);
+    }
+}
+
+static void worker_on_accept(h2o_socket_t *listener, const char *err)
+{
+    dp_thread_t *t = listener->data;
+    if (err != NULL)
+        return;
+    h2o_socket_t *sock;
+    /* accept a burst per wakeup; the kernel spreads connections across threads */
+    for (int i = 0; i < 64 && (sock = h2o_evloop_socket_accept(listener)) != NULL; i++)
+        h2o_accept(&t->accept_ctx, sock);
+}
+
+static void *worker_main(void *arg)
+{
+    dp_thread_t *t = arg;
+    uint64_t deadline = 0;
+    while (!t->done) {
+        h2o_evloop_run(t->loop, 100);
+        if (t->draining && deadline == 0)
+            deadline = h2o_now(t->loop) + t->dp->drain_timeout_ms;
+        if (t->draining && h2o_now(t->loop) >= deadline) {
+            log_warn("worker %d: drain timed out with %u requests in flight", t->index, t->inflight);
+            break;
+        }
+    }
+    /* let the last responses leave the socket buffers */
+    for (int i = 0; i < 3; i++)
+        h2o_evloop_run(t->loop, 10);
+    return NULL;
+}
+
+static int worker_init(dp_t *dp, dp_thread_t *t, int index, char *err, size_t err_len)
+{
+    t->dp = dp;
+    t->index = index;
+    crypto_random(t->rng, sizeof(t->rng));
+    int fd = netaddr_listen(dp->listen, 1, err, err_len);
+    if (fd < 0)
+        return -1;
+    t->loop = h2o_evloop_create();
+    h2o_context_init(&t->ctx, t->loop, &dp->globalconf);
+    t->accept_ctx.ctx = &t->ctx;
+    t->accept_ctx.hosts = dp->globalconf.hosts;
+    t->listener = h2o_evloop_socket_create(t->loop, fd, H2O_SOCKET_FLAG_DONT_READ);
+    t->listener->data = t;
+    h2o_socket_read_start(t->listener, worker_on_accept);
+    h2o_multithread_register_receiver(t->ctx.queue, &t->runtime_receiver, worker_on_runtime);
+    h2o_multithread_register_receiver(t->ctx.queue, &t->control_receiver, worker_on_control);
+    upstream_init(&t->upstream, t->loop, &t->ctx.receivers.hostinfo_getaddr);
+    return 0;
+}
+
+int dp_start_workers(dp_t *dp, char *err, size_t err_len)
+{
+    dp->threads = calloc((size_t)dp->nthreads, sizeof(*dp->threads));
+    if (dp->threads == NULL) {
+        snprintf(err, err_len, "out of memory");
+        return -1;
+    }
+    for (int i = 0; i < dp->nthreads; i++)
+        if (worker_init(dp, &dp->threads[i], i, err, err_len) != 0)
+            return -1;
+    for (int i = 0; i < dp->nthreads; i++)
+        h2o_multithread_create_thread(&dp->threads[i].tid, NULL, worker_main, &dp->threads[i]);
+    return 0;
+}
+
+void dp_install_runtime(dp_t *dp, runtime_t *rt)
+{
+    for (int i = 0; i < dp->nthreads; i++) {
+        runtime_msg_t *m = calloc(1, sizeof(*m));
+        if (m == NULL)
+            h2o_fatal("out of memory");
+        runtime_hold(rt);
+        m->rt = rt;
+        h2o_multithread_send_message(&dp->threads[i].runtime_receiver, &m->super);
+    }
+    atomic_store(&dp->applied_version, rt->version);
+    atomic_store(&dp->has_runtime, 1);
+    runtime_release(rt);
+}
+
+void dp_drain_workers(dp_t *dp)
+{
+    for (int i = 0; i < dp->nthreads; i++) {
+        control_msg_t *m = calloc(1, sizeof(*m));
+        if (m == NULL)
+            h2o_fatal("out of memory");
+        h2o_multithread_send_message(&dp->threads[i].control_receiver, &m->super);
+    }
+}
+
+void dp_join_workers(dp_t *dp)
+{
+    for (int i = 0; i < dp->nthreads; i++)
+        pthread_join(dp->threads[i].tid, NULL);
+}

@@ -1,0 +1,108 @@
+/* step_host: which API and stage a request is for, from
+ *   Host {api_id}.execute-api.{invoke-domain}, path /{stage}/{resource path}
+ *   any Host, path /restapis/{api_id}/{stage}/_user_request_/{resource path}
+ * and, on canary stages, which deployment serves it. */
+#include <string.h>
+
+#include "gwresp.h"
+#include "steps.h"
+
+#define EXECUTE_API ".execute-api."
+#define API_ID_LEN 10
+
+typedef struct {
+    h2o_iovec_t api_id;
+    h2o_iovec_t stage;
+    h2o_iovec_t rest; /* the resource path, starting with '/' (or empty) */
+} host_target_t;
+
+static h2o_iovec_t host_without_port(h2o_iovec_t authority)
+{
+    if (authority.len > 0 && authority.base[0] == '[') {
+        const char *close = memchr(authority.base, ']', authority.len);
+        return close != NULL ? h2o_iovec_init(authority.base, (size_t)(close - authority.base) + 1) : authority;
+    }
+    const char *colon = memchr(authority.base, ':', authority.len);
+    return colon != NULL ? h2o_iovec_init(authority.base, (size_t)(colon - authority.base)) : authority;
+}
+
+/* Takes the next "/segment" off *path; returns it without the slash. */
+static h2o_iovec_t next_segment(h2o_iovec_t *path)
+{
+    size_t i = 0;
+    while (i < path->len && path->base[i] == '/')
+        i++;
+    size_t start = i;
+    while (i < path->len && path->base[i] != '/')
+        i++;
+    h2o_iovec_t seg = h2o_iovec_init(path->base + start, i - start);
+    *path = h2o_iovec_init(path->base + i, path->len - i);
+    return seg;
+}
+
+static int host_is_execute_api(dp_request_t *r, h2o_iovec_t host, h2o_iovec_t *api_id)
+{
+    const dp_t *dp = r->thread->dp;
+    size_t suffix = sizeof(EXECUTE_API) - 1 + dp->invoke_domain_len;
+    if (host.len != API_ID_LEN + suffix)
+        return 0;
+    const char *s = host.base + API_ID_LEN;
+    if (!h2o_lcstris(s, sizeof(EXECUTE_API) - 1, EXECUTE_API, sizeof(EXECUTE_API) - 1) ||
+        !h2o_lcstris(s + sizeof(EXECUTE_API) - 1, dp->invoke_domain_len, dp->invoke_domain,
+                     dp->invoke_domain_len))
+        return 0;
+    *api_id = h2o_iovec_init(host.base, API_ID_LEN);
+    return 1;
+}
+
+static int host_target(dp_request_t *r, h2o_iovec_t path, host_target_t *t)
+{
+    if (host_is_execute_api(r, host_without_port(r->req->authority), &t->api_id)) {
+        t->stage = next_segment(&path);
+        t->rest = path;
+        return 0;
+    }
+    static const char prefix[] = "/restapis/";
+    if (path.len > sizeof(prefix) - 1 && memcmp(path.base, prefix, sizeof(prefix) - 1) == 0) {
+        h2o_iovec_t rest = h2o_iovec_init(path.base + 9, path.len - 9);
+        t->api_id = next_segment(&rest);
+        t->stage = next_segment(&rest);
+        h2o_iovec_t marker = next_segment(&rest);
+        if (!h2o_memis(marker.base, marker.len, H2O_STRLIT("_user_request_")))
+            return -1;
+        t->rest = rest;
+        return 0;
+    }
+    return -1;
+}
+
+/* The canary takes each request independently with probability percent/100. */
+static int choose_canary(dp_request_t *r, const rt_stage_t *s)
+{
+    if (s->canary == NULL || s->canary_percent <= 0)
+        return 0;
+    double u = (double)(dp_random(r->thread) >> 11) * (1.0 / 9007199254740992.0);
+    return u * 100.0 < s->canary_percent;
+}
+
+enum step_result step_host(dp_request_t *r)
+{
+    h2o_req_t *req = r->req;
+    size_t path_len = req->query_at != SIZE_MAX ? req->query_at : req->path.len;
+    if (req->query_at != SIZE_MAX)
+        r->query = h2o_iovec_init(req->path.base + req->query_at + 1, req->path.len - req->query_at - 1);
+    host_target_t t;
+    const rt_stage_t *s = NULL;
+    if (host_target(r, h2o_iovec_init(req->path.base, path_len), &t) == 0 && t.stage.len > 0)
+        s = runtime_stage(r->rt, t.api_id.base, t.api_id.len, t.stage.base, t.stage.len);
+    if (s == NULL || s->deployment->disable_execute_api_endpoint) {
+        gwresp_send(r, GW_FORBIDDEN_STAGE);
+        return STEP_DONE;
+    }
+    r->stage = s;
+    r->is_canary = choose_canary(r, s);
+    r->deployment = r->is_canary ? s->canary : s->deployment;
+    r->variables = r->is_canary ? &s->canary_variables : &s->variables;
+    r->path = t.rest.len > 0 ? t.rest : h2o_iovec_init(H2O_STRLIT("/"));
+    return STEP_CONTINUE;
+}

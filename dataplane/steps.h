@@ -1,0 +1,14 @@
+/* steps: the pipeline's step functions (see the table in request.c). */
+#ifndef PORTICO_STEPS_H
+#define PORTICO_STEPS_H
+
+#include "request.h"
+
+/* host → API + stage (+ canary choice); step_host.c */
+enum step_result step_host(dp_request_t *r);
+/* path + verb → method; step_route.c */
+enum step_result step_route(dp_request_t *r);
+/* MOCK or HTTP_PROXY; integration.c */
+enum step_result step_integration(dp_request_t *r);
+
+#endif

@@ -1,0 +1,51 @@
+"""Fixtures: a cluster secret, a control plane, data planes and upstreams,
+each a real process or server on loopback, torn down after the test."""
+
+import os
+import secrets
+
+import pytest
+
+from harness import ControlPlane, DataPlane, Upstream
+
+
+@pytest.fixture
+def secret():
+    return secrets.token_hex(24)
+
+
+@pytest.fixture
+def cp(tmp_path, secret):
+    c = ControlPlane(str(tmp_path), secret)
+    c.start()
+    yield c
+    c.stop()
+
+
+@pytest.fixture
+def make_dp(tmp_path, cp):
+    started = []
+
+    def make(name=None, **kw):
+        d = DataPlane(str(tmp_path), cp, name=name or f"dp{len(started) + 1}", **kw)
+        started.append(d)
+        return d
+
+    yield make
+    for d in started:
+        if d.alive():
+            d.stop()
+
+
+@pytest.fixture
+def upstream():
+    servers = []
+
+    def make(name="upstream", **kw):
+        u = Upstream(name, **kw)
+        servers.append(u)
+        return u
+
+    yield make
+    for u in servers:
+        u.stop()

@@ -1,0 +1,270 @@
+"""Real-process harness for Portico's system tests.
+
+Starts portico-cp, portico-dp and upstream HTTP servers on ephemeral loopback
+ports, talks to them over HTTP like a user would, and stops or kills them.
+Runs under Debian's /usr/bin/python3 (pytest, requests)."""
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import requests
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BUILD = os.environ.get("PORTICO_BUILD_DIR", os.path.join(ROOT, "build"))
+CP_BIN = os.path.join(BUILD, "controlplane", "portico-cp")
+DP_BIN = os.path.join(BUILD, "dataplane", "portico-dp")
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def free_port_run(n):
+    """A base port with n consecutive free ports above it."""
+    for _ in range(200):
+        base = free_port()
+        if base + n > 65535:
+            continue
+        socks = []
+        try:
+            for i in range(n):
+                s = socket.socket()
+                s.bind(("127.0.0.1", base + i))
+                socks.append(s)
+            return base
+        except OSError:
+            continue
+        finally:
+            for s in socks:
+                s.close()
+    raise RuntimeError("no run of free ports")
+
+
+def wait_for(predicate, timeout=10.0, interval=0.05, what="condition"):
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        try:
+            last = predicate()
+            if last:
+                return last
+        except (requests.ConnectionError, requests.Timeout) as e:
+            last = e
+        time.sleep(interval)
+    raise AssertionError(f"timed out waiting for {what} (last: {last!r})")
+
+
+class Process:
+    """A child process whose output goes to a log file in its directory."""
+
+    def __init__(self, argv, env, log_path):
+        self.argv, self.env, self.log_path = argv, env, log_path
+        self.proc = None
+
+    def start(self):
+        self.log = open(self.log_path, "ab")
+        self.proc = subprocess.Popen(self.argv, env=self.env, stdout=self.log, stderr=subprocess.STDOUT)
+
+    def alive(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def stop(self, sig=signal.SIGTERM, timeout=30):
+        if not self.alive():
+            return self.proc.returncode if self.proc else None
+        self.proc.send_signal(sig)
+        try:
+            return self.proc.wait(timeout)
+        finally:
+            self.log.close()
+
+    def kill(self):
+        return self.stop(signal.SIGKILL)
+
+    def output(self):
+        with open(self.log_path, "rb") as f:
+            return f.read().decode(errors="replace")
+
+
+class ControlPlane(Process):
+    def __init__(self, workdir, secret, token="test-admin-token-0123456789", extra_env=None):
+        self.dir = os.path.join(workdir, "cp")
+        os.makedirs(self.dir, exist_ok=True)
+        self.token, self.secret = token, secret
+        self.admin_port = free_port()
+        self.cluster_port = free_port_run(3)
+        env = dict(os.environ, PORTICO_ADMIN_TOKEN=token, PORTICO_CLUSTER_SECRET=secret)
+        env.update(extra_env or {})
+        super().__init__([CP_BIN, "--data-dir", os.path.join(self.dir, "data"),
+                          "--admin-listen", f"127.0.0.1:{self.admin_port}",
+                          "--cluster-listen", self.cluster_url], env, os.path.join(self.dir, "cp.log"))
+        self.session = requests.Session()
+
+    @property
+    def cluster_url(self):
+        return f"tcp://127.0.0.1:{self.cluster_port}"
+
+    @property
+    def url(self):
+        return f"http://127.0.0.1:{self.admin_port}"
+
+    def start(self):
+        super().start()
+        wait_for(lambda: self.session.get(self.url + "/healthz", timeout=1).status_code == 200,
+                 what="control plane health")
+        return self
+
+    def call(self, method, path, body=None, token=None, raw=None, **kw):
+        headers = {"Authorization": f"Bearer {token or self.token}"}
+        data = raw if raw is not None else (json.dumps(body) if body is not None else None)
+        return self.session.request(method, self.url + path, data=data, headers=headers, timeout=10, **kw)
+
+    def ok(self, method, path, body=None, expect=None):
+        r = self.call(method, path, body)
+        if expect is not None:
+            assert r.status_code == expect, f"{method} {path}: {r.status_code} {r.text}"
+        else:
+            assert r.status_code < 300, f"{method} {path}: {r.status_code} {r.text}"
+        return r.json() if r.content else None
+
+    def nodes(self):
+        return self.ok("GET", "/cluster/nodes")
+
+    def version(self):
+        return self.nodes()["currentVersion"]
+
+
+class DataPlane(Process):
+    def __init__(self, workdir, cp, name="dp1", threads=2, secret=None, extra_args=()):
+        self.dir = os.path.join(workdir, name)
+        os.makedirs(self.dir, exist_ok=True)
+        self.name, self.cp = name, cp
+        self.port = free_port()
+        env = dict(os.environ, PORTICO_CLUSTER_SECRET=secret or cp.secret)
+        super().__init__([DP_BIN, "--control-plane", cp.cluster_url, "--listen", f"127.0.0.1:{self.port}",
+                          "--state-dir", os.path.join(self.dir, "state"), "--node-id", name,
+                          "--threads", str(threads), *extra_args], env, os.path.join(self.dir, "dp.log"))
+        self.session = requests.Session()
+
+    def start(self, wait_ready=True):
+        super().start()
+        if wait_ready:
+            wait_for(lambda: self.session.get(self.base + "/", timeout=1).status_code != 503,
+                     what=f"{self.name} to serve a snapshot")
+        return self
+
+    @property
+    def base(self):
+        return f"http://127.0.0.1:{self.port}"
+
+    def url(self, api_id, stage, path="/"):
+        """Path-style URL (works without a Host header)."""
+        return f"{self.base}/restapis/{api_id}/{stage}/_user_request_{path}"
+
+    def get(self, api_id, stage, path="/", **kw):
+        return self.request("GET", api_id, stage, path, **kw)
+
+    def request(self, method, api_id, stage, path="/", host_style=True, **kw):
+        kw.setdefault("timeout", 10)
+        if host_style:
+            headers = dict(kw.pop("headers", {}) or {})
+            headers["Host"] = f"{api_id}.execute-api.localhost:{self.port}"
+            return self.session.request(method, f"{self.base}/{stage}{path}", headers=headers, **kw)
+        return self.session.request(method, self.url(api_id, stage, path), **kw)
+
+    def wait_version(self, version, timeout=10):
+        def applied():
+            for n in self.cp.nodes()["item"]:
+                if n["nodeId"] == self.name and n["appliedVersion"] >= version:
+                    return True
+            return False
+        wait_for(applied, timeout, what=f"{self.name} at version {version}")
+
+
+class Upstream:
+    """An HTTP/1.1 server on loopback that answers JSON describing the request
+    it got; counts calls; can be told to delay or to answer a given status."""
+
+    def __init__(self, name="upstream", delay=0.0, status=200):
+        self.name, self.delay, self.status = name, delay, status
+        self.calls = []
+        self.lock = threading.Lock()
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def handle_any(self):
+                n = int(self.headers.get("content-length") or 0)
+                body = self.rfile.read(n) if n else b""
+                record = {"name": outer.name, "method": self.command, "path": self.path,
+                          "headers": {k.lower(): v for k, v in self.headers.items()},
+                          "body": body.decode(errors="replace")}
+                with outer.lock:
+                    outer.calls.append(record)
+                if outer.delay:
+                    time.sleep(outer.delay)
+                out = json.dumps(record).encode()
+                self.send_response(outer.status)
+                self.send_header("content-type", "application/json")
+                self.send_header("x-upstream", outer.name)
+                self.send_header("content-length", str(len(out)))
+                self.end_headers()
+                if self.command != "HEAD":
+                    self.wfile.write(out)
+
+            do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = do_HEAD = handle_any
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.port = self.server.server_address[1]
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    @property
+    def url(self):
+        return f"http://127.0.0.1:{self.port}"
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def make_proxy_api(cp, upstream_url, name="demo", path_parts=("pets",), greedy=True):
+    """An API with GET /pets -> upstream/pets and ANY /pets/{proxy+} -> upstream/pets/{proxy}."""
+    api = cp.ok("POST", "/restapis", {"name": name}, expect=201)
+    api_id, root = api["id"], api["rootResourceId"]
+    parent = root
+    path = ""
+    for part in path_parts:
+        res = cp.ok("POST", f"/restapis/{api_id}/resources/{parent}", {"pathPart": part}, expect=201)
+        parent, path = res["id"], path + "/" + part
+    cp.ok("PUT", f"/restapis/{api_id}/resources/{parent}/methods/GET", {"authorizationType": "NONE"}, expect=201)
+    cp.ok("PUT", f"/restapis/{api_id}/resources/{parent}/methods/GET/integration",
+          {"type": "HTTP_PROXY", "httpMethod": "GET", "uri": upstream_url + path}, expect=201)
+    ids = {"api": api_id, "root": root, "leaf": parent}
+    if greedy:
+        proxy = cp.ok("POST", f"/restapis/{api_id}/resources/{parent}", {"pathPart": "{proxy+}"}, expect=201)
+        cp.ok("PUT", f"/restapis/{api_id}/resources/{proxy['id']}/methods/ANY",
+              {"authorizationType": "NONE", "requestParameters": {"method.request.path.proxy": True}}, expect=201)
+        cp.ok("PUT", f"/restapis/{api_id}/resources/{proxy['id']}/methods/ANY/integration",
+              {"type": "HTTP_PROXY", "httpMethod": "ANY", "uri": upstream_url + path + "/{proxy}",
+               "requestParameters": {"integration.request.path.proxy": "method.request.path.proxy"}}, expect=201)
+        ids["proxy"] = proxy["id"]
+    return ids
+
+
+def deploy(cp, api_id, stage="prod", **extra):
+    body = {"stageName": stage}
+    body.update(extra)
+    return cp.ok("POST", f"/restapis/{api_id}/deployments", body, expect=201)
