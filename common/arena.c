@@ -120,5 +120,6 @@ static void arena_pb_free(void *data, void *p)
 
 ProtobufCAllocator arena_protobuf_allocator(arena_t *a)
 {
-    return (ProtobufCAllocator){.alloc = arena_pb_alloc, .free = arena_pb_free, .allocator_data = a};
+    return (ProtobufCAllocator){
+        .alloc = arena_pb_alloc, .free = arena_pb_free, .allocator_data = a};
 }

@@ -36,7 +36,8 @@ static void envelope_mac(const envelope_secret_t *secret, uint32_t kind, uint64_
         nonce_len = 64;
     put_u64(buf + n, nonce_len);
     n += 8;
-    memcpy(buf + n, nonce, nonce_len);
+    if (nonce_len > 0)
+        memcpy(buf + n, nonce, nonce_len);
     n += nonce_len;
     memcpy(buf + n, hash, 32);
     n += 32;
@@ -70,8 +71,8 @@ int envelope_seal(const envelope_secret_t *secret, const envelope_t *env, uint8_
     return ENVELOPE_OK;
 }
 
-int envelope_open(const envelope_secret_t *secret, const uint8_t *buf, size_t len,
-                  envelope_t *env, Portico__Envelope **owner)
+int envelope_open(const envelope_secret_t *secret, const uint8_t *buf, size_t len, envelope_t *env,
+                  Portico__Envelope **owner)
 {
     Portico__Envelope *msg = portico__envelope__unpack(NULL, len, buf);
     uint8_t mac[32], hash[32];

@@ -40,8 +40,8 @@ int envelope_seal(const envelope_secret_t *secret, const envelope_t *env, uint8_
 
 /* Verifies and decodes; on success *env points into *owner, which the caller
  * releases with envelope_free(). */
-int envelope_open(const envelope_secret_t *secret, const uint8_t *buf, size_t len,
-                  envelope_t *env, Portico__Envelope **owner);
+int envelope_open(const envelope_secret_t *secret, const uint8_t *buf, size_t len, envelope_t *env,
+                  Portico__Envelope **owner);
 void envelope_free(Portico__Envelope *owner);
 
 const char *envelope_strerror(int err);

@@ -45,7 +45,8 @@ int netaddr_listen(const char *spec, int reuseport, char *err, size_t err_len)
         return -1;
     }
     snprintf(port_str, sizeof(port_str), "%u", port);
-    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
+    struct addrinfo hints = {.ai_family = AF_UNSPEC,
+                             .ai_socktype = SOCK_STREAM,
                              .ai_flags = AI_PASSIVE | AI_NUMERICSERV};
     struct addrinfo *res;
     int gai = getaddrinfo(host[0] != '\0' ? host : NULL, port_str, &hints, &res);

@@ -74,7 +74,9 @@ int params_parse_response_target(const char *key, params_expr_t *out)
     const char *name = key + sizeof(prefix) - 1;
     if (!params_name_ok(name, strlen(name)))
         return -1;
-    *out = (params_expr_t){.kind = PARAMS_SRC_INVALID, .loc = PARAMS_LOC_HEADER, .name = name,
+    *out = (params_expr_t){.kind = PARAMS_SRC_INVALID,
+                           .loc = PARAMS_LOC_HEADER,
+                           .name = name,
                            .name_len = strlen(name)};
     return 0;
 }

@@ -40,7 +40,8 @@ int params_check_method_request(const char *key);
 /* `method.response.header.<name>` as declared in a method response. */
 int params_check_method_response(const char *key);
 
-/* Target of an integration request mapping: integration.request.<path|querystring|header|...>.<name>. */
+/* Target of an integration request mapping:
+ * integration.request.<path|querystring|header|...>.<name>. */
 int params_parse_integration_target(const char *key, params_expr_t *out);
 /* Target of an integration response mapping: method.response.header.<name>. */
 int params_parse_response_target(const char *key, params_expr_t *out);

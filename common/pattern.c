@@ -14,7 +14,8 @@ pattern_t *pattern_compile(const char *re, char *err, size_t err_len)
 {
     int code;
     PCRE2_SIZE offset;
-    pcre2_code *c = pcre2_compile((PCRE2_SPTR)re, PCRE2_ZERO_TERMINATED, PCRE2_UTF, &code, &offset, NULL);
+    pcre2_code *c =
+        pcre2_compile((PCRE2_SPTR)re, PCRE2_ZERO_TERMINATED, PCRE2_UTF, &code, &offset, NULL);
     if (c == NULL) {
         PCRE2_UCHAR msg[256];
         pcre2_get_error_message(code, msg, sizeof(msg));
@@ -44,7 +45,8 @@ int pattern_matches(const pattern_t *p, const char *subject, size_t len)
     pcre2_match_data *md = pcre2_match_data_create_from_pattern(p->code, NULL);
     if (md == NULL)
         return 0;
-    int rc = pcre2_match(p->code, (PCRE2_SPTR)subject, len, 0, PCRE2_ANCHORED | PCRE2_ENDANCHORED, md, NULL);
+    int rc = pcre2_match(p->code, (PCRE2_SPTR)subject, len, 0, PCRE2_ANCHORED | PCRE2_ENDANCHORED,
+                         md, NULL);
     pcre2_match_data_free(md);
     return rc >= 0;
 }

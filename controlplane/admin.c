@@ -278,8 +278,8 @@ static int admin_value_ok(admin_call_t *c, const admin_field_t *f, json_t *v)
     if ((f->type == ADMIN_INT || f->type == ADMIN_NUMBER) && (f->min != 0 || f->max != 0)) {
         double d = json_number_value(v);
         if (!isfinite(d) || d < f->min || d > f->max) {
-            admin_bad_request(c, "Invalid value for %s: must be between %g and %g", f->name,
-                              f->min, f->max);
+            admin_bad_request(c, "Invalid value for %s: must be between %g and %g", f->name, f->min,
+                              f->max);
             return -1;
         }
     }
@@ -417,7 +417,8 @@ static void admin_dispatch(admin_call_t *c)
     h2o_req_t *req = c->req;
     size_t path_len = req->query_at != SIZE_MAX ? req->query_at : req->path.len;
     if (req->query_at != SIZE_MAX)
-        c->query = h2o_iovec_init(req->path.base + req->query_at + 1, req->path.len - req->query_at - 1);
+        c->query =
+            h2o_iovec_init(req->path.base + req->query_at + 1, req->path.len - req->query_at - 1);
     h2o_iovec_t segs[ADMIN_MAX_SEGMENTS];
     int nsegs = admin_split(&req->pool, h2o_iovec_init(req->path.base, path_len), segs);
     int path_known = 0;
@@ -443,8 +444,8 @@ static int admin_on_req(h2o_handler_t *self, h2o_req_t *req)
 {
     admin_handler_t *h = (admin_handler_t *)self;
     admin_call_t c = {.req = req, .cp = h->cp, .store = h->cp->store};
-    int is_health = h2o_memis(req->path_normalized.base, req->path_normalized.len,
-                              H2O_STRLIT("/healthz"));
+    int is_health =
+        h2o_memis(req->path_normalized.base, req->path_normalized.len, H2O_STRLIT("/healthz"));
     if (!is_health && !admin_authorized(h->cp, req))
         admin_fail(&c, 401, "UnauthorizedException", "Unauthorized");
     else
@@ -475,8 +476,8 @@ int admin_start(cp_t *cp, const char *spec, char *err, size_t err_len)
     h2o_config_init(&admin_globalconf);
     admin_globalconf.max_request_entity_size = ADMIN_MAX_BODY * 2;
     admin_globalconf.server_name = h2o_iovec_init(H2O_STRLIT("portico-cp"));
-    h2o_hostconf_t *host = h2o_config_register_host(&admin_globalconf,
-                                                    h2o_iovec_init(H2O_STRLIT("default")), 65535);
+    h2o_hostconf_t *host =
+        h2o_config_register_host(&admin_globalconf, h2o_iovec_init(H2O_STRLIT("default")), 65535);
     h2o_pathconf_t *path = h2o_config_register_path(host, "/", 0);
     admin_handler_t *h = (admin_handler_t *)h2o_create_handler(path, sizeof(*h));
     h->super.on_req = admin_on_req;

@@ -40,7 +40,8 @@ int admin_require_deployment(admin_call_t *c, const char *id, int status_when_mi
     return -1;
 }
 
-/* The reference refuses to deploy an API without methods or with a method lacking an integration. */
+/* The reference refuses to deploy an API without methods or with a method lacking an integration.
+ */
 static int deployment_check_tree(admin_call_t *c, json_t *tree)
 {
     size_t i, methods = 0;
@@ -137,9 +138,14 @@ void admin_deployment_create(admin_call_t *c)
     if (rc == STORE_OK) {
         crypto_sha256(def, def_len, sha);
         const char *desc = json_string_value(json_object_get(c->body, "description"));
-        store_deployment_t d = {.api_id = api_id, .id = id, .created_at = admin_now(),
-                                .description = desc, .definition = def, .definition_len = def_len,
-                                .sha256 = sha, .summary = summary};
+        store_deployment_t d = {.api_id = api_id,
+                                .id = id,
+                                .created_at = admin_now(),
+                                .description = desc,
+                                .definition = def,
+                                .definition_len = def_len,
+                                .sha256 = sha,
+                                .summary = summary};
         rc = store_deployment_insert(c->store, &d);
     }
     if (rc == STORE_OK && stage_name != NULL)
@@ -171,7 +177,8 @@ void admin_deployment_list(admin_call_t *c)
     json_t *items;
     if (admin_require_api(c, NULL) != 0 || admin_page(c, &limit, &position) != 0)
         return;
-    int rc = store_deployment_list(c->store, admin_arg(c, "restapi_id"), position, limit, &items, &more);
+    int rc =
+        store_deployment_list(c->store, admin_arg(c, "restapi_id"), position, limit, &items, &more);
     if (rc != STORE_OK) {
         admin_store_fail(c, rc, "");
         return;
@@ -184,7 +191,8 @@ void admin_deployment_get(admin_call_t *c)
     json_t *d;
     if (admin_require_api(c, NULL) != 0)
         return;
-    int rc = store_deployment_get(c->store, admin_arg(c, "restapi_id"), admin_arg(c, "deployment_id"), &d);
+    int rc = store_deployment_get(c->store, admin_arg(c, "restapi_id"),
+                                  admin_arg(c, "deployment_id"), &d);
     if (rc != STORE_OK) {
         admin_store_fail(c, rc, "Invalid Deployment identifier specified");
         return;

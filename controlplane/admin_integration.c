@@ -10,8 +10,10 @@
 #include "store_api.h"
 
 static const char *const integration_types[] = {"MOCK", "HTTP_PROXY", NULL};
-static const char *const integration_http_methods[] = {"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "ANY", NULL};
-static const char *const passthrough_behaviors[] = {"WHEN_NO_MATCH", "WHEN_NO_TEMPLATES", "NEVER", NULL};
+static const char *const integration_http_methods[] = {"GET",  "POST",    "PUT", "PATCH", "DELETE",
+                                                       "HEAD", "OPTIONS", "ANY", NULL};
+static const char *const passthrough_behaviors[] = {"WHEN_NO_MATCH", "WHEN_NO_TEMPLATES", "NEVER",
+                                                    NULL};
 static const char *const content_handlings[] = {"CONVERT_TO_BINARY", "CONVERT_TO_TEXT", NULL};
 static const char *const connection_types[] = {"INTERNET", NULL};
 
@@ -77,8 +79,9 @@ static int integration_check_parameters(admin_call_t *c, json_t *params, json_t 
             return -1;
         }
         if (s.kind == PARAMS_SRC_METHOD_REQUEST && json_object_get(declared, src) == NULL) {
-            admin_bad_request(c, "Invalid mapping expression specified: Validation Result: warnings "
-                                 ": [], errors : [Invalid mapping expression parameter specified: %s]",
+            admin_bad_request(c,
+                              "Invalid mapping expression specified: Validation Result: warnings "
+                              ": [], errors : [Invalid mapping expression parameter specified: %s]",
                               src);
             return -1;
         }
@@ -140,7 +143,8 @@ void admin_integration_put(admin_call_t *c)
         goto out;
     }
     json_t *responses = NULL;
-    if (store_doc_children(c->store, STORE_DOC_INTEGRATION_RESPONSE, keys, &responses) != STORE_OK) {
+    if (store_doc_children(c->store, STORE_DOC_INTEGRATION_RESPONSE, keys, &responses) !=
+        STORE_OK) {
         store_rollback(c->store);
         admin_store_fail(c, STORE_EIO, "");
         goto out;
@@ -255,7 +259,8 @@ void admin_integration_response_put(admin_call_t *c)
     admin_copy_fields(doc, c->body, integration_response_fields);
     if (admin_begin(c) != 0)
         goto out;
-    int rc = store_doc_put(c->store, STORE_DOC_INTEGRATION_RESPONSE, integration_keys(c, keys), doc);
+    int rc =
+        store_doc_put(c->store, STORE_DOC_INTEGRATION_RESPONSE, integration_keys(c, keys), doc);
     if (rc != STORE_OK) {
         store_rollback(c->store);
         admin_store_fail(c, rc, "No integration defined for method");
@@ -273,7 +278,8 @@ void admin_integration_response_get(admin_call_t *c)
     json_t *doc;
     if (require_integration(c, NULL) != 0)
         return;
-    int rc = store_doc_get(c->store, STORE_DOC_INTEGRATION_RESPONSE, integration_keys(c, keys), &doc);
+    int rc =
+        store_doc_get(c->store, STORE_DOC_INTEGRATION_RESPONSE, integration_keys(c, keys), &doc);
     if (rc != STORE_OK)
         admin_store_fail(c, rc, "Invalid Response status code specified");
     else

@@ -11,7 +11,8 @@
 #include "patch.h"
 #include "store_api.h"
 
-static const char *const http_methods[] = {"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "ANY", NULL};
+static const char *const http_methods[] = {"GET",  "POST",    "PUT", "PATCH", "DELETE",
+                                           "HEAD", "OPTIONS", "ANY", NULL};
 
 /* Authorization types this build enforces; the rest are refused rather than ignored. */
 static const char *const authorization_types[] = {"NONE", NULL};
@@ -30,11 +31,15 @@ static const admin_field_t method_fields[] = {
 
 static const patch_rule_t method_patch_rules[] = {
     {"/authorizationType", PATCH_REPLACE, PATCH_STRING, "authorizationType"},
-    {"/authorizerId", PATCH_ADD | PATCH_REPLACE | PATCH_REMOVE, PATCH_STRING, "authorizerId", .max = 64},
+    {"/authorizerId", PATCH_ADD | PATCH_REPLACE | PATCH_REMOVE, PATCH_STRING, "authorizerId",
+     .max = 64},
     {"/apiKeyRequired", PATCH_REPLACE, PATCH_BOOL, "apiKeyRequired"},
-    {"/operationName", PATCH_ADD | PATCH_REPLACE | PATCH_REMOVE, PATCH_STRING, "operationName", .max = 1024},
-    {"/requestValidatorId", PATCH_ADD | PATCH_REPLACE | PATCH_REMOVE, PATCH_STRING, "requestValidatorId", .max = 64},
-    {"/requestParameters/", PATCH_ADD | PATCH_REPLACE | PATCH_REMOVE, PATCH_MAP_ENTRY, "requestParameters"},
+    {"/operationName", PATCH_ADD | PATCH_REPLACE | PATCH_REMOVE, PATCH_STRING, "operationName",
+     .max = 1024},
+    {"/requestValidatorId", PATCH_ADD | PATCH_REPLACE | PATCH_REMOVE, PATCH_STRING,
+     "requestValidatorId", .max = 64},
+    {"/requestParameters/", PATCH_ADD | PATCH_REPLACE | PATCH_REMOVE, PATCH_MAP_ENTRY,
+     "requestParameters"},
     {"/requestModels/", PATCH_ADD | PATCH_REPLACE | PATCH_REMOVE, PATCH_MAP_ENTRY, "requestModels"},
     {NULL},
 };
@@ -47,8 +52,9 @@ static const admin_field_t method_response_fields[] = {
 
 int admin_valid_status_code(const char *code)
 {
-    return strlen(code) == 3 && isdigit((unsigned char)code[0]) && isdigit((unsigned char)code[1]) &&
-           isdigit((unsigned char)code[2]) && code[0] >= '1' && code[0] <= '5';
+    return strlen(code) == 3 && isdigit((unsigned char)code[0]) &&
+           isdigit((unsigned char)code[1]) && isdigit((unsigned char)code[2]) && code[0] >= '1' &&
+           code[0] <= '5';
 }
 
 static int method_check_verb(admin_call_t *c)
@@ -57,8 +63,9 @@ static int method_check_verb(admin_call_t *c)
     for (const char *const *m = http_methods; *m != NULL; m++)
         if (strcmp(*m, verb) == 0)
             return 0;
-    admin_bad_request(c, "Invalid HttpMethod specified. Valid options are GET,PUT,POST,DELETE,PATCH,"
-                         "OPTIONS,HEAD,ANY");
+    admin_bad_request(c,
+                      "Invalid HttpMethod specified. Valid options are GET,PUT,POST,DELETE,PATCH,"
+                      "OPTIONS,HEAD,ANY");
     return -1;
 }
 
@@ -208,8 +215,7 @@ void admin_method_update(admin_call_t *c)
         admin_store_fail(c, rc, "Invalid Method identifier specified");
         goto out;
     }
-    if (admin_commit(c, 0) == 0 &&
-        admin_method_expand(c, keys[1], keys[2], m) == STORE_OK)
+    if (admin_commit(c, 0) == 0 && admin_method_expand(c, keys[1], keys[2], m) == STORE_OK)
         admin_reply(c, 200, json_incref(m));
     else if (!c->replied)
         admin_store_fail(c, STORE_EIO, "");

@@ -31,7 +31,8 @@ int admin_require_resource(admin_call_t *c, json_t **res)
 /* Adds resourceMethods: method names with {} or, embedded, the full methods. */
 static int resource_add_methods(admin_call_t *c, json_t *res, int embed)
 {
-    const char *keys[] = {admin_arg(c, "restapi_id"), json_string_value(json_object_get(res, "id"))};
+    const char *keys[] = {admin_arg(c, "restapi_id"),
+                          json_string_value(json_object_get(res, "id"))};
     json_t *methods;
     int rc = store_doc_children(c->store, STORE_DOC_METHOD, keys, &methods);
     if (rc != STORE_OK)
@@ -68,7 +69,8 @@ void admin_resource_list(admin_call_t *c)
     json_t *items;
     if (admin_require_api(c, NULL) != 0 || admin_page(c, &limit, &position) != 0)
         return;
-    int rc = store_resource_list(c->store, admin_arg(c, "restapi_id"), position, limit, &items, &more);
+    int rc =
+        store_resource_list(c->store, admin_arg(c, "restapi_id"), position, limit, &items, &more);
     size_t i;
     json_t *res;
     int embed = resource_embed_methods(c);
@@ -102,8 +104,9 @@ static int resource_check_part(admin_call_t *c, json_t *parent, const char *part
     size_t name_len;
     enum pathtmpl_kind kind = pathtmpl_classify(part, strlen(part), &name, &name_len);
     if (kind == PATHTMPL_INVALID) {
-        admin_bad_request(c, "Resource's path part only allow a-zA-Z0-9._- and curly braces at the "
-                             "beginning and the end and an optional plus sign before the closing brace.");
+        admin_bad_request(
+            c, "Resource's path part only allow a-zA-Z0-9._- and curly braces at the "
+               "beginning and the end and an optional plus sign before the closing brace.");
         return -1;
     }
     const char *ppath = json_string_value(json_object_get(parent, "path"));
@@ -114,8 +117,8 @@ static int resource_check_part(admin_call_t *c, json_t *parent, const char *part
         return -1;
     }
     json_t *siblings;
-    int rc = store_resource_children(c->store, admin_arg(c, "restapi_id"), admin_arg(c, "parent_id"),
-                                     &siblings);
+    int rc = store_resource_children(c->store, admin_arg(c, "restapi_id"),
+                                     admin_arg(c, "parent_id"), &siblings);
     if (rc != STORE_OK) {
         admin_store_fail(c, rc, "");
         return -1;
@@ -127,14 +130,16 @@ static int resource_check_part(admin_call_t *c, json_t *parent, const char *part
     {
         const char *spart = json_string_value(json_object_get(sib, "pathPart"));
         if (strcmp(spart, part) == 0) {
-            admin_conflict(c, "Another resource with the same parent already has this name: %s", part);
+            admin_conflict(c, "Another resource with the same parent already has this name: %s",
+                           part);
             rc = -1;
             break;
         }
         if (kind != PATHTMPL_LITERAL &&
             pathtmpl_classify(spart, strlen(spart), NULL, NULL) != PATHTMPL_LITERAL) {
-            admin_bad_request(c, "A sibling (%s) of this resource already has a variable path part "
-                                 "-- only one is allowed",
+            admin_bad_request(c,
+                              "A sibling (%s) of this resource already has a variable path part "
+                              "-- only one is allowed",
                               spart);
             rc = -1;
             break;
@@ -166,21 +171,24 @@ void admin_resource_create(admin_call_t *c)
     const char *ppath = json_string_value(json_object_get(parent, "path"));
     char id[7];
     crypto_random_id(id, 6);
-    char *path = h2o_concat(&c->req->pool, h2o_iovec_init(ppath, strcmp(ppath, "/") == 0 ? 0 : strlen(ppath)),
+    char *path = h2o_concat(&c->req->pool,
+                            h2o_iovec_init(ppath, strcmp(ppath, "/") == 0 ? 0 : strlen(ppath)),
                             h2o_iovec_init(H2O_STRLIT("/")), h2o_iovec_init(part, strlen(part)))
                      .base;
     rc = store_resource_insert(c->store, api_id, id, parent_id, part, path);
     if (rc != STORE_OK) {
         store_rollback(c->store);
         if (rc == STORE_ECONFLICT)
-            admin_conflict(c, "Another resource with the same parent already has this name: %s", part);
+            admin_conflict(c, "Another resource with the same parent already has this name: %s",
+                           part);
         else
             admin_store_fail(c, rc, "");
         goto out;
     }
     if (admin_commit(c, 0) == 0)
-        admin_reply(c, 201, json_pack("{s:s,s:s,s:s,s:s}", "id", id, "parentId", parent_id,
-                                      "pathPart", part, "path", path));
+        admin_reply(c, 201,
+                    json_pack("{s:s,s:s,s:s,s:s}", "id", id, "parentId", parent_id, "pathPart",
+                              part, "path", path));
 out:
     json_decref(parent);
 }
@@ -198,7 +206,8 @@ void admin_resource_delete(admin_call_t *c)
     }
     if (admin_begin(c) != 0)
         return;
-    int rc = store_resource_delete(c->store, admin_arg(c, "restapi_id"), admin_arg(c, "resource_id"));
+    int rc =
+        store_resource_delete(c->store, admin_arg(c, "restapi_id"), admin_arg(c, "resource_id"));
     if (rc != STORE_OK) {
         store_rollback(c->store);
         admin_store_fail(c, rc, "Invalid Resource identifier specified");

@@ -26,7 +26,8 @@ static const admin_field_t restapi_fields[] = {
 
 static const patch_rule_t restapi_patch_rules[] = {
     {"/name", PATCH_REPLACE, PATCH_STRING, "name", .max = 1024},
-    {"/description", PATCH_ADD | PATCH_REPLACE | PATCH_REMOVE, PATCH_STRING, "description", .max = 4096},
+    {"/description", PATCH_ADD | PATCH_REPLACE | PATCH_REMOVE, PATCH_STRING, "description",
+     .max = 4096},
     {"/version", PATCH_ADD | PATCH_REPLACE | PATCH_REMOVE, PATCH_STRING, "version", .max = 1024},
     {"/policy", PATCH_ADD | PATCH_REPLACE | PATCH_REMOVE, PATCH_JSON_STRING, "policy"},
     {"/apiKeySource", PATCH_REPLACE, PATCH_STRING, "apiKeySource"},
@@ -101,7 +102,8 @@ void admin_restapi_create(admin_call_t *c)
     json_t *doc = restapi_new_doc(c->body, id, root_id);
     if (admin_begin(c) != 0)
         goto out;
-    int rc = store_restapi_insert(c->store, id, json_integer_value(json_object_get(doc, "createdDate")), doc);
+    int rc = store_restapi_insert(c->store, id,
+                                  json_integer_value(json_object_get(doc, "createdDate")), doc);
     if (rc == STORE_OK)
         rc = store_resource_insert(c->store, id, root_id, NULL, "", "/");
     if (rc != STORE_OK) {

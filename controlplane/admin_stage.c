@@ -13,7 +13,8 @@
 #define STAGE_MAX_VARIABLE_KEY 64
 #define STAGE_MAX_VARIABLE_VALUE 512
 
-static const char *const cache_cluster_sizes[] = {"0.5", "1.6", "6.1", "13.5", "28.4", "58.2", "118", "237", NULL};
+static const char *const cache_cluster_sizes[] = {"0.5",  "1.6", "6.1", "13.5", "28.4",
+                                                  "58.2", "118", "237", NULL};
 
 static const admin_field_t stage_fields[] = {
     {"stageName", ADMIN_STRING, .required = 1, .min = 1, .max = 128},
@@ -29,7 +30,8 @@ static const admin_field_t stage_fields[] = {
 };
 
 static const patch_rule_t stage_patch_rules[] = {
-    {"/description", PATCH_ADD | PATCH_REPLACE | PATCH_REMOVE, PATCH_STRING, "description", .max = 4096},
+    {"/description", PATCH_ADD | PATCH_REPLACE | PATCH_REMOVE, PATCH_STRING, "description",
+     .max = 4096},
     {"/deploymentId", PATCH_REPLACE, PATCH_STRING, "deploymentId", .max = 64},
     {"/variables/", PATCH_ADD | PATCH_REPLACE | PATCH_REMOVE, PATCH_MAP_ENTRY, "variables",
      .max = STAGE_MAX_VARIABLE_VALUE},
@@ -78,14 +80,16 @@ int admin_stage_check_variables(admin_call_t *c, json_t *vars)
     json_object_foreach(vars, k, v)
     {
         if (!variable_key_ok(k)) {
-            admin_bad_request(c, "Stage variable name %s is invalid: 1 to %d characters of "
-                                 "[A-Za-z0-9_]",
+            admin_bad_request(c,
+                              "Stage variable name %s is invalid: 1 to %d characters of "
+                              "[A-Za-z0-9_]",
                               k, STAGE_MAX_VARIABLE_KEY);
             return -1;
         }
         if (!json_is_string(v) || json_string_length(v) > STAGE_MAX_VARIABLE_VALUE) {
-            admin_bad_request(c, "Stage variable value for %s must be a string of at most %d "
-                                 "characters",
+            admin_bad_request(c,
+                              "Stage variable value for %s must be a string of at most %d "
+                              "characters",
                               k, STAGE_MAX_VARIABLE_VALUE);
             return -1;
         }
@@ -113,7 +117,8 @@ static int stage_check_doc(admin_call_t *c, json_t *doc)
     if (admin_check(c, doc, stage_fields) != 0 ||
         admin_stage_check_variables(c, json_object_get(doc, "variables")) != 0)
         return -1;
-    return admin_require_deployment(c, json_string_value(json_object_get(doc, "deploymentId")), 400);
+    return admin_require_deployment(c, json_string_value(json_object_get(doc, "deploymentId")),
+                                    400);
 }
 
 static void stage_status(json_t *doc)

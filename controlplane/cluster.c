@@ -94,7 +94,8 @@ static int cluster_send(cluster_t *c, nng_socket sock, const envelope_t *env, in
 static void cluster_answer_fetch(cluster_t *c, const envelope_t *req)
 {
     struct cluster_blob *b = cluster_hold_current(c);
-    envelope_t reply = {.sent_at_ms = clock_wall_ms(), .nonce = req->nonce, .nonce_len = req->nonce_len};
+    envelope_t reply = {
+        .sent_at_ms = clock_wall_ms(), .nonce = req->nonce, .nonce_len = req->nonce_len};
     if (b == NULL) {
         static const char msg[] = "no snapshot yet";
         reply.kind = PORTICO__MESSAGE_KIND__KIND_ERROR;
@@ -280,8 +281,11 @@ void cluster_publish(cluster_t *c, uint64_t version, uint8_t *snapshot, size_t l
     atomic_fetch_add(&b->refs, 1);
     pthread_mutex_unlock(&c->mu);
     blob_release(old);
-    envelope_t env = {.kind = PORTICO__MESSAGE_KIND__KIND_SNAPSHOT, .version = version,
-                      .sent_at_ms = clock_wall_ms(), .payload = b->bytes, .payload_len = b->len};
+    envelope_t env = {.kind = PORTICO__MESSAGE_KIND__KIND_SNAPSHOT,
+                      .version = version,
+                      .sent_at_ms = clock_wall_ms(),
+                      .payload = b->bytes,
+                      .payload_len = b->len};
     if (cluster_send(c, c->pub, &env, 0) != 0)
         log_warn("cluster: could not publish snapshot %llu", (unsigned long long)version);
     blob_release(b);
@@ -298,8 +302,11 @@ void cluster_announce(cluster_t *c)
     a.store_id = c->store_id;
     uint8_t buf[256];
     size_t len = portico__announce__pack(&a, buf);
-    envelope_t env = {.kind = PORTICO__MESSAGE_KIND__KIND_ANNOUNCE, .version = b->version,
-                      .sent_at_ms = clock_wall_ms(), .payload = buf, .payload_len = len};
+    envelope_t env = {.kind = PORTICO__MESSAGE_KIND__KIND_ANNOUNCE,
+                      .version = b->version,
+                      .sent_at_ms = clock_wall_ms(),
+                      .payload = buf,
+                      .payload_len = len};
     cluster_send(c, c->pub, &env, 0);
     blob_release(b);
 }

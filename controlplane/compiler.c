@@ -137,7 +137,8 @@ int compiler_api_tree(store_t *s, const char *api_id, json_t **tree)
         json_object_set(t.by_id, json_string_value(json_object_get(res, "id")), res);
     rc = store_doc_visit_api(s, STORE_DOC_METHOD, api_id, tree_add_method, &t);
     if (rc == STORE_OK)
-        rc = store_doc_visit_api(s, STORE_DOC_METHOD_RESPONSE, api_id, tree_add_method_response, &t);
+        rc =
+            store_doc_visit_api(s, STORE_DOC_METHOD_RESPONSE, api_id, tree_add_method_response, &t);
     if (rc == STORE_OK)
         rc = store_doc_visit_api(s, STORE_DOC_INTEGRATION, api_id, tree_add_integration, &t);
     if (rc == STORE_OK)
@@ -215,7 +216,8 @@ static Portico__Method *definition_method(arena_t *a, const char *verb, json_t *
         m->integration = definition_integration(a, integ);
     json_t *responses = json_object_get(doc, "methodResponses");
     m->n_method_responses = json_object_size(responses);
-    m->method_responses = arena_alloc(a, sizeof(*m->method_responses) * (m->n_method_responses + 1));
+    m->method_responses =
+        arena_alloc(a, sizeof(*m->method_responses) * (m->n_method_responses + 1));
     size_t i = 0;
     const char *code;
     json_t *r;
@@ -244,7 +246,8 @@ int compiler_definition_from_tree(json_t *tree, const char *deployment_id, arena
     def->deployment_id = arena_strdup(a, deployment_id);
     def->api_key_source = jstr(a, tree, "apiKeySource");
     def->policy = jstr(a, tree, "policy");
-    def->disable_execute_api_endpoint = json_is_true(json_object_get(tree, "disableExecuteApiEndpoint"));
+    def->disable_execute_api_endpoint =
+        json_is_true(json_object_get(tree, "disableExecuteApiEndpoint"));
     string_list(a, json_object_get(tree, "binaryMediaTypes"), &def->n_binary_media_types,
                 &def->binary_media_types);
     json_t *resources = json_object_get(tree, "resources");
@@ -303,7 +306,8 @@ int compiler_pack_definition(json_t *tree, const char *deployment_id, uint8_t **
     Portico__ApiDefinition *def;
     char err[256];
     int rc = STORE_EIO;
-    if (a == NULL || compiler_definition_from_tree(tree, deployment_id, a, &def, err, sizeof(err)) != 0)
+    if (a == NULL ||
+        compiler_definition_from_tree(tree, deployment_id, a, &def, err, sizeof(err)) != 0)
         goto out;
     size_t len = portico__api_definition__get_packed_size(def);
     uint8_t *buf = malloc(len == 0 ? 1 : len);
@@ -356,15 +360,16 @@ int compiler_stage_from_doc(const char *api_id, json_t *doc, arena_t *a,
     size_t i = 0;
     const char *key;
     json_t *ms;
-    json_object_foreach(settings, key, ms) b->method_settings[i++] = stage_method_setting(a, key, ms);
+    json_object_foreach(settings, key, ms) b->method_settings[i++] =
+        stage_method_setting(a, key, ms);
     json_t *canary = json_object_get(doc, "canarySettings");
     if (json_is_object(canary) && json_object_get(canary, "deploymentId") != NULL) {
         Portico__Canary *cn = arena_alloc(a, sizeof(*cn));
         portico__canary__init(cn);
         cn->deployment_id = jstr(a, canary, "deploymentId");
         cn->percent_traffic = json_number_value(json_object_get(canary, "percentTraffic"));
-        kv_list(a, json_object_get(canary, "stageVariableOverrides"), &cn->n_stage_variable_overrides,
-                &cn->stage_variable_overrides);
+        kv_list(a, json_object_get(canary, "stageVariableOverrides"),
+                &cn->n_stage_variable_overrides, &cn->stage_variable_overrides);
         cn->use_stage_cache = json_is_true(json_object_get(canary, "useStageCache"));
         b->canary = cn;
     }
@@ -397,7 +402,8 @@ struct snapshot_ctx {
 static int snapshot_has_def(struct snapshot_ctx *x, const char *api_id, const char *dep_id)
 {
     for (size_t i = 0; i < x->ndefs; i++)
-        if (strcmp(x->defs[i]->deployment_id, dep_id) == 0 && strcmp(x->defs[i]->api_id, api_id) == 0)
+        if (strcmp(x->defs[i]->deployment_id, dep_id) == 0 &&
+            strcmp(x->defs[i]->api_id, api_id) == 0)
             return 1;
     return 0;
 }

@@ -73,17 +73,30 @@ static int cp_parse(int argc, char **argv, cp_options_t *o)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    *o = (cp_options_t){.data_dir = "./portico-data", .admin_listen = "127.0.0.1:9000",
+    *o = (cp_options_t){.data_dir = "./portico-data",
+                        .admin_listen = "127.0.0.1:9000",
                         .cluster_listen = "tcp://127.0.0.1:9100"};
     int ch;
     while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
         switch (ch) {
-        case 'd': o->data_dir = optarg; break;
-        case 'a': o->admin_listen = optarg; break;
-        case 'c': o->cluster_listen = optarg; break;
-        case 's': o->cluster_secret_file = optarg; break;
-        case 'h': cp_usage(stdout); exit(0);
-        default: cp_usage(stderr); return -1;
+        case 'd':
+            o->data_dir = optarg;
+            break;
+        case 'a':
+            o->admin_listen = optarg;
+            break;
+        case 'c':
+            o->cluster_listen = optarg;
+            break;
+        case 's':
+            o->cluster_secret_file = optarg;
+            break;
+        case 'h':
+            cp_usage(stdout);
+            exit(0);
+        default:
+            cp_usage(stderr);
+            return -1;
         }
     }
     if (optind != argc) {
@@ -139,7 +152,8 @@ static int cp_cluster_secret(const cp_options_t *o, envelope_secret_t *secret)
         snprintf(path, sizeof(path), "%s/cluster.secret", o->data_dir);
         rc = secret_load_or_create(path, secret, err, sizeof(err));
         if (rc == 0)
-            log_info("cluster secret: %s (give it to data planes with --cluster-secret-file)", path);
+            log_info("cluster secret: %s (give it to data planes with --cluster-secret-file)",
+                     path);
     }
     if (rc != 0)
         log_error("%s", err);
@@ -218,8 +232,11 @@ static int cp_run(const cp_options_t *o)
         goto out;
     cp.nodes = nodes_create();
     cp.loop = h2o_evloop_create();
-    cluster_config_t cc = {.url = o->cluster_listen, .secret = secret, .store_id = store_id(cp.store),
-                           .on_report = cp_on_report, .ctx = &cp};
+    cluster_config_t cc = {.url = o->cluster_listen,
+                           .secret = secret,
+                           .store_id = store_id(cp.store),
+                           .on_report = cp_on_report,
+                           .ctx = &cp};
     if (cluster_start(&cc, &cp.cluster, err, sizeof(err)) != 0 ||
         admin_start(&cp, o->admin_listen, err, sizeof(err)) != 0) {
         log_error("%s", err);

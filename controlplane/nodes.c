@@ -136,12 +136,12 @@ json_t *nodes_to_json(nodes_t *n, uint64_t current, uint64_t now_ms)
     pthread_mutex_lock(&n->mu);
     for (size_t i = 0; i < n->n; i++) {
         struct node *nd = &n->items[i];
-        json_t *o = json_pack("{s:s,s:s,s:I,s:s,s:I,s:I,s:I,s:i}", "nodeId", nd->id, "address",
-                              nd->addr, "appliedVersion", (json_int_t)nd->applied_version, "status",
-                              node_state(nd, current, now_ms), "lastReport",
-                              (json_int_t)nd->last_report_ms, "lastReportAgeMillis",
-                              (json_int_t)(now_ms - nd->last_report_ms), "startedAt",
-                              (json_int_t)nd->started_at_ms, "threads", (int)nd->threads);
+        json_t *o =
+            json_pack("{s:s,s:s,s:I,s:s,s:I,s:I,s:I,s:i}", "nodeId", nd->id, "address", nd->addr,
+                      "appliedVersion", (json_int_t)nd->applied_version, "status",
+                      node_state(nd, current, now_ms), "lastReport", (json_int_t)nd->last_report_ms,
+                      "lastReportAgeMillis", (json_int_t)(now_ms - nd->last_report_ms), "startedAt",
+                      (json_int_t)nd->started_at_ms, "threads", (int)nd->threads);
         if (nd->status == PORTICO__APPLY_STATUS__APPLY_NACK)
             json_object_set_new(o, "lastRejection",
                                 json_pack("{s:I,s:s}", "version", (json_int_t)nd->nack_version,

@@ -165,7 +165,8 @@ static int patch_apply_rule(admin_call_t *c, json_t *doc, const patch_op_t *op,
 {
     if (!(r->ops & op->op)) {
         admin_bad_request(c, "Invalid patch operation specified. Must be one of: %s%s%s for %s",
-                          (r->ops & PATCH_ADD) ? "add " : "", (r->ops & PATCH_REPLACE) ? "replace " : "",
+                          (r->ops & PATCH_ADD) ? "add " : "",
+                          (r->ops & PATCH_REPLACE) ? "replace " : "",
                           (r->ops & PATCH_REMOVE) ? "remove" : "", op->path);
         return -1;
     }

@@ -8,7 +8,14 @@
 
 #include "admin.h"
 
-enum patch_opcode { PATCH_ADD = 1, PATCH_REMOVE = 2, PATCH_REPLACE = 4, PATCH_MOVE = 8, PATCH_COPY = 16, PATCH_TEST = 32 };
+enum patch_opcode {
+    PATCH_ADD = 1,
+    PATCH_REMOVE = 2,
+    PATCH_REPLACE = 4,
+    PATCH_MOVE = 8,
+    PATCH_COPY = 16,
+    PATCH_TEST = 32
+};
 
 typedef struct {
     enum patch_opcode op;
@@ -31,8 +38,8 @@ enum patch_kind {
 };
 
 typedef struct {
-    const char *path;  /* "/name", or for MAP_ENTRY a prefix such as "/variables/" */
-    unsigned ops;      /* allowed patch_opcode bits */
+    const char *path; /* "/name", or for MAP_ENTRY a prefix such as "/variables/" */
+    unsigned ops;     /* allowed patch_opcode bits */
     enum patch_kind kind;
     const char *field; /* JSON member of the document */
     double min, max;   /* bounds for numbers, for strings the max length (0 = none) */

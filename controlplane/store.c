@@ -59,7 +59,8 @@ static int store_migrate(store_t *s)
         snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %zu", i + 1);
         if (store_begin(s) != STORE_OK)
             return STORE_EIO;
-        if (store_exec(s, store_schema_migration(i)) != STORE_OK || store_exec(s, pragma) != STORE_OK) {
+        if (store_exec(s, store_schema_migration(i)) != STORE_OK ||
+            store_exec(s, pragma) != STORE_OK) {
             store_rollback(s);
             return STORE_EIO;
         }
@@ -75,7 +76,8 @@ static int store_meta_init(store_t *s)
     char fresh[33];
     crypto_random_id(fresh, 32);
     sqlite3_stmt *st = store_stmt(
-        s, "INSERT OR IGNORE INTO meta(key, value) VALUES ('store_id', ?1), ('config_version', '0')");
+        s,
+        "INSERT OR IGNORE INTO meta(key, value) VALUES ('store_id', ?1), ('config_version', '0')");
     sqlite3_bind_text(st, 1, fresh, -1, SQLITE_TRANSIENT);
     if (store_rc(s, sqlite3_step(st)) != STORE_OK)
         return STORE_EIO;
@@ -92,7 +94,8 @@ int store_open(const char *path, store_t **out)
     store_t *s = calloc(1, sizeof(*s));
     if (s == NULL)
         return STORE_EIO;
-    if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+    if (sqlite3_open_v2(path, &s->db,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
                         NULL) != SQLITE_OK) {
         log_error("store: cannot open %s: %s", path, sqlite3_errmsg(s->db));
         goto fail;
@@ -190,8 +193,9 @@ void store_rollback(store_t *s)
 
 int store_bump_version(store_t *s, uint64_t *version)
 {
-    sqlite3_stmt *st = store_stmt(s, "UPDATE meta SET value = CAST(value AS INTEGER) + 1 "
-                                     "WHERE key = 'config_version' RETURNING CAST(value AS INTEGER)");
+    sqlite3_stmt *st =
+        store_stmt(s, "UPDATE meta SET value = CAST(value AS INTEGER) + 1 "
+                      "WHERE key = 'config_version' RETURNING CAST(value AS INTEGER)");
     if (sqlite3_step(st) != SQLITE_ROW)
         return store_rc(s, sqlite3_errcode(s->db));
     uint64_t v = (uint64_t)sqlite3_column_int64(st, 0);

@@ -158,8 +158,9 @@ int store_restapi_delete(store_t *s, const char *id)
 int store_resource_insert(store_t *s, const char *api_id, const char *id, const char *parent_id,
                           const char *path_part, const char *path)
 {
-    sqlite3_stmt *st = store_stmt(s, "INSERT INTO resources(api_id, id, parent_id, path_part, path) "
-                                     "VALUES (?1, ?2, ?3, ?4, ?5)");
+    sqlite3_stmt *st =
+        store_stmt(s, "INSERT INTO resources(api_id, id, parent_id, path_part, path) "
+                      "VALUES (?1, ?2, ?3, ?4, ?5)");
     if (st == NULL)
         return STORE_EIO;
     const char *vals[] = {api_id, id, parent_id, path_part, path};
@@ -269,7 +270,8 @@ static const struct store_doc_sql {
     [STORE_DOC_INTEGRATION] =
         {
             3,
-            "INSERT INTO integrations(api_id, resource_id, http_method, doc) VALUES (?1, ?2, ?3, ?4) "
+            "INSERT INTO integrations(api_id, resource_id, http_method, doc) VALUES (?1, ?2, ?3, "
+            "?4) "
             "ON CONFLICT DO UPDATE SET doc = excluded.doc",
             "SELECT doc FROM integrations WHERE api_id = ?1 AND resource_id = ?2 "
             "AND http_method = ?3",
@@ -326,8 +328,7 @@ int store_doc_delete(store_t *s, enum store_doc_kind kind, const char *const *ke
     return step_write(s, st);
 }
 
-int store_doc_children(store_t *s, enum store_doc_kind kind, const char *const *keys,
-                       json_t **obj)
+int store_doc_children(store_t *s, enum store_doc_kind kind, const char *const *keys, json_t **obj)
 {
     const struct store_doc_sql *q = &store_doc_sql[kind];
     sqlite3_stmt *st = store_stmt(s, q->children);

@@ -44,8 +44,7 @@ int store_doc_get(store_t *s, enum store_doc_kind kind, const char *const *keys,
 int store_doc_delete(store_t *s, enum store_doc_kind kind, const char *const *keys);
 /* Children of one parent as an object keyed by their last key (http_method or
  * status_code); keys holds every key but the last. */
-int store_doc_children(store_t *s, enum store_doc_kind kind, const char *const *keys,
-                       json_t **obj);
+int store_doc_children(store_t *s, enum store_doc_kind kind, const char *const *keys, json_t **obj);
 
 /* Every row of a kind for one API, in key order, for the deployment compiler.
  * keys[] passed to the callback: resource_id, http_method[, status_code]. */

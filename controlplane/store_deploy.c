@@ -15,8 +15,9 @@ static int finish(store_t *s, sqlite3_stmt *st, int rc)
 int store_deployment_insert(store_t *s, const store_deployment_t *d)
 {
     sqlite3_stmt *st = store_stmt(
-        s, "INSERT INTO deployments(api_id, id, created_at, description, definition, sha256, summary) "
-           "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+        s,
+        "INSERT INTO deployments(api_id, id, created_at, description, definition, sha256, summary) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
     if (st == NULL)
         return STORE_EIO;
     char *summary = json_dumps(d->summary, JSON_COMPACT);
@@ -146,7 +147,8 @@ int store_deployment_users(store_t *s, const char *api_id, const char *id, int *
 
 static const char *canary_deployment(json_t *doc)
 {
-    return json_string_value(json_object_get(json_object_get(doc, "canarySettings"), "deploymentId"));
+    return json_string_value(
+        json_object_get(json_object_get(doc, "canarySettings"), "deploymentId"));
 }
 
 static int stage_write(store_t *s, const char *sql, const char *api_id, const char *name,
@@ -256,8 +258,8 @@ int store_stage_delete(store_t *s, const char *api_id, const char *name)
 
 int store_stage_visit_all(store_t *s, store_stage_visit_fn fn, void *ctx)
 {
-    sqlite3_stmt *st =
-        store_stmt(s, "SELECT doc, created_at, updated_at, api_id FROM stages ORDER BY api_id, name");
+    sqlite3_stmt *st = store_stmt(
+        s, "SELECT doc, created_at, updated_at, api_id FROM stages ORDER BY api_id, name");
     if (st == NULL)
         return STORE_EIO;
     int rc, cb_rc = 0;

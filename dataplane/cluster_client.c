@@ -127,7 +127,8 @@ static void cc_on_message(cluster_client_t *c, const uint8_t *buf, size_t len, c
             cc_apply(c, &env, buf, len, 1);
     } else if (env.kind == PORTICO__MESSAGE_KIND__KIND_ANNOUNCE) {
         Portico__Announce *a = portico__announce__unpack(NULL, env.payload_len, env.payload);
-        if (a != NULL && cc_is_news(c, a->version, a->store_id) && a->version != c->rejected_version)
+        if (a != NULL && cc_is_news(c, a->version, a->store_id) &&
+            a->version != c->rejected_version)
             c->want_fetch = 1;
         if (a != NULL)
             portico__announce__free_unpacked(a, NULL);
@@ -148,9 +149,13 @@ static void cc_fetch(cluster_client_t *c)
         return;
     portico__fetch_request__pack(&fr, payload);
     crypto_random(nonce, sizeof(nonce));
-    envelope_t env = {.kind = PORTICO__MESSAGE_KIND__KIND_FETCH, .version = c->applied_version,
-                      .sent_at_ms = clock_wall_ms(), .nonce = nonce, .nonce_len = sizeof(nonce),
-                      .payload = payload, .payload_len = plen};
+    envelope_t env = {.kind = PORTICO__MESSAGE_KIND__KIND_FETCH,
+                      .version = c->applied_version,
+                      .sent_at_ms = clock_wall_ms(),
+                      .nonce = nonce,
+                      .nonce_len = sizeof(nonce),
+                      .payload = payload,
+                      .payload_len = plen};
     c->last_fetch_ms = clock_mono_ms();
     if (envelope_seal(&c->dp->secret, &env, &sealed, &slen) != ENVELOPE_OK)
         return;
@@ -202,8 +207,11 @@ static void cc_send_report(cluster_client_t *c)
     if (payload == NULL)
         return;
     portico__node_report__pack(&r, payload);
-    envelope_t env = {.kind = PORTICO__MESSAGE_KIND__KIND_REPORT, .version = c->applied_version,
-                      .sent_at_ms = clock_wall_ms(), .payload = payload, .payload_len = plen};
+    envelope_t env = {.kind = PORTICO__MESSAGE_KIND__KIND_REPORT,
+                      .version = c->applied_version,
+                      .sent_at_ms = clock_wall_ms(),
+                      .payload = payload,
+                      .payload_len = plen};
     if (envelope_seal(&c->dp->secret, &env, &sealed, &slen) == ENVELOPE_OK) {
         nng_send(c->push, sealed, slen, NNG_FLAG_NONBLOCK);
         free(sealed);
@@ -222,8 +230,8 @@ static void cc_tick(cluster_client_t *c)
     if (now - c->last_report_ms >= CC_REPORT_MS)
         cc_send_report(c);
     if (!c->silent_logged && clock_mono_ms() - c->last_heard_ms > CC_SILENCE_MS) {
-        log_warn("no word from the control plane for %d s; serving version %llu", CC_SILENCE_MS / 1000,
-                 (unsigned long long)c->applied_version);
+        log_warn("no word from the control plane for %d s; serving version %llu",
+                 CC_SILENCE_MS / 1000, (unsigned long long)c->applied_version);
         c->silent_logged = 1;
         c->want_fetch = 1;
     }
@@ -253,7 +261,8 @@ static int cc_open(cluster_client_t *c, char *err, size_t err_len)
     const char *url = c->dp->control_plane;
     if (netaddr_url_with_port_offset(url, 1, rep_url, sizeof(rep_url)) != 0 ||
         netaddr_url_with_port_offset(url, 2, pull_url, sizeof(pull_url)) != 0) {
-        snprintf(err, err_len, "invalid control plane address '%s' (expected tcp://HOST:PORT)", url);
+        snprintf(err, err_len, "invalid control plane address '%s' (expected tcp://HOST:PORT)",
+                 url);
         return -1;
     }
     int rv;

@@ -15,14 +15,18 @@ static const struct gwresp_row {
                                          "{\"message\":\"Missing Authentication Token\"}",
                                          "MissingAuthenticationTokenException"},
     [GW_FORBIDDEN_STAGE] = {NULL, 403, "{\"message\":\"Forbidden\"}", "ForbiddenException"},
-    [GW_INVALID_API_KEY] = {"INVALID_API_KEY", 403, "{\"message\":\"Forbidden\"}", "ForbiddenException"},
+    [GW_INVALID_API_KEY] = {"INVALID_API_KEY", 403, "{\"message\":\"Forbidden\"}",
+                            "ForbiddenException"},
     [GW_ACCESS_DENIED] = {"ACCESS_DENIED", 403,
                           "{\"Message\":\"User is not authorized to access this resource with an "
                           "explicit deny\"}",
                           "AccessDeniedException"},
-    [GW_UNAUTHORIZED] = {"UNAUTHORIZED", 401, "{\"message\":\"Unauthorized\"}", "UnauthorizedException"},
-    [GW_THROTTLED] = {"THROTTLED", 429, "{\"message\":\"Too Many Requests\"}", "TooManyRequestsException"},
-    [GW_QUOTA_EXCEEDED] = {"QUOTA_EXCEEDED", 429, "{\"message\":\"Limit Exceeded\"}", "LimitExceededException"},
+    [GW_UNAUTHORIZED] = {"UNAUTHORIZED", 401, "{\"message\":\"Unauthorized\"}",
+                         "UnauthorizedException"},
+    [GW_THROTTLED] = {"THROTTLED", 429, "{\"message\":\"Too Many Requests\"}",
+                      "TooManyRequestsException"},
+    [GW_QUOTA_EXCEEDED] = {"QUOTA_EXCEEDED", 429, "{\"message\":\"Limit Exceeded\"}",
+                           "LimitExceededException"},
     [GW_REQUEST_TOO_LARGE] = {"REQUEST_TOO_LARGE", 413, "{\"message\":\"Request Too Long\"}",
                               "RequestTooLongException"},
     [GW_API_CONFIGURATION_ERROR] = {"API_CONFIGURATION_ERROR", 500,
@@ -37,7 +41,8 @@ static const struct gwresp_row {
     [GW_INTEGRATION_BAD_ANSWER] = {"INTEGRATION_FAILURE", 502,
                                    "{\"message\": \"Internal server error\"}",
                                    "InternalServerErrorException"},
-    [GW_NOT_READY] = {NULL, 503, "{\"message\":\"Service Unavailable\"}", "ServiceUnavailableException"},
+    [GW_NOT_READY] = {NULL, 503, "{\"message\":\"Service Unavailable\"}",
+                      "ServiceUnavailableException"},
 };
 
 static void gwresp_emit(h2o_req_t *req, int status, const char *body, const char *error_type)

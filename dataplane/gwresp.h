@@ -8,7 +8,7 @@
 
 enum gwresp_case {
     GW_MISSING_AUTHENTICATION_TOKEN,
-    GW_FORBIDDEN_STAGE,      /* unknown API or stage */
+    GW_FORBIDDEN_STAGE, /* unknown API or stage */
     GW_INVALID_API_KEY,
     GW_ACCESS_DENIED,
     GW_UNAUTHORIZED,

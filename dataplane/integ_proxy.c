@@ -94,10 +94,13 @@ static int proxy_target_url(dp_request_t *r, h2o_url_t *url)
 
 static int header_is_hop_by_hop(const h2o_iovec_t *name)
 {
-    static const char *const hop[] = {"connection", "keep-alive", "proxy-connection", "te",
-                                      "trailer", "transfer-encoding", "upgrade", "host",
-                                      "content-length", "expect", "x-forwarded-for",
-                                      "x-forwarded-proto", "x-forwarded-port", NULL};
+    static const char *const hop[] = {"connection",       "keep-alive",
+                                      "proxy-connection", "te",
+                                      "trailer",          "transfer-encoding",
+                                      "upgrade",          "host",
+                                      "content-length",   "expect",
+                                      "x-forwarded-for",  "x-forwarded-proto",
+                                      "x-forwarded-port", NULL};
     for (const char *const *h = hop; *h != NULL; h++)
         if (h2o_memis(name->base, name->len, *h, strlen(*h)))
             return 1;
@@ -128,7 +131,8 @@ static void proxy_put_query(dp_request_t *r, proxy_buf_t *b, const h2o_url_t *ur
         const rt_mapping_t *m = &in->request_params[i];
         size_t vlen;
         const char *v;
-        if (m->target.loc != PARAMS_LOC_QUERYSTRING || (v = mapping_eval(r, &m->source, &vlen)) == NULL)
+        if (m->target.loc != PARAMS_LOC_QUERYSTRING ||
+            (v = mapping_eval(r, &m->source, &vlen)) == NULL)
             continue;
         pb_put(b, has_query ? "&" : "?", 1);
         h2o_iovec_t enc = h2o_uri_escape(&r->req->pool, m->target.name, m->target.name_len, NULL);
@@ -211,7 +215,8 @@ static void proxy_do_send(proxy_t *p)
 {
     h2o_iovec_t vec;
     h2o_send_state_t state;
-    vec = h2o_doublebuffer_prepare(&p->sending, p->client != NULL ? &p->client->sock->input : &p->last_content,
+    vec = h2o_doublebuffer_prepare(&p->sending,
+                                   p->client != NULL ? &p->client->sock->input : &p->last_content,
                                    p->r->req->preferred_chunk_size);
     if (p->client == NULL && vec.len == p->sending.buf->size && p->last_content->size == 0) {
         state = p->had_body_error ? H2O_SEND_STATE_ERROR : H2O_SEND_STATE_FINAL;
@@ -260,9 +265,9 @@ static int proxy_on_body(h2o_http1client_t *client, const char *errstr)
 
 static int response_header_dropped(const h2o_iovec_t *name)
 {
-    static const char *const drop[] = {"connection", "keep-alive", "proxy-connection", "te",
-                                       "trailer", "transfer-encoding", "upgrade", "content-length",
-                                       "server", "date", NULL};
+    static const char *const drop[] = {
+        "connection", "keep-alive",     "proxy-connection", "te",   "trailer", "transfer-encoding",
+        "upgrade",    "content-length", "server",           "date", NULL};
     for (const char *const *d = drop; *d != NULL; d++)
         if (h2o_memis(name->base, name->len, *d, strlen(*d)))
             return 1;
@@ -285,7 +290,8 @@ static void proxy_fail(proxy_t *p, const char *errstr, int before_request_sent)
     if (timeout)
         gwresp_send(p->r, GW_INTEGRATION_TIMEOUT);
     else
-        gwresp_send(p->r, before_request_sent ? GW_INTEGRATION_UNREACHABLE : GW_INTEGRATION_BAD_ANSWER);
+        gwresp_send(p->r,
+                    before_request_sent ? GW_INTEGRATION_UNREACHABLE : GW_INTEGRATION_BAD_ANSWER);
 }
 
 static h2o_http1client_body_cb proxy_on_head(h2o_http1client_t *client, const char *errstr,
@@ -371,8 +377,9 @@ enum step_result integ_proxy_run(dp_request_t *r)
         gwresp_send(r, GW_API_CONFIGURATION_ERROR);
         return STEP_DONE;
     }
-    h2o_iovec_t method = in->http_method != NULL ? h2o_iovec_init(in->http_method, strlen(in->http_method))
-                                                 : r->req->method;
+    h2o_iovec_t method = in->http_method != NULL
+                             ? h2o_iovec_init(in->http_method, strlen(in->http_method))
+                             : r->req->method;
     proxy_t *p = h2o_mem_alloc_shared(&r->req->pool, sizeof(*p), proxy_dispose);
     memset(p, 0, sizeof(*p));
     p->super.proceed = proxy_on_proceed;
@@ -385,7 +392,8 @@ enum step_result integ_proxy_run(dp_request_t *r)
     h2o_buffer_init(&p->last_content, &h2o_socket_buffer_prototype);
     h2o_doublebuffer_init(&p->sending, &h2o_socket_buffer_prototype);
     upstream_pool_t *up = &r->thread->upstream;
-    p->pool = upstream_socketpool(up, url.host, h2o_url_get_port(&url), url.scheme == &H2O_URL_SCHEME_HTTPS);
+    p->pool = upstream_socketpool(up, url.host, h2o_url_get_port(&url),
+                                  url.scheme == &H2O_URL_SCHEME_HTTPS);
     p->client_ctx = upstream_client_ctx(up, in->timeout_ms);
     h2o_http1client_connect_with_pool(&p->client, p, p->client_ctx, p->pool, proxy_on_connect);
     return STEP_PENDING;

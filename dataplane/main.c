@@ -76,12 +76,24 @@ static int dp_parse(int argc, char **argv, dp_t *dp, dp_extra_t *x)
     char *end;
     while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
         switch (ch) {
-        case 'c': dp->control_plane = optarg; break;
-        case 'l': dp->listen = optarg; break;
-        case 's': dp->state_dir = optarg; break;
-        case 'n': dp->node_id = optarg; break;
-        case 'i': dp->invoke_domain = optarg; break;
-        case 'k': x->secret_file = optarg; break;
+        case 'c':
+            dp->control_plane = optarg;
+            break;
+        case 'l':
+            dp->listen = optarg;
+            break;
+        case 's':
+            dp->state_dir = optarg;
+            break;
+        case 'n':
+            dp->node_id = optarg;
+            break;
+        case 'i':
+            dp->invoke_domain = optarg;
+            break;
+        case 'k':
+            x->secret_file = optarg;
+            break;
         case 't':
             dp->nthreads = (int)strtol(optarg, &end, 10);
             if (*end != '\0' || dp->nthreads < 1 || dp->nthreads > 256) {
@@ -98,8 +110,12 @@ static int dp_parse(int argc, char **argv, dp_t *dp, dp_extra_t *x)
             dp->drain_timeout_ms = (unsigned)s * 1000;
             break;
         }
-        case 'h': dp_usage(stdout); exit(0);
-        default: dp_usage(stderr); return -1;
+        case 'h':
+            dp_usage(stdout);
+            exit(0);
+        default:
+            dp_usage(stderr);
+            return -1;
         }
     }
     if (optind != argc) {

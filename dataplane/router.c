@@ -47,7 +47,9 @@ static struct router_node *router_child(router_t *r, struct router_node *n, cons
     enum pathtmpl_kind kind = pathtmpl_classify(part, len, &name, &name_len);
     if (kind == PATHTMPL_INVALID)
         return NULL;
-    struct router_node **slot = kind == PATHTMPL_PARAM ? &n->param : kind == PATHTMPL_GREEDY ? &n->greedy : NULL;
+    struct router_node **slot = kind == PATHTMPL_PARAM    ? &n->param
+                                : kind == PATHTMPL_GREEDY ? &n->greedy
+                                                          : NULL;
     if (slot != NULL && *slot != NULL) {
         /* one variable child per node; a different name is a conflicting definition */
         if ((*slot)->seg_len != name_len || memcmp((*slot)->seg, name, name_len) != 0)
@@ -110,7 +112,8 @@ int router_add(router_t *r, const char *path, const char *verb, void *value)
 
 static int router_cmp(const void *a, const void *b)
 {
-    const struct router_node *x = *(struct router_node *const *)a, *y = *(struct router_node *const *)b;
+    const struct router_node *x = *(struct router_node *const *)a,
+                             *y = *(struct router_node *const *)b;
     size_t n = x->seg_len < y->seg_len ? x->seg_len : y->seg_len;
     int c = memcmp(x->seg, y->seg, n);
     if (c != 0)
@@ -217,7 +220,8 @@ static int router_walk(const struct router_query *q, const struct router_node *n
     }
     if (n->greedy != NULL) {
         void *v = router_methods_find(n->greedy, q->verb, q->verb_len);
-        if (v != NULL && router_push(q->m, n->greedy, seg->base, (size_t)(q->path_end - seg->base)) == 0) {
+        if (v != NULL &&
+            router_push(q->m, n->greedy, seg->base, (size_t)(q->path_end - seg->base)) == 0) {
             q->m->value = v;
             return 0;
         }

@@ -33,7 +33,8 @@ static int fail(compile_t *c, const char *fmt, ...)
     return -1;
 }
 
-static const char *const rt_verbs[] = {"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "ANY", NULL};
+static const char *const rt_verbs[] = {"GET",  "POST",    "PUT", "PATCH", "DELETE",
+                                       "HEAD", "OPTIONS", "ANY", NULL};
 
 static int verb_ok(const char *v)
 {
@@ -64,7 +65,8 @@ static rt_vars_t compile_merged_vars(compile_t *c, rt_vars_t base, Portico__KeyV
             items[count++] = base.items[i];
     }
     for (size_t k = 0; k < n; k++)
-        items[count++] = (rt_kv_t){kv[k]->key, strlen(kv[k]->key), kv[k]->value, strlen(kv[k]->value)};
+        items[count++] =
+            (rt_kv_t){kv[k]->key, strlen(kv[k]->key), kv[k]->value, strlen(kv[k]->value)};
     return (rt_vars_t){items, count};
 }
 
@@ -138,7 +140,7 @@ static int mock_status_of(Portico__Integration *in)
         return 200;
     json_t *doc = json_loads(tmpl, JSON_DECODE_ANY, NULL);
     json_t *code = json_object_get(doc, "statusCode");
-    int status = json_is_integer(code) ? (int)json_integer_value(code)
+    int status = json_is_integer(code)  ? (int)json_integer_value(code)
                  : json_is_string(code) ? atoi(json_string_value(code))
                                         : 200;
     json_decref(doc);
@@ -182,7 +184,8 @@ static const rt_integration_t *compile_integration(compile_t *c, Portico__Integr
         out->type = RT_INTEG_HTTP_PROXY;
     else
         return fail(c, "unsupported integration type %s", in->type), NULL;
-    out->http_method = in->http_method[0] == '\0' || strcmp(in->http_method, "ANY") == 0 ? NULL : in->http_method;
+    out->http_method =
+        in->http_method[0] == '\0' || strcmp(in->http_method, "ANY") == 0 ? NULL : in->http_method;
     if (out->http_method != NULL && !verb_ok(out->http_method))
         return fail(c, "invalid integration method %s", in->http_method), NULL;
     out->uri = in->uri;
@@ -278,8 +281,9 @@ static int compile_stage(compile_t *c, Portico__StageBinding *b)
             return fail(c, "stage %s/%s: canary deployment %s missing", b->api_id, b->stage_name,
                         b->canary->deployment_id);
         s->canary_percent = b->canary->percent_traffic;
-        s->canary_variables = compile_merged_vars(c, s->variables, b->canary->stage_variable_overrides,
-                                                  b->canary->n_stage_variable_overrides);
+        s->canary_variables =
+            compile_merged_vars(c, s->variables, b->canary->stage_variable_overrides,
+                                b->canary->n_stage_variable_overrides);
     }
     char key[512];
     int n = snprintf(key, sizeof(key), "%s/%s", b->api_id, b->stage_name);

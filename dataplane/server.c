@@ -103,7 +103,8 @@ static void *worker_main(void *arg)
         if (t->draining && deadline == 0)
             deadline = h2o_now(t->loop) + t->dp->drain_timeout_ms;
         if (t->draining && h2o_now(t->loop) >= deadline) {
-            log_warn("worker %d: drain timed out with %u requests in flight", t->index, t->inflight);
+            log_warn("worker %d: drain timed out with %u requests in flight", t->index,
+                     t->inflight);
             break;
         }
     }

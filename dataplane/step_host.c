@@ -20,10 +20,12 @@ static h2o_iovec_t host_without_port(h2o_iovec_t authority)
 {
     if (authority.len > 0 && authority.base[0] == '[') {
         const char *close = memchr(authority.base, ']', authority.len);
-        return close != NULL ? h2o_iovec_init(authority.base, (size_t)(close - authority.base) + 1) : authority;
+        return close != NULL ? h2o_iovec_init(authority.base, (size_t)(close - authority.base) + 1)
+                             : authority;
     }
     const char *colon = memchr(authority.base, ':', authority.len);
-    return colon != NULL ? h2o_iovec_init(authority.base, (size_t)(colon - authority.base)) : authority;
+    return colon != NULL ? h2o_iovec_init(authority.base, (size_t)(colon - authority.base))
+                         : authority;
 }
 
 /* Takes the next "/segment" off *path; returns it without the slash. */
@@ -90,7 +92,8 @@ enum step_result step_host(dp_request_t *r)
     h2o_req_t *req = r->req;
     size_t path_len = req->query_at != SIZE_MAX ? req->query_at : req->path.len;
     if (req->query_at != SIZE_MAX)
-        r->query = h2o_iovec_init(req->path.base + req->query_at + 1, req->path.len - req->query_at - 1);
+        r->query =
+            h2o_iovec_init(req->path.base + req->query_at + 1, req->path.len - req->query_at - 1);
     host_target_t t;
     const rt_stage_t *s = NULL;
     if (host_target(r, h2o_iovec_init(req->path.base, path_len), &t) == 0 && t.stage.len > 0)

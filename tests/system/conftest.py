@@ -6,7 +6,19 @@ import secrets
 
 import pytest
 
-from harness import ControlPlane, DataPlane, Upstream
+from harness import ControlPlane, DataPlane, Process, Upstream
+
+
+@pytest.fixture(autouse=True)
+def no_sanitizer_reports():
+    """Every process a test started must end without an ASan/UBSan/LSan report."""
+    Process.started = []
+    yield
+    for p in Process.started:
+        if p.alive():
+            p.stop()
+    reports = [(p.log_path, r) for p in Process.started if (r := p.sanitizer_report())]
+    assert not reports, "sanitizer report:\n" + "\n".join(f"{path}:\n{r}" for path, r in reports)
 
 
 @pytest.fixture

@@ -62,12 +62,26 @@ def wait_for(predicate, timeout=10.0, interval=0.05, what="condition"):
     raise AssertionError(f"timed out waiting for {what} (last: {last!r})")
 
 
+SANITIZER_MARKS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:")
+
+
 class Process:
     """A child process whose output goes to a log file in its directory."""
+
+    started = []  # every process of the current test, checked for sanitizer reports
 
     def __init__(self, argv, env, log_path):
         self.argv, self.env, self.log_path = argv, env, log_path
         self.proc = None
+        Process.started.append(self)
+
+    def sanitizer_report(self):
+        text = self.output() if os.path.exists(self.log_path) else ""
+        for mark in SANITIZER_MARKS:
+            i = text.find(mark)
+            if i >= 0:
+                return text[max(0, i - 200):i + 3000]
+        return None
 
     def start(self):
         self.log = open(self.log_path, "ab")
