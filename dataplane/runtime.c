@@ -150,11 +150,14 @@ static int mock_status_of(Portico__Integration *in)
 
 /* Selection as the reference does it: a response whose pattern matches the
  * whole status string, else the default (empty pattern). */
+/* Selection as the reference does it: the first response whose pattern
+ * matches the whole status string, else the default (empty pattern). Every
+ * pattern is compiled, so a bad one refuses the snapshot whatever its place. */
 static int compile_mock_selection(compile_t *c, Portico__Integration *in, rt_integration_t *out)
 {
     char status[16];
     snprintf(status, sizeof(status), "%d", mock_status_of(in));
-    const rt_int_response_t *def = NULL;
+    const rt_int_response_t *def = NULL, *hit = NULL;
     for (size_t i = 0; i < out->nresponses; i++) {
         const rt_int_response_t *r = &out->responses[i];
         if (r->selection_pattern[0] == '\0') {
@@ -165,14 +168,11 @@ static int compile_mock_selection(compile_t *c, Portico__Integration *in, rt_int
         pattern_t *re = pattern_compile(r->selection_pattern, err, sizeof(err));
         if (re == NULL)
             return fail(c, "invalid selection pattern %s: %s", r->selection_pattern, err);
-        int hit = pattern_matches(re, status, strlen(status));
+        if (hit == NULL && pattern_matches(re, status, strlen(status)))
+            hit = r;
         pattern_free(re);
-        if (hit) {
-            out->mock_response = r;
-            return 0;
-        }
     }
-    out->mock_response = def;
+    out->mock_response = hit != NULL ? hit : def;
     return 0;
 }
 
@@ -275,7 +275,7 @@ static int compile_stage(compile_t *c, Portico__StageBinding *b)
     s->variables = compile_vars(c, b->variables, b->n_variables);
     s->canary_variables = s->variables;
     if (b->canary != NULL) {
-        if (b->canary->percent_traffic < 0 || b->canary->percent_traffic > 100)
+        if (!(b->canary->percent_traffic >= 0 && b->canary->percent_traffic <= 100))
             return fail(c, "stage %s/%s: canary percentage out of range", b->api_id, b->stage_name);
         s->canary = find_deployment(c, b->api_id, b->canary->deployment_id);
         if (s->canary == NULL)
