@@ -371,6 +371,37 @@ static void stage_method_settings(void **state)
     arena_destroy(a);
 }
 
+/* Method setting keys name a resource path with "/" written "~1". */
+static void stage_method_setting_keys(void **state)
+{
+    static const struct {
+        const char *key, *path, *verb;
+    } cases[] = {
+        {"*/*", "*", "*"},
+        {"~1pets/GET", "/pets", "GET"},
+        {"~1pets~1{petId}/DELETE", "/pets/{petId}", "DELETE"},
+        {"~1/GET", "/", "GET"},
+        {"pets/GET", "/pets", "GET"},
+        {"~1a~0b/ANY", "/a~b", "ANY"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        arena_t *a = arena_create(16 * 1024);
+        char json[256];
+        snprintf(json, sizeof(json),
+                 "{\"stageName\": \"s\", \"deploymentId\": \"d\", \"methodSettings\": "
+                 "{\"%s\": {}}}",
+                 cases[i].key);
+        Portico__StageBinding *b = stage_of(json, a);
+        assert_int_equal(b->n_method_settings, 1);
+        if (strcmp(b->method_settings[0]->resource_path, cases[i].path) != 0 ||
+            strcmp(b->method_settings[0]->http_method, cases[i].verb) != 0)
+            fail_msg("%s: got %s %s, want %s %s", cases[i].key,
+                     b->method_settings[0]->resource_path, b->method_settings[0]->http_method,
+                     cases[i].path, cases[i].verb);
+        arena_destroy(a);
+    }
+}
+
 static void stage_canary(void **state)
 {
     arena_t *a = arena_create(16 * 1024);
@@ -653,6 +684,7 @@ int main(void)
         cmocka_unit_test(summary_of_empty_api),
         cmocka_unit_test(stage_fields),
         cmocka_unit_test(stage_method_settings),
+        cmocka_unit_test(stage_method_setting_keys),
         cmocka_unit_test(stage_canary),
         cmocka_unit_test(stage_minimal),
         STORE_CASE(api_tree_from_store),

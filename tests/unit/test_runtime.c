@@ -654,6 +654,61 @@ static void compiled_runtime_outlives_its_input(void **state)
     runtime_release(rt);
 }
 
+/* ---- custom domains ------------------------------------------------------ */
+
+static Portico__DomainName *add_domain(fixture_t *f, const char *name)
+{
+    Portico__DomainName *d = alloc(f, sizeof(*d));
+    portico__domain_name__init(d);
+    d->name = (char *)name;
+    push(f, &f->snap->domains, &f->snap->n_domains, d);
+    return d;
+}
+
+static void add_mapping(fixture_t *f, Portico__DomainName *d, const char *base, const char *stage)
+{
+    Portico__BasePathMapping *m = alloc(f, sizeof(*m));
+    portico__base_path_mapping__init(m);
+    m->base_path = (char *)base;
+    m->api_id = "api1";
+    m->stage = (char *)stage;
+    push(f, &d->mappings, &d->n_mappings, m);
+}
+
+static void domains_found_in_any_case_longest_first(void **state)
+{
+    fixture_t *f = *state;
+    Portico__DomainName *d = add_domain(f, "api.example.test");
+    add_mapping(f, d, "", "prod");
+    add_mapping(f, d, "v1/orders", "prod");
+    add_mapping(f, d, "v1", "");
+    runtime_t *rt = compile_ok(f);
+    const rt_domain_t *dom = runtime_domain(rt, "API.Example.TEST", 16);
+    assert_non_null(dom);
+    assert_int_equal(dom->nmappings, 3);
+    assert_string_equal(dom->mappings[0].base_path, "v1/orders");
+    assert_string_equal(dom->mappings[1].base_path, "v1");
+    assert_string_equal(dom->mappings[2].base_path, "");
+    assert_null(runtime_domain(rt, "other.example.test", 18));
+    assert_null(runtime_domain(rt, "", 0));
+    runtime_release(rt);
+}
+
+static void duplicate_domain_refused(void **state)
+{
+    fixture_t *f = *state;
+    add_mapping(f, add_domain(f, "a.test"), "", "prod");
+    add_mapping(f, add_domain(f, "A.TEST"), "x", "prod");
+    expect_refused(f, "duplicate domain");
+}
+
+static void mapping_with_slash_base_path_refused(void **state)
+{
+    fixture_t *f = *state;
+    add_mapping(f, add_domain(f, "a.test"), "/x", "prod");
+    expect_refused(f, "invalid base path mapping");
+}
+
 #define RT_CASE(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -696,6 +751,9 @@ int main(void)
         RT_CASE(stage_without_canary_shares_variables),
         RT_CASE(hold_and_release),
         RT_CASE(compiled_runtime_outlives_its_input),
+        RT_CASE(domains_found_in_any_case_longest_first),
+        RT_CASE(duplicate_domain_refused),
+        RT_CASE(mapping_with_slash_base_path_refused),
     };
     return cmocka_run_group_tests_name("runtime", tests, NULL, NULL);
 }
