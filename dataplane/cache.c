@@ -346,19 +346,25 @@ cache_t *cache_create(size_t capacity, cache_wake_fn wake)
     memset(c, 0, sizeof(*c));
     atomic_init(&c->refs, 1);
     atomic_init(&c->epoch, 0);
-    pthread_mutex_init(&c->qmu, NULL);
+    /* the sections are a few dozen instructions: spin a little before sleeping */
+    pthread_mutexattr_t attr;
+    pthread_mutexattr_init(&attr);
+    pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_ADAPTIVE_NP);
+    pthread_mutex_init(&c->qmu, &attr);
     c->capacity = capacity;
     c->wake = wake;
     for (int i = 0; i < CACHE_SHARDS; i++) {
         cache_shard_t *s = &c->shards[i];
-        pthread_mutex_init(&s->mu, NULL);
+        pthread_mutex_init(&s->mu, &attr);
         s->buckets = calloc(CACHE_MIN_BUCKETS, sizeof(*s->buckets));
         s->mask = CACHE_MIN_BUCKETS - 1;
         if (s->buckets == NULL) {
+            pthread_mutexattr_destroy(&attr);
             cache_release(c);
             return NULL;
         }
     }
+    pthread_mutexattr_destroy(&attr);
     return c;
 }
 

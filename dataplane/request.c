@@ -16,7 +16,7 @@ static const struct {
 } request_pipeline[] = {
     {"host", step_host},
     {"route", step_route},
-    {"cache", step_cache},
+    {"cache", step_cache}, /* after the steps that authorize, throttle and validate */
     {"integration", step_integration},
 };
 
