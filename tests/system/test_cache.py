@@ -118,7 +118,8 @@ def test_cache_key_parameters(cp, make_dp, upstream):
                                               "method.request.querystring.type": False,
                                               "method.request.header.X-Tenant": False}}, expect=201)
     integration = {"type": "HTTP_PROXY", "httpMethod": "GET", "uri": up.url + "/pets/{petId}",
-                   "requestParameters": {"integration.request.path.petId": "method.request.path.petId"}}
+                   "requestParameters": {"integration.request.path.petId": "method.request.path.petId",
+                                         "integration.request.header.X-Seen": "method.request.header.X-Tenant"}}
     # a cache key parameter must be a method request parameter the method declares
     for bad in (["method.request.querystring.color"], ["querystring.type"], ["method.request.body.x"]):
         r = cp.call("PUT", base + "/integration", dict(integration, cacheKeyParameters=bad))
@@ -144,6 +145,7 @@ def test_cache_key_parameters(cp, make_dp, upstream):
     assert get("/pets/1?type=")[0] == "MISS"  # and from empty
     assert get("/pets/2?type=cat")[0] == "MISS"  # path parameters are always in the key
     assert get("/pets/1?type=cat", **{"X-Tenant": "a"})[0] == "MISS"
+    assert up.calls[-1]["headers"]["x-seen"] == "a"  # a mixed-case declared header maps too
     assert get("/pets/1?type=cat", **{"x-tenant": "a"})[0] == "HIT"
     assert get("/pets/1?type=cat", **{"X-Tenant": "b"})[0] == "MISS"
     assert len(up.calls) == 7
