@@ -70,7 +70,7 @@ http {{
 
 ORIGIN_SERVER = """
         default_type application/json;
-        location / {{ return 200 '{body}'; }}
+        location / {{ root {root}; try_files /body.json =404; }}
 """
 
 CACHE_EXTRA = "proxy_cache_path {dir}/cache levels=1:2 keys_zone=portico_bench:64m max_size=1g inactive=60m;"
@@ -129,9 +129,20 @@ class Nginx:
 
 
 def origin_body():
-    """A JSON document of BODY bytes (no quote that would end nginx's 'string')."""
+    """A JSON document of BODY bytes."""
     head = '{"id": 1, "name": "bench", "pad": "'
     return head + "x" * (BODY - len(head) - 2) + '"}'
+
+
+def start_origin(workdir, name, access="off"):
+    """nginx serving origin_body() from a file for every path."""
+    root = os.path.join(workdir, name + "-root")
+    os.makedirs(root, exist_ok=True)
+    with open(os.path.join(root, "body.json"), "w") as f:
+        f.write(origin_body())
+    os.chmod(root, 0o755)
+    os.chmod(os.path.join(root, "body.json"), 0o644)
+    return Nginx(workdir, name, 1, ORIGIN_SERVER.format(root=root), access=access)
 
 
 def wrk(url, host=None, seconds=SECONDS, script=None):
@@ -197,8 +208,7 @@ def make_api(cp, origin_port, path_param=False):
 # ---- 1. throughput ----------------------------------------------------------------
 
 def throughput(workdir):
-    origin = Nginx(workdir, "origin", 1, ORIGIN_SERVER.format(body=origin_body()),
-                   access=os.path.join(workdir, "origin-access.log"))
+    origin = start_origin(workdir, "origin", access=os.path.join(workdir, "origin-access.log"))
     origin_log = os.path.join(workdir, "origin-access.log")
     cache = Nginx(workdir, "nginx-cache", 2, CACHE_SERVER.format(origin=origin.port),
                   extra=CACHE_EXTRA.format(dir=os.path.join(workdir, "nginx-cache")))
@@ -315,7 +325,7 @@ def sieve_hit_ratio(trace, capacity):
 
 
 def zipf(workdir):
-    origin = Nginx(workdir, "zipf-origin", 1, ORIGIN_SERVER.format(body=origin_body()))
+    origin = start_origin(workdir, "zipf-origin")
     cp = ControlPlane(workdir, "bench-secret-0123456789abcdef").start()
     per_gb = CACHE_MB * 2 * 1024 * 1024  # 0.5 GB of cacheClusterSize = CACHE_MB MiB
     dp = DataPlane(workdir, cp, name="dpz", threads=2, extra_args=("--cache-bytes-per-gb", str(per_gb))).start()
@@ -369,7 +379,7 @@ def zipf(workdir):
 # ---- 3. flush propagation ----------------------------------------------------------
 
 def flush(workdir):
-    origin = Nginx(workdir, "flush-origin", 1, ORIGIN_SERVER.format(body=origin_body()))
+    origin = start_origin(workdir, "flush-origin")
     cp = ControlPlane(workdir, "bench-secret-0123456789abcdef").start()
     dps = [DataPlane(workdir, cp, name=f"dpf{i}", threads=1).start() for i in (1, 2)]
     try:
