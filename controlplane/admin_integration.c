@@ -89,6 +89,28 @@ static int integration_check_parameters(admin_call_t *c, json_t *params, json_t 
     return 0;
 }
 
+/* Cache key parameters name method request parameters the method declares. */
+static int integration_check_cache_keys(admin_call_t *c, json_t *keys, json_t *method)
+{
+    json_t *declared = json_object_get(method, "requestParameters");
+    size_t i;
+    json_t *k;
+    json_array_foreach(keys, i, k)
+    {
+        const char *name = json_string_value(k);
+        params_expr_t e;
+        if (params_parse_source(name, &e) != 0 || e.kind != PARAMS_SRC_METHOD_REQUEST ||
+            json_object_get(declared, name) == NULL) {
+            admin_bad_request(c,
+                              "Invalid cache key parameter specified: %s (a method.request "
+                              "parameter the method declares in requestParameters)",
+                              name);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 static json_t *integration_doc(admin_call_t *c)
 {
     json_t *doc = json_object();
@@ -117,7 +139,8 @@ static int integration_check(admin_call_t *c, json_t *doc, json_t *method)
         admin_bad_request(c, "Enumeration value for HttpMethod must be non-empty");
         return -1;
     }
-    if (integration_check_uri(c, type, json_string_value(json_object_get(doc, "uri"))) != 0)
+    if (integration_check_uri(c, type, json_string_value(json_object_get(doc, "uri"))) != 0 ||
+        integration_check_cache_keys(c, json_object_get(doc, "cacheKeyParameters"), method) != 0)
         return -1;
     return integration_check_parameters(c, json_object_get(doc, "requestParameters"), method);
 }

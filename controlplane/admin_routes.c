@@ -9,6 +9,7 @@
 #include "admin_resource.h"
 #include "admin_restapi.h"
 #include "admin_stage.h"
+#include "admin_stage_cache.h"
 
 #define API "/restapis/{restapi_id}"
 #define RESOURCE API "/resources/{resource_id}"
@@ -53,6 +54,7 @@ const admin_route_t admin_routes[] = {
     {"GET", API "/stages/{stage_name}", admin_stage_get},
     {"PATCH", API "/stages/{stage_name}", admin_stage_update},
     {"DELETE", API "/stages/{stage_name}", admin_stage_delete},
+    {"DELETE", API "/stages/{stage_name}/cache/data", admin_stage_cache_flush},
 
     {"POST", "/domainnames", admin_domain_create},
     {"GET", "/domainnames", admin_domain_list},

@@ -6,6 +6,7 @@
 
 #include "admin_deployment.h"
 #include "admin_restapi.h"
+#include "admin_stage_cache.h"
 #include "admin_stage_patch.h"
 #include "patch.h"
 #include "store_deploy.h"
@@ -107,10 +108,12 @@ int admin_stage_check_variables(admin_call_t *c, json_t *vars)
 
 json_t *admin_stage_new_doc(const char *name, const char *deployment_id)
 {
-    return json_pack("{s:s,s:s,s:s,s:b,s:s,s:{},s:{},s:b,s:{}}", "stageName", name, "deploymentId",
-                     deployment_id, "description", "", "cacheClusterEnabled", 0,
-                     "cacheClusterStatus", "NOT_AVAILABLE", "methodSettings", "variables",
-                     "tracingEnabled", 0, "tags");
+    json_t *doc =
+        json_pack("{s:s,s:s,s:s,s:b,s:s,s:{},s:{},s:b,s:{}}", "stageName", name, "deploymentId",
+                  deployment_id, "description", "", "cacheClusterEnabled", 0, "cacheClusterStatus",
+                  "NOT_AVAILABLE", "methodSettings", "variables", "tracingEnabled", 0, "tags");
+    admin_stage_cache_stamp(doc);
+    return doc;
 }
 
 /* Whole-document checks shared by create and update. */
@@ -118,7 +121,8 @@ static int stage_check_doc(admin_call_t *c, json_t *doc)
 {
     if (admin_check(c, doc, stage_fields) != 0 ||
         admin_stage_check_variables(c, json_object_get(doc, "variables")) != 0 ||
-        admin_stage_check_canary(c, json_object_get(doc, "canarySettings")) != 0)
+        admin_stage_check_canary(c, json_object_get(doc, "canarySettings")) != 0 ||
+        admin_stage_cache_check(c, doc) != 0)
         return -1;
     return admin_require_deployment(c, json_string_value(json_object_get(doc, "deploymentId")),
                                     400);
@@ -189,7 +193,7 @@ void admin_stage_create(admin_call_t *c)
     if (stage_write(c, name, doc, 1) == 0) {
         json_object_set_new(doc, "createdDate", json_integer(admin_now()));
         json_object_set_new(doc, "lastUpdatedDate", json_integer(admin_now()));
-        admin_reply(c, 201, json_incref(doc));
+        admin_reply(c, 201, admin_stage_cache_hide(json_incref(doc)));
     }
 out:
     json_decref(existing);
@@ -207,6 +211,9 @@ void admin_stage_list(admin_call_t *c)
         admin_store_fail(c, rc, "");
         return;
     }
+    size_t i;
+    json_t *doc;
+    json_array_foreach(items, i, doc) admin_stage_cache_hide(doc);
     admin_reply(c, 200, json_pack("{s:o}", "item", items));
 }
 
@@ -226,7 +233,7 @@ void admin_stage_get(admin_call_t *c)
 {
     json_t *doc;
     if (stage_require(c, &doc) == 0)
-        admin_reply(c, 200, doc);
+        admin_reply(c, 200, admin_stage_cache_hide(doc));
 }
 
 /* Plain fields first, then canary settings, then method settings. */
@@ -264,7 +271,7 @@ void admin_stage_update(admin_call_t *c)
     stage_status(doc);
     if (stage_write(c, admin_arg(c, "stage_name"), doc, 0) == 0) {
         json_object_set_new(doc, "lastUpdatedDate", json_integer(admin_now()));
-        admin_reply(c, 200, json_incref(doc));
+        admin_reply(c, 200, admin_stage_cache_hide(json_incref(doc)));
     }
 out:
     json_decref(doc);

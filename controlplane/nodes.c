@@ -17,6 +17,7 @@ struct node {
     uint64_t seq;
     uint64_t last_report_ms;
     uint32_t threads;
+    json_t *caches; /* response caching: the node's stage caches, NULL when none */
 };
 
 struct nodes {
@@ -38,6 +39,7 @@ static void node_clear(struct node *nd)
     free(nd->id);
     free(nd->addr);
     free(nd->nack_reason);
+    json_decref(nd->caches);
 }
 
 void nodes_destroy(nodes_t *n)
@@ -87,6 +89,26 @@ static struct node *nodes_find_or_add(nodes_t *n, const char *id)
     return nd;
 }
 
+/* The report's cache statistics in the admin API's shape. */
+static json_t *caches_json(const Portico__NodeReport *r)
+{
+    if (r->n_caches == 0)
+        return NULL;
+    json_t *arr = json_array();
+    for (size_t i = 0; i < r->n_caches; i++) {
+        const Portico__CacheStats *s = r->caches[i];
+        json_array_append_new(
+            arr,
+            json_pack("{s:s,s:s,s:b,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "restApiId", s->api_id,
+                      "stageName", s->stage_name, "canary", s->canary, "capacityBytes",
+                      (json_int_t)s->capacity_bytes, "usedBytes", (json_int_t)s->used_bytes,
+                      "entries", (json_int_t)s->entries, "hits", (json_int_t)s->hits, "misses",
+                      (json_int_t)s->misses, "coalesced", (json_int_t)s->coalesced, "evictions",
+                      (json_int_t)s->evictions, "expired", (json_int_t)s->expired));
+    }
+    return arr;
+}
+
 static void replace_str(char **slot, const char *value)
 {
     free(*slot);
@@ -115,6 +137,8 @@ int nodes_record(nodes_t *n, const Portico__NodeReport *r, uint64_t now_ms)
     nd->started_at_ms = r->started_at_ms;
     nd->seq = r->seq;
     nd->threads = r->threads;
+    json_decref(nd->caches);
+    nd->caches = caches_json(r);
     nd->last_report_ms = now_ms;
 out:
     pthread_mutex_unlock(&n->mu);
@@ -146,6 +170,8 @@ json_t *nodes_to_json(nodes_t *n, uint64_t current, uint64_t now_ms)
             json_object_set_new(o, "lastRejection",
                                 json_pack("{s:I,s:s}", "version", (json_int_t)nd->nack_version,
                                           "reason", nd->nack_reason));
+        if (nd->caches != NULL)
+            json_object_set(o, "caches", nd->caches);
         json_array_append_new(items, o);
     }
     pthread_mutex_unlock(&n->mu);

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cache_registry.h"
 #include "clock.h"
 #include "crypto.h"
 #include "log.h"
@@ -202,6 +203,8 @@ static void cc_send_report(cluster_client_t *c)
     r.started_at_ms = c->started_at_ms;
     r.seq = ++c->seq;
     r.threads = (uint32_t)c->dp->nthreads;
+    if (c->dp->caches != NULL)
+        cache_registry_stats(c->dp->caches, &r.caches, &r.n_caches);
     size_t plen = portico__node_report__get_packed_size(&r), slen;
     uint8_t *payload = malloc(plen == 0 ? 1 : plen), *sealed;
     if (payload == NULL)

@@ -23,6 +23,7 @@ typedef struct dp_lease {
 } dp_lease_t;
 
 typedef struct dp dp_t;
+struct cache_registry;
 
 typedef struct dp_thread {
     dp_t *dp;
@@ -35,7 +36,8 @@ typedef struct dp_thread {
     h2o_multithread_queue_t *queue;
     h2o_multithread_receiver_t runtime_receiver;
     h2o_multithread_receiver_t control_receiver;
-    dp_lease_t *lease; /* NULL until the first snapshot */
+    h2o_multithread_receiver_t cache_receiver; /* coalesced cache misses (step_cache.h) */
+    dp_lease_t *lease;                         /* NULL until the first snapshot */
     upstream_pool_t upstream;
     uint64_t rng[2];
     unsigned inflight;
@@ -57,6 +59,10 @@ struct dp {
     dp_thread_t *threads;
     atomic_uint_fast64_t applied_version;
     atomic_int has_runtime;
+    /* response caching: bytes one GB of cacheClusterSize stands for, and
+     * the stage caches (used by the thread installing runtimes) */
+    uint64_t cache_bytes_per_gb;
+    struct cache_registry *caches;
 };
 
 /* Called on any thread: gives every worker its own reference to rt and drops

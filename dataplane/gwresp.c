@@ -43,6 +43,9 @@ static const struct gwresp_row {
                                    "InternalServerErrorException"},
     [GW_NOT_READY] = {NULL, 503, "{\"message\":\"Service Unavailable\"}",
                       "ServiceUnavailableException"},
+    [GW_CACHE_CONTROL_FORBIDDEN] = {"ACCESS_DENIED", 403,
+                                    "{\"message\":\"Not authorized to invalidate the cache\"}",
+                                    "AccessDeniedException"},
 };
 
 static void gwresp_emit(h2o_req_t *req, int status, const char *body, const char *error_type)

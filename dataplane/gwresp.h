@@ -20,6 +20,7 @@ enum gwresp_case {
     GW_INTEGRATION_UNREACHABLE, /* connection refused or failed */
     GW_INTEGRATION_BAD_ANSWER,  /* the endpoint's answer could not be read */
     GW_NOT_READY,               /* no snapshot applied yet */
+    GW_CACHE_CONTROL_FORBIDDEN, /* Cache-Control from an unauthorized caller, FAIL_WITH_403 */
     GW_CASE_COUNT,
 };
 

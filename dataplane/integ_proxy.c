@@ -112,7 +112,7 @@ static int header_is_mapped(const rt_integration_t *in, const h2o_iovec_t *name)
     for (size_t i = 0; i < in->nrequest_params; i++) {
         const rt_mapping_t *m = &in->request_params[i];
         if (m->target.loc == PARAMS_LOC_HEADER &&
-            h2o_lcstris(name->base, name->len, m->target.name, m->target.name_len))
+            h2o_lcstris(m->target.name, m->target.name_len, name->base, name->len))
             return 1;
     }
     return 0;

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cache_registry.h"
 #include "cluster_client.h"
 #include "dp.h"
 #include "fsutil.h"
@@ -16,6 +17,7 @@
 #include "netaddr.h"
 #include "request.h"
 #include "secret.h"
+#include "step_cache.h"
 
 #define DP_MAX_BODY (10 * 1024 * 1024)
 
@@ -43,6 +45,8 @@ static void dp_usage(FILE *out)
           "  --drain-timeout SECONDS     SIGTERM waits this long for in-flight requests\n"
           "                              (default 30)\n"
           "  --cluster-secret-file FILE  shared secret authenticating cluster messages\n"
+          "  --cache-bytes-per-gb N      memory one GB of a stage's cacheClusterSize\n"
+          "                              stands for on this node (default 1073741824)\n"
           "  --help                      this text\n"
           "\n"
           "Environment:\n"
@@ -62,6 +66,7 @@ static int dp_parse(int argc, char **argv, dp_t *dp, dp_extra_t *x)
         {"invoke-domain", required_argument, NULL, 'i'},
         {"drain-timeout", required_argument, NULL, 'd'},
         {"cluster-secret-file", required_argument, NULL, 'k'},
+        {"cache-bytes-per-gb", required_argument, NULL, 'g'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -70,6 +75,7 @@ static int dp_parse(int argc, char **argv, dp_t *dp, dp_extra_t *x)
     dp->state_dir = "./portico-dp-state";
     dp->invoke_domain = "localhost";
     dp->drain_timeout_ms = 30000;
+    dp->cache_bytes_per_gb = (uint64_t)1 << 30;
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     dp->nthreads = cores > 0 ? (int)cores : 1;
     int ch;
@@ -108,6 +114,15 @@ static int dp_parse(int argc, char **argv, dp_t *dp, dp_extra_t *x)
                 return -1;
             }
             dp->drain_timeout_ms = (unsigned)s * 1000;
+            break;
+        }
+        case 'g': {
+            unsigned long long n = strtoull(optarg, &end, 10);
+            if (*end != '\0' || optarg[0] == '-' || n < 1024 || n > ((uint64_t)1 << 40)) {
+                fprintf(stderr, "--cache-bytes-per-gb must be 1024..2^40\n");
+                return -1;
+            }
+            dp->cache_bytes_per_gb = n;
             break;
         }
         case 'h':
@@ -175,6 +190,11 @@ static int dp_run(dp_t *dp, dp_extra_t *x)
         goto out;
     }
     dp_configure_h2o(dp);
+    dp->caches = cache_registry_create(dp->cache_bytes_per_gb, step_cache_wake);
+    if (dp->caches == NULL) {
+        log_error("out of memory");
+        goto out;
+    }
     if (dp_start_workers(dp, err, sizeof(err)) != 0) {
         log_error("%s", err);
         goto out;
@@ -198,6 +218,7 @@ static int dp_run(dp_t *dp, dp_extra_t *x)
     rc = 0;
 out:
     cluster_client_stop(cc);
+    cache_registry_destroy(dp->caches);
     secret_dispose(&dp->secret);
     return rc;
 }

@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cache_conf.h"
+#include "cache_registry.h"
 #include "pathtmpl.h"
 #include "pattern.h"
 
@@ -216,6 +218,8 @@ static int compile_method(compile_t *c, rt_deployment_t *d, Portico__Resource *r
     rm->resource_id = res->id;
     rm->resource_path = res->path;
     rm->api_key_required = m->api_key_required;
+    if (cache_conf_method(c->a, res, m, &rm->cache_key, c->err, c->err_len) != 0)
+        return -1;
     if (m->integration != NULL) {
         rm->integration = compile_integration(c, m->integration);
         if (rm->integration == NULL)
@@ -286,10 +290,13 @@ static int compile_stage(compile_t *c, Portico__StageBinding *b)
             compile_merged_vars(c, s->variables, b->canary->stage_variable_overrides,
                                 b->canary->n_stage_variable_overrides);
     }
+    if (cache_conf_stage(c->a, b, &s->cache_conf, c->err, c->err_len) != 0)
+        return -1;
     char key[512];
     int n = snprintf(key, sizeof(key), "%s/%s", b->api_id, b->stage_name);
     if (n >= (int)sizeof(key) || strmap_get(c->rt->stages, key, (size_t)n) != NULL)
         return fail(c, "duplicate stage %s", key);
+    c->rt->stage_list[c->rt->nstages++] = s;
     return strmap_put(c->rt->stages, key, (size_t)n, s) == 0 ? 0 : fail(c, "out of memory");
 }
 
@@ -356,7 +363,7 @@ runtime_t *runtime_compile(const uint8_t *payload, size_t len, char *err, size_t
     rt->store_id = snap->store_id;
     c.deployments = strmap_create(a, snap->n_deployments);
     rt->stages = strmap_create(a, snap->n_stages);
-    rt->nstages = snap->n_stages;
+    rt->stage_list = arena_alloc(a, sizeof(*rt->stage_list) * (snap->n_stages + 1));
     for (size_t i = 0; i < snap->n_deployments; i++)
         if (compile_deployment(&c, snap->deployments[i]) != 0)
             goto fail;
@@ -381,8 +388,10 @@ void runtime_hold(runtime_t *rt)
 
 void runtime_release(runtime_t *rt)
 {
-    if (rt != NULL && atomic_fetch_sub_explicit(&rt->refs, 1, memory_order_acq_rel) == 1)
+    if (rt != NULL && atomic_fetch_sub_explicit(&rt->refs, 1, memory_order_acq_rel) == 1) {
+        cache_registry_unbind(rt);
         arena_destroy(rt->arena);
+    }
 }
 
 const rt_stage_t *runtime_stage(const runtime_t *rt, const char *api_id, size_t api_len,

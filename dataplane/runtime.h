@@ -17,6 +17,11 @@
 #include "router.h"
 #include "strmap.h"
 
+/* response caching (cache_conf.h, cache.h) */
+struct cache;
+struct cache_stage_conf;
+struct cache_method_conf;
+
 typedef struct {
     const char *key;
     size_t key_len;
@@ -68,6 +73,8 @@ typedef struct {
     const char *resource_path;
     int api_key_required;
     const rt_integration_t *integration; /* NULL: the method answers 500 */
+    /* response caching: namespace and cacheKeyParameters */
+    const struct cache_method_conf *cache_key;
 } rt_method_t;
 
 typedef struct {
@@ -85,6 +92,13 @@ typedef struct {
     double canary_percent;
     rt_vars_t variables;
     rt_vars_t canary_variables; /* variables merged with the canary's overrides */
+    /* response caching: the settings compiled here; the caches themselves
+     * outlive runtimes (cache_registry.h) and are bound by
+     * cache_registry_bind before the runtime is handed to workers, never
+     * written afterwards. NULL: the stage (or canary) does not cache. */
+    const struct cache_stage_conf *cache_conf;
+    struct cache *cache;
+    struct cache *canary_cache; /* == cache when the canary uses the stage cache */
 } rt_stage_t;
 
 typedef struct {
@@ -107,8 +121,9 @@ typedef struct runtime {
     const char *store_id;
     strmap_t *stages; /* "api_id/stage" → rt_stage_t */
     size_t nstages;
-    strmap_t *domains; /* lower-case host name → rt_domain_t */
-    size_t memory;     /* arena bytes, for reports */
+    rt_stage_t **stage_list; /* the same stages in snapshot order */
+    strmap_t *domains;       /* lower-case host name → rt_domain_t */
+    size_t memory;           /* arena bytes, for reports */
 } runtime_t;
 
 /* Decodes and compiles a Snapshot payload. On failure returns NULL with a

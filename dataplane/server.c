@@ -5,11 +5,13 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cache_registry.h"
 #include "crypto.h"
 #include "dp.h"
 #include "log.h"
 #include "netaddr.h"
 #include "request.h"
+#include "step_cache.h"
 
 typedef struct {
     h2o_multithread_message_t super;
@@ -131,6 +133,7 @@ static int worker_init(dp_t *dp, dp_thread_t *t, int index, char *err, size_t er
     h2o_socket_read_start(t->listener, worker_on_accept);
     h2o_multithread_register_receiver(t->ctx.queue, &t->runtime_receiver, worker_on_runtime);
     h2o_multithread_register_receiver(t->ctx.queue, &t->control_receiver, worker_on_control);
+    h2o_multithread_register_receiver(t->ctx.queue, &t->cache_receiver, step_cache_on_wake);
     upstream_init(&t->upstream, t->loop, &t->ctx.receivers.hostinfo_getaddr);
     return 0;
 }
@@ -152,6 +155,8 @@ int dp_start_workers(dp_t *dp, char *err, size_t err_len)
 
 void dp_install_runtime(dp_t *dp, runtime_t *rt)
 {
+    if (dp->caches != NULL)
+        cache_registry_bind(dp->caches, rt);
     for (int i = 0; i < dp->nthreads; i++) {
         runtime_msg_t *m = calloc(1, sizeof(*m));
         if (m == NULL)

@@ -8,6 +8,8 @@
 enum step_result step_host(dp_request_t *r);
 /* path + verb → method; step_route.c */
 enum step_result step_route(dp_request_t *r);
+/* the stage's response cache; step_cache.c */
+enum step_result step_cache(dp_request_t *r);
 /* MOCK or HTTP_PROXY; integration.c */
 enum step_result step_integration(dp_request_t *r);
 

@@ -204,10 +204,11 @@ class DataPlane(Process):
 
 class Upstream:
     """An HTTP/1.1 server on loopback that answers JSON describing the request
-    it got; counts calls; can be told to delay or to answer a given status."""
+    it got (with "n", its call number); counts calls; can be told to delay, to
+    answer a given status, or to pad its answers to at least `pad` bytes."""
 
-    def __init__(self, name="upstream", delay=0.0, status=200):
-        self.name, self.delay, self.status = name, delay, status
+    def __init__(self, name="upstream", delay=0.0, status=200, pad=0):
+        self.name, self.delay, self.status, self.pad = name, delay, status, pad
         self.calls = []
         self.lock = threading.Lock()
         outer = self
@@ -223,8 +224,11 @@ class Upstream:
                           "body": body.decode(errors="replace")}
                 with outer.lock:
                     outer.calls.append(record)
+                    record = dict(record, n=len(outer.calls))
                 if outer.delay:
                     time.sleep(outer.delay)
+                if outer.pad:
+                    record["pad"] = "x" * max(0, outer.pad - len(json.dumps(record)) - 9)
                 out = json.dumps(record).encode()
                 self.send_response(outer.status)
                 self.send_header("content-type", "application/json")
