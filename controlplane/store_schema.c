@@ -76,6 +76,25 @@ static const char *const store_migrations[] = {
     "  FOREIGN KEY (api_id, deployment_id) REFERENCES deployments(api_id, id),"
     "  FOREIGN KEY (api_id, canary_deployment_id) REFERENCES deployments(api_id, id));"
     "CREATE INDEX stages_by_deployment ON stages(api_id, deployment_id);",
+    /* 2: authorizers, gateway responses, JWKS sources (issue 5) */
+    "CREATE TABLE authorizers ("
+    "  api_id TEXT NOT NULL REFERENCES restapis(id) ON DELETE CASCADE,"
+    "  id TEXT NOT NULL,"
+    "  doc TEXT NOT NULL,"
+    "  PRIMARY KEY (api_id, id));"
+    "CREATE TABLE gateway_responses ("
+    "  api_id TEXT NOT NULL REFERENCES restapis(id) ON DELETE CASCADE,"
+    "  response_type TEXT NOT NULL,"
+    "  doc TEXT NOT NULL,"
+    "  PRIMARY KEY (api_id, response_type));"
+    "CREATE TABLE jwks_sources ("
+    "  issuer TEXT NOT NULL,"
+    "  jwks_uri TEXT NOT NULL,"
+    "  keys TEXT NOT NULL DEFAULT '[]',"
+    "  fetched_at INTEGER NOT NULL DEFAULT 0,"
+    "  checked_at INTEGER NOT NULL DEFAULT 0,"
+    "  error TEXT NOT NULL DEFAULT '',"
+    "  PRIMARY KEY (issuer, jwks_uri));",
 };
 
 size_t store_schema_count(void)
