@@ -41,6 +41,9 @@ typedef struct dp_thread {
     unsigned inflight;
     int draining;
     int done;
+    /* authorization (issue 5): custom authorizer decisions (authorizer.c) */
+    h2o_multithread_receiver_t authz_receiver;
+    struct authz_thread *authz;
 } dp_thread_t;
 
 struct dp {

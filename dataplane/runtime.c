@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "authz_conf.h"
+#include "gwresp_conf.h"
 #include "pathtmpl.h"
 #include "pattern.h"
 
@@ -31,6 +33,38 @@ static int fail(compile_t *c, const char *fmt, ...)
     vsnprintf(c->err, c->err_len, fmt, ap);
     va_end(ap);
     return -1;
+}
+
+static rt_build_t build_of(compile_t *c)
+{
+    return (rt_build_t){c->rt, c->a, c->err, c->err_len};
+}
+
+int rt_build_fail(rt_build_t *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(b->err, b->err_len, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+int rt_build_cleanup(rt_build_t *b, void (*fn)(void *), void *arg)
+{
+    rt_cleanup_t *cl = arena_alloc(b->a, sizeof(*cl));
+    if (cl == NULL) {
+        fn(arg);
+        return rt_build_fail(b, "out of memory");
+    }
+    *cl = (rt_cleanup_t){b->rt->cleanups, fn, arg};
+    b->rt->cleanups = cl;
+    return 0;
+}
+
+static void run_cleanups(runtime_t *rt)
+{
+    for (rt_cleanup_t *cl = rt->cleanups; cl != NULL; cl = cl->next)
+        cl->fn(cl->arg);
 }
 
 static const char *const rt_verbs[] = {"GET",  "POST",    "PUT", "PATCH", "DELETE",
@@ -215,6 +249,9 @@ static int compile_method(compile_t *c, rt_deployment_t *d, Portico__Resource *r
     rm->resource_id = res->id;
     rm->resource_path = res->path;
     rm->api_key_required = m->api_key_required;
+    rt_build_t b = build_of(c);
+    if (authz_conf_method(&b, d, m, rm) != 0)
+        return -1;
     if (m->integration != NULL) {
         rm->integration = compile_integration(c, m->integration);
         if (rm->integration == NULL)
@@ -235,6 +272,9 @@ static int compile_deployment(compile_t *c, Portico__ApiDefinition *def)
     d->id = def->deployment_id;
     d->router = router_create(c->a);
     d->disable_execute_api_endpoint = def->disable_execute_api_endpoint;
+    rt_build_t b = build_of(c);
+    if (authz_conf_deployment(&b, d, def) != 0 || gwresp_conf_deployment(&b, d, def) != 0)
+        return -1;
     for (size_t i = 0; i < def->n_resources; i++) {
         Portico__Resource *res = def->resources[i];
         if (res->path[0] != '/')
@@ -314,6 +354,9 @@ runtime_t *runtime_compile(const uint8_t *payload, size_t len, char *err, size_t
     c.deployments = strmap_create(a, snap->n_deployments);
     rt->stages = strmap_create(a, snap->n_stages);
     rt->nstages = snap->n_stages;
+    rt_build_t b = build_of(&c);
+    if (authz_conf_jwks(&b, snap) != 0)
+        goto fail;
     for (size_t i = 0; i < snap->n_deployments; i++)
         if (compile_deployment(&c, snap->deployments[i]) != 0)
             goto fail;
@@ -323,6 +366,7 @@ runtime_t *runtime_compile(const uint8_t *payload, size_t len, char *err, size_t
     rt->memory = arena_used(a);
     return rt;
 fail:
+    run_cleanups(rt);
     arena_destroy(a);
     return NULL;
 }
@@ -334,8 +378,10 @@ void runtime_hold(runtime_t *rt)
 
 void runtime_release(runtime_t *rt)
 {
-    if (rt != NULL && atomic_fetch_sub_explicit(&rt->refs, 1, memory_order_acq_rel) == 1)
+    if (rt != NULL && atomic_fetch_sub_explicit(&rt->refs, 1, memory_order_acq_rel) == 1) {
+        run_cleanups(rt);
         arena_destroy(rt->arena);
+    }
 }
 
 const rt_stage_t *runtime_stage(const runtime_t *rt, const char *api_id, size_t api_len,

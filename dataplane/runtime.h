@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "arena.h"
+#include "gwtypes.h"
 #include "params.h"
 #include "portico.pb-c.h"
 #include "router.h"
@@ -62,12 +63,24 @@ typedef struct {
     const rt_int_response_t *mock_response;
 } rt_integration_t;
 
+/* authorization (issue 5): compiled in authz_conf.c and gwresp_conf.c */
+struct rt_authorizer;
+struct rt_gwresp;
+struct policy;
+
+enum rt_auth_kind { RT_AUTH_NONE, RT_AUTH_CUSTOM, RT_AUTH_JWT };
+
 typedef struct {
     const char *verb;
     const char *resource_id;
     const char *resource_path;
     int api_key_required;
     const rt_integration_t *integration; /* NULL: the method answers 500 */
+    /* authorization (issue 5) */
+    enum rt_auth_kind auth_kind;
+    const struct rt_authorizer *authorizer; /* CUSTOM and JWT */
+    const char *const *scopes;              /* JWT authorizationScopes */
+    size_t nscopes;
 } rt_method_t;
 
 typedef struct {
@@ -75,6 +88,11 @@ typedef struct {
     const char *id;
     router_t *router;
     int disable_execute_api_endpoint;
+    /* authorization (issue 5) */
+    const struct policy *policy; /* the resource policy; NULL when none */
+    const struct rt_authorizer *authorizers;
+    size_t nauthorizers;
+    const struct rt_gwresp *gwresponses[GWT_COUNT]; /* overrides; NULL = default */
 } rt_deployment_t;
 
 typedef struct {
@@ -87,6 +105,13 @@ typedef struct {
     rt_vars_t canary_variables; /* variables merged with the canary's overrides */
 } rt_stage_t;
 
+/* Something outside the arena that goes with the runtime (a compiled regex). */
+typedef struct rt_cleanup {
+    struct rt_cleanup *next;
+    void (*fn)(void *);
+    void *arg;
+} rt_cleanup_t;
+
 typedef struct runtime {
     arena_t *arena;
     atomic_uint refs;
@@ -95,7 +120,25 @@ typedef struct runtime {
     strmap_t *stages; /* "api_id/stage" → rt_stage_t */
     size_t nstages;
     size_t memory; /* arena bytes, for reports */
+    /* authorization (issue 5) */
+    strmap_t *jwks;         /* "issuer\njwks_uri" → rt_jwks_t */
+    rt_cleanup_t *cleanups; /* run by runtime_release before the arena goes */
 } runtime_t;
+
+/* What a compile step needs (runtime.c builds it for authz_conf and
+ * gwresp_conf). */
+typedef struct {
+    runtime_t *rt;
+    arena_t *a;
+    char *err;
+    size_t err_len;
+} rt_build_t;
+
+/* Formats a compile error into b->err; returns -1. */
+int rt_build_fail(rt_build_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Registers fn(arg) to run when the runtime is released (or its compile fails). */
+int rt_build_cleanup(rt_build_t *b, void (*fn)(void *), void *arg);
 
 /* Decodes and compiles a Snapshot payload. On failure returns NULL with a
  * reason in err (the caller NACKs that version). The result holds one

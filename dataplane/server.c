@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "authorizer.h"
 #include "crypto.h"
 #include "dp.h"
 #include "log.h"
@@ -132,6 +133,10 @@ static int worker_init(dp_t *dp, dp_thread_t *t, int index, char *err, size_t er
     h2o_multithread_register_receiver(t->ctx.queue, &t->runtime_receiver, worker_on_runtime);
     h2o_multithread_register_receiver(t->ctx.queue, &t->control_receiver, worker_on_control);
     upstream_init(&t->upstream, t->loop, &t->ctx.receivers.hostinfo_getaddr);
+    if (authorizer_thread_init(t) != 0) {
+        snprintf(err, err_len, "out of memory");
+        return -1;
+    }
     return 0;
 }
 
@@ -179,4 +184,7 @@ void dp_join_workers(dp_t *dp)
 {
     for (int i = 0; i < dp->nthreads; i++)
         pthread_join(dp->threads[i].tid, NULL);
+    /* only now: until every worker stopped, any of them could still reply */
+    for (int i = 0; i < dp->nthreads; i++)
+        authorizer_thread_dispose(&dp->threads[i]);
 }
