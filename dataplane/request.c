@@ -115,7 +115,8 @@ const char *request_header(const dp_request_t *r, const char *name, size_t len, 
     const h2o_headers_t *hs = &r->req->headers;
     for (size_t i = 0; i < hs->size; i++) {
         const h2o_header_t *h = &hs->entries[i];
-        if (h->name->len == len && h2o_lcstris(h->name->base, len, name, len)) {
+        /* h2o's names are lower-case; h2o_lcstris lower-cases its first argument */
+        if (h->name->len == len && h2o_lcstris(name, len, h->name->base, len)) {
             *vlen = h->value.len;
             return h->value.base;
         }
