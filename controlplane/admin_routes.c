@@ -5,6 +5,7 @@
 #include "admin_cluster.h"
 #include "admin_cors.h"
 #include "admin_deployment.h"
+#include "admin_domain.h"
 #include "admin_gwresponse.h"
 #include "admin_integration.h"
 #include "admin_method.h"
@@ -16,6 +17,7 @@
 #define RESOURCE API "/resources/{resource_id}"
 #define METHOD RESOURCE "/methods/{http_method}"
 #define INTEGRATION METHOD "/integration"
+#define DOMAIN "/domainnames/{domain_name}"
 
 const admin_route_t admin_routes[] = {
     {"POST", "/restapis", admin_restapi_create},
@@ -55,6 +57,15 @@ const admin_route_t admin_routes[] = {
     {"PATCH", API "/stages/{stage_name}", admin_stage_update},
     {"DELETE", API "/stages/{stage_name}", admin_stage_delete},
 
+    {"POST", "/domainnames", admin_domain_create},
+    {"GET", "/domainnames", admin_domain_list},
+    {"GET", DOMAIN, admin_domain_get},
+    {"DELETE", DOMAIN, admin_domain_delete},
+    {"POST", DOMAIN "/basepathmappings", admin_mapping_create},
+    {"GET", DOMAIN "/basepathmappings", admin_mapping_list},
+    {"GET", DOMAIN "/basepathmappings/{base_path}", admin_mapping_get},
+    {"PATCH", DOMAIN "/basepathmappings/{base_path}", admin_mapping_update},
+    {"DELETE", DOMAIN "/basepathmappings/{base_path}", admin_mapping_delete},
     /* authorization, gateway responses, CORS (issue 5) */
     {"POST", API "/authorizers", admin_authorizer_create},
     {"GET", API "/authorizers", admin_authorizer_list},

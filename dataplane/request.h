@@ -13,6 +13,10 @@
 
 enum step_result { STEP_CONTINUE, STEP_DONE, STEP_PENDING };
 
+/* What the stage cache did for a request: set by the cache step, read by
+ * metrics and access logs when the request ends. */
+enum request_cache_status { REQUEST_CACHE_NONE, REQUEST_CACHE_HIT, REQUEST_CACHE_MISS };
+
 typedef struct dp_request {
     h2o_req_t *req;
     dp_thread_t *thread;
@@ -28,6 +32,7 @@ typedef struct dp_request {
     const rt_method_t *method;
     char request_id[37];
     uint64_t started_us;
+    enum request_cache_status cache_status;
     int step;
     /* authorization (issue 5): $context.authorizer.* (principalId, the
      * custom authorizer's context, or claims.* of a JWT), request pool */

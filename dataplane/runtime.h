@@ -105,6 +105,18 @@ typedef struct {
     rt_vars_t canary_variables; /* variables merged with the canary's overrides */
 } rt_stage_t;
 
+typedef struct {
+    const char *base_path; /* "" for "(none)" */
+    size_t base_path_len;
+    const char *api_id;
+    const char *stage; /* "" when the client names the stage in the path */
+} rt_mapping_route_t;
+
+/* A custom domain: mappings sorted longest base path first. */
+typedef struct {
+    const rt_mapping_route_t *mappings;
+    size_t nmappings;
+} rt_domain_t;
 /* Something outside the arena that goes with the runtime (a compiled regex). */
 typedef struct rt_cleanup {
     struct rt_cleanup *next;
@@ -119,7 +131,8 @@ typedef struct runtime {
     const char *store_id;
     strmap_t *stages; /* "api_id/stage" → rt_stage_t */
     size_t nstages;
-    size_t memory; /* arena bytes, for reports */
+    strmap_t *domains; /* lower-case host name → rt_domain_t */
+    size_t memory;     /* arena bytes, for reports */
     /* authorization (issue 5) */
     strmap_t *jwks;         /* "issuer\njwks_uri" → rt_jwks_t */
     rt_cleanup_t *cleanups; /* run by runtime_release before the arena goes */
@@ -150,6 +163,9 @@ void runtime_release(runtime_t *rt);
 
 const rt_stage_t *runtime_stage(const runtime_t *rt, const char *api_id, size_t api_len,
                                 const char *stage, size_t stage_len);
+
+/* The custom domain for a host name (any case, no port), or NULL. */
+const rt_domain_t *runtime_domain(const runtime_t *rt, const char *host, size_t len);
 
 /* Value of a variable, or NULL. */
 const char *rt_vars_get(const rt_vars_t *vars, const char *name, size_t len, size_t *value_len);

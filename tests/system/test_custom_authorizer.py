@@ -8,7 +8,7 @@ import time
 
 import requests
 
-from harness import add_mock_method, deploy, free_port, make_mock_api
+from harness import put_mock_method, deploy, free_port, make_mock_api
 
 
 def policy(effect, resource):
@@ -74,7 +74,7 @@ def custom_api(cp, authorizer_url, upstream_url, ttl=300, type_="TOKEN", **extra
                                  "integration.request.header.x-level": "context.authorizer.level"}},
           expect=201)
     post = f"/restapis/{ids['api']}/resources/{ids['leaf']}/methods/POST"
-    add_mock_method(cp, ids["api"], ids["leaf"], "POST", '{"posted": true}',
+    put_mock_method(cp, ids["api"], ids["leaf"], "POST", '{"posted": true}',
                     {"authorizationType": "CUSTOM", "authorizerId": auth["id"]})
     assert post
     deploy(cp, ids["api"])

@@ -11,7 +11,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
-from harness import ControlPlane, add_mock_method, deploy, make_mock_api, wait_for
+from harness import ControlPlane, put_mock_method, deploy, make_mock_api, wait_for
 
 AUDIENCE = "portico-tests"
 
@@ -81,7 +81,7 @@ def jwt_api(cp, issuer, scopes=None, with_proxy=None):
         {"op": "replace", "path": "/authorizationType", "value": "JWT"},
         {"op": "replace", "path": "/authorizerId", "value": auth["id"]}]})
     admin = cp.ok("POST", f"/restapis/{ids['api']}/resources/{ids['root']}", {"pathPart": "admin"}, expect=201)
-    add_mock_method(cp, ids["api"], admin["id"], "GET", '{"admin": true}',
+    put_mock_method(cp, ids["api"], admin["id"], "GET", '{"admin": true}',
                     {"authorizationType": "JWT", "authorizerId": auth["id"],
                      "authorizationScopes": ["pets:admin", "root"]})
     ids["authorizer"] = auth["id"]

@@ -4,7 +4,7 @@ and gateway responses (admin API shapes, overrides on the data plane)."""
 import http.client
 import json
 
-from harness import add_mock_method, deploy, make_mock_api
+from harness import put_mock_method, deploy, make_mock_api
 
 
 def from_ip(dp, api_id, path, source_ip, headers=None):
@@ -28,7 +28,7 @@ def set_policy(cp, api_id, doc):
 def test_policy_by_source_ip_and_explicit_deny(cp, make_dp, json_server):
     ids = make_mock_api(cp, "guarded", body='{"pets": []}')
     secret = cp.ok("POST", f"/restapis/{ids['api']}/resources/{ids['leaf']}", {"pathPart": "secret"}, expect=201)
-    add_mock_method(cp, ids["api"], secret["id"], "GET", '{"secret": 1}')
+    put_mock_method(cp, ids["api"], secret["id"], "GET", '{"secret": 1}')
     r = set_policy(cp, ids["api"], {"Version": "2012-10-17", "Statement": [
         {"Effect": "Allow", "Principal": "*", "Action": "execute-api:Invoke", "Resource": "execute-api:/*",
          "Condition": {"IpAddress": {"aws:SourceIp": ["127.0.0.1/32", "10.0.0.0/8", "::1"]}}},
