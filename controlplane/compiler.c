@@ -7,6 +7,7 @@
 
 #include "clock.h"
 #include "compiler_auth.h"
+#include "domain_tls.h"
 #include "log.h"
 #include "store_api.h"
 #include "store_deploy.h"
@@ -534,6 +535,8 @@ int compiler_build_snapshot(store_t *s, uint8_t **out, size_t *out_len, uint64_t
         rc = store_mapping_visit_all(s, snapshot_add_mapping, &x);
     if (rc == STORE_OK)
         rc = compiler_auth_jwks(s, x.arena, x.defs, x.ndefs, &snap.jwks, &snap.n_jwks);
+    if (rc == STORE_OK)
+        rc = domain_tls_snapshot(s, x.arena, &snap.domain_tls, &snap.n_domain_tls);
     if (rc == STORE_OK)
         rc = store_commit(s);
     else

@@ -14,6 +14,7 @@
 #include "cp.h"
 #include "crypto.h"
 #include "fsutil.h"
+#include "domain_tls.h"
 #include "jwks_fetch.h"
 #include "log.h"
 #include "secret.h"
@@ -244,6 +245,7 @@ static int cp_run(const cp_options_t *o)
     if (token == NULL || cp_cluster_secret(o, &secret) != 0)
         goto out;
     cp.admin_token = token;
+    domain_tls_set_secret(&secret);
     cp.admin_token_len = strlen(token);
     snprintf(path, sizeof(path), "%s/portico.db", o->data_dir);
     if (store_open(path, &cp.store) != STORE_OK)

@@ -106,7 +106,12 @@ static const char *const store_migrations[] = {
     "  fetched_at INTEGER NOT NULL DEFAULT 0,"
     "  checked_at INTEGER NOT NULL DEFAULT 0,"
     "  error TEXT NOT NULL DEFAULT '',"
-    "  PRIMARY KEY (issuer, jwks_uri));",
+    "  PRIMARY KEY (issuer, jwks_uri));"
+    "CREATE TABLE domain_tls ("
+    "  name TEXT PRIMARY KEY REFERENCES domain_names(name) ON DELETE CASCADE,"
+    "  certificate TEXT NOT NULL,"
+    "  private_key TEXT NOT NULL,"
+    "  truststore TEXT NOT NULL DEFAULT '');",
 };
 
 size_t store_schema_count(void)

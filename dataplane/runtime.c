@@ -14,6 +14,7 @@
 #include "gwresp_conf.h"
 #include "pathtmpl.h"
 #include "pattern.h"
+#include "tls_conf.h"
 
 #define RUNTIME_ARENA_CHUNK (1024 * 1024)
 
@@ -398,7 +399,7 @@ runtime_t *runtime_compile(const uint8_t *payload, size_t len, char *err, size_t
     rt->stages = strmap_create(a, snap->n_stages);
     rt->nstages = snap->n_stages;
     rt_build_t b = build_of(&c);
-    if (authz_conf_jwks(&b, snap) != 0)
+    if (authz_conf_jwks(&b, snap) != 0 || tls_conf_domains(&b, snap) != 0)
         goto fail;
     for (size_t i = 0; i < snap->n_deployments; i++)
         if (compile_deployment(&c, snap->deployments[i]) != 0)

@@ -136,6 +136,7 @@ typedef struct runtime {
     /* authorization (issue 5) */
     strmap_t *jwks;         /* "issuer\njwks_uri" → rt_jwks_t */
     rt_cleanup_t *cleanups; /* run by runtime_release before the arena goes */
+    strmap_t *tls_domains;  /* lower-case domain → SSL_CTX (tls_conf.c) */
 } runtime_t;
 
 /* What a compile step needs (runtime.c builds it for authz_conf and
