@@ -430,3 +430,22 @@ def put_mock_method(cp, api_id, resource_id, verb="GET", body='{"ok": true}', au
           {"type": "MOCK", "requestTemplates": {"application/json": '{"statusCode": 200}'}}, expect=201)
     cp.ok("PUT", base + "/integration/responses/200",
           {"responseTemplates": {"application/json": body}}, expect=201)
+
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+class Chromium(Process):
+    """Headless Chromium on one page, with a fresh profile; the page reports
+    what it saw to its own server, so no DevTools client is needed."""
+
+    def __init__(self, workdir, url):
+        profile = os.path.join(workdir, "chromium-profile")
+        os.makedirs(profile, exist_ok=True)
+        super().__init__([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                          "--no-first-run", "--disable-background-networking",
+                          "--disable-component-update", "--disable-sync", f"--user-data-dir={profile}",
+                          url], dict(os.environ), os.path.join(workdir, "chromium.log"))
+
+    def sanitizer_report(self):
+        return None  # not ours
