@@ -5,15 +5,28 @@
 #include <string.h>
 
 static const char *const gwtmpl_context_names[] = {
-    "error.message", "error.messageString", "error.responseType", "error.validationErrorString",
-    "requestId",     "extendedRequestId",   "apiId",              "stage",
-    "resourcePath",  "resourceId",          "httpMethod",         "path",
-    "identity.sourceIp", "identity.userAgent", "requestTimeEpoch", "deploymentId",
-    "domainName",    NULL,
+    "error.message",
+    "error.messageString",
+    "error.responseType",
+    "error.validationErrorString",
+    "requestId",
+    "extendedRequestId",
+    "apiId",
+    "stage",
+    "resourcePath",
+    "resourceId",
+    "httpMethod",
+    "path",
+    "identity.sourceIp",
+    "identity.userAgent",
+    "requestTimeEpoch",
+    "deploymentId",
+    "domainName",
+    NULL,
 };
 
-static const char *const gwtmpl_directives[] = {"set",   "if",     "elseif", "else",    "end",
-                                                "foreach", "break", "stop",   "macro",   "parse",
+static const char *const gwtmpl_directives[] = {"set",     "if",       "elseif", "else",  "end",
+                                                "foreach", "break",    "stop",   "macro", "parse",
                                                 "include", "evaluate", "define", NULL};
 
 typedef struct {
@@ -93,7 +106,8 @@ int gwtmpl_check(const char *tmpl, char *err, size_t err_len)
     for (const char *s = tmpl; s < end; s++) {
         gwtmpl_ref_t r;
         if (*s == '#' && directive_at(s, end)) {
-            snprintf(err, err_len, "VTL directives are not supported in gateway response templates");
+            snprintf(err, err_len,
+                     "VTL directives are not supported in gateway response templates");
             return -1;
         }
         if (*s != '$' || scan_ref(s, end, &r) != 0)

@@ -22,7 +22,11 @@ static int b64_member(json_t *jwk, const char *name, jwk_bytes_t *out)
 {
     const char *v = json_string_value(json_object_get(jwk, name));
     out->data = v != NULL ? jwtauth_b64url_decode(v, strlen(v), &out->len) : NULL;
-    return out->data != NULL && out->len > 0 ? 0 : -1;
+    if (out->data != NULL && out->len > 0)
+        return 0;
+    free(out->data); /* empty values are as unusable as missing ones */
+    out->data = NULL;
+    return -1;
 }
 
 static char *pkey_to_pem(EVP_PKEY *pkey)
@@ -121,8 +125,8 @@ static char *ec_pem(json_t *jwk, const char *crv)
     memcpy(point + 1 + len, y.data, len);
     bld = OSSL_PARAM_BLD_new();
     if (bld == NULL ||
-        OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, jwk_curves[c].group,
-                                        0) != 1 ||
+        OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, jwk_curves[c].group, 0) !=
+            1 ||
         OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, point, 1 + 2 * len) != 1)
         goto out;
     pkey = pkey_from_params("EC", bld);
@@ -149,8 +153,9 @@ static json_t *convert_key(json_t *jwk)
     if ((use != NULL && strcmp(use, "sig") != 0) || (kid != NULL && !json_is_string(kid)) ||
         jwtauth_key_algs(kty, crv, alg) == 0)
         return NULL;
-    json_t *out = json_pack("{s:s,s:s,s:s,s:s}", "kid", kid != NULL ? json_string_value(kid) : "",
-                            "kty", kty, "alg", alg != NULL ? alg : "", "crv", crv != NULL ? crv : "");
+    json_t *out =
+        json_pack("{s:s,s:s,s:s,s:s}", "kid", kid != NULL ? json_string_value(kid) : "", "kty", kty,
+                  "alg", alg != NULL ? alg : "", "crv", crv != NULL ? crv : "");
     if (strcmp(kty, "oct") == 0) {
         jwk_bytes_t k;
         if (b64_member(jwk, "k", &k) != 0) {

@@ -28,7 +28,8 @@ jwtauth_algs_t jwtauth_key_algs(const char *kty, const char *crv, const char *al
     jwtauth_algs_t algs = 0;
     for (size_t i = 0; i < sizeof(jwtauth_key_kinds) / sizeof(jwtauth_key_kinds[0]); i++)
         if (kty != NULL && strcmp(kty, jwtauth_key_kinds[i].kty) == 0 &&
-            (jwtauth_key_kinds[i].crv == NULL || (crv != NULL && strcmp(crv, jwtauth_key_kinds[i].crv) == 0)))
+            (jwtauth_key_kinds[i].crv == NULL ||
+             (crv != NULL && strcmp(crv, jwtauth_key_kinds[i].crv) == 0)))
             algs = jwtauth_key_kinds[i].algs;
     if (alg == NULL || alg[0] == '\0')
         return algs;
@@ -158,8 +159,8 @@ static int audience_ok(const jwtauth_config_t *cfg, json_t *claims)
         return string_in(json_string_value(aud), cfg->audience, cfg->naudience);
     size_t i;
     json_t *v;
-    json_array_foreach(aud, i, v) if (string_in(json_string_value(v), cfg->audience,
-                                                cfg->naudience)) return 1;
+    json_array_foreach(
+        aud, i, v) if (string_in(json_string_value(v), cfg->audience, cfg->naudience)) return 1;
     return 0;
 }
 
@@ -186,14 +187,16 @@ int jwtauth_verify(const jwtauth_config_t *cfg, const char *token, size_t len, i
     if (len == 0 || len > JWTAUTH_MAX_TOKEN || memchr(token, '\0', len) != NULL)
         return JWTAUTH_MALFORMED;
     const char *dot1 = memchr(token, '.', len);
-    const char *dot2 = dot1 != NULL ? memchr(dot1 + 1, '.', len - (size_t)(dot1 + 1 - token)) : NULL;
+    const char *dot2 =
+        dot1 != NULL ? memchr(dot1 + 1, '.', len - (size_t)(dot1 + 1 - token)) : NULL;
     if (dot2 == NULL || memchr(dot2 + 1, '.', len - (size_t)(dot2 + 1 - token)) != NULL)
         return JWTAUTH_MALFORMED; /* exactly three parts (no JWE) */
     json_t *header = b64_json(token, (size_t)(dot1 - token));
     json_t *payload = b64_json(dot1 + 1, (size_t)(dot2 - dot1 - 1));
     char *copy = strndup(token, len); /* libjwt wants a C string */
-    int rc = header == NULL || payload == NULL || copy == NULL ? JWTAUTH_MALFORMED
-                                                               : verify_signature(cfg, copy, header);
+    int rc = header == NULL || payload == NULL || copy == NULL
+                 ? JWTAUTH_MALFORMED
+                 : verify_signature(cfg, copy, header);
     if (rc == JWTAUTH_OK)
         rc = check_claims(cfg, payload, now);
     free(copy);

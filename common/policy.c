@@ -215,9 +215,9 @@ static int parse_condition(parse_t *p, json_t *cond, policy_stmt_t *st)
     return 0;
 }
 
-static const char *const stmt_keys[] = {"Sid",      "Effect",      "Action",    "NotAction",
-                                        "Resource", "NotResource", "Principal", "Condition",
-                                        NULL};
+static const char *const stmt_keys[] = {"Sid",       "Effect",    "Action",
+                                        "NotAction", "Resource",  "NotResource",
+                                        "Principal", "Condition", NULL};
 
 static int parse_known_keys(parse_t *p, json_t *stmt)
 {
@@ -244,14 +244,16 @@ static int parse_statement(parse_t *p, json_t *stmt, policy_stmt_t *st)
     if (effect == NULL || (strcmp(effect, "Allow") != 0 && strcmp(effect, "Deny") != 0))
         return perr(p, "Effect must be Allow or Deny");
     st->deny = strcmp(effect, "Deny") == 0;
-    json_t *action = json_object_get(stmt, "Action"), *not_action = json_object_get(stmt, "NotAction");
+    json_t *action = json_object_get(stmt, "Action"),
+           *not_action = json_object_get(stmt, "NotAction");
     if ((action == NULL) == (not_action == NULL))
         return perr(p, "a Statement needs exactly one of Action and NotAction");
     st->not_action = action == NULL;
     if (parse_strings(p, action != NULL ? action : not_action, "Action", &st->actions,
                       &st->nactions) != 0)
         return -1;
-    json_t *res = json_object_get(stmt, "Resource"), *not_res = json_object_get(stmt, "NotResource");
+    json_t *res = json_object_get(stmt, "Resource"),
+           *not_res = json_object_get(stmt, "NotResource");
     if ((res == NULL) == (not_res == NULL))
         return perr(p, "a Statement needs exactly one of Resource and NotResource");
     st->not_resource = res == NULL;
@@ -286,8 +288,8 @@ int policy_parse_json(json_t *doc, enum policy_kind kind, const char *api_id, ar
     if (pol == NULL || st == NULL)
         return perr(&p, "out of memory");
     for (size_t i = 0; i < n; i++)
-        if (parse_statement(&p, json_is_array(stmts) ? json_array_get(stmts, i) : stmts,
-                            &st[i]) != 0)
+        if (parse_statement(&p, json_is_array(stmts) ? json_array_get(stmts, i) : stmts, &st[i]) !=
+            0)
             return -1;
     pol->stmts = st;
     pol->n = n;

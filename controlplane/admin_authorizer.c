@@ -411,8 +411,9 @@ int admin_authorizer_check_method(admin_call_t *c, json_t *method)
         return -1;
     }
     if (!fits) {
-        admin_bad_request(c, "Invalid authorizer ID specified. Setting the authorization type to "
-                             "%s requires a valid %s authorizer.",
+        admin_bad_request(c,
+                          "Invalid authorizer ID specified. Setting the authorization type to "
+                          "%s requires a valid %s authorizer.",
                           auth, jwt ? "JWT" : "TOKEN or REQUEST");
         return -1;
     }

@@ -52,8 +52,7 @@ static int cors_join(admin_call_t *c, json_t *list, const char *dflt, char *out,
     json_array_foreach(list, i, v)
     {
         const char *s = json_string_value(v);
-        if (strpbrk(s, "',\r\n") != NULL || s[0] == '\0' ||
-            n + strlen(s) + 2 > cap) {
+        if (strpbrk(s, "',\r\n") != NULL || s[0] == '\0' || n + strlen(s) + 2 > cap) {
             admin_bad_request(c, "Invalid CORS value: %s", s);
             return -1;
         }
@@ -208,8 +207,8 @@ static int update_methods(admin_call_t *c, json_t *methods, const cors_t *x, jso
         const char *keys[4] = {admin_arg(c, "restapi_id"), admin_arg(c, "resource_id"), verb};
         json_t *integ = NULL;
         rc = merge_children(c, STORE_DOC_METHOD_RESPONSE, keys, "responseParameters", values, 1);
-        if (rc == STORE_OK && store_doc_get(c->store, STORE_DOC_INTEGRATION, keys, &integ) ==
-                                  STORE_OK) {
+        if (rc == STORE_OK &&
+            store_doc_get(c->store, STORE_DOC_INTEGRATION, keys, &integ) == STORE_OK) {
             if (strcmp(json_string_value(json_object_get(integ, "type")), "MOCK") == 0)
                 rc = merge_children(c, STORE_DOC_INTEGRATION_RESPONSE, keys, "responseParameters",
                                     values, 0);
@@ -269,10 +268,10 @@ void admin_cors_put(admin_call_t *c)
     }
     if (admin_commit(c, 0) == 0)
         admin_reply(c, 200,
-                    json_pack("{s:s,s:s,s:s,s:s,s:O,s:[s,s]}", "resourceId", keys[1],
-                              "allowOrigin", x.origin, "allowMethods", x.methods, "allowHeaders",
-                              x.headers, "methodsUpdated", updated, "gatewayResponses",
-                              "DEFAULT_4XX", "DEFAULT_5XX"));
+                    json_pack("{s:s,s:s,s:s,s:s,s:O,s:[s,s]}", "resourceId", keys[1], "allowOrigin",
+                              x.origin, "allowMethods", x.methods, "allowHeaders", x.headers,
+                              "methodsUpdated", updated, "gatewayResponses", "DEFAULT_4XX",
+                              "DEFAULT_5XX"));
 out:
     json_decref(methods);
     json_decref(updated);

@@ -133,4 +133,3 @@ int domain_tls_store(admin_call_t *c, const char *name, const domain_tls_t *tls)
     int rc = store_step_write(c->store, st);
     return rc == STORE_OK ? store_bump_version(c->store, NULL) : rc;
 }
-

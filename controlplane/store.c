@@ -295,4 +295,3 @@ int store_step_doc(store_t *s, sqlite3_stmt *st, int col, json_t **doc)
     sqlite3_reset(st);
     return *doc != NULL ? STORE_OK : STORE_EIO;
 }
-

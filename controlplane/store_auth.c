@@ -79,10 +79,10 @@ int store_authorizer_delete(store_t *s, const char *api_id, const char *id)
 
 int store_authorizer_user(store_t *s, const char *api_id, const char *id, char **method)
 {
-    sqlite3_stmt *st = store_stmt(
-        s, "SELECT m.http_method, r.path FROM methods m JOIN resources r "
-           "ON r.api_id = m.api_id AND r.id = m.resource_id "
-           "WHERE m.api_id = ?1 AND json_extract(m.doc, '$.authorizerId') = ?2 LIMIT 1");
+    sqlite3_stmt *st =
+        store_stmt(s, "SELECT m.http_method, r.path FROM methods m JOIN resources r "
+                      "ON r.api_id = m.api_id AND r.id = m.resource_id "
+                      "WHERE m.api_id = ?1 AND json_extract(m.doc, '$.authorizerId') = ?2 LIMIT 1");
     if (st == NULL)
         return STORE_EIO;
     bind2(st, api_id, id);
@@ -115,8 +115,8 @@ int store_gwresponse_put(store_t *s, const char *api_id, const char *type, json_
 
 int store_gwresponse_get(store_t *s, const char *api_id, const char *type, json_t **doc)
 {
-    sqlite3_stmt *st = store_stmt(
-        s, "SELECT doc FROM gateway_responses WHERE api_id = ?1 AND response_type = ?2");
+    sqlite3_stmt *st =
+        store_stmt(s, "SELECT doc FROM gateway_responses WHERE api_id = ?1 AND response_type = ?2");
     if (st == NULL)
         return STORE_EIO;
     bind2(st, api_id, type);
@@ -189,10 +189,10 @@ int store_jwks_list(store_t *s, json_t **items)
 int store_jwks_record(store_t *s, const char *issuer, const char *jwks_uri, json_t *keys,
                       int64_t now_ms, const char *error)
 {
-    sqlite3_stmt *st = store_stmt(
-        s, "UPDATE jwks_sources SET keys = coalesce(?3, keys), "
-           "fetched_at = CASE WHEN ?3 IS NULL THEN fetched_at ELSE ?4 END, "
-           "checked_at = ?4, error = ?5 WHERE issuer = ?1 AND jwks_uri = ?2");
+    sqlite3_stmt *st =
+        store_stmt(s, "UPDATE jwks_sources SET keys = coalesce(?3, keys), "
+                      "fetched_at = CASE WHEN ?3 IS NULL THEN fetched_at ELSE ?4 END, "
+                      "checked_at = ?4, error = ?5 WHERE issuer = ?1 AND jwks_uri = ?2");
     if (st == NULL)
         return STORE_EIO;
     bind2(st, issuer, jwks_uri);

@@ -195,8 +195,8 @@ static void deliver(dp_thread_t *home, authz_waiter_t *w, authz_decision_t *d)
 static authz_call_t **inflight_slot(dp_thread_t *t, uint64_t hash, const char *key, size_t len)
 {
     authz_call_t **p = &t->authz->inflight[hash % AUTHZ_INFLIGHT_BUCKETS];
-    while (*p != NULL && ((*p)->hash != hash || (*p)->key_len != len ||
-                          memcmp((*p)->key, key, len) != 0))
+    while (*p != NULL &&
+           ((*p)->hash != hash || (*p)->key_len != len || memcmp((*p)->key, key, len) != 0))
         p = &(*p)->next;
     return p;
 }
@@ -385,10 +385,9 @@ static void home_handle(dp_thread_t *home, authz_msg_t *ask)
 {
     authz_decision_t *d =
         authcache_get(home->authz->cache, ask->key, ask->key_len, clock_mono_ms());
-    authz_call_t *call =
-        d == NULL ? *inflight_slot(home, strmap_hash(ask->key, ask->key_len), ask->key,
-                                   ask->key_len)
-                  : NULL;
+    authz_call_t *call = d == NULL ? *inflight_slot(home, strmap_hash(ask->key, ask->key_len),
+                                                    ask->key, ask->key_len)
+                                   : NULL;
     if (d == NULL && call == NULL) {
         call_start(home, ask);
         return;
@@ -446,8 +445,8 @@ enum step_result authorizer_run(dp_request_t *r, const rt_authorizer_t *a)
         if (d != NULL)
             return apply(r, d);
     }
-    authz_msg_t ask = {.ttl_s = a->ttl_s, .auth = a, .rt = (runtime_t *)r->rt,
-                       .api_id = r->stage->api_id};
+    authz_msg_t ask = {
+        .ttl_s = a->ttl_s, .auth = a, .rt = (runtime_t *)r->rt, .api_id = r->stage->api_id};
     size_t event_len;
     ask.event = authz_event_build(r, a, identity, &event_len);
     if (ask.event == NULL)
@@ -460,8 +459,9 @@ enum step_result authorizer_run(dp_request_t *r, const rt_authorizer_t *a)
         memcpy(ask.key, key.base, key.len);
     ask.key_len = key.len;
     dp_thread_t *home =
-        key.base != NULL ? &t->dp->threads[strmap_hash(key.base, key.len) % (uint64_t)t->dp->nthreads]
-                         : t;
+        key.base != NULL
+            ? &t->dp->threads[strmap_hash(key.base, key.len) % (uint64_t)t->dp->nthreads]
+            : t;
     if (key.base == NULL) {
         call_start(t, &ask);
     } else if (home == t) {

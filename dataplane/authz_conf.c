@@ -200,6 +200,6 @@ int authz_conf_method(rt_build_t *b, const rt_deployment_t *d, const Portico__Me
         rm->nscopes = m->n_authorization_scopes;
         return 0;
     }
-    return rt_build_fail(b, "method %s: authorizer %s missing or of the wrong type",
-                         m->http_method, m->authorizer_id);
+    return rt_build_fail(b, "method %s: authorizer %s missing or of the wrong type", m->http_method,
+                         m->authorizer_id);
 }

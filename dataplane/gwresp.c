@@ -28,8 +28,8 @@ static const struct gwresp_row {
     [GW_INVALID_API_KEY] = {GWT_INVALID_API_KEY, 403, "message", "Forbidden", 0,
                             "ForbiddenException"},
     [GW_ACCESS_DENIED] = {GWT_ACCESS_DENIED, 403, "Message",
-                          "User is not authorized to access this resource with an explicit deny",
-                          0, "AccessDeniedException"},
+                          "User is not authorized to access this resource with an explicit deny", 0,
+                          "AccessDeniedException"},
     [GW_UNAUTHORIZED] = {GWT_UNAUTHORIZED, 401, "message", "Unauthorized", 0,
                          "UnauthorizedException"},
     [GW_THROTTLED] = {GWT_THROTTLED, 429, "message", "Too Many Requests", 0,
@@ -45,8 +45,8 @@ static const struct gwresp_row {
     [GW_INTEGRATION_UNREACHABLE] = {GWT_INTEGRATION_FAILURE, 503, "message",
                                     "Network error communicating with endpoint", 1,
                                     "InternalServerErrorException"},
-    [GW_INTEGRATION_BAD_ANSWER] = {GWT_INTEGRATION_FAILURE, 502, "message",
-                                   "Internal server error", 1, "InternalServerErrorException"},
+    [GW_INTEGRATION_BAD_ANSWER] = {GWT_INTEGRATION_FAILURE, 502, "message", "Internal server error",
+                                   1, "InternalServerErrorException"},
     [GW_NOT_READY] = {GWT_NONE, 503, "message", "Service Unavailable", 0,
                       "ServiceUnavailableException"},
     [GW_ACCESS_NOT_ALLOWED] = {GWT_ACCESS_DENIED, 403, "Message",
@@ -57,8 +57,8 @@ static const struct gwresp_row {
                                "AccessDeniedException"},
     [GW_AUTHORIZER_FAILURE] = {GWT_AUTHORIZER_FAILURE, 500, "message", NULL, 0,
                                "AuthorizerConfigurationException"},
-    [GW_AUTHORIZER_CONFIGURATION_ERROR] = {GWT_AUTHORIZER_CONFIGURATION_ERROR, 500, "message",
-                                           NULL, 0, "AuthorizerConfigurationException"},
+    [GW_AUTHORIZER_CONFIGURATION_ERROR] = {GWT_AUTHORIZER_CONFIGURATION_ERROR, 500, "message", NULL,
+                                           0, "AuthorizerConfigurationException"},
 };
 
 /* $context.error.messageString: the message as a JSON string, or null. */
@@ -69,8 +69,8 @@ static h2o_iovec_t message_string(h2o_mem_pool_t *pool, const char *message)
     json_t *s = json_string(message);
     char *text = s != NULL ? json_dumps(s, JSON_ENCODE_ANY) : NULL;
     json_decref(s);
-    h2o_iovec_t out = text != NULL ? h2o_strdup(pool, text, strlen(text))
-                                   : h2o_iovec_init(H2O_STRLIT("null"));
+    h2o_iovec_t out =
+        text != NULL ? h2o_strdup(pool, text, strlen(text)) : h2o_iovec_init(H2O_STRLIT("null"));
     free(text);
     return out;
 }
@@ -171,8 +171,7 @@ static void send_override(gwresp_ctx_t *g, const rt_gwresp_t *o)
         h2o_add_header(&r->req->pool, &r->req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL, t->key,
                        t->key_len);
     }
-    gwresp_emit(r->req, o->status != 0 ? o->status : g->row->status, body, len,
-                g->row->error_type);
+    gwresp_emit(r->req, o->status != 0 ? o->status : g->row->status, body, len, g->row->error_type);
 }
 
 void gwresp_send_message(dp_request_t *r, enum gwresp_case c, const char *message)

@@ -15,11 +15,10 @@ static int compile_params(rt_build_t *b, rt_gwresp_t *out, const Portico__Gatewa
         const Portico__KeyValue *kv = in->response_parameters[i];
         size_t plen = sizeof(GW_HEADER_PREFIX) - 1;
         if (strncmp(kv->key, GW_HEADER_PREFIX, plen) != 0 || kv->key[plen] == '\0')
-            return rt_build_fail(b, "gateway response %s: invalid parameter %s",
-                                 in->response_type, kv->key);
-        maps[i].target = (params_expr_t){.loc = PARAMS_LOC_HEADER,
-                                         .name = kv->key + plen,
-                                         .name_len = strlen(kv->key + plen)};
+            return rt_build_fail(b, "gateway response %s: invalid parameter %s", in->response_type,
+                                 kv->key);
+        maps[i].target = (params_expr_t){
+            .loc = PARAMS_LOC_HEADER, .name = kv->key + plen, .name_len = strlen(kv->key + plen)};
         if (params_parse_source(kv->value, &maps[i].source) != 0 ||
             maps[i].source.kind == PARAMS_SRC_INTEGRATION_RESPONSE)
             return rt_build_fail(b, "gateway response %s: invalid mapping %s", in->response_type,
@@ -57,8 +56,8 @@ int gwresp_conf_deployment(rt_build_t *b, rt_deployment_t *d, const Portico__Api
         if (in->status_code[0] != '\0') {
             g->status = atoi(in->status_code);
             if (g->status < 100 || g->status > 599)
-                return rt_build_fail(b, "gateway response %s: invalid status %s",
-                                     in->response_type, in->status_code);
+                return rt_build_fail(b, "gateway response %s: invalid status %s", in->response_type,
+                                     in->status_code);
         }
         if (compile_params(b, g, in) != 0 || compile_templates(b, g, in) != 0)
             return -1;

@@ -226,8 +226,8 @@ static int dp_run(dp_t *dp, dp_extra_t *x)
         log_error("%s", err);
         goto out;
     }
-    log_info("node %s serving on %s%s%s with %d threads; control plane %s", dp->node_id,
-             dp->listen, dp->tls_listen != NULL ? " and https://" : "",
+    log_info("node %s serving on %s%s%s with %d threads; control plane %s", dp->node_id, dp->listen,
+             dp->tls_listen != NULL ? " and https://" : "",
              dp->tls_listen != NULL ? dp->tls_listen : "", dp->nthreads, dp->control_plane);
     int sig = dp_wait_for_signal();
     log_info("%s: draining in-flight requests", sig == SIGTERM ? "SIGTERM" : "SIGINT");

@@ -154,8 +154,8 @@ const netaddr_cidr_t *request_source_ip(dp_request_t *r)
 
 h2o_iovec_t request_method_arn(dp_request_t *r)
 {
-    size_t cap = 128 + strlen(r->stage->api_id) + strlen(r->stage->name) + r->req->method.len +
-                 r->path.len;
+    size_t cap =
+        128 + strlen(r->stage->api_id) + strlen(r->stage->name) + r->req->method.len + r->path.len;
     char *buf = h2o_mem_alloc_pool(&r->req->pool, cap);
     int n = policy_method_arn(buf, cap, r->stage->api_id, r->stage->name, r->req->method.base,
                               r->req->method.len, r->path.base, r->path.len);

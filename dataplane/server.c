@@ -120,8 +120,8 @@ static int worker_init_tls(dp_t *dp, dp_thread_t *t, char *err, size_t err_len)
     int fd = netaddr_listen(dp->tls_listen, 1, err, err_len);
     if (fd < 0)
         return -1;
-    t->tls_accept_ctx = (h2o_accept_ctx_t){
-        .ctx = &t->ctx, .hosts = dp->globalconf.hosts, .ssl_ctx = dp->tls_ctx};
+    t->tls_accept_ctx =
+        (h2o_accept_ctx_t){.ctx = &t->ctx, .hosts = dp->globalconf.hosts, .ssl_ctx = dp->tls_ctx};
     t->tls_listener = h2o_evloop_socket_create(t->loop, fd, H2O_SOCKET_FLAG_DONT_READ);
     t->tls_listener->data = t;
     h2o_socket_read_start(t->tls_listener, worker_on_tls_accept);

@@ -9,7 +9,6 @@
 #include "policy.h"
 #include "steps.h"
 
-
 static void policy_refuse(dp_request_t *r, h2o_iovec_t arn, int explicit_deny)
 {
     static const char account[] = ":" POLICY_ACCOUNT ":";

@@ -44,8 +44,8 @@ static int load_key(SSL_CTX *ctx, const char *pem, size_t len)
 {
     BIO *bio = BIO_new_mem_buf(pem, (int)len);
     EVP_PKEY *key = bio != NULL ? PEM_read_bio_PrivateKey(bio, NULL, NULL, (void *)"") : NULL;
-    int ok = key != NULL && SSL_CTX_use_PrivateKey(ctx, key) == 1 &&
-             SSL_CTX_check_private_key(ctx) == 1;
+    int ok =
+        key != NULL && SSL_CTX_use_PrivateKey(ctx, key) == 1 && SSL_CTX_check_private_key(ctx) == 1;
     EVP_PKEY_free(key);
     BIO_free(bio);
     return ok ? 0 : -1;
@@ -73,8 +73,7 @@ static int load_truststore(SSL_CTX *ctx, const char *pem, size_t len)
 }
 
 SSL_CTX *tls_ctx_from_pem(const char *cert, size_t cert_len, const char *key, size_t key_len,
-                          const char *truststore, size_t truststore_len, char *err,
-                          size_t err_len)
+                          const char *truststore, size_t truststore_len, char *err, size_t err_len)
 {
     SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
     if (ctx == NULL) {
@@ -112,7 +111,7 @@ SSL_CTX *tls_ctx_from_files(const char *cert_file, const char *key_file, const c
     size_t cert_len = 0, key_len = 0, ca_len = 0;
     SSL_CTX *ctx = NULL;
     const char *bad = fsutil_read(cert_file, 1 << 20, &cert, &cert_len) != 0 ? cert_file
-                      : fsutil_read(key_file, 1 << 20, &key, &key_len) != 0 ? key_file
+                      : fsutil_read(key_file, 1 << 20, &key, &key_len) != 0  ? key_file
                       : ca_file != NULL && fsutil_read(ca_file, 1 << 22, &ca, &ca_len) != 0
                           ? ca_file
                           : NULL;

@@ -15,8 +15,7 @@
  * mutual TLS: a client without a certificate it signed is refused. NULL
  * with a reason in err. Private key bytes are never logged. */
 SSL_CTX *tls_ctx_from_pem(const char *cert, size_t cert_len, const char *key, size_t key_len,
-                          const char *truststore, size_t truststore_len, char *err,
-                          size_t err_len);
+                          const char *truststore, size_t truststore_len, char *err, size_t err_len);
 
 /* The same from files (--tls-cert, --tls-key, --tls-client-ca). */
 SSL_CTX *tls_ctx_from_files(const char *cert_file, const char *key_file, const char *ca_file,

@@ -31,9 +31,9 @@ static int compile_domain(rt_build_t *b, const Portico__DomainTls *d)
                              d->sealed_private_key.len, &key_len);
     if (key == NULL)
         return rt_build_fail(b, "domain %s: the private key does not open", lower);
-    SSL_CTX *ctx = tls_ctx_from_pem((const char *)d->certificate.data, d->certificate.len, key,
-                                    key_len, (const char *)d->truststore.data, d->truststore.len,
-                                    err, sizeof(err));
+    SSL_CTX *ctx =
+        tls_ctx_from_pem((const char *)d->certificate.data, d->certificate.len, key, key_len,
+                         (const char *)d->truststore.data, d->truststore.len, err, sizeof(err));
     sealbox_free(key, key_len);
     if (ctx == NULL)
         return rt_build_fail(b, "domain %s: %s", lower, err);

@@ -34,8 +34,8 @@ static void parses_answers(void **state)
     for (size_t i = 0; i < 4; i++) {
         int found = 0;
         for (size_t k = 1; k < d->nctx; k++)
-            found |= strcmp(d->ctx[k].key, want[i][0]) == 0 &&
-                     strcmp(d->ctx[k].value, want[i][1]) == 0;
+            found |=
+                strcmp(d->ctx[k].key, want[i][0]) == 0 && strcmp(d->ctx[k].value, want[i][1]) == 0;
         if (!found)
             fail_msg("context %s=%s missing", want[i][0], want[i][1]);
     }
@@ -49,13 +49,16 @@ static void parses_answers(void **state)
 static void refuses_malformed_answers(void **state)
 {
     static const char *const bad[] = {
-        "", "[]", "{\"principalId\": \"u\"}",
+        "",
+        "[]",
+        "{\"principalId\": \"u\"}",
         "{\"policyDocument\": {\"Statement\": []}, \"principalId\": 7}",
         "{\"policyDocument\": {\"Statement\": []}, \"context\": {\"o\": {\"a\": 1}}}",
         "{\"policyDocument\": {\"Statement\": []}, \"context\": {\"l\": [1]}}",
         "{\"policyDocument\": {\"Statement\": []}, \"context\": {\"z\": null}}",
         "{\"policyDocument\": {\"Statement\": []}, \"usageIdentifierKey\": 1}",
-        "{\"policyDocument\": {\"Statement\": [{\"Effect\": \"Allow\"}]}}", NULL,
+        "{\"policyDocument\": {\"Statement\": [{\"Effect\": \"Allow\"}]}}",
+        NULL,
     };
     for (const char *const *b = bad; *b != NULL; b++) {
         authz_decision_t *d = parse(*b);

@@ -61,9 +61,9 @@ static void render_reports_full_length(void **state)
 static void refuses_other_vtl(void **state)
 {
     static const char *const bad[] = {
-        "#set($x = 1)",   "#if(true)x#end", "## comment", "#* block *#",
-        "$input.body",    "$util.escapeJavaScript('a')", "$context.nope",
-        "${context.error.nope}", NULL,
+        "#set($x = 1)",  "#if(true)x#end",        "## comment",
+        "#* block *#",   "$input.body",           "$util.escapeJavaScript('a')",
+        "$context.nope", "${context.error.nope}", NULL,
     };
     char err[128];
     for (const char *const *b = bad; *b != NULL; b++)

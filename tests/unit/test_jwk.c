@@ -83,9 +83,8 @@ static void converts_ec_and_refuses_points_off_the_curve(void **state)
     EVP_PKEY *k = EVP_EC_gen("P-256");
     unsigned char point[65];
     size_t len;
-    assert_int_equal(EVP_PKEY_get_octet_string_param(k, OSSL_PKEY_PARAM_PUB_KEY, point,
-                                                     sizeof(point), &len),
-                     1);
+    assert_int_equal(
+        EVP_PKEY_get_octet_string_param(k, OSSL_PKEY_PARAM_PUB_KEY, point, sizeof(point), &len), 1);
     EVP_PKEY_free(k);
     char x[64], y[64], jwks[512];
     b64url(point + 1, 32, x);
@@ -111,8 +110,8 @@ static void converts_ec_and_refuses_points_off_the_curve(void **state)
 
 static void refuses_documents(void **state)
 {
-    static const char *const bad[] = {"", "[]", "{\"keys\": {}}", "{\"keys\": []}",
-                                      "{\"keys\": [{\"kty\": \"RSA\"}]}", NULL};
+    static const char *const bad[] = {
+        "", "[]", "{\"keys\": {}}", "{\"keys\": []}", "{\"keys\": [{\"kty\": \"RSA\"}]}", NULL};
     json_t *keys;
     int skipped;
     char err[256];
@@ -124,14 +123,15 @@ static void refuses_documents(void **state)
 static void discovery(void **state)
 {
     char err[256];
-    const char *doc = "{\"issuer\": \"https://id.example\", \"jwks_uri\": \"https://id.example/k\"}";
+    const char *doc =
+        "{\"issuer\": \"https://id.example\", \"jwks_uri\": \"https://id.example/k\"}";
     char *uri = jwk_discovery_jwks_uri(doc, strlen(doc), "https://id.example", err, sizeof(err));
     assert_string_equal(uri, "https://id.example/k");
     free(uri);
     assert_null(jwk_discovery_jwks_uri(doc, strlen(doc), "https://other", err, sizeof(err)));
     const char *plain = "{\"issuer\": \"https://id.example\", \"jwks_uri\": \"http://evil/k\"}";
-    assert_null(jwk_discovery_jwks_uri(plain, strlen(plain), "https://id.example", err,
-                                       sizeof(err)));
+    assert_null(
+        jwk_discovery_jwks_uri(plain, strlen(plain), "https://id.example", err, sizeof(err)));
 }
 
 static void fetchable_urls(void **state)
@@ -140,10 +140,12 @@ static void fetchable_urls(void **state)
         const char *url;
         int ok;
     } cases[] = {
-        {"https://id.example/x", 1},   {"http://127.0.0.1:8080/x", 1}, {"http://localhost/x", 1},
-        {"http://[::1]:9/x", 1},       {"http://127.5.6.7", 1},        {"http://id.example/x", 0},
-        {"http://127.0.0.1.evil/", 0}, {"http://127.0.0.1@evil/", 0},  {"ftp://127.0.0.1/", 0},
-        {"https://", 0},               {"file:///etc/passwd", 0},
+        {"https://id.example/x", 1},   {"http://127.0.0.1:8080/x", 1},
+        {"http://localhost/x", 1},     {"http://[::1]:9/x", 1},
+        {"http://127.5.6.7", 1},       {"http://id.example/x", 0},
+        {"http://127.0.0.1.evil/", 0}, {"http://127.0.0.1@evil/", 0},
+        {"ftp://127.0.0.1/", 0},       {"https://", 0},
+        {"file:///etc/passwd", 0},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
         if (jwk_url_allowed(cases[i].url) != cases[i].ok)

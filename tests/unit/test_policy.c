@@ -98,8 +98,8 @@ static void cidr_parse_and_contain(void **state)
 
 static void cidr_refused(void **state)
 {
-    static const char *const bad[] = {"", "10.0.0.0/33", "10.0.0.1/8", "300.1.1.1", "1.2.3",
-                                      "::1/129", "10.0.0.0/", "10.0.0.0/x", "host", NULL};
+    static const char *const bad[] = {"",        "10.0.0.0/33", "10.0.0.1/8", "300.1.1.1", "1.2.3",
+                                      "::1/129", "10.0.0.0/",   "10.0.0.0/x", "host",      NULL};
     netaddr_cidr_t net;
     for (const char *const *b = bad; *b != NULL; b++)
         if (netaddr_cidr_parse(*b, &net) == 0)
@@ -177,9 +177,9 @@ static void evaluate_explicit_deny_wins(void **state)
     assert_int_equal(eval(p, ARN("/prod/GET/pets"), NULL), POLICY_ALLOW);
     assert_int_equal(eval(p, ARN("/prod/DELETE/pets/1"), NULL), POLICY_DENY);
     assert_int_equal(eval(p, ARN("/dev/GET/admin"), NULL), POLICY_DENY);
-    assert_int_equal(eval(p, "arn:aws:execute-api:local:000000000000:otherapi99/prod/GET/pets",
-                          NULL),
-                     POLICY_NO_MATCH);
+    assert_int_equal(
+        eval(p, "arn:aws:execute-api:local:000000000000:otherapi99/prod/GET/pets", NULL),
+        POLICY_NO_MATCH);
 }
 
 static void evaluate_source_ip(void **state)
@@ -187,7 +187,8 @@ static void evaluate_source_ip(void **state)
     policy_t *p = parse_ok(
         "{\"Statement\": ["
         "{\"Effect\": \"Allow\", \"Principal\": \"*\", \"Action\": \"*\", \"Resource\": \"*\","
-        " \"Condition\": {\"IpAddress\": {\"aws:SourceIp\": [\"192.0.2.0/24\", \"2001:db8::/32\"]}}},"
+        " \"Condition\": {\"IpAddress\": {\"aws:SourceIp\": [\"192.0.2.0/24\", "
+        "\"2001:db8::/32\"]}}},"
         "{\"Effect\": \"Deny\", \"Principal\": \"*\", \"Action\": \"*\", \"Resource\": \"*\","
         " \"Condition\": {\"NotIpAddress\": {\"aws:SourceIp\": [\"192.0.2.0/25\", "
         "\"2001:db8::/32\"]}}}]}",
