@@ -33,6 +33,7 @@ static const admin_field_t method_fields[] = {
 
 static const patch_rule_t method_patch_rules[] = {
     {"/authorizationType", PATCH_REPLACE, PATCH_STRING, "authorizationType"},
+    {"/authorizationScopes", PATCH_REMOVE, PATCH_STRING, "authorizationScopes"},
     {"/authorizerId", PATCH_ADD | PATCH_REPLACE | PATCH_REMOVE, PATCH_STRING, "authorizerId",
      .max = 64},
     {"/apiKeyRequired", PATCH_REPLACE, PATCH_BOOL, "apiKeyRequired"},

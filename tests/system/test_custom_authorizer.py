@@ -144,7 +144,7 @@ def test_unreachable_authorizer_is_a_500(cp, make_dp, upstream):
 
 def test_decisions_cached_once_per_identity_per_ttl(cp, make_dp, json_server, upstream):
     authz = Authorizer(json_server)
-    ids = custom_api(cp, authz.server.url, upstream().url, ttl=2)
+    ids = custom_api(cp, authz.server.url, upstream().url, ttl=4)
     dp = make_dp(threads=2).start()
     dp.wait_version(cp.version())
 
@@ -155,7 +155,7 @@ def test_decisions_cached_once_per_identity_per_ttl(cp, make_dp, json_server, up
     assert len(authz.calls()) == 1
     assert call(dp, ids, "erin").status_code == 200
     assert len(authz.calls()) == 2
-    time.sleep(2.5)  # the TTL passes: the next request asks again
+    time.sleep(4.5)  # the TTL passes: the next request asks again
     assert call(dp, ids, "dave").status_code == 200
     assert len(authz.calls()) == 3
     assert call(dp, ids, "dave").status_code == 200
