@@ -194,3 +194,19 @@ def test_domain_certificate_validation(cp):
         r = cp.call("POST", "/domainnames", body)
         assert r.status_code == 400, (list(body), r.text)
     assert cp.call("GET", "/domainnames/a.example.test").status_code == 404
+
+
+def test_mutual_tls_on_the_default_certificate(cp, make_dp, tmp_path):
+    ids = make_mock_api(cp, "mtls", body='{"ok": 1}')
+    deploy(cp, ids["api"])
+    server_ca, client_ca = CA("server root"), CA("client root")
+    cafile = write(tmp_path, "ca.pem", server_ca.pem())
+    dp = tls_dp(make_dp, tmp_path, server_ca, ["localhost"],
+                extra=("--tls-client-ca", write(tmp_path, "clients.pem", client_ca.pem()))).start()
+    dp.wait_version(cp.version())
+    url = f"https://localhost:{dp.tls_port}/restapis/{ids['api']}/prod/_user_request_/pets"
+    assert curl("--cacert", cafile, url)[0] != 0
+    ccert, ckey = client_ca.issue("bob", client=True)
+    rc, out, err = curl("--cacert", cafile, "--cert", write(tmp_path, "c.pem", ccert),
+                        "--key", write(tmp_path, "c.key", ckey), url)
+    assert rc == 0 and json.loads(out) == {"ok": 1}, err
