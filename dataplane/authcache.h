@@ -1,10 +1,9 @@
-/* authcache: custom authorizer decisions and a worker thread's cache of
- * them. A decision is immutable once built, lives in its own arena and is
- * reference counted (atomically: the thread that called the authorizer
- * hands it to the threads whose requests waited for it). Each worker keeps
- * its own cache, so a hit takes no lock and touches no shared memory
- * beyond reading the decision; all entries carry the absolute expiry the
- * caller's TTL gave them, so no copy outlives the TTL. */
+/* authcache: authorization decisions (custom authorizers' answers, and
+ * verified bearer tokens) and a worker thread's cache of them. A decision is immutable once built,
+ * lives in its own arena and is reference counted (atomically: the thread that called the
+ * authorizer hands it to the threads whose requests waited for it). Each worker keeps its own
+ * cache, so a hit takes no lock and touches no shared memory beyond reading the decision; all
+ * entries carry the absolute expiry the caller's TTL gave them, so no copy outlives the TTL. */
 #ifndef PORTICO_AUTHCACHE_H
 #define PORTICO_AUTHCACHE_H
 
@@ -21,6 +20,7 @@ enum authz_outcome {
     AUTHZ_UNAUTHORIZED, /* it answered 401 */
     AUTHZ_FAILURE,      /* unreachable, timed out, or an HTTP error */
     AUTHZ_CONFIG_ERROR, /* its answer is malformed */
+    AUTHZ_ALLOW,        /* allowed outright: a verified JWT for one method */
 };
 
 typedef struct authz_decision {

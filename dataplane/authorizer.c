@@ -63,6 +63,7 @@ typedef struct authz_call {
 
 struct authz_thread {
     authcache_t *cache;
+    authcache_t *tokens; /* verified JWTs (step_authorize.c) */
     authz_call_t *inflight[AUTHZ_INFLIGHT_BUCKETS];
 };
 
@@ -115,6 +116,10 @@ static const enum gwresp_case outcome_answers[] = {
  * reference does: one answer may allow some methods and not others. */
 static enum step_result apply(dp_request_t *r, const authz_decision_t *d)
 {
+    if (d->outcome == AUTHZ_ALLOW) {
+        copy_context(r, d);
+        return STEP_CONTINUE;
+    }
     if (d->outcome != AUTHZ_POLICY) {
         gwresp_send(r, outcome_answers[d->outcome]);
         return STEP_DONE;
@@ -476,10 +481,21 @@ enum step_result authorizer_run(dp_request_t *r, const rt_authorizer_t *a)
     return STEP_PENDING;
 }
 
+enum step_result authorizer_apply(dp_request_t *r, const authz_decision_t *d)
+{
+    return apply(r, d);
+}
+
+authcache_t *authorizer_token_cache(dp_thread_t *t)
+{
+    return t->authz->tokens;
+}
+
 int authorizer_thread_init(dp_thread_t *t)
 {
     t->authz = calloc(1, sizeof(*t->authz));
-    if (t->authz == NULL || (t->authz->cache = authcache_create(AUTHZ_CACHE_CAPACITY)) == NULL)
+    if (t->authz == NULL || (t->authz->cache = authcache_create(AUTHZ_CACHE_CAPACITY)) == NULL ||
+        (t->authz->tokens = authcache_create(AUTHZ_CACHE_CAPACITY)) == NULL)
         return -1;
     h2o_multithread_register_receiver(t->ctx.queue, &t->authz_receiver, on_message);
     return 0;
@@ -490,6 +506,7 @@ void authorizer_thread_dispose(dp_thread_t *t)
     if (t->authz == NULL)
         return;
     authcache_destroy(t->authz->cache);
+    authcache_destroy(t->authz->tokens);
     free(t->authz);
     t->authz = NULL;
 }

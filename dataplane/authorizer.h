@@ -16,6 +16,7 @@
 #ifndef PORTICO_AUTHORIZER_H
 #define PORTICO_AUTHORIZER_H
 
+#include "authcache.h"
 #include "authz_conf.h"
 #include "request.h"
 
@@ -27,5 +28,15 @@ void authorizer_thread_dispose(dp_thread_t *t);
 /* The CUSTOM step: CONTINUE (allowed, $context.authorizer set), DONE
  * (answered 401/403/500) or PENDING (resumed when the decision arrives). */
 enum step_result authorizer_run(dp_request_t *r, const rt_authorizer_t *a);
+
+/* Applies a decision to r: CONTINUE when allowed ($context.authorizer set),
+ * else DONE after the answer (401/403/500). */
+enum step_result authorizer_apply(dp_request_t *r, const authz_decision_t *d);
+
+/* The worker's cache of verified bearer tokens: a JWT verified once for a
+ * method is not verified again on that worker until it expires or a new
+ * snapshot arrives (the key includes the runtime version: rotated keys
+ * take effect at once). */
+authcache_t *authorizer_token_cache(dp_thread_t *t);
 
 #endif
