@@ -7,6 +7,7 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -97,4 +98,83 @@ int netaddr_url_with_port_offset(const char *url, int delta, char *out, size_t o
         return -1;
     int n = snprintf(out, out_len, "%.*s:%ld", (int)(colon - url), url, port + delta);
     return n < 0 || (size_t)n >= out_len ? -1 : 0;
+}
+
+/* ---- CIDR networks (resource policies) ----------------------------------- */
+
+static void netaddr_unmap_v4(netaddr_cidr_t *c)
+{
+    static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    if (c->family == AF_INET6 && memcmp(c->addr, mapped, 12) == 0) {
+        memmove(c->addr, c->addr + 12, 4);
+        memset(c->addr + 4, 0, 12);
+        c->family = AF_INET;
+        c->prefix = c->prefix >= 96 ? c->prefix - 96 : 0;
+    }
+}
+
+int netaddr_cidr_parse(const char *s, netaddr_cidr_t *out)
+{
+    char buf[INET6_ADDRSTRLEN + 8];
+    size_t len = strlen(s);
+    if (len == 0 || len >= sizeof(buf))
+        return -1;
+    memcpy(buf, s, len + 1);
+    char *slash = strchr(buf, '/');
+    if (slash != NULL)
+        *slash = '\0';
+    memset(out, 0, sizeof(*out));
+    if (inet_pton(AF_INET, buf, out->addr) == 1) {
+        out->family = AF_INET;
+        out->prefix = 32;
+    } else if (inet_pton(AF_INET6, buf, out->addr) == 1) {
+        out->family = AF_INET6;
+        out->prefix = 128;
+    } else {
+        return -1;
+    }
+    if (slash != NULL) {
+        char *end;
+        long p = strtol(slash + 1, &end, 10);
+        if (slash[1] == '\0' || *end != '\0' || p < 0 || p > (long)out->prefix)
+            return -1;
+        out->prefix = (unsigned)p;
+    }
+    for (unsigned bit = out->prefix; bit < (out->family == AF_INET ? 32u : 128u); bit++)
+        if (out->addr[bit / 8] & (0x80 >> (bit % 8)))
+            return -1;
+    netaddr_unmap_v4(out);
+    return 0;
+}
+
+int netaddr_cidr_from_sockaddr(const void *sockaddr, netaddr_cidr_t *out)
+{
+    const struct sockaddr *sa = sockaddr;
+    memset(out, 0, sizeof(*out));
+    if (sa->sa_family == AF_INET) {
+        memcpy(out->addr, &((const struct sockaddr_in *)sa)->sin_addr, 4);
+        out->family = AF_INET;
+        out->prefix = 32;
+    } else if (sa->sa_family == AF_INET6) {
+        memcpy(out->addr, &((const struct sockaddr_in6 *)sa)->sin6_addr, 16);
+        out->family = AF_INET6;
+        out->prefix = 128;
+    } else {
+        return -1;
+    }
+    netaddr_unmap_v4(out);
+    return 0;
+}
+
+int netaddr_cidr_contains(const netaddr_cidr_t *net, const netaddr_cidr_t *ip)
+{
+    if (net->family != ip->family)
+        return 0;
+    unsigned full = net->prefix / 8, rest = net->prefix % 8;
+    if (memcmp(net->addr, ip->addr, full) != 0)
+        return 0;
+    if (rest == 0)
+        return 1;
+    uint8_t mask = (uint8_t)(0xff << (8 - rest));
+    return (net->addr[full] & mask) == (ip->addr[full] & mask);
 }

@@ -8,6 +8,7 @@
 
 #include "admin_restapi.h"
 #include "admin_stage.h"
+#include "admin_domain_tls.h"
 #include "patch.h"
 #include "store_api.h"
 #include "store_deploy.h"
@@ -115,9 +116,12 @@ void admin_domain_create(admin_call_t *c)
                   "REGIONAL", "securityPolicy", "TLS_1_2", "createdDate", (json_int_t)admin_now());
     admin_copy_fields(doc, c->body, domain_fields);
     json_object_set_new(doc, "domainName", json_string(name.base));
-    if (admin_begin(c) != 0)
+    domain_tls_t tls; /* certificate and mutual TLS (issue 5) */
+    if (domain_tls_prepare(c, doc, &tls) != 0 || admin_begin(c) != 0)
         goto out;
     int rc = store_domain_insert(c->store, name.base, admin_now(), doc);
+    if (rc == STORE_OK)
+        rc = domain_tls_store(c, name.base, &tls);
     if (rc != STORE_OK) {
         store_rollback(c->store);
         if (rc == STORE_ECONFLICT)
@@ -126,7 +130,7 @@ void admin_domain_create(admin_call_t *c)
             admin_store_fail(c, rc, "");
         goto out;
     }
-    if (admin_commit(c, 0) == 0)
+    if (admin_commit(c, tls.certificate != NULL) == 0)
         admin_reply(c, 201, json_incref(doc));
 out:
     json_decref(doc);

@@ -5,6 +5,7 @@
 #include <ctype.h>
 #include <string.h>
 
+#include "admin_authorizer.h"
 #include "admin_resource.h"
 #include "admin_restapi.h"
 #include "params.h"
@@ -14,8 +15,9 @@
 static const char *const http_methods[] = {"GET",  "POST",    "PUT", "PATCH", "DELETE",
                                            "HEAD", "OPTIONS", "ANY", NULL};
 
-/* Authorization types this build enforces; the rest are refused rather than ignored. */
-static const char *const authorization_types[] = {"NONE", NULL};
+/* Authorization types this build enforces; the rest (AWS_IAM,
+ * COGNITO_USER_POOLS) are refused rather than ignored. */
+static const char *const authorization_types[] = {"NONE", "CUSTOM", "JWT", NULL};
 
 static const admin_field_t method_fields[] = {
     {"authorizationType", ADMIN_STRING, .required = 1, .choices = authorization_types},
@@ -31,6 +33,7 @@ static const admin_field_t method_fields[] = {
 
 static const patch_rule_t method_patch_rules[] = {
     {"/authorizationType", PATCH_REPLACE, PATCH_STRING, "authorizationType"},
+    {"/authorizationScopes", PATCH_REMOVE, PATCH_STRING, "authorizationScopes"},
     {"/authorizerId", PATCH_ADD | PATCH_REPLACE | PATCH_REMOVE, PATCH_STRING, "authorizerId",
      .max = 64},
     {"/apiKeyRequired", PATCH_REPLACE, PATCH_BOOL, "apiKeyRequired"},
@@ -134,7 +137,7 @@ static int method_check_doc(admin_call_t *c, json_t *doc)
             return -1;
         }
     }
-    return 0;
+    return admin_authorizer_check_method(c, doc);
 }
 
 void admin_method_put(admin_call_t *c)

@@ -6,6 +6,7 @@
 
 #include "crypto.h"
 #include "patch.h"
+#include "policy.h"
 #include "store_api.h"
 
 static const char *const api_key_sources[] = {"HEADER", "AUTHORIZER", NULL};
@@ -55,18 +56,24 @@ int admin_require_api(admin_call_t *c, json_t **doc)
     return 0;
 }
 
-static int restapi_check_policy(admin_call_t *c, json_t *body)
+/* The resource policy is parsed as the data plane will evaluate it, so a
+ * policy that is stored is one that is enforced. */
+static int restapi_check_policy(admin_call_t *c, json_t *body, const char *api_id)
 {
     const char *policy = json_string_value(json_object_get(body, "policy"));
-    if (policy == NULL)
+    if (policy == NULL || policy[0] == '\0')
         return 0;
-    json_t *parsed = json_loads(policy, 0, NULL);
-    if (parsed == NULL || !json_is_object(parsed)) {
-        json_decref(parsed);
-        admin_bad_request(c, "Invalid policy document: it must be a JSON object");
+    char err[512];
+    policy_t *p;
+    arena_t *a = arena_create(16 * 1024);
+    int rc = a != NULL ? policy_parse(policy, strlen(policy), POLICY_RESOURCE, api_id, a, &p, err,
+                                      sizeof(err))
+                       : -1;
+    arena_destroy(a);
+    if (rc != 0) {
+        admin_bad_request(c, "Invalid policy document: %s", a != NULL ? err : "out of memory");
         return -1;
     }
-    json_decref(parsed);
     return 0;
 }
 
@@ -90,7 +97,7 @@ static json_t *restapi_new_doc(json_t *body, const char *id, const char *root_id
 
 void admin_restapi_create(admin_call_t *c)
 {
-    if (admin_check(c, c->body, restapi_fields) != 0 || restapi_check_policy(c, c->body) != 0)
+    if (admin_check(c, c->body, restapi_fields) != 0)
         return;
     if (json_object_get(c->body, "cloneFrom") != NULL) {
         admin_bad_request(c, "cloneFrom is not supported");
@@ -98,6 +105,8 @@ void admin_restapi_create(admin_call_t *c)
     }
     char id[11], root_id[11];
     crypto_random_id(id, 10);
+    if (restapi_check_policy(c, c->body, id) != 0)
+        return;
     crypto_random_id(root_id, 10);
     json_t *doc = restapi_new_doc(c->body, id, root_id);
     if (admin_begin(c) != 0)
@@ -159,7 +168,8 @@ static int restapi_patch_ops(admin_call_t *c, json_t *doc)
         admin_bad_request(c, "name must not be empty");
         return -1;
     }
-    if (admin_check(c, doc, restapi_fields) != 0 || restapi_check_policy(c, doc) != 0)
+    if (admin_check(c, doc, restapi_fields) != 0 ||
+        restapi_check_policy(c, doc, admin_arg(c, "restapi_id")) != 0)
         return -1;
     return 0;
 }

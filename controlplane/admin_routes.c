@@ -1,9 +1,12 @@
 /* admin_routes: every management API operation, one row each. Order matters
  * only for readability; patterns never overlap. */
 #include "admin.h"
+#include "admin_authorizer.h"
 #include "admin_cluster.h"
+#include "admin_cors.h"
 #include "admin_deployment.h"
 #include "admin_domain.h"
+#include "admin_gwresponse.h"
 #include "admin_integration.h"
 #include "admin_method.h"
 #include "admin_resource.h"
@@ -65,6 +68,19 @@ const admin_route_t admin_routes[] = {
     {"GET", DOMAIN "/basepathmappings/{base_path}", admin_mapping_get},
     {"PATCH", DOMAIN "/basepathmappings/{base_path}", admin_mapping_update},
     {"DELETE", DOMAIN "/basepathmappings/{base_path}", admin_mapping_delete},
+    /* authorization, gateway responses, CORS (issue 5) */
+    {"POST", API "/authorizers", admin_authorizer_create},
+    {"GET", API "/authorizers", admin_authorizer_list},
+    {"GET", API "/authorizers/{authorizer_id}", admin_authorizer_get},
+    {"PATCH", API "/authorizers/{authorizer_id}", admin_authorizer_update},
+    {"DELETE", API "/authorizers/{authorizer_id}", admin_authorizer_delete},
+    {"GET", API "/gatewayresponses", admin_gwresponse_list},
+    {"PUT", API "/gatewayresponses/{response_type}", admin_gwresponse_put},
+    {"GET", API "/gatewayresponses/{response_type}", admin_gwresponse_get},
+    {"PATCH", API "/gatewayresponses/{response_type}", admin_gwresponse_update},
+    {"DELETE", API "/gatewayresponses/{response_type}", admin_gwresponse_delete},
+    {"PUT", RESOURCE "/cors", admin_cors_put},
+    {"GET", "/cluster/jwks", admin_jwks_list},
 
     {"GET", "/cluster/nodes", admin_cluster_nodes},
     {"GET", "/healthz", admin_healthz},

@@ -6,6 +6,8 @@
 #include <string.h>
 
 #include "clock.h"
+#include "compiler_auth.h"
+#include "domain_tls.h"
 #include "log.h"
 #include "store_api.h"
 #include "store_deploy.h"
@@ -146,6 +148,8 @@ int compiler_api_tree(store_t *s, const char *api_id, json_t **tree)
         rc = store_doc_visit_api(s, STORE_DOC_INTEGRATION_RESPONSE, api_id,
                                  tree_add_integration_response, &t);
     json_decref(t.by_id);
+    if (rc == STORE_OK)
+        rc = compiler_auth_tree(s, api_id, api);
     if (rc != STORE_OK) {
         json_decref(api);
         json_decref(resources);
@@ -271,6 +275,7 @@ int compiler_definition_from_tree(json_t *tree, const char *deployment_id, arena
         json_object_foreach(methods, verb, m) r->methods[k++] = definition_method(a, verb, m);
         def->resources[i] = r;
     }
+    compiler_auth_definition(a, tree, def);
     *out = def;
     return 0;
 }
@@ -528,6 +533,10 @@ int compiler_build_snapshot(store_t *s, uint8_t **out, size_t *out_len, uint64_t
         rc = store_stage_visit_all(s, snapshot_add_stage, &x);
     if (rc == STORE_OK)
         rc = store_mapping_visit_all(s, snapshot_add_mapping, &x);
+    if (rc == STORE_OK)
+        rc = compiler_auth_jwks(s, x.arena, x.defs, x.ndefs, &snap.jwks, &snap.n_jwks);
+    if (rc == STORE_OK)
+        rc = domain_tls_snapshot(s, x.arena, &snap.domain_tls, &snap.n_domain_tls);
     if (rc == STORE_OK)
         rc = store_commit(s);
     else

@@ -24,6 +24,8 @@ typedef struct cp {
     uint64_t published_version;
     h2o_timeout_t publish_timeout;
     h2o_timeout_entry_t publish_entry;
+    /* authorization (issue 5): the JWKS fetcher thread, NULL until started */
+    struct jwks_fetch *jwks;
 } cp_t;
 
 /* Call after committing a change that data planes must see. */

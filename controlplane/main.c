@@ -14,6 +14,8 @@
 #include "cp.h"
 #include "crypto.h"
 #include "fsutil.h"
+#include "domain_tls.h"
+#include "jwks_fetch.h"
 #include "log.h"
 #include "secret.h"
 
@@ -24,6 +26,7 @@ typedef struct {
     const char *admin_listen;
     const char *cluster_listen;
     const char *cluster_secret_file;
+    unsigned jwks_refresh_s;
 } cp_options_t;
 
 static volatile sig_atomic_t cp_stop_requested;
@@ -51,6 +54,8 @@ static void cp_usage(FILE *out)
           "                              PORT+1 REP  snapshot fetches\n"
           "                              PORT+2 PULL node reports\n"
           "  --cluster-secret-file FILE  shared secret authenticating cluster messages\n"
+          "  --jwks-refresh SECONDS      how often JWT authorizers' keys are fetched again\n"
+          "                              (default 300)\n"
           "  --help                      this text\n"
           "\n"
           "Environment:\n"
@@ -70,12 +75,14 @@ static int cp_parse(int argc, char **argv, cp_options_t *o)
         {"admin-listen", required_argument, NULL, 'a'},
         {"cluster-listen", required_argument, NULL, 'c'},
         {"cluster-secret-file", required_argument, NULL, 's'},
+        {"jwks-refresh", required_argument, NULL, 'j'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     *o = (cp_options_t){.data_dir = "./portico-data",
                         .admin_listen = "127.0.0.1:9000",
-                        .cluster_listen = "tcp://127.0.0.1:9100"};
+                        .cluster_listen = "tcp://127.0.0.1:9100",
+                        .jwks_refresh_s = 300};
     int ch;
     while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
         switch (ch) {
@@ -91,6 +98,16 @@ static int cp_parse(int argc, char **argv, cp_options_t *o)
         case 's':
             o->cluster_secret_file = optarg;
             break;
+        case 'j': {
+            char *end;
+            long v = strtol(optarg, &end, 10);
+            if (*end != '\0' || v < 1 || v > 86400) {
+                fprintf(stderr, "--jwks-refresh must be 1..86400 seconds\n");
+                return -1;
+            }
+            o->jwks_refresh_s = (unsigned)v;
+            break;
+        }
         case 'h':
             cp_usage(stdout);
             exit(0);
@@ -199,6 +216,8 @@ static cp_t *cp_heartbeat_cp;
 static void cp_on_heartbeat(h2o_timeout_entry_t *entry)
 {
     cluster_announce(cp_heartbeat_cp->cluster);
+    if (jwks_fetch_take_changed(cp_heartbeat_cp->jwks))
+        cp_schedule_publish(cp_heartbeat_cp);
     h2o_timeout_link(cp_heartbeat_cp->loop, &cp_heartbeat_timeout, entry);
 }
 
@@ -226,6 +245,7 @@ static int cp_run(const cp_options_t *o)
     if (token == NULL || cp_cluster_secret(o, &secret) != 0)
         goto out;
     cp.admin_token = token;
+    domain_tls_set_secret(&secret);
     cp.admin_token_len = strlen(token);
     snprintf(path, sizeof(path), "%s/portico.db", o->data_dir);
     if (store_open(path, &cp.store) != STORE_OK)
@@ -246,6 +266,8 @@ static int cp_run(const cp_options_t *o)
     cp.publish_entry.cb = cp_on_publish;
     if (cp_publish_now(&cp) != 0)
         goto out;
+    if (jwks_fetch_start(path, o->jwks_refresh_s, &cp.jwks) != 0)
+        goto out;
     cp_heartbeat_cp = &cp;
     h2o_timeout_init(cp.loop, &cp_heartbeat_timeout, 1000);
     cp_heartbeat_entry.cb = cp_on_heartbeat;
@@ -256,6 +278,7 @@ static int cp_run(const cp_options_t *o)
     log_info("stopping");
     rc = 0;
 out:
+    jwks_fetch_stop(cp.jwks);
     cluster_stop(cp.cluster);
     store_close(cp.store);
     nodes_destroy(cp.nodes);

@@ -1,6 +1,8 @@
 /* store: connection setup, migrations, statement cache and transactions. */
 #include "store.h"
 
+#include <jansson.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -239,4 +241,57 @@ const char *store_strerror(int err)
     if (err > 0 || -err >= (int)(sizeof(messages) / sizeof(messages[0])))
         return "unknown store error";
     return messages[-err];
+}
+
+/* ---- JSON document helpers (shared by the store_* files) ----------------- */
+
+json_t *store_column_json(sqlite3_stmt *st, int col)
+{
+    const char *text = (const char *)sqlite3_column_text(st, col);
+    json_error_t err;
+    json_t *doc = text != NULL ? json_loads(text, 0, &err) : NULL;
+    if (doc == NULL)
+        log_error("store: a stored document does not parse: %s", text != NULL ? err.text : "NULL");
+    return doc;
+}
+
+int store_bind_json(sqlite3_stmt *st, int idx, json_t *doc)
+{
+    char *text = json_dumps(doc, JSON_COMPACT);
+    if (text == NULL)
+        return SQLITE_NOMEM;
+    return sqlite3_bind_text(st, idx, text, -1, free);
+}
+
+/* Steps a write; STORE_ENOTFOUND when it changed no row. */
+int store_step_write(store_t *s, sqlite3_stmt *st)
+{
+    if (st == NULL)
+        return STORE_EIO;
+    int rc = store_rc(s, sqlite3_step(st));
+    int changed = sqlite3_changes(store_db(s));
+    sqlite3_reset(st);
+    if (rc != STORE_OK)
+        return rc;
+    return changed > 0 ? STORE_OK : STORE_ENOTFOUND;
+}
+
+/* Steps a single-row read of a JSON document in column col. */
+int store_step_doc(store_t *s, sqlite3_stmt *st, int col, json_t **doc)
+{
+    if (st == NULL)
+        return STORE_EIO;
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_DONE) {
+        sqlite3_reset(st);
+        return STORE_ENOTFOUND;
+    }
+    if (rc != SQLITE_ROW) {
+        rc = store_rc(s, rc);
+        sqlite3_reset(st);
+        return rc;
+    }
+    *doc = store_column_json(st, col);
+    sqlite3_reset(st);
+    return *doc != NULL ? STORE_OK : STORE_EIO;
 }

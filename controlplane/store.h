@@ -51,4 +51,14 @@ const char *store_strerror(int err);
 /* Convenience for single-column text reads: copies column `col` or NULL. */
 char *store_column_text(sqlite3_stmt *st, int col);
 
+/* JSON documents in TEXT columns: the column as a new json_t (NULL, logged,
+ * when it does not parse); a compact dump bound to a statement. */
+#include <jansson.h>
+json_t *store_column_json(sqlite3_stmt *st, int col);
+int store_bind_json(sqlite3_stmt *st, int idx, json_t *doc);
+/* Steps a write and resets; STORE_ENOTFOUND when it changed no row. */
+int store_step_write(store_t *s, sqlite3_stmt *st);
+/* Steps a single-row read of a JSON document in column col and resets. */
+int store_step_doc(store_t *s, sqlite3_stmt *st, int col, json_t **doc);
+
 #endif

@@ -7,63 +7,12 @@
 
 #include "log.h"
 
-/* ---- JSON columns ------------------------------------------------------ */
-
-static json_t *column_json(sqlite3_stmt *st, int col)
-{
-    const char *text = (const char *)sqlite3_column_text(st, col);
-    json_error_t err;
-    json_t *doc = text != NULL ? json_loads(text, 0, &err) : NULL;
-    if (doc == NULL)
-        log_error("store: a stored document does not parse: %s", text != NULL ? err.text : "NULL");
-    return doc;
-}
-
-static int bind_json(sqlite3_stmt *st, int idx, json_t *doc)
-{
-    char *text = json_dumps(doc, JSON_COMPACT);
-    if (text == NULL)
-        return SQLITE_NOMEM;
-    return sqlite3_bind_text(st, idx, text, -1, free);
-}
+/* ---- JSON columns: store.c holds the helpers (store_column_json, ...) ---- */
 
 static void bind_texts(sqlite3_stmt *st, int first, const char *const *vals, int n)
 {
     for (int i = 0; i < n; i++)
         sqlite3_bind_text(st, first + i, vals[i], -1, SQLITE_STATIC);
-}
-
-/* Steps a write; STORE_ENOTFOUND when it changed no row. */
-static int step_write(store_t *s, sqlite3_stmt *st)
-{
-    if (st == NULL)
-        return STORE_EIO;
-    int rc = store_rc(s, sqlite3_step(st));
-    int changed = sqlite3_changes(store_db(s));
-    sqlite3_reset(st);
-    if (rc != STORE_OK)
-        return rc;
-    return changed > 0 ? STORE_OK : STORE_ENOTFOUND;
-}
-
-/* Steps a single-row read of a JSON document in column col. */
-static int step_doc(store_t *s, sqlite3_stmt *st, int col, json_t **doc)
-{
-    if (st == NULL)
-        return STORE_EIO;
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_DONE) {
-        sqlite3_reset(st);
-        return STORE_ENOTFOUND;
-    }
-    if (rc != SQLITE_ROW) {
-        rc = store_rc(s, rc);
-        sqlite3_reset(st);
-        return rc;
-    }
-    *doc = column_json(st, col);
-    sqlite3_reset(st);
-    return *doc != NULL ? STORE_OK : STORE_EIO;
 }
 
 /* Collects up to limit rows of JSON built by row_fn; one extra row probed for *more. */
@@ -107,8 +56,8 @@ int store_restapi_insert(store_t *s, const char *id, int64_t created, json_t *do
         return STORE_EIO;
     sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, created);
-    bind_json(st, 3, doc);
-    return step_write(s, st);
+    store_bind_json(st, 3, doc);
+    return store_step_write(s, st);
 }
 
 int store_restapi_update(store_t *s, const char *id, json_t *doc)
@@ -117,8 +66,8 @@ int store_restapi_update(store_t *s, const char *id, json_t *doc)
     if (st == NULL)
         return STORE_EIO;
     sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-    bind_json(st, 2, doc);
-    return step_write(s, st);
+    store_bind_json(st, 2, doc);
+    return store_step_write(s, st);
 }
 
 int store_restapi_get(store_t *s, const char *id, json_t **doc)
@@ -127,12 +76,12 @@ int store_restapi_get(store_t *s, const char *id, json_t **doc)
     if (st == NULL)
         return STORE_EIO;
     sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-    return step_doc(s, st, 0, doc);
+    return store_step_doc(s, st, 0, doc);
 }
 
 static json_t *restapi_row(sqlite3_stmt *st)
 {
-    return column_json(st, 0);
+    return store_column_json(st, 0);
 }
 
 int store_restapi_list(store_t *s, const char *after, int limit, json_t **items, int *more)
@@ -150,7 +99,7 @@ int store_restapi_delete(store_t *s, const char *id)
     if (st == NULL)
         return STORE_EIO;
     sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-    return step_write(s, st);
+    return store_step_write(s, st);
 }
 
 /* ---- resources --------------------------------------------------------- */
@@ -165,7 +114,7 @@ int store_resource_insert(store_t *s, const char *api_id, const char *id, const 
         return STORE_EIO;
     const char *vals[] = {api_id, id, parent_id, path_part, path};
     bind_texts(st, 1, vals, 5);
-    return step_write(s, st);
+    return store_step_write(s, st);
 }
 
 static json_t *resource_row(sqlite3_stmt *st)
@@ -216,7 +165,7 @@ int store_resource_delete(store_t *s, const char *api_id, const char *id)
         return STORE_EIO;
     const char *vals[] = {api_id, id};
     bind_texts(st, 1, vals, 2);
-    return step_write(s, st);
+    return store_step_write(s, st);
 }
 
 int store_resource_children(store_t *s, const char *api_id, const char *parent_id, json_t **items)
@@ -304,8 +253,8 @@ int store_doc_put(store_t *s, enum store_doc_kind kind, const char *const *keys,
     if (st == NULL)
         return STORE_EIO;
     bind_texts(st, 1, keys, q->nkeys);
-    bind_json(st, q->nkeys + 1, doc);
-    return step_write(s, st);
+    store_bind_json(st, q->nkeys + 1, doc);
+    return store_step_write(s, st);
 }
 
 int store_doc_get(store_t *s, enum store_doc_kind kind, const char *const *keys, json_t **doc)
@@ -315,7 +264,7 @@ int store_doc_get(store_t *s, enum store_doc_kind kind, const char *const *keys,
     if (st == NULL)
         return STORE_EIO;
     bind_texts(st, 1, keys, q->nkeys);
-    return step_doc(s, st, 0, doc);
+    return store_step_doc(s, st, 0, doc);
 }
 
 int store_doc_delete(store_t *s, enum store_doc_kind kind, const char *const *keys)
@@ -325,7 +274,7 @@ int store_doc_delete(store_t *s, enum store_doc_kind kind, const char *const *ke
     if (st == NULL)
         return STORE_EIO;
     bind_texts(st, 1, keys, q->nkeys);
-    return step_write(s, st);
+    return store_step_write(s, st);
 }
 
 int store_doc_children(store_t *s, enum store_doc_kind kind, const char *const *keys, json_t **obj)
@@ -338,7 +287,7 @@ int store_doc_children(store_t *s, enum store_doc_kind kind, const char *const *
     json_t *out = json_object();
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        json_t *doc = column_json(st, 1);
+        json_t *doc = store_column_json(st, 1);
         if (doc == NULL) {
             rc = SQLITE_ERROR;
             break;
@@ -367,7 +316,7 @@ int store_doc_visit_api(store_t *s, enum store_doc_kind kind, const char *api_id
         const char *keys[4];
         for (int i = 0; i < nk; i++)
             keys[i] = (const char *)sqlite3_column_text(st, i);
-        json_t *doc = column_json(st, nk);
+        json_t *doc = store_column_json(st, nk);
         if (doc == NULL) {
             rc = SQLITE_ERROR;
             break;

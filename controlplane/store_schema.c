@@ -88,6 +88,30 @@ static const char *const store_migrations[] = {
     "  api_id TEXT NOT NULL REFERENCES restapis(id) ON DELETE CASCADE,"
     "  stage TEXT NOT NULL,"
     "  PRIMARY KEY (domain_name, base_path));",
+    /* 3: authorizers, gateway responses, JWKS sources (issue 5) */
+    "CREATE TABLE authorizers ("
+    "  api_id TEXT NOT NULL REFERENCES restapis(id) ON DELETE CASCADE,"
+    "  id TEXT NOT NULL,"
+    "  doc TEXT NOT NULL,"
+    "  PRIMARY KEY (api_id, id));"
+    "CREATE TABLE gateway_responses ("
+    "  api_id TEXT NOT NULL REFERENCES restapis(id) ON DELETE CASCADE,"
+    "  response_type TEXT NOT NULL,"
+    "  doc TEXT NOT NULL,"
+    "  PRIMARY KEY (api_id, response_type));"
+    "CREATE TABLE jwks_sources ("
+    "  issuer TEXT NOT NULL,"
+    "  jwks_uri TEXT NOT NULL,"
+    "  keys TEXT NOT NULL DEFAULT '[]',"
+    "  fetched_at INTEGER NOT NULL DEFAULT 0,"
+    "  checked_at INTEGER NOT NULL DEFAULT 0,"
+    "  error TEXT NOT NULL DEFAULT '',"
+    "  PRIMARY KEY (issuer, jwks_uri));"
+    "CREATE TABLE domain_tls ("
+    "  name TEXT PRIMARY KEY REFERENCES domain_names(name) ON DELETE CASCADE,"
+    "  certificate TEXT NOT NULL,"
+    "  private_key TEXT NOT NULL,"
+    "  truststore TEXT NOT NULL DEFAULT '');",
 };
 
 size_t store_schema_count(void)

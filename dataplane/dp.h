@@ -43,6 +43,12 @@ typedef struct dp_thread {
     unsigned inflight;
     int draining;
     int done;
+    /* authorization (issue 5): custom authorizer decisions (authorizer.c) */
+    h2o_multithread_receiver_t authz_receiver;
+    struct authz_thread *authz;
+    /* HTTPS (issue 5): the TLS listener, when --tls-listen is given */
+    h2o_accept_ctx_t tls_accept_ctx;
+    h2o_socket_t *tls_listener;
 } dp_thread_t;
 
 struct dp {
@@ -57,6 +63,12 @@ struct dp {
     envelope_secret_t secret;
     h2o_globalconf_t globalconf;
     dp_thread_t *threads;
+    /* HTTPS (issue 5): default certificate; custom domains' come by SNI */
+    const char *tls_listen;
+    const char *tls_cert;
+    const char *tls_key;
+    const char *tls_client_ca;
+    SSL_CTX *tls_ctx;
     atomic_uint_fast64_t applied_version;
     atomic_int has_runtime;
     /* response caching: bytes one GB of cacheClusterSize stands for, and

@@ -18,6 +18,8 @@
 #include "request.h"
 #include "secret.h"
 #include "step_cache.h"
+#include "tls.h"
+#include "tls_conf.h"
 
 #define DP_MAX_BODY (10 * 1024 * 1024)
 
@@ -47,6 +49,12 @@ static void dp_usage(FILE *out)
           "  --cluster-secret-file FILE  shared secret authenticating cluster messages\n"
           "  --cache-bytes-per-gb N      memory one GB of a stage's cacheClusterSize\n"
           "                              stands for on this node (default 1073741824)\n"
+          "  --tls-listen HOST:PORT      HTTPS traffic (HTTP/2 by ALPN, TLS 1.2+); needs\n"
+          "  --tls-cert FILE             the default certificate (PEM, leaf then chain)\n"
+          "  --tls-key FILE              and its private key (PEM); custom domain names\n"
+          "                              bring their own certificates, chosen by SNI\n"
+          "  --tls-client-ca FILE        mutual TLS on the default certificate: clients\n"
+          "                              must present a certificate these CAs signed\n"
           "  --help                      this text\n"
           "\n"
           "Environment:\n"
@@ -67,6 +75,10 @@ static int dp_parse(int argc, char **argv, dp_t *dp, dp_extra_t *x)
         {"drain-timeout", required_argument, NULL, 'd'},
         {"cluster-secret-file", required_argument, NULL, 'k'},
         {"cache-bytes-per-gb", required_argument, NULL, 'g'},
+        {"tls-listen", required_argument, NULL, 'T'},
+        {"tls-cert", required_argument, NULL, 'C'},
+        {"tls-key", required_argument, NULL, 'K'},
+        {"tls-client-ca", required_argument, NULL, 'A'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -99,6 +111,18 @@ static int dp_parse(int argc, char **argv, dp_t *dp, dp_extra_t *x)
             break;
         case 'k':
             x->secret_file = optarg;
+            break;
+        case 'T':
+            dp->tls_listen = optarg;
+            break;
+        case 'C':
+            dp->tls_cert = optarg;
+            break;
+        case 'K':
+            dp->tls_key = optarg;
+            break;
+        case 'A':
+            dp->tls_client_ca = optarg;
             break;
         case 't':
             dp->nthreads = (int)strtol(optarg, &end, 10);
@@ -135,6 +159,11 @@ static int dp_parse(int argc, char **argv, dp_t *dp, dp_extra_t *x)
     }
     if (optind != argc) {
         dp_usage(stderr);
+        return -1;
+    }
+    if ((dp->tls_listen != NULL) != (dp->tls_cert != NULL && dp->tls_key != NULL) ||
+        (dp->tls_client_ca != NULL && dp->tls_listen == NULL)) {
+        fprintf(stderr, "--tls-listen needs --tls-cert and --tls-key (and they need it)\n");
         return -1;
     }
     dp->invoke_domain_len = strlen(dp->invoke_domain);
@@ -189,6 +218,15 @@ static int dp_run(dp_t *dp, dp_extra_t *x)
         log_error("cannot create the state directory %s: %s", dp->state_dir, strerror(errno));
         goto out;
     }
+    tls_conf_set_secret(&dp->secret);
+    if (dp->tls_listen != NULL &&
+        (dp->tls_ctx = tls_ctx_from_files(dp->tls_cert, dp->tls_key, dp->tls_client_ca, err,
+                                          sizeof(err))) == NULL) {
+        log_error("TLS: %s", err);
+        goto out;
+    }
+    if (dp->tls_ctx != NULL)
+        tls_enable_sni(dp->tls_ctx);
     dp_configure_h2o(dp);
     dp->caches = cache_registry_create(dp->cache_bytes_per_gb, step_cache_wake);
     if (dp->caches == NULL) {
@@ -208,8 +246,9 @@ static int dp_run(dp_t *dp, dp_extra_t *x)
         log_error("%s", err);
         goto out;
     }
-    log_info("node %s serving on %s with %d threads; control plane %s", dp->node_id, dp->listen,
-             dp->nthreads, dp->control_plane);
+    log_info("node %s serving on %s%s%s with %d threads; control plane %s", dp->node_id, dp->listen,
+             dp->tls_listen != NULL ? " and https://" : "",
+             dp->tls_listen != NULL ? dp->tls_listen : "", dp->nthreads, dp->control_plane);
     int sig = dp_wait_for_signal();
     log_info("%s: draining in-flight requests", sig == SIGTERM ? "SIGTERM" : "SIGINT");
     dp_drain_workers(dp);
@@ -219,6 +258,7 @@ static int dp_run(dp_t *dp, dp_extra_t *x)
 out:
     cluster_client_stop(cc);
     cache_registry_destroy(dp->caches);
+    SSL_CTX_free(dp->tls_ctx);
     secret_dispose(&dp->secret);
     return rc;
 }

@@ -49,6 +49,20 @@ static const char *pool_printf_u64(dp_request_t *r, uint64_t v, size_t *len)
     return buf;
 }
 
+/* $context.authorizer.X: the custom authorizer's principalId and context,
+ * or a JWT's principalId (sub) and claims.X. */
+static const char *authorizer_value(dp_request_t *r, const char *name, size_t len, size_t *vlen)
+{
+    for (size_t i = 0; i < r->nauthorizer_ctx; i++) {
+        const rt_kv_t *kv = &r->authorizer_ctx[i];
+        if (kv->key_len == len && memcmp(kv->key, name, len) == 0) {
+            *vlen = kv->value_len;
+            return kv->value;
+        }
+    }
+    return NULL;
+}
+
 #define CTX_IS(lit) (name_len == sizeof(lit) - 1 && memcmp(name, lit, name_len) == 0)
 
 const char *mapping_context(dp_request_t *r, const char *name, size_t name_len, size_t *len)
@@ -78,6 +92,8 @@ const char *mapping_context(dp_request_t *r, const char *name, size_t name_len, 
         return source_ip(r, len);
     else if (CTX_IS("identity.userAgent"))
         return request_header(r, H2O_STRLIT("user-agent"), len);
+    else if (name_len > 11 && memcmp(name, "authorizer.", 11) == 0)
+        return authorizer_value(r, name + 11, name_len - 11, len);
     else if (CTX_IS("requestTimeEpoch"))
         return pool_printf_u64(r, clock_wall_ms(), len);
     if (v != NULL)

@@ -8,6 +8,7 @@
 
 #include "clock.h"
 #include "gwresp.h"
+#include "policy.h"
 #include "steps.h"
 
 static const struct {
@@ -16,6 +17,8 @@ static const struct {
 } request_pipeline[] = {
     {"host", step_host},
     {"route", step_route},
+    {"policy", step_policy},
+    {"authorize", step_authorize},
     {"cache", step_cache}, /* after the steps that authorize, throttle and validate */
     {"integration", step_integration},
 };
@@ -138,4 +141,24 @@ const char *request_query_param(const dp_request_t *r, const char *name, size_t 
         p = amp != NULL ? amp + 1 : NULL;
     }
     return NULL;
+}
+
+const netaddr_cidr_t *request_source_ip(dp_request_t *r)
+{
+    struct sockaddr_storage ss;
+    socklen_t len = r->req->conn->callbacks->get_peername(r->req->conn, (void *)&ss);
+    netaddr_cidr_t *ip = h2o_mem_alloc_pool(&r->req->pool, sizeof(*ip));
+    if (len == 0 || netaddr_cidr_from_sockaddr(&ss, ip) != 0)
+        return NULL;
+    return ip;
+}
+
+h2o_iovec_t request_method_arn(dp_request_t *r)
+{
+    size_t cap =
+        128 + strlen(r->stage->api_id) + strlen(r->stage->name) + r->req->method.len + r->path.len;
+    char *buf = h2o_mem_alloc_pool(&r->req->pool, cap);
+    int n = policy_method_arn(buf, cap, r->stage->api_id, r->stage->name, r->req->method.base,
+                              r->req->method.len, r->path.base, r->path.len);
+    return h2o_iovec_init(buf, n > 0 ? (size_t)n : 0);
 }

@@ -7,6 +7,7 @@
 #define PORTICO_REQUEST_H
 
 #include "dp.h"
+#include "netaddr.h"
 #include "router.h"
 #include "runtime.h"
 
@@ -33,6 +34,11 @@ typedef struct dp_request {
     uint64_t started_us;
     enum request_cache_status cache_status;
     int step;
+    /* authorization (issue 5): $context.authorizer.* (principalId, the
+     * custom authorizer's context, or claims.* of a JWT), request pool */
+    const rt_kv_t *authorizer_ctx;
+    size_t nauthorizer_ctx;
+    const char *usage_identifier_key; /* a custom authorizer's usageIdentifierKey */
 } dp_request_t;
 
 typedef enum step_result (*step_fn)(dp_request_t *r);
@@ -50,6 +56,13 @@ void request_add_common_headers(dp_request_t *r);
  * requires it) while HTTP/1 keeps the spelling given. */
 void request_add_response_header(dp_request_t *r, const char *name, size_t name_len,
                                  const char *value, size_t value_len);
+
+/* The client's address (NULL when unknown), in the request pool. */
+const netaddr_cidr_t *request_source_ip(dp_request_t *r);
+
+/* The execute-api ARN of this request (arn:aws:execute-api:...:API/STAGE/VERB/PATH),
+ * in the request pool. */
+h2o_iovec_t request_method_arn(dp_request_t *r);
 
 /* Value of a path parameter from the route match, or NULL. */
 const char *request_path_param(const dp_request_t *r, const char *name, size_t len, size_t *vlen);

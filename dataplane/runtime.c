@@ -12,8 +12,11 @@
 
 #include "cache_conf.h"
 #include "cache_registry.h"
+#include "authz_conf.h"
+#include "gwresp_conf.h"
 #include "pathtmpl.h"
 #include "pattern.h"
+#include "tls_conf.h"
 
 #define RUNTIME_ARENA_CHUNK (1024 * 1024)
 
@@ -34,6 +37,38 @@ static int fail(compile_t *c, const char *fmt, ...)
     vsnprintf(c->err, c->err_len, fmt, ap);
     va_end(ap);
     return -1;
+}
+
+static rt_build_t build_of(compile_t *c)
+{
+    return (rt_build_t){c->rt, c->a, c->err, c->err_len};
+}
+
+int rt_build_fail(rt_build_t *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(b->err, b->err_len, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+int rt_build_cleanup(rt_build_t *b, void (*fn)(void *), void *arg)
+{
+    rt_cleanup_t *cl = arena_alloc(b->a, sizeof(*cl));
+    if (cl == NULL) {
+        fn(arg);
+        return rt_build_fail(b, "out of memory");
+    }
+    *cl = (rt_cleanup_t){b->rt->cleanups, fn, arg};
+    b->rt->cleanups = cl;
+    return 0;
+}
+
+static void run_cleanups(runtime_t *rt)
+{
+    for (rt_cleanup_t *cl = rt->cleanups; cl != NULL; cl = cl->next)
+        cl->fn(cl->arg);
 }
 
 static const char *const rt_verbs[] = {"GET",  "POST",    "PUT", "PATCH", "DELETE",
@@ -220,6 +255,9 @@ static int compile_method(compile_t *c, rt_deployment_t *d, Portico__Resource *r
     rm->api_key_required = m->api_key_required;
     if (cache_conf_method(c->a, res, m, &rm->cache_key, c->err, c->err_len) != 0)
         return -1;
+    rt_build_t b = build_of(c);
+    if (authz_conf_method(&b, d, m, rm) != 0)
+        return -1;
     if (m->integration != NULL) {
         rm->integration = compile_integration(c, m->integration);
         if (rm->integration == NULL)
@@ -240,6 +278,9 @@ static int compile_deployment(compile_t *c, Portico__ApiDefinition *def)
     d->id = def->deployment_id;
     d->router = router_create(c->a);
     d->disable_execute_api_endpoint = def->disable_execute_api_endpoint;
+    rt_build_t b = build_of(c);
+    if (authz_conf_deployment(&b, d, def) != 0 || gwresp_conf_deployment(&b, d, def) != 0)
+        return -1;
     for (size_t i = 0; i < def->n_resources; i++) {
         Portico__Resource *res = def->resources[i];
         if (res->path[0] != '/')
@@ -364,6 +405,9 @@ runtime_t *runtime_compile(const uint8_t *payload, size_t len, char *err, size_t
     c.deployments = strmap_create(a, snap->n_deployments);
     rt->stages = strmap_create(a, snap->n_stages);
     rt->stage_list = arena_alloc(a, sizeof(*rt->stage_list) * (snap->n_stages + 1));
+    rt_build_t b = build_of(&c);
+    if (authz_conf_jwks(&b, snap) != 0 || tls_conf_domains(&b, snap) != 0)
+        goto fail;
     for (size_t i = 0; i < snap->n_deployments; i++)
         if (compile_deployment(&c, snap->deployments[i]) != 0)
             goto fail;
@@ -377,6 +421,7 @@ runtime_t *runtime_compile(const uint8_t *payload, size_t len, char *err, size_t
     rt->memory = arena_used(a);
     return rt;
 fail:
+    run_cleanups(rt);
     arena_destroy(a);
     return NULL;
 }
@@ -390,6 +435,7 @@ void runtime_release(runtime_t *rt)
 {
     if (rt != NULL && atomic_fetch_sub_explicit(&rt->refs, 1, memory_order_acq_rel) == 1) {
         cache_registry_unbind(rt);
+        run_cleanups(rt);
         arena_destroy(rt->arena);
     }
 }

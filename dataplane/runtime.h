@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "arena.h"
+#include "gwtypes.h"
 #include "params.h"
 #include "portico.pb-c.h"
 #include "router.h"
@@ -67,6 +68,13 @@ typedef struct {
     const rt_int_response_t *mock_response;
 } rt_integration_t;
 
+/* authorization (issue 5): compiled in authz_conf.c and gwresp_conf.c */
+struct rt_authorizer;
+struct rt_gwresp;
+struct policy;
+
+enum rt_auth_kind { RT_AUTH_NONE, RT_AUTH_CUSTOM, RT_AUTH_JWT };
+
 typedef struct {
     const char *verb;
     const char *resource_id;
@@ -75,6 +83,11 @@ typedef struct {
     const rt_integration_t *integration; /* NULL: the method answers 500 */
     /* response caching: namespace and cacheKeyParameters */
     const struct cache_method_conf *cache_key;
+    /* authorization (issue 5) */
+    enum rt_auth_kind auth_kind;
+    const struct rt_authorizer *authorizer; /* CUSTOM and JWT */
+    const char *const *scopes;              /* JWT authorizationScopes */
+    size_t nscopes;
 } rt_method_t;
 
 typedef struct {
@@ -82,6 +95,11 @@ typedef struct {
     const char *id;
     router_t *router;
     int disable_execute_api_endpoint;
+    /* authorization (issue 5) */
+    const struct policy *policy; /* the resource policy; NULL when none */
+    const struct rt_authorizer *authorizers;
+    size_t nauthorizers;
+    const struct rt_gwresp *gwresponses[GWT_COUNT]; /* overrides; NULL = default */
 } rt_deployment_t;
 
 typedef struct {
@@ -113,6 +131,12 @@ typedef struct {
     const rt_mapping_route_t *mappings;
     size_t nmappings;
 } rt_domain_t;
+/* Something outside the arena that goes with the runtime (a compiled regex). */
+typedef struct rt_cleanup {
+    struct rt_cleanup *next;
+    void (*fn)(void *);
+    void *arg;
+} rt_cleanup_t;
 
 typedef struct runtime {
     arena_t *arena;
@@ -124,7 +148,26 @@ typedef struct runtime {
     rt_stage_t **stage_list; /* the same stages in snapshot order */
     strmap_t *domains;       /* lower-case host name → rt_domain_t */
     size_t memory;           /* arena bytes, for reports */
+    /* authorization (issue 5) */
+    strmap_t *jwks;         /* "issuer\njwks_uri" → rt_jwks_t */
+    rt_cleanup_t *cleanups; /* run by runtime_release before the arena goes */
+    strmap_t *tls_domains;  /* lower-case domain → SSL_CTX (tls_conf.c) */
 } runtime_t;
+
+/* What a compile step needs (runtime.c builds it for authz_conf and
+ * gwresp_conf). */
+typedef struct {
+    runtime_t *rt;
+    arena_t *a;
+    char *err;
+    size_t err_len;
+} rt_build_t;
+
+/* Formats a compile error into b->err; returns -1. */
+int rt_build_fail(rt_build_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Registers fn(arg) to run when the runtime is released (or its compile fails). */
+int rt_build_cleanup(rt_build_t *b, void (*fn)(void *), void *arg);
 
 /* Decodes and compiles a Snapshot payload. On failure returns NULL with a
  * reason in err (the caller NACKs that version). The result holds one

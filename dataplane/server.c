@@ -6,12 +6,14 @@
 #include <unistd.h>
 
 #include "cache_registry.h"
+#include "authorizer.h"
 #include "crypto.h"
 #include "dp.h"
 #include "log.h"
 #include "netaddr.h"
 #include "request.h"
 #include "step_cache.h"
+#include "tls.h"
 
 typedef struct {
     h2o_multithread_message_t super;
@@ -69,6 +71,11 @@ static void worker_start_drain(dp_thread_t *t)
         h2o_socket_close(t->listener);
         t->listener = NULL;
     }
+    if (t->tls_listener != NULL) {
+        h2o_socket_read_stop(t->tls_listener);
+        h2o_socket_close(t->tls_listener);
+        t->tls_listener = NULL;
+    }
     h2o_context_request_shutdown(&t->ctx);
     if (t->inflight == 0)
         t->done = 1;
@@ -96,10 +103,38 @@ static void worker_on_accept(h2o_socket_t *listener, const char *err)
         h2o_accept(&t->accept_ctx, sock);
 }
 
+static void worker_on_tls_accept(h2o_socket_t *listener, const char *err)
+{
+    dp_thread_t *t = listener->data;
+    if (err != NULL)
+        return;
+    h2o_socket_t *sock;
+    for (int i = 0; i < 64 && (sock = h2o_evloop_socket_accept(listener)) != NULL; i++)
+        h2o_accept(&t->tls_accept_ctx, sock);
+}
+
+/* The HTTPS listener: the same handlers behind h2o's TLS (and HTTP/2 when
+ * the client picks it by ALPN). */
+static int worker_init_tls(dp_t *dp, dp_thread_t *t, char *err, size_t err_len)
+{
+    if (dp->tls_listen == NULL)
+        return 0;
+    int fd = netaddr_listen(dp->tls_listen, 1, err, err_len);
+    if (fd < 0)
+        return -1;
+    t->tls_accept_ctx =
+        (h2o_accept_ctx_t){.ctx = &t->ctx, .hosts = dp->globalconf.hosts, .ssl_ctx = dp->tls_ctx};
+    t->tls_listener = h2o_evloop_socket_create(t->loop, fd, H2O_SOCKET_FLAG_DONT_READ);
+    t->tls_listener->data = t;
+    h2o_socket_read_start(t->tls_listener, worker_on_tls_accept);
+    return 0;
+}
+
 static void *worker_main(void *arg)
 {
     dp_thread_t *t = arg;
     uint64_t deadline = 0;
+    tls_bind_worker(t);
     while (!t->done) {
         h2o_evloop_run(t->loop, 100);
         if (t->draining && deadline == 0)
@@ -135,7 +170,11 @@ static int worker_init(dp_t *dp, dp_thread_t *t, int index, char *err, size_t er
     h2o_multithread_register_receiver(t->ctx.queue, &t->control_receiver, worker_on_control);
     h2o_multithread_register_receiver(t->ctx.queue, &t->cache_receiver, step_cache_on_wake);
     upstream_init(&t->upstream, t->loop, &t->ctx.receivers.hostinfo_getaddr);
-    return 0;
+    if (authorizer_thread_init(t) != 0) {
+        snprintf(err, err_len, "out of memory");
+        return -1;
+    }
+    return worker_init_tls(dp, t, err, err_len);
 }
 
 int dp_start_workers(dp_t *dp, char *err, size_t err_len)
@@ -184,4 +223,7 @@ void dp_join_workers(dp_t *dp)
 {
     for (int i = 0; i < dp->nthreads; i++)
         pthread_join(dp->threads[i].tid, NULL);
+    /* only now: until every worker stopped, any of them could still reply */
+    for (int i = 0; i < dp->nthreads; i++)
+        authorizer_thread_dispose(&dp->threads[i]);
 }

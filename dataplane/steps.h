@@ -8,6 +8,10 @@
 enum step_result step_host(dp_request_t *r);
 /* path + verb → method; step_route.c */
 enum step_result step_route(dp_request_t *r);
+/* resource policy: source IP, explicit deny; step_policy.c (issue 5) */
+enum step_result step_policy(dp_request_t *r);
+/* JWT and custom authorizers; step_authorize.c (issue 5) */
+enum step_result step_authorize(dp_request_t *r);
 /* the stage's response cache; step_cache.c */
 enum step_result step_cache(dp_request_t *r);
 /* MOCK or HTTP_PROXY; integration.c */

@@ -6,7 +6,7 @@ import secrets
 
 import pytest
 
-from harness import ControlPlane, DataPlane, Process, Upstream
+from harness import ControlPlane, DataPlane, JsonServer, Process, Upstream
 
 
 @pytest.fixture(autouse=True)
@@ -61,3 +61,17 @@ def upstream():
     yield make
     for u in servers:
         u.stop()
+
+
+@pytest.fixture
+def json_server():
+    servers = []
+
+    def make(handler):
+        s = JsonServer(handler)
+        servers.append(s)
+        return s
+
+    yield make
+    for s in servers:
+        s.stop()

@@ -108,7 +108,7 @@ class Process:
 
 
 class ControlPlane(Process):
-    def __init__(self, workdir, secret, token="test-admin-token-0123456789", extra_env=None):
+    def __init__(self, workdir, secret, token="test-admin-token-0123456789", extra_env=None, extra_args=()):
         self.dir = os.path.join(workdir, "cp")
         os.makedirs(self.dir, exist_ok=True)
         self.token, self.secret = token, secret
@@ -118,7 +118,8 @@ class ControlPlane(Process):
         env.update(extra_env or {})
         super().__init__([CP_BIN, "--data-dir", os.path.join(self.dir, "data"),
                           "--admin-listen", f"127.0.0.1:{self.admin_port}",
-                          "--cluster-listen", self.cluster_url], env, os.path.join(self.dir, "cp.log"))
+                          "--cluster-listen", self.cluster_url, *extra_args], env,
+                         os.path.join(self.dir, "cp.log"))
         self.session = requests.Session()
 
     @property
@@ -344,3 +345,111 @@ def add_mock_method(cp, api_id, resource_id, verb, label):
           {"selectionPattern": "",
            "responseParameters": {"method.response.header.X-Deployment": f"'{label}'"},
            "responseTemplates": {"application/json": json.dumps({"deployment": label})}}, expect=201)
+
+
+class JsonServer:
+    """An HTTP/1.1 server on loopback whose answers come from
+    handler(request) -> (status, body[, headers]), where request is a dict
+    {method, path, headers (lower-case names), body (bytes), json (or None)}
+    and body is a dict/list (sent as JSON), str or bytes. Records every
+    request; the handler may be replaced at any time."""
+
+    def __init__(self, handler, host="127.0.0.1"):
+        self.handler = handler
+        self.requests = []
+        self.lock = threading.Lock()
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def handle_any(self):
+                n = int(self.headers.get("content-length") or 0)
+                body = self.rfile.read(n) if n else b""
+                try:
+                    parsed = json.loads(body) if body else None
+                except ValueError:
+                    parsed = None
+                req = {"method": self.command, "path": self.path, "body": body, "json": parsed,
+                       "headers": {k.lower(): v for k, v in self.headers.items()}}
+                with outer.lock:
+                    outer.requests.append(req)
+                answer = outer.handler(req)
+                status, out = answer[0], answer[1]
+                headers = answer[2] if len(answer) > 2 else {}
+                if isinstance(out, (dict, list)):
+                    out = json.dumps(out).encode()
+                    headers.setdefault("content-type", "application/json")
+                elif isinstance(out, str):
+                    out = out.encode()
+                self.send_response(status)
+                for k, v in headers.items():
+                    self.send_header(k, v)
+                self.send_header("content-length", str(len(out)))
+                self.end_headers()
+                self.wfile.write(out)
+
+            do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = handle_any
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer((host, 0), Handler)
+        self.server.daemon_threads = True
+        self.port = self.server.server_address[1]
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    @property
+    def url(self):
+        return f"http://127.0.0.1:{self.port}"
+
+    def calls(self, path_prefix=""):
+        with self.lock:
+            return [r for r in self.requests if r["path"].startswith(path_prefix)]
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def make_mock_api(cp, name="mocked", path_parts=("pets",), body='{"ok": true}', auth=None):
+    """An API with GET /<parts> answered by a MOCK integration (status 200,
+    body). auth: dict of extra method fields (authorizationType, ...)."""
+    api = cp.ok("POST", "/restapis", {"name": name}, expect=201)
+    api_id, parent = api["id"], api["rootResourceId"]
+    for part in path_parts:
+        parent = cp.ok("POST", f"/restapis/{api_id}/resources/{parent}", {"pathPart": part}, expect=201)["id"]
+    put_mock_method(cp, api_id, parent, "GET", body, auth)
+    return {"api": api_id, "root": api["rootResourceId"], "leaf": parent}
+
+
+def put_mock_method(cp, api_id, resource_id, verb="GET", body='{"ok": true}', auth=None):
+    base = f"/restapis/{api_id}/resources/{resource_id}/methods/{verb}"
+    method = {"authorizationType": "NONE"}
+    method.update(auth or {})
+    cp.ok("PUT", base, method, expect=201)
+    cp.ok("PUT", base + "/responses/200", {}, expect=201)
+    cp.ok("PUT", base + "/integration",
+          {"type": "MOCK", "requestTemplates": {"application/json": '{"statusCode": 200}'}}, expect=201)
+    cp.ok("PUT", base + "/integration/responses/200",
+          {"responseTemplates": {"application/json": body}}, expect=201)
+
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+class Chromium(Process):
+    """Headless Chromium on one page, with a fresh profile; the page reports
+    what it saw to its own server, so no DevTools client is needed."""
+
+    def __init__(self, workdir, url):
+        profile = os.path.join(workdir, "chromium-profile")
+        os.makedirs(profile, exist_ok=True)
+        super().__init__([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                          "--no-first-run", "--disable-background-networking",
+                          "--disable-component-update", "--disable-sync", f"--user-data-dir={profile}",
+                          url], dict(os.environ), os.path.join(workdir, "chromium.log"))
+
+    def sanitizer_report(self):
+        return None  # not ours

@@ -1,0 +1,36 @@
+/* gwtypes: the table, in the reference's alphabetical order. */
+#include "gwtypes.h"
+
+#include <string.h>
+
+const gwtype_t gwtypes[GWT_COUNT] = {
+    [GWT_ACCESS_DENIED] = {"ACCESS_DENIED", "403"},
+    [GWT_API_CONFIGURATION_ERROR] = {"API_CONFIGURATION_ERROR", "500"},
+    [GWT_AUTHORIZER_CONFIGURATION_ERROR] = {"AUTHORIZER_CONFIGURATION_ERROR", "500"},
+    [GWT_AUTHORIZER_FAILURE] = {"AUTHORIZER_FAILURE", "500"},
+    [GWT_BAD_REQUEST_BODY] = {"BAD_REQUEST_BODY", "400"},
+    [GWT_BAD_REQUEST_PARAMETERS] = {"BAD_REQUEST_PARAMETERS", "400"},
+    [GWT_DEFAULT_4XX] = {"DEFAULT_4XX", ""},
+    [GWT_DEFAULT_5XX] = {"DEFAULT_5XX", ""},
+    [GWT_EXPIRED_TOKEN] = {"EXPIRED_TOKEN", "403"},
+    [GWT_INTEGRATION_FAILURE] = {"INTEGRATION_FAILURE", "504"},
+    [GWT_INTEGRATION_TIMEOUT] = {"INTEGRATION_TIMEOUT", "504"},
+    [GWT_INVALID_API_KEY] = {"INVALID_API_KEY", "403"},
+    [GWT_INVALID_SIGNATURE] = {"INVALID_SIGNATURE", "403"},
+    [GWT_MISSING_AUTHENTICATION_TOKEN] = {"MISSING_AUTHENTICATION_TOKEN", "403"},
+    [GWT_QUOTA_EXCEEDED] = {"QUOTA_EXCEEDED", "429"},
+    [GWT_REQUEST_TOO_LARGE] = {"REQUEST_TOO_LARGE", "413"},
+    [GWT_RESOURCE_NOT_FOUND] = {"RESOURCE_NOT_FOUND", "404"},
+    [GWT_THROTTLED] = {"THROTTLED", "429"},
+    [GWT_UNAUTHORIZED] = {"UNAUTHORIZED", "401"},
+    [GWT_UNSUPPORTED_MEDIA_TYPE] = {"UNSUPPORTED_MEDIA_TYPE", "415"},
+    [GWT_WAF_FILTERED] = {"WAF_FILTERED", "403"},
+};
+
+enum gwtype gwtype_find(const char *name)
+{
+    for (int i = 0; i < GWT_COUNT; i++)
+        if (name != NULL && strcmp(gwtypes[i].name, name) == 0)
+            return (enum gwtype)i;
+    return GWT_NONE;
+}

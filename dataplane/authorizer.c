@@ -1,0 +1,512 @@
+/* authorizer: the flow is
+ *   authorizer_run (requester) → own cache hit: apply
+ *                              → else waiter + ASK → home_handle (home)
+ *   home_handle → home cache hit | join call in flight | call_start
+ *   call ends (home) → cache, then deliver to each waiter (REPLY message to
+ *   other workers) → waiter_finish (requester) → own cache, apply, resume.
+ * A waiter outlives its request if the client goes away (the request's pool
+ * hook clears waiter->r); waiters and calls count in their worker's
+ * in-flight total, so a draining worker stays up until they end. */
+#include "authorizer.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "authcache.h"
+#include "authz_event.h"
+#include "clock.h"
+#include "gwresp.h"
+#include "log.h"
+#include "strmap.h"
+
+#define AUTHZ_TIMEOUT_MS 10000
+#define AUTHZ_MAX_ANSWER (64 * 1024)
+#define AUTHZ_CACHE_CAPACITY 10000
+#define AUTHZ_INFLIGHT_BUCKETS 256
+
+typedef struct authz_waiter authz_waiter_t;
+
+typedef struct {
+    authz_waiter_t *w;
+} authz_hook_t;
+
+struct authz_waiter {
+    authz_waiter_t *next;
+    dp_thread_t *owner;
+    dp_request_t *r; /* NULL once the request is gone */
+    authz_hook_t *hook;
+    char *key; /* NULL when not cached (TTL 0) */
+    size_t key_len;
+};
+
+typedef struct authz_call {
+    struct authz_call *next; /* in the home's in-flight bucket */
+    dp_thread_t *home;
+    char *key;
+    size_t key_len;
+    uint64_t hash;
+    uint32_t ttl_s;
+    const rt_authorizer_t *auth;
+    runtime_t *rt; /* held while the call runs: auth and api_id live in it */
+    const char *api_id;
+    authz_waiter_t *waiters;
+    h2o_http1client_t *client;
+    h2o_socketpool_t *pool;
+    h2o_http1client_ctx_t *client_ctx;
+    h2o_iovec_t bufs[2];
+    char *event;
+    char *answer;
+    size_t answer_len;
+    int status;
+    int retried;
+} authz_call_t;
+
+struct authz_thread {
+    authcache_t *cache;
+    authcache_t *tokens; /* verified JWTs (step_authorize.c) */
+    authz_call_t *inflight[AUTHZ_INFLIGHT_BUCKETS];
+};
+
+typedef struct {
+    h2o_multithread_message_t super;
+    int is_reply;
+    authz_waiter_t *w;
+    authz_decision_t *d; /* reply */
+    char *key;           /* ask: owned by the message until handled */
+    size_t key_len;
+    uint32_t ttl_s;
+    const rt_authorizer_t *auth;
+    runtime_t *rt;
+    const char *api_id;
+    char *event;
+} authz_msg_t;
+
+static void call_start(dp_thread_t *home, authz_msg_t *ask);
+
+static void inflight_dec(dp_thread_t *t)
+{
+    if (--t->inflight == 0 && t->draining)
+        t->done = 1;
+}
+
+/* ---- applying a decision to a request ------------------------------------ */
+
+static void copy_context(dp_request_t *r, const authz_decision_t *d)
+{
+    h2o_mem_pool_t *pool = &r->req->pool;
+    rt_kv_t *kv = h2o_mem_alloc_pool(pool, sizeof(*kv) * (d->nctx + 1));
+    for (size_t i = 0; i < d->nctx; i++) {
+        const rt_kv_t *s = &d->ctx[i];
+        kv[i] = (rt_kv_t){h2o_strdup(pool, s->key, s->key_len).base, s->key_len,
+                          h2o_strdup(pool, s->value, s->value_len).base, s->value_len};
+    }
+    r->authorizer_ctx = kv;
+    r->nauthorizer_ctx = d->nctx;
+    if (d->usage_key != NULL)
+        r->usage_identifier_key = h2o_strdup(pool, d->usage_key, strlen(d->usage_key)).base;
+}
+
+static const enum gwresp_case outcome_answers[] = {
+    [AUTHZ_UNAUTHORIZED] = GW_UNAUTHORIZED,
+    [AUTHZ_FAILURE] = GW_AUTHORIZER_FAILURE,
+    [AUTHZ_CONFIG_ERROR] = GW_AUTHORIZER_CONFIGURATION_ERROR,
+};
+
+/* The cached policy is evaluated against this request's method ARN, as the
+ * reference does: one answer may allow some methods and not others. */
+static enum step_result apply(dp_request_t *r, const authz_decision_t *d)
+{
+    if (d->outcome == AUTHZ_ALLOW) {
+        copy_context(r, d);
+        return STEP_CONTINUE;
+    }
+    if (d->outcome != AUTHZ_POLICY) {
+        gwresp_send(r, outcome_answers[d->outcome]);
+        return STEP_DONE;
+    }
+    h2o_iovec_t arn = request_method_arn(r);
+    policy_request_t pr = {arn.base, arn.len, request_source_ip(r)};
+    enum policy_result res = policy_evaluate(d->policy, &pr);
+    if (res == POLICY_ALLOW) {
+        copy_context(r, d);
+        return STEP_CONTINUE;
+    }
+    gwresp_send(r, res == POLICY_DENY ? GW_ACCESS_DENIED : GW_ACCESS_NOT_ALLOWED);
+    return STEP_DONE;
+}
+
+/* ---- waiters ------------------------------------------------------------- */
+
+static void hook_dispose(void *p)
+{
+    authz_hook_t *h = p;
+    if (h->w != NULL) {
+        h->w->r = NULL;
+        h->w->hook = NULL;
+    }
+}
+
+static authz_waiter_t *waiter_new(dp_request_t *r, const char *key, size_t key_len)
+{
+    authz_waiter_t *w = calloc(1, sizeof(*w));
+    if (w == NULL || (key != NULL && (w->key = malloc(key_len)) == NULL))
+        h2o_fatal("out of memory");
+    if (key != NULL)
+        memcpy(w->key, key, key_len);
+    w->key_len = key_len;
+    w->owner = r->thread;
+    w->r = r;
+    w->hook = h2o_mem_alloc_shared(&r->req->pool, sizeof(*w->hook), hook_dispose);
+    w->hook->w = w;
+    r->thread->inflight++;
+    return w;
+}
+
+/* On the waiter's own worker. */
+static void waiter_finish(authz_waiter_t *w, authz_decision_t *d)
+{
+    dp_thread_t *t = w->owner;
+    if (w->key != NULL && d->expires_ms != 0 &&
+        authcache_get(t->authz->cache, w->key, w->key_len, clock_mono_ms()) == NULL)
+        authcache_put(t->authz->cache, w->key, w->key_len, d);
+    dp_request_t *r = w->r;
+    if (w->hook != NULL)
+        w->hook->w = NULL;
+    free(w->key);
+    free(w);
+    inflight_dec(t);
+    if (r != NULL && apply(r, d) == STEP_CONTINUE)
+        request_resume(r);
+}
+
+static void deliver(dp_thread_t *home, authz_waiter_t *w, authz_decision_t *d)
+{
+    if (w->owner == home) {
+        waiter_finish(w, d);
+        return;
+    }
+    authz_msg_t *m = calloc(1, sizeof(*m));
+    if (m == NULL)
+        h2o_fatal("out of memory");
+    m->is_reply = 1;
+    m->w = w;
+    m->d = d;
+    authz_decision_hold(d);
+    h2o_multithread_send_message(&w->owner->authz_receiver, &m->super);
+}
+
+/* ---- calls in flight (home worker) --------------------------------------- */
+
+static authz_call_t **inflight_slot(dp_thread_t *t, uint64_t hash, const char *key, size_t len)
+{
+    authz_call_t **p = &t->authz->inflight[hash % AUTHZ_INFLIGHT_BUCKETS];
+    while (*p != NULL &&
+           ((*p)->hash != hash || (*p)->key_len != len || memcmp((*p)->key, key, len) != 0))
+        p = &(*p)->next;
+    return p;
+}
+
+static void call_finish(authz_call_t *call, authz_decision_t *d)
+{
+    dp_thread_t *home = call->home;
+    if (call->key != NULL) {
+        authz_call_t **slot = inflight_slot(home, call->hash, call->key, call->key_len);
+        *slot = call->next;
+        if (d->outcome == AUTHZ_POLICY) {
+            d->expires_ms = clock_mono_ms() + (uint64_t)call->ttl_s * 1000;
+            authcache_put(home->authz->cache, call->key, call->key_len, d);
+        }
+    }
+    authz_waiter_t *w = call->waiters;
+    while (w != NULL) {
+        authz_waiter_t *next = w->next;
+        deliver(home, w, d);
+        w = next;
+    }
+    authz_decision_release(d);
+    runtime_release(call->rt);
+    free(call->key);
+    free(call->event);
+    free(call->bufs[0].base);
+    free(call->answer);
+    free(call);
+    inflight_dec(home);
+}
+
+static void call_fail(authz_call_t *call, const char *why)
+{
+    log_warn("authorizer %s: %s", call->auth->id, why);
+    authz_decision_t *d = authz_decision_new(AUTHZ_FAILURE);
+    if (d == NULL)
+        h2o_fatal("out of memory");
+    call_finish(call, d);
+}
+
+static void call_complete(authz_call_t *call)
+{
+    authz_decision_t *d;
+    char err[256];
+    if (call->status == 200) {
+        d = authz_decision_parse(call->answer != NULL ? call->answer : "", call->answer_len,
+                                 call->api_id, err, sizeof(err));
+        if (d != NULL && d->outcome == AUTHZ_CONFIG_ERROR)
+            log_warn("authorizer %s: malformed answer: %s", call->auth->id, err);
+    } else {
+        d = authz_decision_new(call->status == 401 ? AUTHZ_UNAUTHORIZED : AUTHZ_FAILURE);
+        if (call->status != 401)
+            log_warn("authorizer %s answered HTTP %d", call->auth->id, call->status);
+    }
+    if (d == NULL)
+        h2o_fatal("out of memory");
+    call_finish(call, d);
+}
+
+/* ---- the HTTP exchange --------------------------------------------------- */
+
+static h2o_http1client_head_cb on_connect(h2o_http1client_t *client, const char *errstr,
+                                          h2o_iovec_t **reqbufs, size_t *reqbufcnt,
+                                          int *method_is_head);
+
+static int on_body(h2o_http1client_t *client, const char *errstr)
+{
+    authz_call_t *call = client->data;
+    h2o_buffer_t *in = client->sock->input;
+    if (call->answer_len + in->size > AUTHZ_MAX_ANSWER) {
+        call->client = NULL;
+        call_fail(call, "the answer is too large");
+        return -1;
+    }
+    if (in->size > 0) {
+        char *bigger = realloc(call->answer, call->answer_len + in->size + 1);
+        if (bigger == NULL)
+            h2o_fatal("out of memory");
+        memcpy(bigger + call->answer_len, in->bytes, in->size);
+        call->answer = bigger;
+        call->answer_len += in->size;
+        h2o_buffer_consume(&client->sock->input, in->size);
+    }
+    if (errstr == NULL)
+        return 0;
+    call->client = NULL;
+    if (errstr == h2o_http1client_error_is_eos)
+        call_complete(call);
+    else
+        call_fail(call, errstr);
+    return 0;
+}
+
+static h2o_http1client_body_cb on_head(h2o_http1client_t *client, const char *errstr,
+                                       int minor_version, int status, h2o_iovec_t msg,
+                                       h2o_header_t *headers, size_t num_headers, int rlen)
+{
+    authz_call_t *call = client->data;
+    if (errstr != NULL && errstr != h2o_http1client_error_is_eos) {
+        call->client = NULL;
+        /* a pooled connection the endpoint closed meanwhile: try once more */
+        if (!call->retried && strcmp(errstr, "I/O timeout") != 0) {
+            call->retried = 1;
+            h2o_http1client_connect_with_pool(&call->client, call, call->client_ctx, call->pool,
+                                              on_connect);
+            return NULL;
+        }
+        call_fail(call, errstr);
+        return NULL;
+    }
+    call->status = status;
+    if (errstr == h2o_http1client_error_is_eos) {
+        call->client = NULL;
+        call_complete(call);
+        return NULL;
+    }
+    return on_body;
+}
+
+static h2o_http1client_head_cb on_connect(h2o_http1client_t *client, const char *errstr,
+                                          h2o_iovec_t **reqbufs, size_t *reqbufcnt,
+                                          int *method_is_head)
+{
+    authz_call_t *call = client->data;
+    if (errstr != NULL) {
+        call->client = NULL;
+        call_fail(call, errstr);
+        return NULL;
+    }
+    *reqbufs = call->bufs;
+    *reqbufcnt = 2;
+    *method_is_head = 0;
+    return on_head;
+}
+
+static int call_request(authz_call_t *call, const h2o_url_t *url, size_t event_len)
+{
+    char *head = NULL;
+    int n = asprintf(&head,
+                     "POST %.*s HTTP/1.1\r\nhost: %.*s\r\ncontent-type: application/json\r\n"
+                     "content-length: %zu\r\nconnection: keep-alive\r\n\r\n",
+                     (int)url->path.len, url->path.base, (int)url->authority.len,
+                     url->authority.base, event_len);
+    if (n < 0)
+        return -1;
+    call->bufs[0] = h2o_iovec_init(head, (size_t)n);
+    call->bufs[1] = h2o_iovec_init(call->event, event_len);
+    return 0;
+}
+
+/* Takes over the ask's key, event and runtime reference. */
+static void call_start(dp_thread_t *home, authz_msg_t *ask)
+{
+    authz_call_t *call = calloc(1, sizeof(*call));
+    if (call == NULL)
+        h2o_fatal("out of memory");
+    *call = (authz_call_t){.home = home,
+                           .key = ask->key,
+                           .key_len = ask->key_len,
+                           .ttl_s = ask->ttl_s,
+                           .auth = ask->auth,
+                           .rt = ask->rt,
+                           .api_id = ask->api_id,
+                           .waiters = ask->w,
+                           .event = ask->event};
+    home->inflight++;
+    if (call->key != NULL) {
+        call->hash = strmap_hash(call->key, call->key_len);
+        *inflight_slot(home, call->hash, call->key, call->key_len) = call;
+    }
+    h2o_url_t url;
+    if (h2o_url_parse(call->auth->uri, call->auth->uri_len, &url) != 0 ||
+        call_request(call, &url, strlen(call->event)) != 0) {
+        call_fail(call, "invalid authorizer URI");
+        return;
+    }
+    call->pool = upstream_socketpool(&home->upstream, url.host, h2o_url_get_port(&url),
+                                     url.scheme == &H2O_URL_SCHEME_HTTPS);
+    call->client_ctx = upstream_client_ctx(&home->upstream, AUTHZ_TIMEOUT_MS);
+    h2o_http1client_connect_with_pool(&call->client, call, call->client_ctx, call->pool,
+                                      on_connect);
+}
+
+/* On the key's home: answer from the cache, join the call in flight, or call. */
+static void home_handle(dp_thread_t *home, authz_msg_t *ask)
+{
+    authz_decision_t *d =
+        authcache_get(home->authz->cache, ask->key, ask->key_len, clock_mono_ms());
+    authz_call_t *call = d == NULL ? *inflight_slot(home, strmap_hash(ask->key, ask->key_len),
+                                                    ask->key, ask->key_len)
+                                   : NULL;
+    if (d == NULL && call == NULL) {
+        call_start(home, ask);
+        return;
+    }
+    if (d != NULL) {
+        deliver(home, ask->w, d);
+    } else {
+        ask->w->next = call->waiters;
+        call->waiters = ask->w;
+    }
+    runtime_release(ask->rt);
+    free(ask->key);
+    free(ask->event);
+}
+
+static void on_message(h2o_multithread_receiver_t *receiver, h2o_linklist_t *messages)
+{
+    dp_thread_t *t = H2O_STRUCT_FROM_MEMBER(dp_thread_t, authz_receiver, receiver);
+    while (!h2o_linklist_is_empty(messages)) {
+        authz_msg_t *m = H2O_STRUCT_FROM_MEMBER(authz_msg_t, super.link, messages->next);
+        h2o_linklist_unlink(&m->super.link);
+        if (m->is_reply) {
+            waiter_finish(m->w, m->d);
+            authz_decision_release(m->d);
+        } else {
+            home_handle(t, m);
+        }
+        free(m);
+    }
+}
+
+/* ---- the step ------------------------------------------------------------ */
+
+static h2o_iovec_t cache_key(dp_request_t *r, const rt_authorizer_t *a, h2o_iovec_t identity)
+{
+    size_t len = a->cache_key_len + 1 + identity.len;
+    char *key = h2o_mem_alloc_pool(&r->req->pool, len);
+    memcpy(key, a->cache_key, a->cache_key_len);
+    key[a->cache_key_len] = '\0';
+    memcpy(key + a->cache_key_len + 1, identity.base, identity.len);
+    return h2o_iovec_init(key, len);
+}
+
+enum step_result authorizer_run(dp_request_t *r, const rt_authorizer_t *a)
+{
+    dp_thread_t *t = r->thread;
+    h2o_iovec_t identity = {NULL, 0}, key = {NULL, 0};
+    if (a->nsources > 0 && authz_identity(r, a, &identity) != 0) {
+        gwresp_send(r, GW_UNAUTHORIZED);
+        return STEP_DONE;
+    }
+    if (a->ttl_s > 0) {
+        key = cache_key(r, a, identity);
+        authz_decision_t *d = authcache_get(t->authz->cache, key.base, key.len, clock_mono_ms());
+        if (d != NULL)
+            return apply(r, d);
+    }
+    authz_msg_t ask = {
+        .ttl_s = a->ttl_s, .auth = a, .rt = (runtime_t *)r->rt, .api_id = r->stage->api_id};
+    size_t event_len;
+    ask.event = authz_event_build(r, a, identity, &event_len);
+    if (ask.event == NULL)
+        h2o_fatal("out of memory");
+    ask.w = waiter_new(r, key.base, key.len);
+    runtime_hold(ask.rt);
+    if (key.base != NULL && (ask.key = malloc(key.len)) == NULL)
+        h2o_fatal("out of memory");
+    if (key.base != NULL)
+        memcpy(ask.key, key.base, key.len);
+    ask.key_len = key.len;
+    dp_thread_t *home =
+        key.base != NULL
+            ? &t->dp->threads[strmap_hash(key.base, key.len) % (uint64_t)t->dp->nthreads]
+            : t;
+    if (key.base == NULL) {
+        call_start(t, &ask);
+    } else if (home == t) {
+        home_handle(t, &ask);
+    } else {
+        authz_msg_t *m = malloc(sizeof(*m));
+        if (m == NULL)
+            h2o_fatal("out of memory");
+        *m = ask;
+        h2o_multithread_send_message(&home->authz_receiver, &m->super);
+    }
+    return STEP_PENDING;
+}
+
+enum step_result authorizer_apply(dp_request_t *r, const authz_decision_t *d)
+{
+    return apply(r, d);
+}
+
+authcache_t *authorizer_token_cache(dp_thread_t *t)
+{
+    return t->authz->tokens;
+}
+
+int authorizer_thread_init(dp_thread_t *t)
+{
+    t->authz = calloc(1, sizeof(*t->authz));
+    if (t->authz == NULL || (t->authz->cache = authcache_create(AUTHZ_CACHE_CAPACITY)) == NULL ||
+        (t->authz->tokens = authcache_create(AUTHZ_CACHE_CAPACITY)) == NULL)
+        return -1;
+    h2o_multithread_register_receiver(t->ctx.queue, &t->authz_receiver, on_message);
+    return 0;
+}
+
+void authorizer_thread_dispose(dp_thread_t *t)
+{
+    if (t->authz == NULL)
+        return;
+    authcache_destroy(t->authz->cache);
+    authcache_destroy(t->authz->tokens);
+    free(t->authz);
+    t->authz = NULL;
+}
