@@ -5,6 +5,7 @@
 #include "admin_deployment.h"
 #include "admin_domain.h"
 #include "admin_integration.h"
+#include "admin_metrics.h"
 #include "admin_method.h"
 #include "admin_resource.h"
 #include "admin_restapi.h"
@@ -65,6 +66,8 @@ const admin_route_t admin_routes[] = {
     {"DELETE", DOMAIN "/basepathmappings/{base_path}", admin_mapping_delete},
 
     {"GET", "/cluster/nodes", admin_cluster_nodes},
+    {"GET", "/cluster/metrics", admin_metrics_query},
+    {"GET", "/metrics", admin_metrics_prometheus},
     {"GET", "/healthz", admin_healthz},
     {NULL, NULL, NULL},
 };

@@ -24,6 +24,9 @@ typedef struct cp {
     uint64_t published_version;
     h2o_timeout_t publish_timeout;
     h2o_timeout_entry_t publish_entry;
+    /* ---- metrics (issue 7): written on the PULL thread, read by the admin API */
+    struct metrics_agg *metrics;
+    int metrics_retention_days;
 } cp_t;
 
 /* Call after committing a change that data planes must see. */

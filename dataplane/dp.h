@@ -41,6 +41,8 @@ typedef struct dp_thread {
     unsigned inflight;
     int draining;
     int done;
+    /* ---- observability (issue 7): observe.h */
+    struct observe_thread *obs;
 } dp_thread_t;
 
 struct dp {
@@ -57,6 +59,13 @@ struct dp {
     dp_thread_t *threads;
     atomic_uint_fast64_t applied_version;
     atomic_int has_runtime;
+    /* ---- observability (issue 7) */
+    int metrics_off;           /* --no-metrics: count nothing, report nothing */
+    const char *execution_log; /* --execution-log destination */
+    int exec_log_dest;         /* its accesslog id */
+    const char *status_listen; /* --status-listen, NULL: no status port */
+    uint64_t started_at_ms;
+    atomic_uint_fast64_t runtime_memory; /* bytes of the runtime being served */
 };
 
 /* Called on any thread: gives every worker its own reference to rt and drops

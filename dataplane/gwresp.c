@@ -61,6 +61,7 @@ static void gwresp_emit(h2o_req_t *req, int status, const char *body, const char
 void gwresp_send(dp_request_t *r, enum gwresp_case c)
 {
     const struct gwresp_row *row = &gwresp_rows[c];
+    r->gw_case = (int)c + 1;
     request_add_common_headers(r);
     gwresp_emit(r->req, row->status, row->body, row->error_type);
 }
@@ -68,4 +69,26 @@ void gwresp_send(dp_request_t *r, enum gwresp_case c)
 void gwresp_send_plain(h2o_req_t *req, int status, const char *json_body, const char *error_type)
 {
     gwresp_emit(req, status, json_body, error_type);
+}
+
+const char *gwresp_message(enum gwresp_case c, size_t *len)
+{
+    /* the message is the body's one string value: after the first ':' */
+    const char *colon = strchr(gwresp_rows[c].body, ':');
+    const char *start = colon != NULL ? strchr(colon, '"') : NULL;
+    const char *end = start != NULL ? strchr(start + 1, '"') : NULL;
+    if (end == NULL)
+        return NULL;
+    *len = (size_t)(end - start - 1);
+    return start + 1;
+}
+
+const char *gwresp_response_type(enum gwresp_case c)
+{
+    return gwresp_rows[c].response_type;
+}
+
+int gwresp_status(enum gwresp_case c)
+{
+    return gwresp_rows[c].status;
 }

@@ -9,6 +9,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "accesslog.h"
+#include "clock.h"
 #include "cluster_client.h"
 #include "dp.h"
 #include "fsutil.h"
@@ -16,6 +18,7 @@
 #include "netaddr.h"
 #include "request.h"
 #include "secret.h"
+#include "status.h"
 
 #define DP_MAX_BODY (10 * 1024 * 1024)
 
@@ -43,11 +46,19 @@ static void dp_usage(FILE *out)
           "  --drain-timeout SECONDS     SIGTERM waits this long for in-flight requests\n"
           "                              (default 30)\n"
           "  --cluster-secret-file FILE  shared secret authenticating cluster messages\n"
+          "  --status-listen HOST:PORT   serve GET /metrics (Prometheus) with this node's\n"
+          "                              figures there (no token: keep it private)\n"
+          "  --execution-log DEST        where execution logs (the method setting\n"
+          "                              logging/loglevel) go: stderr (default), stdout\n"
+          "                              or an absolute file path\n"
+          "  --no-metrics                count and report no request metrics\n"
           "  --help                      this text\n"
           "\n"
           "Environment:\n"
           "  PORTICO_CLUSTER_SECRET  cluster secret (unless --cluster-secret-file)\n"
-          "  PORTICO_LOG_LEVEL       debug | info | warn | error\n",
+          "  PORTICO_LOG_LEVEL       debug | info | warn | error\n"
+          "\n"
+          "Signals: SIGTERM and SIGINT drain and stop; SIGHUP reopens log files.\n",
           out);
 }
 
@@ -62,6 +73,9 @@ static int dp_parse(int argc, char **argv, dp_t *dp, dp_extra_t *x)
         {"invoke-domain", required_argument, NULL, 'i'},
         {"drain-timeout", required_argument, NULL, 'd'},
         {"cluster-secret-file", required_argument, NULL, 'k'},
+        {"status-listen", required_argument, NULL, 'S'},
+        {"execution-log", required_argument, NULL, 'E'},
+        {"no-metrics", no_argument, NULL, 'M'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -70,6 +84,7 @@ static int dp_parse(int argc, char **argv, dp_t *dp, dp_extra_t *x)
     dp->state_dir = "./portico-dp-state";
     dp->invoke_domain = "localhost";
     dp->drain_timeout_ms = 30000;
+    dp->execution_log = "stderr";
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     dp->nthreads = cores > 0 ? (int)cores : 1;
     int ch;
@@ -93,6 +108,15 @@ static int dp_parse(int argc, char **argv, dp_t *dp, dp_extra_t *x)
             break;
         case 'k':
             x->secret_file = optarg;
+            break;
+        case 'S':
+            dp->status_listen = optarg;
+            break;
+        case 'E':
+            dp->execution_log = optarg;
+            break;
+        case 'M':
+            dp->metrics_off = 1;
             break;
         case 't':
             dp->nthreads = (int)strtol(optarg, &end, 10);
@@ -150,14 +174,24 @@ static void dp_configure_h2o(dp_t *dp)
     h->on_req = request_on_req;
 }
 
+static void dp_signal_set(sigset_t *set)
+{
+    sigemptyset(set);
+    sigaddset(set, SIGTERM);
+    sigaddset(set, SIGINT);
+    sigaddset(set, SIGHUP);
+}
+
+/* Waits for SIGTERM or SIGINT; SIGHUP on the way reopens the log files. */
 static int dp_wait_for_signal(void)
 {
     sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGTERM);
-    sigaddset(&set, SIGINT);
+    dp_signal_set(&set);
     int sig = 0;
-    sigwait(&set, &sig);
+    while (sigwait(&set, &sig) == 0 && sig == SIGHUP) {
+        log_info("SIGHUP: reopening log files");
+        accesslog_reopen();
+    }
     return sig;
 }
 
@@ -165,6 +199,7 @@ static int dp_run(dp_t *dp, dp_extra_t *x)
 {
     char err[512];
     cluster_client_t *cc = NULL;
+    status_server_t *status = NULL;
     int rc = 1;
     if (secret_load(x->secret_file, &dp->secret, err, sizeof(err)) != 0) {
         log_error("%s", err);
@@ -175,7 +210,13 @@ static int dp_run(dp_t *dp, dp_extra_t *x)
         goto out;
     }
     dp_configure_h2o(dp);
-    if (dp_start_workers(dp, err, sizeof(err)) != 0) {
+    dp->started_at_ms = clock_wall_ms();
+    if ((dp->exec_log_dest = accesslog_dest(dp->execution_log)) < 0) {
+        log_error("--execution-log must be stderr, stdout or an absolute path");
+        goto out;
+    }
+    if (accesslog_start(err, sizeof(err)) != 0 || dp_start_workers(dp, err, sizeof(err)) != 0 ||
+        (dp->status_listen != NULL && status_start(dp, &status, err, sizeof(err)) != 0)) {
         log_error("%s", err);
         goto out;
     }
@@ -198,6 +239,8 @@ static int dp_run(dp_t *dp, dp_extra_t *x)
     rc = 0;
 out:
     cluster_client_stop(cc);
+    status_stop(status);
+    accesslog_stop();
     secret_dispose(&dp->secret);
     return rc;
 }
@@ -215,9 +258,7 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     /* every thread inherits this mask; only dp_wait_for_signal takes them */
     sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGTERM);
-    sigaddset(&set, SIGINT);
+    dp_signal_set(&set);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     umask(077);
     int rc = dp_run(&dp, &x);

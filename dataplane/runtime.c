@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "observe_conf.h"
 #include "pathtmpl.h"
 #include "pattern.h"
 
@@ -286,6 +287,8 @@ static int compile_stage(compile_t *c, Portico__StageBinding *b)
             compile_merged_vars(c, s->variables, b->canary->stage_variable_overrides,
                                 b->canary->n_stage_variable_overrides);
     }
+    if (observe_conf_stage(c->a, b, s, c->err, c->err_len) != 0)
+        return -1;
     char key[512];
     int n = snprintf(key, sizeof(key), "%s/%s", b->api_id, b->stage_name);
     if (n >= (int)sizeof(key) || strmap_get(c->rt->stages, key, (size_t)n) != NULL)

@@ -77,6 +77,29 @@ typedef struct {
     int disable_execute_api_endpoint;
 } rt_deployment_t;
 
+/* ---- observability (issue 7): compiled by observe_conf.c ---- */
+enum rt_log_level { RT_LOG_OFF, RT_LOG_ERROR, RT_LOG_INFO };
+
+/* The parts of a method setting the data plane's observability reads. */
+typedef struct {
+    int metrics_enabled; /* detailed (per resource and method) metrics */
+    enum rt_log_level log_level;
+} rt_obs_setting_t;
+
+/* A stage's access log: the destination (accesslog.h id) and the format's
+ * segments (logfmt.h). */
+typedef struct {
+    int dest;
+    const struct rt_log_segment *segs;
+    size_t nsegs;
+} rt_access_log_t;
+
+struct rt_log_segment {
+    int var; /* enum ctxvar, or -1 for literal text */
+    const char *text;
+    size_t len;
+};
+
 typedef struct {
     const char *api_id;
     const char *name;
@@ -85,6 +108,11 @@ typedef struct {
     double canary_percent;
     rt_vars_t variables;
     rt_vars_t canary_variables; /* variables merged with the canary's overrides */
+    /* ---- observability (issue 7) */
+    int tracing_enabled;
+    const rt_access_log_t *access_log; /* NULL: no access log */
+    rt_obs_setting_t obs_default;      /* the stage-wide setting, else the defaults */
+    strmap_t *obs_methods;             /* "resourcePath VERB" → rt_obs_setting_t; NULL: none */
 } rt_stage_t;
 
 typedef struct {

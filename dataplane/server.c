@@ -9,6 +9,7 @@
 #include "dp.h"
 #include "log.h"
 #include "netaddr.h"
+#include "observe.h"
 #include "request.h"
 
 typedef struct {
@@ -111,6 +112,7 @@ static void *worker_main(void *arg)
     /* let the last responses leave the socket buffers */
     for (int i = 0; i < 3; i++)
         h2o_evloop_run(t->loop, 10);
+    observe_thread_flush(t);
     return NULL;
 }
 
@@ -132,6 +134,10 @@ static int worker_init(dp_t *dp, dp_thread_t *t, int index, char *err, size_t er
     h2o_multithread_register_receiver(t->ctx.queue, &t->runtime_receiver, worker_on_runtime);
     h2o_multithread_register_receiver(t->ctx.queue, &t->control_receiver, worker_on_control);
     upstream_init(&t->upstream, t->loop, &t->ctx.receivers.hostinfo_getaddr);
+    if (observe_thread_init(t) != 0) {
+        snprintf(err, err_len, "out of memory");
+        return -1;
+    }
     return 0;
 }
 
@@ -161,6 +167,7 @@ void dp_install_runtime(dp_t *dp, runtime_t *rt)
         h2o_multithread_send_message(&dp->threads[i].runtime_receiver, &m->super);
     }
     atomic_store(&dp->applied_version, rt->version);
+    atomic_store(&dp->runtime_memory, rt->memory);
     atomic_store(&dp->has_runtime, 1);
     runtime_release(rt);
 }

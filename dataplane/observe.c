@@ -1,0 +1,236 @@
+/* observe: runs from the request's pool dispose, which h2o calls exactly once
+ * per request after the response was written or the client went away. At
+ * that point the pool's chunks are still alive (h2o releases shared entries
+ * before it frees chunks), so the $context getters may still allocate from
+ * it; nothing allocated here outlives the call. */
+#include "observe.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <time.h>
+
+#include "clock.h"
+#include "gwresp.h"
+#include "mapping.h"
+#include "observe_conf.h"
+
+#define OBSERVE_CLIENT_GONE 499 /* answered nothing: the client left first */
+
+/* ---- the line buffer ---------------------------------------------------------- */
+
+typedef struct {
+    observe_thread_t *o;
+    size_t len;
+} observe_line_t;
+
+static void line_put(observe_line_t *l, const char *s, size_t n)
+{
+    observe_thread_t *o = l->o;
+    if (l->len + n > ACCESSLOG_MAX_LINE)
+        n = ACCESSLOG_MAX_LINE - l->len;
+    if (l->len + n > o->line_cap) {
+        size_t cap = o->line_cap * 2 > l->len + n ? o->line_cap * 2 : l->len + n;
+        char *bigger = realloc(o->line, cap);
+        if (bigger == NULL)
+            h2o_fatal("out of memory");
+        o->line = bigger;
+        o->line_cap = cap;
+    }
+    memcpy(o->line + l->len, s, n);
+    l->len += n;
+}
+
+/* Values may come from the client: control characters, quotes and backslashes
+ * are written \xHH so that a line stays one line and quoted formats stay
+ * parseable (nginx does the same). */
+static void line_put_escaped(observe_line_t *l, const char *s, size_t n)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    size_t run = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char ch = (unsigned char)s[i];
+        if (ch >= 0x20 && ch != 0x7f && ch != '"' && ch != '\\')
+            continue;
+        line_put(l, s + run, i - run);
+        char esc[4] = {'\\', 'x', hex[ch >> 4], hex[ch & 15]};
+        line_put(l, esc, 4);
+        run = i + 1;
+    }
+    line_put(l, s + run, n - run);
+}
+
+/* ---- access log ----------------------------------------------------------------- */
+
+static void observe_access_log(dp_request_t *r, const rt_access_log_t *al)
+{
+    observe_line_t l = {r->thread->obs, 0};
+    for (size_t i = 0; i < al->nsegs; i++) {
+        const struct rt_log_segment *seg = &al->segs[i];
+        if (seg->var < 0) {
+            line_put(&l, seg->text, seg->len);
+            continue;
+        }
+        size_t vlen = 0;
+        const char *v = mapping_context_value(r, (enum ctxvar)seg->var, &vlen);
+        if (v != NULL && vlen > 0)
+            line_put_escaped(&l, v, vlen);
+        else
+            line_put(&l, "-", 1); /* the reference writes absent values as "-" */
+    }
+    accesslog_write(&r->thread->obs->log, al->dest, l.o->line, l.len);
+}
+
+/* ---- execution log ---------------------------------------------------------------- */
+
+static void exec_log(dp_request_t *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* "2026-11-21T08:42:34.123Z api/stage (requestId) message" */
+static void exec_log(dp_request_t *r, const char *fmt, ...)
+{
+    char line[1024];
+    struct timeval tv;
+    struct tm tm;
+    gettimeofday(&tv, NULL);
+    gmtime_r(&tv.tv_sec, &tm);
+    int n = snprintf(line, sizeof(line), "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ %s/%s (%s) ",
+                     tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                     (long)(tv.tv_usec / 1000), r->stage->api_id, r->stage->name, r->request_id);
+    va_list ap;
+    va_start(ap, fmt);
+    n += vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
+    va_end(ap);
+    if (n >= (int)sizeof(line))
+        n = (int)sizeof(line) - 1;
+    observe_line_t l = {r->thread->obs, 0};
+    line_put_escaped(&l, line, (size_t)n);
+    accesslog_write(&r->thread->obs->log, r->thread->dp->exec_log_dest, l.o->line, l.len);
+}
+
+static void observe_exec_log(dp_request_t *r, enum rt_log_level level, uint64_t latency_us)
+{
+    const char *resource = r->method != NULL ? r->method->resource_path : "-";
+    int failed = r->gw_case != 0 && gwresp_status((enum gwresp_case)(r->gw_case - 1)) >= 500;
+    if (level >= RT_LOG_INFO) {
+        exec_log(r, "Starting execution for request: %s", r->request_id);
+        exec_log(r, "HTTP Method: %.*s, Resource Path: %s", (int)r->req->method.len,
+                 r->req->method.base, resource);
+        if (r->integ_started_us != 0)
+            exec_log(r, "Received response. Status: %d, Integration latency: %llu ms",
+                     r->integ_status,
+                     (unsigned long long)((r->integ_ended_us > r->integ_started_us
+                                               ? r->integ_ended_us - r->integ_started_us
+                                               : 0) /
+                                          1000));
+    }
+    if (r->gw_case != 0 && (failed || level >= RT_LOG_INFO)) {
+        enum gwresp_case c = (enum gwresp_case)(r->gw_case - 1);
+        size_t mlen = 0;
+        const char *msg = gwresp_message(c, &mlen);
+        const char *type = gwresp_response_type(c);
+        exec_log(r, "%s: %.*s (%s)", failed ? "Execution failed" : "Gateway response", (int)mlen,
+                 msg != NULL ? msg : "", type != NULL ? type : "-");
+    }
+    if (level >= RT_LOG_INFO)
+        exec_log(r, "Method completed with status: %d (%llu ms)", r->final_status,
+                 (unsigned long long)(latency_us / 1000));
+}
+
+/* ---- the end of a request ----------------------------------------------------------- */
+
+static void observe_count(dp_request_t *r, const rt_obs_setting_t *setting, uint64_t latency_us)
+{
+    reqmetrics_key_t key, *k = NULL;
+    if (r->stage != NULL) {
+        int detailed = setting->metrics_enabled && r->method != NULL;
+        key = (reqmetrics_key_t){r->stage->api_id, r->stage->name,
+                                 detailed ? r->method->resource_path : "*",
+                                 detailed ? r->method->verb : "*", r->is_canary};
+        k = &key;
+    }
+    int64_t integ_us = -1;
+    if (r->integ_started_us != 0) {
+        uint64_t end = r->integ_ended_us != 0 ? r->integ_ended_us : clock_mono_us();
+        integ_us = end > r->integ_started_us ? (int64_t)(end - r->integ_started_us) : 0;
+    }
+    int cache = r->cache_status == REQUEST_CACHE_HIT    ? 1
+                : r->cache_status == REQUEST_CACHE_MISS ? 2
+                                                        : 0;
+    reqmetrics_record(r->thread->obs->metrics, k, r->final_status, latency_us, integ_us, cache);
+}
+
+void observe_request_end(dp_request_t *r)
+{
+    observe_thread_t *o = r->thread->obs;
+    uint64_t latency_us = clock_mono_us() - r->started_us;
+    r->final_status = r->req->res.status != 0 ? r->req->res.status : OBSERVE_CLIENT_GONE;
+    const rt_obs_setting_t *setting =
+        r->stage != NULL ? observe_conf_method(r->stage, r->method) : NULL;
+    if (o->metrics != NULL)
+        observe_count(r, setting, latency_us);
+    if (r->stage == NULL)
+        return;
+    if (r->stage->access_log != NULL)
+        observe_access_log(r, r->stage->access_log);
+    if (setting->log_level != RT_LOG_OFF)
+        observe_exec_log(r, setting->log_level, latency_us);
+}
+
+/* ---- the worker's tick -------------------------------------------------------------- */
+
+static unsigned observe_count_list(h2o_linklist_t *list)
+{
+    unsigned n = 0;
+    for (h2o_linklist_t *l = list->next; l != list; l = l->next)
+        n++;
+    return n;
+}
+
+static void observe_on_tick(h2o_timeout_entry_t *entry)
+{
+    observe_thread_t *o = H2O_STRUCT_FROM_MEMBER(observe_thread_t, tick_entry, entry);
+    dp_thread_t *t = o->thread;
+    accesslog_flush(&o->log);
+    atomic_store_explicit(&o->inflight, t->inflight, memory_order_relaxed);
+    atomic_store_explicit(&o->connections,
+                          observe_count_list(&t->ctx.http1._conns) +
+                              observe_count_list(&t->ctx.http2._conns),
+                          memory_order_relaxed);
+    h2o_timeout_link(t->loop, &o->tick_timeout, entry);
+}
+
+int observe_thread_init(dp_thread_t *t)
+{
+    observe_thread_t *o = calloc(1, sizeof(*o));
+    if (o == NULL)
+        return -1;
+    o->thread = t;
+    if (!t->dp->metrics_off && (o->metrics = reqmetrics_thread_create()) == NULL) {
+        free(o);
+        return -1;
+    }
+    h2o_timeout_init(t->loop, &o->tick_timeout, OBSERVE_TICK_MS);
+    o->tick_entry.cb = observe_on_tick;
+    h2o_timeout_link(t->loop, &o->tick_timeout, &o->tick_entry);
+    t->obs = o;
+    return 0;
+}
+
+void observe_thread_flush(dp_thread_t *t)
+{
+    accesslog_flush(&t->obs->log);
+}
+
+void observe_thread_dispose(dp_thread_t *t)
+{
+    observe_thread_t *o = t->obs;
+    if (o == NULL)
+        return;
+    h2o_timeout_unlink(&o->tick_entry);
+    reqmetrics_thread_destroy(o->metrics);
+    free(o->line);
+    free(o);
+    t->obs = NULL;
+}
