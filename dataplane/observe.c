@@ -43,20 +43,26 @@ static void line_put(observe_line_t *l, const char *s, size_t n)
     l->len += n;
 }
 
-/* Values may come from the client: control characters, quotes and backslashes
- * are written \xHH so that a line stays one line and quoted formats stay
- * parseable (nginx does the same). */
+/* Values may come from the client: they are escaped as JSON string contents
+ * (\" \\ and \u00XX for control characters), so that a line stays one line
+ * and the reference's usual JSON formats ({"requestId":"$context.requestId"})
+ * stay valid JSON. */
 static void line_put_escaped(observe_line_t *l, const char *s, size_t n)
 {
-    static const char hex[] = "0123456789ABCDEF";
+    static const char hex[] = "0123456789abcdef";
     size_t run = 0;
     for (size_t i = 0; i < n; i++) {
         unsigned char ch = (unsigned char)s[i];
         if (ch >= 0x20 && ch != 0x7f && ch != '"' && ch != '\\')
             continue;
         line_put(l, s + run, i - run);
-        char esc[4] = {'\\', 'x', hex[ch >> 4], hex[ch & 15]};
-        line_put(l, esc, 4);
+        if (ch == '"' || ch == '\\') {
+            char esc[2] = {'\\', (char)ch};
+            line_put(l, esc, 2);
+        } else {
+            char esc[6] = {'\\', 'u', '0', '0', hex[ch >> 4], hex[ch & 15]};
+            line_put(l, esc, 6);
+        }
         run = i + 1;
     }
     line_put(l, s + run, n - run);
@@ -75,10 +81,20 @@ static void observe_access_log(dp_request_t *r, const rt_access_log_t *al)
         }
         size_t vlen = 0;
         const char *v = mapping_context_value(r, (enum ctxvar)seg->var, &vlen);
-        if (v != NULL && vlen > 0)
+        if (seg->var == CTXVAR_ERROR_MESSAGE_STRING) {
+            /* always a quoted JSON string, for formats that use it unquoted:
+             * escaped inside its quotes, "-" when there is no error */
+            line_put(&l, "\"", 1);
+            if (v != NULL && vlen > 1)
+                line_put_escaped(&l, v + 1, vlen - 2);
+            else
+                line_put(&l, "-", 1);
+            line_put(&l, "\"", 1);
+        } else if (v != NULL && vlen > 0) {
             line_put_escaped(&l, v, vlen);
-        else
+        } else {
             line_put(&l, "-", 1); /* the reference writes absent values as "-" */
+        }
     }
     accesslog_write(&r->thread->obs->log, al->dest, l.o->line, l.len);
 }
