@@ -9,6 +9,7 @@
 
 #include "clock.h"
 #include "gwresp.h"
+#include "observe.h"
 #include "pathtmpl.h"
 
 static const char *vars_lookup(void *ctx, const char *name, size_t len, size_t *vlen)
@@ -30,24 +31,40 @@ h2o_iovec_t mapping_expand_vars(dp_request_t *r, const char *s, size_t len)
     return h2o_iovec_init(out.buf, out.len);
 }
 
+/* The client's address as text. h2o caches the peer address per connection;
+ * its text is cached per worker (one entry: keep-alive requests come from the
+ * same client back to back), since formatting it costs more than the rest of
+ * an access log line. The value is copied to the pool: callers may keep it. */
 static const char *source_ip(dp_request_t *r, size_t *len)
 {
     struct sockaddr_storage ss;
+    observe_thread_t *o = r->thread->obs;
     socklen_t sslen = r->req->conn->callbacks->get_peername(r->req->conn, (void *)&ss);
-    if (sslen == 0)
+    if (sslen == 0 || sslen > sizeof(o->ip_addr))
         return NULL;
-    char *buf = h2o_mem_alloc_pool(&r->req->pool, NI_MAXHOST);
-    size_t n = h2o_socket_getnumerichost((void *)&ss, sslen, buf);
-    if (n == SIZE_MAX)
-        return NULL;
-    *len = n;
-    return buf;
+    if (sslen != o->ip_addr_len || memcmp(&ss, &o->ip_addr, sslen) != 0) {
+        size_t n = h2o_socket_getnumerichost((void *)&ss, sslen, o->ip_text);
+        if (n == SIZE_MAX)
+            return NULL;
+        o->ip_text_len = n;
+        memcpy(&o->ip_addr, &ss, sslen);
+        o->ip_addr_len = sslen;
+    }
+    *len = o->ip_text_len;
+    return h2o_strdup(&r->req->pool, o->ip_text, o->ip_text_len).base;
 }
 
+/* Decimal digits without snprintf: access logs format several numbers per request. */
 static const char *pool_printf_u64(dp_request_t *r, uint64_t v, size_t *len)
 {
-    char *buf = h2o_mem_alloc_pool(&r->req->pool, 24);
-    *len = (size_t)snprintf(buf, 24, "%llu", (unsigned long long)v);
+    char tmp[20], *buf = h2o_mem_alloc_pool(&r->req->pool, 20);
+    size_t n = 0;
+    do
+        tmp[n++] = (char)('0' + v % 10);
+    while ((v /= 10) != 0);
+    for (size_t i = 0; i < n; i++)
+        buf[i] = tmp[n - 1 - i];
+    *len = n;
     return buf;
 }
 
@@ -176,18 +193,24 @@ static const char *ctx_protocol(dp_request_t *r, size_t *len)
     return ctx_str(v >= 0x200 ? "HTTP/2.0" : v == 0x100 ? "HTTP/1.0" : "HTTP/1.1", len);
 }
 
-/* The reference's CLF form: 21/Nov/2026:08:42:34 +0000 */
+/* The reference's CLF form: 21/Nov/2026:08:42:34 +0000. It changes once a
+ * second, so each worker keeps the last one it formatted. */
 static const char *ctx_request_time(dp_request_t *r, size_t *len)
 {
     static const char months[12][4] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                        "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+    observe_thread_t *o = r->thread->obs;
     time_t secs = (time_t)(r->started_wall_ms / 1000);
-    struct tm tm;
-    gmtime_r(&secs, &tm);
-    char *buf = h2o_mem_alloc_pool(&r->req->pool, 32);
-    *len = (size_t)snprintf(buf, 32, "%02d/%s/%04d:%02d:%02d:%02d +0000", tm.tm_mday,
-                            months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
-    return buf;
+    if (o->clf_second != secs || o->clf_len == 0) {
+        struct tm tm;
+        gmtime_r(&secs, &tm);
+        o->clf_len = (size_t)snprintf(o->clf, sizeof(o->clf), "%02d/%s/%04d:%02d:%02d:%02d +0000",
+                                      tm.tm_mday, months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour,
+                                      tm.tm_min, tm.tm_sec);
+        o->clf_second = secs;
+    }
+    *len = o->clf_len;
+    return o->clf;
 }
 
 static const char *ctx_request_time_epoch(dp_request_t *r, size_t *len)

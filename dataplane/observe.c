@@ -47,13 +47,18 @@ static void line_put(observe_line_t *l, const char *s, size_t n)
  * (\" \\ and \u00XX for control characters), so that a line stays one line
  * and the reference's usual JSON formats ({"requestId":"$context.requestId"})
  * stay valid JSON. */
+static int line_needs_escape(unsigned char ch)
+{
+    return ch < 0x20 || ch == 0x7f || ch == '"' || ch == '\\';
+}
+
 static void line_put_escaped(observe_line_t *l, const char *s, size_t n)
 {
     static const char hex[] = "0123456789abcdef";
     size_t run = 0;
     for (size_t i = 0; i < n; i++) {
         unsigned char ch = (unsigned char)s[i];
-        if (ch >= 0x20 && ch != 0x7f && ch != '"' && ch != '\\')
+        if (!line_needs_escape(ch))
             continue;
         line_put(l, s + run, i - run);
         if (ch == '"' || ch == '\\') {
@@ -156,16 +161,31 @@ static void observe_exec_log(dp_request_t *r, enum rt_log_level level, uint64_t 
 
 /* ---- the end of a request ----------------------------------------------------------- */
 
+/* The series for r's key, through the worker's memo. */
+static reqmetrics_series_t *observe_series(dp_request_t *r, int detailed)
+{
+    observe_thread_t *o = r->thread->obs;
+    const void *method = detailed ? (const void *)r->method : NULL;
+    unsigned flags = (unsigned)r->is_canary | (unsigned)detailed << 1;
+    uintptr_t h = ((uintptr_t)r->stage >> 4) ^ ((uintptr_t)method >> 4) * 31 ^ flags;
+    observe_series_slot_t *slot = &o->series_cache[h % OBSERVE_SERIES_CACHE];
+    if (slot->serial == r->rt->serial && slot->stage == r->stage && slot->method == method &&
+        slot->flags == flags)
+        return slot->series;
+    reqmetrics_key_t key = {r->stage->api_id, r->stage->name,
+                            detailed ? r->method->resource_path : "*",
+                            detailed ? r->method->verb : "*", r->is_canary};
+    reqmetrics_series_t *s = reqmetrics_series(o->metrics, &key);
+    if (s != NULL)
+        *slot = (observe_series_slot_t){r->rt->serial, r->stage, method, flags, s};
+    return s;
+}
+
 static void observe_count(dp_request_t *r, const rt_obs_setting_t *setting, uint64_t latency_us)
 {
-    reqmetrics_key_t key, *k = NULL;
-    if (r->stage != NULL) {
-        int detailed = setting->metrics_enabled && r->method != NULL;
-        key = (reqmetrics_key_t){r->stage->api_id, r->stage->name,
-                                 detailed ? r->method->resource_path : "*",
-                                 detailed ? r->method->verb : "*", r->is_canary};
-        k = &key;
-    }
+    reqmetrics_series_t *series = NULL;
+    if (r->stage != NULL)
+        series = observe_series(r, setting->metrics_enabled && r->method != NULL);
     int64_t integ_us = -1;
     if (r->integ_started_us != 0) {
         uint64_t end = r->integ_ended_us != 0 ? r->integ_ended_us : clock_mono_us();
@@ -174,7 +194,7 @@ static void observe_count(dp_request_t *r, const rt_obs_setting_t *setting, uint
     int cache = r->cache_status == REQUEST_CACHE_HIT    ? 1
                 : r->cache_status == REQUEST_CACHE_MISS ? 2
                                                         : 0;
-    reqmetrics_record(r->thread->obs->metrics, k, r->final_status, latency_us, integ_us, cache);
+    reqmetrics_count(r->thread->obs->metrics, series, r->final_status, latency_us, integ_us, cache);
 }
 
 void observe_request_end(dp_request_t *r)

@@ -96,15 +96,25 @@ static reqmetrics_series_t *rqm_find(reqmetrics_thread_t *m, const reqmetrics_ke
     return s;
 }
 
+reqmetrics_series_t *reqmetrics_series(reqmetrics_thread_t *m, const reqmetrics_key_t *key)
+{
+    return rqm_find(m, key);
+}
+
 void reqmetrics_record(reqmetrics_thread_t *m, const reqmetrics_key_t *key, int status,
                        uint64_t latency_us, int64_t integ_us, int cache)
+{
+    reqmetrics_count(m, key != NULL ? rqm_find(m, key) : NULL, status, latency_us, integ_us, cache);
+}
+
+void reqmetrics_count(reqmetrics_thread_t *m, reqmetrics_series_t *s, int status,
+                      uint64_t latency_us, int64_t integ_us, int cache)
 {
     rqm_add(&m->node[REQMETRICS_NODE_REQUESTS], 1);
     if (status >= 400 && status < 500)
         rqm_add(&m->node[REQMETRICS_NODE_4XX], 1);
     else if (status >= 500)
         rqm_add(&m->node[REQMETRICS_NODE_5XX], 1);
-    reqmetrics_series_t *s = key != NULL ? rqm_find(m, key) : NULL;
     if (s == NULL)
         return;
     rqm_add(&s->v[MV_COUNT], 1);

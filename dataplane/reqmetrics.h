@@ -44,6 +44,13 @@ void reqmetrics_thread_destroy(reqmetrics_thread_t *m);
 void reqmetrics_record(reqmetrics_thread_t *m, const reqmetrics_key_t *key, int status,
                        uint64_t latency_us, int64_t integ_us, int cache);
 
+/* The same in two halves, for callers that cache series: the series of key
+ * (created on first use; NULL when the table is full), and counting one
+ * request in a series (NULL: the node's totals only). Worker only. */
+reqmetrics_series_t *reqmetrics_series(reqmetrics_thread_t *m, const reqmetrics_key_t *key);
+void reqmetrics_count(reqmetrics_thread_t *m, reqmetrics_series_t *s, int status,
+                      uint64_t latency_us, int64_t integ_us, int cache);
+
 /* Series that did not fit the table (their requests are in the node totals). */
 uint64_t reqmetrics_overflow(reqmetrics_thread_t *m);
 

@@ -371,6 +371,8 @@ runtime_t *runtime_compile(const uint8_t *payload, size_t len, char *err, size_t
         if (compile_domain(&c, snap->domains[i]) != 0)
             goto fail;
     rt->memory = arena_used(a);
+    static atomic_uint_fast64_t serials;
+    rt->serial = atomic_fetch_add(&serials, 1) + 1;
     return rt;
 fail:
     arena_destroy(a);

@@ -137,6 +137,7 @@ typedef struct runtime {
     size_t nstages;
     strmap_t *domains; /* lower-case host name → rt_domain_t */
     size_t memory;     /* arena bytes, for reports */
+    uint64_t serial;   /* unique among this process's runtimes (caches key on it) */
 } runtime_t;
 
 /* Decodes and compiles a Snapshot payload. On failure returns NULL with a

@@ -136,7 +136,7 @@ class ControlPlane(Process):
     def start(self):
         super().start()
         wait_for(lambda: self.session.get(self.url + "/healthz", timeout=1).status_code == 200,
-                 what="control plane health")
+                 timeout=30, what="control plane health")
         return self
 
     def restart(self, extra_args=None):
@@ -185,7 +185,7 @@ class DataPlane(Process):
         super().start()
         if wait_ready:
             wait_for(lambda: self.session.get(self.base + "/", timeout=1).status_code != 503,
-                     what=f"{self.name} to serve a snapshot")
+                     timeout=30, what=f"{self.name} to serve a snapshot")
         return self
 
     @property
