@@ -18,6 +18,7 @@
 #include "observe_conf.h"
 
 #define OBSERVE_CLIENT_GONE 499 /* answered nothing: the client left first */
+#define OBSERVE_TRACE_BODY 512  /* request body bytes a data trace shows */
 
 /* ---- the line buffer ---------------------------------------------------------- */
 
@@ -130,8 +131,49 @@ static void exec_log(dp_request_t *r, const char *fmt, ...)
     accesslog_write(&r->thread->obs->log, r->thread->dp->exec_log_dest, l.o->line, l.len);
 }
 
-static void observe_exec_log(dp_request_t *r, enum rt_log_level level, uint64_t latency_us)
+/* Credentials never reach a log, data trace or not. */
+static int observe_header_secret(const h2o_iovec_t *name)
 {
+    static const char *const secret[] = {"authorization", "proxy-authorization", "cookie",
+                                         "set-cookie",    "x-api-key",           NULL};
+    for (const char *const *s = secret; *s != NULL; s++)
+        if (h2o_lcstris(name->base, name->len, *s, strlen(*s)))
+            return 1;
+    return 0;
+}
+
+/* "{name=value, ...}" of a header list, cut at the buffer's size. */
+static void observe_headers_text(const h2o_headers_t *hs, char *out, size_t cap)
+{
+    size_t n = (size_t)snprintf(out, cap, "{");
+    for (size_t i = 0; i < hs->size && n < cap; i++) {
+        const h2o_header_t *h = &hs->entries[i];
+        int secret = observe_header_secret(h->name);
+        n += (size_t)snprintf(out + n, cap - n, "%s%.*s=%.*s", i > 0 ? ", " : "", (int)h->name->len,
+                              h->name->base, secret ? 4 : (int)h->value.len,
+                              secret ? "****" : h->value.base);
+    }
+    if (n < cap)
+        snprintf(out + n, cap - n, "}");
+}
+
+/* logging/dataTrace: the request's headers and body, the answer's headers. */
+static void observe_data_trace(dp_request_t *r)
+{
+    char text[768];
+    observe_headers_text(&r->req->headers, text, sizeof(text));
+    exec_log(r, "Method request headers: %s", text);
+    h2o_iovec_t body = r->req->entity;
+    size_t shown = body.len < OBSERVE_TRACE_BODY ? body.len : OBSERVE_TRACE_BODY;
+    exec_log(r, "Method request body before transformations: %.*s%s", (int)shown,
+             body.base != NULL ? body.base : "", body.len > shown ? " [TRUNCATED]" : "");
+    observe_headers_text(&r->req->res.headers, text, sizeof(text));
+    exec_log(r, "Method response headers: %s", text);
+}
+
+static void observe_exec_log(dp_request_t *r, const rt_obs_setting_t *setting, uint64_t latency_us)
+{
+    enum rt_log_level level = setting->log_level;
     const char *resource = r->method != NULL ? r->method->resource_path : "-";
     int failed = r->gw_case != 0 && gwresp_status((enum gwresp_case)(r->gw_case - 1)) >= 500;
     if (level >= RT_LOG_INFO) {
@@ -146,6 +188,8 @@ static void observe_exec_log(dp_request_t *r, enum rt_log_level level, uint64_t 
                                                : 0) /
                                           1000));
     }
+    if (setting->data_trace && (level >= RT_LOG_INFO || failed))
+        observe_data_trace(r);
     if (r->gw_case != 0 && (failed || level >= RT_LOG_INFO)) {
         enum gwresp_case c = (enum gwresp_case)(r->gw_case - 1);
         size_t mlen = 0;
@@ -211,7 +255,7 @@ void observe_request_end(dp_request_t *r)
     if (r->stage->access_log != NULL)
         observe_access_log(r, r->stage->access_log);
     if (setting->log_level != RT_LOG_OFF)
-        observe_exec_log(r, setting->log_level, latency_us);
+        observe_exec_log(r, setting, latency_us);
 }
 
 /* ---- the worker's tick -------------------------------------------------------------- */

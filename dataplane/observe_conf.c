@@ -28,7 +28,8 @@ static enum rt_log_level observe_log_level(const char *name)
 static rt_obs_setting_t observe_setting(const Portico__MethodSetting *m)
 {
     return (rt_obs_setting_t){.metrics_enabled = m->metrics_enabled,
-                              .log_level = observe_log_level(m->logging_level)};
+                              .log_level = observe_log_level(m->logging_level),
+                              .data_trace = m->data_trace_enabled};
 }
 
 typedef struct {

@@ -84,6 +84,7 @@ enum rt_log_level { RT_LOG_OFF, RT_LOG_ERROR, RT_LOG_INFO };
 typedef struct {
     int metrics_enabled; /* detailed (per resource and method) metrics */
     enum rt_log_level log_level;
+    int data_trace; /* execution logs carry headers and the request body */
 } rt_obs_setting_t;
 
 /* A stage's access log: the destination (accesslog.h id) and the format's

@@ -313,11 +313,11 @@ def test_execution_logs_follow_the_method_log_level(cp, make_dp, upstream, tmp_p
     exec_log = str(tmp_path / "execution.log")
     dp = make_dp(extra_args=("--execution-log", exec_log)).start()
 
-    def logged_for(path, level_ops):
+    def logged_for(path, level_ops, headers=None):
         patch_stage(cp, api_id, "prod", *level_ops)
         dp.wait_version(cp.version())
         r = requests.get(f"{dp.base}/prod{path}", timeout=10,
-                         headers={"Host": f"{api_id}.execute-api.localhost:{dp.port}"})
+                         headers={"Host": f"{api_id}.execute-api.localhost:{dp.port}", **(headers or {})})
         rid = r.headers["x-amzn-RequestId"]
         time.sleep(0.6)  # the writer's delay is ~150 ms
         text = open(exec_log).read() if os.path.exists(exec_log) else ""
@@ -333,6 +333,16 @@ def test_execution_logs_follow_the_method_log_level(cp, make_dp, upstream, tmp_p
     assert logged_for("/toys", ops) == []
     failed = logged_for("/dead", [])
     assert len(failed) == 1 and "Execution failed" in failed[0] and "INTEGRATION_FAILURE" in failed[0]
+    # logging/dataTrace adds headers (credentials masked) and the request body
+    traced = logged_for("/toys", [("replace", "/~1toys/GET/logging/loglevel", "INFO"),
+                                  ("replace", "/~1toys/GET/logging/dataTrace", "true")],
+                        headers={"Authorization": "Bearer secret-token", "X-Trace-Me": "yes"})
+    request_headers = next(line for line in traced if "Method request headers:" in line)
+    assert "X-Trace-Me=yes" in request_headers or "x-trace-me=yes" in request_headers
+    assert "authorization=****" in request_headers and "secret-token" not in "".join(traced)
+    assert any("Method response headers:" in line for line in traced)
+    assert any("Method request body before transformations:" in line for line in traced)
+    assert not any("Method request headers:" in line for line in logged_for("/pets", []))
 
 
 def test_trace_headers_reach_the_integration(cp, make_dp, upstream):
