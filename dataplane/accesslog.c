@@ -26,6 +26,7 @@ typedef struct accesslog_chunk {
     struct accesslog_chunk *next;
     int dest;
     size_t used;
+    size_t lines;
     char data[ACCESSLOG_CHUNK];
 } accesslog_chunk_t;
 
@@ -114,6 +115,7 @@ static accesslog_chunk_t *accesslog_chunk_for(accesslog_buf_t *b, int dest, size
         return NULL;
     c->dest = dest;
     c->used = 0;
+    c->lines = 0;
     b->open[slot] = c;
     return c;
 }
@@ -130,6 +132,7 @@ void accesslog_write(accesslog_buf_t *b, int dest, const char *line, size_t len)
     memcpy(c->data + c->used, line, len);
     c->data[c->used + len] = '\n';
     c->used += len + 1;
+    c->lines++;
 }
 
 void accesslog_flush(accesslog_buf_t *b)
@@ -194,19 +197,10 @@ static int accesslog_open(int dest)
     return f->fd;
 }
 
-static size_t accesslog_lines(const accesslog_chunk_t *c)
-{
-    size_t n = 0;
-    for (const char *p = c->data; (p = memchr(p, '\n', (size_t)(c->data + c->used - p))) != NULL;
-         p++)
-        n++;
-    return n;
-}
-
 static void accesslog_write_chunk(accesslog_chunk_t *c)
 {
     int fd = accesslog_open(c->dest);
-    size_t off = 0, lines = accesslog_lines(c);
+    size_t off = 0, lines = c->lines;
     while (fd >= 0 && off < c->used) {
         ssize_t n = write(fd, c->data + off, c->used - off);
         if (n < 0 && errno == EINTR)
