@@ -57,6 +57,24 @@ static void admin_send(admin_call_t *c, int status, const char *type, char *body
     c->replied = 1;
 }
 
+void admin_reply_text(admin_call_t *c, int status, const char *content_type, char *body, size_t len)
+{
+    h2o_req_t *req = c->req;
+    char reqid[37];
+    crypto_uuid4(reqid);
+    req->res.status = status;
+    req->res.reason = status < 300 ? "OK" : "Error";
+    h2o_add_header_by_str(&req->pool, &req->res.headers, H2O_STRLIT("x-amzn-requestid"), 0, NULL,
+                          h2o_strdup(&req->pool, reqid, 36).base, 36);
+    h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL, content_type,
+                   strlen(content_type));
+    h2o_iovec_t copy = h2o_strdup(&req->pool, body, len);
+    free(body);
+    req->res.content_length = copy.len;
+    h2o_send_inline(req, copy.base, copy.len);
+    c->replied = 1;
+}
+
 void admin_reply(admin_call_t *c, int status, json_t *body)
 {
     char *text = body != NULL ? json_dumps(body, JSON_COMPACT) : NULL;

@@ -46,6 +46,9 @@ const char *admin_query(admin_call_t *c, const char *name);
 
 /* Answers with status and body (stolen; NULL = no body). */
 void admin_reply(admin_call_t *c, int status, json_t *body);
+/* Answers with a body that is not JSON (body is malloc'd and taken over). */
+void admin_reply_text(admin_call_t *c, int status, const char *content_type, char *body,
+                      size_t len);
 void admin_fail(admin_call_t *c, int status, const char *type, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 #define admin_bad_request(c, ...) admin_fail((c), 400, "BadRequestException", __VA_ARGS__)

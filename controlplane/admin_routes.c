@@ -8,6 +8,7 @@
 #include "admin_domain.h"
 #include "admin_gwresponse.h"
 #include "admin_integration.h"
+#include "admin_metrics.h"
 #include "admin_method.h"
 #include "admin_resource.h"
 #include "admin_restapi.h"
@@ -83,6 +84,8 @@ const admin_route_t admin_routes[] = {
     {"GET", "/cluster/jwks", admin_jwks_list},
 
     {"GET", "/cluster/nodes", admin_cluster_nodes},
+    {"GET", "/cluster/metrics", admin_metrics_query},
+    {"GET", "/metrics", admin_metrics_prometheus},
     {"GET", "/healthz", admin_healthz},
     {NULL, NULL, NULL},
 };

@@ -29,6 +29,7 @@ static const admin_field_t stage_fields[] = {
     {"tags", ADMIN_STRING_MAP},
     {"documentationVersion", ADMIN_STRING, .max = 64},
     {"canarySettings", ADMIN_OBJECT},
+    {"accessLogSettings", ADMIN_OBJECT},
     {NULL},
 };
 
@@ -122,7 +123,8 @@ static int stage_check_doc(admin_call_t *c, json_t *doc)
     if (admin_check(c, doc, stage_fields) != 0 ||
         admin_stage_check_variables(c, json_object_get(doc, "variables")) != 0 ||
         admin_stage_check_canary(c, json_object_get(doc, "canarySettings")) != 0 ||
-        admin_stage_cache_check(c, doc) != 0)
+        admin_stage_cache_check(c, doc) != 0 ||
+        admin_stage_check_access_log(c, json_object_get(doc, "accessLogSettings")) != 0)
         return -1;
     return admin_require_deployment(c, json_string_value(json_object_get(doc, "deploymentId")),
                                     400);
@@ -242,6 +244,8 @@ static int stage_apply_op(admin_call_t *c, json_t *doc, const patch_op_t *op)
     int rc = op->op == PATCH_COPY ? 0 : patch_apply(c, doc, op, stage_patch_rules);
     if (rc == 0)
         rc = admin_stage_patch_canary(c, doc, op);
+    if (rc == 0)
+        rc = admin_stage_patch_access_log(c, doc, op);
     if (rc == 0)
         rc = admin_stage_patch_method_setting(c, doc, op);
     if (rc == 0)

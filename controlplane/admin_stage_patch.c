@@ -7,6 +7,7 @@
 
 #include "admin_deployment.h"
 #include "admin_stage.h"
+#include "logfmt.h"
 
 #define CANARY "/canarySettings"
 
@@ -198,4 +199,68 @@ int admin_stage_patch_method_setting(admin_call_t *c, json_t *doc, const patch_o
     }
     int rc = apply_relative(c, entry, op, rest, method_setting_rules);
     return rc == 0 ? invalid_setting(c, op) : rc;
+}
+
+/* ---- access log settings (issue 7) ------------------------------------------ */
+
+#define ACCESS_LOG "/accessLogSettings"
+
+/* Paths below "/accessLogSettings"; the whole object goes with remove. */
+static const patch_rule_t access_log_rules[] = {
+    {"/format", PATCH_ADD | PATCH_REPLACE, PATCH_STRING, "format", .max = LOGFMT_MAX_LEN},
+    {"/destinationArn", PATCH_ADD | PATCH_REPLACE, PATCH_STRING, "destinationArn", .max = 1024},
+    {NULL},
+};
+
+int admin_stage_patch_access_log(admin_call_t *c, json_t *doc, const patch_op_t *op)
+{
+    size_t plen = strlen(ACCESS_LOG);
+    if (op->op == PATCH_COPY || strncmp(op->path, ACCESS_LOG, plen) != 0 ||
+        (op->path[plen] != '\0' && op->path[plen] != '/'))
+        return 0;
+    if (op->path[plen] == '\0') {
+        if (op->op != PATCH_REMOVE)
+            return patch_invalid_path(c, op);
+        json_object_del(doc, "accessLogSettings");
+        return 1;
+    }
+    json_t *settings = json_object_get(doc, "accessLogSettings");
+    if (!json_is_object(settings)) {
+        settings = json_object();
+        json_object_set_new(doc, "accessLogSettings", settings);
+    }
+    int rc = apply_relative(c, settings, op, op->path + plen, access_log_rules);
+    return rc == 0 ? patch_invalid_path(c, op) : rc;
+}
+
+int admin_stage_check_access_log(admin_call_t *c, json_t *settings)
+{
+    static const admin_field_t fields[] = {
+        {"format", ADMIN_STRING, .required = 1, .min = 1, .max = LOGFMT_MAX_LEN},
+        {"destinationArn", ADMIN_STRING, .required = 1, .min = 1, .max = 1024},
+        {NULL},
+    };
+    char why[256];
+    if (settings == NULL)
+        return 0;
+    if (!json_is_object(settings)) {
+        admin_bad_request(c, "Invalid type for accessLogSettings: expected an object");
+        return -1;
+    }
+    if (admin_check(c, settings, fields) != 0)
+        return -1;
+    const char *format = json_string_value(json_object_get(settings, "format"));
+    const char *dest = json_string_value(json_object_get(settings, "destinationArn"));
+    if (logfmt_validate(format, strlen(format), why, sizeof(why)) != 0) {
+        admin_bad_request(c, "Invalid access log format: %s", why);
+        return -1;
+    }
+    if (!logfmt_destination_valid(dest)) {
+        admin_bad_request(c,
+                          "Invalid destinationArn: %s; expected stdout, stderr or an absolute "
+                          "file path on the data plane nodes",
+                          dest);
+        return -1;
+    }
+    return 0;
 }

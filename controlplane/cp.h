@@ -26,6 +26,9 @@ typedef struct cp {
     h2o_timeout_entry_t publish_entry;
     /* authorization (issue 5): the JWKS fetcher thread, NULL until started */
     struct jwks_fetch *jwks;
+    /* ---- metrics (issue 7): written on the PULL thread, read by the admin API */
+    struct metrics_agg *metrics;
+    int metrics_retention_days;
 } cp_t;
 
 /* Call after committing a change that data planes must see. */

@@ -17,6 +17,7 @@
 #include "domain_tls.h"
 #include "jwks_fetch.h"
 #include "log.h"
+#include "metrics_agg.h"
 #include "secret.h"
 
 #define ADMIN_TOKEN_LEN 40
@@ -27,6 +28,7 @@ typedef struct {
     const char *cluster_listen;
     const char *cluster_secret_file;
     unsigned jwks_refresh_s;
+    int metrics_retention_days;
 } cp_options_t;
 
 static volatile sig_atomic_t cp_stop_requested;
@@ -56,6 +58,8 @@ static void cp_usage(FILE *out)
           "  --cluster-secret-file FILE  shared secret authenticating cluster messages\n"
           "  --jwks-refresh SECONDS      how often JWT authorizers' keys are fetched again\n"
           "                              (default 300)\n"
+          "  --metrics-retention-days N  keep per-minute metrics this long (1..3650,\n"
+          "                              default 15)\n"
           "  --help                      this text\n"
           "\n"
           "Environment:\n"
@@ -76,14 +80,17 @@ static int cp_parse(int argc, char **argv, cp_options_t *o)
         {"cluster-listen", required_argument, NULL, 'c'},
         {"cluster-secret-file", required_argument, NULL, 's'},
         {"jwks-refresh", required_argument, NULL, 'j'},
+        {"metrics-retention-days", required_argument, NULL, 'r'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     *o = (cp_options_t){.data_dir = "./portico-data",
                         .admin_listen = "127.0.0.1:9000",
                         .cluster_listen = "tcp://127.0.0.1:9100",
-                        .jwks_refresh_s = 300};
+                        .jwks_refresh_s = 300,
+                        .metrics_retention_days = METRICS_AGG_DEFAULT_RETENTION_DAYS};
     int ch;
+    char *end;
     while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
         switch (ch) {
         case 'd':
@@ -99,13 +106,21 @@ static int cp_parse(int argc, char **argv, cp_options_t *o)
             o->cluster_secret_file = optarg;
             break;
         case 'j': {
-            char *end;
             long v = strtol(optarg, &end, 10);
             if (*end != '\0' || v < 1 || v > 86400) {
                 fprintf(stderr, "--jwks-refresh must be 1..86400 seconds\n");
                 return -1;
             }
             o->jwks_refresh_s = (unsigned)v;
+            break;
+        }
+        case 'r': {
+            long days = strtol(optarg, &end, 10);
+            if (*optarg == '\0' || *end != '\0' || days < 1 || days > 3650) {
+                fprintf(stderr, "--metrics-retention-days must be 1..3650\n");
+                return -1;
+            }
+            o->metrics_retention_days = (int)days;
             break;
         }
         case 'h':
@@ -224,11 +239,15 @@ static void cp_on_heartbeat(h2o_timeout_entry_t *entry)
 static void cp_on_report(void *ctx, const Portico__NodeReport *r)
 {
     cp_t *cp = ctx;
-    if (nodes_record(cp->nodes, r, clock_wall_ms()) != 0)
+    uint64_t now = clock_wall_ms();
+    if (nodes_record(cp->nodes, r, now) != 0) {
         log_warn("cluster: dropped a replayed report from node %s", r->node_id);
-    else if (r->status == PORTICO__APPLY_STATUS__APPLY_NACK)
+        return;
+    }
+    if (r->status == PORTICO__APPLY_STATUS__APPLY_NACK)
         log_warn("node %s refused version %llu: %s", r->node_id,
                  (unsigned long long)r->nack_version, r->nack_reason);
+    metrics_agg_report(cp->metrics, r, now);
 }
 
 static int cp_run(const cp_options_t *o)
@@ -248,8 +267,10 @@ static int cp_run(const cp_options_t *o)
     domain_tls_set_secret(&secret);
     cp.admin_token_len = strlen(token);
     snprintf(path, sizeof(path), "%s/portico.db", o->data_dir);
-    if (store_open(path, &cp.store) != STORE_OK)
+    if (store_open(path, &cp.store) != STORE_OK ||
+        metrics_agg_open(path, o->metrics_retention_days, &cp.metrics) != STORE_OK)
         goto out;
+    cp.metrics_retention_days = o->metrics_retention_days;
     cp.nodes = nodes_create();
     cp.loop = h2o_evloop_create();
     cluster_config_t cc = {.url = o->cluster_listen,
@@ -280,6 +301,7 @@ static int cp_run(const cp_options_t *o)
 out:
     jwks_fetch_stop(cp.jwks);
     cluster_stop(cp.cluster);
+    metrics_agg_close(cp.metrics);
     store_close(cp.store);
     nodes_destroy(cp.nodes);
     secret_dispose(&secret);

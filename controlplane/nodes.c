@@ -6,6 +6,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* ---- request rates (issue 7): a ring of the node's cumulative totals, one
+ * sample per report, from which the last minute's figures are read ---- */
+#define NODES_RATE_SAMPLES 128
+#define NODES_RATE_WINDOW_MS 60000
+
+struct node_sample {
+    uint64_t at_ms, requests, e4xx, e5xx;
+};
+
 struct node {
     char *id;
     char *addr;
@@ -18,6 +27,8 @@ struct node {
     uint64_t last_report_ms;
     uint32_t threads;
     json_t *caches; /* response caching: the node's stage caches, NULL when none */
+    struct node_sample samples[NODES_RATE_SAMPLES];
+    unsigned nsamples, next_sample;
 };
 
 struct nodes {
@@ -130,6 +141,13 @@ int nodes_record(nodes_t *n, const Portico__NodeReport *r, uint64_t now_ms)
         goto out;
     }
     replace_str(&nd->addr, r->listen_addr);
+    if (nd->started_at_ms != r->started_at_ms)
+        nd->nsamples = nd->next_sample = 0; /* a new incarnation counts from zero */
+    nd->samples[nd->next_sample] =
+        (struct node_sample){now_ms, r->node_requests, r->node_4xx, r->node_5xx};
+    nd->next_sample = (nd->next_sample + 1) % NODES_RATE_SAMPLES;
+    if (nd->nsamples < NODES_RATE_SAMPLES)
+        nd->nsamples++;
     nd->applied_version = r->applied_version;
     nd->status = r->status;
     nd->nack_version = r->nack_version;
@@ -154,6 +172,32 @@ static const char *node_state(const struct node *nd, uint64_t current, uint64_t 
     return nd->applied_version >= current ? "IN_SYNC" : "BEHIND";
 }
 
+/* The figures between the oldest sample inside the window (or the node's
+ * start, with zero counts, when it started inside it) and the newest. */
+static json_t *node_last_minute(const struct node *nd, uint64_t now_ms)
+{
+    struct node_sample base = {nd->started_at_ms, 0, 0, 0}, last = base;
+    int have_base = nd->started_at_ms + NODES_RATE_WINDOW_MS >= now_ms;
+    for (unsigned i = 0; i < nd->nsamples; i++) {
+        unsigned k = (nd->next_sample + NODES_RATE_SAMPLES - nd->nsamples + i) % NODES_RATE_SAMPLES;
+        const struct node_sample *smp = &nd->samples[k];
+        if (!have_base && smp->at_ms + NODES_RATE_WINDOW_MS >= now_ms) {
+            base = *smp;
+            have_base = 1;
+        }
+        last = *smp;
+    }
+    if (!have_base)
+        base = last;
+    uint64_t requests = last.requests - base.requests, e4 = last.e4xx - base.e4xx,
+             e5 = last.e5xx - base.e5xx;
+    double secs = last.at_ms > base.at_ms ? (double)(last.at_ms - base.at_ms) / 1000.0 : 0;
+    return json_pack("{s:I,s:I,s:I,s:f,s:f,s:f}", "requests", (json_int_t)requests, "4xx",
+                     (json_int_t)e4, "5xx", (json_int_t)e5, "seconds", secs, "requestRate",
+                     secs > 0 ? (double)requests / secs : 0.0, "errorRate",
+                     requests > 0 ? (double)(e4 + e5) / (double)requests : 0.0);
+}
+
 json_t *nodes_to_json(nodes_t *n, uint64_t current, uint64_t now_ms)
 {
     json_t *items = json_array();
@@ -166,6 +210,10 @@ json_t *nodes_to_json(nodes_t *n, uint64_t current, uint64_t now_ms)
                       node_state(nd, current, now_ms), "lastReport", (json_int_t)nd->last_report_ms,
                       "lastReportAgeMillis", (json_int_t)(now_ms - nd->last_report_ms), "startedAt",
                       (json_int_t)nd->started_at_ms, "threads", (int)nd->threads);
+        json_t *minute = node_last_minute(nd, now_ms);
+        json_object_set(o, "requestRate", json_object_get(minute, "requestRate"));
+        json_object_set(o, "errorRate", json_object_get(minute, "errorRate"));
+        json_object_set_new(o, "lastMinute", minute);
         if (nd->status == PORTICO__APPLY_STATUS__APPLY_NACK)
             json_object_set_new(o, "lastRejection",
                                 json_pack("{s:I,s:s}", "version", (json_int_t)nd->nack_version,

@@ -112,6 +112,47 @@ static const char *const store_migrations[] = {
     "  certificate TEXT NOT NULL,"
     "  private_key TEXT NOT NULL,"
     "  truststore TEXT NOT NULL DEFAULT '');",
+
+    /* 4: metrics (issue 7) — per-minute rows, running totals for the
+     * Prometheus counters, and what each node incarnation reported last
+     * (values are metricvec blobs, common/metricvec.h) */
+    "CREATE TABLE metrics_minutes ("
+    "  api_id TEXT NOT NULL,"
+    "  stage TEXT NOT NULL,"
+    "  resource TEXT NOT NULL,"
+    "  method TEXT NOT NULL,"
+    "  canary INTEGER NOT NULL,"
+    "  minute INTEGER NOT NULL,"
+    "  vals BLOB NOT NULL,"
+    "  PRIMARY KEY (api_id, stage, resource, method, canary, minute)) WITHOUT ROWID;"
+    "CREATE INDEX metrics_minutes_by_minute ON metrics_minutes(minute);"
+    "CREATE TABLE metrics_totals ("
+    "  api_id TEXT NOT NULL,"
+    "  stage TEXT NOT NULL,"
+    "  resource TEXT NOT NULL,"
+    "  method TEXT NOT NULL,"
+    "  canary INTEGER NOT NULL,"
+    "  updated_minute INTEGER NOT NULL,"
+    "  vals BLOB NOT NULL,"
+    "  PRIMARY KEY (api_id, stage, resource, method, canary)) WITHOUT ROWID;"
+    "CREATE TABLE metrics_node_incarnations ("
+    "  node_id TEXT NOT NULL,"
+    "  started_at INTEGER NOT NULL,"
+    "  last_minute INTEGER NOT NULL,"
+    "  PRIMARY KEY (node_id, started_at));"
+    "CREATE TABLE metrics_node_seen ("
+    "  node_id TEXT NOT NULL,"
+    "  started_at INTEGER NOT NULL,"
+    "  api_id TEXT NOT NULL,"
+    "  stage TEXT NOT NULL,"
+    "  resource TEXT NOT NULL,"
+    "  method TEXT NOT NULL,"
+    "  canary INTEGER NOT NULL,"
+    "  vals BLOB NOT NULL,"
+    "  PRIMARY KEY (node_id, started_at, api_id, stage, resource, method, canary),"
+    "  FOREIGN KEY (node_id, started_at)"
+    "    REFERENCES metrics_node_incarnations(node_id, started_at) ON DELETE CASCADE)"
+    "  WITHOUT ROWID;",
 };
 
 size_t store_schema_count(void)

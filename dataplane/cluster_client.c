@@ -7,6 +7,7 @@
 #include <nng/protocol/pipeline0/push.h>
 #include <nng/protocol/pubsub0/sub.h>
 #include <nng/protocol/reqrep0/req.h>
+#include <nng/supplemental/util/platform.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,7 @@
 #include "crypto.h"
 #include "log.h"
 #include "netaddr.h"
+#include "observe.h"
 #include "statefile.h"
 
 #define CC_POLL_MS 200
@@ -24,6 +26,12 @@
 #define CC_FETCH_TIMEOUT_MS 10000
 #define CC_SILENCE_MS 3000
 #define CC_MAX_SNAPSHOT ((size_t)2 * 1024 * 1024 * 1024 - 1)
+/* metrics: a series goes in the reports of the CC_METRICS_RECENT collects
+ * after it changed, and every series in every CC_METRICS_FULL_EVERY-th
+ * report and in the first after the control plane was silent. Values are
+ * cumulative, so any one of those reports that arrives is enough. */
+#define CC_METRICS_RECENT 5
+#define CC_METRICS_FULL_EVERY 10
 
 struct cluster_client {
     dp_t *dp;
@@ -42,6 +50,11 @@ struct cluster_client {
     uint64_t last_fetch_ms;
     uint64_t last_heard_ms;
     int silent_logged;
+    /* ---- metrics (issue 7) */
+    reqmetrics_agg_t *metrics;
+    reqmetrics_thread_t **metric_threads;
+    uint64_t metrics_tick;
+    int metrics_full; /* send every series in the next report */
 };
 
 /* ---- applying snapshots ------------------------------------------------- */
@@ -122,6 +135,7 @@ static void cc_on_message(cluster_client_t *c, const uint8_t *buf, size_t len, c
     if (c->silent_logged) {
         log_info("the control plane is reachable again");
         c->silent_logged = 0;
+        c->metrics_full = 1; /* reports may have been lost meanwhile */
     }
     if (env.kind == PORTICO__MESSAGE_KIND__KIND_SNAPSHOT) {
         if (env.version != c->rejected_version)
@@ -190,6 +204,56 @@ static void cc_fetch(cluster_client_t *c)
 
 /* ---- reports ------------------------------------------------------------ */
 
+/* The series this report carries (malloc'd array of pointers into the
+ * aggregate and into *store), or 0 series when metrics are off or could not
+ * be summed this time. */
+static size_t cc_metric_series(cluster_client_t *c, Portico__NodeReport *r,
+                               Portico__MetricSeries **store)
+{
+    dp_t *dp = c->dp;
+    *store = NULL;
+    if (c->metrics == NULL)
+        return 0;
+    for (int i = 0; i < dp->nthreads; i++)
+        c->metric_threads[i] = dp->threads[i].obs->metrics;
+    uint64_t tick = ++c->metrics_tick;
+    if (reqmetrics_agg_collect(c->metrics, c->metric_threads, dp->nthreads, tick) != 0)
+        return 0;
+    const uint64_t *node = reqmetrics_agg_node(c->metrics);
+    r->node_requests = node[REQMETRICS_NODE_REQUESTS];
+    r->node_4xx = node[REQMETRICS_NODE_4XX];
+    r->node_5xx = node[REQMETRICS_NODE_5XX];
+    int full = c->metrics_full || tick % CC_METRICS_FULL_EVERY == 0;
+    size_t total = reqmetrics_agg_count(c->metrics), n = 0;
+    Portico__MetricSeries *ms = calloc(total + 1, sizeof(*ms));
+    r->metric_series = calloc(total + 1, sizeof(*r->metric_series));
+    if (ms == NULL || r->metric_series == NULL) {
+        free(ms);
+        free(r->metric_series);
+        r->metric_series = NULL;
+        return 0;
+    }
+    for (size_t i = 0; i < total; i++) {
+        const reqmetrics_entry_t *e = reqmetrics_agg_entry(c->metrics, i);
+        if (!full && e->changed_at + CC_METRICS_RECENT <= tick)
+            continue;
+        Portico__MetricSeries *m = &ms[n];
+        portico__metric_series__init(m);
+        m->api_id = (char *)e->key->api_id;
+        m->stage = (char *)e->key->stage;
+        m->resource = (char *)e->key->resource;
+        m->method = (char *)e->key->method;
+        m->canary = e->key->canary;
+        m->n_values = MV_LEN;
+        m->values = (uint64_t *)e->sum.v;
+        r->metric_series[n++] = m;
+    }
+    c->metrics_full = 0;
+    r->n_metric_series = n;
+    *store = ms;
+    return n;
+}
+
 static void cc_send_report(cluster_client_t *c)
 {
     Portico__NodeReport r = PORTICO__NODE_REPORT__INIT;
@@ -205,11 +269,17 @@ static void cc_send_report(cluster_client_t *c)
     r.threads = (uint32_t)c->dp->nthreads;
     if (c->dp->caches != NULL)
         cache_registry_stats(c->dp->caches, &r.caches, &r.n_caches);
+    Portico__MetricSeries *series;
+    cc_metric_series(c, &r, &series);
     size_t plen = portico__node_report__get_packed_size(&r), slen;
     uint8_t *payload = malloc(plen == 0 ? 1 : plen), *sealed;
-    if (payload == NULL)
+    if (payload == NULL) {
+        free(r.metric_series);
+        free(series);
         return;
+    }
     portico__node_report__pack(&r, payload);
+    free(r.metric_series);
     envelope_t env = {.kind = PORTICO__MESSAGE_KIND__KIND_REPORT,
                       .version = c->applied_version,
                       .sent_at_ms = clock_wall_ms(),
@@ -219,6 +289,7 @@ static void cc_send_report(cluster_client_t *c)
         nng_send(c->push, sealed, slen, NNG_FLAG_NONBLOCK);
         free(sealed);
     }
+    free(series);
     free(payload);
     c->last_report_ms = clock_mono_ms();
 }
@@ -301,7 +372,18 @@ int cluster_client_create(dp_t *dp, cluster_client_t **out, char *err, size_t er
     }
     c->dp = dp;
     c->want_fetch = 1;
-    c->started_at_ms = clock_wall_ms();
+    c->started_at_ms = dp->started_at_ms;
+    if (!dp->metrics_off) {
+        c->metrics = reqmetrics_agg_create();
+        c->metric_threads = calloc((size_t)dp->nthreads, sizeof(*c->metric_threads));
+        if (c->metrics == NULL || c->metric_threads == NULL) {
+            reqmetrics_agg_destroy(c->metrics);
+            free(c->metric_threads);
+            free(c);
+            snprintf(err, err_len, "out of memory");
+            return -1;
+        }
+    }
     c->last_heard_ms = clock_mono_ms();
     *out = c;
     return 0;
@@ -351,10 +433,18 @@ void cluster_client_stop(cluster_client_t *c)
     if (c == NULL)
         return;
     atomic_store(&c->stopping, 1);
-    if (c->started)
+    if (c->started) {
         pthread_join(c->thread, NULL);
+        /* the workers are done: one last report with every series, then a
+         * moment for NNG to deliver it (closing drops what is queued) */
+        c->metrics_full = 1;
+        cc_send_report(c);
+        nng_msleep(200);
+    }
     nng_close(c->sub);
     nng_close(c->req);
     nng_close(c->push);
+    reqmetrics_agg_destroy(c->metrics);
+    free(c->metric_threads);
     free(c);
 }

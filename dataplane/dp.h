@@ -49,6 +49,8 @@ typedef struct dp_thread {
     /* HTTPS (issue 5): the TLS listener, when --tls-listen is given */
     h2o_accept_ctx_t tls_accept_ctx;
     h2o_socket_t *tls_listener;
+    /* ---- observability (issue 7): observe.h */
+    struct observe_thread *obs;
 } dp_thread_t;
 
 struct dp {
@@ -75,6 +77,13 @@ struct dp {
      * the stage caches (used by the thread installing runtimes) */
     uint64_t cache_bytes_per_gb;
     struct cache_registry *caches;
+    /* ---- observability (issue 7) */
+    int metrics_off;           /* --no-metrics: count nothing, report nothing */
+    const char *execution_log; /* --execution-log destination */
+    int exec_log_dest;         /* its accesslog id */
+    const char *status_listen; /* --status-listen, NULL: no status port */
+    uint64_t started_at_ms;
+    atomic_uint_fast64_t runtime_memory; /* bytes of the runtime being served */
 };
 
 /* Called on any thread: gives every worker its own reference to rt and drops

@@ -181,6 +181,7 @@ void gwresp_send_message(dp_request_t *r, enum gwresp_case c, const char *messag
 {
     const struct gwresp_row *row = &gwresp_rows[c];
     gwresp_ctx_t g = {r, row, message != NULL ? message : row->message};
+    r->gw_case = (int)c + 1;
     request_add_common_headers(r);
     const rt_gwresp_t *o = find_override(r, row);
     if (o != NULL) {
@@ -203,4 +204,23 @@ void gwresp_send(dp_request_t *r, enum gwresp_case c)
 void gwresp_send_plain(h2o_req_t *req, int status, const char *json_body, const char *error_type)
 {
     gwresp_emit(req, status, json_body, strlen(json_body), error_type);
+}
+
+const char *gwresp_message(enum gwresp_case c, size_t *len)
+{
+    const char *m = gwresp_rows[c].message;
+    if (m != NULL)
+        *len = strlen(m);
+    return m;
+}
+
+const char *gwresp_response_type(enum gwresp_case c)
+{
+    enum gwtype t = gwresp_rows[c].type;
+    return t == GWT_NONE ? NULL : gwtypes[t].name;
+}
+
+int gwresp_status(enum gwresp_case c)
+{
+    return gwresp_rows[c].status;
 }

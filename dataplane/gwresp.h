@@ -42,4 +42,11 @@ void gwresp_send_message(dp_request_t *r, enum gwresp_case c, const char *messag
 /* For h2o requests that never became a dp_request (no memory, draining). */
 void gwresp_send_plain(h2o_req_t *req, int status, const char *json_body, const char *error_type);
 
+/* ---- observability (issue 7) ---- */
+/* The message of c's body ($context.error.message), without quotes. */
+const char *gwresp_message(enum gwresp_case c, size_t *len);
+/* The reference's gateway response type of c, or NULL when it has none. */
+const char *gwresp_response_type(enum gwresp_case c);
+int gwresp_status(enum gwresp_case c);
+
 #endif

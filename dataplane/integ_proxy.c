@@ -144,6 +144,22 @@ static void proxy_put_query(dp_request_t *r, proxy_buf_t *b, const h2o_url_t *ur
     }
 }
 
+/* Our traceparent (the client's trace continued, or a new one) and, on a
+ * tracing stage, the X-Amzn-Trace-Id we started (a client's own one went
+ * through with the other headers). */
+static void proxy_put_trace(dp_request_t *r, proxy_buf_t *b)
+{
+    char parent[TRACE_PARENT_LEN + 1];
+    trace_format_parent(r, parent);
+    PB_LIT(b, "\r\ntraceparent: ");
+    pb_put(b, parent, TRACE_PARENT_LEN);
+    h2o_iovec_t amzn = trace_amzn(r);
+    if (amzn.len > 0 && !r->trace.amzn_carried) {
+        PB_LIT(b, "\r\nx-amzn-trace-id: ");
+        pb_put(b, amzn.base, amzn.len);
+    }
+}
+
 static void proxy_put_headers(dp_request_t *r, proxy_buf_t *b)
 {
     const rt_integration_t *in = r->method->integration;
@@ -153,7 +169,8 @@ static void proxy_put_headers(dp_request_t *r, proxy_buf_t *b)
         const h2o_header_t *h = &hs->entries[i];
         if (h2o_memis(h->name->base, h->name->len, H2O_STRLIT("x-forwarded-for")))
             xff = h->value;
-        if (header_is_hop_by_hop(h->name) || header_is_mapped(in, h->name))
+        if (header_is_hop_by_hop(h->name) || header_is_mapped(in, h->name) ||
+            h2o_memis(h->name->base, h->name->len, H2O_STRLIT("traceparent")))
             continue;
         pb_put(b, h->orig_name != NULL ? h->orig_name : h->name->base, h->name->len);
         PB_LIT(b, ": ");
@@ -184,6 +201,7 @@ static void proxy_put_headers(dp_request_t *r, proxy_buf_t *b)
     pb_put(b, r->req->scheme->name.base, r->req->scheme->name.len);
     PB_LIT(b, "\r\nx-amzn-requestid: ");
     pb_put(b, r->request_id, 36);
+    proxy_put_trace(r, b);
     PB_LIT(b, "\r\n");
 }
 
@@ -286,6 +304,7 @@ static int proxy_retry(proxy_t *p)
 static void proxy_fail(proxy_t *p, const char *errstr, int before_request_sent)
 {
     int timeout = strcmp(errstr, "I/O timeout") == 0 || strcmp(errstr, "connection timeout") == 0;
+    p->r->integ_ended_us = clock_mono_us();
     log_debug("integration %s: %s", p->r->request_id, errstr);
     if (timeout)
         gwresp_send(p->r, GW_INTEGRATION_TIMEOUT);
@@ -308,6 +327,8 @@ static h2o_http1client_body_cb proxy_on_head(h2o_http1client_t *client, const ch
         proxy_fail(p, errstr, 0);
         return NULL;
     }
+    r->integ_ended_us = clock_mono_us();
+    r->integ_status = status;
     req->res.status = status;
     req->res.reason = h2o_strdup(&req->pool, msg.base, msg.len).base;
     for (size_t i = 0; i < num_headers; i++) {
@@ -395,6 +416,7 @@ enum step_result integ_proxy_run(dp_request_t *r)
     p->pool = upstream_socketpool(up, url.host, h2o_url_get_port(&url),
                                   url.scheme == &H2O_URL_SCHEME_HTTPS);
     p->client_ctx = upstream_client_ctx(up, in->timeout_ms);
+    r->integ_started_us = clock_mono_us();
     h2o_http1client_connect_with_pool(&p->client, p, p->client_ctx, p->pool, proxy_on_connect);
     return STEP_PENDING;
 }

@@ -10,6 +10,8 @@
 #include <unistd.h>
 
 #include "cache_registry.h"
+#include "accesslog.h"
+#include "clock.h"
 #include "cluster_client.h"
 #include "dp.h"
 #include "fsutil.h"
@@ -20,6 +22,7 @@
 #include "step_cache.h"
 #include "tls.h"
 #include "tls_conf.h"
+#include "status.h"
 
 #define DP_MAX_BODY (10 * 1024 * 1024)
 
@@ -55,11 +58,19 @@ static void dp_usage(FILE *out)
           "                              bring their own certificates, chosen by SNI\n"
           "  --tls-client-ca FILE        mutual TLS on the default certificate: clients\n"
           "                              must present a certificate these CAs signed\n"
+          "  --status-listen HOST:PORT   serve GET /metrics (Prometheus) with this node's\n"
+          "                              figures there (no token: keep it private)\n"
+          "  --execution-log DEST        where execution logs (the method setting\n"
+          "                              logging/loglevel) go: stderr (default), stdout\n"
+          "                              or an absolute file path\n"
+          "  --no-metrics                count and report no request metrics\n"
           "  --help                      this text\n"
           "\n"
           "Environment:\n"
           "  PORTICO_CLUSTER_SECRET  cluster secret (unless --cluster-secret-file)\n"
-          "  PORTICO_LOG_LEVEL       debug | info | warn | error\n",
+          "  PORTICO_LOG_LEVEL       debug | info | warn | error\n"
+          "\n"
+          "Signals: SIGTERM and SIGINT drain and stop; SIGHUP reopens log files.\n",
           out);
 }
 
@@ -79,6 +90,9 @@ static int dp_parse(int argc, char **argv, dp_t *dp, dp_extra_t *x)
         {"tls-cert", required_argument, NULL, 'C'},
         {"tls-key", required_argument, NULL, 'K'},
         {"tls-client-ca", required_argument, NULL, 'A'},
+        {"status-listen", required_argument, NULL, 'S'},
+        {"execution-log", required_argument, NULL, 'E'},
+        {"no-metrics", no_argument, NULL, 'M'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -88,6 +102,7 @@ static int dp_parse(int argc, char **argv, dp_t *dp, dp_extra_t *x)
     dp->invoke_domain = "localhost";
     dp->drain_timeout_ms = 30000;
     dp->cache_bytes_per_gb = (uint64_t)1 << 30;
+    dp->execution_log = "stderr";
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     dp->nthreads = cores > 0 ? (int)cores : 1;
     int ch;
@@ -123,6 +138,15 @@ static int dp_parse(int argc, char **argv, dp_t *dp, dp_extra_t *x)
             break;
         case 'A':
             dp->tls_client_ca = optarg;
+            break;
+        case 'S':
+            dp->status_listen = optarg;
+            break;
+        case 'E':
+            dp->execution_log = optarg;
+            break;
+        case 'M':
+            dp->metrics_off = 1;
             break;
         case 't':
             dp->nthreads = (int)strtol(optarg, &end, 10);
@@ -194,14 +218,24 @@ static void dp_configure_h2o(dp_t *dp)
     h->on_req = request_on_req;
 }
 
+static void dp_signal_set(sigset_t *set)
+{
+    sigemptyset(set);
+    sigaddset(set, SIGTERM);
+    sigaddset(set, SIGINT);
+    sigaddset(set, SIGHUP);
+}
+
+/* Waits for SIGTERM or SIGINT; SIGHUP on the way reopens the log files. */
 static int dp_wait_for_signal(void)
 {
     sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGTERM);
-    sigaddset(&set, SIGINT);
+    dp_signal_set(&set);
     int sig = 0;
-    sigwait(&set, &sig);
+    while (sigwait(&set, &sig) == 0 && sig == SIGHUP) {
+        log_info("SIGHUP: reopening log files");
+        accesslog_reopen();
+    }
     return sig;
 }
 
@@ -209,6 +243,7 @@ static int dp_run(dp_t *dp, dp_extra_t *x)
 {
     char err[512];
     cluster_client_t *cc = NULL;
+    status_server_t *status = NULL;
     int rc = 1;
     if (secret_load(x->secret_file, &dp->secret, err, sizeof(err)) != 0) {
         log_error("%s", err);
@@ -233,7 +268,13 @@ static int dp_run(dp_t *dp, dp_extra_t *x)
         log_error("out of memory");
         goto out;
     }
-    if (dp_start_workers(dp, err, sizeof(err)) != 0) {
+    dp->started_at_ms = clock_wall_ms();
+    if ((dp->exec_log_dest = accesslog_dest(dp->execution_log)) < 0) {
+        log_error("--execution-log must be stderr, stdout or an absolute path");
+        goto out;
+    }
+    if (accesslog_start(err, sizeof(err)) != 0 || dp_start_workers(dp, err, sizeof(err)) != 0 ||
+        (dp->status_listen != NULL && status_start(dp, &status, err, sizeof(err)) != 0)) {
         log_error("%s", err);
         goto out;
     }
@@ -259,6 +300,8 @@ out:
     cluster_client_stop(cc);
     cache_registry_destroy(dp->caches);
     SSL_CTX_free(dp->tls_ctx);
+    status_stop(status);
+    accesslog_stop();
     secret_dispose(&dp->secret);
     return rc;
 }
@@ -276,9 +319,7 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     /* every thread inherits this mask; only dp_wait_for_signal takes them */
     sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGTERM);
-    sigaddset(&set, SIGINT);
+    dp_signal_set(&set);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     umask(077);
     int rc = dp_run(&dp, &x);

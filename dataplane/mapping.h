@@ -4,15 +4,22 @@
 #ifndef PORTICO_MAPPING_H
 #define PORTICO_MAPPING_H
 
+#include "ctxvar.h"
 #include "request.h"
 
 /* The value of src for r (pool memory or runtime memory), or NULL when absent. */
 const char *mapping_eval(dp_request_t *r, const params_expr_t *src, size_t *len);
 
-/* $context variables by name (without "context."): requestId, stage, apiId,
- * httpMethod, resourcePath, resourceId, path, identity.sourceIp,
- * identity.userAgent, requestTimeEpoch, ... NULL when unknown. */
+/* $context variables by name (without "context."), the rows of
+ * common/ctxvar.h; NULL when unknown or without a value for this request.
+ * Values live in the request pool or the runtime. */
 const char *mapping_context(dp_request_t *r, const char *name, size_t name_len, size_t *len);
+
+/* The same by id (access logs resolve names when a snapshot is compiled). */
+const char *mapping_context_value(dp_request_t *r, enum ctxvar id, size_t *len);
+
+/* 1 when id has a getter (every row must; the unit tests check). */
+int mapping_context_has_getter(enum ctxvar id);
 
 /* Expands ${stageVariables.x} in s into the request pool. */
 h2o_iovec_t mapping_expand_vars(dp_request_t *r, const char *s, size_t len);

@@ -9,6 +9,7 @@
 #include "clock.h"
 #include "gwresp.h"
 #include "policy.h"
+#include "observe.h"
 #include "steps.h"
 
 static const struct {
@@ -37,6 +38,7 @@ static void request_dispose(void *p)
 {
     dp_request_t *r = p;
     dp_thread_t *t = r->thread;
+    observe_request_end(r); /* before the lease goes: it reads the runtime */
     request_lease_release(r->lease);
     if (--t->inflight == 0 && t->draining)
         t->done = 1;
@@ -69,7 +71,9 @@ int request_on_req(h2o_handler_t *self, h2o_req_t *req)
     r->req = req;
     r->thread = t;
     r->started_us = clock_mono_us();
+    r->started_wall_ms = clock_wall_ms();
     request_id(t, r->request_id);
+    trace_begin(r);
     t->inflight++;
     if (t->lease == NULL) {
         gwresp_send(r, GW_NOT_READY);
@@ -87,6 +91,10 @@ void request_add_common_headers(dp_request_t *r)
     h2o_req_t *req = r->req;
     h2o_add_header_by_str(&req->pool, &req->res.headers, H2O_STRLIT("x-amzn-requestid"), 0, NULL,
                           r->request_id, 36);
+    h2o_iovec_t amzn = trace_amzn(r);
+    if (amzn.len > 0)
+        h2o_add_header_by_str(&req->pool, &req->res.headers, H2O_STRLIT("x-amzn-trace-id"), 0, NULL,
+                              amzn.base, amzn.len);
 }
 
 void request_add_response_header(dp_request_t *r, const char *name, size_t name_len,

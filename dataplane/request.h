@@ -10,6 +10,7 @@
 #include "netaddr.h"
 #include "router.h"
 #include "runtime.h"
+#include "trace.h"
 
 enum step_result { STEP_CONTINUE, STEP_DONE, STEP_PENDING };
 
@@ -39,6 +40,14 @@ typedef struct dp_request {
     const rt_kv_t *authorizer_ctx;
     size_t nauthorizer_ctx;
     const char *usage_identifier_key; /* a custom authorizer's usageIdentifierKey */
+    /* ---- observability (issue 7): filled as the request runs, read when it ends */
+    uint64_t started_wall_ms;
+    uint64_t integ_started_us; /* 0: no integration endpoint was called */
+    uint64_t integ_ended_us;   /* its answer's head arrived (or it failed) */
+    int integ_status;          /* the endpoint's status, 0 when none */
+    int gw_case;               /* enum gwresp_case + 1 of a gateway answer, 0 when none */
+    int final_status;          /* set when the request ends (499: the client left unanswered) */
+    trace_t trace;
 } dp_request_t;
 
 typedef enum step_result (*step_fn)(dp_request_t *r);

@@ -14,6 +14,7 @@
 #include "cache_registry.h"
 #include "authz_conf.h"
 #include "gwresp_conf.h"
+#include "observe_conf.h"
 #include "pathtmpl.h"
 #include "pattern.h"
 #include "tls_conf.h"
@@ -333,6 +334,8 @@ static int compile_stage(compile_t *c, Portico__StageBinding *b)
     }
     if (cache_conf_stage(c->a, b, &s->cache_conf, c->err, c->err_len) != 0)
         return -1;
+    if (observe_conf_stage(c->a, b, s, c->err, c->err_len) != 0)
+        return -1;
     char key[512];
     int n = snprintf(key, sizeof(key), "%s/%s", b->api_id, b->stage_name);
     if (n >= (int)sizeof(key) || strmap_get(c->rt->stages, key, (size_t)n) != NULL)
@@ -419,6 +422,8 @@ runtime_t *runtime_compile(const uint8_t *payload, size_t len, char *err, size_t
         if (compile_domain(&c, snap->domains[i]) != 0)
             goto fail;
     rt->memory = arena_used(a);
+    static atomic_uint_fast64_t serials;
+    rt->serial = atomic_fetch_add(&serials, 1) + 1;
     return rt;
 fail:
     run_cleanups(rt);

@@ -102,6 +102,30 @@ typedef struct {
     const struct rt_gwresp *gwresponses[GWT_COUNT]; /* overrides; NULL = default */
 } rt_deployment_t;
 
+/* ---- observability (issue 7): compiled by observe_conf.c ---- */
+enum rt_log_level { RT_LOG_OFF, RT_LOG_ERROR, RT_LOG_INFO };
+
+/* The parts of a method setting the data plane's observability reads. */
+typedef struct {
+    int metrics_enabled; /* detailed (per resource and method) metrics */
+    enum rt_log_level log_level;
+    int data_trace; /* execution logs carry headers and the request body */
+} rt_obs_setting_t;
+
+/* A stage's access log: the destination (accesslog.h id) and the format's
+ * segments (logfmt.h). */
+typedef struct {
+    int dest;
+    const struct rt_log_segment *segs;
+    size_t nsegs;
+} rt_access_log_t;
+
+struct rt_log_segment {
+    int var; /* enum ctxvar, or -1 for literal text */
+    const char *text;
+    size_t len;
+};
+
 typedef struct {
     const char *api_id;
     const char *name;
@@ -117,6 +141,11 @@ typedef struct {
     const struct cache_stage_conf *cache_conf;
     struct cache *cache;
     struct cache *canary_cache; /* == cache when the canary uses the stage cache */
+    /* ---- observability (issue 7) */
+    int tracing_enabled;
+    const rt_access_log_t *access_log; /* NULL: no access log */
+    rt_obs_setting_t obs_default;      /* the stage-wide setting, else the defaults */
+    strmap_t *obs_methods;             /* "resourcePath VERB" → rt_obs_setting_t; NULL: none */
 } rt_stage_t;
 
 typedef struct {
@@ -152,6 +181,7 @@ typedef struct runtime {
     strmap_t *jwks;         /* "issuer\njwks_uri" → rt_jwks_t */
     rt_cleanup_t *cleanups; /* run by runtime_release before the arena goes */
     strmap_t *tls_domains;  /* lower-case domain → SSL_CTX (tls_conf.c) */
+    uint64_t serial;        /* unique among this process's runtimes (caches key on it) */
 } runtime_t;
 
 /* What a compile step needs (runtime.c builds it for authz_conf and

@@ -11,6 +11,7 @@
 #include "dp.h"
 #include "log.h"
 #include "netaddr.h"
+#include "observe.h"
 #include "request.h"
 #include "step_cache.h"
 #include "tls.h"
@@ -148,6 +149,7 @@ static void *worker_main(void *arg)
     /* let the last responses leave the socket buffers */
     for (int i = 0; i < 3; i++)
         h2o_evloop_run(t->loop, 10);
+    observe_thread_flush(t);
     return NULL;
 }
 
@@ -170,7 +172,7 @@ static int worker_init(dp_t *dp, dp_thread_t *t, int index, char *err, size_t er
     h2o_multithread_register_receiver(t->ctx.queue, &t->control_receiver, worker_on_control);
     h2o_multithread_register_receiver(t->ctx.queue, &t->cache_receiver, step_cache_on_wake);
     upstream_init(&t->upstream, t->loop, &t->ctx.receivers.hostinfo_getaddr);
-    if (authorizer_thread_init(t) != 0) {
+    if (authorizer_thread_init(t) != 0 || observe_thread_init(t) != 0) {
         snprintf(err, err_len, "out of memory");
         return -1;
     }
@@ -205,6 +207,7 @@ void dp_install_runtime(dp_t *dp, runtime_t *rt)
         h2o_multithread_send_message(&dp->threads[i].runtime_receiver, &m->super);
     }
     atomic_store(&dp->applied_version, rt->version);
+    atomic_store(&dp->runtime_memory, rt->memory);
     atomic_store(&dp->has_runtime, 1);
     runtime_release(rt);
 }

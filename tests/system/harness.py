@@ -9,6 +9,7 @@ import os
 import signal
 import socket
 import subprocess
+import tempfile
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -108,7 +109,8 @@ class Process:
 
 
 class ControlPlane(Process):
-    def __init__(self, workdir, secret, token="test-admin-token-0123456789", extra_env=None, extra_args=()):
+    def __init__(self, workdir, secret, token="test-admin-token-0123456789", extra_env=None,
+                 extra_args=()):
         self.dir = os.path.join(workdir, "cp")
         os.makedirs(self.dir, exist_ok=True)
         self.token, self.secret = token, secret
@@ -120,6 +122,7 @@ class ControlPlane(Process):
                           "--admin-listen", f"127.0.0.1:{self.admin_port}",
                           "--cluster-listen", self.cluster_url, *extra_args], env,
                          os.path.join(self.dir, "cp.log"))
+        self.base_argv = list(self.argv[:7])
         self.session = requests.Session()
 
     @property
@@ -133,8 +136,15 @@ class ControlPlane(Process):
     def start(self):
         super().start()
         wait_for(lambda: self.session.get(self.url + "/healthz", timeout=1).status_code == 200,
-                 what="control plane health")
+                 timeout=30, what="control plane health")
         return self
+
+    def restart(self, extra_args=None):
+        """Stops (SIGTERM) and starts again on the same ports and data directory."""
+        self.stop()
+        if extra_args is not None:
+            self.argv = self.base_argv + list(extra_args)
+        return self.start()
 
     def call(self, method, path, body=None, token=None, raw=None, **kw):
         headers = {"Authorization": f"Bearer {token or self.token}"}
@@ -157,11 +167,14 @@ class ControlPlane(Process):
 
 
 class DataPlane(Process):
-    def __init__(self, workdir, cp, name="dp1", threads=2, secret=None, extra_args=()):
+    def __init__(self, workdir, cp, name="dp1", threads=2, secret=None, extra_args=(), status=False):
         self.dir = os.path.join(workdir, name)
         os.makedirs(self.dir, exist_ok=True)
         self.name, self.cp = name, cp
         self.port = free_port()
+        self.status_port = free_port() if status else None
+        if status:
+            extra_args = (*extra_args, "--status-listen", f"127.0.0.1:{self.status_port}")
         env = dict(os.environ, PORTICO_CLUSTER_SECRET=secret or cp.secret)
         super().__init__([DP_BIN, "--control-plane", cp.cluster_url, "--listen", f"127.0.0.1:{self.port}",
                           "--state-dir", os.path.join(self.dir, "state"), "--node-id", name,
@@ -172,12 +185,16 @@ class DataPlane(Process):
         super().start()
         if wait_ready:
             wait_for(lambda: self.session.get(self.base + "/", timeout=1).status_code != 503,
-                     what=f"{self.name} to serve a snapshot")
+                     timeout=30, what=f"{self.name} to serve a snapshot")
         return self
 
     @property
     def base(self):
         return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def status_url(self):
+        return f"http://127.0.0.1:{self.status_port}"
 
     def url(self, api_id, stage, path="/"):
         """Path-style URL (works without a Host header)."""
@@ -320,8 +337,9 @@ end
 
 def run_wrk(url, host, seconds=3, connections=10, threads=2, tmpdir="/tmp"):
     """Runs wrk against url with a Host header; returns the counter script's summary."""
-    script = os.path.join(tmpdir, "wrk_counter.lua")
-    with open(script, "w") as f:
+    # a file per call: runs in parallel threads must not rewrite each other's script
+    fd, script = tempfile.mkstemp(prefix="wrk_counter.", suffix=".lua", dir=tmpdir)
+    with os.fdopen(fd, "w") as f:
         f.write(WRK_COUNTER)
     out = subprocess.run(["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{seconds}s",
                           "-H", f"Host: {host}", "-s", script, url],
@@ -453,3 +471,80 @@ class Chromium(Process):
 
     def sanitizer_report(self):
         return None  # not ours
+
+
+def parse_prometheus(text):
+    """Parses the Prometheus text exposition format (0.0.4) by its rules and
+    checks what a scraper relies on; returns {(name, frozenset(labels)): value}.
+    Every line is blank, a comment (# HELP / # TYPE with a valid name), or
+    `name{label="value",...} value [timestamp]`; label values use the \\, \"
+    and \n escapes only; a family's samples follow its TYPE line; histograms
+    have cumulative _bucket samples ending at le="+Inf" equal to _count, and
+    a _sum."""
+    import math
+    import re
+    name_re = r"[a-zA-Z_:][a-zA-Z0-9_:]*"
+    sample_re = re.compile(r"^(" + name_re + r")(?:\{(.*)\})? ([^ ]+)(?: (-?[0-9]+))?$")
+    label_re = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\[\\"n])*)"(,|$)')
+    types, samples, current = {}, {}, None
+    assert text.endswith("\n"), "the exposition must end with a newline"
+    for line in text.split("\n")[:-1]:
+        if line == "":
+            continue
+        if line.startswith("#"):
+            parts = line.split(" ", 3)
+            if len(parts) >= 3 and parts[1] in ("HELP", "TYPE"):
+                assert re.fullmatch(name_re, parts[2]), line
+                if parts[1] == "TYPE":
+                    assert parts[3] in ("counter", "gauge", "histogram", "summary", "untyped"), line
+                    assert parts[2] not in types, f"second TYPE for {parts[2]}"
+                    types[parts[2]] = parts[3]
+                    current = parts[2]
+            continue
+        m = sample_re.match(line)
+        assert m, f"not a sample line: {line!r}"
+        name, labels_text, value = m.group(1), m.group(2) or "", m.group(3)
+        labels, pos = {}, 0
+        while pos < len(labels_text):
+            lm = label_re.match(labels_text, pos)
+            assert lm, f"bad labels in {line!r}"
+            raw = lm.group(2)
+            labels[lm.group(1)] = re.sub(r"\\(.)", lambda e: {"n": "\n"}.get(e.group(1), e.group(1)), raw)
+            pos = lm.end()
+        v = float(value)  # accepts +Inf, -Inf, NaN as the format does
+        family = name
+        for suffix in ("_bucket", "_sum", "_count"):
+            if types.get(current) == "histogram" and name == current + suffix:
+                family = current
+        assert family == current, f"{name} outside its family's block ({current})"
+        key = (name, frozenset(labels.items()))
+        assert key not in samples, f"duplicate sample {line!r}"
+        samples[key] = v
+        if types[current] == "counter":
+            assert v >= 0 and not math.isnan(v), line
+    for fam, typ in types.items():
+        if typ != "histogram":
+            continue
+        groups = {}
+        for (name, labels), v in samples.items():
+            if name == fam + "_bucket":
+                d = dict(labels)
+                le = d.pop("le")
+                groups.setdefault(frozenset(d.items()), []).append((float(le), v))
+        for labels, buckets in groups.items():
+            buckets.sort()
+            assert buckets[-1][0] == math.inf, f"{fam}: no +Inf bucket"
+            counts = [c for _, c in buckets]
+            assert counts == sorted(counts), f"{fam}: buckets not cumulative"
+            assert samples[(fam + "_count", labels)] == counts[-1], f"{fam}: _count != +Inf bucket"
+            assert (fam + "_sum", labels) in samples, f"{fam}: no _sum"
+    return samples
+
+
+def promtool_check(text):
+    """promtool (Debian's prometheus package) lints the exposition; None when absent."""
+    if not os.path.exists("/usr/bin/promtool"):
+        return None
+    out = subprocess.run(["/usr/bin/promtool", "check", "metrics"], input=text, capture_output=True,
+                         text=True, timeout=60)
+    return out.returncode, out.stdout + out.stderr

@@ -257,6 +257,9 @@ def test_wrong_cluster_secret_is_refused(cp, make_dp, upstream):
     deploy(cp, ids["api"])
     rogue = make_dp(name="rogue", secret="an-entirely-different-secret-value")
     rogue.start(wait_ready=False)
+    # listening may take a while on a loaded machine; then give it time to be refused
+    wait_for(lambda: rogue.session.get(rogue.base + "/", timeout=1).status_code == 503, timeout=30,
+             what="the rogue node to listen")
     time.sleep(2.5)
     assert rogue.session.get(rogue.base + "/").status_code == 503
     assert all(n["nodeId"] != "rogue" for n in cp.nodes()["item"])
