@@ -10,6 +10,7 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
+#include "dpusage.h"
 #include "envelope.h"
 #include "runtime.h"
 #include "upstream.h"
@@ -41,6 +42,11 @@ typedef struct dp_thread {
     unsigned inflight;
     int draining;
     int done;
+    /* usage plans (issue 4): this worker's request counts, handed to the
+     * cluster thread every second */
+    dpusage_t *usage;
+    h2o_timeout_t usage_timeout;
+    h2o_timeout_entry_t usage_entry;
 } dp_thread_t;
 
 struct dp {
@@ -57,6 +63,9 @@ struct dp {
     dp_thread_t *threads;
     atomic_uint_fast64_t applied_version;
     atomic_int has_runtime;
+    /* usage plans (issue 4) */
+    atomic_uint live_nodes; /* limits are divided among them; from the control plane */
+    dpusage_inbox_t usage_inbox;
 };
 
 /* Called on any thread: gives every worker its own reference to rt and drops

@@ -16,6 +16,8 @@ static const struct {
 } request_pipeline[] = {
     {"host", step_host},
     {"route", step_route},
+    {"api_key", step_api_key},
+    {"throttle", step_throttle},
     {"integration", step_integration},
 };
 

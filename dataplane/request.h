@@ -28,6 +28,10 @@ typedef struct dp_request {
     char request_id[37];
     uint64_t started_us;
     int step;
+    /* API keys and usage plans (issue 4): the key's membership in the plan
+     * that serves this stage, when the method requires a key */
+    const rt_plan_stage_t *plan_stage;
+    keytab_hit_t key;
 } dp_request_t;
 
 typedef enum step_result (*step_fn)(dp_request_t *r);

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "keys_conf.h"
 #include "pathtmpl.h"
 #include "pattern.h"
 
@@ -235,6 +236,7 @@ static int compile_deployment(compile_t *c, Portico__ApiDefinition *def)
     d->id = def->deployment_id;
     d->router = router_create(c->a);
     d->disable_execute_api_endpoint = def->disable_execute_api_endpoint;
+    d->api_key_from_header = strcmp(def->api_key_source, "AUTHORIZER") != 0;
     for (size_t i = 0; i < def->n_resources; i++) {
         Portico__Resource *res = def->resources[i];
         if (res->path[0] != '/')
@@ -294,6 +296,12 @@ static int compile_stage(compile_t *c, Portico__StageBinding *b)
 
 runtime_t *runtime_compile(const uint8_t *payload, size_t len, char *err, size_t err_len)
 {
+    return runtime_compile_from(payload, len, NULL, err, err_len);
+}
+
+runtime_t *runtime_compile_from(const uint8_t *payload, size_t len, const runtime_t *prev,
+                                char *err, size_t err_len)
+{
     arena_t *a = arena_create(RUNTIME_ARENA_CHUNK);
     if (a == NULL) {
         snprintf(err, err_len, "out of memory");
@@ -320,6 +328,8 @@ runtime_t *runtime_compile(const uint8_t *payload, size_t len, char *err, size_t
     for (size_t i = 0; i < snap->n_stages; i++)
         if (compile_stage(&c, snap->stages[i]) != 0)
             goto fail;
+    if (keys_conf_compile(rt, a, snap, prev, err, err_len) != 0)
+        goto fail;
     rt->memory = arena_used(a);
     return rt;
 fail:
@@ -334,8 +344,11 @@ void runtime_hold(runtime_t *rt)
 
 void runtime_release(runtime_t *rt)
 {
-    if (rt != NULL && atomic_fetch_sub_explicit(&rt->refs, 1, memory_order_acq_rel) == 1)
+    if (rt != NULL && atomic_fetch_sub_explicit(&rt->refs, 1, memory_order_acq_rel) == 1) {
+        runtime_t *root = rt->root; /* a key delta's runtime shares root's config */
         arena_destroy(rt->arena);
+        runtime_release(root);
+    }
 }
 
 const rt_stage_t *runtime_stage(const runtime_t *rt, const char *api_id, size_t api_len,
@@ -348,4 +361,27 @@ const rt_stage_t *runtime_stage(const runtime_t *rt, const char *api_id, size_t 
     key[api_len] = '/';
     memcpy(key + api_len + 1, stage, stage_len);
     return strmap_get(rt->stages, key, api_len + 1 + stage_len);
+}
+
+runtime_t *runtime_apply_delta(const runtime_t *rt, const Portico__KeyDelta *delta, char *err,
+                               size_t err_len)
+{
+    arena_t *a = arena_create(RUNTIME_ARENA_CHUNK);
+    if (a == NULL) {
+        snprintf(err, err_len, "out of memory");
+        return NULL;
+    }
+    runtime_t *next = arena_alloc(a, sizeof(*next));
+    *next = *rt; /* everything but the keys is shared with the root */
+    next->arena = a;
+    atomic_init(&next->refs, 1);
+    next->root = rt->root != NULL ? rt->root : (runtime_t *)rt;
+    if (keys_conf_derive(next, a, rt, delta, err, err_len) != 0) {
+        arena_destroy(a);
+        return NULL;
+    }
+    runtime_hold(next->root);
+    next->version = delta->version;
+    next->memory = arena_used(a);
+    return next;
 }

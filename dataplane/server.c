@@ -94,6 +94,25 @@ static void worker_on_accept(h2o_socket_t *listener, const char *err)
         h2o_accept(&t->accept_ctx, sock);
 }
 
+/* Every second the worker hands its usage counts to the cluster thread. */
+static void worker_hand_usage(dp_thread_t *t)
+{
+    if (dpusage_count(t->usage) == 0)
+        return;
+    dpusage_t *fresh = dpusage_create();
+    if (fresh == NULL)
+        return; /* keep counting into the full table; try again next second */
+    dpusage_push(&t->dp->usage_inbox, t->usage);
+    t->usage = fresh;
+}
+
+static void worker_on_usage_tick(h2o_timeout_entry_t *entry)
+{
+    dp_thread_t *t = H2O_STRUCT_FROM_MEMBER(dp_thread_t, usage_entry, entry);
+    worker_hand_usage(t);
+    h2o_timeout_link(t->loop, &t->usage_timeout, &t->usage_entry);
+}
+
 static void *worker_main(void *arg)
 {
     dp_thread_t *t = arg;
@@ -111,6 +130,11 @@ static void *worker_main(void *arg)
     /* let the last responses leave the socket buffers */
     for (int i = 0; i < 3; i++)
         h2o_evloop_run(t->loop, 10);
+    if (dpusage_count(t->usage) > 0)
+        dpusage_push(&t->dp->usage_inbox, t->usage);
+    else
+        dpusage_destroy(t->usage);
+    t->usage = NULL;
     return NULL;
 }
 
@@ -132,11 +156,19 @@ static int worker_init(dp_t *dp, dp_thread_t *t, int index, char *err, size_t er
     h2o_multithread_register_receiver(t->ctx.queue, &t->runtime_receiver, worker_on_runtime);
     h2o_multithread_register_receiver(t->ctx.queue, &t->control_receiver, worker_on_control);
     upstream_init(&t->upstream, t->loop, &t->ctx.receivers.hostinfo_getaddr);
+    if ((t->usage = dpusage_create()) == NULL) {
+        snprintf(err, err_len, "out of memory");
+        return -1;
+    }
+    h2o_timeout_init(t->loop, &t->usage_timeout, 1000);
+    t->usage_entry.cb = worker_on_usage_tick;
+    h2o_timeout_link(t->loop, &t->usage_timeout, &t->usage_entry);
     return 0;
 }
 
 int dp_start_workers(dp_t *dp, char *err, size_t err_len)
 {
+    atomic_store(&dp->live_nodes, 1);
     dp->threads = calloc((size_t)dp->nthreads, sizeof(*dp->threads));
     if (dp->threads == NULL) {
         snprintf(err, err_len, "out of memory");

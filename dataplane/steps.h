@@ -8,6 +8,10 @@
 enum step_result step_host(dp_request_t *r);
 /* path + verb → method; step_route.c */
 enum step_result step_route(dp_request_t *r);
+/* x-api-key → the key's usage plan for this stage; step_api_key.c (issue 4) */
+enum step_result step_api_key(dp_request_t *r);
+/* token buckets and quotas; step_throttle.c (issue 4) */
+enum step_result step_throttle(dp_request_t *r);
 /* MOCK or HTTP_PROXY; integration.c */
 enum step_result step_integration(dp_request_t *r);
 
