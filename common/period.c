@@ -43,8 +43,7 @@ static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
 
 uint32_t period_start(enum period_kind kind, uint32_t day)
 {
-    if (kind == PERIOD_WEEK)
-    {
+    if (kind == PERIOD_WEEK) {
         uint32_t since_monday = (day + 3) % 7; /* 1970-01-01 was a Thursday */
         return day >= since_monday ? day - since_monday : 0;
     }

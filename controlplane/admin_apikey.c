@@ -37,7 +37,7 @@ int admin_commit_keys(admin_call_t *c, const uint8_t *sha256s, size_t n)
         return -1;
     for (size_t i = 0; i < n; i++)
         keydelta_note(c->cp->keydelta, sha256s + i * KEYREC_SHA_LEN);
-    cp_schedule_key_delta(c->cp);
+    keydelta_schedule(c->cp);
     return 0;
 }
 

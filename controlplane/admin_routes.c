@@ -1,6 +1,7 @@
 /* admin_routes: every management API operation, one row each. Order matters
  * only for readability; patterns never overlap. */
 #include "admin.h"
+#include "admin_apikey.h"
 #include "admin_cluster.h"
 #include "admin_deployment.h"
 #include "admin_integration.h"
@@ -8,11 +9,13 @@
 #include "admin_resource.h"
 #include "admin_restapi.h"
 #include "admin_stage.h"
+#include "admin_usageplan.h"
 
 #define API "/restapis/{restapi_id}"
 #define RESOURCE API "/resources/{resource_id}"
 #define METHOD RESOURCE "/methods/{http_method}"
 #define INTEGRATION METHOD "/integration"
+#define PLAN "/usageplans/{usageplan_id}"
 
 const admin_route_t admin_routes[] = {
     {"POST", "/restapis", admin_restapi_create},
@@ -51,6 +54,23 @@ const admin_route_t admin_routes[] = {
     {"GET", API "/stages/{stage_name}", admin_stage_get},
     {"PATCH", API "/stages/{stage_name}", admin_stage_update},
     {"DELETE", API "/stages/{stage_name}", admin_stage_delete},
+
+    /* API keys and usage plans (issue 4) */
+    {"POST", "/apikeys", admin_apikey_create},
+    {"GET", "/apikeys", admin_apikey_list},
+    {"GET", "/apikeys/{api_key_id}", admin_apikey_get},
+    {"PATCH", "/apikeys/{api_key_id}", admin_apikey_update},
+    {"DELETE", "/apikeys/{api_key_id}", admin_apikey_delete},
+    {"POST", "/usageplans", admin_usageplan_create},
+    {"GET", "/usageplans", admin_usageplan_list},
+    {"GET", PLAN, admin_usageplan_get},
+    {"PATCH", PLAN, admin_usageplan_update},
+    {"DELETE", PLAN, admin_usageplan_delete},
+    {"POST", PLAN "/keys", admin_usageplan_key_add},
+    {"GET", PLAN "/keys", admin_usageplan_key_list},
+    {"GET", PLAN "/keys/{key_id}", admin_usageplan_key_get},
+    {"DELETE", PLAN "/keys/{key_id}", admin_usageplan_key_delete},
+    {"GET", PLAN "/usage", admin_usageplan_usage},
 
     {"GET", "/cluster/nodes", admin_cluster_nodes},
     {"GET", "/healthz", admin_healthz},

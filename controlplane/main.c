@@ -14,8 +14,10 @@
 #include "cp.h"
 #include "crypto.h"
 #include "fsutil.h"
+#include "keydelta.h"
 #include "log.h"
 #include "secret.h"
+#include "usage.h"
 
 #define ADMIN_TOKEN_LEN 40
 
@@ -24,6 +26,7 @@ typedef struct {
     const char *admin_listen;
     const char *cluster_listen;
     const char *cluster_secret_file;
+    compiler_settings_t settings; /* issue 4: account-wide throttle */
 } cp_options_t;
 
 static volatile sig_atomic_t cp_stop_requested;
@@ -51,6 +54,9 @@ static void cp_usage(FILE *out)
           "                              PORT+1 REP  snapshot fetches\n"
           "                              PORT+2 PULL node reports\n"
           "  --cluster-secret-file FILE  shared secret authenticating cluster messages\n"
+          "  --account-rate-limit RPS    account-wide throttle, requests per second over\n"
+          "                              the whole cluster (default 10000)\n"
+          "  --account-burst-limit N     its burst (default 5000)\n"
           "  --help                      this text\n"
           "\n"
           "Environment:\n"
@@ -70,13 +76,17 @@ static int cp_parse(int argc, char **argv, cp_options_t *o)
         {"admin-listen", required_argument, NULL, 'a'},
         {"cluster-listen", required_argument, NULL, 'c'},
         {"cluster-secret-file", required_argument, NULL, 's'},
+        {"account-rate-limit", required_argument, NULL, 'r'},
+        {"account-burst-limit", required_argument, NULL, 'b'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     *o = (cp_options_t){.data_dir = "./portico-data",
                         .admin_listen = "127.0.0.1:9000",
-                        .cluster_listen = "tcp://127.0.0.1:9100"};
+                        .cluster_listen = "tcp://127.0.0.1:9100",
+                        .settings = {COMPILER_ACCOUNT_RATE, COMPILER_ACCOUNT_BURST}};
     int ch;
+    char *end;
     while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
         switch (ch) {
         case 'd':
@@ -91,6 +101,23 @@ static int cp_parse(int argc, char **argv, cp_options_t *o)
         case 's':
             o->cluster_secret_file = optarg;
             break;
+        case 'r':
+            o->settings.account_rate_limit = strtod(optarg, &end);
+            if (*optarg == '\0' || *end != '\0' || !(o->settings.account_rate_limit > 0) ||
+                o->settings.account_rate_limit > 1e9) {
+                fprintf(stderr, "--account-rate-limit must be a number in (0, 1e9]\n");
+                return -1;
+            }
+            break;
+        case 'b': {
+            long v = strtol(optarg, &end, 10);
+            if (*optarg == '\0' || *end != '\0' || v < 1 || v > 1000000000) {
+                fprintf(stderr, "--account-burst-limit must be 1..1000000000\n");
+                return -1;
+            }
+            o->settings.account_burst_limit = (uint32_t)v;
+            break;
+        }
         case 'h':
             cp_usage(stdout);
             exit(0);
@@ -168,21 +195,39 @@ void cp_schedule_publish(cp_t *cp)
     h2o_timeout_link(cp->loop, &cp->publish_timeout, &cp->publish_entry);
 }
 
-int cp_publish_now(cp_t *cp)
+/* Builds the whole snapshot; broadcast 0 keeps it for fetches only. */
+static int cp_build_and_publish(cp_t *cp, int broadcast)
 {
     uint8_t *bytes;
     size_t len;
-    uint64_t version;
+    uint64_t version, epoch;
     uint64_t started = clock_mono_us();
-    if (compiler_build_snapshot(cp->store, &bytes, &len, &version) != STORE_OK) {
+    if (compiler_build_snapshot_with(cp->store, &cp->settings, &bytes, &len, &version) !=
+            STORE_OK ||
+        store_epoch(cp->store, &epoch) != STORE_OK) {
         log_error("could not build the snapshot; data planes keep the previous one");
+        cp->full_failed = 1;
         return -1;
     }
-    cluster_publish(cp->cluster, version, bytes, len);
+    cluster_publish_snapshot(cp->cluster, version, epoch, bytes, len, broadcast);
+    keydelta_reset(cp->keydelta, version);
     cp->published_version = version;
-    log_info("published snapshot version %llu (%zu bytes, built in %.1f ms)",
-             (unsigned long long)version, len, (double)(clock_mono_us() - started) / 1000.0);
+    cp->published_epoch = epoch;
+    cp->full_failed = 0;
+    log_info("%s snapshot version %llu (%zu bytes, built in %.1f ms)",
+             broadcast ? "published" : "rebuilt (for fetches)", (unsigned long long)version, len,
+             (double)(clock_mono_us() - started) / 1000.0);
     return 0;
+}
+
+int cp_publish_now(cp_t *cp)
+{
+    return cp_build_and_publish(cp, 1);
+}
+
+int cp_rebuild_quiet(cp_t *cp)
+{
+    return cp_build_and_publish(cp, 0);
 }
 
 static void cp_on_publish(h2o_timeout_entry_t *entry)
@@ -196,18 +241,34 @@ static h2o_timeout_t cp_heartbeat_timeout;
 static h2o_timeout_entry_t cp_heartbeat_entry;
 static cp_t *cp_heartbeat_cp;
 
+/* Quota counts that changed and the live node count (issue 4). */
+static void cp_send_usage_status(cp_t *cp)
+{
+    uint8_t *status;
+    size_t len;
+    unsigned live = nodes_live_count(cp->nodes, clock_wall_ms());
+    if (usage_status(cp->usage, live > 0 ? live : 1, store_id(cp->store), &status, &len) != 0)
+        return;
+    cluster_publish_status(cp->cluster, status, len);
+    free(status);
+}
+
 static void cp_on_heartbeat(h2o_timeout_entry_t *entry)
 {
     cluster_announce(cp_heartbeat_cp->cluster);
+    cp_send_usage_status(cp_heartbeat_cp);
     h2o_timeout_link(cp_heartbeat_cp->loop, &cp_heartbeat_timeout, entry);
 }
 
 static void cp_on_report(void *ctx, const Portico__NodeReport *r)
 {
     cp_t *cp = ctx;
-    if (nodes_record(cp->nodes, r, clock_wall_ms()) != 0)
+    if (nodes_record(cp->nodes, r, clock_wall_ms()) != 0) {
         log_warn("cluster: dropped a replayed report from node %s", r->node_id);
-    else if (r->status == PORTICO__APPLY_STATUS__APPLY_NACK)
+        return;
+    }
+    usage_record(cp->usage, r, clock_wall_ms()); /* issue 4: this thread's own connection */
+    if (r->status == PORTICO__APPLY_STATUS__APPLY_NACK)
         log_warn("node %s refused version %llu: %s", r->node_id,
                  (unsigned long long)r->nack_version, r->nack_reason);
 }
@@ -228,8 +289,10 @@ static int cp_run(const cp_options_t *o)
     cp.admin_token = token;
     cp.admin_token_len = strlen(token);
     snprintf(path, sizeof(path), "%s/portico.db", o->data_dir);
-    if (store_open(path, &cp.store) != STORE_OK)
+    if (store_open(path, &cp.store) != STORE_OK || usage_open(path, &cp.usage) != STORE_OK)
         goto out;
+    cp.settings = o->settings;
+    cp.keydelta = keydelta_create();
     cp.nodes = nodes_create();
     cp.loop = h2o_evloop_create();
     cluster_config_t cc = {.url = o->cluster_listen,
@@ -244,6 +307,7 @@ static int cp_run(const cp_options_t *o)
     }
     h2o_timeout_init(cp.loop, &cp.publish_timeout, 0);
     cp.publish_entry.cb = cp_on_publish;
+    keydelta_init_timers(&cp);
     if (cp_publish_now(&cp) != 0)
         goto out;
     cp_heartbeat_cp = &cp;
@@ -257,6 +321,8 @@ static int cp_run(const cp_options_t *o)
     rc = 0;
 out:
     cluster_stop(cp.cluster);
+    usage_close(cp.usage);
+    keydelta_destroy(cp.keydelta);
     store_close(cp.store);
     nodes_destroy(cp.nodes);
     secret_dispose(&secret);

@@ -141,10 +141,9 @@ static int collect(store_t *s, sqlite3_stmt *st, int limit, json_t *(*row)(sqlit
 int store_apikey_list(store_t *s, const char *name_prefix, const char *customer_id,
                       const char *after, int limit, json_t **items, int *more)
 {
-    sqlite3_stmt *st =
-        store_stmt(s, "SELECT " APIKEY_COLUMNS " FROM api_keys WHERE id > ?1 "
-                      "AND (?2 IS NULL OR substr(name, 1, length(?2)) = ?2) "
-                      "AND (?3 IS NULL OR customer_id = ?3) ORDER BY id");
+    sqlite3_stmt *st = store_stmt(s, "SELECT " APIKEY_COLUMNS " FROM api_keys WHERE id > ?1 "
+                                     "AND (?2 IS NULL OR substr(name, 1, length(?2)) = ?2) "
+                                     "AND (?3 IS NULL OR customer_id = ?3) ORDER BY id");
     if (st == NULL)
         return STORE_EIO;
     bind_str(st, 1, after);
@@ -245,10 +244,10 @@ int store_plan_get(store_t *s, const char *id, json_t **doc)
 int store_plan_list(store_t *s, const char *key_id, const char *after, int limit, json_t **items,
                     int *more)
 {
-    sqlite3_stmt *st = store_stmt(
-        s, "SELECT doc FROM usage_plans p WHERE id > ?1 AND (?2 IS NULL OR EXISTS ("
-           "SELECT 1 FROM usage_plan_keys k WHERE k.plan_id = p.id AND k.key_id = ?2)) "
-           "ORDER BY id");
+    sqlite3_stmt *st =
+        store_stmt(s, "SELECT doc FROM usage_plans p WHERE id > ?1 AND (?2 IS NULL OR EXISTS ("
+                      "SELECT 1 FROM usage_plan_keys k WHERE k.plan_id = p.id AND k.key_id = ?2)) "
+                      "ORDER BY id");
     if (st == NULL)
         return STORE_EIO;
     bind_str(st, 1, after);
@@ -263,6 +262,21 @@ int store_plan_delete(store_t *s, const char *id)
         return STORE_EIO;
     bind_str(st, 1, id);
     return finish_changed(s, st);
+}
+
+int store_plan_created_at(store_t *s, const char *id, int64_t *created_at)
+{
+    sqlite3_stmt *st = store_stmt(s, "SELECT created_at FROM usage_plans WHERE id = ?1");
+    if (st == NULL)
+        return STORE_EIO;
+    bind_str(st, 1, id);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        *created_at = sqlite3_column_int64(st, 0);
+    sqlite3_reset(st);
+    if (rc == SQLITE_DONE)
+        return STORE_ENOTFOUND;
+    return rc == SQLITE_ROW ? STORE_OK : store_rc(s, rc);
 }
 
 int store_plan_visit_all(store_t *s, store_plan_visit_fn fn, void *ctx)
@@ -321,9 +335,9 @@ static json_t *plan_key_row(sqlite3_stmt *st)
 
 int store_plan_key_get(store_t *s, const char *plan_id, const char *key_id, json_t **item)
 {
-    sqlite3_stmt *st =
-        store_stmt(s, "SELECT k.id, k.name, k.prefix FROM usage_plan_keys pk "
-                      "JOIN api_keys k ON k.id = pk.key_id WHERE pk.plan_id = ?1 AND pk.key_id = ?2");
+    sqlite3_stmt *st = store_stmt(
+        s, "SELECT k.id, k.name, k.prefix FROM usage_plan_keys pk "
+           "JOIN api_keys k ON k.id = pk.key_id WHERE pk.plan_id = ?1 AND pk.key_id = ?2");
     if (st == NULL)
         return STORE_EIO;
     bind_str(st, 1, plan_id);
@@ -337,13 +351,13 @@ int store_plan_key_get(store_t *s, const char *plan_id, const char *key_id, json
     return rc == SQLITE_ROW ? STORE_OK : store_rc(s, rc);
 }
 
-int store_plan_key_list(store_t *s, const char *plan_id, const char *name_prefix,
-                        const char *after, int limit, json_t **items, int *more)
+int store_plan_key_list(store_t *s, const char *plan_id, const char *name_prefix, const char *after,
+                        int limit, json_t **items, int *more)
 {
-    sqlite3_stmt *st =
-        store_stmt(s, "SELECT k.id, k.name, k.prefix FROM usage_plan_keys pk "
-                      "JOIN api_keys k ON k.id = pk.key_id WHERE pk.plan_id = ?1 AND pk.key_id > ?2 "
-                      "AND (?3 IS NULL OR substr(k.name, 1, length(?3)) = ?3) ORDER BY pk.key_id");
+    sqlite3_stmt *st = store_stmt(
+        s, "SELECT k.id, k.name, k.prefix FROM usage_plan_keys pk "
+           "JOIN api_keys k ON k.id = pk.key_id WHERE pk.plan_id = ?1 AND pk.key_id > ?2 "
+           "AND (?3 IS NULL OR substr(k.name, 1, length(?3)) = ?3) ORDER BY pk.key_id");
     if (st == NULL)
         return STORE_EIO;
     bind_str(st, 1, plan_id);

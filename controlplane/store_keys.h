@@ -47,6 +47,8 @@ int store_plan_get(store_t *s, const char *id, json_t **doc);
 int store_plan_list(store_t *s, const char *key_id, const char *after, int limit, json_t **items,
                     int *more);
 int store_plan_delete(store_t *s, const char *id);
+/* Creation time in seconds (the quota's initial period). */
+int store_plan_created_at(store_t *s, const char *id, int64_t *created_at);
 /* Every plan with its creation time, for the snapshot compiler. */
 typedef int (*store_plan_visit_fn)(void *ctx, json_t *doc, int64_t created_at);
 int store_plan_visit_all(store_t *s, store_plan_visit_fn fn, void *ctx);
@@ -56,8 +58,8 @@ int store_plan_key_add(store_t *s, const char *plan_id, const char *key_id);
 int store_plan_key_delete(store_t *s, const char *plan_id, const char *key_id);
 /* {id, type, name, valuePrefix} of one member, or the page of members. */
 int store_plan_key_get(store_t *s, const char *plan_id, const char *key_id, json_t **item);
-int store_plan_key_list(store_t *s, const char *plan_id, const char *name_prefix,
-                        const char *after, int limit, json_t **items, int *more);
+int store_plan_key_list(store_t *s, const char *plan_id, const char *name_prefix, const char *after,
+                        int limit, json_t **items, int *more);
 /* 1 in *conflict when the key is in another plan that serves one of this
  * plan's stages (key_id NULL: any key of this plan). */
 int store_plan_stage_conflict(store_t *s, const char *plan_id, const char *key_id, int *conflict);

@@ -45,8 +45,8 @@ struct cluster_client {
     uint64_t last_heard_ms;
     int silent_logged;
     /* API keys and usage plans (issue 4) */
-    runtime_t *current;   /* the runtime last installed (one reference) */
-    int fetch_full;       /* a fetched delta did not apply: ask for the snapshot */
+    runtime_t *current;    /* the runtime last installed (one reference) */
+    int fetch_full;        /* a fetched delta did not apply: ask for the snapshot */
     dpusage_t *unreported; /* usage collected from workers, not yet sent */
 };
 

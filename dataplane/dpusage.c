@@ -50,8 +50,8 @@ void dpusage_destroy(dpusage_t *u)
     free(u);
 }
 
-static struct dpusage_slot *dpusage_find(struct dpusage_slot *slots, size_t mask,
-                                         const uint8_t *id, uint32_t day)
+static struct dpusage_slot *dpusage_find(struct dpusage_slot *slots, size_t mask, const uint8_t *id,
+                                         uint32_t day)
 {
     for (size_t i = dpusage_hash(id, day) & mask;; i = (i + 1) & mask) {
         struct dpusage_slot *s = &slots[i];

@@ -23,8 +23,7 @@ int dpusage_add(dpusage_t *u, const uint8_t *usage_id, uint32_t day, uint64_t n)
 size_t dpusage_count(const dpusage_t *u);
 int dpusage_merge(dpusage_t *dst, const dpusage_t *src);
 
-typedef void (*dpusage_visit_fn)(void *ctx, const uint8_t *usage_id, uint32_t day,
-                                 uint64_t count);
+typedef void (*dpusage_visit_fn)(void *ctx, const uint8_t *usage_id, uint32_t day, uint64_t count);
 void dpusage_visit(const dpusage_t *u, dpusage_visit_fn fn, void *ctx);
 
 /* The hand-over stack: workers push full tables, the cluster thread takes

@@ -113,8 +113,8 @@ static int plans_attach(runtime_t *rt, arena_t *a, const Portico__Snapshot *snap
                 slot += (uint32_t)as->n_throttles;
                 continue;
             }
-            if (s->plans == NULL && (s->plans = arena_alloc(a, s->nplans * sizeof(*s->plans))) ==
-                                        NULL)
+            if (s->plans == NULL &&
+                (s->plans = arena_alloc(a, s->nplans * sizeof(*s->plans))) == NULL)
                 return -1;
             rt_plan_stage_t *ps = (rt_plan_stage_t *)s->plans;
             while (ps->plan != NULL) /* the first free one */
@@ -168,8 +168,8 @@ static int stage_limits(runtime_t *rt, arena_t *a, const Portico__StageBinding *
                         const runtime_t *prev, char *err, size_t err_len)
 {
     rt_stage_t *s = find_stage(rt, b->api_id, b->stage_name);
-    const rt_stage_t *ps = prev != NULL ? find_stage((runtime_t *)prev, b->api_id, b->stage_name)
-                                        : NULL;
+    const rt_stage_t *ps =
+        prev != NULL ? find_stage((runtime_t *)prev, b->api_id, b->stage_name) : NULL;
     rt_method_limit_t *ml = arena_alloc(a, (b->n_method_settings + 1) * sizeof(*ml));
     if (s == NULL || ml == NULL)
         return -1;
@@ -259,8 +259,8 @@ int keys_conf_derive(runtime_t *next, arena_t *a, const runtime_t *rt,
         snprintf(err, err_len, "key delta %llu is malformed", (unsigned long long)delta->version);
         return -1;
     }
-    next->keys = keytab_derive(a, rt->keys, delta->changed.data, delta->changed.len / KEYREC_SHA_LEN,
-                               delta->records.data, delta->records.len / KEYREC_LEN, plan_lookup,
-                               (void *)rt, err, err_len);
+    next->keys = keytab_derive(
+        a, rt->keys, delta->changed.data, delta->changed.len / KEYREC_SHA_LEN, delta->records.data,
+        delta->records.len / KEYREC_LEN, plan_lookup, (void *)rt, err, err_len);
     return next->keys != NULL ? 0 : -1;
 }

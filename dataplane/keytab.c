@@ -62,8 +62,7 @@ static struct keytab_entry *overlay_slot(const keytab_t *t, const uint8_t *sha)
     }
 }
 
-static int base_find(const struct keytab_base *b, const uint8_t *sha, keytab_visit_fn fn,
-                     void *ctx)
+static int base_find(const struct keytab_base *b, const uint8_t *sha, keytab_visit_fn fn, void *ctx)
 {
     if (b == NULL || b->n == 0)
         return 0;
@@ -119,8 +118,8 @@ struct carry {
 static int carry_visit(void *ctx, const keytab_hit_t *hit)
 {
     struct carry *c = ctx;
-    if (memcmp(hit->record + KEYREC_KEY_ID_AT, c->record + KEYREC_KEY_ID_AT,
-               KEYREC_USAGE_ID_LEN) != 0)
+    if (memcmp(hit->record + KEYREC_KEY_ID_AT, c->record + KEYREC_KEY_ID_AT, KEYREC_USAGE_ID_LEN) !=
+        0)
         return 0;
     /* buckets and the quota counter; method buckets only while the plan's
      * layout is the same size (a changed plan starts them full) */
@@ -128,7 +127,8 @@ static int carry_visit(void *ctx, const keytab_hit_t *hit)
     if (words > c->nstate)
         words = c->nstate;
     for (uint32_t w = 0; w < words; w++)
-        atomic_store_explicit(&c->dst[w], atomic_load_explicit(&hit->state[w], memory_order_relaxed),
+        atomic_store_explicit(&c->dst[w],
+                              atomic_load_explicit(&hit->state[w], memory_order_relaxed),
                               memory_order_relaxed);
     return 1;
 }

@@ -27,8 +27,8 @@ static int plan_buckets(dp_request_t *r, unsigned nodes, uint64_t now)
                 return 0;
     }
     const rt_plan_t *p = ps->plan;
-    return !p->has_throttle || throttle_take(&r->key.state[KEYTAB_STATE_PLAN], p->throttle, nodes,
-                                             now);
+    return !p->has_throttle ||
+           throttle_take(&r->key.state[KEYTAB_STATE_PLAN], p->throttle, nodes, now);
 }
 
 static int stage_buckets(dp_request_t *r, unsigned nodes, uint64_t now)

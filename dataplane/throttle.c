@@ -15,8 +15,8 @@ int throttle_take(_Atomic uint64_t *tat, throttle_limit_t limit, unsigned nodes,
         return 0;
     double iv = 1e9 / rate;
     uint64_t interval = iv < 1 ? 1 : iv > 1e15 ? (uint64_t)1e15 : (uint64_t)iv;
-    uint64_t tolerance = (burst - 1) > UINT64_MAX / 4 / interval ? UINT64_MAX / 4
-                                                                 : (burst - 1) * interval;
+    uint64_t tolerance =
+        (burst - 1) > UINT64_MAX / 4 / interval ? UINT64_MAX / 4 : (burst - 1) * interval;
     uint64_t old = atomic_load_explicit(tat, memory_order_relaxed);
     for (;;) {
         uint64_t base = old > now_ns ? old : now_ns;
