@@ -108,7 +108,7 @@ class Process:
 
 
 class ControlPlane(Process):
-    def __init__(self, workdir, secret, token="test-admin-token-0123456789", extra_env=None):
+    def __init__(self, workdir, secret, token="test-admin-token-0123456789", extra_env=None, extra_args=()):
         self.dir = os.path.join(workdir, "cp")
         os.makedirs(self.dir, exist_ok=True)
         self.token, self.secret = token, secret
@@ -118,7 +118,8 @@ class ControlPlane(Process):
         env.update(extra_env or {})
         super().__init__([CP_BIN, "--data-dir", os.path.join(self.dir, "data"),
                           "--admin-listen", f"127.0.0.1:{self.admin_port}",
-                          "--cluster-listen", self.cluster_url], env, os.path.join(self.dir, "cp.log"))
+                          "--cluster-listen", self.cluster_url, *extra_args], env,
+                         os.path.join(self.dir, "cp.log"))
         self.session = requests.Session()
 
     @property
@@ -282,3 +283,37 @@ def deploy(cp, api_id, stage="prod", **extra):
     body = {"stageName": stage}
     body.update(extra)
     return cp.ok("POST", f"/restapis/{api_id}/deployments", body, expect=201)
+
+
+def make_key_api(cp, name="keys"):
+    """An API with MOCK methods: GET /pets and POST /pets need an API key,
+    GET /open does not. Returns {"api", "root", "pets", "open"}."""
+    api = cp.ok("POST", "/restapis", {"name": name}, expect=201)
+    a, root = api["id"], api["rootResourceId"]
+    ids = {"api": a, "root": root}
+    for part, verbs in (("pets", (("GET", True), ("POST", True))), ("open", (("GET", False),))):
+        rid = cp.ok("POST", f"/restapis/{a}/resources/{root}", {"pathPart": part}, expect=201)["id"]
+        ids[part] = rid
+        for verb, needs_key in verbs:
+            base = f"/restapis/{a}/resources/{rid}/methods/{verb}"
+            cp.ok("PUT", base, {"authorizationType": "NONE", "apiKeyRequired": needs_key}, expect=201)
+            cp.ok("PUT", base + "/integration", {"type": "MOCK"}, expect=201)
+            cp.ok("PUT", base + "/responses/200", {}, expect=201)
+            cp.ok("PUT", base + "/integration/responses/200",
+                  {"selectionPattern": "", "responseTemplates": {"application/json": '{"ok": true}'}}, expect=201)
+    return ids
+
+
+def make_key(cp, enabled=True, **extra):
+    body = {"name": extra.pop("name", "customer"), "enabled": enabled}
+    body.update(extra)
+    return cp.ok("POST", "/apikeys", body, expect=201)
+
+
+def make_plan(cp, api_id, stage="prod", keys=(), **extra):
+    body = {"name": extra.pop("name", "plan"), "apiStages": [{"apiId": api_id, "stage": stage}]}
+    body.update(extra)
+    plan = cp.ok("POST", "/usageplans", body, expect=201)
+    for key in keys:
+        cp.ok("POST", f"/usageplans/{plan['id']}/keys", {"keyId": key["id"], "keyType": "API_KEY"}, expect=201)
+    return plan
