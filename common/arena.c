@@ -45,6 +45,8 @@ void arena_destroy(arena_t *a)
 static struct arena_chunk *arena_grow(arena_t *a, size_t need)
 {
     size_t size = need > a->chunk_size ? need : a->chunk_size;
+    if (size > SIZE_MAX - sizeof(struct arena_chunk))
+        return NULL;
     struct arena_chunk *c = malloc(sizeof(*c) + size);
     if (c == NULL)
         return NULL;

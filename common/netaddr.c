@@ -13,6 +13,16 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+/* 1..5 decimal digits and nothing else (strtol alone accepts signs and spaces). */
+static int netaddr_all_digits(const char *s)
+{
+    size_t n = 0;
+    for (; s[n] != '\0'; n++)
+        if (s[n] < '0' || s[n] > '9')
+            return 0;
+    return n > 0 && n <= 5;
+}
+
 int netaddr_split(const char *spec, char *host, size_t host_len, uint16_t *port)
 {
     const char *colon = strrchr(spec, ':');
@@ -26,9 +36,10 @@ int netaddr_split(const char *spec, char *host, size_t host_len, uint16_t *port)
     }
     if (hlen >= host_len)
         return -1;
-    char *end;
-    long p = strtol(colon + 1, &end, 10);
-    if (*end != '\0' || end == colon + 1 || p < 0 || p > 65535)
+    if (!netaddr_all_digits(colon + 1))
+        return -1;
+    long p = strtol(colon + 1, NULL, 10);
+    if (p > 65535)
         return -1;
     memcpy(host, h, hlen);
     host[hlen] = '\0';
@@ -79,9 +90,10 @@ int netaddr_url_with_port_offset(const char *url, int delta, char *out, size_t o
     const char *colon = strrchr(url, ':');
     if (colon == NULL || strstr(url, "://") == NULL || colon < strstr(url, "://") + 3)
         return -1;
-    char *end;
-    long port = strtol(colon + 1, &end, 10);
-    if (*end != '\0' || end == colon + 1 || port + delta <= 0 || port + delta > 65535)
+    if (!netaddr_all_digits(colon + 1))
+        return -1;
+    long port = strtol(colon + 1, NULL, 10);
+    if (port + delta <= 0 || port + delta > 65535)
         return -1;
     int n = snprintf(out, out_len, "%.*s:%ld", (int)(colon - url), url, port + delta);
     return n < 0 || (size_t)n >= out_len ? -1 : 0;

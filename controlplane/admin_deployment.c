@@ -7,6 +7,7 @@
 
 #include "admin_restapi.h"
 #include "admin_stage.h"
+#include "admin_stage_patch.h"
 #include "compiler.h"
 #include "crypto.h"
 #include "store_deploy.h"
@@ -66,11 +67,21 @@ static int deployment_check_tree(admin_call_t *c, json_t *tree)
     return 0;
 }
 
-/* Points stage_name at deployment_id, creating the stage when new. */
+/* The stage's canary now runs deployment_id with the request's canary settings. */
+static void deployment_set_canary(json_t *doc, json_t *settings, const char *deployment_id)
+{
+    json_t *canary = json_pack("{s:s,s:f,s:{},s:b}", "deploymentId", deployment_id,
+                               "percentTraffic", 0.0, "stageVariableOverrides", "useStageCache", 0);
+    json_object_update(canary, settings);
+    json_object_set_new(canary, "deploymentId", json_string(deployment_id));
+    json_object_set_new(doc, "canarySettings", canary);
+}
+
+/* Points stage_name at deployment_id (or its canary at it), creating the stage when new. */
 static int deployment_bind_stage(admin_call_t *c, const char *stage_name, const char *deployment_id)
 {
     const char *api_id = admin_arg(c, "restapi_id");
-    json_t *doc = NULL;
+    json_t *doc = NULL, *canary = json_object_get(c->body, "canarySettings");
     int rc = store_stage_get(c->store, api_id, stage_name, &doc);
     int create = rc == STORE_ENOTFOUND;
     if (rc != STORE_OK && !create)
@@ -83,17 +94,45 @@ static int deployment_bind_stage(admin_call_t *c, const char *stage_name, const 
         json_t *cache = json_object_get(c->body, "cacheClusterEnabled");
         if (cache != NULL)
             json_object_set(doc, "cacheClusterEnabled", cache);
+    } else if (canary != NULL) {
+        deployment_set_canary(doc, canary, deployment_id);
     } else {
         json_object_set_new(doc, "deploymentId", json_string(deployment_id));
     }
     json_t *vars = json_object_get(c->body, "variables");
-    if (vars != NULL)
+    if (vars != NULL && canary == NULL)
         json_object_update(json_object_get(doc, "variables"), vars);
     int64_t now = admin_now();
     rc = create ? store_stage_insert(c->store, api_id, stage_name, now, doc)
                 : store_stage_update(c->store, api_id, stage_name, now, doc);
     json_decref(doc);
     return rc;
+}
+
+/* A canary deployment needs an existing stage: its own deploymentId stays put. */
+static int deployment_check_canary(admin_call_t *c, const char *stage_name)
+{
+    static const admin_field_t fields[] = {
+        {"percentTraffic", ADMIN_NUMBER, .min = 0, .max = 100},
+        {"stageVariableOverrides", ADMIN_STRING_MAP},
+        {"useStageCache", ADMIN_BOOL},
+        {NULL},
+    };
+    json_t *canary = json_object_get(c->body, "canarySettings");
+    if (canary == NULL)
+        return 0;
+    if (admin_check(c, canary, fields) != 0 ||
+        admin_stage_check_variables(c, json_object_get(canary, "stageVariableOverrides")) != 0)
+        return -1;
+    json_t *stage = NULL;
+    if (stage_name == NULL ||
+        store_stage_get(c->store, admin_arg(c, "restapi_id"), stage_name, &stage) != STORE_OK) {
+        admin_bad_request(c, "A canary deployment needs an existing stage: %s does not exist",
+                          stage_name != NULL ? stage_name : "(no stageName)");
+        return -1;
+    }
+    json_decref(stage);
+    return 0;
 }
 
 static int deployment_check_body(admin_call_t *c, const char **stage_name)
@@ -106,11 +145,7 @@ static int deployment_check_body(admin_call_t *c, const char **stage_name)
         admin_bad_request(c, "Stage name only allows a-zA-Z0-9_- and 1 to 128 characters");
         return -1;
     }
-    if (json_object_get(c->body, "canarySettings") != NULL) {
-        admin_bad_request(c, "canarySettings is not supported by this build");
-        return -1;
-    }
-    return 0;
+    return deployment_check_canary(c, *stage_name);
 }
 
 void admin_deployment_create(admin_call_t *c)

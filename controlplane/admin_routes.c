@@ -4,6 +4,7 @@
 #include "admin_apikey.h"
 #include "admin_cluster.h"
 #include "admin_deployment.h"
+#include "admin_domain.h"
 #include "admin_integration.h"
 #include "admin_method.h"
 #include "admin_resource.h"
@@ -15,6 +16,7 @@
 #define RESOURCE API "/resources/{resource_id}"
 #define METHOD RESOURCE "/methods/{http_method}"
 #define INTEGRATION METHOD "/integration"
+#define DOMAIN "/domainnames/{domain_name}"
 #define PLAN "/usageplans/{usageplan_id}"
 
 const admin_route_t admin_routes[] = {
@@ -54,6 +56,16 @@ const admin_route_t admin_routes[] = {
     {"GET", API "/stages/{stage_name}", admin_stage_get},
     {"PATCH", API "/stages/{stage_name}", admin_stage_update},
     {"DELETE", API "/stages/{stage_name}", admin_stage_delete},
+
+    {"POST", "/domainnames", admin_domain_create},
+    {"GET", "/domainnames", admin_domain_list},
+    {"GET", DOMAIN, admin_domain_get},
+    {"DELETE", DOMAIN, admin_domain_delete},
+    {"POST", DOMAIN "/basepathmappings", admin_mapping_create},
+    {"GET", DOMAIN "/basepathmappings", admin_mapping_list},
+    {"GET", DOMAIN "/basepathmappings/{base_path}", admin_mapping_get},
+    {"PATCH", DOMAIN "/basepathmappings/{base_path}", admin_mapping_update},
+    {"DELETE", DOMAIN "/basepathmappings/{base_path}", admin_mapping_delete},
 
     /* API keys and usage plans (issue 4) */
     {"POST", "/apikeys", admin_apikey_create},

@@ -6,6 +6,7 @@
 
 #include "admin_deployment.h"
 #include "admin_restapi.h"
+#include "admin_stage_patch.h"
 #include "patch.h"
 #include "store_deploy.h"
 
@@ -26,6 +27,7 @@ static const admin_field_t stage_fields[] = {
     {"tracingEnabled", ADMIN_BOOL},
     {"tags", ADMIN_STRING_MAP},
     {"documentationVersion", ADMIN_STRING, .max = 64},
+    {"canarySettings", ADMIN_OBJECT},
     {NULL},
 };
 
@@ -115,14 +117,30 @@ json_t *admin_stage_new_doc(const char *name, const char *deployment_id)
 static int stage_check_doc(admin_call_t *c, json_t *doc)
 {
     if (admin_check(c, doc, stage_fields) != 0 ||
-        admin_stage_check_variables(c, json_object_get(doc, "variables")) != 0)
+        admin_stage_check_variables(c, json_object_get(doc, "variables")) != 0 ||
+        admin_stage_check_canary(c, json_object_get(doc, "canarySettings")) != 0)
         return -1;
     return admin_require_deployment(c, json_string_value(json_object_get(doc, "deploymentId")),
                                     400);
 }
 
+/* A canary always carries all four fields, as the reference shows them. */
+static void stage_normalize_canary(json_t *doc)
+{
+    json_t *canary = json_object_get(doc, "canarySettings");
+    if (!json_is_object(canary))
+        return;
+    if (json_object_get(canary, "percentTraffic") == NULL)
+        json_object_set_new(canary, "percentTraffic", json_real(0));
+    if (json_object_get(canary, "stageVariableOverrides") == NULL)
+        json_object_set_new(canary, "stageVariableOverrides", json_object());
+    if (json_object_get(canary, "useStageCache") == NULL)
+        json_object_set_new(canary, "useStageCache", json_false());
+}
+
 static void stage_status(json_t *doc)
 {
+    stage_normalize_canary(doc);
     int enabled = json_is_true(json_object_get(doc, "cacheClusterEnabled"));
     json_object_set_new(doc, "cacheClusterStatus",
                         json_string(enabled ? "AVAILABLE" : "NOT_AVAILABLE"));
@@ -211,19 +229,28 @@ void admin_stage_get(admin_call_t *c)
         admin_reply(c, 200, doc);
 }
 
+/* Plain fields first, then canary settings, then method settings. */
+static int stage_apply_op(admin_call_t *c, json_t *doc, const patch_op_t *op)
+{
+    int rc = op->op == PATCH_COPY ? 0 : patch_apply(c, doc, op, stage_patch_rules);
+    if (rc == 0)
+        rc = admin_stage_patch_canary(c, doc, op);
+    if (rc == 0)
+        rc = admin_stage_patch_method_setting(c, doc, op);
+    if (rc == 0)
+        return patch_invalid_path(c, op);
+    return rc < 0 ? -1 : 0;
+}
+
 static int stage_apply_patch(admin_call_t *c, json_t *doc)
 {
     patch_op_t *ops;
     size_t n;
     if (patch_parse(c, &ops, &n) != 0)
         return -1;
-    for (size_t i = 0; i < n; i++) {
-        int rc = patch_apply(c, doc, &ops[i], stage_patch_rules);
-        if (rc < 0)
+    for (size_t i = 0; i < n; i++)
+        if (stage_apply_op(c, doc, &ops[i]) != 0)
             return -1;
-        if (rc == 0)
-            return patch_invalid_path(c, &ops[i]);
-    }
     return 0;
 }
 

@@ -10,6 +10,7 @@
 #include "log.h"
 #include "store_api.h"
 #include "store_deploy.h"
+#include "store_domain.h"
 
 #define ARENA_CHUNK (256 * 1024)
 
@@ -325,11 +326,34 @@ out:
 
 /* ---- stages and the snapshot -------------------------------------------- */
 
+/* "~1pets~1{id}/GET" → "/pets/{id}" and "GET"; "*" + "/" + "*" stays. */
+static void method_setting_split(arena_t *a, const char *key, Portico__MethodSetting *m)
+{
+    const char *slash = strrchr(key, '/');
+    size_t rlen = slash != NULL ? (size_t)(slash - key) : strlen(key);
+    char *path = arena_alloc(a, rlen + 2);
+    size_t n = 0;
+    if (!(rlen == 1 && key[0] == '*') && (rlen < 2 || memcmp(key, "~1", 2) != 0))
+        path[n++] = '/'; /* "pets/GET" names /pets too */
+    for (size_t i = 0; i < rlen; i++) {
+        if (key[i] == '~' && i + 1 < rlen && (key[i + 1] == '1' || key[i + 1] == '0')) {
+            path[n++] = key[i + 1] == '1' ? '/' : '~';
+            i++;
+        } else {
+            path[n++] = key[i];
+        }
+    }
+    path[n] = '\0';
+    m->resource_path = path;
+    m->http_method = arena_strdup(a, slash != NULL ? slash + 1 : "*");
+}
+
 static Portico__MethodSetting *stage_method_setting(arena_t *a, const char *key, json_t *ms)
 {
     Portico__MethodSetting *m = arena_alloc(a, sizeof(*m));
     portico__method_setting__init(m);
     m->key = arena_strdup(a, key);
+    method_setting_split(a, key, m);
     m->metrics_enabled = json_is_true(json_object_get(ms, "metricsEnabled"));
     m->logging_level = jstr(a, ms, "loggingLevel");
     m->data_trace_enabled = json_is_true(json_object_get(ms, "dataTraceEnabled"));
@@ -398,6 +422,10 @@ struct snapshot_ctx {
     size_t nstages, cap_stages;
     Portico__ApiDefinition **defs;
     size_t ndefs, cap_defs;
+    Portico__DomainName **domains;
+    size_t ndomains, cap_domains;
+    Portico__BasePathMapping **mappings; /* of the domain being collected */
+    size_t cap_mappings;
 };
 
 static int snapshot_has_def(struct snapshot_ctx *x, const char *api_id, const char *dep_id)
@@ -460,6 +488,33 @@ static int snapshot_add_stage(void *ctx, const char *api_id, json_t *doc)
     return rc;
 }
 
+/* Mappings arrive ordered by domain; each new domain starts a new entry. */
+static int snapshot_add_mapping(void *ctx, const char *domain, const store_mapping_t *m)
+{
+    struct snapshot_ctx *x = ctx;
+    Portico__DomainName *d = x->ndomains > 0 ? x->domains[x->ndomains - 1] : NULL;
+    if (d == NULL || strcmp(d->name, domain) != 0) {
+        if (grow(x->arena, (void ***)&x->domains, x->ndomains, &x->cap_domains) != 0)
+            return STORE_EIO;
+        d = arena_alloc(x->arena, sizeof(*d));
+        portico__domain_name__init(d);
+        d->name = arena_strdup(x->arena, domain);
+        x->domains[x->ndomains++] = d;
+        x->mappings = NULL;
+        x->cap_mappings = 0;
+    }
+    if (grow(x->arena, (void ***)&x->mappings, d->n_mappings, &x->cap_mappings) != 0)
+        return STORE_EIO;
+    Portico__BasePathMapping *bm = arena_alloc(x->arena, sizeof(*bm));
+    portico__base_path_mapping__init(bm);
+    bm->base_path = arena_strdup(x->arena, m->base_path);
+    bm->api_id = arena_strdup(x->arena, m->api_id);
+    bm->stage = arena_strdup(x->arena, m->stage);
+    x->mappings[d->n_mappings++] = bm;
+    d->mappings = x->mappings;
+    return 0;
+}
+
 int compiler_build_snapshot(store_t *s, uint8_t **out, size_t *out_len, uint64_t *version)
 {
     static const compiler_settings_t defaults = {COMPILER_ACCOUNT_RATE, COMPILER_ACCOUNT_BURST};
@@ -481,6 +536,8 @@ int compiler_build_snapshot_with(store_t *s, const compiler_settings_t *cs, uint
     if (rc == STORE_OK)
         rc = store_stage_visit_all(s, snapshot_add_stage, &x);
     if (rc == STORE_OK)
+        rc = store_mapping_visit_all(s, snapshot_add_mapping, &x);
+    if (rc == STORE_OK)
         rc = compiler_plans_add(s, x.arena, &snap, &key_table);
     if (rc == STORE_OK)
         rc = store_commit(s);
@@ -494,6 +551,8 @@ int compiler_build_snapshot_with(store_t *s, const compiler_settings_t *cs, uint
     snap.stages = x.stages;
     snap.n_deployments = x.ndefs;
     snap.deployments = x.defs;
+    snap.n_domains = x.ndomains;
+    snap.domains = x.domains;
     settings.account_rate_limit = cs->account_rate_limit;
     settings.account_burst_limit = cs->account_burst_limit;
     snap.settings = &settings;

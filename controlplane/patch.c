@@ -130,7 +130,12 @@ static json_t *patch_value(admin_call_t *c, const patch_rule_t *r, const patch_o
                               r->max);
             return NULL;
         }
-        return json_string(v);
+        for (const char *const *ch = r->choices; ch != NULL && *ch != NULL; ch++)
+            if (strcmp(*ch, v) == 0)
+                return json_string(v);
+        if (r->choices == NULL)
+            return json_string(v);
+        break;
     case PATCH_BOOL:
         if (strcmp(v, "true") == 0 || strcmp(v, "false") == 0)
             return json_boolean(strcmp(v, "true") == 0);

@@ -41,8 +41,9 @@ typedef struct {
     const char *path; /* "/name", or for MAP_ENTRY a prefix such as "/variables/" */
     unsigned ops;     /* allowed patch_opcode bits */
     enum patch_kind kind;
-    const char *field; /* JSON member of the document */
-    double min, max;   /* bounds for numbers, for strings the max length (0 = none) */
+    const char *field;          /* JSON member of the document */
+    double min, max;            /* bounds for numbers, for strings the max length (0 = none) */
+    const char *const *choices; /* strings: allowed values, NULL-terminated */
 } patch_rule_t;
 
 /* Applies op to doc using rules (terminated by {NULL}). Returns 1 when applied,

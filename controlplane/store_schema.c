@@ -76,7 +76,20 @@ static const char *const store_migrations[] = {
     "  FOREIGN KEY (api_id, deployment_id) REFERENCES deployments(api_id, id),"
     "  FOREIGN KEY (api_id, canary_deployment_id) REFERENCES deployments(api_id, id));"
     "CREATE INDEX stages_by_deployment ON stages(api_id, deployment_id);",
-    /* 2: API keys, usage plans and usage counts (issue 4). Key values are
+
+    /* 2: custom domain names and their base path mappings */
+    "CREATE TABLE domain_names ("
+    "  name TEXT PRIMARY KEY,"
+    "  created_at INTEGER NOT NULL,"
+    "  doc TEXT NOT NULL);"
+    "CREATE TABLE base_path_mappings ("
+    "  domain_name TEXT NOT NULL REFERENCES domain_names(name) ON DELETE CASCADE,"
+    "  base_path TEXT NOT NULL,"
+    "  api_id TEXT NOT NULL REFERENCES restapis(id) ON DELETE CASCADE,"
+    "  stage TEXT NOT NULL,"
+    "  PRIMARY KEY (domain_name, base_path));",
+
+    /* 3: API keys, usage plans and usage counts (issue 4). Key values are
      * never stored: sha256 identifies a key, prefix is for display. */
     "CREATE TABLE api_keys ("
     "  id TEXT PRIMARY KEY,"

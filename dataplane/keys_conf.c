@@ -164,6 +164,13 @@ static int setting_throttles(const Portico__MethodSetting *ms)
     return ms->throttling_rate_limit != 0 || ms->throttling_burst_limit != 0;
 }
 
+static int setting_is_stage_wide(const Portico__MethodSetting *ms)
+{
+    if (ms->resource_path[0] != '\0')
+        return strcmp(ms->resource_path, "*") == 0 && strcmp(ms->http_method, "*") == 0;
+    return strcmp(ms->key, "*/*") == 0;
+}
+
 static int stage_limits(runtime_t *rt, arena_t *a, const Portico__StageBinding *b,
                         const runtime_t *prev, char *err, size_t err_len)
 {
@@ -179,7 +186,7 @@ static int stage_limits(runtime_t *rt, arena_t *a, const Portico__StageBinding *
         if (!setting_throttles(ms))
             continue;
         throttle_limit_t lim = {ms->throttling_rate_limit, ms->throttling_burst_limit};
-        if (strcmp(ms->key, "*/*") == 0) {
+        if (setting_is_stage_wide(ms)) {
             rt_limit_t *l = arena_alloc(a, sizeof(*l));
             const rt_limit_t *old = ps != NULL ? ps->stage_limit : NULL;
             if (l == NULL || (l->tat = state_word(a, old != NULL ? old->tat : NULL)) == NULL)
@@ -188,7 +195,10 @@ static int stage_limits(runtime_t *rt, arena_t *a, const Portico__StageBinding *
             s->stage_limit = l;
             continue;
         }
-        if (keys_conf_method_key(a, ms->key, &ml[n].resource_path, &ml[n].verb) != 0) {
+        if (ms->resource_path[0] == '/') { /* split by the control plane */
+            ml[n].resource_path = ms->resource_path;
+            ml[n].verb = ms->http_method;
+        } else if (keys_conf_method_key(a, ms->key, &ml[n].resource_path, &ml[n].verb) != 0) {
             snprintf(err, err_len, "stage %s/%s: method setting %s is malformed", b->api_id,
                      b->stage_name, ms->key);
             return -1;

@@ -12,6 +12,10 @@
 
 enum step_result { STEP_CONTINUE, STEP_DONE, STEP_PENDING };
 
+/* What the stage cache did for a request: set by the cache step, read by
+ * metrics and access logs when the request ends. */
+enum request_cache_status { REQUEST_CACHE_NONE, REQUEST_CACHE_HIT, REQUEST_CACHE_MISS };
+
 typedef struct dp_request {
     h2o_req_t *req;
     dp_thread_t *thread;
@@ -27,6 +31,7 @@ typedef struct dp_request {
     const rt_method_t *method;
     char request_id[37];
     uint64_t started_us;
+    enum request_cache_status cache_status;
     int step;
     /* API keys and usage plans (issue 4): the key's membership in the plan
      * that serves this stage, when the method requires a key */

@@ -83,6 +83,7 @@ int router_add(router_t *r, const char *path, const char *verb, void *value)
         return -1;
     struct router_node *n = &r->root;
     const char *p = path;
+    int nvars = 0;
     while (*p != '\0') {
         while (*p == '/')
             p++;
@@ -93,7 +94,8 @@ int router_add(router_t *r, const char *path, const char *verb, void *value)
         if (n->kind == PATHTMPL_GREEDY)
             return -1; /* a greedy variable must be last */
         n = router_child(r, n, p, len);
-        if (n == NULL)
+        /* a route with more variables than a match can hold could never match */
+        if (n == NULL || (n->kind != PATHTMPL_LITERAL && ++nvars > ROUTER_MAX_PARAMS))
             return -1;
         p += len;
     }

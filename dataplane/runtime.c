@@ -3,6 +3,7 @@
  * selection). A snapshot that fails any check is refused whole. */
 #include "runtime.h"
 
+#include <ctype.h>
 #include <jansson.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -150,11 +151,14 @@ static int mock_status_of(Portico__Integration *in)
 
 /* Selection as the reference does it: a response whose pattern matches the
  * whole status string, else the default (empty pattern). */
+/* Selection as the reference does it: the first response whose pattern
+ * matches the whole status string, else the default (empty pattern). Every
+ * pattern is compiled, so a bad one refuses the snapshot whatever its place. */
 static int compile_mock_selection(compile_t *c, Portico__Integration *in, rt_integration_t *out)
 {
     char status[16];
     snprintf(status, sizeof(status), "%d", mock_status_of(in));
-    const rt_int_response_t *def = NULL;
+    const rt_int_response_t *def = NULL, *hit = NULL;
     for (size_t i = 0; i < out->nresponses; i++) {
         const rt_int_response_t *r = &out->responses[i];
         if (r->selection_pattern[0] == '\0') {
@@ -165,14 +169,11 @@ static int compile_mock_selection(compile_t *c, Portico__Integration *in, rt_int
         pattern_t *re = pattern_compile(r->selection_pattern, err, sizeof(err));
         if (re == NULL)
             return fail(c, "invalid selection pattern %s: %s", r->selection_pattern, err);
-        int hit = pattern_matches(re, status, strlen(status));
+        if (hit == NULL && pattern_matches(re, status, strlen(status)))
+            hit = r;
         pattern_free(re);
-        if (hit) {
-            out->mock_response = r;
-            return 0;
-        }
     }
-    out->mock_response = def;
+    out->mock_response = hit != NULL ? hit : def;
     return 0;
 }
 
@@ -276,7 +277,7 @@ static int compile_stage(compile_t *c, Portico__StageBinding *b)
     s->variables = compile_vars(c, b->variables, b->n_variables);
     s->canary_variables = s->variables;
     if (b->canary != NULL) {
-        if (b->canary->percent_traffic < 0 || b->canary->percent_traffic > 100)
+        if (!(b->canary->percent_traffic >= 0 && b->canary->percent_traffic <= 100))
             return fail(c, "stage %s/%s: canary percentage out of range", b->api_id, b->stage_name);
         s->canary = find_deployment(c, b->api_id, b->canary->deployment_id);
         if (s->canary == NULL)
@@ -292,6 +293,48 @@ static int compile_stage(compile_t *c, Portico__StageBinding *b)
     if (n >= (int)sizeof(key) || strmap_get(c->rt->stages, key, (size_t)n) != NULL)
         return fail(c, "duplicate stage %s", key);
     return strmap_put(c->rt->stages, key, (size_t)n, s) == 0 ? 0 : fail(c, "out of memory");
+}
+
+/* ---- custom domains -------------------------------------------------------- */
+
+static int mapping_longer_first(const void *a, const void *b)
+{
+    const rt_mapping_route_t *x = a, *y = b;
+    return (x->base_path_len < y->base_path_len) - (x->base_path_len > y->base_path_len);
+}
+
+static int compile_domain(compile_t *c, Portico__DomainName *d)
+{
+    size_t len = strlen(d->name);
+    if (len == 0 || len > 253)
+        return fail(c, "invalid domain name %s", d->name);
+    rt_mapping_route_t *ms = arena_alloc(c->a, sizeof(*ms) * (d->n_mappings + 1));
+    for (size_t i = 0; i < d->n_mappings; i++) {
+        Portico__BasePathMapping *m = d->mappings[i];
+        if (m->api_id[0] == '\0' || m->base_path[0] == '/')
+            return fail(c, "domain %s: invalid base path mapping %s", d->name, m->base_path);
+        ms[i] = (rt_mapping_route_t){m->base_path, strlen(m->base_path), m->api_id, m->stage};
+    }
+    qsort(ms, d->n_mappings, sizeof(*ms), mapping_longer_first);
+    rt_domain_t *dom = arena_alloc(c->a, sizeof(*dom));
+    dom->mappings = ms;
+    dom->nmappings = d->n_mappings;
+    char *lower = arena_strndup(c->a, d->name, len);
+    for (size_t i = 0; i < len; i++)
+        lower[i] = (char)tolower((unsigned char)lower[i]);
+    if (strmap_get(c->rt->domains, lower, len) != NULL)
+        return fail(c, "duplicate domain %s", d->name);
+    return strmap_put(c->rt->domains, lower, len, dom) == 0 ? 0 : fail(c, "out of memory");
+}
+
+const rt_domain_t *runtime_domain(const runtime_t *rt, const char *host, size_t len)
+{
+    char lower[256];
+    if (len == 0 || len >= sizeof(lower))
+        return NULL;
+    for (size_t i = 0; i < len; i++)
+        lower[i] = (char)tolower((unsigned char)host[i]);
+    return strmap_get(rt->domains, lower, len);
 }
 
 runtime_t *runtime_compile(const uint8_t *payload, size_t len, char *err, size_t err_len)
@@ -327,6 +370,10 @@ runtime_t *runtime_compile_from(const uint8_t *payload, size_t len, const runtim
             goto fail;
     for (size_t i = 0; i < snap->n_stages; i++)
         if (compile_stage(&c, snap->stages[i]) != 0)
+            goto fail;
+    rt->domains = strmap_create(a, snap->n_domains);
+    for (size_t i = 0; i < snap->n_domains; i++)
+        if (compile_domain(&c, snap->domains[i]) != 0)
             goto fail;
     if (keys_conf_compile(rt, a, snap, prev, err, err_len) != 0)
         goto fail;

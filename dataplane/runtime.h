@@ -145,6 +145,19 @@ typedef struct {
     size_t nplans;
 } rt_stage_t;
 
+typedef struct {
+    const char *base_path; /* "" for "(none)" */
+    size_t base_path_len;
+    const char *api_id;
+    const char *stage; /* "" when the client names the stage in the path */
+} rt_mapping_route_t;
+
+/* A custom domain: mappings sorted longest base path first. */
+typedef struct {
+    const rt_mapping_route_t *mappings;
+    size_t nmappings;
+} rt_domain_t;
+
 typedef struct runtime {
     arena_t *arena;
     atomic_uint refs;
@@ -152,7 +165,8 @@ typedef struct runtime {
     const char *store_id;
     strmap_t *stages; /* "api_id/stage" → rt_stage_t */
     size_t nstages;
-    size_t memory; /* arena bytes, for reports */
+    strmap_t *domains; /* lower-case host name → rt_domain_t */
+    size_t memory;     /* arena bytes, for reports */
     /* API keys, usage plans and throttling (issue 4). A key delta makes a
      * new runtime_t that copies this struct (so it shares everything above,
      * which lives in root's arena), holds root, and has its own keys. */
@@ -185,6 +199,9 @@ void runtime_release(runtime_t *rt);
 
 const rt_stage_t *runtime_stage(const runtime_t *rt, const char *api_id, size_t api_len,
                                 const char *stage, size_t stage_len);
+
+/* The custom domain for a host name (any case, no port), or NULL. */
+const rt_domain_t *runtime_domain(const runtime_t *rt, const char *host, size_t len);
 
 /* Value of a variable, or NULL. */
 const char *rt_vars_get(const rt_vars_t *vars, const char *name, size_t len, size_t *value_len);

@@ -1,6 +1,7 @@
 /* step_host: which API and stage a request is for, from
  *   Host {api_id}.execute-api.{invoke-domain}, path /{stage}/{resource path}
  *   any Host, path /restapis/{api_id}/{stage}/_user_request_/{resource path}
+ *   Host a custom domain name, by the longest base path mapping
  * and, on canary stages, which deployment serves it. */
 #include <string.h>
 
@@ -14,6 +15,7 @@ typedef struct {
     h2o_iovec_t api_id;
     h2o_iovec_t stage;
     h2o_iovec_t rest; /* the resource path, starting with '/' (or empty) */
+    int via_domain;   /* reached through a custom domain name */
 } host_target_t;
 
 static h2o_iovec_t host_without_port(h2o_iovec_t authority)
@@ -57,9 +59,35 @@ static int host_is_execute_api(dp_request_t *r, h2o_iovec_t host, h2o_iovec_t *a
     return 1;
 }
 
+/* The longest base path that is a whole-segment prefix of path. */
+static int host_custom_domain(const rt_domain_t *d, h2o_iovec_t path, host_target_t *t)
+{
+    h2o_iovec_t rel =
+        path.len > 0 && path.base[0] == '/' ? h2o_iovec_init(path.base + 1, path.len - 1) : path;
+    for (size_t i = 0; i < d->nmappings; i++) {
+        const rt_mapping_route_t *m = &d->mappings[i];
+        if (m->base_path_len > rel.len || memcmp(rel.base, m->base_path, m->base_path_len) != 0)
+            continue;
+        if (m->base_path_len > 0 && m->base_path_len < rel.len && rel.base[m->base_path_len] != '/')
+            continue;
+        h2o_iovec_t rest = h2o_iovec_init(rel.base + m->base_path_len, rel.len - m->base_path_len);
+        t->api_id = h2o_iovec_init(m->api_id, strlen(m->api_id));
+        t->stage =
+            m->stage[0] != '\0' ? h2o_iovec_init(m->stage, strlen(m->stage)) : next_segment(&rest);
+        t->rest = rest;
+        return 0;
+    }
+    return -1;
+}
+
 static int host_target(dp_request_t *r, h2o_iovec_t path, host_target_t *t)
 {
-    if (host_is_execute_api(r, host_without_port(r->req->authority), &t->api_id)) {
+    h2o_iovec_t host = host_without_port(r->req->authority);
+    const rt_domain_t *domain = runtime_domain(r->rt, host.base, host.len);
+    t->via_domain = domain != NULL;
+    if (domain != NULL)
+        return host_custom_domain(domain, path, t);
+    if (host_is_execute_api(r, host, &t->api_id)) {
         t->stage = next_segment(&path);
         t->rest = path;
         return 0;
@@ -94,11 +122,11 @@ enum step_result step_host(dp_request_t *r)
     if (req->query_at != SIZE_MAX)
         r->query =
             h2o_iovec_init(req->path.base + req->query_at + 1, req->path.len - req->query_at - 1);
-    host_target_t t;
+    host_target_t t = {0};
     const rt_stage_t *s = NULL;
     if (host_target(r, h2o_iovec_init(req->path.base, path_len), &t) == 0 && t.stage.len > 0)
         s = runtime_stage(r->rt, t.api_id.base, t.api_id.len, t.stage.base, t.stage.len);
-    if (s == NULL || s->deployment->disable_execute_api_endpoint) {
+    if (s == NULL || (s->deployment->disable_execute_api_endpoint && !t.via_domain)) {
         gwresp_send(r, GW_FORBIDDEN_STAGE);
         return STEP_DONE;
     }

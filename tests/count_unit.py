@@ -18,7 +18,7 @@ for line in lines:
     if not line.strip():
         continue
     t = json.loads(line)
-    out = t.get("stdo", "") or ""
+    out = t.get("stdout") or t.get("stdo") or ""
     ok = len(re.findall(r"^ok \d+", out, re.M))
     bad = len(re.findall(r"^not ok \d+", out, re.M))
     if t.get("result") not in ("OK", "EXPECTEDFAIL") and bad == 0:

@@ -285,6 +285,64 @@ def deploy(cp, api_id, stage="prod", **extra):
     return cp.ok("POST", f"/restapis/{api_id}/deployments", body, expect=201)
 
 
+WRK_COUNTER = r"""
+-- Counts responses by status and by the X-Deployment header, and responses
+-- whose body does not name the deployment their header names.
+local threads = {}
+function setup(thread) table.insert(threads, thread) end
+function init(args) counts = {}; statuses = {}; mismatches = 0 end
+function response(status, headers, body)
+  local d = headers["X-Deployment"] or headers["x-deployment"] or "none"
+  counts[d] = (counts[d] or 0) + 1
+  statuses[tostring(status)] = (statuses[tostring(status)] or 0) + 1
+  if d ~= "none" and not string.find(body, '"' .. d .. '"', 1, true) then mismatches = mismatches + 1 end
+end
+local function merge(into, from) for k, v in pairs(from) do into[k] = (into[k] or 0) + v end end
+local function dump(t)
+  local parts = {}
+  for k, v in pairs(t) do table.insert(parts, string.format('"%s": %d', k, v)) end
+  return "{" .. table.concat(parts, ", ") .. "}"
+end
+function done(summary, latency, requests)
+  local c, s, m = {}, {}, 0
+  for _, t in ipairs(threads) do merge(c, t:get("counts")); merge(s, t:get("statuses")); m = m + t:get("mismatches") end
+  local e = summary.errors
+  io.write(string.format('WRKJSON {"requests": %d, "counts": %s, "statuses": %s, "mismatches": %d, ' ..
+    '"errors": {"connect": %d, "read": %d, "write": %d, "status": %d, "timeout": %d}}\n',
+    summary.requests, dump(c), dump(s), m, e.connect, e.read, e.write, e.status, e.timeout))
+end
+"""
+
+
+def run_wrk(url, host, seconds=3, connections=10, threads=2, tmpdir="/tmp"):
+    """Runs wrk against url with a Host header; returns the counter script's summary."""
+    script = os.path.join(tmpdir, "wrk_counter.lua")
+    with open(script, "w") as f:
+        f.write(WRK_COUNTER)
+    out = subprocess.run(["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{seconds}s",
+                          "-H", f"Host: {host}", "-s", script, url],
+                         capture_output=True, text=True, timeout=seconds + 60)
+    for line in out.stdout.splitlines():
+        if line.startswith("WRKJSON "):
+            return json.loads(line[len("WRKJSON "):])
+    raise AssertionError(f"wrk gave no summary: {out.stdout} {out.stderr}")
+
+
+def add_mock_method(cp, api_id, resource_id, verb, label):
+    """A MOCK method answering 200 with X-Deployment: label and {"deployment": "label"}."""
+    base = f"/restapis/{api_id}/resources/{resource_id}/methods/{verb}"
+    if cp.call("GET", base).status_code == 404:
+        cp.ok("PUT", base, {"authorizationType": "NONE"}, expect=201)
+        cp.ok("PUT", base + "/responses/200",
+              {"responseParameters": {"method.response.header.X-Deployment": True}}, expect=201)
+    cp.ok("PUT", base + "/integration",
+          {"type": "MOCK", "requestTemplates": {"application/json": '{"statusCode": 200}'}}, expect=201)
+    cp.ok("PUT", base + "/integration/responses/200",
+          {"selectionPattern": "",
+           "responseParameters": {"method.response.header.X-Deployment": f"'{label}'"},
+           "responseTemplates": {"application/json": json.dumps({"deployment": label})}}, expect=201)
+
+
 def make_key_api(cp, name="keys"):
     """An API with MOCK methods: GET /pets and POST /pets need an API key,
     GET /open does not. Returns {"api", "root", "pets", "open"}."""

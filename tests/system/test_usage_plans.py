@@ -286,3 +286,26 @@ def test_account_wide_limit_is_configurable(tmp_path, secret):
         dp.stop()
     finally:
         cp.stop()
+
+
+def stage_setting(cp, ids, *ops):
+    cp.ok("PATCH", f"/restapis/{ids['api']}/stages/prod",
+          {"patchOperations": [{"op": "replace", "path": p, "value": v} for p, v in ops]})
+
+
+def test_stage_method_settings_throttle(cp, make_dp):
+    ids = make_key_api(cp)
+    deploy(cp, ids["api"])
+    # the stage default for every method, and a tighter one for GET /pets
+    stage_setting(cp, ids, ("/*/*/throttling/rateLimit", "0.2"), ("/*/*/throttling/burstLimit", "3"),
+                  ("/~1pets/GET/throttling/rateLimit", "0.2"), ("/~1pets/GET/throttling/burstLimit", "1"))
+    key = make_key(cp)
+    make_plan(cp, ids["api"], keys=[key])
+    (dp,) = serving(cp, make_dp)
+    codes = [call(dp, ids, path="/open").status_code for _ in range(5)]
+    assert codes[:3] == [200] * 3 and codes[3:] == [429, 429]
+    assert call(dp, ids, key["value"]).status_code == 200
+    r = call(dp, ids, key["value"])
+    assert r.status_code == 429 and r.json() == {"message": "Too Many Requests"}
+    # POST /pets has no setting of its own: the stage default, whose bucket /open emptied
+    assert call(dp, ids, key["value"], method="POST").status_code == 429

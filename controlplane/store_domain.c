@@ -1,0 +1,193 @@
+/* store_domain: domain_names and base_path_mappings tables. */
+#include "store_domain.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static int done(store_t *s, sqlite3_stmt *st, int rc, int want_change)
+{
+    int changed = sqlite3_changes(store_db(s));
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+        return store_rc(s, rc);
+    return want_change && changed == 0 ? STORE_ENOTFOUND : STORE_OK;
+}
+
+int store_domain_insert(store_t *s, const char *name, int64_t created, json_t *doc)
+{
+    sqlite3_stmt *st =
+        store_stmt(s, "INSERT INTO domain_names(name, created_at, doc) VALUES (?1, ?2, ?3)");
+    char *text = json_dumps(doc, JSON_COMPACT);
+    if (st == NULL || text == NULL) {
+        free(text);
+        return STORE_EIO;
+    }
+    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, created);
+    sqlite3_bind_text(st, 3, text, -1, free);
+    return done(s, st, sqlite3_step(st), 0);
+}
+
+int store_domain_get(store_t *s, const char *name, json_t **doc)
+{
+    sqlite3_stmt *st = store_stmt(s, "SELECT doc FROM domain_names WHERE name = ?1");
+    if (st == NULL)
+        return STORE_EIO;
+    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        *doc = json_loads((const char *)sqlite3_column_text(st, 0), 0, NULL);
+    sqlite3_reset(st);
+    if (rc == SQLITE_DONE)
+        return STORE_ENOTFOUND;
+    if (rc != SQLITE_ROW)
+        return store_rc(s, rc);
+    return *doc != NULL ? STORE_OK : STORE_EIO;
+}
+
+int store_domain_list(store_t *s, const char *after, int limit, json_t **items, int *more)
+{
+    sqlite3_stmt *st = store_stmt(s, "SELECT doc FROM domain_names WHERE name > ?1 ORDER BY name");
+    if (st == NULL)
+        return STORE_EIO;
+    sqlite3_bind_text(st, 1, after != NULL ? after : "", -1, SQLITE_STATIC);
+    json_t *arr = json_array();
+    int rc, n = 0;
+    *more = 0;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (n++ == limit) {
+            *more = 1;
+            break;
+        }
+        json_t *doc = json_loads((const char *)sqlite3_column_text(st, 0), 0, NULL);
+        if (doc != NULL)
+            json_array_append_new(arr, doc);
+    }
+    rc = done(s, st, rc, 0);
+    if (rc != STORE_OK) {
+        json_decref(arr);
+        return rc;
+    }
+    *items = arr;
+    return STORE_OK;
+}
+
+int store_domain_delete(store_t *s, const char *name)
+{
+    sqlite3_stmt *st = store_stmt(s, "DELETE FROM domain_names WHERE name = ?1");
+    if (st == NULL)
+        return STORE_EIO;
+    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+    return done(s, st, sqlite3_step(st), 1);
+}
+
+/* ---- base path mappings ------------------------------------------------- */
+
+static void bind_mapping(sqlite3_stmt *st, const char *domain, const store_mapping_t *m)
+{
+    sqlite3_bind_text(st, 1, domain, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, m->base_path, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, m->api_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, m->stage, -1, SQLITE_STATIC);
+}
+
+int store_mapping_insert(store_t *s, const char *domain, const store_mapping_t *m)
+{
+    sqlite3_stmt *st = store_stmt(s, "INSERT INTO base_path_mappings(domain_name, base_path, "
+                                     "api_id, stage) VALUES (?1, ?2, ?3, ?4)");
+    if (st == NULL)
+        return STORE_EIO;
+    bind_mapping(st, domain, m);
+    return done(s, st, sqlite3_step(st), 0);
+}
+
+int store_mapping_update(store_t *s, const char *domain, const char *old_base_path,
+                         const store_mapping_t *m)
+{
+    sqlite3_stmt *st = store_stmt(s, "UPDATE base_path_mappings SET base_path = ?2, api_id = ?3, "
+                                     "stage = ?4 WHERE domain_name = ?1 AND base_path = ?5");
+    if (st == NULL)
+        return STORE_EIO;
+    bind_mapping(st, domain, m);
+    sqlite3_bind_text(st, 5, old_base_path, -1, SQLITE_STATIC);
+    return done(s, st, sqlite3_step(st), 1);
+}
+
+static json_t *mapping_row(sqlite3_stmt *st)
+{
+    const char *base = (const char *)sqlite3_column_text(st, 0);
+    const char *stage = (const char *)sqlite3_column_text(st, 2);
+    json_t *m = json_pack("{s:s,s:s}", "basePath", base[0] != '\0' ? base : "(none)", "restApiId",
+                          (const char *)sqlite3_column_text(st, 1));
+    if (stage[0] != '\0')
+        json_object_set_new(m, "stage", json_string(stage));
+    return m;
+}
+
+int store_mapping_get(store_t *s, const char *domain, const char *base_path, json_t **out)
+{
+    sqlite3_stmt *st = store_stmt(s, "SELECT base_path, api_id, stage FROM base_path_mappings "
+                                     "WHERE domain_name = ?1 AND base_path = ?2");
+    if (st == NULL)
+        return STORE_EIO;
+    sqlite3_bind_text(st, 1, domain, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, base_path, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        *out = mapping_row(st);
+    sqlite3_reset(st);
+    if (rc == SQLITE_DONE)
+        return STORE_ENOTFOUND;
+    return rc == SQLITE_ROW ? STORE_OK : store_rc(s, rc);
+}
+
+int store_mapping_list(store_t *s, const char *domain, json_t **items)
+{
+    sqlite3_stmt *st = store_stmt(s, "SELECT base_path, api_id, stage FROM base_path_mappings "
+                                     "WHERE domain_name = ?1 ORDER BY base_path");
+    if (st == NULL)
+        return STORE_EIO;
+    sqlite3_bind_text(st, 1, domain, -1, SQLITE_STATIC);
+    json_t *arr = json_array();
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        json_array_append_new(arr, mapping_row(st));
+    rc = done(s, st, rc, 0);
+    if (rc != STORE_OK) {
+        json_decref(arr);
+        return rc;
+    }
+    *items = arr;
+    return STORE_OK;
+}
+
+int store_mapping_delete(store_t *s, const char *domain, const char *base_path)
+{
+    sqlite3_stmt *st =
+        store_stmt(s, "DELETE FROM base_path_mappings WHERE domain_name = ?1 AND base_path = ?2");
+    if (st == NULL)
+        return STORE_EIO;
+    sqlite3_bind_text(st, 1, domain, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, base_path, -1, SQLITE_STATIC);
+    return done(s, st, sqlite3_step(st), 1);
+}
+
+int store_mapping_visit_all(store_t *s, store_mapping_visit_fn fn, void *ctx)
+{
+    sqlite3_stmt *st = store_stmt(s, "SELECT domain_name, base_path, api_id, stage "
+                                     "FROM base_path_mappings ORDER BY domain_name, base_path");
+    if (st == NULL)
+        return STORE_EIO;
+    int rc, cb = 0;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        store_mapping_t m = {(const char *)sqlite3_column_text(st, 1),
+                             (const char *)sqlite3_column_text(st, 2),
+                             (const char *)sqlite3_column_text(st, 3)};
+        if ((cb = fn(ctx, (const char *)sqlite3_column_text(st, 0), &m)) != 0)
+            break;
+    }
+    sqlite3_reset(st);
+    if (cb != 0)
+        return cb;
+    return rc == SQLITE_DONE ? STORE_OK : store_rc(s, rc);
+}
