@@ -48,6 +48,7 @@ struct cluster_client {
     runtime_t *current;    /* the runtime last installed (one reference) */
     int fetch_full;        /* a fetched delta did not apply: ask for the snapshot */
     dpusage_t *unreported; /* usage collected from workers, not yet sent */
+    uint64_t received_us;  /* when the message being applied arrived */
 };
 
 /* ---- applying snapshots ------------------------------------------------- */
@@ -107,9 +108,11 @@ static int cc_apply(cluster_client_t *c, const envelope_t *env, const uint8_t *r
     c->reject_reason[0] = '\0';
     snprintf(c->applied_store_id, sizeof(c->applied_store_id), "%s", rt->store_id);
     c->applied_version = version;
-    log_info("serving snapshot version %llu (%zu stages, %zu keys, %zu KiB compiled in %.1f ms)",
+    log_info("serving snapshot version %llu (%zu stages, %zu keys, %zu KiB compiled in %.1f ms, "
+             "%.1f ms after it arrived)",
              (unsigned long long)version, rt->nstages, keytab_count(rt->keys), rt->memory / 1024,
-             (double)(clock_mono_us() - started) / 1000.0);
+             (double)(clock_mono_us() - started) / 1000.0,
+             (double)(clock_mono_us() - c->received_us) / 1000.0);
     dp_install_runtime(c->dp, rt);
     if (persist) {
         int rc = statefile_write(c->dp->state_dir, raw, raw_len);
@@ -273,6 +276,7 @@ static void cc_fetch(cluster_client_t *c)
         log_debug("fetch: %s", nng_strerror(rv));
         return;
     }
+    c->received_us = clock_mono_us();
     envelope_t reply;
     Portico__Envelope *owner = NULL;
     rv = envelope_open(&c->dp->secret, buf, len, &reply, &owner);
@@ -426,6 +430,7 @@ static void *cc_main(void *arg)
         size_t len;
         int rv = nng_recv(c->sub, &buf, &len, NNG_FLAG_ALLOC);
         if (rv == 0) {
+            c->received_us = clock_mono_us();
             cc_on_message(c, buf, len, "published");
             nng_free(buf, len);
         } else if (rv != NNG_ETIMEDOUT) {
