@@ -10,6 +10,7 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
+#include "crypto.h"
 #include "dpusage.h"
 #include "envelope.h"
 #include "runtime.h"
@@ -45,6 +46,7 @@ typedef struct dp_thread {
     /* usage plans (issue 4): this worker's request counts, handed to the
      * cluster thread every second */
     dpusage_t *usage;
+    crypto_hasher_t *hasher; /* x-api-key digests without OpenSSL's lookup lock */
     h2o_timeout_t usage_timeout;
     h2o_timeout_entry_t usage_entry;
 } dp_thread_t;

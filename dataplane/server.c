@@ -135,6 +135,8 @@ static void *worker_main(void *arg)
     else
         dpusage_destroy(t->usage);
     t->usage = NULL;
+    crypto_hasher_destroy(t->hasher);
+    t->hasher = NULL;
     return NULL;
 }
 
@@ -156,7 +158,7 @@ static int worker_init(dp_t *dp, dp_thread_t *t, int index, char *err, size_t er
     h2o_multithread_register_receiver(t->ctx.queue, &t->runtime_receiver, worker_on_runtime);
     h2o_multithread_register_receiver(t->ctx.queue, &t->control_receiver, worker_on_control);
     upstream_init(&t->upstream, t->loop, &t->ctx.receivers.hostinfo_getaddr);
-    if ((t->usage = dpusage_create()) == NULL) {
+    if ((t->usage = dpusage_create()) == NULL || (t->hasher = crypto_hasher_create()) == NULL) {
         snprintf(err, err_len, "out of memory");
         return -1;
     }

@@ -38,7 +38,7 @@ enum step_result step_api_key(dp_request_t *r)
         return STEP_DONE;
     }
     uint8_t sha[CRYPTO_SHA256_LEN];
-    crypto_sha256(value, len, sha);
+    crypto_hasher_sha256(r->thread->hasher, value, len, sha);
     key_match_t m = {r, r->stage};
     if (r->stage->nplans == 0 || keytab_find(r->rt->keys, sha, key_visit, &m) == 0) {
         gwresp_send(r, GW_INVALID_API_KEY);

@@ -111,34 +111,53 @@ def insert_keys(db, plan_id, n, sample):
     return values
 
 
+def cpu_seconds(pid):
+    """User + system CPU time the process used so far."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def wrk(url, host, seconds, script=None, env=None):
     args = ["wrk", "-t1", "-c32", f"-d{seconds}s", "-H", f"Host: {host}", url]
     if script:
         args[1:1] = ["-s", script]
     out = subprocess.run(args, capture_output=True, text=True, env=dict(os.environ, **(env or {}))).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    total = int(re.search(r"(\d+) requests in", out).group(1))
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    return rps, int(non2xx.group(1)) if non2xx else 0
+    return rps, total, int(non2xx.group(1)) if non2xx else 0
+
+
+def measured(dp, *args, **kw):
+    """wrk run plus the data plane's CPU microseconds per request."""
+    before = cpu_seconds(dp.proc.pid)
+    rps, total, bad = wrk(*args, **kw)
+    return rps, 1e6 * (cpu_seconds(dp.proc.pid) - before) / max(total, 1), bad
 
 
 def throughput(dp, ids, keys_file, label):
     host = f"{ids['api']}.execute-api.localhost:{dp.port}"
-    open_rps, key_rps = [], []
+    open_rps, key_rps, open_cpu, key_cpu = [], [], [], []
     script = os.path.join(os.path.dirname(keys_file), "keys.lua")
     with open(script, "w") as f:
         f.write(WRK_KEYS)
     for _ in range(ROUNDS):
         # the same wrk script for both, so that wrk's own cost is the same
-        rps, bad = wrk(f"{dp.base}/prod/open", host, SECONDS, script, {"KEYS_FILE": keys_file})
+        rps, cpu, bad = measured(dp, f"{dp.base}/prod/open", host, SECONDS, script, {"KEYS_FILE": keys_file})
         assert bad == 0, "no-auth route answered non-2xx"
         open_rps.append(rps)
-        rps, bad = wrk(f"{dp.base}/prod/pets", host, SECONDS, script, {"KEYS_FILE": keys_file})
+        open_cpu.append(cpu)
+        rps, cpu, bad = measured(dp, f"{dp.base}/prod/pets", host, SECONDS, script, {"KEYS_FILE": keys_file})
         assert bad == 0, "key route answered non-2xx"
         key_rps.append(rps)
+        key_cpu.append(cpu)
     o, k = statistics.median(open_rps), statistics.median(key_rps)
     print(f"  {label}: no auth {o:,.0f} req/s, API key + usage plan {k:,.0f} req/s (medians), "
           f"ratio {k / o:.3f}; best of each {max(key_rps) / max(open_rps):.3f}\n"
-          f"    rounds: {[round(x) for x in open_rps]} vs {[round(x) for x in key_rps]}")
+          f"    rounds: {[round(x) for x in open_rps]} vs {[round(x) for x in key_rps]}\n"
+          f"    data plane CPU per request (median): no auth {statistics.median(open_cpu):.2f} us, "
+          f"API key + usage plan {statistics.median(key_cpu):.2f} us")
 
 
 def main():
