@@ -38,7 +38,8 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 os.environ.setdefault("PORTICO_BUILD_DIR", os.path.join(ROOT, "build-bench"))
 sys.path.insert(0, os.path.join(ROOT, "tests", "system"))
 
-from harness import ControlPlane, DataPlane, deploy, make_key, make_key_api, make_plan, wait_for  # noqa: E402
+from harness import (ControlPlane, DataPlane, Process, deploy, make_key, make_key_api, make_plan,  # noqa: E402
+                     wait_for)
 
 KEYS = int(os.environ.get("KEYS", "1000000"))
 ROUNDS = int(os.environ.get("ROUNDS", "5"))
@@ -185,7 +186,9 @@ def main():
         print(f"scale, {KEYS:,} keys in one usage plan:")
         cp.stop()
         values = insert_keys(os.path.join(cp.dir, "data", "portico.db"), plan["id"], KEYS, 10000)
-        cp.start()
+        Process.start(cp)  # its first snapshot build can take longer than the usual health wait
+        wait_for(lambda: cp.session.get(cp.url + "/healthz", timeout=5).status_code == 200, timeout=120,
+                 what="control plane health")
         log = cp.output()
         built = last_match(log, r"published snapshot version \d+ \((\d+) bytes, built in ([\d.]+) ms\)")
         print(f"  control plane: snapshot {int(built[0]) / 1e6:.1f} MB built in {float(built[1]):.0f} ms")
