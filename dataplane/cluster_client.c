@@ -548,14 +548,17 @@ void cluster_client_stop(cluster_client_t *c)
     if (c == NULL)
         return;
     atomic_store(&c->stopping, 1);
+    /* closing SUB and REQ ends a receive or a fetch in progress at once: a
+     * fetch from a control plane that went away would otherwise hold the
+     * thread for its whole timeout */
+    nng_close(c->sub);
+    nng_close(c->req);
     if (c->started) {
         pthread_join(c->thread, NULL);
         /* the workers have stopped: their last counts go out now */
         cc_send_report(c);
         nng_msleep(200); /* closing the socket would drop a report still queued */
     }
-    nng_close(c->sub);
-    nng_close(c->req);
     nng_close(c->push);
     runtime_release(c->current);
     dpusage_destroy(c->unreported);
