@@ -9,6 +9,7 @@ import os
 import signal
 import socket
 import subprocess
+import tempfile
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -316,8 +317,9 @@ end
 
 def run_wrk(url, host, seconds=3, connections=10, threads=2, tmpdir="/tmp"):
     """Runs wrk against url with a Host header; returns the counter script's summary."""
-    script = os.path.join(tmpdir, "wrk_counter.lua")
-    with open(script, "w") as f:
+    # a file per run: two runs at once must not truncate each other's script
+    fd, script = tempfile.mkstemp(dir=tmpdir, prefix="wrk_counter.", suffix=".lua")
+    with os.fdopen(fd, "w") as f:
         f.write(WRK_COUNTER)
     out = subprocess.run(["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{seconds}s",
                           "-H", f"Host: {host}", "-s", script, url],
