@@ -4,19 +4,41 @@
 #include "keytab.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define KEYTAB_MIN_SLOTS 16
 
+/* An index slot: which record, its plan, and 16 more bits of the digest so
+ * that a probe past another key's slot rarely has to read its record. One
+ * request touches one slot, one record and its state: three cache lines. */
+struct keytab_slot {
+    uint32_t record; /* record number + 1; 0 = empty slot */
+    uint16_t plan;
+    uint16_t tag;
+};
+
 struct keytab_base {
     const uint8_t *records;
     size_t n;
-    uint32_t *index; /* record number + 1; 0 = empty slot */
+    struct keytab_slot *index;
     size_t mask;
-    uint32_t *plan;     /* per record */
-    uint32_t *state_at; /* per record: its first state word */
+    uint32_t stride;    /* state words per record when every plan has as many */
+    uint32_t *state_at; /* otherwise each record's first word (n + 1 entries) */
     _Atomic uint64_t *state;
 };
+
+#define KEYTAB_MAX_PLANS 65536
+
+static inline uint16_t keytab_tag(const uint8_t *sha)
+{
+    return (uint16_t)(sha[8] | sha[9] << 8); /* bytes 0..7 place the slot */
+}
+
+static inline uint32_t base_state_at(const struct keytab_base *b, uint32_t r)
+{
+    return b->state_at != NULL ? b->state_at[r] : r * b->stride;
+}
 
 /* One membership of an overlay key; everything in the keytab's arena. */
 struct keytab_member {
@@ -66,15 +88,19 @@ static int base_find(const struct keytab_base *b, const uint8_t *sha, keytab_vis
 {
     if (b == NULL || b->n == 0)
         return 0;
+    uint16_t tag = keytab_tag(sha);
     for (size_t i = keyrec_hash(sha) & b->mask;; i = (i + 1) & b->mask) {
-        uint32_t r = b->index[i];
-        if (r == 0)
+        const struct keytab_slot *slot = &b->index[i];
+        if (slot->record == 0)
             return 0;
-        const uint8_t *rec = b->records + (size_t)(r - 1) * KEYREC_LEN;
+        if (slot->tag != tag)
+            continue;
+        uint32_t r = slot->record - 1;
+        const uint8_t *rec = b->records + (size_t)r * KEYREC_LEN;
         if (memcmp(rec, sha, KEYREC_SHA_LEN) != 0)
             continue;
-        keytab_hit_t hit = {rec, b->plan[r - 1], b->state + b->state_at[r - 1],
-                            b->state_at[r] - b->state_at[r - 1]};
+        uint32_t at = base_state_at(b, r);
+        keytab_hit_t hit = {rec, slot->plan, b->state + at, base_state_at(b, r + 1) - at};
         int rc = fn(ctx, &hit);
         if (rc != 0)
             return rc;
@@ -144,47 +170,74 @@ static void carry_state(const keytab_t *prev, const uint8_t *record, _Atomic uin
 
 /* ---- building a base ---------------------------------------------------- */
 
-/* Resolves plan ids record by record; consecutive records usually share one. */
-static int base_resolve(struct keytab_base *b, keytab_plan_fn plan_fn, void *ctx, size_t *nstate,
+/* Resolves plan ids record by record (consecutive records usually share
+ * one) into plan[] and state_at[] (n + 1 entries, malloc'd by the caller);
+ * *stride is the words per record when every plan has as many, else 0. */
+static int base_resolve(const struct keytab_base *b, uint16_t *plan, uint32_t *state_at,
+                        keytab_plan_fn plan_fn, void *ctx, size_t *nstate, uint32_t *stride,
                         char *err, size_t err_len)
 {
     const uint8_t *last = NULL;
-    uint32_t plan = 0, words = 0;
+    uint32_t p = 0, words = 0;
     size_t total = 0;
+    *stride = UINT32_MAX;
     for (size_t i = 0; i < b->n; i++) {
         const uint8_t *id = b->records + i * KEYREC_LEN + KEYREC_PLAN_ID_AT;
         if (last == NULL || memcmp(last, id, KEYREC_PLAN_ID_LEN) != 0) {
             char plan_id[KEYREC_PLAN_ID_LEN + 1];
             memcpy(plan_id, id, KEYREC_PLAN_ID_LEN);
             plan_id[KEYREC_PLAN_ID_LEN] = '\0';
-            if (plan_fn(ctx, plan_id, &plan, &words) != 0) {
+            if (plan_fn(ctx, plan_id, &p, &words) != 0 || p >= KEYTAB_MAX_PLANS) {
                 snprintf(err, err_len, "key table: unknown usage plan %s", plan_id);
                 return -1;
             }
             last = id;
+            *stride = *stride == UINT32_MAX || *stride == words ? words : 0;
         }
-        b->plan[i] = plan;
-        b->state_at[i] = (uint32_t)total;
+        plan[i] = (uint16_t)p;
+        state_at[i] = (uint32_t)total;
         total += words;
         if (total > UINT32_MAX) {
             snprintf(err, err_len, "key table: too much limiter state");
             return -1;
         }
     }
-    b->state_at[b->n] = (uint32_t)total; /* sentinel: the last record's end */
+    state_at[b->n] = (uint32_t)total; /* sentinel: the last record's end */
+    if (*stride == UINT32_MAX)
+        *stride = 0;
     *nstate = total;
     return 0;
 }
 
-static void base_index(struct keytab_base *b)
+static void base_index(struct keytab_base *b, const uint16_t *plan)
 {
     for (size_t r = 0; r < b->n; r++) {
         const uint8_t *sha = b->records + r * KEYREC_LEN;
         size_t i = keyrec_hash(sha) & b->mask;
-        while (b->index[i] != 0)
+        while (b->index[i].record != 0)
             i = (i + 1) & b->mask;
-        b->index[i] = (uint32_t)(r + 1);
+        b->index[i] = (struct keytab_slot){(uint32_t)(r + 1), plan[r], keytab_tag(sha)};
     }
+}
+
+/* Fills b's index and state; plan and state_at are the caller's scratch. */
+static int base_fill(arena_t *a, struct keytab_base *b, uint16_t *plan, uint32_t *state_at,
+                     keytab_plan_fn plan_fn, void *ctx, const keytab_t *prev, char *err,
+                     size_t err_len)
+{
+    size_t nstate;
+    if (base_resolve(b, plan, state_at, plan_fn, ctx, &nstate, &b->stride, err, err_len) != 0)
+        return -1;
+    if (b->stride == 0 &&
+        (b->state_at = arena_memdup(a, state_at, (b->n + 1) * sizeof(*state_at))) == NULL)
+        return -2;
+    if ((b->state = arena_alloc(a, (nstate + 1) * sizeof(*b->state))) == NULL)
+        return -2;
+    base_index(b, plan);
+    for (size_t r = 0; prev != NULL && r < b->n; r++)
+        carry_state(prev, b->records + r * KEYREC_LEN, b->state + state_at[r],
+                    state_at[r + 1] - state_at[r]);
+    return 0;
 }
 
 keytab_t *keytab_build(arena_t *a, const uint8_t *records, size_t n, keytab_plan_fn plan_fn,
@@ -196,33 +249,28 @@ keytab_t *keytab_build(arena_t *a, const uint8_t *records, size_t n, keytab_plan
     }
     keytab_t *t = arena_alloc(a, sizeof(*t));
     struct keytab_base *b = arena_alloc(a, sizeof(*b));
-    size_t cap = slots_for(n), nstate = 0;
-    if (t == NULL || b == NULL)
-        goto out_oom;
+    size_t cap = slots_for(n);
+    uint16_t *plan = malloc((n + 1) * sizeof(*plan));
+    uint32_t *state_at = malloc((n + 1) * sizeof(*state_at));
+    int rc = -2;
+    if (t == NULL || b == NULL || plan == NULL || state_at == NULL)
+        goto out;
     b->records = records;
     b->n = n;
     b->mask = cap - 1;
-    b->index = arena_alloc(a, cap * sizeof(*b->index));
-    b->plan = arena_alloc(a, (n + 1) * sizeof(*b->plan));
-    b->state_at = arena_alloc(a, (n + 1) * sizeof(*b->state_at));
-    if (b->index == NULL || b->plan == NULL || b->state_at == NULL)
-        goto out_oom;
-    if (base_resolve(b, plan_fn, ctx, &nstate, err, err_len) != 0)
+    if ((b->index = arena_alloc(a, cap * sizeof(*b->index))) == NULL)
+        goto out;
+    rc = base_fill(a, b, plan, state_at, plan_fn, ctx, prev, err, err_len);
+out:
+    free(plan);
+    free(state_at);
+    if (rc == -2)
+        snprintf(err, err_len, "key table: out of memory");
+    if (rc != 0)
         return NULL;
-    b->state = arena_alloc(a, (nstate + 1) * sizeof(*b->state));
-    if (b->state == NULL)
-        goto out_oom;
-    base_index(b);
-    for (size_t r = 0; prev != NULL && r < n; r++) {
-        uint32_t words = b->state_at[r + 1] - b->state_at[r];
-        carry_state(prev, records + r * KEYREC_LEN, b->state + b->state_at[r], words);
-    }
     t->base = b;
     t->count = n;
     return t;
-out_oom:
-    snprintf(err, err_len, "key table: out of memory");
-    return NULL;
 }
 
 /* ---- deriving with a delta ---------------------------------------------- */
