@@ -186,7 +186,10 @@ def main():
         print(f"scale, {KEYS:,} keys in one usage plan:")
         cp.stop()
         values = insert_keys(os.path.join(cp.dir, "data", "portico.db"), plan["id"], KEYS, 10000)
-        Process.start(cp)  # its first snapshot build can take longer than the usual health wait
+        # same data directory, fresh ports (others may have taken the old ones meanwhile);
+        # its first snapshot build can take longer than the usual health wait
+        cp = ControlPlane(work, secret, extra_args=UNTHROTTLED)
+        Process.start(cp)
         wait_for(lambda: cp.session.get(cp.url + "/healthz", timeout=5).status_code == 200, timeout=120,
                  what="control plane health")
         log = cp.output()
