@@ -25,6 +25,7 @@
 #define CC_FETCH_RETRY_MS 1000
 #define CC_FETCH_TIMEOUT_MS 10000
 #define CC_SILENCE_MS 3000
+#define CC_STOP_WAIT_S 2
 #define CC_MAX_SNAPSHOT ((size_t)2 * 1024 * 1024 * 1024 - 1)
 
 struct cluster_client {
@@ -548,18 +549,23 @@ void cluster_client_stop(cluster_client_t *c)
     if (c == NULL)
         return;
     atomic_store(&c->stopping, 1);
-    /* closing SUB and REQ ends a receive or a fetch in progress at once: a
-     * fetch from a control plane that went away would otherwise hold the
-     * thread for its whole timeout */
-    nng_close(c->sub);
-    nng_close(c->req);
     if (c->started) {
-        pthread_join(c->thread, NULL);
+        /* a fetch from a control plane that went away can hold the thread
+         * for its timeout: wait a little, then leave it to the exit */
+        struct timespec deadline;
+        clock_gettime(CLOCK_REALTIME, &deadline);
+        deadline.tv_sec += CC_STOP_WAIT_S;
+        if (pthread_timedjoin_np(c->thread, NULL, &deadline) != 0) {
+            log_warn("the cluster thread is still busy; exiting without it");
+            return;
+        }
         /* the workers have stopped: their last counts go out now */
         cc_send_report(c);
-        nng_msleep(200); /* closing the socket would drop a report still queued */
+        nng_msleep(200); /* give the report time to leave */
     }
-    nng_close(c->push);
+    /* The sockets are not closed: the process is exiting, and NNG 1.5's
+     * nng_close can wait forever for a dialer still reconnecting to a control
+     * plane that is gone (seen on a SUB socket at shutdown). */
     runtime_release(c->current);
     dpusage_destroy(c->unreported);
     free(c);
