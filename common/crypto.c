@@ -21,6 +21,45 @@ void crypto_hmac_sha256(const void *key, size_t key_len, const void *data, size_
     HMAC(EVP_sha256(), key, (int)key_len, data, len, out, &out_len);
 }
 
+struct crypto_hasher {
+    EVP_MD *md;
+    EVP_MD_CTX *ctx;
+};
+
+crypto_hasher_t *crypto_hasher_create(void)
+{
+    crypto_hasher_t *h = calloc(1, sizeof(*h));
+    if (h == NULL)
+        return NULL;
+    h->md = EVP_MD_fetch(NULL, "SHA256", NULL);
+    h->ctx = EVP_MD_CTX_new();
+    if (h->md == NULL || h->ctx == NULL) {
+        crypto_hasher_destroy(h);
+        return NULL;
+    }
+    return h;
+}
+
+void crypto_hasher_destroy(crypto_hasher_t *h)
+{
+    if (h == NULL)
+        return;
+    EVP_MD_CTX_free(h->ctx);
+    EVP_MD_free(h->md);
+    free(h);
+}
+
+void crypto_hasher_sha256(crypto_hasher_t *h, const void *data, size_t len,
+                          uint8_t out[CRYPTO_SHA256_LEN])
+{
+    unsigned int out_len = CRYPTO_SHA256_LEN;
+    if (EVP_DigestInit_ex2(h->ctx, h->md, NULL) != 1 || EVP_DigestUpdate(h->ctx, data, len) != 1 ||
+        EVP_DigestFinal_ex(h->ctx, out, &out_len) != 1) {
+        fputs("portico: SHA-256 failed\n", stderr);
+        abort(); /* nothing in the library can make a fetched SHA-256 fail but memory */
+    }
+}
+
 int crypto_equal(const void *a, size_t a_len, const void *b, size_t b_len)
 {
     if (a_len != b_len)

@@ -12,6 +12,16 @@ void crypto_sha256(const void *data, size_t len, uint8_t out[CRYPTO_SHA256_LEN])
 void crypto_hmac_sha256(const void *key, size_t key_len, const void *data, size_t len,
                         uint8_t out[CRYPTO_SHA256_LEN]);
 
+/* A reusable SHA-256 context for hot paths (issue 4: the API key of every
+ * request). crypto_sha256() looks the algorithm up on every call, which in
+ * OpenSSL 3 takes a lock and costs several times the hash itself; a hasher
+ * looks it up once. One per thread; NULL when out of memory. */
+typedef struct crypto_hasher crypto_hasher_t;
+crypto_hasher_t *crypto_hasher_create(void);
+void crypto_hasher_destroy(crypto_hasher_t *h);
+void crypto_hasher_sha256(crypto_hasher_t *h, const void *data, size_t len,
+                          uint8_t out[CRYPTO_SHA256_LEN]);
+
 /* Constant-time comparison; 1 when equal. Lengths are not secret. */
 int crypto_equal(const void *a, size_t a_len, const void *b, size_t b_len);
 

@@ -2,6 +2,7 @@
  * only for readability; patterns never overlap. */
 #include "admin.h"
 #include "admin_authorizer.h"
+#include "admin_apikey.h"
 #include "admin_cluster.h"
 #include "admin_cors.h"
 #include "admin_deployment.h"
@@ -14,12 +15,14 @@
 #include "admin_restapi.h"
 #include "admin_stage.h"
 #include "admin_stage_cache.h"
+#include "admin_usageplan.h"
 
 #define API "/restapis/{restapi_id}"
 #define RESOURCE API "/resources/{resource_id}"
 #define METHOD RESOURCE "/methods/{http_method}"
 #define INTEGRATION METHOD "/integration"
 #define DOMAIN "/domainnames/{domain_name}"
+#define PLAN "/usageplans/{usageplan_id}"
 
 const admin_route_t admin_routes[] = {
     {"POST", "/restapis", admin_restapi_create},
@@ -82,6 +85,23 @@ const admin_route_t admin_routes[] = {
     {"DELETE", API "/gatewayresponses/{response_type}", admin_gwresponse_delete},
     {"PUT", RESOURCE "/cors", admin_cors_put},
     {"GET", "/cluster/jwks", admin_jwks_list},
+
+    /* API keys and usage plans (issue 4) */
+    {"POST", "/apikeys", admin_apikey_create},
+    {"GET", "/apikeys", admin_apikey_list},
+    {"GET", "/apikeys/{api_key_id}", admin_apikey_get},
+    {"PATCH", "/apikeys/{api_key_id}", admin_apikey_update},
+    {"DELETE", "/apikeys/{api_key_id}", admin_apikey_delete},
+    {"POST", "/usageplans", admin_usageplan_create},
+    {"GET", "/usageplans", admin_usageplan_list},
+    {"GET", PLAN, admin_usageplan_get},
+    {"PATCH", PLAN, admin_usageplan_update},
+    {"DELETE", PLAN, admin_usageplan_delete},
+    {"POST", PLAN "/keys", admin_usageplan_key_add},
+    {"GET", PLAN "/keys", admin_usageplan_key_list},
+    {"GET", PLAN "/keys/{key_id}", admin_usageplan_key_get},
+    {"DELETE", PLAN "/keys/{key_id}", admin_usageplan_key_delete},
+    {"GET", PLAN "/usage", admin_usageplan_usage},
 
     {"GET", "/cluster/nodes", admin_cluster_nodes},
     {"GET", "/cluster/metrics", admin_metrics_query},

@@ -23,6 +23,7 @@
 struct cluster_blob {
     atomic_int refs;
     uint64_t version;
+    uint64_t epoch; /* issue 4: the snapshot's config epoch */
     uint8_t *bytes;
     size_t len;
     uint8_t sha256[32];
@@ -36,6 +37,7 @@ struct cluster {
     void *ctx;
     pthread_mutex_t mu;
     struct cluster_blob *current;
+    struct cluster_blob *cumulative; /* issue 4: KeyDelta since current, or NULL */
     pthread_t rep_thread, pull_thread;
     atomic_int stopping;
     int threads_started;
@@ -49,13 +51,32 @@ static void blob_release(struct cluster_blob *b)
     }
 }
 
-static struct cluster_blob *cluster_hold_current(cluster_t *c)
+/* The current snapshot and cumulative delta, held together (issue 4). */
+static void cluster_hold_both(cluster_t *c, struct cluster_blob **snap, struct cluster_blob **cum)
 {
     pthread_mutex_lock(&c->mu);
-    struct cluster_blob *b = c->current;
-    if (b != NULL)
-        atomic_fetch_add(&b->refs, 1);
+    *snap = c->current;
+    *cum = c->cumulative;
+    if (*snap != NULL)
+        atomic_fetch_add(&(*snap)->refs, 1);
+    if (*cum != NULL)
+        atomic_fetch_add(&(*cum)->refs, 1);
     pthread_mutex_unlock(&c->mu);
+}
+
+static struct cluster_blob *blob_new(uint64_t version, uint64_t epoch, uint8_t *bytes, size_t len)
+{
+    struct cluster_blob *b = calloc(1, sizeof(*b));
+    if (b == NULL) {
+        free(bytes);
+        return NULL;
+    }
+    atomic_init(&b->refs, 1);
+    b->version = version;
+    b->epoch = epoch;
+    b->bytes = bytes;
+    b->len = len;
+    crypto_sha256(bytes, len, b->sha256);
     return b;
 }
 
@@ -91,12 +112,67 @@ static int cluster_send(cluster_t *c, nng_socket sock, const envelope_t *env, in
 
 /* ---- REP: fetch -------------------------------------------------------- */
 
+/* What a node that has (version, epoch, store) needs (issue 4): the
+ * cumulative delta when it applies on top of what the node has, an empty
+ * delta when the node is current, else the whole snapshot. */
+static struct cluster_blob *cluster_fetch_answer(cluster_t *c, const envelope_t *req,
+                                                 Portico__MessageKind *kind, uint64_t *version,
+                                                 uint8_t **scratch, size_t *scratch_len)
+{
+    struct cluster_blob *snap, *cum;
+    cluster_hold_both(c, &snap, &cum);
+    Portico__FetchRequest *fr =
+        portico__fetch_request__unpack(NULL, req->payload_len, req->payload);
+    uint64_t latest = cum != NULL ? cum->version : snap != NULL ? snap->version : 0;
+    int same = fr != NULL && snap != NULL && fr->have_epoch != 0 && fr->have_epoch == snap->epoch &&
+               strcmp(fr->have_store_id, c->store_id) == 0;
+    *kind = PORTICO__MESSAGE_KIND__KIND_SNAPSHOT;
+    *version = snap != NULL ? snap->version : 0;
+    if (same && fr->have_version == latest) {
+        Portico__KeyDelta d = PORTICO__KEY_DELTA__INIT;
+        d.epoch = snap->epoch;
+        d.from_version = d.version = latest;
+        d.store_id = c->store_id;
+        *scratch_len = portico__key_delta__get_packed_size(&d);
+        if ((*scratch = malloc(*scratch_len + 1)) != NULL) {
+            portico__key_delta__pack(&d, *scratch);
+            *kind = PORTICO__MESSAGE_KIND__KIND_KEY_DELTA;
+            *version = latest;
+        }
+    } else if (same && cum != NULL && fr->have_version >= snap->version &&
+               fr->have_version < cum->version) {
+        *kind = PORTICO__MESSAGE_KIND__KIND_KEY_DELTA;
+        *version = cum->version;
+        blob_release(snap);
+        snap = cum;
+        cum = NULL;
+    }
+    if (fr != NULL)
+        portico__fetch_request__free_unpacked(fr, NULL);
+    blob_release(cum);
+    return snap;
+}
+
 static void cluster_answer_fetch(cluster_t *c, const envelope_t *req)
 {
-    struct cluster_blob *b = cluster_hold_current(c);
+    Portico__MessageKind kind;
+    uint64_t version;
+    uint8_t *scratch = NULL;
+    size_t scratch_len = 0;
+    struct cluster_blob *b = cluster_fetch_answer(c, req, &kind, &version, &scratch, &scratch_len);
     envelope_t reply = {
         .sent_at_ms = clock_wall_ms(), .nonce = req->nonce, .nonce_len = req->nonce_len};
-    if (b == NULL) {
+    if (b != NULL && scratch != NULL) {
+        reply.kind = kind;
+        reply.version = version;
+        reply.payload = scratch;
+        reply.payload_len = scratch_len;
+    } else if (b != NULL && kind == PORTICO__MESSAGE_KIND__KIND_KEY_DELTA) {
+        reply.kind = kind;
+        reply.version = b->version;
+        reply.payload = b->bytes;
+        reply.payload_len = b->len;
+    } else if (b == NULL) {
         static const char msg[] = "no snapshot yet";
         reply.kind = PORTICO__MESSAGE_KIND__KIND_ERROR;
         reply.payload = (const uint8_t *)msg;
@@ -110,6 +186,7 @@ static void cluster_answer_fetch(cluster_t *c, const envelope_t *req)
     if (cluster_send(c, c->rep, &reply, 0) != 0)
         log_warn("cluster: could not answer a fetch");
     blob_release(b);
+    free(scratch);
 }
 
 static void cluster_handle_fetch(cluster_t *c, const uint8_t *buf, size_t len)
@@ -259,51 +336,88 @@ void cluster_stop(cluster_t *c)
     nng_close(c->rep);
     nng_close(c->pull);
     blob_release(c->current);
+    blob_release(c->cumulative);
     pthread_mutex_destroy(&c->mu);
     free(c);
 }
 
 void cluster_publish(cluster_t *c, uint64_t version, uint8_t *snapshot, size_t len)
 {
-    struct cluster_blob *b = calloc(1, sizeof(*b));
-    if (b == NULL) {
-        free(snapshot);
+    cluster_publish_snapshot(c, version, version, snapshot, len, 1);
+}
+
+void cluster_publish_snapshot(cluster_t *c, uint64_t version, uint64_t epoch, uint8_t *snapshot,
+                              size_t len, int broadcast)
+{
+    struct cluster_blob *b = blob_new(version, epoch, snapshot, len);
+    if (b == NULL)
         return;
-    }
-    atomic_init(&b->refs, 1);
-    b->version = version;
-    b->bytes = snapshot;
-    b->len = len;
-    crypto_sha256(snapshot, len, b->sha256);
     pthread_mutex_lock(&c->mu);
-    struct cluster_blob *old = c->current;
+    struct cluster_blob *old = c->current, *cum = c->cumulative;
     c->current = b;
+    c->cumulative = NULL;
     atomic_fetch_add(&b->refs, 1);
     pthread_mutex_unlock(&c->mu);
     blob_release(old);
+    blob_release(cum);
     envelope_t env = {.kind = PORTICO__MESSAGE_KIND__KIND_SNAPSHOT,
                       .version = version,
                       .sent_at_ms = clock_wall_ms(),
                       .payload = b->bytes,
                       .payload_len = b->len};
-    if (cluster_send(c, c->pub, &env, 0) != 0)
+    if (broadcast && cluster_send(c, c->pub, &env, 0) != 0)
         log_warn("cluster: could not publish snapshot %llu", (unsigned long long)version);
     blob_release(b);
 }
 
+void cluster_publish_delta(cluster_t *c, uint64_t version, uint64_t epoch, uint8_t *inc,
+                           size_t inc_len, uint8_t *cum, size_t cum_len)
+{
+    struct cluster_blob *b = blob_new(version, epoch, cum, cum_len);
+    if (b != NULL) {
+        pthread_mutex_lock(&c->mu);
+        struct cluster_blob *old = c->cumulative;
+        c->cumulative = b;
+        pthread_mutex_unlock(&c->mu);
+        blob_release(old);
+    }
+    envelope_t env = {.kind = PORTICO__MESSAGE_KIND__KIND_KEY_DELTA,
+                      .version = version,
+                      .sent_at_ms = clock_wall_ms(),
+                      .payload = inc,
+                      .payload_len = inc_len};
+    if (cluster_send(c, c->pub, &env, 0) != 0)
+        log_warn("cluster: could not publish key delta %llu", (unsigned long long)version);
+    free(inc);
+}
+
+void cluster_publish_status(cluster_t *c, const uint8_t *payload, size_t len)
+{
+    envelope_t env = {.kind = PORTICO__MESSAGE_KIND__KIND_USAGE_STATUS,
+                      .sent_at_ms = clock_wall_ms(),
+                      .payload = payload,
+                      .payload_len = len};
+    cluster_send(c, c->pub, &env, 0);
+}
+
 void cluster_announce(cluster_t *c)
 {
-    struct cluster_blob *b = cluster_hold_current(c);
-    if (b == NULL)
+    struct cluster_blob *b, *cum;
+    cluster_hold_both(c, &b, &cum);
+    if (b == NULL) {
+        blob_release(cum);
         return;
+    }
     Portico__Announce a = PORTICO__ANNOUNCE__INIT;
-    a.version = b->version;
+    /* after key deltas the cluster is at the latest delta's version */
+    a.version = cum != NULL ? cum->version : b->version;
+    blob_release(cum);
     a.snapshot_sha256 = (ProtobufCBinaryData){.len = 32, .data = b->sha256};
     a.store_id = c->store_id;
     uint8_t buf[256];
     size_t len = portico__announce__pack(&a, buf);
     envelope_t env = {.kind = PORTICO__MESSAGE_KIND__KIND_ANNOUNCE,
-                      .version = b->version,
+                      .version = a.version,
                       .sent_at_ms = clock_wall_ms(),
                       .payload = buf,
                       .payload_len = len};

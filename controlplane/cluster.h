@@ -35,6 +35,24 @@ void cluster_publish(cluster_t *c, uint64_t version, uint8_t *snapshot, size_t l
 /* Publishes the heartbeat announcement of the current version. */
 void cluster_announce(cluster_t *c);
 
+/* ---- API keys and usage plans (issue 4) ---------------------------------- */
+
+/* Makes snapshot current (taking the bytes) with its config epoch; broadcasts
+ * it on PUB unless broadcast is 0 (a quiet rebuild after key deltas: nodes
+ * have its content already, fetches get it). Drops the cumulative delta. */
+void cluster_publish_snapshot(cluster_t *c, uint64_t version, uint64_t epoch, uint8_t *snapshot,
+                              size_t len, int broadcast);
+
+/* Broadcasts a KeyDelta (inc, taken) and keeps cum, the cumulative KeyDelta
+ * since the current snapshot (taken), to answer fetches from nodes of the
+ * same epoch at or past the snapshot's version. Announcements now carry
+ * version. */
+void cluster_publish_delta(cluster_t *c, uint64_t version, uint64_t epoch, uint8_t *inc,
+                           size_t inc_len, uint8_t *cum, size_t cum_len);
+
+/* Broadcasts a UsageStatus payload (not taken). */
+void cluster_publish_status(cluster_t *c, const uint8_t *payload, size_t len);
+
 /* The URLs derived from the base address (for --help and logs). */
 int cluster_urls(const char *url, char *rep, char *pull, size_t len);
 

@@ -8,6 +8,7 @@
 #include "clock.h"
 #include "compiler_auth.h"
 #include "domain_tls.h"
+#include "compiler_plans.h"
 #include "log.h"
 #include "store_api.h"
 #include "store_deploy.h"
@@ -521,11 +522,19 @@ static int snapshot_add_mapping(void *ctx, const char *domain, const store_mappi
 
 int compiler_build_snapshot(store_t *s, uint8_t **out, size_t *out_len, uint64_t *version)
 {
+    static const compiler_settings_t defaults = {COMPILER_ACCOUNT_RATE, COMPILER_ACCOUNT_BURST};
+    return compiler_build_snapshot_with(s, &defaults, out, out_len, version);
+}
+
+int compiler_build_snapshot_with(store_t *s, const compiler_settings_t *cs, uint8_t **out,
+                                 size_t *out_len, uint64_t *version)
+{
     struct snapshot_ctx x = {.store = s, .arena = arena_create(ARENA_CHUNK)};
     if (x.arena == NULL)
         return STORE_EIO;
     Portico__Snapshot snap = PORTICO__SNAPSHOT__INIT;
     Portico__Settings settings = PORTICO__SETTINGS__INIT;
+    uint8_t *key_table = NULL;
     int rc = store_begin_read(s);
     if (rc == STORE_OK)
         rc = store_version(s, &snap.version);
@@ -537,6 +546,8 @@ int compiler_build_snapshot(store_t *s, uint8_t **out, size_t *out_len, uint64_t
         rc = compiler_auth_jwks(s, x.arena, x.defs, x.ndefs, &snap.jwks, &snap.n_jwks);
     if (rc == STORE_OK)
         rc = domain_tls_snapshot(s, x.arena, &snap.domain_tls, &snap.n_domain_tls);
+    if (rc == STORE_OK)
+        rc = compiler_plans_add(s, x.arena, &snap, &key_table);
     if (rc == STORE_OK)
         rc = store_commit(s);
     else
@@ -551,8 +562,8 @@ int compiler_build_snapshot(store_t *s, uint8_t **out, size_t *out_len, uint64_t
     snap.deployments = x.defs;
     snap.n_domains = x.ndomains;
     snap.domains = x.domains;
-    settings.account_rate_limit = 10000;
-    settings.account_burst_limit = 5000;
+    settings.account_rate_limit = cs->account_rate_limit;
+    settings.account_burst_limit = cs->account_burst_limit;
     snap.settings = &settings;
     size_t len = portico__snapshot__get_packed_size(&snap);
     uint8_t *buf = malloc(len == 0 ? 1 : len);
@@ -565,6 +576,7 @@ int compiler_build_snapshot(store_t *s, uint8_t **out, size_t *out_len, uint64_t
     *out_len = len;
     *version = snap.version;
 out:
+    free(key_table);
     arena_destroy(x.arena);
     return rc;
 }

@@ -9,8 +9,12 @@
 #include <stdint.h>
 
 #include "cluster.h"
+#include "compiler.h"
 #include "nodes.h"
 #include "store.h"
+
+struct keydelta;
+struct usage;
 
 typedef struct cp {
     store_t *store;
@@ -29,6 +33,16 @@ typedef struct cp {
     /* ---- metrics (issue 7): written on the PULL thread, read by the admin API */
     struct metrics_agg *metrics;
     int metrics_retention_days;
+    /* API keys, usage plans and quotas (issue 4) */
+    compiler_settings_t settings; /* account-wide throttle, from the options */
+    uint64_t published_epoch;     /* epoch of the last whole snapshot */
+    int full_failed;              /* the last whole snapshot failed to build */
+    struct keydelta *keydelta;
+    int key_delta_pending;
+    h2o_timeout_entry_t key_delta_entry; /* on publish_timeout (next turn) */
+    h2o_timeout_t rebuild_timeout;
+    h2o_timeout_entry_t rebuild_entry;
+    struct usage *usage;
 } cp_t;
 
 /* Call after committing a change that data planes must see. */
@@ -36,5 +50,9 @@ void cp_schedule_publish(cp_t *cp);
 
 /* Builds the snapshot for the store's current version and publishes it. */
 int cp_publish_now(cp_t *cp);
+
+/* Builds it and keeps it for fetches without broadcasting (issue 4: after
+ * key deltas, the nodes already have what it holds). */
+int cp_rebuild_quiet(cp_t *cp);
 
 #endif

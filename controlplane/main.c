@@ -16,9 +16,11 @@
 #include "fsutil.h"
 #include "domain_tls.h"
 #include "jwks_fetch.h"
+#include "keydelta.h"
 #include "log.h"
 #include "metrics_agg.h"
 #include "secret.h"
+#include "usage.h"
 
 #define ADMIN_TOKEN_LEN 40
 
@@ -29,6 +31,7 @@ typedef struct {
     const char *cluster_secret_file;
     unsigned jwks_refresh_s;
     int metrics_retention_days;
+    compiler_settings_t settings; /* issue 4: account-wide throttle */
 } cp_options_t;
 
 static volatile sig_atomic_t cp_stop_requested;
@@ -60,6 +63,9 @@ static void cp_usage(FILE *out)
           "                              (default 300)\n"
           "  --metrics-retention-days N  keep per-minute metrics this long (1..3650,\n"
           "                              default 15)\n"
+          "  --account-rate-limit RPS    account-wide throttle, requests per second over\n"
+          "                              the whole cluster (default 10000)\n"
+          "  --account-burst-limit N     its burst (default 5000)\n"
           "  --help                      this text\n"
           "\n"
           "Environment:\n"
@@ -81,6 +87,8 @@ static int cp_parse(int argc, char **argv, cp_options_t *o)
         {"cluster-secret-file", required_argument, NULL, 's'},
         {"jwks-refresh", required_argument, NULL, 'j'},
         {"metrics-retention-days", required_argument, NULL, 'r'},
+        {"account-rate-limit", required_argument, NULL, 'R'},
+        {"account-burst-limit", required_argument, NULL, 'b'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -88,7 +96,8 @@ static int cp_parse(int argc, char **argv, cp_options_t *o)
                         .admin_listen = "127.0.0.1:9000",
                         .cluster_listen = "tcp://127.0.0.1:9100",
                         .jwks_refresh_s = 300,
-                        .metrics_retention_days = METRICS_AGG_DEFAULT_RETENTION_DAYS};
+                        .metrics_retention_days = METRICS_AGG_DEFAULT_RETENTION_DAYS,
+                        .settings = {COMPILER_ACCOUNT_RATE, COMPILER_ACCOUNT_BURST}};
     int ch;
     char *end;
     while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
@@ -121,6 +130,23 @@ static int cp_parse(int argc, char **argv, cp_options_t *o)
                 return -1;
             }
             o->metrics_retention_days = (int)days;
+            break;
+        }
+        case 'R':
+            o->settings.account_rate_limit = strtod(optarg, &end);
+            if (*optarg == '\0' || *end != '\0' || !(o->settings.account_rate_limit > 0) ||
+                o->settings.account_rate_limit > 1e9) {
+                fprintf(stderr, "--account-rate-limit must be a number in (0, 1e9]\n");
+                return -1;
+            }
+            break;
+        case 'b': {
+            long v = strtol(optarg, &end, 10);
+            if (*optarg == '\0' || *end != '\0' || v < 1 || v > 1000000000) {
+                fprintf(stderr, "--account-burst-limit must be 1..1000000000\n");
+                return -1;
+            }
+            o->settings.account_burst_limit = (uint32_t)v;
             break;
         }
         case 'h':
@@ -200,21 +226,39 @@ void cp_schedule_publish(cp_t *cp)
     h2o_timeout_link(cp->loop, &cp->publish_timeout, &cp->publish_entry);
 }
 
-int cp_publish_now(cp_t *cp)
+/* Builds the whole snapshot; broadcast 0 keeps it for fetches only. */
+static int cp_build_and_publish(cp_t *cp, int broadcast)
 {
     uint8_t *bytes;
     size_t len;
-    uint64_t version;
+    uint64_t version, epoch;
     uint64_t started = clock_mono_us();
-    if (compiler_build_snapshot(cp->store, &bytes, &len, &version) != STORE_OK) {
+    if (compiler_build_snapshot_with(cp->store, &cp->settings, &bytes, &len, &version) !=
+            STORE_OK ||
+        store_epoch(cp->store, &epoch) != STORE_OK) {
         log_error("could not build the snapshot; data planes keep the previous one");
+        cp->full_failed = 1;
         return -1;
     }
-    cluster_publish(cp->cluster, version, bytes, len);
+    cluster_publish_snapshot(cp->cluster, version, epoch, bytes, len, broadcast);
+    keydelta_reset(cp->keydelta, version);
     cp->published_version = version;
-    log_info("published snapshot version %llu (%zu bytes, built in %.1f ms)",
-             (unsigned long long)version, len, (double)(clock_mono_us() - started) / 1000.0);
+    cp->published_epoch = epoch;
+    cp->full_failed = 0;
+    log_info("%s snapshot version %llu (%zu bytes, built in %.1f ms)",
+             broadcast ? "published" : "rebuilt (for fetches)", (unsigned long long)version, len,
+             (double)(clock_mono_us() - started) / 1000.0);
     return 0;
+}
+
+int cp_publish_now(cp_t *cp)
+{
+    return cp_build_and_publish(cp, 1);
+}
+
+int cp_rebuild_quiet(cp_t *cp)
+{
+    return cp_build_and_publish(cp, 0);
 }
 
 static void cp_on_publish(h2o_timeout_entry_t *entry)
@@ -228,11 +272,24 @@ static h2o_timeout_t cp_heartbeat_timeout;
 static h2o_timeout_entry_t cp_heartbeat_entry;
 static cp_t *cp_heartbeat_cp;
 
+/* Quota counts that changed and the live node count (issue 4). */
+static void cp_send_usage_status(cp_t *cp)
+{
+    uint8_t *status;
+    size_t len;
+    unsigned live = nodes_live_count(cp->nodes, clock_wall_ms());
+    if (usage_status(cp->usage, live > 0 ? live : 1, store_id(cp->store), &status, &len) != 0)
+        return;
+    cluster_publish_status(cp->cluster, status, len);
+    free(status);
+}
+
 static void cp_on_heartbeat(h2o_timeout_entry_t *entry)
 {
     cluster_announce(cp_heartbeat_cp->cluster);
     if (jwks_fetch_take_changed(cp_heartbeat_cp->jwks))
         cp_schedule_publish(cp_heartbeat_cp);
+    cp_send_usage_status(cp_heartbeat_cp);
     h2o_timeout_link(cp_heartbeat_cp->loop, &cp_heartbeat_timeout, entry);
 }
 
@@ -244,6 +301,7 @@ static void cp_on_report(void *ctx, const Portico__NodeReport *r)
         log_warn("cluster: dropped a replayed report from node %s", r->node_id);
         return;
     }
+    usage_record(cp->usage, r, now); /* issue 4: this thread's own connection */
     if (r->status == PORTICO__APPLY_STATUS__APPLY_NACK)
         log_warn("node %s refused version %llu: %s", r->node_id,
                  (unsigned long long)r->nack_version, r->nack_reason);
@@ -268,9 +326,12 @@ static int cp_run(const cp_options_t *o)
     cp.admin_token_len = strlen(token);
     snprintf(path, sizeof(path), "%s/portico.db", o->data_dir);
     if (store_open(path, &cp.store) != STORE_OK ||
-        metrics_agg_open(path, o->metrics_retention_days, &cp.metrics) != STORE_OK)
+        metrics_agg_open(path, o->metrics_retention_days, &cp.metrics) != STORE_OK ||
+        usage_open(path, &cp.usage) != STORE_OK)
         goto out;
     cp.metrics_retention_days = o->metrics_retention_days;
+    cp.settings = o->settings;
+    cp.keydelta = keydelta_create();
     cp.nodes = nodes_create();
     cp.loop = h2o_evloop_create();
     cluster_config_t cc = {.url = o->cluster_listen,
@@ -285,6 +346,7 @@ static int cp_run(const cp_options_t *o)
     }
     h2o_timeout_init(cp.loop, &cp.publish_timeout, 0);
     cp.publish_entry.cb = cp_on_publish;
+    keydelta_init_timers(&cp);
     if (cp_publish_now(&cp) != 0)
         goto out;
     if (jwks_fetch_start(path, o->jwks_refresh_s, &cp.jwks) != 0)
@@ -302,6 +364,8 @@ out:
     jwks_fetch_stop(cp.jwks);
     cluster_stop(cp.cluster);
     metrics_agg_close(cp.metrics);
+    usage_close(cp.usage);
+    keydelta_destroy(cp.keydelta);
     store_close(cp.store);
     nodes_destroy(cp.nodes);
     secret_dispose(&secret);

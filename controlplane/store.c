@@ -193,7 +193,7 @@ void store_rollback(store_t *s)
         sqlite3_step(store_stmt(s, "ROLLBACK"));
 }
 
-int store_bump_version(store_t *s, uint64_t *version)
+int store_bump_keys_version(store_t *s, uint64_t *version)
 {
     sqlite3_stmt *st =
         store_stmt(s, "UPDATE meta SET value = CAST(value AS INTEGER) + 1 "
@@ -204,6 +204,34 @@ int store_bump_version(store_t *s, uint64_t *version)
     sqlite3_reset(st);
     if (version != NULL)
         *version = v;
+    return STORE_OK;
+}
+
+int store_bump_version(store_t *s, uint64_t *version)
+{
+    uint64_t v;
+    int rc = store_bump_keys_version(s, &v);
+    if (rc != STORE_OK)
+        return rc;
+    /* anything but a keys-only change starts a new epoch: key deltas built
+     * against an older one no longer apply */
+    sqlite3_stmt *st = store_stmt(s, "UPDATE meta SET value = ?1 WHERE key = 'config_epoch'");
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)v);
+    rc = store_rc(s, sqlite3_step(st));
+    sqlite3_reset(st);
+    if (rc == STORE_OK && version != NULL)
+        *version = v;
+    return rc;
+}
+
+int store_epoch(store_t *s, uint64_t *epoch)
+{
+    sqlite3_stmt *st =
+        store_stmt(s, "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'config_epoch'");
+    if (sqlite3_step(st) != SQLITE_ROW)
+        return STORE_EIO;
+    *epoch = (uint64_t)sqlite3_column_int64(st, 0);
+    sqlite3_reset(st);
     return STORE_OK;
 }
 

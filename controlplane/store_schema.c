@@ -153,6 +153,43 @@ static const char *const store_migrations[] = {
     "  FOREIGN KEY (node_id, started_at)"
     "    REFERENCES metrics_node_incarnations(node_id, started_at) ON DELETE CASCADE)"
     "  WITHOUT ROWID;",
+
+    /* 5: API keys, usage plans and usage counts (issue 4). Key values are
+     * never stored: sha256 identifies a key, prefix is for display. */
+    "CREATE TABLE api_keys ("
+    "  id TEXT PRIMARY KEY,"
+    "  name TEXT NOT NULL,"
+    "  description TEXT NOT NULL DEFAULT '',"
+    "  customer_id TEXT NOT NULL DEFAULT '',"
+    "  enabled INTEGER NOT NULL,"
+    "  sha256 BLOB NOT NULL UNIQUE,"
+    "  prefix TEXT NOT NULL,"
+    "  created_at INTEGER NOT NULL,"
+    "  updated_at INTEGER NOT NULL);"
+    "CREATE INDEX api_keys_by_name ON api_keys(name, id);"
+    "CREATE TABLE usage_plans ("
+    "  id TEXT PRIMARY KEY,"
+    "  created_at INTEGER NOT NULL,"
+    "  doc TEXT NOT NULL);"
+    "CREATE TABLE usage_plan_stages ("
+    "  plan_id TEXT NOT NULL REFERENCES usage_plans(id) ON DELETE CASCADE,"
+    "  api_id TEXT NOT NULL,"
+    "  stage TEXT NOT NULL,"
+    "  PRIMARY KEY (plan_id, api_id, stage));"
+    "CREATE INDEX usage_plan_stages_by_stage ON usage_plan_stages(api_id, stage);"
+    "CREATE TABLE usage_plan_keys ("
+    "  plan_id TEXT NOT NULL REFERENCES usage_plans(id) ON DELETE CASCADE,"
+    "  key_id TEXT NOT NULL REFERENCES api_keys(id) ON DELETE CASCADE,"
+    "  PRIMARY KEY (plan_id, key_id));"
+    "CREATE INDEX usage_plan_keys_by_key ON usage_plan_keys(key_id);"
+    "CREATE TABLE usage_counts ("
+    "  plan_id TEXT NOT NULL,"
+    "  key_id TEXT NOT NULL,"
+    "  day INTEGER NOT NULL," /* days since 1970-01-01, UTC */
+    "  used INTEGER NOT NULL,"
+    "  PRIMARY KEY (plan_id, key_id, day));"
+    "INSERT OR IGNORE INTO meta(key, value) VALUES ('config_epoch',"
+    "  COALESCE((SELECT value FROM meta WHERE key = 'config_version'), '0'));",
 };
 
 size_t store_schema_count(void)

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <nng/nng.h>
+#include <nng/supplemental/util/platform.h>
 #include <nng/protocol/pipeline0/push.h>
 #include <nng/protocol/pubsub0/sub.h>
 #include <nng/protocol/reqrep0/req.h>
@@ -15,9 +16,11 @@
 #include "cache_registry.h"
 #include "clock.h"
 #include "crypto.h"
+#include "keytab.h"
 #include "log.h"
 #include "netaddr.h"
 #include "observe.h"
+#include "quota.h"
 #include "statefile.h"
 
 #define CC_POLL_MS 200
@@ -25,6 +28,7 @@
 #define CC_FETCH_RETRY_MS 1000
 #define CC_FETCH_TIMEOUT_MS 10000
 #define CC_SILENCE_MS 3000
+#define CC_STOP_WAIT_S 2
 #define CC_MAX_SNAPSHOT ((size_t)2 * 1024 * 1024 * 1024 - 1)
 /* metrics: a series goes in the reports of the CC_METRICS_RECENT collects
  * after it changed, and every series in every CC_METRICS_FULL_EVERY-th
@@ -55,6 +59,11 @@ struct cluster_client {
     reqmetrics_thread_t **metric_threads;
     uint64_t metrics_tick;
     int metrics_full; /* send every series in the next report */
+    /* API keys and usage plans (issue 4) */
+    runtime_t *current;    /* the runtime last installed (one reference) */
+    int fetch_full;        /* a fetched delta did not apply: ask for the snapshot */
+    dpusage_t *unreported; /* usage collected from workers, not yet sent */
+    uint64_t received_us;  /* when the message being applied arrived */
 };
 
 /* ---- applying snapshots ------------------------------------------------- */
@@ -85,7 +94,9 @@ static int cc_apply(cluster_client_t *c, const envelope_t *env, const uint8_t *r
                     int persist)
 {
     char err[512];
-    runtime_t *rt = runtime_compile(env->payload, env->payload_len, err, sizeof(err));
+    uint64_t started = clock_mono_us();
+    runtime_t *rt =
+        runtime_compile_from(env->payload, env->payload_len, c->current, err, sizeof(err));
     if (rt == NULL) {
         cc_reject(c, env->version, err);
         return -1;
@@ -103,21 +114,110 @@ static int cc_apply(cluster_client_t *c, const envelope_t *env, const uint8_t *r
         log_warn("the control plane's store changed (%s → %s); following it", c->applied_store_id,
                  rt->store_id);
     uint64_t version = rt->version;
+    runtime_hold(rt);
+    runtime_release(c->current);
+    c->current = rt;
+    c->fetch_full = 0;
     /* a rejection is reported until a good snapshot replaces it */
     c->rejected_version = 0;
     c->reject_reason[0] = '\0';
     snprintf(c->applied_store_id, sizeof(c->applied_store_id), "%s", rt->store_id);
     c->applied_version = version;
-    log_info("serving snapshot version %llu (%zu stages, %zu KiB compiled)",
-             (unsigned long long)version, rt->nstages, rt->memory / 1024);
+    log_info("serving snapshot version %llu (%zu stages, %zu keys, %zu KiB compiled in %.1f ms, "
+             "%.1f ms after it arrived)",
+             (unsigned long long)version, rt->nstages, keytab_count(rt->keys), rt->memory / 1024,
+             (double)(clock_mono_us() - started) / 1000.0,
+             (double)(clock_mono_us() - c->received_us) / 1000.0);
     dp_install_runtime(c->dp, rt);
     if (persist) {
         int rc = statefile_write(c->dp->state_dir, raw, raw_len);
+        if (rc == 0)
+            rc = statefile_clear_deltas(c->dp->state_dir);
         if (rc != 0)
             log_warn("could not write the state file: %s", strerror(-rc));
     }
     cc_send_report(c);
     return 0;
+}
+
+/* ---- key deltas and usage status (issue 4) ------------------------------ */
+
+/* Applies a KeyDelta envelope on top of the current runtime. 0 applied,
+ * 1 not for us (older, or another epoch: fetch), -1 refused. */
+static int cc_apply_delta(cluster_client_t *c, const envelope_t *env, const uint8_t *raw,
+                          size_t raw_len, int persist)
+{
+    char err[512];
+    if (c->current == NULL)
+        return 1;
+    Portico__KeyDelta *d = portico__key_delta__unpack(NULL, env->payload_len, env->payload);
+    if (d == NULL || d->version != env->version) {
+        if (d != NULL)
+            portico__key_delta__free_unpacked(d, NULL);
+        cc_reject(c, env->version, "a key delta does not decode");
+        return -1;
+    }
+    int rc = 1;
+    if (d->version <= c->applied_version && strcmp(d->store_id, c->applied_store_id) == 0)
+        rc = 0; /* already there (a no-op answer to a fetch) */
+    else if (d->epoch == c->current->epoch && strcmp(d->store_id, c->applied_store_id) == 0 &&
+             d->from_version <= c->applied_version) {
+        runtime_t *rt = runtime_apply_delta(c->current, d, err, sizeof(err));
+        if (rt == NULL) {
+            cc_reject(c, d->version, err);
+            rc = -1;
+        } else {
+            runtime_hold(rt);
+            runtime_release(c->current);
+            c->current = rt;
+            c->applied_version = rt->version;
+            c->rejected_version = 0;
+            c->reject_reason[0] = '\0';
+            log_info("serving version %llu: key delta of %zu keys (%zu keys changed since the "
+                     "snapshot)",
+                     (unsigned long long)rt->version, d->changed.len / KEYREC_SHA_LEN,
+                     keytab_overlay_count(rt->keys));
+            dp_install_runtime(c->dp, rt);
+            int wrc = persist ? statefile_append_delta(c->dp->state_dir, raw, raw_len) : 0;
+            if (wrc != 0)
+                log_warn("could not append to the key log: %s", strerror(-wrc));
+            cc_send_report(c);
+            rc = 0;
+        }
+    }
+    portico__key_delta__free_unpacked(d, NULL);
+    return rc;
+}
+
+static int cc_quota_visit(void *ctx, const keytab_hit_t *hit)
+{
+    const Portico__QuotaUse *q = ctx;
+    if (memcmp(hit->record + KEYREC_PLAN_ID_AT, q->plan_id, KEYREC_PLAN_ID_LEN) != 0)
+        return 0;
+    quota_merge(&hit->state[KEYTAB_STATE_QUOTA], q->period_start, q->used);
+    return 1;
+}
+
+/* Raises this node's quota counter of (key, plan) to the cluster-wide figure. */
+static void cc_quota_merge(cluster_client_t *c, const Portico__QuotaUse *q)
+{
+    if (q->key_sha256.len != KEYREC_SHA_LEN || strlen(q->plan_id) != KEYREC_PLAN_ID_LEN)
+        return;
+    keytab_find(c->current->keys, q->key_sha256.data, cc_quota_visit, (void *)q);
+}
+
+static void cc_on_status(cluster_client_t *c, const envelope_t *env)
+{
+    Portico__UsageStatus *st = portico__usage_status__unpack(NULL, env->payload_len, env->payload);
+    if (st == NULL) {
+        log_warn("a usage status does not decode");
+        return;
+    }
+    if (st->live_nodes > 0)
+        atomic_store(&c->dp->live_nodes, st->live_nodes);
+    for (size_t i = 0; c->current != NULL && i < st->n_quotas; i++)
+        cc_quota_merge(c, st->quotas[i]);
+    portico__usage_status__free_unpacked(st, NULL);
 }
 
 static void cc_on_message(cluster_client_t *c, const uint8_t *buf, size_t len, const char *via)
@@ -147,6 +247,12 @@ static void cc_on_message(cluster_client_t *c, const uint8_t *buf, size_t len, c
             c->want_fetch = 1;
         if (a != NULL)
             portico__announce__free_unpacked(a, NULL);
+    } else if (env.kind == PORTICO__MESSAGE_KIND__KIND_KEY_DELTA) {
+        if (env.version != c->rejected_version && cc_apply_delta(c, &env, buf, len, 1) > 0 &&
+            env.version > c->applied_version)
+            c->want_fetch = 1;
+    } else if (env.kind == PORTICO__MESSAGE_KIND__KIND_USAGE_STATUS) {
+        cc_on_status(c, &env);
     }
     envelope_free(owner);
 }
@@ -158,6 +264,8 @@ static void cc_fetch(cluster_client_t *c)
     Portico__FetchRequest fr = PORTICO__FETCH_REQUEST__INIT;
     fr.node_id = (char *)c->dp->node_id;
     fr.have_version = c->applied_version;
+    fr.have_epoch = c->current != NULL && !c->fetch_full ? c->current->epoch : 0;
+    fr.have_store_id = c->applied_store_id;
     uint8_t payload[512], nonce[16], *sealed;
     size_t plen = portico__fetch_request__get_packed_size(&fr), slen;
     if (plen > sizeof(payload))
@@ -184,6 +292,7 @@ static void cc_fetch(cluster_client_t *c)
         log_debug("fetch: %s", nng_strerror(rv));
         return;
     }
+    c->received_us = clock_mono_us();
     envelope_t reply;
     Portico__Envelope *owner = NULL;
     rv = envelope_open(&c->dp->secret, buf, len, &reply, &owner);
@@ -197,6 +306,13 @@ static void cc_fetch(cluster_client_t *c)
         c->last_heard_ms = clock_mono_ms();
         c->want_fetch = 0;
         cc_apply(c, &reply, buf, len, 1);
+    } else if (reply.kind == PORTICO__MESSAGE_KIND__KIND_KEY_DELTA) {
+        c->last_heard_ms = clock_mono_ms();
+        c->want_fetch = 0;
+        if (cc_apply_delta(c, &reply, buf, len, 1) != 0) {
+            c->fetch_full = 1; /* the next fetch asks for the whole snapshot */
+            c->want_fetch = 1;
+        }
     }
     envelope_free(owner);
     nng_free(buf, len);
@@ -254,9 +370,74 @@ static size_t cc_metric_series(cluster_client_t *c, Portico__NodeReport *r,
     return n;
 }
 
+/* ---- usage in reports (issue 4) ----------------------------------------- */
+
+typedef struct {
+    Portico__KeyUsage *items;
+    Portico__KeyUsage **ptrs;
+    char (*ids)[2][KEYREC_KEY_ID_LEN + 1];
+    size_t n;
+} cc_usage_t;
+
+static void cc_usage_visit(void *ctx, const uint8_t *id, uint32_t day, uint64_t count)
+{
+    cc_usage_t *u = ctx;
+    Portico__KeyUsage *k = &u->items[u->n];
+    portico__key_usage__init(k);
+    memcpy(u->ids[u->n][0], id, KEYREC_KEY_ID_LEN);
+    u->ids[u->n][0][KEYREC_KEY_ID_LEN] = '\0';
+    memcpy(u->ids[u->n][1], id + KEYREC_KEY_ID_LEN, KEYREC_PLAN_ID_LEN);
+    u->ids[u->n][1][KEYREC_PLAN_ID_LEN] = '\0';
+    k->key_id = u->ids[u->n][0];
+    k->plan_id = u->ids[u->n][1];
+    k->day = day;
+    k->count = count;
+    u->ptrs[u->n++] = k;
+}
+
+/* Collects the workers' counts and lists them in r (free with cc_usage_free). */
+static int cc_usage_fill(cluster_client_t *c, Portico__NodeReport *r, cc_usage_t *u)
+{
+    if (c->unreported == NULL && (c->unreported = dpusage_create()) == NULL)
+        return -1;
+    if (dpusage_drain(&c->dp->usage_inbox, c->unreported) != 0)
+        log_warn("out of memory while collecting usage counts; some are lost");
+    size_t n = dpusage_count(c->unreported);
+    if (n == 0)
+        return 0;
+    u->items = calloc(n, sizeof(*u->items));
+    u->ptrs = calloc(n, sizeof(*u->ptrs));
+    u->ids = calloc(n, sizeof(*u->ids));
+    if (u->items == NULL || u->ptrs == NULL || u->ids == NULL)
+        return -1;
+    dpusage_visit(c->unreported, cc_usage_visit, u);
+    r->usage = u->ptrs;
+    r->n_usage = u->n;
+    return 0;
+}
+
+static void cc_usage_free(cc_usage_t *u)
+{
+    free(u->items);
+    free(u->ptrs);
+    free(u->ids);
+}
+
+/* The report carried the counts: start afresh. */
+static void cc_usage_sent(cluster_client_t *c, size_t n)
+{
+    if (n == 0)
+        return;
+    dpusage_destroy(c->unreported);
+    c->unreported = NULL;
+}
+
 static void cc_send_report(cluster_client_t *c)
 {
     Portico__NodeReport r = PORTICO__NODE_REPORT__INIT;
+    cc_usage_t usage = {0};
+    if (cc_usage_fill(c, &r, &usage) != 0)
+        log_warn("out of memory while reporting usage");
     r.node_id = (char *)c->dp->node_id;
     r.listen_addr = (char *)c->dp->listen;
     r.applied_version = c->applied_version;
@@ -276,6 +457,7 @@ static void cc_send_report(cluster_client_t *c)
     if (payload == NULL) {
         free(r.metric_series);
         free(series);
+        cc_usage_free(&usage);
         return;
     }
     portico__node_report__pack(&r, payload);
@@ -286,10 +468,13 @@ static void cc_send_report(cluster_client_t *c)
                       .payload = payload,
                       .payload_len = plen};
     if (envelope_seal(&c->dp->secret, &env, &sealed, &slen) == ENVELOPE_OK) {
-        nng_send(c->push, sealed, slen, NNG_FLAG_NONBLOCK);
+        /* counts a report could not carry (no control plane) wait for the next */
+        if (nng_send(c->push, sealed, slen, NNG_FLAG_NONBLOCK) == 0)
+            cc_usage_sent(c, r.n_usage);
         free(sealed);
     }
     free(series);
+    cc_usage_free(&usage);
     free(payload);
     c->last_report_ms = clock_mono_ms();
 }
@@ -319,6 +504,7 @@ static void *cc_main(void *arg)
         size_t len;
         int rv = nng_recv(c->sub, &buf, &len, NNG_FLAG_ALLOC);
         if (rv == 0) {
+            c->received_us = clock_mono_us();
             cc_on_message(c, buf, len, "published");
             nng_free(buf, len);
         } else if (rv != NNG_ETIMEDOUT) {
@@ -389,6 +575,18 @@ int cluster_client_create(dp_t *dp, cluster_client_t **out, char *err, size_t er
     return 0;
 }
 
+/* A key delta from the state directory's log, verified like any message. */
+static void cc_load_delta(void *ctx, const uint8_t *raw, size_t len)
+{
+    cluster_client_t *c = ctx;
+    envelope_t env;
+    Portico__Envelope *owner = NULL;
+    if (envelope_open(&c->dp->secret, raw, len, &env, &owner) == ENVELOPE_OK &&
+        env.kind == PORTICO__MESSAGE_KIND__KIND_KEY_DELTA)
+        cc_apply_delta(c, &env, raw, len, 0);
+    envelope_free(owner);
+}
+
 int cluster_client_load_state(dp_t *dp, cluster_client_t *c)
 {
     uint8_t *raw;
@@ -413,6 +611,8 @@ int cluster_client_load_state(dp_t *dp, cluster_client_t *c)
     }
     envelope_free(owner);
     free(raw);
+    if (rc == 0)
+        statefile_read_deltas(dp->state_dir, cc_load_delta, c);
     return rc;
 }
 
@@ -434,16 +634,26 @@ void cluster_client_stop(cluster_client_t *c)
         return;
     atomic_store(&c->stopping, 1);
     if (c->started) {
-        pthread_join(c->thread, NULL);
-        /* the workers are done: one last report with every series, then a
-         * moment for NNG to deliver it (closing drops what is queued) */
+        /* a fetch from a control plane that went away can hold the thread
+         * for its timeout: wait a little, then leave it to the exit */
+        struct timespec deadline;
+        clock_gettime(CLOCK_REALTIME, &deadline);
+        deadline.tv_sec += CC_STOP_WAIT_S;
+        if (pthread_timedjoin_np(c->thread, NULL, &deadline) != 0) {
+            log_warn("the cluster thread is still busy; exiting without it");
+            return;
+        }
+        /* the workers are done: one last report with every series and their
+         * last usage counts, then a moment for NNG to deliver it */
         c->metrics_full = 1;
         cc_send_report(c);
         nng_msleep(200);
     }
-    nng_close(c->sub);
-    nng_close(c->req);
-    nng_close(c->push);
+    /* The sockets are not closed: the process is exiting, and NNG 1.5's
+     * nng_close can wait forever for a dialer still reconnecting to a control
+     * plane that is gone (seen on a SUB socket at shutdown). */
+    runtime_release(c->current);
+    dpusage_destroy(c->unreported);
     reqmetrics_agg_destroy(c->metrics);
     free(c->metric_threads);
     free(c);

@@ -10,6 +10,8 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
+#include "crypto.h"
+#include "dpusage.h"
 #include "envelope.h"
 #include "runtime.h"
 #include "upstream.h"
@@ -51,6 +53,12 @@ typedef struct dp_thread {
     h2o_socket_t *tls_listener;
     /* ---- observability (issue 7): observe.h */
     struct observe_thread *obs;
+    /* usage plans (issue 4): this worker's request counts, handed to the
+     * cluster thread every second */
+    dpusage_t *usage;
+    crypto_hasher_t *hasher; /* x-api-key digests without OpenSSL's lookup lock */
+    h2o_timeout_t usage_timeout;
+    h2o_timeout_entry_t usage_entry;
 } dp_thread_t;
 
 struct dp {
@@ -84,6 +92,9 @@ struct dp {
     const char *status_listen; /* --status-listen, NULL: no status port */
     uint64_t started_at_ms;
     atomic_uint_fast64_t runtime_memory; /* bytes of the runtime being served */
+    /* usage plans (issue 4) */
+    atomic_uint live_nodes; /* limits are divided among them; from the control plane */
+    dpusage_inbox_t usage_inbox;
 };
 
 /* Called on any thread: gives every worker its own reference to rt and drops

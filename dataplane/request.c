@@ -20,6 +20,8 @@ static const struct {
     {"route", step_route},
     {"policy", step_policy},
     {"authorize", step_authorize},
+    {"api_key", step_api_key}, /* after authorize: usageIdentifierKey can name the key */
+    {"throttle", step_throttle},
     {"cache", step_cache}, /* after the steps that authorize, throttle and validate */
     {"integration", step_integration},
 };

@@ -48,6 +48,10 @@ typedef struct dp_request {
     int gw_case;               /* enum gwresp_case + 1 of a gateway answer, 0 when none */
     int final_status;          /* set when the request ends (499: the client left unanswered) */
     trace_t trace;
+    /* API keys and usage plans (issue 4): the key's membership in the plan
+     * that serves this stage, when the method requires a key */
+    const rt_plan_stage_t *plan_stage;
+    keytab_hit_t key;
 } dp_request_t;
 
 typedef enum step_result (*step_fn)(dp_request_t *r);

@@ -15,6 +15,7 @@
 #include "authz_conf.h"
 #include "gwresp_conf.h"
 #include "observe_conf.h"
+#include "keys_conf.h"
 #include "pathtmpl.h"
 #include "pattern.h"
 #include "tls_conf.h"
@@ -279,6 +280,7 @@ static int compile_deployment(compile_t *c, Portico__ApiDefinition *def)
     d->id = def->deployment_id;
     d->router = router_create(c->a);
     d->disable_execute_api_endpoint = def->disable_execute_api_endpoint;
+    d->api_key_from_header = strcmp(def->api_key_source, "AUTHORIZER") != 0;
     rt_build_t b = build_of(c);
     if (authz_conf_deployment(&b, d, def) != 0 || gwresp_conf_deployment(&b, d, def) != 0)
         return -1;
@@ -388,6 +390,12 @@ const rt_domain_t *runtime_domain(const runtime_t *rt, const char *host, size_t 
 
 runtime_t *runtime_compile(const uint8_t *payload, size_t len, char *err, size_t err_len)
 {
+    return runtime_compile_from(payload, len, NULL, err, err_len);
+}
+
+runtime_t *runtime_compile_from(const uint8_t *payload, size_t len, const runtime_t *prev,
+                                char *err, size_t err_len)
+{
     arena_t *a = arena_create(RUNTIME_ARENA_CHUNK);
     if (a == NULL) {
         snprintf(err, err_len, "out of memory");
@@ -421,6 +429,8 @@ runtime_t *runtime_compile(const uint8_t *payload, size_t len, char *err, size_t
     for (size_t i = 0; i < snap->n_domains; i++)
         if (compile_domain(&c, snap->domains[i]) != 0)
             goto fail;
+    if (keys_conf_compile(rt, a, snap, prev, err, err_len) != 0)
+        goto fail;
     rt->memory = arena_used(a);
     static atomic_uint_fast64_t serials;
     rt->serial = atomic_fetch_add(&serials, 1) + 1;
@@ -439,9 +449,14 @@ void runtime_hold(runtime_t *rt)
 void runtime_release(runtime_t *rt)
 {
     if (rt != NULL && atomic_fetch_sub_explicit(&rt->refs, 1, memory_order_acq_rel) == 1) {
-        cache_registry_unbind(rt);
-        run_cleanups(rt);
+        runtime_t *root = rt->root;
+        if (root == NULL) {
+            cache_registry_unbind(rt);
+            run_cleanups(rt);
+        }
+        /* a key delta's runtime shares root's config, caches and cleanups */
         arena_destroy(rt->arena);
+        runtime_release(root);
     }
 }
 
@@ -455,4 +470,27 @@ const rt_stage_t *runtime_stage(const runtime_t *rt, const char *api_id, size_t 
     key[api_len] = '/';
     memcpy(key + api_len + 1, stage, stage_len);
     return strmap_get(rt->stages, key, api_len + 1 + stage_len);
+}
+
+runtime_t *runtime_apply_delta(const runtime_t *rt, const Portico__KeyDelta *delta, char *err,
+                               size_t err_len)
+{
+    arena_t *a = arena_create(RUNTIME_ARENA_CHUNK);
+    if (a == NULL) {
+        snprintf(err, err_len, "out of memory");
+        return NULL;
+    }
+    runtime_t *next = arena_alloc(a, sizeof(*next));
+    *next = *rt; /* everything but the keys is shared with the root */
+    next->arena = a;
+    atomic_init(&next->refs, 1);
+    next->root = rt->root != NULL ? rt->root : (runtime_t *)rt;
+    if (keys_conf_derive(next, a, rt, delta, err, err_len) != 0) {
+        arena_destroy(a);
+        return NULL;
+    }
+    runtime_hold(next->root);
+    next->version = delta->version;
+    next->memory = arena_used(a);
+    return next;
 }

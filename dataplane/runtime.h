@@ -13,10 +13,13 @@
 
 #include "arena.h"
 #include "gwtypes.h"
+#include "keytab.h"
 #include "params.h"
+#include "period.h"
 #include "portico.pb-c.h"
 #include "router.h"
 #include "strmap.h"
+#include "throttle.h"
 
 /* response caching (cache_conf.h, cache.h) */
 struct cache;
@@ -74,6 +77,52 @@ struct rt_gwresp;
 struct policy;
 
 enum rt_auth_kind { RT_AUTH_NONE, RT_AUTH_CUSTOM, RT_AUTH_JWT };
+/* ---- API keys, usage plans and throttling (issue 4) ---------------------- */
+
+/* A node-wide token bucket: the limit and its state, shared by every worker
+ * (the state word lives in the runtime that compiled it and is carried to
+ * the next one). */
+typedef struct {
+    throttle_limit_t limit;
+    _Atomic uint64_t *tat;
+} rt_limit_t;
+
+/* A stage's methodSettings throttling for one method ("/pets/GET"). */
+typedef struct {
+    const char *resource_path;
+    const char *verb;
+    rt_limit_t limit;
+} rt_method_limit_t;
+
+/* A usage plan's per-method throttle; each key has its own bucket for it,
+ * state word `slot` of the key's membership. */
+typedef struct {
+    const char *resource_path;
+    const char *verb;
+    throttle_limit_t limit;
+    uint32_t slot;
+} rt_plan_method_t;
+
+typedef struct {
+    const char *id;
+    uint32_t index;
+    int has_throttle;
+    throttle_limit_t throttle;
+    int has_quota;
+    enum period_kind period;
+    uint64_t quota_limit, quota_offset;
+    uint32_t initial_day;
+    uint32_t nstate; /* state words per key membership (keytab.h) */
+} rt_plan_t;
+
+/* A plan as it serves one stage. */
+typedef struct {
+    const rt_plan_t *plan;
+    const rt_plan_method_t *methods;
+    size_t nmethods;
+} rt_plan_stage_t;
+
+/* ---- compiled API definitions -------------------------------------------- */
 
 typedef struct {
     const char *verb;
@@ -100,6 +149,8 @@ typedef struct {
     const struct rt_authorizer *authorizers;
     size_t nauthorizers;
     const struct rt_gwresp *gwresponses[GWT_COUNT]; /* overrides; NULL = default */
+    /* API keys (issue 4): keys come from x-api-key (apiKeySource HEADER) */
+    int api_key_from_header;
 } rt_deployment_t;
 
 /* ---- observability (issue 7): compiled by observe_conf.c ---- */
@@ -146,6 +197,12 @@ typedef struct {
     const rt_access_log_t *access_log; /* NULL: no access log */
     rt_obs_setting_t obs_default;      /* the stage-wide setting, else the defaults */
     strmap_t *obs_methods;             /* "resourcePath VERB" → rt_obs_setting_t; NULL: none */
+    /* throttling and usage plans (issue 4) */
+    const rt_limit_t *stage_limit; /* the stage default (every method), NULL when unset */
+    const rt_method_limit_t *method_limits;
+    size_t nmethod_limits;
+    const rt_plan_stage_t *plans; /* usage plans serving this stage */
+    size_t nplans;
 } rt_stage_t;
 
 typedef struct {
@@ -182,6 +239,16 @@ typedef struct runtime {
     rt_cleanup_t *cleanups; /* run by runtime_release before the arena goes */
     strmap_t *tls_domains;  /* lower-case domain → SSL_CTX (tls_conf.c) */
     uint64_t serial;        /* unique among this process's runtimes (caches key on it) */
+    /* API keys, usage plans and throttling (issue 4). A key delta makes a
+     * new runtime_t that copies this struct (so it shares everything above,
+     * which lives in root's arena), holds root, and has its own keys. */
+    uint64_t epoch;
+    const rt_plan_t *plans;
+    size_t nplans;
+    strmap_t *plans_by_id;
+    const keytab_t *keys;
+    rt_limit_t account;
+    struct runtime *root; /* NULL when compiled from a snapshot */
 } runtime_t;
 
 /* What a compile step needs (runtime.c builds it for authz_conf and
@@ -203,6 +270,16 @@ int rt_build_cleanup(rt_build_t *b, void (*fn)(void *), void *arg);
  * reason in err (the caller NACKs that version). The result holds one
  * reference. */
 runtime_t *runtime_compile(const uint8_t *payload, size_t len, char *err, size_t err_len);
+
+/* The same, carrying limiter state (buckets, quota counters) from prev,
+ * the runtime being replaced (may be NULL). */
+runtime_t *runtime_compile_from(const uint8_t *payload, size_t len, const runtime_t *prev,
+                                char *err, size_t err_len);
+
+/* A runtime for a KeyDelta on top of rt (issue 4); NULL with err when the
+ * delta does not apply or is malformed. The result holds one reference. */
+runtime_t *runtime_apply_delta(const runtime_t *rt, const Portico__KeyDelta *delta, char *err,
+                               size_t err_len);
 
 void runtime_hold(runtime_t *rt);
 void runtime_release(runtime_t *rt);

@@ -131,6 +131,25 @@ static int worker_init_tls(dp_t *dp, dp_thread_t *t, char *err, size_t err_len)
     return 0;
 }
 
+/* Every second the worker hands its usage counts to the cluster thread. */
+static void worker_hand_usage(dp_thread_t *t)
+{
+    if (dpusage_count(t->usage) == 0)
+        return;
+    dpusage_t *fresh = dpusage_create();
+    if (fresh == NULL)
+        return; /* keep counting into the full table; try again next second */
+    dpusage_push(&t->dp->usage_inbox, t->usage);
+    t->usage = fresh;
+}
+
+static void worker_on_usage_tick(h2o_timeout_entry_t *entry)
+{
+    dp_thread_t *t = H2O_STRUCT_FROM_MEMBER(dp_thread_t, usage_entry, entry);
+    worker_hand_usage(t);
+    h2o_timeout_link(t->loop, &t->usage_timeout, &t->usage_entry);
+}
+
 static void *worker_main(void *arg)
 {
     dp_thread_t *t = arg;
@@ -150,6 +169,13 @@ static void *worker_main(void *arg)
     for (int i = 0; i < 3; i++)
         h2o_evloop_run(t->loop, 10);
     observe_thread_flush(t);
+    if (dpusage_count(t->usage) > 0)
+        dpusage_push(&t->dp->usage_inbox, t->usage);
+    else
+        dpusage_destroy(t->usage);
+    t->usage = NULL;
+    crypto_hasher_destroy(t->hasher);
+    t->hasher = NULL;
     return NULL;
 }
 
@@ -172,15 +198,20 @@ static int worker_init(dp_t *dp, dp_thread_t *t, int index, char *err, size_t er
     h2o_multithread_register_receiver(t->ctx.queue, &t->control_receiver, worker_on_control);
     h2o_multithread_register_receiver(t->ctx.queue, &t->cache_receiver, step_cache_on_wake);
     upstream_init(&t->upstream, t->loop, &t->ctx.receivers.hostinfo_getaddr);
-    if (authorizer_thread_init(t) != 0 || observe_thread_init(t) != 0) {
+    if (authorizer_thread_init(t) != 0 || observe_thread_init(t) != 0 ||
+        (t->usage = dpusage_create()) == NULL || (t->hasher = crypto_hasher_create()) == NULL) {
         snprintf(err, err_len, "out of memory");
         return -1;
     }
+    h2o_timeout_init(t->loop, &t->usage_timeout, 1000);
+    t->usage_entry.cb = worker_on_usage_tick;
+    h2o_timeout_link(t->loop, &t->usage_timeout, &t->usage_entry);
     return worker_init_tls(dp, t, err, err_len);
 }
 
 int dp_start_workers(dp_t *dp, char *err, size_t err_len)
 {
+    atomic_store(&dp->live_nodes, 1);
     dp->threads = calloc((size_t)dp->nthreads, sizeof(*dp->threads));
     if (dp->threads == NULL) {
         snprintf(err, err_len, "out of memory");
@@ -196,7 +227,8 @@ int dp_start_workers(dp_t *dp, char *err, size_t err_len)
 
 void dp_install_runtime(dp_t *dp, runtime_t *rt)
 {
-    if (dp->caches != NULL)
+    /* a key delta's runtime shares its root's stages, already bound */
+    if (dp->caches != NULL && rt->root == NULL)
         cache_registry_bind(dp->caches, rt);
     for (int i = 0; i < dp->nthreads; i++) {
         runtime_msg_t *m = calloc(1, sizeof(*m));

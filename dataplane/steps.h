@@ -14,6 +14,10 @@ enum step_result step_policy(dp_request_t *r);
 enum step_result step_authorize(dp_request_t *r);
 /* the stage's response cache; step_cache.c */
 enum step_result step_cache(dp_request_t *r);
+/* x-api-key → the key's usage plan for this stage; step_api_key.c (issue 4) */
+enum step_result step_api_key(dp_request_t *r);
+/* token buckets and quotas; step_throttle.c (issue 4) */
+enum step_result step_throttle(dp_request_t *r);
 /* MOCK or HTTP_PROXY; integration.c */
 enum step_result step_integration(dp_request_t *r);
 

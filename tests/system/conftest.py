@@ -26,9 +26,14 @@ def secret():
     return secrets.token_hex(24)
 
 
+def pytest_configure(config):
+    config.addinivalue_line("markers", "cp_args(*args): extra portico-cp options for the cp fixture")
+
+
 @pytest.fixture
-def cp(tmp_path, secret):
-    c = ControlPlane(str(tmp_path), secret)
+def cp(request, tmp_path, secret):
+    marker = request.node.get_closest_marker("cp_args")
+    c = ControlPlane(str(tmp_path), secret, extra_args=marker.args if marker else ())
     c.start()
     yield c
     c.stop()

@@ -548,3 +548,37 @@ def promtool_check(text):
     out = subprocess.run(["/usr/bin/promtool", "check", "metrics"], input=text, capture_output=True,
                          text=True, timeout=60)
     return out.returncode, out.stdout + out.stderr
+
+
+def make_key_api(cp, name="keys"):
+    """An API with MOCK methods: GET /pets and POST /pets need an API key,
+    GET /open does not. Returns {"api", "root", "pets", "open"}."""
+    api = cp.ok("POST", "/restapis", {"name": name}, expect=201)
+    a, root = api["id"], api["rootResourceId"]
+    ids = {"api": a, "root": root}
+    for part, verbs in (("pets", (("GET", True), ("POST", True))), ("open", (("GET", False),))):
+        rid = cp.ok("POST", f"/restapis/{a}/resources/{root}", {"pathPart": part}, expect=201)["id"]
+        ids[part] = rid
+        for verb, needs_key in verbs:
+            base = f"/restapis/{a}/resources/{rid}/methods/{verb}"
+            cp.ok("PUT", base, {"authorizationType": "NONE", "apiKeyRequired": needs_key}, expect=201)
+            cp.ok("PUT", base + "/integration", {"type": "MOCK"}, expect=201)
+            cp.ok("PUT", base + "/responses/200", {}, expect=201)
+            cp.ok("PUT", base + "/integration/responses/200",
+                  {"selectionPattern": "", "responseTemplates": {"application/json": '{"ok": true}'}}, expect=201)
+    return ids
+
+
+def make_key(cp, enabled=True, **extra):
+    body = {"name": extra.pop("name", "customer"), "enabled": enabled}
+    body.update(extra)
+    return cp.ok("POST", "/apikeys", body, expect=201)
+
+
+def make_plan(cp, api_id, stage="prod", keys=(), **extra):
+    body = {"name": extra.pop("name", "plan"), "apiStages": [{"apiId": api_id, "stage": stage}]}
+    body.update(extra)
+    plan = cp.ok("POST", "/usageplans", body, expect=201)
+    for key in keys:
+        cp.ok("POST", f"/usageplans/{plan['id']}/keys", {"keyId": key["id"], "keyType": "API_KEY"}, expect=201)
+    return plan

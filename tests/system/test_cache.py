@@ -8,7 +8,7 @@ import time
 
 import requests
 
-from harness import add_mock_method, deploy, make_proxy_api, wait_for
+from harness import make_key, make_plan, add_mock_method, deploy, make_proxy_api, wait_for
 
 WARNING = "199 Cache-control headers were ignored because the caller was unauthorized."
 
@@ -169,23 +169,26 @@ def test_max_age_zero_from_authorized_callers_refreshes(cp, make_dp, upstream):
     # with a valid key, so a request reaching the cache is authorized
     keyed = cache_control_api(cp, up, apiKeyRequired=True)
     enable_cache(cp, keyed)
+    key = make_key(cp)
+    make_plan(cp, keyed, keys=[key])
     # no authorization on the method, but the setting does not require it
     open_api = cache_control_api(cp, up)
     enable_cache(cp, open_api, "prod", 300, "0.5",
                  op("replace", "/*/*/caching/requireAuthorizationForCacheControl", "false"))
     dp = make_dp().start()
     dp.wait_version(cp.version())
-    for api_id in (keyed, open_api):
+    assert dp.get(keyed, "prod", "/").status_code == 403  # without its key, no caller gets in
+    for api_id, creds in ((keyed, {"x-api-key": key["value"]}), (open_api, {})):
         n0 = len(up.calls)
-        assert cached(dp.get(api_id, "prod", "/")) == "MISS"
-        assert cached(dp.get(api_id, "prod", "/")) == "HIT"
-        fresh = dp.get(api_id, "prod", "/", headers={"Cache-Control": "no-store, max-age=0"})
+        assert cached(dp.get(api_id, "prod", "/", headers=creds)) == "MISS"
+        assert cached(dp.get(api_id, "prod", "/", headers=creds)) == "HIT"
+        fresh = dp.get(api_id, "prod", "/", headers={"Cache-Control": "no-store, max-age=0", **creds})
         assert cached(fresh) == "MISS" and "warning" not in fresh.headers
         assert fresh.json()["n"] == n0 + 2
-        again = dp.get(api_id, "prod", "/")
+        again = dp.get(api_id, "prod", "/", headers=creds)
         assert cached(again) == "HIT" and again.json()["n"] == n0 + 2  # the entry was replaced
         # other directives do not refresh
-        assert cached(dp.get(api_id, "prod", "/", headers={"Cache-Control": "max-age=10"})) == "HIT"
+        assert cached(dp.get(api_id, "prod", "/", headers={"Cache-Control": "max-age=10", **creds})) == "HIT"
         assert len(up.calls) == n0 + 2
 
 

@@ -4,6 +4,7 @@ names, and configuration changes under load without a failed request."""
 import random
 import threading
 
+import pytest
 import requests
 
 from harness import add_mock_method, deploy, make_proxy_api, run_wrk, wait_for
@@ -80,6 +81,11 @@ def test_stage_variable_limits(cp, upstream):
     assert len(cp.ok("GET", stage)["variables"]) == 100
 
 
+# load tests: lift the account-wide throttle (10,000 rps by default, issue 4)
+UNTHROTTLED = pytest.mark.cp_args("--account-rate-limit", "1e9", "--account-burst-limit", "1000000000")
+
+
+@UNTHROTTLED
 def test_canary_deployment_split_overrides_and_promotion(cp, make_dp):
     api_id, root = mock_api(cp, "stable")
     first = deploy(cp, api_id, "prod", variables={"who": "stable-var"})
@@ -212,6 +218,7 @@ def test_custom_domain_with_two_base_paths(cp, make_dp, upstream):
     assert get("/users/v2/items").status_code == 403
 
 
+@UNTHROTTLED
 def test_changes_under_load_fail_no_request(cp, make_dp, tmp_path):
     api_id, root = mock_api(cp, "d0")
     deployments = [deploy(cp, api_id, "prod")["id"]]

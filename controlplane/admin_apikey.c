@@ -1,0 +1,252 @@
+/* admin_apikey: keys are identified by the SHA-256 of their value; the
+ * value leaves the control plane exactly once, in the create response. */
+#include "admin_apikey.h"
+
+#include <string.h>
+
+#include "crypto.h"
+#include "keydelta.h"
+#include "patch.h"
+#include "store_keys.h"
+
+#define APIKEY_VALUE_MIN 20
+#define APIKEY_VALUE_MAX 128
+#define APIKEY_GENERATED_LEN 40
+
+static const admin_field_t apikey_fields[] = {
+    {"name", ADMIN_STRING, .max = 1024},
+    {"description", ADMIN_STRING, .max = 4096},
+    {"enabled", ADMIN_BOOL},
+    {"value", ADMIN_STRING},
+    {"customerId", ADMIN_STRING, .max = 1024},
+    {"generateDistinctId", ADMIN_BOOL},
+    {NULL},
+};
+
+static const patch_rule_t apikey_patch_rules[] = {
+    {"/name", PATCH_REPLACE, PATCH_STRING, "name", .max = 1024},
+    {"/description", PATCH_REPLACE, PATCH_STRING, "description", .max = 4096},
+    {"/enabled", PATCH_REPLACE, PATCH_BOOL, "enabled"},
+    {"/customerId", PATCH_REPLACE, PATCH_STRING, "customerId", .max = 1024},
+    {NULL},
+};
+
+int admin_commit_keys(admin_call_t *c, const uint8_t *sha256s, size_t n)
+{
+    if (admin_commit(c, 0) != 0)
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        keydelta_note(c->cp->keydelta, sha256s + i * KEYREC_SHA_LEN);
+    keydelta_schedule(c->cp);
+    return 0;
+}
+
+/* Key values travel in a header: printable ASCII without spaces. */
+static int apikey_check_value(admin_call_t *c, const char *v)
+{
+    size_t len = strlen(v);
+    if (len < APIKEY_VALUE_MIN) {
+        admin_bad_request(c, "API Key value should be at least %d characters", APIKEY_VALUE_MIN);
+        return -1;
+    }
+    if (len > APIKEY_VALUE_MAX) {
+        admin_bad_request(c, "API Key value should be at most %d characters", APIKEY_VALUE_MAX);
+        return -1;
+    }
+    for (size_t i = 0; i < len; i++) {
+        if (v[i] <= 0x20 || v[i] >= 0x7f) {
+            admin_bad_request(c, "API Key value must be printable ASCII without spaces");
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int apikey_check_body(admin_call_t *c)
+{
+    if (admin_check(c, c->body, apikey_fields) != 0)
+        return -1;
+    const char *value = json_string_value(json_object_get(c->body, "value"));
+    if (value != NULL && apikey_check_value(c, value) != 0)
+        return -1;
+    json_t *stage_keys = json_object_get(c->body, "stageKeys");
+    if (stage_keys != NULL && !json_is_null(stage_keys) &&
+        !(json_is_array(stage_keys) && json_array_size(stage_keys) == 0)) {
+        admin_bad_request(c, "stageKeys is not supported: associate keys through usage plans");
+        return -1;
+    }
+    if (json_object_get(c->body, "tags") != NULL) {
+        admin_bad_request(c, "tags are not supported on API keys");
+        return -1;
+    }
+    return 0;
+}
+
+static const char *jstr_or(json_t *obj, const char *name, const char *dflt)
+{
+    const char *v = json_string_value(json_object_get(obj, name));
+    return v != NULL ? v : dflt;
+}
+
+/* The record for a document (name, description, customerId, enabled). */
+static void apikey_from_doc(store_apikey_t *k, const char *id, json_t *doc)
+{
+    k->id = id;
+    k->name = jstr_or(doc, "name", "");
+    k->description = jstr_or(doc, "description", "");
+    k->customer_id = jstr_or(doc, "customerId", "");
+    k->enabled = json_is_true(json_object_get(doc, "enabled"));
+}
+
+void admin_apikey_create(admin_call_t *c)
+{
+    if (apikey_check_body(c) != 0)
+        return;
+    char id[KEYREC_KEY_ID_LEN + 1], generated[APIKEY_GENERATED_LEN + 1];
+    crypto_random_id(id, KEYREC_KEY_ID_LEN);
+    const char *value = json_string_value(json_object_get(c->body, "value"));
+    if (value == NULL) {
+        crypto_random_token(generated, APIKEY_GENERATED_LEN);
+        value = generated;
+    }
+    store_apikey_t k;
+    apikey_from_doc(&k, id, c->body);
+    crypto_sha256(value, strlen(value), k.sha256);
+    snprintf(k.prefix, sizeof(k.prefix), "%.*s", STORE_KEY_PREFIX_LEN, value);
+    if (admin_begin(c) != 0)
+        return;
+    int64_t now = admin_now();
+    int rc = store_apikey_insert(c->store, &k, now);
+    if (rc != STORE_OK) {
+        store_rollback(c->store);
+        if (rc == STORE_ECONFLICT)
+            admin_conflict(c, "An API key with this value already exists");
+        else
+            admin_store_fail(c, rc, "");
+        return;
+    }
+    /* a new key is in no plan yet: data planes have nothing to learn */
+    if (admin_commit(c, 0) != 0)
+        return;
+    json_t *doc;
+    if (store_apikey_get(c->store, id, &doc) != STORE_OK) {
+        admin_store_fail(c, STORE_EIO, "");
+        return;
+    }
+    json_object_set_new(doc, "value", json_string(value));
+    admin_reply(c, 201, doc);
+}
+
+void admin_apikey_list(admin_call_t *c)
+{
+    int limit, more;
+    const char *position;
+    json_t *items;
+    const char *include = admin_query(c, "includeValues");
+    if (include != NULL && strcmp(include, "false") != 0) {
+        admin_bad_request(c, "includeValues is not supported: Portico keeps only a SHA-256 of "
+                             "each key value, shown once when the key is created");
+        return;
+    }
+    if (admin_page(c, &limit, &position) != 0)
+        return;
+    int rc = store_apikey_list(c->store, admin_query(c, "name"), admin_query(c, "customerId"),
+                               position, limit, &items, &more);
+    if (rc != STORE_OK) {
+        admin_store_fail(c, rc, "");
+        return;
+    }
+    admin_reply_page(c, items, more, "id");
+}
+
+static int apikey_require(admin_call_t *c, json_t **doc)
+{
+    int rc = store_apikey_get(c->store, admin_arg(c, "api_key_id"), doc);
+    if (rc != STORE_OK) {
+        admin_store_fail(c, rc, "Invalid API Key identifier specified");
+        return -1;
+    }
+    return 0;
+}
+
+void admin_apikey_get(admin_call_t *c)
+{
+    json_t *doc;
+    const char *include = admin_query(c, "includeValue");
+    if (include != NULL && strcmp(include, "false") != 0) {
+        admin_bad_request(c, "includeValue is not supported: Portico keeps only a SHA-256 of "
+                             "each key value, shown once when the key is created");
+        return;
+    }
+    if (apikey_require(c, &doc) == 0)
+        admin_reply(c, 200, doc);
+}
+
+static int apikey_patch(admin_call_t *c, json_t *doc)
+{
+    patch_op_t *ops;
+    size_t n;
+    if (patch_parse(c, &ops, &n) != 0)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        int rc = patch_apply(c, doc, &ops[i], apikey_patch_rules);
+        if (rc < 0)
+            return -1;
+        if (rc == 0)
+            return patch_invalid_path(c, &ops[i]);
+    }
+    return admin_check(c, doc, apikey_fields);
+}
+
+void admin_apikey_update(admin_call_t *c)
+{
+    json_t *doc;
+    const char *id = admin_arg(c, "api_key_id");
+    uint8_t sha[KEYREC_SHA_LEN];
+    if (apikey_require(c, &doc) != 0)
+        return;
+    int was_enabled = json_is_true(json_object_get(doc, "enabled"));
+    if (apikey_patch(c, doc) != 0 || admin_begin(c) != 0)
+        goto out;
+    store_apikey_t k;
+    apikey_from_doc(&k, id, doc);
+    int changed = k.enabled != was_enabled;
+    int rc = store_apikey_update(c->store, &k, admin_now());
+    if (rc == STORE_OK && changed)
+        rc = store_bump_keys_version(c->store, NULL);
+    if (rc == STORE_OK)
+        rc = store_apikey_sha(c->store, id, sha);
+    if (rc != STORE_OK) {
+        store_rollback(c->store);
+        admin_store_fail(c, rc, "Invalid API Key identifier specified");
+        goto out;
+    }
+    if (admin_commit_keys(c, sha, changed ? 1 : 0) != 0)
+        goto out;
+    json_decref(doc);
+    if (apikey_require(c, &doc) == 0)
+        admin_reply(c, 200, doc);
+    return;
+out:
+    json_decref(doc);
+}
+
+void admin_apikey_delete(admin_call_t *c)
+{
+    const char *id = admin_arg(c, "api_key_id");
+    uint8_t sha[KEYREC_SHA_LEN];
+    if (admin_begin(c) != 0)
+        return;
+    int rc = store_apikey_sha(c->store, id, sha);
+    if (rc == STORE_OK)
+        rc = store_apikey_delete(c->store, id);
+    if (rc == STORE_OK)
+        rc = store_bump_keys_version(c->store, NULL);
+    if (rc != STORE_OK) {
+        store_rollback(c->store);
+        admin_store_fail(c, rc, "Invalid API Key identifier specified");
+        return;
+    }
+    if (admin_commit_keys(c, sha, 1) == 0)
+        admin_reply(c, 202, NULL);
+}

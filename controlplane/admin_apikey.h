@@ -1,0 +1,19 @@
+/* admin_apikey: /apikeys and /apikeys/{api_key_id} (issue 4). A key's value
+ * is shown once, in the create response; afterwards only its SHA-256 (and a
+ * 4-character prefix, "valuePrefix") is known. */
+#ifndef PORTICO_ADMIN_APIKEY_H
+#define PORTICO_ADMIN_APIKEY_H
+
+#include "admin.h"
+
+void admin_apikey_create(admin_call_t *c);
+void admin_apikey_list(admin_call_t *c);
+void admin_apikey_get(admin_call_t *c);
+void admin_apikey_update(admin_call_t *c);
+void admin_apikey_delete(admin_call_t *c);
+
+/* Commits a keys-only change and sends the changed keys (by SHA-256) to the
+ * data planes as a delta; replies on failure. */
+int admin_commit_keys(admin_call_t *c, const uint8_t *sha256s, size_t n);
+
+#endif
