@@ -10,63 +10,12 @@
 #include "domain_tls.h"
 #include "compiler_plans.h"
 #include "log.h"
+#include "pbjson.h"
 #include "store_api.h"
 #include "store_deploy.h"
 #include "store_domain.h"
 
 #define ARENA_CHUNK (256 * 1024)
-
-/* ---- JSON → protobuf value helpers -------------------------------------- */
-
-static char *jstr(arena_t *a, json_t *obj, const char *key)
-{
-    const char *v = json_string_value(json_object_get(obj, key));
-    return arena_strdup(a, v != NULL ? v : "");
-}
-
-static void kv_list(arena_t *a, json_t *map, size_t *n, Portico__KeyValue ***out)
-{
-    *n = json_object_size(map);
-    *out = arena_alloc(a, sizeof(**out) * (*n + 1));
-    size_t i = 0;
-    const char *k;
-    json_t *v;
-    json_object_foreach(map, k, v)
-    {
-        Portico__KeyValue *kv = arena_alloc(a, sizeof(*kv));
-        portico__key_value__init(kv);
-        kv->key = arena_strdup(a, k);
-        kv->value = arena_strdup(a, json_is_string(v) ? json_string_value(v) : "");
-        (*out)[i++] = kv;
-    }
-}
-
-static void flag_list(arena_t *a, json_t *map, size_t *n, Portico__ParamFlag ***out)
-{
-    *n = json_object_size(map);
-    *out = arena_alloc(a, sizeof(**out) * (*n + 1));
-    size_t i = 0;
-    const char *k;
-    json_t *v;
-    json_object_foreach(map, k, v)
-    {
-        Portico__ParamFlag *f = arena_alloc(a, sizeof(*f));
-        portico__param_flag__init(f);
-        f->name = arena_strdup(a, k);
-        f->required = json_is_true(v);
-        (*out)[i++] = f;
-    }
-}
-
-static void string_list(arena_t *a, json_t *arr, size_t *n, char ***out)
-{
-    *n = json_array_size(arr);
-    *out = arena_alloc(a, sizeof(**out) * (*n + 1));
-    for (size_t i = 0; i < *n; i++) {
-        const char *v = json_string_value(json_array_get(arr, i));
-        (*out)[i] = arena_strdup(a, v != NULL ? v : "");
-    }
-}
 
 /* ---- the API tree ------------------------------------------------------- */
 
@@ -167,20 +116,20 @@ static Portico__Integration *definition_integration(arena_t *a, json_t *doc)
 {
     Portico__Integration *in = arena_alloc(a, sizeof(*in));
     portico__integration__init(in);
-    in->type = jstr(a, doc, "type");
-    in->http_method = jstr(a, doc, "httpMethod");
-    in->uri = jstr(a, doc, "uri");
-    kv_list(a, json_object_get(doc, "requestParameters"), &in->n_request_parameters,
-            &in->request_parameters);
-    kv_list(a, json_object_get(doc, "requestTemplates"), &in->n_request_templates,
-            &in->request_templates);
-    in->passthrough_behavior = jstr(a, doc, "passthroughBehavior");
+    in->type = pbjson_str(a, doc, "type");
+    in->http_method = pbjson_str(a, doc, "httpMethod");
+    in->uri = pbjson_str(a, doc, "uri");
+    pbjson_kv_list(a, json_object_get(doc, "requestParameters"), &in->n_request_parameters,
+                   &in->request_parameters);
+    pbjson_kv_list(a, json_object_get(doc, "requestTemplates"), &in->n_request_templates,
+                   &in->request_templates);
+    in->passthrough_behavior = pbjson_str(a, doc, "passthroughBehavior");
     json_int_t timeout = json_integer_value(json_object_get(doc, "timeoutInMillis"));
     in->timeout_ms = timeout > 0 ? (uint32_t)timeout : 29000;
-    string_list(a, json_object_get(doc, "cacheKeyParameters"), &in->n_cache_key_parameters,
-                &in->cache_key_parameters);
-    in->cache_namespace = jstr(a, doc, "cacheNamespace");
-    in->content_handling = jstr(a, doc, "contentHandling");
+    pbjson_string_list(a, json_object_get(doc, "cacheKeyParameters"), &in->n_cache_key_parameters,
+                       &in->cache_key_parameters);
+    in->cache_namespace = pbjson_str(a, doc, "cacheNamespace");
+    in->content_handling = pbjson_str(a, doc, "contentHandling");
     json_t *responses = json_object_get(doc, "integrationResponses");
     in->n_responses = json_object_size(responses);
     in->responses = arena_alloc(a, sizeof(*in->responses) * (in->n_responses + 1));
@@ -192,12 +141,12 @@ static Portico__Integration *definition_integration(arena_t *a, json_t *doc)
         Portico__IntegrationResponse *ir = arena_alloc(a, sizeof(*ir));
         portico__integration_response__init(ir);
         ir->status_code = arena_strdup(a, code);
-        ir->selection_pattern = jstr(a, r, "selectionPattern");
-        kv_list(a, json_object_get(r, "responseParameters"), &ir->n_response_parameters,
-                &ir->response_parameters);
-        kv_list(a, json_object_get(r, "responseTemplates"), &ir->n_response_templates,
-                &ir->response_templates);
-        ir->content_handling = jstr(a, r, "contentHandling");
+        ir->selection_pattern = pbjson_str(a, r, "selectionPattern");
+        pbjson_kv_list(a, json_object_get(r, "responseParameters"), &ir->n_response_parameters,
+                       &ir->response_parameters);
+        pbjson_kv_list(a, json_object_get(r, "responseTemplates"), &ir->n_response_templates,
+                       &ir->response_templates);
+        ir->content_handling = pbjson_str(a, r, "contentHandling");
         in->responses[i++] = ir;
     }
     return in;
@@ -208,15 +157,16 @@ static Portico__Method *definition_method(arena_t *a, const char *verb, json_t *
     Portico__Method *m = arena_alloc(a, sizeof(*m));
     portico__method__init(m);
     m->http_method = arena_strdup(a, verb);
-    m->authorization_type = jstr(a, doc, "authorizationType");
-    m->authorizer_id = jstr(a, doc, "authorizerId");
+    m->authorization_type = pbjson_str(a, doc, "authorizationType");
+    m->authorizer_id = pbjson_str(a, doc, "authorizerId");
     m->api_key_required = json_is_true(json_object_get(doc, "apiKeyRequired"));
-    string_list(a, json_object_get(doc, "authorizationScopes"), &m->n_authorization_scopes,
-                &m->authorization_scopes);
-    flag_list(a, json_object_get(doc, "requestParameters"), &m->n_request_parameters,
-              &m->request_parameters);
-    kv_list(a, json_object_get(doc, "requestModels"), &m->n_request_models, &m->request_models);
-    m->request_validator_id = jstr(a, doc, "requestValidatorId");
+    pbjson_string_list(a, json_object_get(doc, "authorizationScopes"), &m->n_authorization_scopes,
+                       &m->authorization_scopes);
+    pbjson_flag_list(a, json_object_get(doc, "requestParameters"), &m->n_request_parameters,
+                     &m->request_parameters);
+    pbjson_kv_list(a, json_object_get(doc, "requestModels"), &m->n_request_models,
+                   &m->request_models);
+    m->request_validator_id = pbjson_str(a, doc, "requestValidatorId");
     json_t *integ = json_object_get(doc, "methodIntegration");
     if (integ != NULL)
         m->integration = definition_integration(a, integ);
@@ -232,8 +182,8 @@ static Portico__Method *definition_method(arena_t *a, const char *verb, json_t *
         Portico__MethodResponse *mr = arena_alloc(a, sizeof(*mr));
         portico__method_response__init(mr);
         mr->status_code = arena_strdup(a, code);
-        flag_list(a, json_object_get(r, "responseParameters"), &mr->n_response_parameters,
-                  &mr->response_parameters);
+        pbjson_flag_list(a, json_object_get(r, "responseParameters"), &mr->n_response_parameters,
+                         &mr->response_parameters);
         m->method_responses[i++] = mr;
     }
     return m;
@@ -248,14 +198,14 @@ int compiler_definition_from_tree(json_t *tree, const char *deployment_id, arena
         return -1;
     }
     portico__api_definition__init(def);
-    def->api_id = jstr(a, tree, "id");
+    def->api_id = pbjson_str(a, tree, "id");
     def->deployment_id = arena_strdup(a, deployment_id);
-    def->api_key_source = jstr(a, tree, "apiKeySource");
-    def->policy = jstr(a, tree, "policy");
+    def->api_key_source = pbjson_str(a, tree, "apiKeySource");
+    def->policy = pbjson_str(a, tree, "policy");
     def->disable_execute_api_endpoint =
         json_is_true(json_object_get(tree, "disableExecuteApiEndpoint"));
-    string_list(a, json_object_get(tree, "binaryMediaTypes"), &def->n_binary_media_types,
-                &def->binary_media_types);
+    pbjson_string_list(a, json_object_get(tree, "binaryMediaTypes"), &def->n_binary_media_types,
+                       &def->binary_media_types);
     json_t *resources = json_object_get(tree, "resources");
     def->n_resources = json_array_size(resources);
     def->resources = arena_alloc(a, sizeof(*def->resources) * (def->n_resources + 1));
@@ -265,8 +215,8 @@ int compiler_definition_from_tree(json_t *tree, const char *deployment_id, arena
     {
         Portico__Resource *r = arena_alloc(a, sizeof(*r));
         portico__resource__init(r);
-        r->id = jstr(a, res, "id");
-        r->path = jstr(a, res, "path");
+        r->id = pbjson_str(a, res, "id");
+        r->path = pbjson_str(a, res, "path");
         json_t *methods = json_object_get(res, "resourceMethods");
         r->n_methods = json_object_size(methods);
         r->methods = arena_alloc(a, sizeof(*r->methods) * (r->n_methods + 1));
@@ -360,7 +310,7 @@ static Portico__MethodSetting *stage_method_setting(arena_t *a, const char *key,
     m->key = arena_strdup(a, key);
     method_setting_split(a, key, m);
     m->metrics_enabled = json_is_true(json_object_get(ms, "metricsEnabled"));
-    m->logging_level = jstr(a, ms, "loggingLevel");
+    m->logging_level = pbjson_str(a, ms, "loggingLevel");
     m->data_trace_enabled = json_is_true(json_object_get(ms, "dataTraceEnabled"));
     m->throttling_burst_limit =
         (uint32_t)json_integer_value(json_object_get(ms, "throttlingBurstLimit"));
@@ -371,7 +321,7 @@ static Portico__MethodSetting *stage_method_setting(arena_t *a, const char *key,
     m->require_authorization_for_cache_control =
         json_is_true(json_object_get(ms, "requireAuthorizationForCacheControl"));
     m->unauthorized_cache_control_header_strategy =
-        jstr(a, ms, "unauthorizedCacheControlHeaderStrategy");
+        pbjson_str(a, ms, "unauthorizedCacheControlHeaderStrategy");
     return m;
 }
 
@@ -381,9 +331,9 @@ int compiler_stage_from_doc(const char *api_id, json_t *doc, arena_t *a,
     Portico__StageBinding *b = arena_alloc(a, sizeof(*b));
     portico__stage_binding__init(b);
     b->api_id = arena_strdup(a, api_id);
-    b->stage_name = jstr(a, doc, "stageName");
-    b->deployment_id = jstr(a, doc, "deploymentId");
-    kv_list(a, json_object_get(doc, "variables"), &b->n_variables, &b->variables);
+    b->stage_name = pbjson_str(a, doc, "stageName");
+    b->deployment_id = pbjson_str(a, doc, "deploymentId");
+    pbjson_kv_list(a, json_object_get(doc, "variables"), &b->n_variables, &b->variables);
     json_t *settings = json_object_get(doc, "methodSettings");
     b->n_method_settings = json_object_size(settings);
     b->method_settings = arena_alloc(a, sizeof(*b->method_settings) * (b->n_method_settings + 1));
@@ -396,10 +346,10 @@ int compiler_stage_from_doc(const char *api_id, json_t *doc, arena_t *a,
     if (json_is_object(canary) && json_object_get(canary, "deploymentId") != NULL) {
         Portico__Canary *cn = arena_alloc(a, sizeof(*cn));
         portico__canary__init(cn);
-        cn->deployment_id = jstr(a, canary, "deploymentId");
+        cn->deployment_id = pbjson_str(a, canary, "deploymentId");
         cn->percent_traffic = json_number_value(json_object_get(canary, "percentTraffic"));
-        kv_list(a, json_object_get(canary, "stageVariableOverrides"),
-                &cn->n_stage_variable_overrides, &cn->stage_variable_overrides);
+        pbjson_kv_list(a, json_object_get(canary, "stageVariableOverrides"),
+                       &cn->n_stage_variable_overrides, &cn->stage_variable_overrides);
         cn->use_stage_cache = json_is_true(json_object_get(canary, "useStageCache"));
         b->canary = cn;
     }
@@ -410,8 +360,8 @@ int compiler_stage_from_doc(const char *api_id, json_t *doc, arena_t *a,
     if (json_is_object(access)) {
         b->access_log = arena_alloc(a, sizeof(*b->access_log));
         portico__access_log_settings__init(b->access_log);
-        b->access_log->format = jstr(a, access, "format");
-        b->access_log->destination = jstr(a, access, "destinationArn");
+        b->access_log->format = pbjson_str(a, access, "format");
+        b->access_log->destination = pbjson_str(a, access, "destinationArn");
     }
     b->tracing_enabled = json_is_true(json_object_get(doc, "tracingEnabled"));
     b->cache_flush_generation =

@@ -6,30 +6,8 @@
 #include <string.h>
 
 #include "jwtauth.h"
+#include "pbjson.h"
 #include "store_auth.h"
-
-static char *jstr(arena_t *a, json_t *obj, const char *key)
-{
-    const char *v = json_string_value(json_object_get(obj, key));
-    return arena_strdup(a, v != NULL ? v : "");
-}
-
-static void kv_list(arena_t *a, json_t *map, size_t *n, Portico__KeyValue ***out)
-{
-    *n = json_object_size(map);
-    *out = arena_alloc(a, sizeof(**out) * (*n + 1));
-    size_t i = 0;
-    const char *k;
-    json_t *v;
-    json_object_foreach(map, k, v)
-    {
-        Portico__KeyValue *kv = arena_alloc(a, sizeof(*kv));
-        portico__key_value__init(kv);
-        kv->key = arena_strdup(a, k);
-        kv->value = arena_strdup(a, json_is_string(v) ? json_string_value(v) : "");
-        (*out)[i++] = kv;
-    }
-}
 
 int compiler_auth_tree(store_t *s, const char *api_id, json_t *tree)
 {
@@ -51,8 +29,8 @@ static Portico__JwtConfiguration *definition_jwt(arena_t *a, json_t *jwt)
 {
     Portico__JwtConfiguration *j = arena_alloc(a, sizeof(*j));
     portico__jwt_configuration__init(j);
-    j->issuer = jstr(a, jwt, "issuer");
-    j->jwks_uri = jstr(a, jwt, "jwksUri");
+    j->issuer = pbjson_str(a, jwt, "issuer");
+    j->jwks_uri = pbjson_str(a, jwt, "jwksUri");
     json_t *aud = json_object_get(jwt, "audience");
     j->n_audience = json_array_size(aud);
     j->audience = arena_alloc(a, sizeof(*j->audience) * (j->n_audience + 1));
@@ -67,12 +45,12 @@ static Portico__Authorizer *definition_authorizer(arena_t *a, json_t *doc)
 {
     Portico__Authorizer *au = arena_alloc(a, sizeof(*au));
     portico__authorizer__init(au);
-    au->id = jstr(a, doc, "id");
-    au->name = jstr(a, doc, "name");
-    au->type = jstr(a, doc, "type");
-    au->authorizer_uri = jstr(a, doc, "authorizerUri");
-    au->identity_source = jstr(a, doc, "identitySource");
-    au->identity_validation_expression = jstr(a, doc, "identityValidationExpression");
+    au->id = pbjson_str(a, doc, "id");
+    au->name = pbjson_str(a, doc, "name");
+    au->type = pbjson_str(a, doc, "type");
+    au->authorizer_uri = pbjson_str(a, doc, "authorizerUri");
+    au->identity_source = pbjson_str(a, doc, "identitySource");
+    au->identity_validation_expression = pbjson_str(a, doc, "identityValidationExpression");
     au->result_ttl_seconds =
         (int32_t)json_integer_value(json_object_get(doc, "authorizerResultTtlInSeconds"));
     json_t *jwt = json_object_get(doc, "jwtConfiguration");
@@ -100,11 +78,11 @@ void compiler_auth_definition(arena_t *a, json_t *tree, Portico__ApiDefinition *
         Portico__GatewayResponse *g = arena_alloc(a, sizeof(*g));
         portico__gateway_response__init(g);
         g->response_type = arena_strdup(a, type);
-        g->status_code = jstr(a, doc, "statusCode");
-        kv_list(a, json_object_get(doc, "responseParameters"), &g->n_response_parameters,
-                &g->response_parameters);
-        kv_list(a, json_object_get(doc, "responseTemplates"), &g->n_response_templates,
-                &g->response_templates);
+        g->status_code = pbjson_str(a, doc, "statusCode");
+        pbjson_kv_list(a, json_object_get(doc, "responseParameters"), &g->n_response_parameters,
+                       &g->response_parameters);
+        pbjson_kv_list(a, json_object_get(doc, "responseTemplates"), &g->n_response_templates,
+                       &g->response_templates);
         def->gateway_responses[i++] = g;
     }
 }
@@ -113,10 +91,10 @@ static Portico__JwkKey *snapshot_key(arena_t *a, json_t *k)
 {
     Portico__JwkKey *key = arena_alloc(a, sizeof(*key));
     portico__jwk_key__init(key);
-    key->kid = jstr(a, k, "kid");
-    key->kty = jstr(a, k, "kty");
-    key->alg = jstr(a, k, "alg");
-    key->crv = jstr(a, k, "crv");
+    key->kid = pbjson_str(a, k, "kid");
+    key->kty = pbjson_str(a, k, "kty");
+    key->alg = pbjson_str(a, k, "alg");
+    key->crv = pbjson_str(a, k, "crv");
     const char *pem = json_string_value(json_object_get(k, "pem"));
     const char *secret = json_string_value(json_object_get(k, "k"));
     if (pem != NULL) {

@@ -6,21 +6,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pbjson.h"
 #include "period.h"
 #include "store_keys.h"
-
-static char *jstr(arena_t *a, json_t *obj, const char *key)
-{
-    const char *v = json_string_value(json_object_get(obj, key));
-    return arena_strdup(a, v != NULL ? v : "");
-}
 
 static Portico__PlanApiStage *plan_stage(arena_t *a, json_t *st)
 {
     Portico__PlanApiStage *ps = arena_alloc(a, sizeof(*ps));
     portico__plan_api_stage__init(ps);
-    ps->api_id = jstr(a, st, "apiId");
-    ps->stage = jstr(a, st, "stage");
+    ps->api_id = pbjson_str(a, st, "apiId");
+    ps->stage = pbjson_str(a, st, "stage");
     json_t *throttles = json_object_get(st, "throttle");
     ps->n_throttles = json_object_size(throttles);
     ps->throttles = arena_alloc(a, (ps->n_throttles + 1) * sizeof(*ps->throttles));
@@ -43,7 +38,7 @@ Portico__UsagePlan *compiler_plan_from_doc(arena_t *a, json_t *doc, int64_t crea
 {
     Portico__UsagePlan *p = arena_alloc(a, sizeof(*p));
     portico__usage_plan__init(p);
-    p->id = jstr(a, doc, "id");
+    p->id = pbjson_str(a, doc, "id");
     json_t *throttle = json_object_get(doc, "throttle");
     if (json_is_object(throttle)) {
         p->has_throttle = 1;
@@ -55,7 +50,7 @@ Portico__UsagePlan *compiler_plan_from_doc(arena_t *a, json_t *doc, int64_t crea
         p->has_quota = 1;
         p->quota_limit = (uint64_t)json_integer_value(json_object_get(quota, "limit"));
         p->quota_offset = (uint64_t)json_integer_value(json_object_get(quota, "offset"));
-        p->quota_period = jstr(a, quota, "period");
+        p->quota_period = pbjson_str(a, quota, "period");
     }
     p->initial_day = period_day_of_ms((uint64_t)created_at * 1000);
     json_t *stages = json_object_get(doc, "apiStages");

@@ -323,3 +323,57 @@ int store_step_doc(store_t *s, sqlite3_stmt *st, int col, json_t **doc)
     sqlite3_reset(st);
     return *doc != NULL ? STORE_OK : STORE_EIO;
 }
+
+int store_finish(store_t *s, sqlite3_stmt *st, int sqlite_rc)
+{
+    sqlite3_reset(st);
+    return sqlite_rc == SQLITE_DONE || sqlite_rc == SQLITE_ROW ? STORE_OK : store_rc(s, sqlite_rc);
+}
+
+int store_step_row(store_t *s, sqlite3_stmt *st, store_row_fn row, json_t **out)
+{
+    if (st == NULL)
+        return STORE_EIO;
+    int rc = sqlite3_step(st);
+    json_t *got = rc == SQLITE_ROW ? row(st) : NULL;
+    sqlite3_reset(st);
+    if (rc == SQLITE_DONE)
+        return STORE_ENOTFOUND;
+    if (rc != SQLITE_ROW)
+        return store_rc(s, rc);
+    if (got == NULL)
+        return STORE_EIO;
+    *out = got;
+    return STORE_OK;
+}
+
+int store_collect(store_t *s, sqlite3_stmt *st, store_row_fn row, int limit, json_t **items,
+                  int *more)
+{
+    if (st == NULL)
+        return STORE_EIO;
+    json_t *arr = json_array();
+    int rc, n = 0, extra = 0;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (limit >= 0 && n == limit) {
+            extra = 1;
+            break;
+        }
+        json_t *item = row(st);
+        if (item == NULL) {
+            rc = SQLITE_ERROR;
+            break;
+        }
+        json_array_append_new(arr, item);
+        n++;
+    }
+    rc = store_finish(s, st, rc);
+    if (rc != STORE_OK) {
+        json_decref(arr);
+        return rc;
+    }
+    if (more != NULL)
+        *more = extra;
+    *items = arr;
+    return STORE_OK;
+}

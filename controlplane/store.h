@@ -66,4 +66,16 @@ int store_step_write(store_t *s, sqlite3_stmt *st);
 /* Steps a single-row read of a JSON document in column col and resets. */
 int store_step_doc(store_t *s, sqlite3_stmt *st, int col, json_t **doc);
 
+/* Builds the JSON of the row a statement stands on (NULL when it cannot). */
+typedef json_t *(*store_row_fn)(sqlite3_stmt *st);
+/* Resets a stepped statement and maps its last sqlite3_step result. */
+int store_finish(store_t *s, sqlite3_stmt *st, int sqlite_rc);
+/* Steps a read of at most one row into *out; STORE_ENOTFOUND when none. */
+int store_step_row(store_t *s, sqlite3_stmt *st, store_row_fn row, json_t **out);
+/* Collects up to limit rows (limit < 0: all) into a new array; *more (may be
+ * NULL) tells whether another row exists. A row its builder refuses fails
+ * the whole read. */
+int store_collect(store_t *s, sqlite3_stmt *st, store_row_fn row, int limit, json_t **items,
+                  int *more);
+
 #endif

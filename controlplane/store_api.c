@@ -15,37 +15,6 @@ static void bind_texts(sqlite3_stmt *st, int first, const char *const *vals, int
         sqlite3_bind_text(st, first + i, vals[i], -1, SQLITE_STATIC);
 }
 
-/* Collects up to limit rows of JSON built by row_fn; one extra row probed for *more. */
-static int collect_page(store_t *s, sqlite3_stmt *st, int limit, json_t *(*row_fn)(sqlite3_stmt *),
-                        json_t **items, int *more)
-{
-    if (st == NULL)
-        return STORE_EIO;
-    json_t *arr = json_array();
-    int rc, n = 0;
-    *more = 0;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (n == limit) {
-            *more = 1;
-            break;
-        }
-        json_t *row = row_fn(st);
-        if (row == NULL) {
-            rc = SQLITE_ERROR;
-            break;
-        }
-        json_array_append_new(arr, row);
-        n++;
-    }
-    sqlite3_reset(st);
-    if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
-        json_decref(arr);
-        return STORE_EIO;
-    }
-    *items = arr;
-    return STORE_OK;
-}
-
 /* ---- restapis ---------------------------------------------------------- */
 
 int store_restapi_insert(store_t *s, const char *id, int64_t created, json_t *doc)
@@ -90,7 +59,7 @@ int store_restapi_list(store_t *s, const char *after, int limit, json_t **items,
     if (st == NULL)
         return STORE_EIO;
     sqlite3_bind_text(st, 1, after != NULL ? after : "", -1, SQLITE_STATIC);
-    return collect_page(s, st, limit, restapi_row, items, more);
+    return store_collect(s, st, restapi_row, limit, items, more);
 }
 
 int store_restapi_delete(store_t *s, const char *id)
@@ -155,7 +124,7 @@ int store_resource_list(store_t *s, const char *api_id, const char *after, int l
         return STORE_EIO;
     const char *vals[] = {api_id, after != NULL ? after : ""};
     bind_texts(st, 1, vals, 2);
-    return collect_page(s, st, limit, resource_row, items, more);
+    return store_collect(s, st, resource_row, limit, items, more);
 }
 
 int store_resource_delete(store_t *s, const char *api_id, const char *id)
@@ -176,8 +145,7 @@ int store_resource_children(store_t *s, const char *api_id, const char *parent_i
         return STORE_EIO;
     const char *vals[] = {api_id, parent_id};
     bind_texts(st, 1, vals, 2);
-    int more;
-    return collect_page(s, st, 1 << 30, resource_row, items, &more);
+    return store_collect(s, st, resource_row, -1, items, NULL);
 }
 
 /* ---- document tables --------------------------------------------------- */

@@ -6,12 +6,6 @@
 
 #include "log.h"
 
-static int finish(store_t *s, sqlite3_stmt *st, int rc)
-{
-    sqlite3_reset(st);
-    return rc == SQLITE_DONE || rc == SQLITE_ROW ? STORE_OK : store_rc(s, rc);
-}
-
 int store_deployment_insert(store_t *s, const store_deployment_t *d)
 {
     sqlite3_stmt *st = store_stmt(
@@ -29,7 +23,7 @@ int store_deployment_insert(store_t *s, const store_deployment_t *d)
     sqlite3_bind_blob(st, 6, d->sha256, 32, SQLITE_STATIC);
     sqlite3_bind_text(st, 7, summary != NULL ? summary : "{}", -1, SQLITE_TRANSIENT);
     free(summary);
-    return finish(s, st, sqlite3_step(st));
+    return store_finish(s, st, sqlite3_step(st));
 }
 
 static json_t *deployment_row(sqlite3_stmt *st)
@@ -53,13 +47,7 @@ int store_deployment_get(store_t *s, const char *api_id, const char *id, json_t 
         return STORE_EIO;
     sqlite3_bind_text(st, 1, api_id, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW)
-        *out = deployment_row(st);
-    sqlite3_reset(st);
-    if (rc == SQLITE_DONE)
-        return STORE_ENOTFOUND;
-    return rc == SQLITE_ROW ? STORE_OK : store_rc(s, rc);
+    return store_step_row(s, st, deployment_row, out);
 }
 
 int store_deployment_list(store_t *s, const char *api_id, const char *after, int limit,
@@ -71,23 +59,7 @@ int store_deployment_list(store_t *s, const char *api_id, const char *after, int
         return STORE_EIO;
     sqlite3_bind_text(st, 1, api_id, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, after != NULL ? after : "", -1, SQLITE_STATIC);
-    json_t *arr = json_array();
-    int rc, n = 0;
-    *more = 0;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (n++ == limit) {
-            *more = 1;
-            break;
-        }
-        json_array_append_new(arr, deployment_row(st));
-    }
-    rc = finish(s, st, rc);
-    if (rc != STORE_OK) {
-        json_decref(arr);
-        return rc;
-    }
-    *items = arr;
-    return STORE_OK;
+    return store_collect(s, st, deployment_row, limit, items, more);
 }
 
 int store_deployment_delete(store_t *s, const char *api_id, const char *id)
@@ -97,7 +69,7 @@ int store_deployment_delete(store_t *s, const char *api_id, const char *id)
         return STORE_EIO;
     sqlite3_bind_text(st, 1, api_id, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
-    int rc = finish(s, st, sqlite3_step(st));
+    int rc = store_finish(s, st, sqlite3_step(st));
     if (rc == STORE_OK && sqlite3_changes(store_db(s)) == 0)
         return STORE_ENOTFOUND;
     return rc;
@@ -140,7 +112,7 @@ int store_deployment_users(store_t *s, const char *api_id, const char *id, int *
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW)
         *count = sqlite3_column_int(st, 0);
-    return finish(s, st, rc);
+    return store_finish(s, st, rc);
 }
 
 /* ---- stages ------------------------------------------------------------ */
@@ -167,7 +139,7 @@ static int stage_write(store_t *s, const char *sql, const char *api_id, const ch
     sqlite3_bind_text(st, 4, canary_deployment(doc), -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 5, now);
     sqlite3_bind_text(st, 6, text, -1, free);
-    int rc = finish(s, st, sqlite3_step(st));
+    int rc = store_finish(s, st, sqlite3_step(st));
     if (rc == STORE_OK && sqlite3_changes(store_db(s)) == 0)
         return STORE_ENOTFOUND;
     return rc;
@@ -207,15 +179,7 @@ int store_stage_get(store_t *s, const char *api_id, const char *name, json_t **d
         return STORE_EIO;
     sqlite3_bind_text(st, 1, api_id, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW)
-        *doc = stage_row(st);
-    sqlite3_reset(st);
-    if (rc == SQLITE_DONE)
-        return STORE_ENOTFOUND;
-    if (rc != SQLITE_ROW)
-        return store_rc(s, rc);
-    return *doc != NULL ? STORE_OK : STORE_EIO;
+    return store_step_row(s, st, stage_row, doc);
 }
 
 int store_stage_list(store_t *s, const char *api_id, const char *deployment_id, json_t **items)
@@ -227,20 +191,7 @@ int store_stage_list(store_t *s, const char *api_id, const char *deployment_id, 
         return STORE_EIO;
     sqlite3_bind_text(st, 1, api_id, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, deployment_id, -1, SQLITE_STATIC);
-    json_t *arr = json_array();
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        json_t *doc = stage_row(st);
-        if (doc != NULL)
-            json_array_append_new(arr, doc);
-    }
-    rc = finish(s, st, rc);
-    if (rc != STORE_OK) {
-        json_decref(arr);
-        return rc;
-    }
-    *items = arr;
-    return STORE_OK;
+    return store_collect(s, st, stage_row, -1, items, NULL);
 }
 
 int store_stage_delete(store_t *s, const char *api_id, const char *name)
@@ -250,7 +201,7 @@ int store_stage_delete(store_t *s, const char *api_id, const char *name)
         return STORE_EIO;
     sqlite3_bind_text(st, 1, api_id, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
-    int rc = finish(s, st, sqlite3_step(st));
+    int rc = store_finish(s, st, sqlite3_step(st));
     if (rc == STORE_OK && sqlite3_changes(store_db(s)) == 0)
         return STORE_ENOTFOUND;
     return rc;

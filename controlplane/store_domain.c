@@ -4,15 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int done(store_t *s, sqlite3_stmt *st, int rc, int want_change)
-{
-    int changed = sqlite3_changes(store_db(s));
-    sqlite3_reset(st);
-    if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-        return store_rc(s, rc);
-    return want_change && changed == 0 ? STORE_ENOTFOUND : STORE_OK;
-}
-
 int store_domain_insert(store_t *s, const char *name, int64_t created, json_t *doc)
 {
     sqlite3_stmt *st =
@@ -25,7 +16,7 @@ int store_domain_insert(store_t *s, const char *name, int64_t created, json_t *d
     sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, created);
     sqlite3_bind_text(st, 3, text, -1, free);
-    return done(s, st, sqlite3_step(st), 0);
+    return store_finish(s, st, sqlite3_step(st));
 }
 
 int store_domain_get(store_t *s, const char *name, json_t **doc)
@@ -45,31 +36,18 @@ int store_domain_get(store_t *s, const char *name, json_t **doc)
     return *doc != NULL ? STORE_OK : STORE_EIO;
 }
 
+static json_t *domain_row(sqlite3_stmt *st)
+{
+    return store_column_json(st, 0);
+}
+
 int store_domain_list(store_t *s, const char *after, int limit, json_t **items, int *more)
 {
     sqlite3_stmt *st = store_stmt(s, "SELECT doc FROM domain_names WHERE name > ?1 ORDER BY name");
     if (st == NULL)
         return STORE_EIO;
     sqlite3_bind_text(st, 1, after != NULL ? after : "", -1, SQLITE_STATIC);
-    json_t *arr = json_array();
-    int rc, n = 0;
-    *more = 0;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (n++ == limit) {
-            *more = 1;
-            break;
-        }
-        json_t *doc = json_loads((const char *)sqlite3_column_text(st, 0), 0, NULL);
-        if (doc != NULL)
-            json_array_append_new(arr, doc);
-    }
-    rc = done(s, st, rc, 0);
-    if (rc != STORE_OK) {
-        json_decref(arr);
-        return rc;
-    }
-    *items = arr;
-    return STORE_OK;
+    return store_collect(s, st, domain_row, limit, items, more);
 }
 
 int store_domain_delete(store_t *s, const char *name)
@@ -78,7 +56,7 @@ int store_domain_delete(store_t *s, const char *name)
     if (st == NULL)
         return STORE_EIO;
     sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-    return done(s, st, sqlite3_step(st), 1);
+    return store_step_write(s, st);
 }
 
 /* ---- base path mappings ------------------------------------------------- */
@@ -98,7 +76,7 @@ int store_mapping_insert(store_t *s, const char *domain, const store_mapping_t *
     if (st == NULL)
         return STORE_EIO;
     bind_mapping(st, domain, m);
-    return done(s, st, sqlite3_step(st), 0);
+    return store_finish(s, st, sqlite3_step(st));
 }
 
 int store_mapping_update(store_t *s, const char *domain, const char *old_base_path,
@@ -110,7 +88,7 @@ int store_mapping_update(store_t *s, const char *domain, const char *old_base_pa
         return STORE_EIO;
     bind_mapping(st, domain, m);
     sqlite3_bind_text(st, 5, old_base_path, -1, SQLITE_STATIC);
-    return done(s, st, sqlite3_step(st), 1);
+    return store_step_write(s, st);
 }
 
 static json_t *mapping_row(sqlite3_stmt *st)
@@ -132,13 +110,7 @@ int store_mapping_get(store_t *s, const char *domain, const char *base_path, jso
         return STORE_EIO;
     sqlite3_bind_text(st, 1, domain, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, base_path, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW)
-        *out = mapping_row(st);
-    sqlite3_reset(st);
-    if (rc == SQLITE_DONE)
-        return STORE_ENOTFOUND;
-    return rc == SQLITE_ROW ? STORE_OK : store_rc(s, rc);
+    return store_step_row(s, st, mapping_row, out);
 }
 
 int store_mapping_list(store_t *s, const char *domain, json_t **items)
@@ -148,17 +120,7 @@ int store_mapping_list(store_t *s, const char *domain, json_t **items)
     if (st == NULL)
         return STORE_EIO;
     sqlite3_bind_text(st, 1, domain, -1, SQLITE_STATIC);
-    json_t *arr = json_array();
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-        json_array_append_new(arr, mapping_row(st));
-    rc = done(s, st, rc, 0);
-    if (rc != STORE_OK) {
-        json_decref(arr);
-        return rc;
-    }
-    *items = arr;
-    return STORE_OK;
+    return store_collect(s, st, mapping_row, -1, items, NULL);
 }
 
 int store_mapping_delete(store_t *s, const char *domain, const char *base_path)
@@ -169,7 +131,7 @@ int store_mapping_delete(store_t *s, const char *domain, const char *base_path)
         return STORE_EIO;
     sqlite3_bind_text(st, 1, domain, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, base_path, -1, SQLITE_STATIC);
-    return done(s, st, sqlite3_step(st), 1);
+    return store_step_write(s, st);
 }
 
 int store_mapping_visit_all(store_t *s, store_mapping_visit_fn fn, void *ctx)

@@ -4,21 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int finish(store_t *s, sqlite3_stmt *st, int rc)
-{
-    sqlite3_reset(st);
-    return rc == SQLITE_DONE || rc == SQLITE_ROW ? STORE_OK : store_rc(s, rc);
-}
-
-/* Steps a write and maps "no row changed" to STORE_ENOTFOUND. */
-static int finish_changed(store_t *s, sqlite3_stmt *st)
-{
-    int rc = finish(s, st, sqlite3_step(st));
-    if (rc == STORE_OK && sqlite3_changes(store_db(s)) == 0)
-        return STORE_ENOTFOUND;
-    return rc;
-}
-
 static void bind_str(sqlite3_stmt *st, int i, const char *v)
 {
     sqlite3_bind_text(st, i, v != NULL ? v : "", -1, SQLITE_STATIC);
@@ -41,7 +26,7 @@ int store_apikey_insert(store_t *s, const store_apikey_t *k, int64_t now)
     sqlite3_bind_blob(st, 6, k->sha256, KEYREC_SHA_LEN, SQLITE_STATIC);
     bind_str(st, 7, k->prefix);
     sqlite3_bind_int64(st, 8, now);
-    return finish(s, st, sqlite3_step(st));
+    return store_finish(s, st, sqlite3_step(st));
 }
 
 int store_apikey_update(store_t *s, const store_apikey_t *k, int64_t now)
@@ -57,7 +42,7 @@ int store_apikey_update(store_t *s, const store_apikey_t *k, int64_t now)
     bind_str(st, 4, k->customer_id);
     sqlite3_bind_int(st, 5, k->enabled != 0);
     sqlite3_bind_int64(st, 6, now);
-    return finish_changed(s, st);
+    return store_step_write(s, st);
 }
 
 #define APIKEY_COLUMNS "id, name, description, customer_id, enabled, prefix, created_at, updated_at"
@@ -87,13 +72,7 @@ int store_apikey_get(store_t *s, const char *id, json_t **doc)
     if (st == NULL)
         return STORE_EIO;
     bind_str(st, 1, id);
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW)
-        *doc = apikey_row(st);
-    sqlite3_reset(st);
-    if (rc == SQLITE_DONE)
-        return STORE_ENOTFOUND;
-    return rc == SQLITE_ROW ? STORE_OK : store_rc(s, rc);
+    return store_step_row(s, st, apikey_row, doc);
 }
 
 int store_apikey_sha(store_t *s, const char *id, uint8_t sha256[KEYREC_SHA_LEN])
@@ -113,31 +92,6 @@ int store_apikey_sha(store_t *s, const char *id, uint8_t sha256[KEYREC_SHA_LEN])
     return rc == SQLITE_ROW ? STORE_OK : store_rc(s, rc);
 }
 
-/* Collects up to limit rows (one more tells *more) through a row builder. */
-static int collect(store_t *s, sqlite3_stmt *st, int limit, json_t *(*row)(sqlite3_stmt *),
-                   json_t **items, int *more)
-{
-    json_t *arr = json_array();
-    int rc, n = 0;
-    *more = 0;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (n++ == limit) {
-            *more = 1;
-            break;
-        }
-        json_t *item = row(st);
-        if (item != NULL)
-            json_array_append_new(arr, item);
-    }
-    rc = finish(s, st, rc);
-    if (rc != STORE_OK) {
-        json_decref(arr);
-        return rc;
-    }
-    *items = arr;
-    return STORE_OK;
-}
-
 int store_apikey_list(store_t *s, const char *name_prefix, const char *customer_id,
                       const char *after, int limit, json_t **items, int *more)
 {
@@ -149,7 +103,7 @@ int store_apikey_list(store_t *s, const char *name_prefix, const char *customer_
     bind_str(st, 1, after);
     sqlite3_bind_text(st, 2, name_prefix, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 3, customer_id, -1, SQLITE_STATIC);
-    return collect(s, st, limit, apikey_row, items, more);
+    return store_collect(s, st, apikey_row, limit, items, more);
 }
 
 int store_apikey_delete(store_t *s, const char *id)
@@ -158,7 +112,7 @@ int store_apikey_delete(store_t *s, const char *id)
     if (st == NULL)
         return STORE_EIO;
     bind_str(st, 1, id);
-    return finish_changed(s, st);
+    return store_step_write(s, st);
 }
 
 /* ---- usage plans -------------------------------------------------------- */
@@ -170,7 +124,7 @@ static int plan_write_stages(store_t *s, const char *id, json_t *doc)
     if (st == NULL)
         return STORE_EIO;
     bind_str(st, 1, id);
-    int rc = finish(s, st, sqlite3_step(st));
+    int rc = store_finish(s, st, sqlite3_step(st));
     size_t i;
     json_t *stage;
     json_array_foreach(json_object_get(doc, "apiStages"), i, stage)
@@ -184,7 +138,7 @@ static int plan_write_stages(store_t *s, const char *id, json_t *doc)
         bind_str(st, 1, id);
         bind_str(st, 2, json_string_value(json_object_get(stage, "apiId")));
         bind_str(st, 3, json_string_value(json_object_get(stage, "stage")));
-        rc = finish(s, st, sqlite3_step(st));
+        rc = store_finish(s, st, sqlite3_step(st));
     }
     return rc;
 }
@@ -202,7 +156,7 @@ static int plan_write(store_t *s, const char *sql, const char *id, int64_t now, 
     sqlite3_bind_text(st, 2, text, -1, free);
     if (now >= 0)
         sqlite3_bind_int64(st, 3, now);
-    int rc = finish_changed(s, st);
+    int rc = store_step_write(s, st);
     return rc == STORE_OK ? plan_write_stages(s, id, doc) : rc;
 }
 
@@ -252,7 +206,7 @@ int store_plan_list(store_t *s, const char *key_id, const char *after, int limit
         return STORE_EIO;
     bind_str(st, 1, after);
     sqlite3_bind_text(st, 2, key_id, -1, SQLITE_STATIC);
-    return collect(s, st, limit, plan_row, items, more);
+    return store_collect(s, st, plan_row, limit, items, more);
 }
 
 int store_plan_delete(store_t *s, const char *id)
@@ -261,7 +215,7 @@ int store_plan_delete(store_t *s, const char *id)
     if (st == NULL)
         return STORE_EIO;
     bind_str(st, 1, id);
-    return finish_changed(s, st);
+    return store_step_write(s, st);
 }
 
 int store_plan_created_at(store_t *s, const char *id, int64_t *created_at)
@@ -312,7 +266,7 @@ int store_plan_key_add(store_t *s, const char *plan_id, const char *key_id)
         return STORE_EIO;
     bind_str(st, 1, plan_id);
     bind_str(st, 2, key_id);
-    return finish(s, st, sqlite3_step(st));
+    return store_finish(s, st, sqlite3_step(st));
 }
 
 int store_plan_key_delete(store_t *s, const char *plan_id, const char *key_id)
@@ -323,7 +277,7 @@ int store_plan_key_delete(store_t *s, const char *plan_id, const char *key_id)
         return STORE_EIO;
     bind_str(st, 1, plan_id);
     bind_str(st, 2, key_id);
-    return finish_changed(s, st);
+    return store_step_write(s, st);
 }
 
 static json_t *plan_key_row(sqlite3_stmt *st)
@@ -363,7 +317,7 @@ int store_plan_key_list(store_t *s, const char *plan_id, const char *name_prefix
     bind_str(st, 1, plan_id);
     bind_str(st, 2, after);
     sqlite3_bind_text(st, 3, name_prefix, -1, SQLITE_STATIC);
-    return collect(s, st, limit, plan_key_row, items, more);
+    return store_collect(s, st, plan_key_row, limit, items, more);
 }
 
 int store_plan_stage_conflict(store_t *s, const char *plan_id, const char *key_id, int *conflict)
@@ -381,7 +335,7 @@ int store_plan_stage_conflict(store_t *s, const char *plan_id, const char *key_i
     sqlite3_bind_text(st, 2, key_id, -1, SQLITE_STATIC);
     int rc = sqlite3_step(st);
     *conflict = rc == SQLITE_ROW;
-    return finish(s, st, rc);
+    return store_finish(s, st, rc);
 }
 
 int store_plan_key_shas(store_t *s, const char *plan_id, store_sha_visit_fn fn, void *ctx)
