@@ -51,7 +51,7 @@ out_close:
     return rc;
 }
 
-static int write_all(int fd, const void *data, size_t len)
+int fsutil_write_all(int fd, const void *data, size_t len)
 {
     const char *p = data;
     while (len > 0) {
@@ -88,7 +88,7 @@ int fsutil_write_atomic(const char *path, const void *data, size_t len, mode_t m
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
     if (fd < 0)
         return -errno;
-    int rc = write_all(fd, data, len);
+    int rc = fsutil_write_all(fd, data, len);
     if (rc == 0 && fsync(fd) != 0)
         rc = -errno;
     if (close(fd) != 0 && rc == 0)

@@ -13,6 +13,9 @@ int fsutil_read(const char *path, size_t max_len, char **out, size_t *len);
  * a crash leaves either the old or the new file. Returns 0 or -errno. */
 int fsutil_write_atomic(const char *path, const void *data, size_t len, mode_t mode);
 
+/* Writes all of data to fd, retrying short writes and EINTR. 0 or -errno. */
+int fsutil_write_all(int fd, const void *data, size_t len);
+
 /* mkdir -p for one level with mode; existing directories are fine. */
 int fsutil_ensure_dir(const char *path, mode_t mode);
 

@@ -40,15 +40,6 @@ static const admin_field_t integration_response_fields[] = {
     {NULL},
 };
 
-static const char **integration_keys(admin_call_t *c, const char **keys)
-{
-    keys[0] = admin_arg(c, "restapi_id");
-    keys[1] = admin_arg(c, "resource_id");
-    keys[2] = admin_arg(c, "http_method");
-    keys[3] = admin_arg(c, "status_code");
-    return keys;
-}
-
 static int integration_check_uri(admin_call_t *c, const char *type, const char *uri)
 {
     if (strcmp(type, "HTTP_PROXY") != 0)
@@ -159,7 +150,7 @@ void admin_integration_put(admin_call_t *c)
     json_t *doc = integration_doc(c);
     if (integration_check(c, doc, method) != 0 || admin_begin(c) != 0)
         goto out;
-    int rc = store_doc_put(c->store, STORE_DOC_INTEGRATION, integration_keys(c, keys), doc);
+    int rc = store_doc_put(c->store, STORE_DOC_INTEGRATION, admin_method_doc_keys(c, keys), doc);
     if (rc != STORE_OK) {
         store_rollback(c->store);
         admin_store_fail(c, rc, "Invalid Method identifier specified");
@@ -189,7 +180,7 @@ static int require_integration(admin_call_t *c, json_t **doc)
     if (admin_require_method(c, NULL) != 0)
         return -1;
     json_t *found;
-    int rc = store_doc_get(c->store, STORE_DOC_INTEGRATION, integration_keys(c, keys), &found);
+    int rc = store_doc_get(c->store, STORE_DOC_INTEGRATION, admin_method_doc_keys(c, keys), &found);
     if (rc != STORE_OK) {
         admin_store_fail(c, rc, "No integration defined for method");
         return -1;
@@ -207,8 +198,8 @@ void admin_integration_get(admin_call_t *c)
     json_t *doc, *responses;
     if (require_integration(c, &doc) != 0)
         return;
-    int rc = store_doc_children(c->store, STORE_DOC_INTEGRATION_RESPONSE, integration_keys(c, keys),
-                                &responses);
+    int rc = store_doc_children(c->store, STORE_DOC_INTEGRATION_RESPONSE,
+                                admin_method_doc_keys(c, keys), &responses);
     if (rc != STORE_OK) {
         json_decref(doc);
         admin_store_fail(c, rc, "");
@@ -218,25 +209,10 @@ void admin_integration_get(admin_call_t *c)
     admin_reply(c, 200, doc);
 }
 
-static void delete_doc(admin_call_t *c, enum store_doc_kind kind, const char *not_found)
-{
-    const char *keys[4];
-    if (admin_begin(c) != 0)
-        return;
-    int rc = store_doc_delete(c->store, kind, integration_keys(c, keys));
-    if (rc != STORE_OK) {
-        store_rollback(c->store);
-        admin_store_fail(c, rc, not_found);
-        return;
-    }
-    if (admin_commit(c, 0) == 0)
-        admin_reply(c, 204, NULL);
-}
-
 void admin_integration_delete(admin_call_t *c)
 {
     if (require_integration(c, NULL) == 0)
-        delete_doc(c, STORE_DOC_INTEGRATION, "No integration defined for method");
+        admin_method_doc_delete(c, STORE_DOC_INTEGRATION, "No integration defined for method");
 }
 
 static int response_check(admin_call_t *c)
@@ -282,8 +258,8 @@ void admin_integration_response_put(admin_call_t *c)
     admin_copy_fields(doc, c->body, integration_response_fields);
     if (admin_begin(c) != 0)
         goto out;
-    int rc =
-        store_doc_put(c->store, STORE_DOC_INTEGRATION_RESPONSE, integration_keys(c, keys), doc);
+    int rc = store_doc_put(c->store, STORE_DOC_INTEGRATION_RESPONSE, admin_method_doc_keys(c, keys),
+                           doc);
     if (rc != STORE_OK) {
         store_rollback(c->store);
         admin_store_fail(c, rc, "No integration defined for method");
@@ -301,8 +277,8 @@ void admin_integration_response_get(admin_call_t *c)
     json_t *doc;
     if (require_integration(c, NULL) != 0)
         return;
-    int rc =
-        store_doc_get(c->store, STORE_DOC_INTEGRATION_RESPONSE, integration_keys(c, keys), &doc);
+    int rc = store_doc_get(c->store, STORE_DOC_INTEGRATION_RESPONSE, admin_method_doc_keys(c, keys),
+                           &doc);
     if (rc != STORE_OK)
         admin_store_fail(c, rc, "Invalid Response status code specified");
     else
@@ -312,5 +288,6 @@ void admin_integration_response_get(admin_call_t *c)
 void admin_integration_response_delete(admin_call_t *c)
 {
     if (require_integration(c, NULL) == 0)
-        delete_doc(c, STORE_DOC_INTEGRATION_RESPONSE, "Invalid Response status code specified");
+        admin_method_doc_delete(c, STORE_DOC_INTEGRATION_RESPONSE,
+                                "Invalid Response status code specified");
 }

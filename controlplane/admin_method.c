@@ -72,7 +72,7 @@ static int method_check_verb(admin_call_t *c)
     return -1;
 }
 
-static const char **method_keys(admin_call_t *c, const char **keys)
+const char **admin_method_doc_keys(admin_call_t *c, const char **keys)
 {
     keys[0] = admin_arg(c, "restapi_id");
     keys[1] = admin_arg(c, "resource_id");
@@ -87,7 +87,7 @@ int admin_require_method(admin_call_t *c, json_t **m)
     if (method_check_verb(c) != 0 || admin_require_resource(c, NULL) != 0)
         return -1;
     json_t *found = NULL;
-    int rc = store_doc_get(c->store, STORE_DOC_METHOD, method_keys(c, keys), &found);
+    int rc = store_doc_get(c->store, STORE_DOC_METHOD, admin_method_doc_keys(c, keys), &found);
     if (rc != STORE_OK) {
         admin_store_fail(c, rc, "Invalid Method identifier specified");
         return -1;
@@ -154,7 +154,7 @@ void admin_method_put(admin_call_t *c)
     json_t *existing = NULL;
     if (admin_begin(c) != 0)
         goto out;
-    int rc = store_doc_get(c->store, STORE_DOC_METHOD, method_keys(c, keys), &existing);
+    int rc = store_doc_get(c->store, STORE_DOC_METHOD, admin_method_doc_keys(c, keys), &existing);
     if (rc == STORE_OK) {
         store_rollback(c->store);
         admin_conflict(c, "Method already exists for this resource");
@@ -212,7 +212,7 @@ void admin_method_update(admin_call_t *c)
         json_object_set_new(params, name, json_boolean(strcmp(json_string_value(v), "true") == 0));
     if (method_check_doc(c, m) != 0 || admin_begin(c) != 0)
         goto out;
-    int rc = store_doc_put(c->store, STORE_DOC_METHOD, method_keys(c, keys), m);
+    int rc = store_doc_put(c->store, STORE_DOC_METHOD, admin_method_doc_keys(c, keys), m);
     if (rc != STORE_OK) {
         store_rollback(c->store);
         admin_store_fail(c, rc, "Invalid Method identifier specified");
@@ -226,12 +226,12 @@ out:
     json_decref(m);
 }
 
-static void delete_doc(admin_call_t *c, enum store_doc_kind kind, const char *not_found)
+void admin_method_doc_delete(admin_call_t *c, enum store_doc_kind kind, const char *not_found)
 {
     const char *keys[4];
     if (admin_begin(c) != 0)
         return;
-    int rc = store_doc_delete(c->store, kind, method_keys(c, keys));
+    int rc = store_doc_delete(c->store, kind, admin_method_doc_keys(c, keys));
     if (rc != STORE_OK) {
         store_rollback(c->store);
         admin_store_fail(c, rc, not_found);
@@ -244,7 +244,7 @@ static void delete_doc(admin_call_t *c, enum store_doc_kind kind, const char *no
 void admin_method_delete(admin_call_t *c)
 {
     if (admin_require_method(c, NULL) == 0)
-        delete_doc(c, STORE_DOC_METHOD, "Invalid Method identifier specified");
+        admin_method_doc_delete(c, STORE_DOC_METHOD, "Invalid Method identifier specified");
 }
 
 static int response_check_code(admin_call_t *c)
@@ -274,7 +274,8 @@ void admin_method_response_put(admin_call_t *c)
     admin_copy_fields(doc, c->body, method_response_fields);
     if (admin_begin(c) != 0)
         goto out;
-    int rc = store_doc_put(c->store, STORE_DOC_METHOD_RESPONSE, method_keys(c, keys), doc);
+    int rc =
+        store_doc_put(c->store, STORE_DOC_METHOD_RESPONSE, admin_method_doc_keys(c, keys), doc);
     if (rc != STORE_OK) {
         store_rollback(c->store);
         admin_store_fail(c, rc, "Invalid Method identifier specified");
@@ -292,7 +293,8 @@ void admin_method_response_get(admin_call_t *c)
     json_t *doc;
     if (admin_require_method(c, NULL) != 0 || response_check_code(c) != 0)
         return;
-    int rc = store_doc_get(c->store, STORE_DOC_METHOD_RESPONSE, method_keys(c, keys), &doc);
+    int rc =
+        store_doc_get(c->store, STORE_DOC_METHOD_RESPONSE, admin_method_doc_keys(c, keys), &doc);
     if (rc != STORE_OK)
         admin_store_fail(c, rc, "Invalid Response status code specified");
     else
@@ -302,5 +304,6 @@ void admin_method_response_get(admin_call_t *c)
 void admin_method_response_delete(admin_call_t *c)
 {
     if (admin_require_method(c, NULL) == 0 && response_check_code(c) == 0)
-        delete_doc(c, STORE_DOC_METHOD_RESPONSE, "Invalid Response status code specified");
+        admin_method_doc_delete(c, STORE_DOC_METHOD_RESPONSE,
+                                "Invalid Response status code specified");
 }

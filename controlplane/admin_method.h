@@ -3,6 +3,7 @@
 #define PORTICO_ADMIN_METHOD_H
 
 #include "admin.h"
+#include "store_api.h"
 
 void admin_method_put(admin_call_t *c);
 void admin_method_get(admin_call_t *c);
@@ -18,6 +19,14 @@ int admin_method_expand(admin_call_t *c, const char *resource_id, const char *ve
 
 /* Validates {http_method} and loads the method; replies and returns -1 on failure. */
 int admin_require_method(admin_call_t *c, json_t **m);
+
+/* The document keys of the call: {restapi_id}, {resource_id},
+ * {http_method} and (for responses) {status_code}; keys has room for 4. */
+const char **admin_method_doc_keys(admin_call_t *c, const char **keys);
+
+/* Deletes the call's document of kind in one transaction: 204, or the
+ * store's error with not_found for a missing row. */
+void admin_method_doc_delete(admin_call_t *c, enum store_doc_kind kind, const char *not_found);
 
 /* A status code path argument: three digits 100..599. */
 int admin_valid_status_code(const char *code);

@@ -41,20 +41,6 @@ static void statefile_log_path(const char *dir, char *out, size_t len)
     snprintf(out, len, "%s/keys.log", dir);
 }
 
-static int write_all(int fd, const uint8_t *p, size_t len)
-{
-    while (len > 0) {
-        ssize_t n = write(fd, p, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            return -errno;
-        p += n;
-        len -= (size_t)n;
-    }
-    return 0;
-}
-
 int statefile_append_delta(const char *state_dir, const uint8_t *envelope, size_t len)
 {
     char path[4096];
@@ -66,9 +52,9 @@ int statefile_append_delta(const char *state_dir, const uint8_t *envelope, size_
         return -errno;
     uint8_t head[4] = {(uint8_t)(len >> 24), (uint8_t)(len >> 16), (uint8_t)(len >> 8),
                        (uint8_t)len};
-    int rc = write_all(fd, head, sizeof(head));
+    int rc = fsutil_write_all(fd, head, sizeof(head));
     if (rc == 0)
-        rc = write_all(fd, envelope, len);
+        rc = fsutil_write_all(fd, envelope, len);
     if (rc == 0 && fsync(fd) != 0)
         rc = -errno;
     close(fd);
