@@ -228,8 +228,10 @@ def test_access_log_writes_every_variable(cp, make_dp, upstream, tmp_path):
     assert r.status_code == 200
     miss = requests.get(f"{dp.base}/prod/nowhere", timeout=10, headers={"Host": host})
     assert miss.status_code == 403
-    lines = read_lines(log, 2)
-    hit, gw = (json.loads(line) for line in lines[:2])
+    # each worker thread buffers its own lines: the two may land in either order
+    by_id = {json.loads(line)["requestId"]: line for line in read_lines(log, 2)[:2]}
+    hit_line, gw_line = by_id[r.headers["x-amzn-RequestId"]], by_id[miss.headers["x-amzn-RequestId"]]
+    hit, gw = json.loads(hit_line), json.loads(gw_line)
     assert set(hit) == set(CONTEXT_VARIABLES)
     assert hit["requestId"] == r.headers["x-amzn-RequestId"] == hit["extendedRequestId"]
     assert hit["accountId"] == "000000000000" and hit["apiId"] == api_id and hit["stage"] == "prod"
@@ -251,7 +253,7 @@ def test_access_log_writes_every_variable(cp, make_dp, upstream, tmp_path):
     assert gw["status"] == "403" and gw["resourcePath"] == "-" and gw["integrationLatency"] == "-"
     assert gw["error.message"] == "Missing Authentication Token"
     assert gw["error.messageString"] == "Missing Authentication Token"  # a JSON string in the line
-    assert '"error.messageString":"Missing Authentication Token"}' in lines[1]
+    assert '"error.messageString":"Missing Authentication Token"}' in gw_line
     assert gw["error.responseType"] == "MISSING_AUTHENTICATION_TOKEN"
     assert gw["requestId"] == miss.headers["x-amzn-RequestId"]
 
