@@ -7,6 +7,7 @@
 #define H2O_USE_LIBUV 0
 #include <h2o.h>
 #include <pthread.h>
+#include <semaphore.h>
 #include <stdatomic.h>
 #include <stdint.h>
 
@@ -45,6 +46,8 @@ typedef struct dp_thread {
     unsigned inflight;
     int draining;
     int done;
+    int init_rc; /* worker_init's result, read by dp_start_workers */
+    char init_err[256];
     /* authorization (issue 5): custom authorizer decisions (authorizer.c) */
     h2o_multithread_receiver_t authz_receiver;
     struct authz_thread *authz;
@@ -73,6 +76,7 @@ struct dp {
     envelope_secret_t secret;
     h2o_globalconf_t globalconf;
     dp_thread_t *threads;
+    sem_t workers_ready; /* posted by each worker once its loop is set up */
     /* HTTPS (issue 5): default certificate; custom domains' come by SNI */
     const char *tls_listen;
     const char *tls_cert;

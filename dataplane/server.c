@@ -1,6 +1,7 @@
 /* server: worker threads — listener, h2o context, runtime hand-over and the
  * drain on shutdown. */
 #include <errno.h>
+#include <semaphore.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -150,10 +151,18 @@ static void worker_on_usage_tick(h2o_timeout_entry_t *entry)
     h2o_timeout_link(t->loop, &t->usage_timeout, &t->usage_entry);
 }
 
+static int worker_init(dp_t *dp, dp_thread_t *t, char *err, size_t err_len);
+
 static void *worker_main(void *arg)
 {
     dp_thread_t *t = arg;
     uint64_t deadline = 0;
+    /* Everything h2o allocates for this loop (its sockets' buffers come from
+     * a thread-local buffer prototype) must be made on this thread. */
+    t->init_rc = worker_init(t->dp, t, t->init_err, sizeof(t->init_err));
+    sem_post(&t->dp->workers_ready);
+    if (t->init_rc != 0)
+        return NULL;
     tls_bind_worker(t);
     while (!t->done) {
         h2o_evloop_run(t->loop, 100);
@@ -179,10 +188,8 @@ static void *worker_main(void *arg)
     return NULL;
 }
 
-static int worker_init(dp_t *dp, dp_thread_t *t, int index, char *err, size_t err_len)
+static int worker_init(dp_t *dp, dp_thread_t *t, char *err, size_t err_len)
 {
-    t->dp = dp;
-    t->index = index;
     crypto_random(t->rng, sizeof(t->rng));
     int fd = netaddr_listen(dp->listen, 1, err, err_len);
     if (fd < 0)
@@ -217,12 +224,24 @@ int dp_start_workers(dp_t *dp, char *err, size_t err_len)
         snprintf(err, err_len, "out of memory");
         return -1;
     }
-    for (int i = 0; i < dp->nthreads; i++)
-        if (worker_init(dp, &dp->threads[i], i, err, err_len) != 0)
-            return -1;
-    for (int i = 0; i < dp->nthreads; i++)
+    sem_init(&dp->workers_ready, 0, 0);
+    for (int i = 0; i < dp->nthreads; i++) {
+        dp->threads[i].dp = dp;
+        dp->threads[i].index = i;
         h2o_multithread_create_thread(&dp->threads[i].tid, NULL, worker_main, &dp->threads[i]);
-    return 0;
+    }
+    /* listeners are bound by the workers: wait so errors surface at startup */
+    int rc = 0;
+    for (int i = 0; i < dp->nthreads; i++)
+        while (sem_wait(&dp->workers_ready) != 0)
+            ;
+    for (int i = 0; i < dp->nthreads && rc == 0; i++) {
+        if (dp->threads[i].init_rc != 0) {
+            snprintf(err, err_len, "%s", dp->threads[i].init_err);
+            rc = -1;
+        }
+    }
+    return rc;
 }
 
 void dp_install_runtime(dp_t *dp, runtime_t *rt)

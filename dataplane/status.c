@@ -19,6 +19,7 @@ struct status_server {
     h2o_context_t ctx;
     h2o_accept_ctx_t accept_ctx;
     h2o_evloop_t *loop;
+    int listen_fd;
     h2o_socket_t *listener;
     reqmetrics_agg_t *agg;
     uint64_t ticks;
@@ -159,6 +160,15 @@ static void status_on_accept(h2o_socket_t *listener, const char *err)
 static void *status_main(void *arg)
 {
     status_server_t *s = arg;
+    /* the loop, context and listener are made here: h2o's socket buffers
+     * come from a prototype local to the thread that creates the socket */
+    s->loop = h2o_evloop_create();
+    h2o_context_init(&s->ctx, s->loop, &s->globalconf);
+    s->accept_ctx.ctx = &s->ctx;
+    s->accept_ctx.hosts = s->globalconf.hosts;
+    s->listener = h2o_evloop_socket_create(s->loop, s->listen_fd, H2O_SOCKET_FLAG_DONT_READ);
+    s->listener->data = s;
+    h2o_socket_read_start(s->listener, status_on_accept);
     while (!atomic_load(&s->stopping))
         h2o_evloop_run(s->loop, 100);
     return NULL;
@@ -185,13 +195,7 @@ int status_start(dp_t *dp, status_server_t **out, char *err, size_t err_len)
     status_handler_t *h = (status_handler_t *)h2o_create_handler(path, sizeof(*h));
     h->super.on_req = status_on_req;
     h->server = s;
-    s->loop = h2o_evloop_create();
-    h2o_context_init(&s->ctx, s->loop, &s->globalconf);
-    s->accept_ctx.ctx = &s->ctx;
-    s->accept_ctx.hosts = s->globalconf.hosts;
-    s->listener = h2o_evloop_socket_create(s->loop, fd, H2O_SOCKET_FLAG_DONT_READ);
-    s->listener->data = s;
-    h2o_socket_read_start(s->listener, status_on_accept);
+    s->listen_fd = fd;
     if (pthread_create(&s->thread, NULL, status_main, s) != 0) {
         snprintf(err, err_len, "cannot start the status thread");
         return -1;
