@@ -12,7 +12,7 @@ void crypto_sha256(const void *data, size_t len, uint8_t out[CRYPTO_SHA256_LEN])
 void crypto_hmac_sha256(const void *key, size_t key_len, const void *data, size_t len,
                         uint8_t out[CRYPTO_SHA256_LEN]);
 
-/* A reusable SHA-256 context for hot paths (issue 4: the API key of every
+/* A reusable SHA-256 context for hot paths (the API key of every
  * request). crypto_sha256() looks the algorithm up on every call, which in
  * OpenSSL 3 takes a lock and costs several times the hash itself; a hasher
  * looks it up once. One per thread; NULL when out of memory. */

@@ -1,4 +1,4 @@
-/* keyrec: the packed key record both planes share (issue 4). A snapshot's
+/* keyrec: the packed key record both planes share. A snapshot's
  * key table and a key delta carry (key, usage plan) memberships as
  * KEYREC_LEN-byte records back to back, so a data plane can index a million
  * keys without decoding a million protobuf messages:

@@ -1,4 +1,4 @@
-/* period: UTC calendar days and the quota periods of usage plans (issue 4).
+/* period: UTC calendar days and the quota periods of usage plans.
  * Days are counted from 1970-01-01 (day 0). A DAY period is one day, a
  * WEEK starts on Monday, a MONTH on its first day, all at 00:00 UTC. Both
  * planes use these, so a data plane and the control plane always agree on

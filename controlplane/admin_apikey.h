@@ -1,4 +1,4 @@
-/* admin_apikey: /apikeys and /apikeys/{api_key_id} (issue 4). A key's value
+/* admin_apikey: /apikeys and /apikeys/{api_key_id}. A key's value
  * is shown once, in the create response; afterwards only its SHA-256 (and a
  * 4-character prefix, "valuePrefix") is known. */
 #ifndef PORTICO_ADMIN_APIKEY_H

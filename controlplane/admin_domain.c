@@ -116,7 +116,7 @@ void admin_domain_create(admin_call_t *c)
                   "REGIONAL", "securityPolicy", "TLS_1_2", "createdDate", (json_int_t)admin_now());
     admin_copy_fields(doc, c->body, domain_fields);
     json_object_set_new(doc, "domainName", json_string(name.base));
-    domain_tls_t tls; /* certificate and mutual TLS (issue 5) */
+    domain_tls_t tls; /* certificate and mutual TLS */
     if (domain_tls_prepare(c, doc, &tls) != 0 || admin_begin(c) != 0)
         goto out;
     int rc = store_domain_insert(c->store, name.base, admin_now(), doc);

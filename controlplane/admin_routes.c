@@ -72,7 +72,7 @@ const admin_route_t admin_routes[] = {
     {"GET", DOMAIN "/basepathmappings/{base_path}", admin_mapping_get},
     {"PATCH", DOMAIN "/basepathmappings/{base_path}", admin_mapping_update},
     {"DELETE", DOMAIN "/basepathmappings/{base_path}", admin_mapping_delete},
-    /* authorization, gateway responses, CORS (issue 5) */
+    /* authorization, gateway responses, CORS */
     {"POST", API "/authorizers", admin_authorizer_create},
     {"GET", API "/authorizers", admin_authorizer_list},
     {"GET", API "/authorizers/{authorizer_id}", admin_authorizer_get},
@@ -86,7 +86,7 @@ const admin_route_t admin_routes[] = {
     {"PUT", RESOURCE "/cors", admin_cors_put},
     {"GET", "/cluster/jwks", admin_jwks_list},
 
-    /* API keys and usage plans (issue 4) */
+    /* API keys and usage plans */
     {"POST", "/apikeys", admin_apikey_create},
     {"GET", "/apikeys", admin_apikey_list},
     {"GET", "/apikeys/{api_key_id}", admin_apikey_get},

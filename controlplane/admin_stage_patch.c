@@ -201,7 +201,7 @@ int admin_stage_patch_method_setting(admin_call_t *c, json_t *doc, const patch_o
     return rc == 0 ? invalid_setting(c, op) : rc;
 }
 
-/* ---- access log settings (issue 7) ------------------------------------------ */
+/* ---- access log settings ------------------------------------------ */
 
 #define ACCESS_LOG "/accessLogSettings"
 

@@ -19,7 +19,7 @@ json_t *admin_stage_method_setting_defaults(void);
  * left by patches; replies 400 and returns -1 when it is not acceptable. */
 int admin_stage_check_canary(admin_call_t *c, json_t *canary);
 
-/* accessLogSettings (issue 7): replace /accessLogSettings/format and
+/* accessLogSettings: replace /accessLogSettings/format and
  * /accessLogSettings/destinationArn, remove /accessLogSettings. Same
  * contract as admin_stage_patch_canary. */
 int admin_stage_patch_access_log(admin_call_t *c, json_t *doc, const patch_op_t *op);

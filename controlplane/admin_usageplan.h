@@ -1,4 +1,4 @@
-/* admin_usageplan: /usageplans, their keys and their usage (issue 4). A
+/* admin_usageplan: /usageplans, their keys and their usage. A
  * plan's throttle, quota and API stages reach the data planes in the next
  * snapshot; adding or removing a key goes out as a key delta. */
 #ifndef PORTICO_ADMIN_USAGEPLAN_H

@@ -23,7 +23,7 @@
 struct cluster_blob {
     atomic_int refs;
     uint64_t version;
-    uint64_t epoch; /* issue 4: the snapshot's config epoch */
+    uint64_t epoch; /* the snapshot's config epoch */
     uint8_t *bytes;
     size_t len;
     uint8_t sha256[32];
@@ -37,7 +37,7 @@ struct cluster {
     void *ctx;
     pthread_mutex_t mu;
     struct cluster_blob *current;
-    struct cluster_blob *cumulative; /* issue 4: KeyDelta since current, or NULL */
+    struct cluster_blob *cumulative; /* KeyDelta since current, or NULL */
     pthread_t rep_thread, pull_thread;
     atomic_int stopping;
     int threads_started;
@@ -51,7 +51,7 @@ static void blob_release(struct cluster_blob *b)
     }
 }
 
-/* The current snapshot and cumulative delta, held together (issue 4). */
+/* The current snapshot and cumulative delta, held together. */
 static void cluster_hold_both(cluster_t *c, struct cluster_blob **snap, struct cluster_blob **cum)
 {
     pthread_mutex_lock(&c->mu);
@@ -112,7 +112,7 @@ static int cluster_send(cluster_t *c, nng_socket sock, const envelope_t *env, in
 
 /* ---- REP: fetch -------------------------------------------------------- */
 
-/* What a node that has (version, epoch, store) needs (issue 4): the
+/* What a node that has (version, epoch, store) needs: the
  * cumulative delta when it applies on top of what the node has, an empty
  * delta when the node is current, else the whole snapshot. */
 static struct cluster_blob *cluster_fetch_answer(cluster_t *c, const envelope_t *req,

@@ -35,7 +35,7 @@ void cluster_publish(cluster_t *c, uint64_t version, uint8_t *snapshot, size_t l
 /* Publishes the heartbeat announcement of the current version. */
 void cluster_announce(cluster_t *c);
 
-/* ---- API keys and usage plans (issue 4) ---------------------------------- */
+/* ---- API keys and usage plans ---------------------------------- */
 
 /* Makes snapshot current (taking the bytes) with its config epoch; broadcasts
  * it on PUB unless broadcast is 0 (a quiet rebuild after key deltas: nodes

@@ -35,9 +35,9 @@ int compiler_stage_from_doc(const char *api_id, json_t *doc, arena_t *arena,
 /* Builds the snapshot of the store's current version into malloc'd bytes. */
 int compiler_build_snapshot(store_t *s, uint8_t **out, size_t *out_len, uint64_t *version);
 
-/* Snapshot settings that come from the control plane's options (issue 4:
- * the account-wide throttle, the reference's 10,000 rps with a burst of
- * 5,000 by default). */
+/* Snapshot settings that come from the control plane's options: the
+ * account-wide throttle, the reference's 10,000 rps with a burst of 5,000
+ * by default. */
 #define COMPILER_ACCOUNT_RATE 10000.0
 #define COMPILER_ACCOUNT_BURST 5000
 typedef struct {

@@ -1,5 +1,5 @@
 /* compiler_plans: the snapshot's part for API keys and usage plans
- * (issue 4) — every usage plan as a UsagePlan message, the packed key table
+ * — every usage plan as a UsagePlan message, the packed key table
  * (keyrec.h) of every enabled key in a plan, and the config epoch. */
 #ifndef PORTICO_COMPILER_PLANS_H
 #define PORTICO_COMPILER_PLANS_H

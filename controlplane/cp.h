@@ -28,12 +28,12 @@ typedef struct cp {
     uint64_t published_version;
     h2o_timeout_t publish_timeout;
     h2o_timeout_entry_t publish_entry;
-    /* authorization (issue 5): the JWKS fetcher thread, NULL until started */
+    /* authorization: the JWKS fetcher thread, NULL until started */
     struct jwks_fetch *jwks;
-    /* ---- metrics (issue 7): written on the PULL thread, read by the admin API */
+    /* ---- metrics: written on the PULL thread, read by the admin API */
     struct metrics_agg *metrics;
     int metrics_retention_days;
-    /* API keys, usage plans and quotas (issue 4) */
+    /* API keys, usage plans and quotas */
     compiler_settings_t settings; /* account-wide throttle, from the options */
     uint64_t published_epoch;     /* epoch of the last whole snapshot */
     int full_failed;              /* the last whole snapshot failed to build */
@@ -51,7 +51,7 @@ void cp_schedule_publish(cp_t *cp);
 /* Builds the snapshot for the store's current version and publishes it. */
 int cp_publish_now(cp_t *cp);
 
-/* Builds it and keeps it for fetches without broadcasting (issue 4: after
+/* Builds it and keeps it for fetches without broadcasting (after
  * key deltas, the nodes already have what it holds). */
 int cp_rebuild_quiet(cp_t *cp);
 

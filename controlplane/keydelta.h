@@ -1,4 +1,4 @@
-/* keydelta: keys-only changes as KeyDelta messages (issue 4). Creating,
+/* keydelta: keys-only changes as KeyDelta messages. Creating,
  * enabling, disabling or deleting a key and changing a plan's members do not
  * rebuild the snapshot: the admin handler commits, notes the SHA-256 of each
  * key it changed, and on the next loop turn the changed keys' complete

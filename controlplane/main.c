@@ -31,7 +31,7 @@ typedef struct {
     const char *cluster_secret_file;
     unsigned jwks_refresh_s;
     int metrics_retention_days;
-    compiler_settings_t settings; /* issue 4: account-wide throttle */
+    compiler_settings_t settings; /* account-wide throttle */
 } cp_options_t;
 
 static volatile sig_atomic_t cp_stop_requested;
@@ -272,7 +272,7 @@ static h2o_timeout_t cp_heartbeat_timeout;
 static h2o_timeout_entry_t cp_heartbeat_entry;
 static cp_t *cp_heartbeat_cp;
 
-/* Quota counts that changed and the live node count (issue 4). */
+/* Quota counts that changed and the live node count. */
 static void cp_send_usage_status(cp_t *cp)
 {
     uint8_t *status;
@@ -301,7 +301,7 @@ static void cp_on_report(void *ctx, const Portico__NodeReport *r)
         log_warn("cluster: dropped a replayed report from node %s", r->node_id);
         return;
     }
-    usage_record(cp->usage, r, now); /* issue 4: this thread's own connection */
+    usage_record(cp->usage, r, now); /* this thread's own connection */
     if (r->status == PORTICO__APPLY_STATUS__APPLY_NACK)
         log_warn("node %s refused version %llu: %s", r->node_id,
                  (unsigned long long)r->nack_version, r->nack_reason);

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* ---- request rates (issue 7): a ring of the node's cumulative totals, one
+/* ---- request rates: a ring of the node's cumulative totals, one
  * sample per report, from which the last minute's figures are read ---- */
 #define NODES_RATE_SAMPLES 128
 #define NODES_RATE_WINDOW_MS 60000

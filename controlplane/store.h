@@ -42,7 +42,7 @@ void store_rollback(store_t *s);
  * must run inside the transaction of the change it announces. */
 int store_bump_version(store_t *s, uint64_t *version);
 int store_version(store_t *s, uint64_t *version);
-/* Keys-only changes (issue 4) bump the version but keep the epoch, the
+/* Keys-only changes bump the version but keep the epoch, the
  * version of the last other change, so that data planes can take them as
  * deltas on top of the snapshot they have. */
 int store_bump_keys_version(store_t *s, uint64_t *version);

@@ -1,4 +1,4 @@
-/* store_keys: API keys, usage plans and their memberships (issue 4).
+/* store_keys: API keys, usage plans and their memberships.
  * A key is stored as the SHA-256 of its value plus a short prefix for
  * display; the value itself is never written. Usage plan documents are the
  * reference service's UsagePlan JSON; their apiStages are mirrored in

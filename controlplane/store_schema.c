@@ -88,7 +88,7 @@ static const char *const store_migrations[] = {
     "  api_id TEXT NOT NULL REFERENCES restapis(id) ON DELETE CASCADE,"
     "  stage TEXT NOT NULL,"
     "  PRIMARY KEY (domain_name, base_path));",
-    /* 3: authorizers, gateway responses, JWKS sources (issue 5) */
+    /* 3: authorizers, gateway responses, JWKS sources */
     "CREATE TABLE authorizers ("
     "  api_id TEXT NOT NULL REFERENCES restapis(id) ON DELETE CASCADE,"
     "  id TEXT NOT NULL,"
@@ -113,7 +113,7 @@ static const char *const store_migrations[] = {
     "  private_key TEXT NOT NULL,"
     "  truststore TEXT NOT NULL DEFAULT '');",
 
-    /* 4: metrics (issue 7) — per-minute rows, running totals for the
+    /* 4: metrics — per-minute rows, running totals for the
      * Prometheus counters, and what each node incarnation reported last
      * (values are metricvec blobs, common/metricvec.h) */
     "CREATE TABLE metrics_minutes ("
@@ -154,7 +154,7 @@ static const char *const store_migrations[] = {
     "    REFERENCES metrics_node_incarnations(node_id, started_at) ON DELETE CASCADE)"
     "  WITHOUT ROWID;",
 
-    /* 5: API keys, usage plans and usage counts (issue 4). Key values are
+    /* 5: API keys, usage plans and usage counts. Key values are
      * never stored: sha256 identifies a key, prefix is for display. */
     "CREATE TABLE api_keys ("
     "  id TEXT PRIMARY KEY,"

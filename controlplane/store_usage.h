@@ -1,4 +1,4 @@
-/* store_usage: accepted requests per (usage plan, key, UTC day) (issue 4),
+/* store_usage: accepted requests per (usage plan, key, UTC day),
  * written by the usage aggregator's own connection (the PULL thread) and
  * read by the admin API's /usage. Days count from 1970-01-01. */
 #ifndef PORTICO_STORE_USAGE_H

@@ -1,4 +1,4 @@
-/* usage: the control plane's usage aggregation (issue 4). Node reports carry
+/* usage: the control plane's usage aggregation. Node reports carry
  * accepted requests per (key, plan, day); usage_record persists them in
  * SQLite through a connection of its own (it runs on the PULL thread) and
  * recomputes the current-period count of every quota they touch. Once a

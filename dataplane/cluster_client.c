@@ -54,12 +54,12 @@ struct cluster_client {
     uint64_t last_fetch_ms;
     uint64_t last_heard_ms;
     int silent_logged;
-    /* ---- metrics (issue 7) */
+    /* ---- metrics */
     reqmetrics_agg_t *metrics;
     reqmetrics_thread_t **metric_threads;
     uint64_t metrics_tick;
     int metrics_full; /* send every series in the next report */
-    /* API keys and usage plans (issue 4) */
+    /* API keys and usage plans */
     runtime_t *current;    /* the runtime last installed (one reference) */
     int fetch_full;        /* a fetched delta did not apply: ask for the snapshot */
     dpusage_t *unreported; /* usage collected from workers, not yet sent */
@@ -140,7 +140,7 @@ static int cc_apply(cluster_client_t *c, const envelope_t *env, const uint8_t *r
     return 0;
 }
 
-/* ---- key deltas and usage status (issue 4) ------------------------------ */
+/* ---- key deltas and usage status ------------------------------ */
 
 /* Applies a KeyDelta envelope on top of the current runtime. 0 applied,
  * 1 not for us (older, or another epoch: fetch), -1 refused. */
@@ -370,7 +370,7 @@ static size_t cc_metric_series(cluster_client_t *c, Portico__NodeReport *r,
     return n;
 }
 
-/* ---- usage in reports (issue 4) ----------------------------------------- */
+/* ---- usage in reports ----------------------------------------- */
 
 typedef struct {
     Portico__KeyUsage *items;

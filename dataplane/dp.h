@@ -48,15 +48,15 @@ typedef struct dp_thread {
     int done;
     int init_rc; /* worker_init's result, read by dp_start_workers */
     char init_err[256];
-    /* authorization (issue 5): custom authorizer decisions (authorizer.c) */
+    /* authorization: custom authorizer decisions (authorizer.c) */
     h2o_multithread_receiver_t authz_receiver;
     struct authz_thread *authz;
-    /* HTTPS (issue 5): the TLS listener, when --tls-listen is given */
+    /* HTTPS: the TLS listener, when --tls-listen is given */
     h2o_accept_ctx_t tls_accept_ctx;
     h2o_socket_t *tls_listener;
-    /* ---- observability (issue 7): observe.h */
+    /* ---- observability: observe.h */
     struct observe_thread *obs;
-    /* usage plans (issue 4): this worker's request counts, handed to the
+    /* usage plans: this worker's request counts, handed to the
      * cluster thread every second */
     dpusage_t *usage;
     crypto_hasher_t *hasher; /* x-api-key digests without OpenSSL's lookup lock */
@@ -77,7 +77,7 @@ struct dp {
     h2o_globalconf_t globalconf;
     dp_thread_t *threads;
     sem_t workers_ready; /* posted by each worker once its loop is set up */
-    /* HTTPS (issue 5): default certificate; custom domains' come by SNI */
+    /* HTTPS: default certificate; custom domains' come by SNI */
     const char *tls_listen;
     const char *tls_cert;
     const char *tls_key;
@@ -89,14 +89,14 @@ struct dp {
      * the stage caches (used by the thread installing runtimes) */
     uint64_t cache_bytes_per_gb;
     struct cache_registry *caches;
-    /* ---- observability (issue 7) */
+    /* ---- observability */
     int metrics_off;           /* --no-metrics: count nothing, report nothing */
     const char *execution_log; /* --execution-log destination */
     int exec_log_dest;         /* its accesslog id */
     const char *status_listen; /* --status-listen, NULL: no status port */
     uint64_t started_at_ms;
     atomic_uint_fast64_t runtime_memory; /* bytes of the runtime being served */
-    /* usage plans (issue 4) */
+    /* usage plans */
     atomic_uint live_nodes; /* limits are divided among them; from the control plane */
     dpusage_inbox_t usage_inbox;
 };

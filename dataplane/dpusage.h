@@ -1,4 +1,4 @@
-/* dpusage: accepted requests per (key, plan, UTC day) on this node (issue 4).
+/* dpusage: accepted requests per (key, plan, UTC day) on this node.
  * Each worker counts in a table of its own (no lock, no atomics); every
  * second it hands the table to the cluster thread through a lock-free stack
  * and starts a new one. The cluster thread merges what it collects and sends

@@ -21,7 +21,7 @@ enum gwresp_case {
     GW_INTEGRATION_UNREACHABLE, /* connection refused or failed */
     GW_INTEGRATION_BAD_ANSWER,  /* the endpoint's answer could not be read */
     GW_NOT_READY,               /* no snapshot applied yet */
-    /* authorization (issue 5) */
+    /* authorization */
     GW_ACCESS_NOT_ALLOWED,             /* an authorizer policy allows nothing here */
     GW_POLICY_DENIED,                  /* the resource policy refuses (message names the ARN) */
     GW_INSUFFICIENT_SCOPE,             /* a valid JWT without the method's scopes */
@@ -42,7 +42,7 @@ void gwresp_send_message(dp_request_t *r, enum gwresp_case c, const char *messag
 /* For h2o requests that never became a dp_request (no memory, draining). */
 void gwresp_send_plain(h2o_req_t *req, int status, const char *json_body, const char *error_type);
 
-/* ---- observability (issue 7) ---- */
+/* ---- observability ---- */
 /* The message of c's body ($context.error.message), without quotes. */
 const char *gwresp_message(enum gwresp_case c, size_t *len);
 /* The reference's gateway response type of c, or NULL when it has none. */

@@ -1,5 +1,5 @@
 /* keys_conf: the parsing side of API keys, usage plans and throttling
- * (issue 4) — compiles a snapshot's usage plans, the stages' methodSettings
+ * — compiles a snapshot's usage plans, the stages' methodSettings
  * throttling, the account-wide limit and the key table into a runtime, and
  * applies KeyDelta messages. The hot path is step_api_key.c and
  * step_throttle.c. Runs on the cluster thread. */

@@ -1,4 +1,4 @@
-/* keytab: the data plane's API key table (issue 4) — every (key, usage plan)
+/* keytab: the data plane's API key table — every (key, usage plan)
  * membership of the snapshot, found by the SHA-256 of the presented key in
  * time that does not depend on the number of keys.
  *

@@ -1,4 +1,4 @@
-/* quota: a (key, plan) quota counter in one 64-bit word (issue 4): the
+/* quota: a (key, plan) quota counter in one 64-bit word: the
  * period it counts (its first day, 24 bits) and the requests used in it
  * (40 bits). Workers count with compare-and-swap; the cluster thread raises
  * the count to the cluster-wide figure the control plane announces. A word

@@ -35,12 +35,12 @@ typedef struct dp_request {
     uint64_t started_us;
     enum request_cache_status cache_status;
     int step;
-    /* authorization (issue 5): $context.authorizer.* (principalId, the
+    /* authorization: $context.authorizer.* (principalId, the
      * custom authorizer's context, or claims.* of a JWT), request pool */
     const rt_kv_t *authorizer_ctx;
     size_t nauthorizer_ctx;
     const char *usage_identifier_key; /* a custom authorizer's usageIdentifierKey */
-    /* ---- observability (issue 7): filled as the request runs, read when it ends */
+    /* ---- observability: filled as the request runs, read when it ends */
     uint64_t started_wall_ms;
     uint64_t integ_started_us; /* 0: no integration endpoint was called */
     uint64_t integ_ended_us;   /* its answer's head arrived (or it failed) */
@@ -48,7 +48,7 @@ typedef struct dp_request {
     int gw_case;               /* enum gwresp_case + 1 of a gateway answer, 0 when none */
     int final_status;          /* set when the request ends (499: the client left unanswered) */
     trace_t trace;
-    /* API keys and usage plans (issue 4): the key's membership in the plan
+    /* API keys and usage plans: the key's membership in the plan
      * that serves this stage, when the method requires a key */
     const rt_plan_stage_t *plan_stage;
     keytab_hit_t key;

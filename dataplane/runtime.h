@@ -71,13 +71,13 @@ typedef struct {
     const rt_int_response_t *mock_response;
 } rt_integration_t;
 
-/* authorization (issue 5): compiled in authz_conf.c and gwresp_conf.c */
+/* authorization: compiled in authz_conf.c and gwresp_conf.c */
 struct rt_authorizer;
 struct rt_gwresp;
 struct policy;
 
 enum rt_auth_kind { RT_AUTH_NONE, RT_AUTH_CUSTOM, RT_AUTH_JWT };
-/* ---- API keys, usage plans and throttling (issue 4) ---------------------- */
+/* ---- API keys, usage plans and throttling ---------------------- */
 
 /* A node-wide token bucket: the limit and its state, shared by every worker
  * (the state word lives in the runtime that compiled it and is carried to
@@ -132,7 +132,7 @@ typedef struct {
     const rt_integration_t *integration; /* NULL: the method answers 500 */
     /* response caching: namespace and cacheKeyParameters */
     const struct cache_method_conf *cache_key;
-    /* authorization (issue 5) */
+    /* authorization */
     enum rt_auth_kind auth_kind;
     const struct rt_authorizer *authorizer; /* CUSTOM and JWT */
     const char *const *scopes;              /* JWT authorizationScopes */
@@ -144,16 +144,16 @@ typedef struct {
     const char *id;
     router_t *router;
     int disable_execute_api_endpoint;
-    /* authorization (issue 5) */
+    /* authorization */
     const struct policy *policy; /* the resource policy; NULL when none */
     const struct rt_authorizer *authorizers;
     size_t nauthorizers;
     const struct rt_gwresp *gwresponses[GWT_COUNT]; /* overrides; NULL = default */
-    /* API keys (issue 4): keys come from x-api-key (apiKeySource HEADER) */
+    /* API keys: keys come from x-api-key (apiKeySource HEADER) */
     int api_key_from_header;
 } rt_deployment_t;
 
-/* ---- observability (issue 7): compiled by observe_conf.c ---- */
+/* ---- observability: compiled by observe_conf.c ---- */
 enum rt_log_level { RT_LOG_OFF, RT_LOG_ERROR, RT_LOG_INFO };
 
 /* The parts of a method setting the data plane's observability reads. */
@@ -192,12 +192,12 @@ typedef struct {
     const struct cache_stage_conf *cache_conf;
     struct cache *cache;
     struct cache *canary_cache; /* == cache when the canary uses the stage cache */
-    /* ---- observability (issue 7) */
+    /* ---- observability */
     int tracing_enabled;
     const rt_access_log_t *access_log; /* NULL: no access log */
     rt_obs_setting_t obs_default;      /* the stage-wide setting, else the defaults */
     strmap_t *obs_methods;             /* "resourcePath VERB" → rt_obs_setting_t; NULL: none */
-    /* throttling and usage plans (issue 4) */
+    /* throttling and usage plans */
     const rt_limit_t *stage_limit; /* the stage default (every method), NULL when unset */
     const rt_method_limit_t *method_limits;
     size_t nmethod_limits;
@@ -234,12 +234,12 @@ typedef struct runtime {
     rt_stage_t **stage_list; /* the same stages in snapshot order */
     strmap_t *domains;       /* lower-case host name → rt_domain_t */
     size_t memory;           /* arena bytes, for reports */
-    /* authorization (issue 5) */
+    /* authorization */
     strmap_t *jwks;         /* "issuer\njwks_uri" → rt_jwks_t */
     rt_cleanup_t *cleanups; /* run by runtime_release before the arena goes */
     strmap_t *tls_domains;  /* lower-case domain → SSL_CTX (tls_conf.c) */
     uint64_t serial;        /* unique among this process's runtimes (caches key on it) */
-    /* API keys, usage plans and throttling (issue 4). A key delta makes a
+    /* API keys, usage plans and throttling. A key delta makes a
      * new runtime_t that copies this struct (so it shares everything above,
      * which lives in root's arena), holds root, and has its own keys. */
     uint64_t epoch;
@@ -276,7 +276,7 @@ runtime_t *runtime_compile(const uint8_t *payload, size_t len, char *err, size_t
 runtime_t *runtime_compile_from(const uint8_t *payload, size_t len, const runtime_t *prev,
                                 char *err, size_t err_len);
 
-/* A runtime for a KeyDelta on top of rt (issue 4); NULL with err when the
+/* A runtime for a KeyDelta on top of rt; NULL with err when the
  * delta does not apply or is malformed. The result holds one reference. */
 runtime_t *runtime_apply_delta(const runtime_t *rt, const Portico__KeyDelta *delta, char *err,
                                size_t err_len);

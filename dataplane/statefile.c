@@ -34,7 +34,7 @@ int statefile_read(const char *state_dir, uint8_t **envelope, size_t *len)
     return rc;
 }
 
-/* ---- key deltas (issue 4) ----------------------------------------------- */
+/* ---- key deltas ----------------------------------------------- */
 
 static void statefile_log_path(const char *dir, char *out, size_t len)
 {

@@ -13,7 +13,7 @@ int statefile_write(const char *state_dir, const uint8_t *envelope, size_t len);
 /* Reads it back (malloc'd); -ENOENT when there is none. */
 int statefile_read(const char *state_dir, uint8_t **envelope, size_t *len);
 
-/* Key deltas applied since the state file's snapshot (issue 4), in
+/* Key deltas applied since the state file's snapshot, in
  * STATE_DIR/keys.log as length-prefixed sealed envelopes, so a node restarted
  * from its state directory does not bring back a key a delta disabled.
  * append fsyncs before returning; clear runs after a new snapshot.bin. */

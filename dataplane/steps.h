@@ -8,15 +8,15 @@
 enum step_result step_host(dp_request_t *r);
 /* path + verb → method; step_route.c */
 enum step_result step_route(dp_request_t *r);
-/* resource policy: source IP, explicit deny; step_policy.c (issue 5) */
+/* resource policy: source IP, explicit deny; step_policy.c */
 enum step_result step_policy(dp_request_t *r);
-/* JWT and custom authorizers; step_authorize.c (issue 5) */
+/* JWT and custom authorizers; step_authorize.c */
 enum step_result step_authorize(dp_request_t *r);
 /* the stage's response cache; step_cache.c */
 enum step_result step_cache(dp_request_t *r);
-/* x-api-key → the key's usage plan for this stage; step_api_key.c (issue 4) */
+/* x-api-key → the key's usage plan for this stage; step_api_key.c */
 enum step_result step_api_key(dp_request_t *r);
-/* token buckets and quotas; step_throttle.c (issue 4) */
+/* token buckets and quotas; step_throttle.c */
 enum step_result step_throttle(dp_request_t *r);
 /* MOCK or HTTP_PROXY; integration.c */
 enum step_result step_integration(dp_request_t *r);

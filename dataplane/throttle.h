@@ -1,4 +1,4 @@
-/* throttle: token buckets shared by a node's worker threads (issue 4).
+/* throttle: token buckets shared by a node's worker threads.
  * A bucket is one 64-bit word updated with compare-and-swap: the generic
  * cell rate algorithm keeps the bucket's "theoretical arrival time" (TAT,
  * monotonic nanoseconds), which is exactly a token bucket of size burst

@@ -81,7 +81,7 @@ def test_stage_variable_limits(cp, upstream):
     assert len(cp.ok("GET", stage)["variables"]) == 100
 
 
-# load tests: lift the account-wide throttle (10,000 rps by default, issue 4)
+# load tests: lift the account-wide throttle (10,000 rps by default)
 UNTHROTTLED = pytest.mark.cp_args("--account-rate-limit", "1e9", "--account-burst-limit", "1000000000")
 
 
