@@ -13,6 +13,7 @@
 #include "arena.h"
 #include "compiler.h"
 #include "crypto.h"
+#include "testdb.h"
 #include "store.h"
 #include "store_api.h"
 #include "store_deploy.h"
@@ -441,54 +442,10 @@ static void stage_minimal(void **state)
 
 /* ---- a store behind the snapshot ---------------------------------------- */
 
-typedef struct {
-    char dir[256];
-    char path[288];
-    store_t *s;
-} fixture_t;
+typedef testdb_t fixture_t;
 
-/* Removes a database and the files SQLite keeps beside it. */
-static void remove_db(const char *path)
-{
-    static const char *const suffixes[] = {"", "-wal", "-shm", "-journal"};
-    for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
-        char file[300];
-        snprintf(file, sizeof(file), "%s%s", path, suffixes[i]);
-        unlink(file);
-    }
-}
-
-static int setup_store(void **state)
-{
-    fixture_t *f = calloc(1, sizeof(*f));
-    if (f == NULL)
-        return -1;
-    const char *tmp = getenv("TMPDIR");
-    snprintf(f->dir, sizeof(f->dir), "%s/portico-compiler-XXXXXX", tmp != NULL ? tmp : "/tmp");
-    if (mkdtemp(f->dir) == NULL)
-        goto out_free;
-    snprintf(f->path, sizeof(f->path), "%s/portico.db", f->dir);
-    if (store_open(f->path, &f->s) != STORE_OK)
-        goto out_rmdir;
-    *state = f;
-    return 0;
-out_rmdir:
-    remove_db(f->path);
-    rmdir(f->dir);
-out_free:
-    free(f);
-    return -1;
-}
-
-static int teardown_store(void **state)
-{
-    fixture_t *f = *state;
-    store_close(f->s);
-    remove_db(f->path);
-    rmdir(f->dir);
-    free(f);
-    return 0;
-}
+#define setup_store testdb_setup
+#define teardown_store testdb_teardown
 
 static void put_json(store_t *s, enum store_doc_kind kind, const char *const *keys,
                      const char *json)

@@ -14,57 +14,14 @@
 #include "store_api.h"
 #include "store_deploy.h"
 #include "store_schema.h"
+#include "testdb.h"
 
 /* ---- fixture: a fresh database in its own directory ---------------------- */
 
-typedef struct {
-    char dir[256];
-    char path[288];
-    store_t *s;
-} fixture_t;
+typedef testdb_t fixture_t;
 
-/* Removes a database and the files SQLite keeps beside it. */
-static void remove_db(const char *path)
-{
-    static const char *const suffixes[] = {"", "-wal", "-shm", "-journal"};
-    for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
-        char file[300];
-        snprintf(file, sizeof(file), "%s%s", path, suffixes[i]);
-        unlink(file);
-    }
-}
-
-static int setup(void **state)
-{
-    fixture_t *f = calloc(1, sizeof(*f));
-    if (f == NULL)
-        return -1;
-    const char *tmp = getenv("TMPDIR");
-    snprintf(f->dir, sizeof(f->dir), "%s/portico-store-XXXXXX", tmp != NULL ? tmp : "/tmp");
-    if (mkdtemp(f->dir) == NULL)
-        goto out_free;
-    snprintf(f->path, sizeof(f->path), "%s/portico.db", f->dir);
-    if (store_open(f->path, &f->s) != STORE_OK)
-        goto out_rmdir;
-    *state = f;
-    return 0;
-out_rmdir:
-    remove_db(f->path);
-    rmdir(f->dir);
-out_free:
-    free(f);
-    return -1;
-}
-
-static int teardown(void **state)
-{
-    fixture_t *f = *state;
-    store_close(f->s);
-    remove_db(f->path);
-    rmdir(f->dir);
-    free(f);
-    return 0;
-}
+#define setup testdb_setup
+#define teardown testdb_teardown
 
 static void reopen(fixture_t *f)
 {
@@ -292,7 +249,7 @@ static void distinct_stores_have_distinct_ids(void **state)
     assert_int_equal(store_open(path, &other), STORE_OK);
     assert_string_not_equal(store_id(other), store_id(f->s));
     store_close(other);
-    remove_db(path);
+    testdb_remove(path);
 }
 
 static void version_bump_commits(void **state)

@@ -13,41 +13,12 @@
 
 #include "store.h"
 #include "store_metrics.h"
+#include "testdb.h"
 
-typedef struct {
-    char dir[256];
-    char path[288];
-    store_t *s;
-} fixture_t;
+typedef testdb_t fixture_t;
 
-static int setup(void **state)
-{
-    fixture_t *f = calloc(1, sizeof(*f));
-    const char *tmp = getenv("TMPDIR");
-    snprintf(f->dir, sizeof(f->dir), "%s/portico-metrics-XXXXXX", tmp != NULL ? tmp : "/tmp");
-    if (mkdtemp(f->dir) == NULL)
-        return -1;
-    snprintf(f->path, sizeof(f->path), "%s/portico.db", f->dir);
-    if (store_open(f->path, &f->s) != STORE_OK)
-        return -1;
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    fixture_t *f = *state;
-    store_close(f->s);
-    static const char *const suffixes[] = {"", "-wal", "-shm"};
-    for (size_t i = 0; i < 3; i++) {
-        char file[300];
-        snprintf(file, sizeof(file), "%s%s", f->path, suffixes[i]);
-        unlink(file);
-    }
-    rmdir(f->dir);
-    free(f);
-    return 0;
-}
+#define setup testdb_setup
+#define teardown testdb_teardown
 
 static const store_metric_key_t key_pets = {"api1", "prod", "/pets", "GET", 0};
 static const store_metric_key_t key_toys = {"api1", "prod", "/toys", "GET", 1};
