@@ -324,6 +324,11 @@ int store_step_doc(store_t *s, sqlite3_stmt *st, int col, json_t **doc)
     return *doc != NULL ? STORE_OK : STORE_EIO;
 }
 
+json_t *store_row_doc(sqlite3_stmt *st)
+{
+    return store_column_json(st, 0);
+}
+
 int store_finish(store_t *s, sqlite3_stmt *st, int sqlite_rc)
 {
     sqlite3_reset(st);

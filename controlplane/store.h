@@ -68,6 +68,8 @@ int store_step_doc(store_t *s, sqlite3_stmt *st, int col, json_t **doc);
 
 /* Builds the JSON of the row a statement stands on (NULL when it cannot). */
 typedef json_t *(*store_row_fn)(sqlite3_stmt *st);
+/* A store_row_fn for statements whose column 0 is a JSON document. */
+json_t *store_row_doc(sqlite3_stmt *st);
 /* Resets a stepped statement and maps its last sqlite3_step result. */
 int store_finish(store_t *s, sqlite3_stmt *st, int sqlite_rc);
 /* Steps a read of at most one row into *out; STORE_ENOTFOUND when none. */

@@ -48,18 +48,13 @@ int store_restapi_get(store_t *s, const char *id, json_t **doc)
     return store_step_doc(s, st, 0, doc);
 }
 
-static json_t *restapi_row(sqlite3_stmt *st)
-{
-    return store_column_json(st, 0);
-}
-
 int store_restapi_list(store_t *s, const char *after, int limit, json_t **items, int *more)
 {
     sqlite3_stmt *st = store_stmt(s, "SELECT doc FROM restapis WHERE id > ?1 ORDER BY id");
     if (st == NULL)
         return STORE_EIO;
     sqlite3_bind_text(st, 1, after != NULL ? after : "", -1, SQLITE_STATIC);
-    return store_collect(s, st, restapi_row, limit, items, more);
+    return store_collect(s, st, store_row_doc, limit, items, more);
 }
 
 int store_restapi_delete(store_t *s, const char *id)

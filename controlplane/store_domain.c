@@ -36,18 +36,13 @@ int store_domain_get(store_t *s, const char *name, json_t **doc)
     return *doc != NULL ? STORE_OK : STORE_EIO;
 }
 
-static json_t *domain_row(sqlite3_stmt *st)
-{
-    return store_column_json(st, 0);
-}
-
 int store_domain_list(store_t *s, const char *after, int limit, json_t **items, int *more)
 {
     sqlite3_stmt *st = store_stmt(s, "SELECT doc FROM domain_names WHERE name > ?1 ORDER BY name");
     if (st == NULL)
         return STORE_EIO;
     sqlite3_bind_text(st, 1, after != NULL ? after : "", -1, SQLITE_STATIC);
-    return store_collect(s, st, domain_row, limit, items, more);
+    return store_collect(s, st, store_row_doc, limit, items, more);
 }
 
 int store_domain_delete(store_t *s, const char *name)
