@@ -303,7 +303,7 @@ def lru_hit_ratio(trace, capacity):
 
 
 def sieve_hit_ratio(trace, capacity):
-    """The same policy as dataplane/cache.c, on entries of equal size."""
+    """The same policy as dataplane/runtime/cache.c, on entries of equal size."""
     queue, visited, hand, hits = [], {}, None, 0   # queue: oldest first
     pos = {}
     for k in trace:
