@@ -1,7 +1,6 @@
 /* portico-cp: the control plane process — options, secrets, the store, the
  * admin API on one event loop, the cluster sockets, and a clean SIGTERM. */
 #include <errno.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +18,7 @@
 #include "keydelta.h"
 #include "log.h"
 #include "metrics_agg.h"
+#include "opts.h"
 #include "secret.h"
 #include "usage.h"
 
@@ -31,7 +31,7 @@ typedef struct {
     const char *cluster_secret_file;
     unsigned jwks_refresh_s;
     int metrics_retention_days;
-    compiler_settings_t settings; /* account-wide throttle */
+    compiler_settings_t settings; /* account-wide throttle, reference limits */
 } cp_options_t;
 
 static volatile sig_atomic_t cp_stop_requested;
@@ -42,124 +42,64 @@ static void cp_on_signal(int sig)
     cp_stop_requested = 1;
 }
 
-static void cp_usage(FILE *out)
-{
-    fputs("Usage: portico-cp [options]\n"
-          "\n"
-          "The Portico control plane: stores APIs, stages, deployments, keys and usage\n"
-          "plans in SQLite, serves the management API and publishes snapshots to the\n"
-          "data planes.\n"
-          "\n"
-          "  --data-dir DIR              database, admin token and generated secrets\n"
-          "                              (default ./portico-data)\n"
-          "  --admin-listen HOST:PORT    management API (default 127.0.0.1:9000)\n"
-          "  --cluster-listen URL        tcp://HOST:PORT for the cluster sockets\n"
-          "                              (default tcp://127.0.0.1:9100). Uses three ports:\n"
-          "                              PORT   PUB  snapshots and heartbeat announcements\n"
-          "                              PORT+1 REP  snapshot fetches\n"
-          "                              PORT+2 PULL node reports\n"
-          "  --cluster-secret-file FILE  shared secret authenticating cluster messages\n"
-          "  --jwks-refresh SECONDS      how often JWT authorizers' keys are fetched again\n"
-          "                              (default 300)\n"
-          "  --metrics-retention-days N  keep per-minute metrics this long (1..3650,\n"
-          "                              default 15)\n"
-          "  --account-rate-limit RPS    account-wide throttle, requests per second over\n"
-          "                              the whole cluster (default 10000)\n"
-          "  --account-burst-limit N     its burst (default 5000)\n"
-          "  --help                      this text\n"
-          "\n"
-          "Environment:\n"
-          "  PORTICO_ADMIN_TOKEN     bearer token for the management API; without it a\n"
-          "                          token is generated into DIR/admin.token (mode 0600)\n"
-          "  PORTICO_CLUSTER_SECRET  cluster secret (at least 16 bytes); without it and\n"
-          "                          without --cluster-secret-file one is generated into\n"
-          "                          DIR/cluster.secret (mode 0600)\n"
-          "  PORTICO_LOG_LEVEL       debug | info | warn | error\n",
-          out);
-}
+#define CP_OPT(field) OPTS_AT(cp_options_t, field)
 
+static const opts_spec_t cp_specs[] = {
+    {"data-dir", "DIR", OPTS_STR, CP_OPT(data_dir), 0, 0, 0, "./portico-data",
+     "database, admin token and generated secrets"},
+    {"admin-listen", "HOST:PORT", OPTS_STR, CP_OPT(admin_listen), 0, 0, 0, "127.0.0.1:9000",
+     "management API"},
+    {"cluster-listen", "URL", OPTS_STR, CP_OPT(cluster_listen), 0, 0, 0, "tcp://127.0.0.1:9100",
+     "tcp://HOST:PORT for the cluster sockets; three ports: PORT (PUB, snapshots and heartbeat "
+     "announcements), PORT+1 (REP, snapshot fetches), PORT+2 (PULL, node reports)"},
+    {"cluster-secret-file", "FILE", OPTS_STR, CP_OPT(cluster_secret_file), 0, 0, 0, NULL,
+     "shared secret authenticating cluster messages"},
+    {"jwks-refresh", "SECONDS", OPTS_UINT, CP_OPT(jwks_refresh_s), 1, 86400, 0, "300",
+     "how often JWT authorizers' keys are fetched again"},
+    {"metrics-retention-days", "N", OPTS_INT, CP_OPT(metrics_retention_days), 1, 3650, 0, "15",
+     "keep per-minute metrics this long"},
+    {"account-rate-limit", "RPS", OPTS_DOUBLE, CP_OPT(settings.account_rate_limit), 0, 1e9, 0, NULL,
+     "account-wide throttle, requests per second over the whole cluster (default none; "
+     "needs --account-burst-limit)"},
+    {"account-burst-limit", "N", OPTS_U32, CP_OPT(settings.account_burst_limit), 1, 1e9, 0, NULL,
+     "its burst"},
+    {"reference-limits", NULL, OPTS_FLAG, CP_OPT(settings.reference_limits), 0, 0, 0, NULL,
+     "the reference service's limits: an account-wide throttle of 10000 rps with a burst of "
+     "5000 (unless given above), and new stage method settings that throttle at those figures "
+     "(otherwise they show -1: no throttle)"},
+};
+
+static const opts_table_t cp_options = {
+    "portico-cp",
+    "The Portico control plane: stores APIs, stages, deployments, keys and usage\n"
+    "plans in SQLite, serves the management API and publishes snapshots to the\n"
+    "data planes.",
+    cp_specs,
+    sizeof(cp_specs) / sizeof(cp_specs[0]),
+    "Environment:\n"
+    "  PORTICO_ADMIN_TOKEN     bearer token for the management API; without it a\n"
+    "                          token is generated into DIR/admin.token (mode 0600)\n"
+    "  PORTICO_CLUSTER_SECRET  cluster secret (at least 16 bytes); without it and\n"
+    "                          without --cluster-secret-file one is generated into\n"
+    "                          DIR/cluster.secret (mode 0600)\n"
+    "  PORTICO_LOG_LEVEL       debug | info | warn | error\n",
+};
+
+/* Returns 0 to run, 1 after --help, -1 on a bad command line. */
 static int cp_parse(int argc, char **argv, cp_options_t *o)
 {
-    static const struct option longopts[] = {
-        {"data-dir", required_argument, NULL, 'd'},
-        {"admin-listen", required_argument, NULL, 'a'},
-        {"cluster-listen", required_argument, NULL, 'c'},
-        {"cluster-secret-file", required_argument, NULL, 's'},
-        {"jwks-refresh", required_argument, NULL, 'j'},
-        {"metrics-retention-days", required_argument, NULL, 'r'},
-        {"account-rate-limit", required_argument, NULL, 'R'},
-        {"account-burst-limit", required_argument, NULL, 'b'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    *o = (cp_options_t){.data_dir = "./portico-data",
-                        .admin_listen = "127.0.0.1:9000",
-                        .cluster_listen = "tcp://127.0.0.1:9100",
-                        .jwks_refresh_s = 300,
-                        .metrics_retention_days = METRICS_AGG_DEFAULT_RETENTION_DAYS,
-                        .settings = {COMPILER_ACCOUNT_RATE, COMPILER_ACCOUNT_BURST}};
-    int ch;
-    char *end;
-    while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-        switch (ch) {
-        case 'd':
-            o->data_dir = optarg;
-            break;
-        case 'a':
-            o->admin_listen = optarg;
-            break;
-        case 'c':
-            o->cluster_listen = optarg;
-            break;
-        case 's':
-            o->cluster_secret_file = optarg;
-            break;
-        case 'j': {
-            long v = strtol(optarg, &end, 10);
-            if (*end != '\0' || v < 1 || v > 86400) {
-                fprintf(stderr, "--jwks-refresh must be 1..86400 seconds\n");
-                return -1;
-            }
-            o->jwks_refresh_s = (unsigned)v;
-            break;
-        }
-        case 'r': {
-            long days = strtol(optarg, &end, 10);
-            if (*optarg == '\0' || *end != '\0' || days < 1 || days > 3650) {
-                fprintf(stderr, "--metrics-retention-days must be 1..3650\n");
-                return -1;
-            }
-            o->metrics_retention_days = (int)days;
-            break;
-        }
-        case 'R':
-            o->settings.account_rate_limit = strtod(optarg, &end);
-            if (*optarg == '\0' || *end != '\0' || !(o->settings.account_rate_limit > 0) ||
-                o->settings.account_rate_limit > 1e9) {
-                fprintf(stderr, "--account-rate-limit must be a number in (0, 1e9]\n");
-                return -1;
-            }
-            break;
-        case 'b': {
-            long v = strtol(optarg, &end, 10);
-            if (*optarg == '\0' || *end != '\0' || v < 1 || v > 1000000000) {
-                fprintf(stderr, "--account-burst-limit must be 1..1000000000\n");
-                return -1;
-            }
-            o->settings.account_burst_limit = (uint32_t)v;
-            break;
-        }
-        case 'h':
-            cp_usage(stdout);
-            exit(0);
-        default:
-            cp_usage(stderr);
-            return -1;
-        }
-    }
-    if (optind != argc) {
-        cp_usage(stderr);
+    *o = (cp_options_t){0};
+    int rc = opts_parse(&cp_options, argc, argv, o);
+    if (rc != 0)
+        return rc;
+    compiler_settings_t *st = &o->settings;
+    if ((st->account_rate_limit > 0) != (st->account_burst_limit > 0)) {
+        fprintf(stderr, "--account-rate-limit and --account-burst-limit go together\n");
         return -1;
+    }
+    if (st->reference_limits && st->account_rate_limit == 0) {
+        st->account_rate_limit = COMPILER_REFERENCE_RATE;
+        st->account_burst_limit = COMPILER_REFERENCE_BURST;
     }
     return 0;
 }
@@ -377,8 +317,9 @@ int main(int argc, char **argv)
 {
     cp_options_t o;
     log_init("portico-cp");
-    if (cp_parse(argc, argv, &o) != 0)
-        return 2;
+    int parsed = cp_parse(argc, argv, &o);
+    if (parsed != 0)
+        return parsed > 0 ? 0 : 2;
     signal(SIGPIPE, SIG_IGN);
     struct sigaction sa = {.sa_handler = cp_on_signal};
     sigaction(SIGTERM, &sa, NULL);

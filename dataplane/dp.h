@@ -69,6 +69,7 @@ struct dp {
     const char *listen;
     const char *state_dir;
     const char *node_id;
+    const char *cluster_secret_file;
     const char *invoke_domain;
     size_t invoke_domain_len;
     int nthreads;

@@ -1,7 +1,6 @@
 /* portico-dp: a data-plane node — options, the workers, the cluster client,
  * and a draining SIGTERM. */
 #include <errno.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +16,7 @@
 #include "fsutil.h"
 #include "log.h"
 #include "netaddr.h"
+#include "opts.h"
 #include "request.h"
 #include "secret.h"
 #include "step_cache.h"
@@ -26,165 +26,68 @@
 
 #define DP_MAX_BODY (10 * 1024 * 1024)
 
-typedef struct {
-    const char *secret_file;
-} dp_extra_t;
+#define DP_OPT(field) OPTS_AT(dp_t, field)
 
-static void dp_usage(FILE *out)
-{
-    fputs("Usage: portico-dp [options]\n"
-          "\n"
-          "A Portico data-plane node: serves API traffic from the snapshots the\n"
-          "control plane publishes, and from its state directory when the control\n"
-          "plane is away.\n"
-          "\n"
-          "  --control-plane URL         tcp://HOST:PORT of the control plane's cluster\n"
-          "                              address (its PORT, PORT+1 and PORT+2 are used)\n"
-          "                              (default tcp://127.0.0.1:9100)\n"
-          "  --listen HOST:PORT          client traffic (default 127.0.0.1:8080)\n"
-          "  --state-dir DIR             last good snapshot (default ./portico-dp-state)\n"
-          "  --node-id ID                name in reports (default HOSTNAME-PORT)\n"
-          "  --threads N                 event loop threads (default: number of cores)\n"
-          "  --invoke-domain D           APIs answer on {api_id}.execute-api.D\n"
-          "                              (default localhost)\n"
-          "  --drain-timeout SECONDS     SIGTERM waits this long for in-flight requests\n"
-          "                              (default 30)\n"
-          "  --cluster-secret-file FILE  shared secret authenticating cluster messages\n"
-          "  --cache-bytes-per-gb N      memory one GB of a stage's cacheClusterSize\n"
-          "                              stands for on this node (default 1073741824)\n"
-          "  --tls-listen HOST:PORT      HTTPS traffic (HTTP/2 by ALPN, TLS 1.2+); needs\n"
-          "  --tls-cert FILE             the default certificate (PEM, leaf then chain)\n"
-          "  --tls-key FILE              and its private key (PEM); custom domain names\n"
-          "                              bring their own certificates, chosen by SNI\n"
-          "  --tls-client-ca FILE        mutual TLS on the default certificate: clients\n"
-          "                              must present a certificate these CAs signed\n"
-          "  --status-listen HOST:PORT   serve GET /metrics (Prometheus) with this node's\n"
-          "                              figures there (no token: keep it private)\n"
-          "  --execution-log DEST        where execution logs (the method setting\n"
-          "                              logging/loglevel) go: stderr (default), stdout\n"
-          "                              or an absolute file path\n"
-          "  --no-metrics                count and report no request metrics\n"
-          "  --help                      this text\n"
-          "\n"
-          "Environment:\n"
-          "  PORTICO_CLUSTER_SECRET  cluster secret (unless --cluster-secret-file)\n"
-          "  PORTICO_LOG_LEVEL       debug | info | warn | error\n"
-          "\n"
-          "Signals: SIGTERM and SIGINT drain and stop; SIGHUP reopens log files.\n",
-          out);
-}
+static const opts_spec_t dp_specs[] = {
+    {"control-plane", "URL", OPTS_STR, DP_OPT(control_plane), 0, 0, 0, "tcp://127.0.0.1:9100",
+     "tcp://HOST:PORT of the control plane's cluster address (its PORT, PORT+1 and PORT+2 are "
+     "used)"},
+    {"listen", "HOST:PORT", OPTS_STR, DP_OPT(listen), 0, 0, 0, "127.0.0.1:8080", "client traffic"},
+    {"state-dir", "DIR", OPTS_STR, DP_OPT(state_dir), 0, 0, 0, "./portico-dp-state",
+     "last good snapshot"},
+    {"node-id", "ID", OPTS_STR, DP_OPT(node_id), 0, 0, 0, NULL,
+     "name in reports (default HOSTNAME-PORT)"},
+    {"threads", "N", OPTS_INT, DP_OPT(nthreads), 1, 256, 0, NULL,
+     "event loop threads (default: number of cores)"},
+    {"invoke-domain", "D", OPTS_STR, DP_OPT(invoke_domain), 0, 0, 0, "localhost",
+     "APIs answer on {api_id}.execute-api.D"},
+    {"drain-timeout", "SECONDS", OPTS_UINT, DP_OPT(drain_timeout_ms), 0, 3600, 1000, "30",
+     "SIGTERM waits this long for in-flight requests"},
+    {"cluster-secret-file", "FILE", OPTS_STR, DP_OPT(cluster_secret_file), 0, 0, 0, NULL,
+     "shared secret authenticating cluster messages"},
+    {"cache-bytes-per-gb", "N", OPTS_U64, DP_OPT(cache_bytes_per_gb), 1024, 1099511627776.0, 0,
+     "1073741824", "memory one GB of a stage's cacheClusterSize stands for on this node"},
+    {"tls-listen", "HOST:PORT", OPTS_STR, DP_OPT(tls_listen), 0, 0, 0, NULL,
+     "HTTPS traffic (HTTP/2 by ALPN, TLS 1.2+); needs --tls-cert and --tls-key"},
+    {"tls-cert", "FILE", OPTS_STR, DP_OPT(tls_cert), 0, 0, 0, NULL,
+     "the default certificate (PEM, leaf then chain); custom domain names bring their own "
+     "certificates, chosen by SNI"},
+    {"tls-key", "FILE", OPTS_STR, DP_OPT(tls_key), 0, 0, 0, NULL,
+     "the default certificate's private key (PEM)"},
+    {"tls-client-ca", "FILE", OPTS_STR, DP_OPT(tls_client_ca), 0, 0, 0, NULL,
+     "mutual TLS on the default certificate: clients must present a certificate these CAs "
+     "signed"},
+    {"status-listen", "HOST:PORT", OPTS_STR, DP_OPT(status_listen), 0, 0, 0, NULL,
+     "serve GET /metrics (Prometheus) with this node's figures there (no token: keep it "
+     "private)"},
+    {"execution-log", "DEST", OPTS_STR, DP_OPT(execution_log), 0, 0, 0, "stderr",
+     "where execution logs (the method setting logging/loglevel) go: stderr, stdout or an "
+     "absolute file path"},
+    {"no-metrics", NULL, OPTS_FLAG, DP_OPT(metrics_off), 0, 0, 0, NULL,
+     "count and report no request metrics"},
+};
 
-static int dp_parse(int argc, char **argv, dp_t *dp, dp_extra_t *x)
+static const opts_table_t dp_options = {
+    "portico-dp",
+    "A Portico data-plane node: serves API traffic from the snapshots the control plane\n"
+    "publishes, and from its state directory when the control plane is away.",
+    dp_specs,
+    sizeof(dp_specs) / sizeof(dp_specs[0]),
+    "Environment:\n"
+    "  PORTICO_CLUSTER_SECRET  cluster secret (unless --cluster-secret-file)\n"
+    "  PORTICO_LOG_LEVEL       debug | info | warn | error\n"
+    "\n"
+    "Signals: SIGTERM and SIGINT drain and stop; SIGHUP reopens log files.\n",
+};
+
+/* Returns 0 to run, 1 after --help, -1 on a bad command line. */
+static int dp_parse(int argc, char **argv, dp_t *dp)
 {
-    static const struct option longopts[] = {
-        {"control-plane", required_argument, NULL, 'c'},
-        {"listen", required_argument, NULL, 'l'},
-        {"state-dir", required_argument, NULL, 's'},
-        {"node-id", required_argument, NULL, 'n'},
-        {"threads", required_argument, NULL, 't'},
-        {"invoke-domain", required_argument, NULL, 'i'},
-        {"drain-timeout", required_argument, NULL, 'd'},
-        {"cluster-secret-file", required_argument, NULL, 'k'},
-        {"cache-bytes-per-gb", required_argument, NULL, 'g'},
-        {"tls-listen", required_argument, NULL, 'T'},
-        {"tls-cert", required_argument, NULL, 'C'},
-        {"tls-key", required_argument, NULL, 'K'},
-        {"tls-client-ca", required_argument, NULL, 'A'},
-        {"status-listen", required_argument, NULL, 'S'},
-        {"execution-log", required_argument, NULL, 'E'},
-        {"no-metrics", no_argument, NULL, 'M'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    dp->control_plane = "tcp://127.0.0.1:9100";
-    dp->listen = "127.0.0.1:8080";
-    dp->state_dir = "./portico-dp-state";
-    dp->invoke_domain = "localhost";
-    dp->drain_timeout_ms = 30000;
-    dp->cache_bytes_per_gb = (uint64_t)1 << 30;
-    dp->execution_log = "stderr";
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     dp->nthreads = cores > 0 ? (int)cores : 1;
-    int ch;
-    char *end;
-    while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-        switch (ch) {
-        case 'c':
-            dp->control_plane = optarg;
-            break;
-        case 'l':
-            dp->listen = optarg;
-            break;
-        case 's':
-            dp->state_dir = optarg;
-            break;
-        case 'n':
-            dp->node_id = optarg;
-            break;
-        case 'i':
-            dp->invoke_domain = optarg;
-            break;
-        case 'k':
-            x->secret_file = optarg;
-            break;
-        case 'T':
-            dp->tls_listen = optarg;
-            break;
-        case 'C':
-            dp->tls_cert = optarg;
-            break;
-        case 'K':
-            dp->tls_key = optarg;
-            break;
-        case 'A':
-            dp->tls_client_ca = optarg;
-            break;
-        case 'S':
-            dp->status_listen = optarg;
-            break;
-        case 'E':
-            dp->execution_log = optarg;
-            break;
-        case 'M':
-            dp->metrics_off = 1;
-            break;
-        case 't':
-            dp->nthreads = (int)strtol(optarg, &end, 10);
-            if (*end != '\0' || dp->nthreads < 1 || dp->nthreads > 256) {
-                fprintf(stderr, "--threads must be 1..256\n");
-                return -1;
-            }
-            break;
-        case 'd': {
-            long s = strtol(optarg, &end, 10);
-            if (*end != '\0' || s < 0 || s > 3600) {
-                fprintf(stderr, "--drain-timeout must be 0..3600 seconds\n");
-                return -1;
-            }
-            dp->drain_timeout_ms = (unsigned)s * 1000;
-            break;
-        }
-        case 'g': {
-            unsigned long long n = strtoull(optarg, &end, 10);
-            if (*end != '\0' || optarg[0] == '-' || n < 1024 || n > ((uint64_t)1 << 40)) {
-                fprintf(stderr, "--cache-bytes-per-gb must be 1024..2^40\n");
-                return -1;
-            }
-            dp->cache_bytes_per_gb = n;
-            break;
-        }
-        case 'h':
-            dp_usage(stdout);
-            exit(0);
-        default:
-            dp_usage(stderr);
-            return -1;
-        }
-    }
-    if (optind != argc) {
-        dp_usage(stderr);
-        return -1;
-    }
+    int rc = opts_parse(&dp_options, argc, argv, dp);
+    if (rc != 0)
+        return rc;
     if ((dp->tls_listen != NULL) != (dp->tls_cert != NULL && dp->tls_key != NULL) ||
         (dp->tls_client_ca != NULL && dp->tls_listen == NULL)) {
         fprintf(stderr, "--tls-listen needs --tls-cert and --tls-key (and they need it)\n");
@@ -239,13 +142,13 @@ static int dp_wait_for_signal(void)
     return sig;
 }
 
-static int dp_run(dp_t *dp, dp_extra_t *x)
+static int dp_run(dp_t *dp)
 {
     char err[512];
     cluster_client_t *cc = NULL;
     status_server_t *status = NULL;
     int rc = 1;
-    if (secret_load(x->secret_file, &dp->secret, err, sizeof(err)) != 0) {
+    if (secret_load(dp->cluster_secret_file, &dp->secret, err, sizeof(err)) != 0) {
         log_error("%s", err);
         return 1;
     }
@@ -309,10 +212,10 @@ out:
 int main(int argc, char **argv)
 {
     static dp_t dp;
-    dp_extra_t x = {0};
     log_init("portico-dp");
-    if (dp_parse(argc, argv, &dp, &x) != 0)
-        return 2;
+    int parsed = dp_parse(argc, argv, &dp);
+    if (parsed != 0)
+        return parsed > 0 ? 0 : 2;
     char *node_id = NULL;
     if (dp.node_id == NULL)
         dp.node_id = node_id = dp_default_node_id(dp.listen);
@@ -322,7 +225,7 @@ int main(int argc, char **argv)
     dp_signal_set(&set);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     umask(077);
-    int rc = dp_run(&dp, &x);
+    int rc = dp_run(&dp);
     free(node_id);
     return rc;
 }

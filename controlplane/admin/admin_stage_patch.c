@@ -24,9 +24,9 @@ static const patch_rule_t method_setting_rules[] = {
     {"/logging/loglevel", PATCH_ADD | PATCH_REPLACE, PATCH_STRING, "loggingLevel",
      .choices = log_levels},
     {"/throttling/burstLimit", PATCH_ADD | PATCH_REPLACE, PATCH_INT, "throttlingBurstLimit",
-     .min = 0, .max = 2147483647},
+     .min = -1, .max = 2147483647},
     {"/throttling/rateLimit", PATCH_ADD | PATCH_REPLACE, PATCH_NUMBER, "throttlingRateLimit",
-     .min = 0, .max = 1e9},
+     .min = -1, .max = 1e9},
     {"/caching/ttlInSeconds", PATCH_ADD | PATCH_REPLACE, PATCH_INT, "cacheTtlInSeconds", .min = 0,
      .max = 3600},
     {"/caching/enabled", PATCH_ADD | PATCH_REPLACE, PATCH_BOOL, "cachingEnabled"},
@@ -49,12 +49,14 @@ static const patch_rule_t canary_rules[] = {
     {NULL},
 };
 
-json_t *admin_stage_method_setting_defaults(void)
+json_t *admin_stage_method_setting_defaults(const compiler_settings_t *settings)
 {
+    int ref = settings->reference_limits;
     return json_pack("{s:b,s:s,s:b,s:i,s:f,s:b,s:i,s:b,s:b,s:s}", "metricsEnabled", 0,
-                     "loggingLevel", "OFF", "dataTraceEnabled", 0, "throttlingBurstLimit", 5000,
-                     "throttlingRateLimit", 10000.0, "cachingEnabled", 0, "cacheTtlInSeconds", 300,
-                     "cacheDataEncrypted", 0, "requireAuthorizationForCacheControl", 1,
+                     "loggingLevel", "OFF", "dataTraceEnabled", 0, "throttlingBurstLimit",
+                     ref ? COMPILER_REFERENCE_BURST : -1, "throttlingRateLimit",
+                     ref ? COMPILER_REFERENCE_RATE : -1.0, "cachingEnabled", 0, "cacheTtlInSeconds",
+                     300, "cacheDataEncrypted", 0, "requireAuthorizationForCacheControl", 1,
                      "unauthorizedCacheControlHeaderStrategy", "SUCCEED_WITH_RESPONSE_HEADER");
 }
 
@@ -194,7 +196,7 @@ int admin_stage_patch_method_setting(admin_call_t *c, json_t *doc, const patch_o
     }
     json_t *entry = json_object_get(settings, key);
     if (entry == NULL) {
-        entry = admin_stage_method_setting_defaults();
+        entry = admin_stage_method_setting_defaults(&c->cp->settings);
         json_object_set_new(settings, key, entry);
     }
     int rc = apply_relative(c, entry, op, rest, method_setting_rules);

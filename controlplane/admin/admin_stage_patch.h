@@ -13,7 +13,7 @@ int admin_stage_patch_canary(admin_call_t *c, json_t *doc, const patch_op_t *op)
 int admin_stage_patch_method_setting(admin_call_t *c, json_t *doc, const patch_op_t *op);
 
 /* The reference's defaults for a new method settings entry. */
-json_t *admin_stage_method_setting_defaults(void);
+json_t *admin_stage_method_setting_defaults(const compiler_settings_t *settings);
 
 /* Checks a canarySettings object as given to CreateStage/CreateDeployment or
  * left by patches; replies 400 and returns -1 when it is not acceptable. */

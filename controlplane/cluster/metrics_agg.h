@@ -10,7 +10,6 @@
 
 #include "portico.pb-c.h"
 
-#define METRICS_AGG_DEFAULT_RETENTION_DAYS 15
 /* an incarnation replaced by a newer one of the same node is forgotten after this */
 #define METRICS_AGG_SUPERSEDED_MINUTES 60
 

@@ -2,6 +2,7 @@
  * an arena and packed; nothing here keeps state between calls. */
 #include "compiler.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -312,9 +313,13 @@ static Portico__MethodSetting *stage_method_setting(arena_t *a, const char *key,
     m->metrics_enabled = json_is_true(json_object_get(ms, "metricsEnabled"));
     m->logging_level = pbjson_str(a, ms, "loggingLevel");
     m->data_trace_enabled = json_is_true(json_object_get(ms, "dataTraceEnabled"));
-    m->throttling_burst_limit =
-        (uint32_t)json_integer_value(json_object_get(ms, "throttlingBurstLimit"));
-    m->throttling_rate_limit = json_number_value(json_object_get(ms, "throttlingRateLimit"));
+    json_int_t burst = json_integer_value(json_object_get(ms, "throttlingBurstLimit"));
+    double rate = json_number_value(json_object_get(ms, "throttlingRateLimit"));
+    if (rate >= 0) { /* -1: no stage or method throttle */
+        /* a rate without a burst (-1) may burst one second's worth */
+        m->throttling_burst_limit = burst >= 0 ? (uint32_t)burst : (uint32_t)ceil(fmax(rate, 1));
+        m->throttling_rate_limit = rate;
+    }
     m->caching_enabled = json_is_true(json_object_get(ms, "cachingEnabled"));
     m->cache_ttl_seconds = (uint32_t)json_integer_value(json_object_get(ms, "cacheTtlInSeconds"));
     m->cache_data_encrypted = json_is_true(json_object_get(ms, "cacheDataEncrypted"));
@@ -472,7 +477,7 @@ static int snapshot_add_mapping(void *ctx, const char *domain, const store_mappi
 
 int compiler_build_snapshot(store_t *s, uint8_t **out, size_t *out_len, uint64_t *version)
 {
-    static const compiler_settings_t defaults = {COMPILER_ACCOUNT_RATE, COMPILER_ACCOUNT_BURST};
+    static const compiler_settings_t defaults = {0, 0, 0};
     return compiler_build_snapshot_with(s, &defaults, out, out_len, version);
 }
 

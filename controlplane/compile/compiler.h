@@ -36,13 +36,15 @@ int compiler_stage_from_doc(const char *api_id, json_t *doc, arena_t *arena,
 int compiler_build_snapshot(store_t *s, uint8_t **out, size_t *out_len, uint64_t *version);
 
 /* Snapshot settings that come from the control plane's options: the
- * account-wide throttle, the reference's 10,000 rps with a burst of 5,000
- * by default. */
-#define COMPILER_ACCOUNT_RATE 10000.0
-#define COMPILER_ACCOUNT_BURST 5000
+ * account-wide throttle (0: none, the default) and whether new method
+ * settings start with the reference's stage throttle (--reference-limits:
+ * 10,000 rps with a burst of 5,000, which is also its account limit). */
+#define COMPILER_REFERENCE_RATE 10000.0
+#define COMPILER_REFERENCE_BURST 5000
 typedef struct {
     double account_rate_limit;
     uint32_t account_burst_limit;
+    int reference_limits;
 } compiler_settings_t;
 
 int compiler_build_snapshot_with(store_t *s, const compiler_settings_t *settings, uint8_t **out,

@@ -7,9 +7,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#define ACCOUNT_RATE_DEFAULT 10000.0
-#define ACCOUNT_BURST_DEFAULT 5000
-
 static _Atomic uint64_t *state_word(arena_t *a, const _Atomic uint64_t *carry)
 {
     _Atomic uint64_t *w = arena_alloc(a, sizeof(*w));
@@ -157,8 +154,8 @@ static const rt_method_limit_t *prev_method_limit(const rt_stage_t *ps, const ch
     return NULL;
 }
 
-/* Throttling counts as set when either figure is: a stored setting always
- * carries both (the reference's defaults are 10000 and 5000). */
+/* Throttling counts as set when either figure is; the control plane sends
+ * both as 0 for a setting that throttles nothing (-1 in the management API). */
 static int setting_throttles(const Portico__MethodSetting *ms)
 {
     return ms->throttling_rate_limit != 0 || ms->throttling_burst_limit != 0;
@@ -233,10 +230,9 @@ int keys_conf_compile(runtime_t *rt, arena_t *a, const Portico__Snapshot *snap,
     const Portico__Settings *st = snap->settings;
     err[0] = '\0';
     rt->epoch = snap->config_epoch;
-    rt->account.limit = (throttle_limit_t){
-        st != NULL && st->account_rate_limit > 0 ? st->account_rate_limit : ACCOUNT_RATE_DEFAULT,
-        st != NULL && st->account_burst_limit > 0 ? st->account_burst_limit
-                                                  : ACCOUNT_BURST_DEFAULT};
+    /* no figures: no account-wide throttle (the control plane's default) */
+    if (st != NULL && st->account_rate_limit > 0 && st->account_burst_limit > 0)
+        rt->account.limit = (throttle_limit_t){st->account_rate_limit, st->account_burst_limit};
     rt->account.tat = state_word(a, prev != NULL ? prev->account.tat : NULL);
     if (rt->account.tat == NULL || plans_compile(rt, a, snap, err, err_len) != 0)
         goto fail;

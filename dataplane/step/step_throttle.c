@@ -59,7 +59,8 @@ enum step_result step_throttle(dp_request_t *r)
             goto out_quota;
     }
     if ((p != NULL && !plan_buckets(r, nodes, now)) || !stage_buckets(r, nodes, now) ||
-        !throttle_take(r->rt->account.tat, r->rt->account.limit, nodes, now)) {
+        (r->rt->account.limit.rate > 0 &&
+         !throttle_take(r->rt->account.tat, r->rt->account.limit, nodes, now))) {
         gwresp_send(r, GW_THROTTLED);
         return STEP_DONE;
     }

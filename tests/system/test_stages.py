@@ -81,11 +81,6 @@ def test_stage_variable_limits(cp, upstream):
     assert len(cp.ok("GET", stage)["variables"]) == 100
 
 
-# load tests: lift the account-wide throttle (10,000 rps by default)
-UNTHROTTLED = pytest.mark.cp_args("--account-rate-limit", "1e9", "--account-burst-limit", "1000000000")
-
-
-@UNTHROTTLED
 def test_canary_deployment_split_overrides_and_promotion(cp, make_dp):
     api_id, root = mock_api(cp, "stable")
     first = deploy(cp, api_id, "prod", variables={"who": "stable-var"})
@@ -159,7 +154,7 @@ def test_method_settings(cp, upstream):
                   op("replace", "/~1pets/GET/caching/ttlInSeconds", "60"))
     ms = stage["methodSettings"]
     assert ms["*/*"] == {"metricsEnabled": False, "loggingLevel": "OFF", "dataTraceEnabled": False,
-                         "throttlingBurstLimit": 5000, "throttlingRateLimit": 100.0, "cachingEnabled": False,
+                         "throttlingBurstLimit": -1, "throttlingRateLimit": 100.0, "cachingEnabled": False,
                          "cacheTtlInSeconds": 300, "cacheDataEncrypted": False,
                          "requireAuthorizationForCacheControl": True,
                          "unauthorizedCacheControlHeaderStrategy": "SUCCEED_WITH_RESPONSE_HEADER"}
@@ -218,7 +213,6 @@ def test_custom_domain_with_two_base_paths(cp, make_dp, upstream):
     assert get("/users/v2/items").status_code == 403
 
 
-@UNTHROTTLED
 def test_changes_under_load_fail_no_request(cp, make_dp, tmp_path):
     api_id, root = mock_api(cp, "d0")
     deployments = [deploy(cp, api_id, "prod")["id"]]
