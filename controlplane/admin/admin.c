@@ -101,6 +101,10 @@ void admin_store_fail(admin_call_t *c, int rc, const char *msg_not_found)
         admin_not_found(c, "%s", msg_not_found);
     else if (rc == STORE_ECONFLICT)
         admin_conflict(c, "The request conflicts with the current state of the resource");
+    else if (store_cannot_write(c->store))
+        admin_fail(c, 503, "ServiceUnavailableException",
+                   "The control plane cannot write its store now (disk full or failing); "
+                   "nothing was changed, try again later");
     else
         admin_fail(c, 500, "InternalFailure", "The store failed to process the request");
 }

@@ -23,6 +23,7 @@ struct store {
     char id[33];
     struct store_stmt_slot stmts[STORE_STMT_CACHE];
     size_t nstmts;
+    int last_failure; /* primary SQLite code of the last failure since BEGIN */
 };
 
 static int store_exec(store_t *s, const char *sql)
@@ -165,13 +166,21 @@ int store_rc(store_t *s, int rc)
         return STORE_ECONFLICT;
     default:
         log_error("store: %s", sqlite3_errmsg(s->db));
+        s->last_failure = rc & 0xff;
         return STORE_EIO;
     }
 }
 
 int store_begin(store_t *s)
 {
+    s->last_failure = SQLITE_OK;
     return store_rc(s, sqlite3_step(store_stmt(s, "BEGIN IMMEDIATE")));
+}
+
+int store_cannot_write(const store_t *s)
+{
+    return s->last_failure == SQLITE_FULL || s->last_failure == SQLITE_IOERR ||
+           s->last_failure == SQLITE_READONLY;
 }
 
 int store_begin_read(store_t *s)

@@ -30,6 +30,11 @@ sqlite3 *store_db(store_t *s);
 /* Maps a sqlite3_step/bind result to a store_err, logging unexpected ones. */
 int store_rc(store_t *s, int sqlite_rc);
 
+/* 1 when the last failure since the current write began was the disk
+ * refusing it (full, an I/O error, read-only): a condition that passes,
+ * unlike a bug, so callers answer "unavailable" rather than "internal". */
+int store_cannot_write(const store_t *s);
+
 /* BEGIN IMMEDIATE / COMMIT / ROLLBACK. */
 int store_begin(store_t *s);
 /* A read transaction (BEGIN DEFERRED): one consistent view across queries;
