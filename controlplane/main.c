@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "admin.h"
+#include "admin_console.h"
 #include "clock.h"
 #include "compiler.h"
 #include "cp.h"
@@ -29,6 +30,7 @@ typedef struct {
     const char *admin_listen;
     const char *cluster_listen;
     const char *cluster_secret_file;
+    const char *console_dir; /* NULL: found next to the binary or the install */
     unsigned jwks_refresh_s;
     int metrics_retention_days;
     compiler_settings_t settings; /* account-wide throttle */
@@ -66,6 +68,8 @@ static void cp_usage(FILE *out)
           "  --account-rate-limit RPS    account-wide throttle, requests per second over\n"
           "                              the whole cluster (default 10000)\n"
           "  --account-burst-limit N     its burst (default 5000)\n"
+          "  --console-dir DIR           the web console's files, served at /console/\n"
+          "                              (default: found next to the binary or installed)\n"
           "  --help                      this text\n"
           "\n"
           "Environment:\n"
@@ -89,6 +93,7 @@ static int cp_parse(int argc, char **argv, cp_options_t *o)
         {"metrics-retention-days", required_argument, NULL, 'r'},
         {"account-rate-limit", required_argument, NULL, 'R'},
         {"account-burst-limit", required_argument, NULL, 'b'},
+        {"console-dir", required_argument, NULL, 'C'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -149,6 +154,9 @@ static int cp_parse(int argc, char **argv, cp_options_t *o)
             o->settings.account_burst_limit = (uint32_t)v;
             break;
         }
+        case 'C':
+            o->console_dir = optarg;
+            break;
         case 'h':
             cp_usage(stdout);
             exit(0);
@@ -334,6 +342,14 @@ static int cp_run(const cp_options_t *o)
     cp.keydelta = keydelta_create();
     cp.nodes = nodes_create();
     cp.loop = h2o_evloop_create();
+    if (admin_console_open(o->console_dir, NULL, &cp.console, err, sizeof(err)) != 0) {
+        log_error("%s", err);
+        goto out;
+    }
+    if (cp.console != NULL)
+        log_info("web console at /console/ from %s", admin_console_root(cp.console));
+    else
+        log_warn("web console not found (give --console-dir); /console/ answers 404");
     cluster_config_t cc = {.url = o->cluster_listen,
                            .secret = secret,
                            .store_id = store_id(cp.store),
@@ -368,6 +384,7 @@ out:
     keydelta_destroy(cp.keydelta);
     store_close(cp.store);
     nodes_destroy(cp.nodes);
+    admin_console_close(cp.console);
     secret_dispose(&secret);
     free(token);
     return rc;
