@@ -105,9 +105,9 @@ function resourceTree(api, resources, authorizers, refresh) {
     const depth = r.path === "/" ? 0 : r.path.split("/").length - 1;
     const methods = Object.entries(r.resourceMethods || {}).sort(([a], [b]) => a.localeCompare(b));
     rows.push(el("tr", { class: "resource", dataset: { resourceId: r.id, path: r.path } },
-      el("td", { colspan: 4 }, el("span", { class: "tree", style: null, dataset: { depth } },
+      el("td", { colspan: 4 }, el("span", { class: "tree", dataset: { depth } },
         el("strong", null, r.path === "/" ? "/" : `/${r.pathPart}`)),
-      " ", el("span", { class: "muted" }, r.path), " ", el("code", { class: "muted" }, r.id)),
+      depth > 1 ? el("span", { class: "muted" }, ` ${r.path}`) : null, " ", el("code", { class: "muted" }, r.id)),
       el("td", { class: "actions" }, r.path === "/" ? null : button("Delete", async () => {
         if (!(await confirmAction("Delete this resource?",
           `${r.path} with its methods and child resources is deleted.`, "Delete resource")))
@@ -174,8 +174,8 @@ function methodForm(api, resources, authorizers, refresh) {
   });
   return form({ id: "create-method" }, [
     el("div", { class: "row" }, field("Resource", resource), field("Method", verb), field("Authorization", auth),
-      el("label", { class: "check" }, apiKey, " API key required")),
-    el("div", { class: "row" }, field("Integration", type)), proxyFields, mockFields,
+      el("label", { class: "check" }, apiKey, " API key required"), field("Integration", type)),
+    proxyFields, mockFields,
     el("button", { type: "submit" }, "Add method"),
   ], async () => {
     const r = resources.find((x) => x.id === resource.value);

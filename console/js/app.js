@@ -70,6 +70,8 @@ function signIn(message) {
   const submit = el("button", { type: "submit", id: "sign-in-button" }, "Sign in");
   const f = el("form", { class: "card sign-in", id: "sign-in" },
     el("h1", null, "Portico console"),
+    el("input", { type: "text", name: "username", autocomplete: "username", value: "admin", hidden: true,
+      "aria-hidden": "true", tabindex: "-1" }),
     el("label", { for: "token" }, "Admin token"), input,
     el("p", { id: "sign-in-help", class: "muted" },
       "The control plane's admin token (PORTICO_ADMIN_TOKEN, or DATA_DIR/admin.token). "

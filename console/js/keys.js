@@ -73,7 +73,7 @@ function keysSection(keys, fresh, refresh) {
         await refresh();
       }, { class: "danger small" }))));
   return section("API keys",
-    form({ class: "inline", id: "create-key" }, [
+    form({ class: "inline spaced", id: "create-key" }, [
       field("Name", name), field("Description", description), field("Value", value),
       el("label", { class: "check" }, enabled, " enabled"), el("button", { type: "submit" }, "Create key"),
     ], async () => {

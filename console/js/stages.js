@@ -39,7 +39,7 @@ async function fill(body, apiId) {
 
 function deployForm(base, stages, refresh) {
   const stage = el("input", { id: "deploy-stage", name: "stageName", required: true, list: "stage-names",
-    value: stages.length ? stages[0].stageName : "prod", pattern: "[A-Za-z0-9_-]+" });
+    value: stages.length ? stages[0].stageName : "prod", pattern: "[A-Za-z0-9_\\-]+" });
   const names = el("datalist", { id: "stage-names" }, stages.map((s) => el("option", { value: s.stageName })));
   const description = el("input", { id: "deploy-description", name: "description" });
   const canary = el("input", { type: "checkbox", id: "deploy-canary" });
