@@ -37,7 +37,7 @@ async function fillList(list) {
     const stagesCell = el("td", { class: "stages" }, "…");
     get(`/restapis/${enc(api.id)}/stages`).then((s) => {
       const names = (s.item || []).map((x) => x.stageName);
-      clear(stagesCell).append(...(names.length ? names.flatMap((n, i) =>
+      clear(stagesCell, ...(names.length ? names.flatMap((n, i) =>
         [i ? ", " : "", link(n, "stages", api.id)]) : ["—"]));
     }, (e) => { stagesCell.textContent = e.message; });
     return el("tr", { dataset: { apiId: api.id } },
@@ -54,7 +54,7 @@ async function fillList(list) {
         await fillList(list);
       }, { class: "danger small" })));
   });
-  clear(list).append(table(["Name", "ID", "Created", "Stages", ""], rows, { id: "apis-table" }));
+  clear(list, table(["Name", "ID", "Created", "Stages", ""], rows, { id: "apis-table" }));
 }
 
 // ---- one API ------------------------------------------------------------------
@@ -83,7 +83,7 @@ async function fillApi(body, api) {
   ]);
   const refresh = () => fillApi(body, api);
   resources.sort((a, b) => a.path.localeCompare(b.path));
-  clear(body).append(
+  clear(body,
     section("Resources", resourceTree(api, resources, authorizers, refresh)),
     section("Add a resource", resourceForm(api, resources, refresh)),
     section("Add a method", methodForm(api, resources, authorizers, refresh)),

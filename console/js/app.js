@@ -50,9 +50,12 @@ async function route() {
   for (const a of top.querySelectorAll("nav a"))
     a.toggleAttribute("aria-current", a.dataset.section === name);
   clearFlash();
-  clear(main);
+  // each render gets its own container: a slower, superseded render keeps
+  // writing into a detached node and never into the current page
+  const page = el("div", { class: "page" });
+  clear(main, page);
   try {
-    const result = await pages[name](main, args);
+    const result = await pages[name](page, args);
     if (mine === generation) cleanup = typeof result === "function" ? result : null;
     else if (typeof result === "function") result();
   } catch (e) {

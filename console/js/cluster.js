@@ -37,7 +37,7 @@ function cachesCell(caches) {
 function fill(head, box, data) {
   const nodes = (data.item || []).sort((a, b) => a.nodeId.localeCompare(b.nodeId));
   const synced = nodes.filter((n) => n.status === "IN_SYNC").length;
-  clear(head).append("Control plane at version ", el("strong", { id: "current-version" }, String(data.currentVersion)),
+  clear(head, "Control plane at version ", el("strong", { id: "current-version" }, String(data.currentVersion)),
     ` · ${synced} of ${nodes.length} nodes in sync · updated ${new Date().toLocaleTimeString()}`);
   const rows = nodes.map((n) => {
     const [label, kind] = STATUS[n.status] || [n.status, "muted"];
@@ -49,11 +49,11 @@ function fill(head, box, data) {
       el("td", { class: "num" }, String(n.appliedVersion)),
       el("td", null, age(n.lastReportAgeMillis)),
       el("td", { class: "num" }, number(n.requestRate, 2)),
-      el("td", { class: "num" }, number(n.errorRate, 2)),
+      el("td", { class: "num" }, n.lastMinute && n.lastMinute.requests ? `${number(100 * n.errorRate, 1)} %` : "—"),
       el("td", { class: "num" }, String(n.threads ?? "")),
       el("td", null, cachesCell(n.caches)));
   });
-  clear(box).append(section("Data plane nodes", table(
-    ["Node", "Address", "Status", "Applied version", "Last report", "Requests/s", "Errors/s", "Threads", "Caches"],
+  clear(box, section("Data plane nodes", table(
+    ["Node", "Address", "Status", "Applied version", "Last report", "Requests/s", "Errors (4XX+5XX)", "Threads", "Caches"],
     rows, { id: "nodes-table" })));
 }

@@ -18,8 +18,8 @@ export async function render(main) {
     const [keys, plans, apis] = await Promise.all([listAll("/apikeys"), listAll("/usageplans"), listAll("/restapis")]);
     const stages = (await Promise.all(apis.map(async (a) =>
       ((await get(`/restapis/${enc(a.id)}/stages`)).item || []).map((s) => ({ api: a, stage: s.stageName }))))).flat();
-    clear(keysBox).append(keysSection(keys, fresh, refresh));
-    clear(plansBox).append(planForm(stages, refresh),
+    clear(keysBox, keysSection(keys, fresh, refresh));
+    clear(plansBox, planForm(stages, refresh),
       ...plans.map((p) => planCard(p, keys, apis, charts, refresh)));
   };
   await refresh();
@@ -38,7 +38,7 @@ function showNewKey(box, key) {
       copy.textContent = "Press Ctrl+C";
     }
   }, { class: "small" });
-  clear(box).append(el("section", { class: "card new-key", role: "region", "aria-label": "New key" },
+  clear(box, el("section", { class: "card new-key", role: "region", "aria-label": "New key" },
     el("h2", null, `Key ${key.name} created`),
     el("p", null, "This is the only time its value is shown: Portico keeps only a hash. Copy it now."),
     el("div", { class: "inline" }, value, copy,
@@ -150,7 +150,7 @@ function planCard(plan, keys, apis, charts, refresh) {
     }, { class: "danger small" })),
     el("h3", null, "Keys in this plan"), members, chart.node);
   fillMembers(plan, path, keys, members, chart, refresh).catch((e) => {
-    clear(members).append(el("p", { class: "error" }, e.message));
+    clear(members, el("p", { class: "error" }, e.message));
   });
   return card;
 }
@@ -160,7 +160,7 @@ async function fillMembers(plan, path, keys, members, chart, refresh) {
   const ids = new Set(inPlan.map((k) => k.id));
   const candidates = keys.filter((k) => !ids.has(k.id));
   const add = select({ "aria-label": "Key to add" }, candidates.map((k) => [k.id, `${k.name} (${k.id})`]));
-  clear(members).append(
+  clear(members,
     table(["Name", "ID", ""], inPlan.map((k) => el("tr", null, el("td", null, k.name), el("td", null, el("code", null, k.id)),
       el("td", { class: "actions" }, button("Remove", async () => {
         if (!(await confirmAction("Remove this key from the plan?", `Key ${k.name} loses plan ${plan.name}.`, "Remove")))

@@ -30,7 +30,7 @@ async function fill(body, apiId) {
   deployments.sort((a, b) => (b.createdDate || 0) - (a.createdDate || 0));
   const items = (stages.item || []).sort((a, b) => a.stageName.localeCompare(b.stageName));
   const refresh = () => fill(body, apiId);
-  clear(body).append(
+  clear(body,
     el("p", { class: "muted" }, "API ", link(api.name, "apis", api.id), " · ", link("Metrics", "metrics", api.id)),
     deployForm(base, items, refresh),
     ...items.map((s) => stageCard(base, api, s, deployments, refresh)),

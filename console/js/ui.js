@@ -24,8 +24,11 @@ function append(node, children) {
   }
 }
 
-export function clear(node) {
+// Replaces node's children (null, undefined and false are skipped, never
+// written as text as Node.append would).
+export function clear(node, ...children) {
   node.replaceChildren();
+  append(node, children);
   return node;
 }
 
@@ -91,13 +94,13 @@ export function showError(error) {
   const flash = document.getElementById("flash");
   const message = error && error.message ? error.message : String(error);
   const type = error && error.type ? `${error.type}: ` : "";
-  clear(flash).append(el("div", { class: "error", role: "alert" }, type + message,
+  clear(flash, el("div", { class: "error", role: "alert" }, type + message,
     el("button", { type: "button", class: "link", "aria-label": "Dismiss", onclick: () => clear(flash) }, "×")));
 }
 
 export function notify(message) {
   const flash = document.getElementById("flash");
-  clear(flash).append(el("div", { class: "note" }, message,
+  clear(flash, el("div", { class: "note" }, message,
     el("button", { type: "button", class: "link", "aria-label": "Dismiss", onclick: () => clear(flash) }, "×")));
 }
 
