@@ -136,7 +136,7 @@ function canaryBlock(path, s, refresh) {
         await patch(path, ops);
         notify(`Promoted ${c.deploymentId} on ${s.stageName}.`);
         await refresh();
-      }, { class: "small" }),
+      }, { class: "small promote" }),
       button("Remove canary", async () => {
         if (!(await confirmAction("Remove the canary?", `All traffic of ${s.stageName} goes back to ${s.deploymentId}.`,
           "Remove canary")))
@@ -150,7 +150,7 @@ function variablesBlock(path, s, refresh) {
   const vars = Object.entries(s.variables || {}).sort(([a], [b]) => a.localeCompare(b));
   const name = el("input", { required: true, pattern: "[A-Za-z0-9_]{1,64}", size: 16, "aria-label": "Variable name" });
   const value = el("input", { maxlength: 512, "aria-label": "Variable value" });
-  return el("div", null,
+  return el("div", { class: "variables" },
     table(["Name", "Value", ""], vars.map(([k, v]) => el("tr", null, el("td", null, el("code", null, k)),
       el("td", null, v), el("td", { class: "actions" }, button("Remove", async () => {
         if (!(await confirmAction("Remove this variable?", `${k} is removed from stage ${s.stageName}.`, "Remove")))

@@ -311,6 +311,15 @@ def test_console_in_chromium(cp, make_dp, tmp_path):
         ui.no_error()
         method = cp.ok("GET", f"/restapis/{api['id']}/resources/{hello['id']}/methods/GET")
         assert method["methodIntegration"]["type"] == "MOCK"
+        # POST /hello needs an API key (used by the usage plan below)
+        ui.choose("#new-method-resource", hello["id"])
+        ui.choose("#new-method-verb", "POST")
+        ui.choose("#new-method-type", "MOCK")
+        ui.click("#new-method-apikey")
+        ui.fill("#new-method-body", '{"paid": true}')
+        ui.click("#create-method button[type=submit]")
+        ui.find("#resource-tree tr.method[data-verb='POST']")
+        assert cp.ok("GET", f"/restapis/{api['id']}/resources/{hello['id']}/methods/POST")["apiKeyRequired"] is True
         ui.shot("03-api")
 
         # -- Stages: deploy twice with descriptions, then roll back to the first
@@ -351,6 +360,32 @@ def test_console_in_chromium(cp, make_dp, tmp_path):
         assert "current" in ui.find(f"tr[data-deployment-id='{first}']").text
         ui.no_error()
 
+        # stage variables, then a canary: deploy with 25 %, set 50 %, promote
+        stage_css = "section.stage[data-stage='prod']"
+        ui.fill(f"{stage_css} .variables input[aria-label='Variable name']", "backend")
+        ui.fill(f"{stage_css} .variables input[aria-label='Variable value']", "blue")
+        ui.click(f"{stage_css} .variables button[type=submit]")
+        wait_for(lambda: stage_doc(cp, api["id"]).get("variables") == {"backend": "blue"}, what="the variable")
+        ui.click("#deploy-canary")
+        ui.fill("#deploy-canary-percent", "25")
+        ui.fill("#deploy-description", "canary from the console")
+        ui.click("#deploy-form button[type=submit]")
+        ui.find(f"{stage_css} .canary")
+        canary = stage_doc(cp, api["id"])["canarySettings"]
+        assert canary["percentTraffic"] == 25 and canary["deploymentId"] not in (first, second)
+        assert stage_doc(cp, api["id"])["deploymentId"] == first
+        ui.fill(f"{stage_css} .canary-percent", "50")
+        ui.click(f"{stage_css} .canary form button[type=submit]")
+        wait_for(lambda: stage_doc(cp, api["id"])["canarySettings"]["percentTraffic"] == 50, what="50 %")
+        ui.shot("05b-canary")
+        ui.click(f"{stage_css} button.promote")
+        ui.confirm()
+        wait_for(lambda: stage_doc(cp, api["id"])["deploymentId"] == canary["deploymentId"], what="the promotion")
+        assert "canarySettings" not in stage_doc(cp, api["id"])
+        ui.wait_text(f"{stage_css} .stage-deployment", canary["deploymentId"])
+        assert not ui.finds(f"{stage_css} .canary")
+        ui.no_error()
+
         # -- Cluster: both nodes IN_SYNC at the current version, refreshed by the page itself
         ui.route("#/cluster")
         version = cp.version()
@@ -381,6 +416,27 @@ def test_console_in_chromium(cp, make_dp, tmp_path):
         ui.click("section.plan form button[type=submit]")  # add the only key
         wait_for(lambda: cp.ok("GET", f"/usageplans/{plan['id']}/keys")["item"], what="the key in the plan")
         ui.find("section.plan canvas")
+        # the key's requests show in the plan's usage chart
+        for dp in dps:
+            dp.wait_version(cp.version())
+        wait_for(lambda: dps[0].request("POST", api["id"], "prod", "/hello",
+                                        headers={"x-api-key": value}).status_code == 200, what="the key accepted")
+        for _ in range(4):
+            assert dps[1].request("POST", api["id"], "prod", "/hello", headers={"x-api-key": value}).status_code == 200
+        assert dps[0].request("POST", api["id"], "prod", "/hello").status_code == 403
+        today = time.strftime("%Y-%m-%d", time.gmtime())
+        wait_for(lambda: sum(v[0] for v in cp.ok("GET", f"/usageplans/{plan['id']}/usage?startDate={today}"
+                                                     f"&endDate={today}")["values"].get(key["id"], [[0, 0]])) >= 5,
+                 what="the usage counted")
+        ui.route("#/cluster")
+        ui.route("#/keys")
+
+        def charted():
+            return ui.driver.execute_script(
+                "const c = document.querySelector('section.plan canvas');"
+                "const ch = c && window.Chart.getChart(c);"
+                "return ch ? ch.data.datasets.map(d => [d.label, d.data[d.data.length - 1]]) : null;")
+        assert wait_for(charted, what="the usage chart") == [["alice", 5]], charted()
         ui.shot("08-keys-and-plans")
 
         # -- Metrics: traffic shows up in the charts
