@@ -54,6 +54,6 @@ function fill(head, box, data) {
       el("td", null, cachesCell(n.caches)));
   });
   clear(box, section("Data plane nodes", table(
-    ["Node", "Address", "Status", "Applied version", "Last report", "Requests/s", "Errors (4XX+5XX)", "Threads", "Caches"],
+    ["Node", "Address", "Status", "Version", "Last report", "Requests/s", "Errors", "Threads", "Caches"],
     rows, { id: "nodes-table" })));
 }

@@ -377,7 +377,11 @@ def test_console_in_chromium(cp, make_dp, tmp_path):
         ui.fill(f"{stage_css} .canary-percent", "50")
         ui.click(f"{stage_css} .canary form button[type=submit]")
         wait_for(lambda: stage_doc(cp, api["id"])["canarySettings"]["percentTraffic"] == 50, what="50 %")
-        ui.shot("05b-canary")
+        ui.driver.set_window_size(1100, 1180)
+        ui.driver.execute_script("window.scrollTo(0, 0)")
+        time.sleep(0.3)
+        ui.shot("05b-canary")  # docs/console.png is this one
+        ui.driver.set_window_size(1280, 900)
         ui.click(f"{stage_css} button.promote")
         ui.confirm()
         wait_for(lambda: stage_doc(cp, api["id"])["deploymentId"] == canary["deploymentId"], what="the promotion")
