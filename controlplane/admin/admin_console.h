@@ -40,9 +40,9 @@ int admin_console_wants(const admin_console_t *con, const h2o_req_t *req);
 /* Answers a request admin_console_wants claimed; con NULL answers 404. */
 void admin_console_serve(const admin_console_t *con, h2o_req_t *req);
 
-/* Maps a raw request path (no query) to a file: 0 with its real path and
- * content type; -ENOENT for anything else (bad names, dot segments, percent
- * escapes, unknown extensions, missing files, symlinks leading out). */
+/* Maps a raw request path (no query) to a file: 0 with its real path (file
+ * holds at least PATH_MAX bytes) and content type; -ENOENT for anything else (bad names, dot
+ * segments, percent escapes, unknown extensions, missing files, symlinks leading out). */
 int admin_console_resolve(const admin_console_t *con, const char *path, size_t len, char *file,
                           size_t file_len, const char **content_type);
 

@@ -443,7 +443,11 @@ def test_console_in_chromium(cp, make_dp, tmp_path):
         assert wait_for(charted, what="the usage chart") == [["alice", 5]], charted()
         ui.shot("08-keys-and-plans")
 
-        # -- Metrics: traffic shows up in the charts
+        # -- Metrics: traffic shows up in the charts, per method where metrics are enabled
+        cp.ok("PATCH", f"/restapis/{api['id']}/stages/prod",
+              {"patchOperations": [{"op": "replace", "path": "/~1hello/GET/metrics/enabled", "value": "true"}]})
+        for dp in dps:
+            dp.wait_version(cp.version())
         for _ in range(20):
             dps[0].get(api["id"], "prod", "/hello")
         ui.route(f"#/metrics/{api['id']}/prod")
@@ -455,6 +459,12 @@ def test_console_in_chromium(cp, make_dp, tmp_path):
         ui.route(f"#/metrics/{api['id']}/prod")
         wait_for(lambda: int(ui.text("#metrics-note").split()[0]) >= 20, timeout=20, interval=0.3,
                  what="the count on the metrics page")
+        options = [o.text for o in ui.finds("#metrics-method option")]
+        assert options == ["All methods", "GET /hello"], options
+        ui.driver.execute_script("document.querySelector('#metrics-note').textContent = ''")
+        ui.choose("#metrics-method", '["/hello","GET"]')
+        wait_for(lambda: ui.text("#metrics-note") and int(ui.text("#metrics-note").split()[0]) == 20,
+                 timeout=20, interval=0.3, what="the method's own count")
         time.sleep(0.5)
         ui.shot("09-metrics")
 
