@@ -47,8 +47,10 @@ async function route() {
   const mine = generation;
   const { name, args } = parseRoute();
   top.hidden = false;
-  for (const a of top.querySelectorAll("nav a"))
+  for (const a of top.querySelectorAll("nav a")) {
     a.toggleAttribute("aria-current", a.dataset.section === name);
+    if (a.dataset.section === name) document.title = `${a.textContent} · Portico console`;
+  }
   clearFlash();
   // each render gets its own container: a slower, superseded render keeps
   // writing into a detached node and never into the current page
@@ -66,6 +68,7 @@ async function route() {
 function signIn(message) {
   stopPage();
   top.hidden = true;
+  document.title = "Sign in · Portico console";
   clear(main);
   const input = el("input", { type: "password", id: "token", name: "token", required: true,
     autocomplete: "current-password", spellcheck: "false", "aria-describedby": "sign-in-help" });

@@ -8,6 +8,7 @@ Screenshots of each page go to BUILD/test-reports/console/ and tmp_path."""
 
 import http.client
 import os
+import re
 import shutil
 import subprocess
 import time
@@ -349,8 +350,10 @@ def test_console_in_chromium(cp, make_dp, tmp_path):
         # roll back: a confirmation first (cancel keeps everything as it was)
         ui.click(f"tr[data-deployment-id='{first}'] button.rollback")
         ui.find("dialog[open]")
+        assert ui.driver.switch_to.active_element.get_attribute("id") == "confirm-cancel"
         ui.shot("05-confirm-rollback")
-        ui.click("dialog[open] #confirm-cancel")
+        ui.driver.switch_to.active_element.send_keys(Keys.ESCAPE)  # the keyboard way out
+        wait_for(lambda: not ui.finds("dialog[open]"), what="Escape to close the dialog")
         time.sleep(0.3)
         assert stage_doc(cp, api["id"])["deploymentId"] == second
         ui.click(f"tr[data-deployment-id='{first}'] button.rollback")
@@ -390,12 +393,43 @@ def test_console_in_chromium(cp, make_dp, tmp_path):
         assert not ui.finds(f"{stage_css} .canary")
         ui.no_error()
 
-        # -- Cluster: both nodes IN_SYNC at the current version, refreshed by the page itself
-        ui.route("#/cluster")
+        # the stage's cache (switched on through the API) is flushed from the page, confirmed
+        cp.ok("PATCH", f"/restapis/{api['id']}/stages/prod", {"patchOperations": [
+            {"op": "replace", "path": "/cacheClusterEnabled", "value": "true"},
+            {"op": "replace", "path": "/cacheClusterSize", "value": "0.5"},
+            {"op": "replace", "path": "/*/*/caching/enabled", "value": "true"}]})
+        cache_of = lambda dp: dp.get(api["id"], "prod", "/hello").headers.get("x-portico-cache")  # noqa: E731
+        for dp in dps:
+            dp.wait_version(cp.version())
+            cache_of(dp)
+            assert cache_of(dp) == "HIT"
+        ui.route("#/apis")
+        ui.route(f"#/stages/{api['id']}")
+        ui.click("#flush-prod")
+        ui.confirm()
+        for dp in dps:
+            wait_for(lambda dp=dp: cache_of(dp) == "MISS", what=f"{dp.name} to miss after the flush")
+        ui.no_error()
+
+        # -- Cluster (reached with the keyboard): both nodes IN_SYNC at the current version,
+        #    refreshed by the page itself
+        ui.driver.execute_script("document.activeElement.blur(); window.scrollTo(0, 0)")
+        body = ui.driver.find_element("css selector", "body")
+        body.send_keys(Keys.TAB)
+        for _ in range(10):
+            if ui.driver.switch_to.active_element.text == "Cluster":
+                break
+            ui.driver.switch_to.active_element.send_keys(Keys.TAB)
+        assert ui.driver.switch_to.active_element.text == "Cluster"
+        ui.driver.switch_to.active_element.send_keys(Keys.ENTER)
+        wait_for(lambda: ui.driver.execute_script("return location.hash") == "#/cluster", what="the cluster route")
         version = cp.version()
         wait_for(lambda: all(ui.finds(f"#nodes-table tr[data-node-id='{dp.name}'][data-status='IN_SYNC']")
                              for dp in dps), timeout=20, interval=0.2, what="both nodes IN_SYNC on the page")
         assert int(ui.text("#current-version")) == version
+        caches = ui.text(f"#nodes-table tr[data-node-id='{dps[0].name}']")
+        assert re.search(api["id"] + r"/prod: [0-9]+ entries, [0-9.]+ K?i?B of 512\.0 MiB, [1-9][0-9]* hits, "
+                         r"[1-9][0-9]* misses", caches), caches
         ui.shot("06-cluster")
 
         # -- Keys and plans: a key's value is shown once; a plan with the stage and the key
