@@ -13,6 +13,7 @@
 #include "nodes.h"
 #include "store.h"
 
+struct admin_console;
 struct keydelta;
 struct usage;
 
@@ -43,6 +44,8 @@ typedef struct cp {
     h2o_timeout_t rebuild_timeout;
     h2o_timeout_entry_t rebuild_entry;
     struct usage *usage;
+    /* the web console's static files; NULL when it is not installed */
+    struct admin_console *console;
 } cp_t;
 
 /* Call after committing a change that data planes must see. */

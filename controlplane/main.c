@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include "admin.h"
+#include "admin_console.h"
 #include "clock.h"
 #include "compiler.h"
 #include "cp.h"
@@ -29,6 +30,7 @@ typedef struct {
     const char *admin_listen;
     const char *cluster_listen;
     const char *cluster_secret_file;
+    const char *console_dir; /* NULL: found next to the binary or the install */
     unsigned jwks_refresh_s;
     int metrics_retention_days;
     compiler_settings_t settings; /* account-wide throttle, reference limits */
@@ -63,6 +65,9 @@ static const opts_spec_t cp_specs[] = {
      "needs --account-burst-limit)"},
     {"account-burst-limit", "N", OPTS_U32, CP_OPT(settings.account_burst_limit), 1, 1e9, 0, NULL,
      "its burst"},
+    {"console-dir", "DIR", OPTS_STR, CP_OPT(console_dir), 0, 0, 0, NULL,
+     "the web console's files, served at /console/ (default: found next to the binary or "
+     "installed)"},
     {"reference-limits", NULL, OPTS_FLAG, CP_OPT(settings.reference_limits), 0, 0, 0, NULL,
      "the reference service's limits: an account-wide throttle of 10000 rps with a burst of "
      "5000 (unless given above), and new stage method settings that throttle at those figures "
@@ -274,6 +279,14 @@ static int cp_run(const cp_options_t *o)
     cp.keydelta = keydelta_create();
     cp.nodes = nodes_create();
     cp.loop = h2o_evloop_create();
+    if (admin_console_open(o->console_dir, NULL, &cp.console, err, sizeof(err)) != 0) {
+        log_error("%s", err);
+        goto out;
+    }
+    if (cp.console != NULL)
+        log_info("web console at /console/ from %s", admin_console_root(cp.console));
+    else
+        log_warn("web console not found (give --console-dir); /console/ answers 404");
     cluster_config_t cc = {.url = o->cluster_listen,
                            .secret = secret,
                            .store_id = store_id(cp.store),
@@ -308,6 +321,7 @@ out:
     keydelta_destroy(cp.keydelta);
     store_close(cp.store);
     nodes_destroy(cp.nodes);
+    admin_console_close(cp.console);
     secret_dispose(&secret);
     free(token);
     return rc;

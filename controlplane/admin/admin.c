@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "admin_console.h"
 #include "crypto.h"
 #include "log.h"
 #include "netaddr.h"
@@ -466,6 +467,10 @@ static int admin_on_req(h2o_handler_t *self, h2o_req_t *req)
 {
     admin_handler_t *h = (admin_handler_t *)self;
     admin_call_t c = {.req = req, .cp = h->cp, .store = h->cp->store};
+    if (admin_console_wants(h->cp->console, req)) {
+        admin_console_serve(h->cp->console, req); /* static files: no token, no data */
+        return 0;
+    }
     int is_health =
         h2o_memis(req->path_normalized.base, req->path_normalized.len, H2O_STRLIT("/healthz"));
     if (!is_health && !admin_authorized(h->cp, req))
