@@ -107,21 +107,18 @@ void admin_store_fail(admin_call_t *c, int rc, const char *msg_not_found)
 
 int admin_begin(admin_call_t *c)
 {
-    if (store_begin(c->store) == STORE_OK)
+    if (publish_begin(c->publish) == STORE_OK)
         return 0;
     admin_store_fail(c, STORE_EIO, NULL);
     return -1;
 }
 
-int admin_commit(admin_call_t *c, int publish)
+int admin_commit(admin_call_t *c)
 {
-    if (store_commit(c->store) != STORE_OK) {
-        store_rollback(c->store);
+    if (publish_commit(c->publish) != STORE_OK) {
         admin_store_fail(c, STORE_EIO, NULL);
         return -1;
     }
-    if (publish)
-        cp_schedule_publish(c->cp);
     return 0;
 }
 
@@ -461,7 +458,7 @@ static void admin_dispatch(admin_call_t *c)
 static int admin_on_req(h2o_handler_t *self, h2o_req_t *req)
 {
     admin_handler_t *h = (admin_handler_t *)self;
-    admin_call_t c = {.req = req, .cp = h->cp, .store = h->cp->store};
+    admin_call_t c = {.req = req, .cp = h->cp, .store = h->cp->store, .publish = h->cp->publish};
     int is_health =
         h2o_memis(req->path_normalized.base, req->path_normalized.len, H2O_STRLIT("/healthz"));
     if (!is_health && !admin_authorized(h->cp, req))
@@ -470,7 +467,7 @@ static int admin_on_req(h2o_handler_t *self, h2o_req_t *req)
         admin_dispatch(&c);
     if (!c.replied) {
         /* a handler returned without answering: a bug, but never leave a request hanging */
-        store_rollback(c.store);
+        publish_rollback(c.publish);
         admin_fail(&c, 500, "InternalFailure", "The request was not answered");
     }
     json_decref(c.body);

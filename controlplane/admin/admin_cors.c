@@ -260,13 +260,15 @@ void admin_cors_put(admin_call_t *c)
         rc = update_methods(c, methods, &x, updated);
     if (rc == STORE_OK)
         rc = update_gateway_responses(c, &x);
+    if (rc == STORE_OK)
+        rc = publish_change(c->publish, PUBLISH_DEFINITION, NULL, 0);
     if (rc != STORE_OK) {
         store_rollback(c->store);
         if (!c->replied)
             admin_store_fail(c, rc, "Invalid Resource identifier specified");
         goto out;
     }
-    if (admin_commit(c, 0) == 0)
+    if (admin_commit(c) == 0)
         admin_reply(c, 200,
                     json_pack("{s:s,s:s,s:s,s:s,s:O,s:[s,s]}", "resourceId", keys[1], "allowOrigin",
                               x.origin, "allowMethods", x.methods, "allowHeaders", x.headers,

@@ -185,14 +185,15 @@ void admin_deployment_create(admin_call_t *c)
     }
     if (rc == STORE_OK && stage_name != NULL)
         rc = deployment_bind_stage(c, stage_name, id);
-    if (rc == STORE_OK && stage_name != NULL)
-        rc = store_bump_version(c->store, NULL);
+    if (rc == STORE_OK) /* a stage now uses it: the data planes must see it */
+        rc = publish_change(c->publish, PUBLISH_DEPLOYMENTS | (stage_name ? PUBLISH_STAGES : 0),
+                            NULL, 0);
     if (rc != STORE_OK) {
         store_rollback(c->store);
         admin_store_fail(c, rc, "Invalid API identifier specified");
         goto out;
     }
-    if (admin_commit(c, stage_name != NULL) == 0) {
+    if (admin_commit(c) == 0) {
         json_t *reply = json_pack("{s:s,s:I}", "id", id, "createdDate", (json_int_t)admin_now());
         json_t *desc = json_object_get(c->body, "description");
         if (desc != NULL)
@@ -251,11 +252,13 @@ void admin_deployment_delete(admin_call_t *c)
     }
     if (rc == STORE_OK)
         rc = store_deployment_delete(c->store, api_id, id);
+    if (rc == STORE_OK)
+        rc = publish_change(c->publish, PUBLISH_DEPLOYMENTS, NULL, 0);
     if (rc != STORE_OK) {
         store_rollback(c->store);
         admin_store_fail(c, rc, "Invalid Deployment identifier specified");
         return;
     }
-    if (admin_commit(c, 0) == 0)
+    if (admin_commit(c) == 0)
         admin_reply(c, 202, NULL);
 }

@@ -155,13 +155,15 @@ static void gwresponse_write(admin_call_t *c, enum gwtype t, json_t *doc, int st
     if (admin_begin(c) != 0)
         return;
     int rc = admin_gwresponse_store(c, t, doc);
+    if (rc == STORE_OK)
+        rc = publish_change(c->publish, PUBLISH_DEFINITION, NULL, 0);
     if (rc != STORE_OK) {
         store_rollback(c->store);
         if (!c->replied)
             admin_store_fail(c, rc, "Invalid API identifier specified");
         return;
     }
-    if (admin_commit(c, 0) == 0)
+    if (admin_commit(c) == 0)
         admin_reply(c, status, json_incref(doc));
 }
 
@@ -220,12 +222,14 @@ void admin_gwresponse_delete(admin_call_t *c)
     if (admin_require_api(c, NULL) != 0 || gwresponse_type(c, &t) != 0 || admin_begin(c) != 0)
         return;
     int rc = store_gwresponse_delete(c->store, admin_arg(c, "restapi_id"), gwtypes[t].name);
+    if (rc == STORE_OK)
+        rc = publish_change(c->publish, PUBLISH_DEFINITION, NULL, 0);
     if (rc != STORE_OK) {
         store_rollback(c->store);
         admin_store_fail(c, rc, "Invalid Gateway Response specified");
         return;
     }
-    if (admin_commit(c, 0) == 0)
+    if (admin_commit(c) == 0)
         admin_reply(c, 202, NULL);
 }
 

@@ -115,12 +115,14 @@ void admin_restapi_create(admin_call_t *c)
                                   json_integer_value(json_object_get(doc, "createdDate")), doc);
     if (rc == STORE_OK)
         rc = store_resource_insert(c->store, id, root_id, NULL, "", "/");
+    if (rc == STORE_OK)
+        rc = publish_change(c->publish, PUBLISH_DEFINITION, NULL, 0);
     if (rc != STORE_OK) {
         store_rollback(c->store);
         admin_store_fail(c, rc, "");
         goto out;
     }
-    if (admin_commit(c, 0) == 0)
+    if (admin_commit(c) == 0)
         admin_reply(c, 201, json_incref(doc));
 out:
     json_decref(doc);
@@ -184,12 +186,14 @@ void admin_restapi_update(admin_call_t *c)
     if (admin_begin(c) != 0)
         goto out;
     int rc = store_restapi_update(c->store, admin_arg(c, "restapi_id"), doc);
+    if (rc == STORE_OK)
+        rc = publish_change(c->publish, PUBLISH_DEFINITION, NULL, 0);
     if (rc != STORE_OK) {
         store_rollback(c->store);
         admin_store_fail(c, rc, "Invalid API identifier specified");
         goto out;
     }
-    if (admin_commit(c, 0) == 0)
+    if (admin_commit(c) == 0)
         admin_reply(c, 200, json_incref(doc));
 out:
     json_decref(doc);
@@ -200,14 +204,13 @@ void admin_restapi_delete(admin_call_t *c)
     if (admin_require_api(c, NULL) != 0 || admin_begin(c) != 0)
         return;
     int rc = store_restapi_delete(c->store, admin_arg(c, "restapi_id"));
-    uint64_t version;
     if (rc == STORE_OK)
-        rc = store_bump_version(c->store, &version);
+        rc = publish_change(c->publish, PUBLISH_APIS, NULL, 0);
     if (rc != STORE_OK) {
         store_rollback(c->store);
         admin_store_fail(c, rc, "Invalid API identifier specified");
         return;
     }
-    if (admin_commit(c, 1) == 0)
+    if (admin_commit(c) == 0)
         admin_reply(c, 202, NULL);
 }

@@ -163,7 +163,7 @@ static int stage_write(admin_call_t *c, const char *name, json_t *doc, int creat
     int rc = create ? store_stage_insert(c->store, api_id, name, now, doc)
                     : store_stage_update(c->store, api_id, name, now, doc);
     if (rc == STORE_OK)
-        rc = store_bump_version(c->store, NULL);
+        rc = publish_change(c->publish, PUBLISH_STAGES, NULL, 0);
     if (rc != STORE_OK) {
         store_rollback(c->store);
         if (rc == STORE_ECONFLICT && create)
@@ -172,7 +172,7 @@ static int stage_write(admin_call_t *c, const char *name, json_t *doc, int creat
             admin_store_fail(c, rc, "Invalid Stage identifier specified");
         return -1;
     }
-    return admin_commit(c, 1);
+    return admin_commit(c);
 }
 
 void admin_stage_create(admin_call_t *c)
@@ -287,12 +287,12 @@ void admin_stage_delete(admin_call_t *c)
         return;
     int rc = store_stage_delete(c->store, admin_arg(c, "restapi_id"), admin_arg(c, "stage_name"));
     if (rc == STORE_OK)
-        rc = store_bump_version(c->store, NULL);
+        rc = publish_change(c->publish, PUBLISH_STAGES, NULL, 0);
     if (rc != STORE_OK) {
         store_rollback(c->store);
         admin_store_fail(c, rc, "Invalid Stage identifier specified");
         return;
     }
-    if (admin_commit(c, 1) == 0)
+    if (admin_commit(c) == 0)
         admin_reply(c, 202, NULL);
 }

@@ -204,7 +204,7 @@ static int plan_write(admin_call_t *c, const char *id, json_t *doc, int create)
     if (rc == STORE_OK && !create)
         rc = store_plan_stage_conflict(c->store, id, NULL, &conflict);
     if (rc == STORE_OK && !conflict)
-        rc = store_bump_version(c->store, NULL);
+        rc = publish_change(c->publish, PUBLISH_PLANS, NULL, 0);
     if (rc != STORE_OK || conflict) {
         store_rollback(c->store);
         if (conflict)
@@ -216,7 +216,7 @@ static int plan_write(admin_call_t *c, const char *id, json_t *doc, int create)
             admin_store_fail(c, rc, PLAN_NOT_FOUND);
         return -1;
     }
-    return admin_commit(c, 1);
+    return admin_commit(c);
 }
 
 void admin_usageplan_create(admin_call_t *c)
@@ -275,13 +275,13 @@ void admin_usageplan_delete(admin_call_t *c)
         return;
     int rc = store_plan_delete(c->store, admin_arg(c, "usageplan_id"));
     if (rc == STORE_OK)
-        rc = store_bump_version(c->store, NULL);
+        rc = publish_change(c->publish, PUBLISH_PLANS, NULL, 0);
     if (rc != STORE_OK) {
         store_rollback(c->store);
         admin_store_fail(c, rc, PLAN_NOT_FOUND);
         return;
     }
-    if (admin_commit(c, 1) == 0)
+    if (admin_commit(c) == 0)
         admin_reply(c, 202, NULL);
 }
 
@@ -532,7 +532,7 @@ void admin_usageplan_key_add(admin_call_t *c)
     if (rc == STORE_OK)
         rc = store_plan_stage_conflict(c->store, plan_id, key_id, &conflict);
     if (rc == STORE_OK && !conflict)
-        rc = store_bump_keys_version(c->store, NULL);
+        rc = publish_change(c->publish, PUBLISH_KEYS, sha, 1);
     if (rc != STORE_OK || conflict) {
         store_rollback(c->store);
         if (conflict)
@@ -547,8 +547,7 @@ void admin_usageplan_key_add(admin_call_t *c)
         return;
     }
     json_t *item;
-    if (admin_commit_keys(c, sha, 1) == 0 &&
-        store_plan_key_get(c->store, plan_id, key_id, &item) == STORE_OK)
+    if (admin_commit(c) == 0 && store_plan_key_get(c->store, plan_id, key_id, &item) == STORE_OK)
         admin_reply(c, 201, item);
     else if (!c->replied)
         admin_store_fail(c, STORE_EIO, "");
@@ -593,13 +592,13 @@ void admin_usageplan_key_delete(admin_call_t *c)
     if (rc == STORE_OK)
         rc = store_apikey_sha(c->store, key_id, sha);
     if (rc == STORE_OK)
-        rc = store_bump_keys_version(c->store, NULL);
+        rc = publish_change(c->publish, PUBLISH_KEYS, sha, 1);
     if (rc != STORE_OK) {
         store_rollback(c->store);
         admin_store_fail(c, rc, "Invalid Usage Plan Key identifier specified");
         return;
     }
-    if (admin_commit_keys(c, sha, 1) == 0)
+    if (admin_commit(c) == 0)
         admin_reply(c, 202, NULL);
 }
 
