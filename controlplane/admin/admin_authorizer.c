@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "admin_restapi.h"
+#include "admin_require.h"
 #include "crypto.h"
 #include "jwk.h"
 #include "jwks_fetch.h"

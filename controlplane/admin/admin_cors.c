@@ -15,8 +15,7 @@
 #include <string.h>
 
 #include "admin_gwresponse.h"
-#include "admin_resource.h"
-#include "admin_restapi.h"
+#include "admin_require.h"
 #include "store_api.h"
 
 #define CORS_DEFAULT_HEADERS "Content-Type,X-Amz-Date,Authorization,X-Api-Key,X-Amz-Security-Token"

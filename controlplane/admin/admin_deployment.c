@@ -5,9 +5,9 @@
 
 #include <string.h>
 
-#include "admin_restapi.h"
+#include "admin_require.h"
 #include "admin_stage.h"
-#include "admin_stage_patch.h"
+#include "admin_stage_check.h"
 #include "compiler.h"
 #include "crypto.h"
 #include "store_deploy.h"
@@ -23,23 +23,6 @@ static const admin_field_t deployment_fields[] = {
     {"tracingEnabled", ADMIN_BOOL},
     {NULL},
 };
-
-int admin_require_deployment(admin_call_t *c, const char *id, int status_when_missing)
-{
-    json_t *d;
-    int rc = store_deployment_get(c->store, admin_arg(c, "restapi_id"), id != NULL ? id : "", &d);
-    if (rc == STORE_OK) {
-        json_decref(d);
-        return 0;
-    }
-    if (rc == STORE_ENOTFOUND)
-        admin_fail(c, status_when_missing,
-                   status_when_missing == 404 ? "NotFoundException" : "BadRequestException",
-                   "Invalid Deployment identifier specified");
-    else
-        admin_store_fail(c, rc, "");
-    return -1;
-}
 
 /* The reference refuses to deploy an API without methods or with a method lacking an integration.
  */

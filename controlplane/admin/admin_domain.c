@@ -6,8 +6,8 @@
 #include <ctype.h>
 #include <string.h>
 
-#include "admin_restapi.h"
-#include "admin_stage.h"
+#include "admin_require.h"
+#include "admin_stage_check.h"
 #include "admin_domain_tls.h"
 #include "patch.h"
 #include "store_api.h"

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "admin_method.h"
-#include "admin_restapi.h"
+#include "admin_require.h"
 #include "gwtmpl.h"
 #include "gwtypes.h"
 #include "params.h"

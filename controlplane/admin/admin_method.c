@@ -6,8 +6,7 @@
 #include <string.h>
 
 #include "admin_authorizer.h"
-#include "admin_resource.h"
-#include "admin_restapi.h"
+#include "admin_require.h"
 #include "params.h"
 #include "patch.h"
 #include "store_api.h"

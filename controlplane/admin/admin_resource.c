@@ -5,28 +5,10 @@
 #include <string.h>
 
 #include "admin_method.h"
-#include "admin_restapi.h"
+#include "admin_require.h"
 #include "crypto.h"
 #include "pathtmpl.h"
 #include "store_api.h"
-
-int admin_require_resource(admin_call_t *c, json_t **res)
-{
-    if (admin_require_api(c, NULL) != 0)
-        return -1;
-    json_t *found = NULL;
-    int rc = store_resource_get(c->store, admin_arg(c, "restapi_id"), admin_arg(c, "resource_id"),
-                                &found);
-    if (rc != STORE_OK) {
-        admin_store_fail(c, rc, "Invalid Resource identifier specified");
-        return -1;
-    }
-    if (res != NULL)
-        *res = found;
-    else
-        json_decref(found);
-    return 0;
-}
 
 /* Adds resourceMethods: method names with {} or, embedded, the full methods. */
 static int resource_add_methods(admin_call_t *c, json_t *res, int embed)

@@ -4,6 +4,7 @@
 
 #include <string.h>
 
+#include "admin_require.h"
 #include "crypto.h"
 #include "patch.h"
 #include "policy.h"
@@ -37,24 +38,6 @@ static const patch_rule_t restapi_patch_rules[] = {
      .min = 0, .max = 10485760},
     {NULL},
 };
-
-int admin_require_api(admin_call_t *c, json_t **doc)
-{
-    const char *id = admin_arg(c, "restapi_id");
-    json_t *found = NULL;
-    int rc = store_restapi_get(c->store, id, &found);
-    if (rc != STORE_OK) {
-        char msg[160];
-        snprintf(msg, sizeof(msg), "Invalid API identifier specified %s:%s", ADMIN_ACCOUNT_ID, id);
-        admin_store_fail(c, rc, msg);
-        return -1;
-    }
-    if (doc != NULL)
-        *doc = found;
-    else
-        json_decref(found);
-    return 0;
-}
 
 /* The resource policy is parsed as the data plane will evaluate it, so a
  * policy that is stored is one that is enforced. */

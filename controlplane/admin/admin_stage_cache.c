@@ -4,7 +4,7 @@
 
 #include <stdint.h>
 
-#include "admin_restapi.h"
+#include "admin_require.h"
 #include "crypto.h"
 #include "store_deploy.h"
 

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "admin_apikey.h"
-#include "admin_restapi.h"
+#include "admin_require.h"
 #include "crypto.h"
 #include "keyrec.h"
 #include "patch.h"
