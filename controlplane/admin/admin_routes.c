@@ -16,6 +16,8 @@
 #include "admin_stage.h"
 #include "admin_stage_cache.h"
 #include "admin_usageplan.h"
+#include "admin_usageplan_keys.h"
+#include "admin_usageplan_usage.h"
 
 #define API "/restapis/{restapi_id}"
 #define RESOURCE API "/resources/{resource_id}"
