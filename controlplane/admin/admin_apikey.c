@@ -6,7 +6,7 @@
 
 #include "crypto.h"
 #include "keyrec.h"
-#include "patch.h"
+#include "admin_patch.h"
 #include "store_keys.h"
 
 #define APIKEY_VALUE_MIN 20

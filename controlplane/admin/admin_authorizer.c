@@ -14,7 +14,7 @@
 #include "jwk.h"
 #include "jwks_fetch.h"
 #include "params.h"
-#include "patch.h"
+#include "admin_patch.h"
 #include "pattern.h"
 #include "store_auth.h"
 

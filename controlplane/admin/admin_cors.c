@@ -14,7 +14,7 @@
 
 #include <string.h>
 
-#include "admin_gwresponse.h"
+#include "admin_gwresp.h"
 #include "admin_require.h"
 #include "store_api.h"
 
@@ -224,7 +224,7 @@ static int update_gateway_responses(admin_call_t *c, const cors_t *x)
     static const enum gwtype types[] = {GWT_DEFAULT_4XX, GWT_DEFAULT_5XX};
     for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
         int rc;
-        json_t *doc = admin_gwresponse_current(c, types[i], &rc);
+        json_t *doc = admin_gwresp_current(c, types[i], &rc);
         if (rc != STORE_OK)
             return rc;
         json_t *params = json_object_get(doc, "responseParameters");
@@ -232,7 +232,7 @@ static int update_gateway_responses(admin_call_t *c, const cors_t *x)
         set_static(params, "gatewayresponse.header.Access-Control-Allow-Headers", x->headers);
         if (x->credentials)
             set_static(params, "gatewayresponse.header.Access-Control-Allow-Credentials", "true");
-        rc = admin_gwresponse_store(c, types[i], doc);
+        rc = admin_gwresp_store(c, types[i], doc);
         json_decref(doc);
         if (rc != STORE_OK)
             return rc;

@@ -9,7 +9,7 @@
 #include "admin_require.h"
 #include "admin_stage_check.h"
 #include "admin_domain_tls.h"
-#include "patch.h"
+#include "admin_patch.h"
 #include "store_api.h"
 #include "store_deploy.h"
 #include "store_domain.h"

@@ -8,7 +8,7 @@
 #include "admin_authorizer.h"
 #include "admin_require.h"
 #include "params.h"
-#include "patch.h"
+#include "admin_patch.h"
 #include "store_api.h"
 
 static const char *const http_methods[] = {"GET",  "POST",    "PUT", "PATCH", "DELETE",

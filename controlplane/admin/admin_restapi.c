@@ -6,7 +6,7 @@
 
 #include "admin_require.h"
 #include "crypto.h"
-#include "patch.h"
+#include "admin_patch.h"
 #include "policy.h"
 #include "store_api.h"
 

@@ -8,7 +8,7 @@
 #include "admin_stage_cache.h"
 #include "admin_stage_check.h"
 #include "admin_stage_patch.h"
-#include "patch.h"
+#include "admin_patch.h"
 #include "store_deploy.h"
 
 static const char *const cache_cluster_sizes[] = {"0.5",  "1.6", "6.1", "13.5", "28.4",

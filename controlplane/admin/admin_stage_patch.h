@@ -5,7 +5,7 @@
 #define PORTICO_ADMIN_STAGE_PATCH_H
 
 #include "admin.h"
-#include "patch.h"
+#include "admin_patch.h"
 
 /* Applies op when it is a canary or method-setting operation. Returns 1 when
  * applied, 0 when op is neither, -1 after replying 400. */

@@ -10,7 +10,7 @@
 #include "admin_usageplan_patch.h"
 #include "crypto.h"
 #include "keyrec.h"
-#include "patch.h"
+#include "admin_patch.h"
 #include "store_api.h"
 #include "store_deploy.h"
 #include "store_keys.h"

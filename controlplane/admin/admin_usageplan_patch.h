@@ -3,7 +3,7 @@
 #define PORTICO_ADMIN_USAGEPLAN_PATCH_H
 
 #include "admin.h"
-#include "patch.h"
+#include "admin_patch.h"
 
 /* Applies op to the plan document doc. Returns 0, or -1 after replying 400. */
 int admin_usageplan_patch(admin_call_t *c, json_t *doc, const patch_op_t *op);
