@@ -78,7 +78,8 @@ int publish_begin(publish_t *p);
 /* Inside the transaction: records what changed. A snapshot change bumps the
  * version and starts a new epoch; a keys-only change bumps the version and
  * notes the keys (sha256s: nkeys SHA-256 digests, copied); a stored-only
- * change bumps nothing. One bump per transaction. Returns a store_err. */
+ * change bumps nothing. Further changes of the same transaction bump again
+ * only to turn a keys-only bump into a new epoch. Returns a store_err. */
 int publish_change(publish_t *p, unsigned what, const uint8_t *sha256s, size_t nkeys);
 /* Commits; on success schedules what the transaction changed (next loop
  * turn). On failure rolls back. Returns a store_err. */
