@@ -169,7 +169,7 @@ const char *admin_arg(admin_call_t *c, const char *name)
 const char *admin_query(admin_call_t *c, const char *name)
 {
     size_t nlen = strlen(name);
-    const char *p = c->query.base, *end = c->query.base + c->query.len;
+    const char *p = c->query.base, *end = p != NULL ? p + c->query.len : NULL; /* no query */
     while (p != NULL && p < end) {
         const char *amp = memchr(p, '&', (size_t)(end - p));
         const char *stop = amp != NULL ? amp : end;
@@ -483,11 +483,8 @@ static void admin_on_accept(h2o_socket_t *listener, const char *err)
         h2o_accept(&admin_accept_ctx, sock);
 }
 
-int admin_start(cp_t *cp, const char *spec, char *err, size_t err_len)
+h2o_context_t *admin_init(cp_t *cp)
 {
-    int fd = netaddr_listen(spec, 0, err, err_len);
-    if (fd < 0)
-        return -1;
     h2o_config_init(&admin_globalconf);
     admin_globalconf.max_request_entity_size = ADMIN_MAX_BODY * 2;
     admin_globalconf.server_name = h2o_iovec_init(H2O_STRLIT("portico-cp"));
@@ -498,6 +495,15 @@ int admin_start(cp_t *cp, const char *spec, char *err, size_t err_len)
     h->super.on_req = admin_on_req;
     h->cp = cp;
     h2o_context_init(&admin_ctx, cp->loop, &admin_globalconf);
+    return &admin_ctx;
+}
+
+int admin_start(cp_t *cp, const char *spec, char *err, size_t err_len)
+{
+    int fd = netaddr_listen(spec, 0, err, err_len);
+    if (fd < 0)
+        return -1;
+    admin_init(cp);
     admin_accept_ctx.ctx = &admin_ctx;
     admin_accept_ctx.hosts = admin_globalconf.hosts;
     h2o_socket_t *sock = h2o_evloop_socket_create(cp->loop, fd, H2O_SOCKET_FLAG_DONT_READ);

@@ -39,6 +39,10 @@ extern const admin_route_t admin_routes[];
 
 /* Starts listening on spec ("HOST:PORT") on cp->loop. */
 int admin_start(cp_t *cp, const char *spec, char *err, size_t err_len);
+/* The h2o configuration and context that serve the admin API on cp->loop,
+ * without a listener (admin_start calls it; the fuzz target feeds requests
+ * to the returned context's hosts directly). Once per process. */
+h2o_context_t *admin_init(cp_t *cp);
 
 /* ---- for handlers ---- */
 

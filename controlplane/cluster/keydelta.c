@@ -224,7 +224,8 @@ static int keydelta_pack(keydelta_t *kd, store_t *s, uint64_t from_version, cons
     d.records = (ProtobufCBinaryData){.len = len, .data = (uint8_t *)records};
     for (size_t i = 0; i < kd->npending; i++) {
         size_t start = i == 0 ? 0 : ends[i - 1];
-        if (cum_put(kd, kd->pending + i * KEYREC_SHA_LEN, records + start, ends[i] - start) != 0)
+        const uint8_t *slice = records != NULL ? records + start : NULL; /* NULL: in no plan */
+        if (cum_put(kd, kd->pending + i * KEYREC_SHA_LEN, slice, ends[i] - start) != 0)
             return -1;
     }
     if (pack_delta(&d, &msg->inc, &msg->inc_len) != 0 ||
