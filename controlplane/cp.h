@@ -9,7 +9,6 @@
 #include <stdint.h>
 
 #include "cluster.h"
-#include "compiler.h"
 #include "nodes.h"
 #include "publish.h"
 #include "store.h"

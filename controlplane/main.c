@@ -17,8 +17,8 @@
 #include "jwks_fetch.h"
 #include "log.h"
 #include "metrics_agg.h"
-#include "secret.h"
 #include "publish.h"
+#include "secret.h"
 #include "usage.h"
 
 #define ADMIN_TOKEN_LEN 40
