@@ -168,7 +168,7 @@ void admin_deployment_create(admin_call_t *c)
     }
     if (rc == STORE_OK && stage_name != NULL)
         rc = deployment_bind_stage(c, stage_name, id);
-    if (rc == STORE_OK) /* a stage now uses it: the data planes must see it */
+    if (rc == STORE_OK) /* with a stageName a stage now uses it: a snapshot */
         rc = publish_change(c->publish, PUBLISH_DEPLOYMENTS | (stage_name ? PUBLISH_STAGES : 0),
                             NULL, 0);
     if (rc != STORE_OK) {
