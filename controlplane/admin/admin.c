@@ -82,6 +82,38 @@ void admin_reply(admin_call_t *c, int status, json_t *body)
     admin_send(c, status, NULL, text);
 }
 
+/* The length of the valid UTF-8 sequence at s (RFC 3629: no overlong forms,
+ * no surrogates, at most U+10FFFF), or 0. */
+static size_t admin_utf8_len(const unsigned char *s)
+{
+    size_t n = s[0] < 0x80                    ? 1
+               : s[0] >= 0xc2 && s[0] <= 0xdf ? 2
+               : (s[0] & 0xf0) == 0xe0        ? 3
+               : s[0] >= 0xf0 && s[0] <= 0xf4 ? 4
+                                              : 0;
+    for (size_t i = 1; i < n; i++)
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+    if ((n == 3 && ((s[0] == 0xe0 && s[1] < 0xa0) || (s[0] == 0xed && s[1] >= 0xa0))) ||
+        (n == 4 && ((s[0] == 0xf0 && s[1] < 0x90) || (s[0] == 0xf4 && s[1] >= 0x90))))
+        return 0;
+    return n;
+}
+
+/* Messages quote what the client sent (and may be cut by the buffer):
+ * bytes that are not UTF-8 become '?' so the JSON answer can carry them. */
+static void admin_utf8_sanitize(char *msg)
+{
+    unsigned char *p = (unsigned char *)msg;
+    while (*p != '\0') {
+        size_t n = admin_utf8_len(p);
+        if (n == 0)
+            *p++ = '?';
+        else
+            p += n;
+    }
+}
+
 void admin_fail(admin_call_t *c, int status, const char *type, const char *fmt, ...)
 {
     char msg[1024];
@@ -89,6 +121,7 @@ void admin_fail(admin_call_t *c, int status, const char *type, const char *fmt, 
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
+    admin_utf8_sanitize(msg);
     json_t *body = json_pack("{s:s}", "message", msg);
     char *text = json_dumps(body, JSON_COMPACT);
     json_decref(body);
