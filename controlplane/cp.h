@@ -9,12 +9,11 @@
 #include <stdint.h>
 
 #include "cluster.h"
-#include "compiler.h"
 #include "nodes.h"
+#include "publish.h"
 #include "store.h"
 
 struct admin_console;
-struct keydelta;
 struct usage;
 
 typedef struct cp {
@@ -24,38 +23,17 @@ typedef struct cp {
     size_t admin_token_len;
     cluster_t *cluster;
     nodes_t *nodes;
-    /* snapshot publication: a change schedules one build on the next loop turn */
-    int publish_pending;
-    uint64_t published_version;
-    h2o_timeout_t publish_timeout;
-    h2o_timeout_entry_t publish_entry;
+    /* the commit path and every publication to the data planes */
+    publish_t *publish;
     /* authorization: the JWKS fetcher thread, NULL until started */
     struct jwks_fetch *jwks;
     /* ---- metrics: written on the PULL thread, read by the admin API */
     struct metrics_agg *metrics;
     int metrics_retention_days;
     /* API keys, usage plans and quotas */
-    compiler_settings_t settings; /* account-wide throttle, from the options */
-    uint64_t published_epoch;     /* epoch of the last whole snapshot */
-    int full_failed;              /* the last whole snapshot failed to build */
-    struct keydelta *keydelta;
-    int key_delta_pending;
-    h2o_timeout_entry_t key_delta_entry; /* on publish_timeout (next turn) */
-    h2o_timeout_t rebuild_timeout;
-    h2o_timeout_entry_t rebuild_entry;
     struct usage *usage;
     /* the web console's static files; NULL when it is not installed */
     struct admin_console *console;
 } cp_t;
-
-/* Call after committing a change that data planes must see. */
-void cp_schedule_publish(cp_t *cp);
-
-/* Builds the snapshot for the store's current version and publishes it. */
-int cp_publish_now(cp_t *cp);
-
-/* Builds it and keeps it for fetches without broadcasting (after
- * key deltas, the nodes already have what it holds). */
-int cp_rebuild_quiet(cp_t *cp);
 
 #endif

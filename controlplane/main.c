@@ -10,16 +10,15 @@
 #include "admin.h"
 #include "admin_console.h"
 #include "clock.h"
-#include "compiler.h"
 #include "cp.h"
 #include "crypto.h"
 #include "fsutil.h"
 #include "domain_tls.h"
 #include "jwks_fetch.h"
-#include "keydelta.h"
 #include "log.h"
 #include "metrics_agg.h"
 #include "opts.h"
+#include "publish.h"
 #include "secret.h"
 #include "usage.h"
 
@@ -163,81 +162,6 @@ static int cp_cluster_secret(const cp_options_t *o, envelope_secret_t *secret)
     return rc;
 }
 
-void cp_schedule_publish(cp_t *cp)
-{
-    if (cp->publish_pending)
-        return;
-    cp->publish_pending = 1;
-    h2o_timeout_link(cp->loop, &cp->publish_timeout, &cp->publish_entry);
-}
-
-/* Builds the whole snapshot; broadcast 0 keeps it for fetches only. */
-static int cp_build_and_publish(cp_t *cp, int broadcast)
-{
-    uint8_t *bytes;
-    size_t len;
-    uint64_t version, epoch;
-    uint64_t started = clock_mono_us();
-    if (compiler_build_snapshot_with(cp->store, &cp->settings, &bytes, &len, &version) !=
-            STORE_OK ||
-        store_epoch(cp->store, &epoch) != STORE_OK) {
-        log_error("could not build the snapshot; data planes keep the previous one");
-        cp->full_failed = 1;
-        return -1;
-    }
-    cluster_publish_snapshot(cp->cluster, version, epoch, bytes, len, broadcast);
-    keydelta_reset(cp->keydelta, version);
-    cp->published_version = version;
-    cp->published_epoch = epoch;
-    cp->full_failed = 0;
-    log_info("%s snapshot version %llu (%zu bytes, built in %.1f ms)",
-             broadcast ? "published" : "rebuilt (for fetches)", (unsigned long long)version, len,
-             (double)(clock_mono_us() - started) / 1000.0);
-    return 0;
-}
-
-int cp_publish_now(cp_t *cp)
-{
-    return cp_build_and_publish(cp, 1);
-}
-
-int cp_rebuild_quiet(cp_t *cp)
-{
-    return cp_build_and_publish(cp, 0);
-}
-
-static void cp_on_publish(h2o_timeout_entry_t *entry)
-{
-    cp_t *cp = H2O_STRUCT_FROM_MEMBER(cp_t, publish_entry, entry);
-    cp->publish_pending = 0;
-    cp_publish_now(cp);
-}
-
-static h2o_timeout_t cp_heartbeat_timeout;
-static h2o_timeout_entry_t cp_heartbeat_entry;
-static cp_t *cp_heartbeat_cp;
-
-/* Quota counts that changed and the live node count. */
-static void cp_send_usage_status(cp_t *cp)
-{
-    uint8_t *status;
-    size_t len;
-    unsigned live = nodes_live_count(cp->nodes, clock_wall_ms());
-    if (usage_status(cp->usage, live > 0 ? live : 1, store_id(cp->store), &status, &len) != 0)
-        return;
-    cluster_publish_status(cp->cluster, status, len);
-    free(status);
-}
-
-static void cp_on_heartbeat(h2o_timeout_entry_t *entry)
-{
-    cluster_announce(cp_heartbeat_cp->cluster);
-    if (jwks_fetch_take_changed(cp_heartbeat_cp->jwks))
-        cp_schedule_publish(cp_heartbeat_cp);
-    cp_send_usage_status(cp_heartbeat_cp);
-    h2o_timeout_link(cp_heartbeat_cp->loop, &cp_heartbeat_timeout, entry);
-}
-
 static void cp_on_report(void *ctx, const Portico__NodeReport *r)
 {
     cp_t *cp = ctx;
@@ -275,8 +199,6 @@ static int cp_run(const cp_options_t *o)
         usage_open(path, &cp.usage) != STORE_OK)
         goto out;
     cp.metrics_retention_days = o->metrics_retention_days;
-    cp.settings = o->settings;
-    cp.keydelta = keydelta_create();
     cp.nodes = nodes_create();
     cp.loop = h2o_evloop_create();
     if (admin_console_open(o->console_dir, NULL, &cp.console, err, sizeof(err)) != 0) {
@@ -292,22 +214,29 @@ static int cp_run(const cp_options_t *o)
                            .store_id = store_id(cp.store),
                            .on_report = cp_on_report,
                            .ctx = &cp};
-    if (cluster_start(&cc, &cp.cluster, err, sizeof(err)) != 0 ||
-        admin_start(&cp, o->admin_listen, err, sizeof(err)) != 0) {
+    if (cluster_start(&cc, &cp.cluster, err, sizeof(err)) != 0) {
         log_error("%s", err);
         goto out;
     }
-    h2o_timeout_init(cp.loop, &cp.publish_timeout, 0);
-    cp.publish_entry.cb = cp_on_publish;
-    keydelta_init_timers(&cp);
-    if (cp_publish_now(&cp) != 0)
+    publish_config_t pc = {.store = cp.store,
+                           .loop = cp.loop,
+                           .cluster = cp.cluster,
+                           .settings = o->settings,
+                           .nodes = cp.nodes,
+                           .usage = cp.usage};
+    if (publish_create(&pc, &cp.publish) != 0) {
+        log_error("out of memory");
+        goto out;
+    }
+    if (admin_start(&cp, o->admin_listen, err, sizeof(err)) != 0) {
+        log_error("%s", err);
+        goto out;
+    }
+    if (publish_now(cp.publish) != 0)
         goto out;
     if (jwks_fetch_start(path, o->jwks_refresh_s, &cp.jwks) != 0)
         goto out;
-    cp_heartbeat_cp = &cp;
-    h2o_timeout_init(cp.loop, &cp_heartbeat_timeout, 1000);
-    cp_heartbeat_entry.cb = cp_on_heartbeat;
-    h2o_timeout_link(cp.loop, &cp_heartbeat_timeout, &cp_heartbeat_entry);
+    publish_start_heartbeat(cp.publish, cp.jwks);
     log_info("admin API on http://%s, cluster on %s", o->admin_listen, o->cluster_listen);
     while (!cp_stop_requested)
         h2o_evloop_run(cp.loop, 100);
@@ -318,7 +247,7 @@ out:
     cluster_stop(cp.cluster);
     metrics_agg_close(cp.metrics);
     usage_close(cp.usage);
-    keydelta_destroy(cp.keydelta);
+    publish_destroy(cp.publish);
     store_close(cp.store);
     nodes_destroy(cp.nodes);
     admin_console_close(cp.console);

@@ -83,6 +83,38 @@ void admin_reply(admin_call_t *c, int status, json_t *body)
     admin_send(c, status, NULL, text);
 }
 
+/* The length of the valid UTF-8 sequence at s (RFC 3629: no overlong forms,
+ * no surrogates, at most U+10FFFF), or 0. */
+static size_t admin_utf8_len(const unsigned char *s)
+{
+    size_t n = s[0] < 0x80                    ? 1
+               : s[0] >= 0xc2 && s[0] <= 0xdf ? 2
+               : (s[0] & 0xf0) == 0xe0        ? 3
+               : s[0] >= 0xf0 && s[0] <= 0xf4 ? 4
+                                              : 0;
+    for (size_t i = 1; i < n; i++)
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+    if ((n == 3 && ((s[0] == 0xe0 && s[1] < 0xa0) || (s[0] == 0xed && s[1] >= 0xa0))) ||
+        (n == 4 && ((s[0] == 0xf0 && s[1] < 0x90) || (s[0] == 0xf4 && s[1] >= 0x90))))
+        return 0;
+    return n;
+}
+
+/* Messages quote what the client sent (and may be cut by the buffer):
+ * bytes that are not UTF-8 become '?' so the JSON answer can carry them. */
+static void admin_utf8_sanitize(char *msg)
+{
+    unsigned char *p = (unsigned char *)msg;
+    while (*p != '\0') {
+        size_t n = admin_utf8_len(p);
+        if (n == 0)
+            *p++ = '?';
+        else
+            p += n;
+    }
+}
+
 void admin_fail(admin_call_t *c, int status, const char *type, const char *fmt, ...)
 {
     char msg[1024];
@@ -90,6 +122,7 @@ void admin_fail(admin_call_t *c, int status, const char *type, const char *fmt, 
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
+    admin_utf8_sanitize(msg);
     json_t *body = json_pack("{s:s}", "message", msg);
     char *text = json_dumps(body, JSON_COMPACT);
     json_decref(body);
@@ -112,21 +145,18 @@ void admin_store_fail(admin_call_t *c, int rc, const char *msg_not_found)
 
 int admin_begin(admin_call_t *c)
 {
-    if (store_begin(c->store) == STORE_OK)
+    if (publish_begin(c->publish) == STORE_OK)
         return 0;
     admin_store_fail(c, STORE_EIO, NULL);
     return -1;
 }
 
-int admin_commit(admin_call_t *c, int publish)
+int admin_commit(admin_call_t *c)
 {
-    if (store_commit(c->store) != STORE_OK) {
-        store_rollback(c->store);
+    if (publish_commit(c->publish) != STORE_OK) {
         admin_store_fail(c, STORE_EIO, NULL);
         return -1;
     }
-    if (publish)
-        cp_schedule_publish(c->cp);
     return 0;
 }
 
@@ -177,7 +207,7 @@ const char *admin_arg(admin_call_t *c, const char *name)
 const char *admin_query(admin_call_t *c, const char *name)
 {
     size_t nlen = strlen(name);
-    const char *p = c->query.base, *end = c->query.base + c->query.len;
+    const char *p = c->query.base, *end = p != NULL ? p + c->query.len : NULL; /* no query */
     while (p != NULL && p < end) {
         const char *amp = memchr(p, '&', (size_t)(end - p));
         const char *stop = amp != NULL ? amp : end;
@@ -466,7 +496,7 @@ static void admin_dispatch(admin_call_t *c)
 static int admin_on_req(h2o_handler_t *self, h2o_req_t *req)
 {
     admin_handler_t *h = (admin_handler_t *)self;
-    admin_call_t c = {.req = req, .cp = h->cp, .store = h->cp->store};
+    admin_call_t c = {.req = req, .cp = h->cp, .store = h->cp->store, .publish = h->cp->publish};
     if (admin_console_wants(h->cp->console, req)) {
         admin_console_serve(h->cp->console, req); /* static files: no token, no data */
         return 0;
@@ -479,7 +509,7 @@ static int admin_on_req(h2o_handler_t *self, h2o_req_t *req)
         admin_dispatch(&c);
     if (!c.replied) {
         /* a handler returned without answering: a bug, but never leave a request hanging */
-        store_rollback(c.store);
+        publish_rollback(c.publish);
         admin_fail(&c, 500, "InternalFailure", "The request was not answered");
     }
     json_decref(c.body);
@@ -495,11 +525,8 @@ static void admin_on_accept(h2o_socket_t *listener, const char *err)
         h2o_accept(&admin_accept_ctx, sock);
 }
 
-int admin_start(cp_t *cp, const char *spec, char *err, size_t err_len)
+h2o_context_t *admin_init(cp_t *cp)
 {
-    int fd = netaddr_listen(spec, 0, err, err_len);
-    if (fd < 0)
-        return -1;
     h2o_config_init(&admin_globalconf);
     admin_globalconf.max_request_entity_size = ADMIN_MAX_BODY * 2;
     admin_globalconf.server_name = h2o_iovec_init(H2O_STRLIT("portico-cp"));
@@ -510,6 +537,15 @@ int admin_start(cp_t *cp, const char *spec, char *err, size_t err_len)
     h->super.on_req = admin_on_req;
     h->cp = cp;
     h2o_context_init(&admin_ctx, cp->loop, &admin_globalconf);
+    return &admin_ctx;
+}
+
+int admin_start(cp_t *cp, const char *spec, char *err, size_t err_len)
+{
+    int fd = netaddr_listen(spec, 0, err, err_len);
+    if (fd < 0)
+        return -1;
+    admin_init(cp);
     admin_accept_ctx.ctx = &admin_ctx;
     admin_accept_ctx.hosts = admin_globalconf.hosts;
     h2o_socket_t *sock = h2o_evloop_socket_create(cp->loop, fd, H2O_SOCKET_FLAG_DONT_READ);

@@ -9,6 +9,7 @@
 #include <stdarg.h>
 
 #include "cp.h"
+#include "publish.h"
 
 #define ADMIN_MAX_ARGS 6
 
@@ -16,7 +17,8 @@ typedef struct admin_call {
     h2o_req_t *req;
     cp_t *cp;
     store_t *store;
-    json_t *body; /* the request body as an object ({} when empty) */
+    publish_t *publish; /* the commit path: admin_begin, publish_change, admin_commit */
+    json_t *body;       /* the request body as an object ({} when empty) */
     const char *arg_names[ADMIN_MAX_ARGS];
     char *args[ADMIN_MAX_ARGS]; /* URL-decoded path captures */
     int nargs;
@@ -37,6 +39,10 @@ extern const admin_route_t admin_routes[];
 
 /* Starts listening on spec ("HOST:PORT") on cp->loop. */
 int admin_start(cp_t *cp, const char *spec, char *err, size_t err_len);
+/* The h2o configuration and context that serve the admin API on cp->loop,
+ * without a listener (admin_start calls it; the fuzz target feeds requests
+ * to the returned context's hosts directly). Once per process. */
+h2o_context_t *admin_init(cp_t *cp);
 
 /* ---- for handlers ---- */
 
@@ -90,10 +96,12 @@ int admin_check(admin_call_t *c, json_t *obj, const admin_field_t *fields);
 /* Copies the fields present in src into dst (json_deep_copy of each value). */
 void admin_copy_fields(json_t *dst, json_t *src, const admin_field_t *fields);
 
-/* Opens a write transaction; replies 500 and returns -1 on failure. */
+/* Opens a write transaction (publish_begin); replies 500 and returns -1 on
+ * failure. Inside it, a handler names what it changed with publish_change. */
 int admin_begin(admin_call_t *c);
-/* Commits (and schedules a snapshot when publish); replies on failure. */
-int admin_commit(admin_call_t *c, int publish);
+/* Commits and schedules what the transaction changed (publish_commit);
+ * replies on failure. */
+int admin_commit(admin_call_t *c);
 
 /* Seconds since the epoch, the reference service's timestamp form. */
 int64_t admin_now(void);

@@ -5,8 +5,8 @@
 #include <string.h>
 
 #include "crypto.h"
-#include "keydelta.h"
-#include "patch.h"
+#include "keyrec.h"
+#include "admin_patch.h"
 #include "store_keys.h"
 
 #define APIKEY_VALUE_MIN 20
@@ -30,16 +30,6 @@ static const patch_rule_t apikey_patch_rules[] = {
     {"/customerId", PATCH_REPLACE, PATCH_STRING, "customerId", .max = 1024},
     {NULL},
 };
-
-int admin_commit_keys(admin_call_t *c, const uint8_t *sha256s, size_t n)
-{
-    if (admin_commit(c, 0) != 0)
-        return -1;
-    for (size_t i = 0; i < n; i++)
-        keydelta_note(c->cp->keydelta, sha256s + i * KEYREC_SHA_LEN);
-    keydelta_schedule(c->cp);
-    return 0;
-}
 
 /* Key values travel in a header: printable ASCII without spaces. */
 static int apikey_check_value(admin_call_t *c, const char *v)
@@ -117,6 +107,9 @@ void admin_apikey_create(admin_call_t *c)
         return;
     int64_t now = admin_now();
     int rc = store_apikey_insert(c->store, &k, now);
+    /* a new key is in no plan yet: data planes have nothing to learn */
+    if (rc == STORE_OK)
+        rc = publish_change(c->publish, PUBLISH_KEY_INFO, NULL, 0);
     if (rc != STORE_OK) {
         store_rollback(c->store);
         if (rc == STORE_ECONFLICT)
@@ -125,8 +118,7 @@ void admin_apikey_create(admin_call_t *c)
             admin_store_fail(c, rc, "");
         return;
     }
-    /* a new key is in no plan yet: data planes have nothing to learn */
-    if (admin_commit(c, 0) != 0)
+    if (admin_commit(c) != 0)
         return;
     json_t *doc;
     if (store_apikey_get(c->store, id, &doc) != STORE_OK) {
@@ -212,16 +204,17 @@ void admin_apikey_update(admin_call_t *c)
     apikey_from_doc(&k, id, doc);
     int changed = k.enabled != was_enabled;
     int rc = store_apikey_update(c->store, &k, admin_now());
-    if (rc == STORE_OK && changed)
-        rc = store_bump_keys_version(c->store, NULL);
     if (rc == STORE_OK)
         rc = store_apikey_sha(c->store, id, sha);
+    if (rc == STORE_OK) /* only enabling or disabling changes what data planes enforce */
+        rc = publish_change(c->publish, changed ? PUBLISH_KEYS : PUBLISH_KEY_INFO, sha,
+                            changed ? 1 : 0);
     if (rc != STORE_OK) {
         store_rollback(c->store);
         admin_store_fail(c, rc, "Invalid API Key identifier specified");
         goto out;
     }
-    if (admin_commit_keys(c, sha, changed ? 1 : 0) != 0)
+    if (admin_commit(c) != 0)
         goto out;
     json_decref(doc);
     if (apikey_require(c, &doc) == 0)
@@ -241,12 +234,12 @@ void admin_apikey_delete(admin_call_t *c)
     if (rc == STORE_OK)
         rc = store_apikey_delete(c->store, id);
     if (rc == STORE_OK)
-        rc = store_bump_keys_version(c->store, NULL);
+        rc = publish_change(c->publish, PUBLISH_KEYS, sha, 1);
     if (rc != STORE_OK) {
         store_rollback(c->store);
         admin_store_fail(c, rc, "Invalid API Key identifier specified");
         return;
     }
-    if (admin_commit_keys(c, sha, 1) == 0)
+    if (admin_commit(c) == 0)
         admin_reply(c, 202, NULL);
 }

@@ -12,8 +12,4 @@ void admin_apikey_get(admin_call_t *c);
 void admin_apikey_update(admin_call_t *c);
 void admin_apikey_delete(admin_call_t *c);
 
-/* Commits a keys-only change and sends the changed keys (by SHA-256) to the
- * data planes as a delta; replies on failure. */
-int admin_commit_keys(admin_call_t *c, const uint8_t *sha256s, size_t n);
-
 #endif

@@ -9,12 +9,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "admin_restapi.h"
+#include "admin_require.h"
 #include "crypto.h"
 #include "jwk.h"
 #include "jwks_fetch.h"
 #include "params.h"
-#include "patch.h"
+#include "admin_patch.h"
 #include "pattern.h"
 #include "store_auth.h"
 
@@ -234,12 +234,14 @@ static int authorizer_store(admin_call_t *c, const char *id, json_t *doc)
         rc = store_jwks_ensure(c->store, json_string_value(json_object_get(jwt, "issuer")),
                                uri != NULL ? uri : "");
     }
+    if (rc == STORE_OK)
+        rc = publish_change(c->publish, PUBLISH_DEFINITION, NULL, 0);
     if (rc != STORE_OK) {
         store_rollback(c->store);
         admin_store_fail(c, rc, "Invalid authorizer ID specified");
         return -1;
     }
-    if (admin_commit(c, 0) != 0)
+    if (admin_commit(c) != 0)
         return -1;
     if (jwt != NULL)
         jwks_fetch_wake(c->cp->jwks);
@@ -380,12 +382,14 @@ void admin_authorizer_delete(admin_call_t *c)
         return;
     }
     rc = rc == STORE_ENOTFOUND ? store_authorizer_delete(c->store, api_id, id) : rc;
+    if (rc == STORE_OK)
+        rc = publish_change(c->publish, PUBLISH_DEFINITION, NULL, 0);
     if (rc != STORE_OK) {
         store_rollback(c->store);
         admin_store_fail(c, rc, "Invalid authorizer ID specified");
         return;
     }
-    if (admin_commit(c, 0) == 0)
+    if (admin_commit(c) == 0)
         admin_reply(c, 202, NULL);
 }
 

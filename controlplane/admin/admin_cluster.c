@@ -5,7 +5,7 @@
 
 void admin_cluster_nodes(admin_call_t *c)
 {
-    admin_reply(c, 200, nodes_to_json(c->cp->nodes, c->cp->published_version, clock_wall_ms()));
+    admin_reply(c, 200, nodes_to_json(c->cp->nodes, publish_version(c->publish), clock_wall_ms()));
 }
 
 void admin_healthz(admin_call_t *c)

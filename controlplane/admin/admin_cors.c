@@ -14,9 +14,8 @@
 
 #include <string.h>
 
-#include "admin_gwresponse.h"
-#include "admin_resource.h"
-#include "admin_restapi.h"
+#include "admin_gwresp.h"
+#include "admin_require.h"
 #include "store_api.h"
 
 #define CORS_DEFAULT_HEADERS "Content-Type,X-Amz-Date,Authorization,X-Api-Key,X-Amz-Security-Token"
@@ -225,7 +224,7 @@ static int update_gateway_responses(admin_call_t *c, const cors_t *x)
     static const enum gwtype types[] = {GWT_DEFAULT_4XX, GWT_DEFAULT_5XX};
     for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
         int rc;
-        json_t *doc = admin_gwresponse_current(c, types[i], &rc);
+        json_t *doc = admin_gwresp_current(c, types[i], &rc);
         if (rc != STORE_OK)
             return rc;
         json_t *params = json_object_get(doc, "responseParameters");
@@ -233,7 +232,7 @@ static int update_gateway_responses(admin_call_t *c, const cors_t *x)
         set_static(params, "gatewayresponse.header.Access-Control-Allow-Headers", x->headers);
         if (x->credentials)
             set_static(params, "gatewayresponse.header.Access-Control-Allow-Credentials", "true");
-        rc = admin_gwresponse_store(c, types[i], doc);
+        rc = admin_gwresp_store(c, types[i], doc);
         json_decref(doc);
         if (rc != STORE_OK)
             return rc;
@@ -260,13 +259,15 @@ void admin_cors_put(admin_call_t *c)
         rc = update_methods(c, methods, &x, updated);
     if (rc == STORE_OK)
         rc = update_gateway_responses(c, &x);
+    if (rc == STORE_OK)
+        rc = publish_change(c->publish, PUBLISH_DEFINITION, NULL, 0);
     if (rc != STORE_OK) {
         store_rollback(c->store);
         if (!c->replied)
             admin_store_fail(c, rc, "Invalid Resource identifier specified");
         goto out;
     }
-    if (admin_commit(c, 0) == 0)
+    if (admin_commit(c) == 0)
         admin_reply(c, 200,
                     json_pack("{s:s,s:s,s:s,s:s,s:O,s:[s,s]}", "resourceId", keys[1], "allowOrigin",
                               x.origin, "allowMethods", x.methods, "allowHeaders", x.headers,

@@ -5,9 +5,9 @@
 
 #include <string.h>
 
-#include "admin_restapi.h"
+#include "admin_require.h"
 #include "admin_stage.h"
-#include "admin_stage_patch.h"
+#include "admin_stage_check.h"
 #include "compiler.h"
 #include "crypto.h"
 #include "store_deploy.h"
@@ -23,23 +23,6 @@ static const admin_field_t deployment_fields[] = {
     {"tracingEnabled", ADMIN_BOOL},
     {NULL},
 };
-
-int admin_require_deployment(admin_call_t *c, const char *id, int status_when_missing)
-{
-    json_t *d;
-    int rc = store_deployment_get(c->store, admin_arg(c, "restapi_id"), id != NULL ? id : "", &d);
-    if (rc == STORE_OK) {
-        json_decref(d);
-        return 0;
-    }
-    if (rc == STORE_ENOTFOUND)
-        admin_fail(c, status_when_missing,
-                   status_when_missing == 404 ? "NotFoundException" : "BadRequestException",
-                   "Invalid Deployment identifier specified");
-    else
-        admin_store_fail(c, rc, "");
-    return -1;
-}
 
 /* The reference refuses to deploy an API without methods or with a method lacking an integration.
  */
@@ -185,14 +168,15 @@ void admin_deployment_create(admin_call_t *c)
     }
     if (rc == STORE_OK && stage_name != NULL)
         rc = deployment_bind_stage(c, stage_name, id);
-    if (rc == STORE_OK && stage_name != NULL)
-        rc = store_bump_version(c->store, NULL);
+    if (rc == STORE_OK) /* with a stageName a stage now uses it: a snapshot */
+        rc = publish_change(c->publish, PUBLISH_DEPLOYMENTS | (stage_name ? PUBLISH_STAGES : 0),
+                            NULL, 0);
     if (rc != STORE_OK) {
         store_rollback(c->store);
         admin_store_fail(c, rc, "Invalid API identifier specified");
         goto out;
     }
-    if (admin_commit(c, stage_name != NULL) == 0) {
+    if (admin_commit(c) == 0) {
         json_t *reply = json_pack("{s:s,s:I}", "id", id, "createdDate", (json_int_t)admin_now());
         json_t *desc = json_object_get(c->body, "description");
         if (desc != NULL)
@@ -251,11 +235,13 @@ void admin_deployment_delete(admin_call_t *c)
     }
     if (rc == STORE_OK)
         rc = store_deployment_delete(c->store, api_id, id);
+    if (rc == STORE_OK)
+        rc = publish_change(c->publish, PUBLISH_DEPLOYMENTS, NULL, 0);
     if (rc != STORE_OK) {
         store_rollback(c->store);
         admin_store_fail(c, rc, "Invalid Deployment identifier specified");
         return;
     }
-    if (admin_commit(c, 0) == 0)
+    if (admin_commit(c) == 0)
         admin_reply(c, 202, NULL);
 }

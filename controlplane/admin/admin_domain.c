@@ -6,10 +6,10 @@
 #include <ctype.h>
 #include <string.h>
 
-#include "admin_restapi.h"
-#include "admin_stage.h"
+#include "admin_require.h"
+#include "admin_stage_check.h"
 #include "admin_domain_tls.h"
-#include "patch.h"
+#include "admin_patch.h"
 #include "store_api.h"
 #include "store_deploy.h"
 #include "store_domain.h"
@@ -122,6 +122,9 @@ void admin_domain_create(admin_call_t *c)
     int rc = store_domain_insert(c->store, name.base, admin_now(), doc);
     if (rc == STORE_OK)
         rc = domain_tls_store(c, name.base, &tls);
+    if (rc == STORE_OK) /* a certificate is served at once; a bare name waits for a mapping */
+        rc = publish_change(c->publish, tls.certificate ? PUBLISH_DOMAINS : PUBLISH_DOMAIN_INFO,
+                            NULL, 0);
     if (rc != STORE_OK) {
         store_rollback(c->store);
         if (rc == STORE_ECONFLICT)
@@ -130,7 +133,7 @@ void admin_domain_create(admin_call_t *c)
             admin_store_fail(c, rc, "");
         goto out;
     }
-    if (admin_commit(c, tls.certificate != NULL) == 0)
+    if (admin_commit(c) == 0)
         admin_reply(c, 201, json_incref(doc));
 out:
     json_decref(doc);
@@ -167,13 +170,13 @@ void admin_domain_delete(admin_call_t *c)
         return;
     int rc = store_domain_delete(c->store, lower_arg(c, "domain_name"));
     if (rc == STORE_OK)
-        rc = store_bump_version(c->store, NULL);
+        rc = publish_change(c->publish, PUBLISH_DOMAINS, NULL, 0);
     if (rc != STORE_OK) {
         store_rollback(c->store);
         admin_store_fail(c, rc, "Invalid domain name identifier specified");
         return;
     }
-    if (admin_commit(c, 1) == 0)
+    if (admin_commit(c) == 0)
         admin_reply(c, 202, NULL);
 }
 
@@ -232,7 +235,7 @@ static void mapping_write(admin_call_t *c, const char *domain, const char *old_b
     int rc = old_base == NULL ? store_mapping_insert(c->store, domain, m)
                               : store_mapping_update(c->store, domain, old_base, m);
     if (rc == STORE_OK)
-        rc = store_bump_version(c->store, NULL);
+        rc = publish_change(c->publish, PUBLISH_DOMAINS, NULL, 0);
     if (rc != STORE_OK) {
         store_rollback(c->store);
         if (rc == STORE_ECONFLICT)
@@ -246,7 +249,7 @@ static void mapping_write(admin_call_t *c, const char *domain, const char *old_b
                   "restApiId", m->api_id);
     if (m->stage[0] != '\0')
         json_object_set_new(out, "stage", json_string(m->stage));
-    if (admin_commit(c, 1) == 0)
+    if (admin_commit(c) == 0)
         admin_reply(c, status, out);
     else
         json_decref(out);
@@ -331,12 +334,12 @@ void admin_mapping_delete(admin_call_t *c)
         return;
     int rc = store_mapping_delete(c->store, domain, base_path_key(admin_arg(c, "base_path")));
     if (rc == STORE_OK)
-        rc = store_bump_version(c->store, NULL);
+        rc = publish_change(c->publish, PUBLISH_DOMAINS, NULL, 0);
     if (rc != STORE_OK) {
         store_rollback(c->store);
         admin_store_fail(c, rc, "Invalid base path mapping identifier specified");
         return;
     }
-    if (admin_commit(c, 1) == 0)
+    if (admin_commit(c) == 0)
         admin_reply(c, 202, NULL);
 }

@@ -130,6 +130,5 @@ int domain_tls_store(admin_call_t *c, const char *name, const domain_tls_t *tls)
     sqlite3_bind_text(st, 2, tls->certificate, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 3, tls->private_key, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 4, tls->truststore, -1, SQLITE_STATIC);
-    int rc = store_step_write(c->store, st);
-    return rc == STORE_OK ? store_bump_version(c->store, NULL) : rc;
+    return store_step_write(c->store, st);
 }

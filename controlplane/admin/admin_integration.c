@@ -151,6 +151,8 @@ void admin_integration_put(admin_call_t *c)
     if (integration_check(c, doc, method) != 0 || admin_begin(c) != 0)
         goto out;
     int rc = store_doc_put(c->store, STORE_DOC_INTEGRATION, admin_method_doc_keys(c, keys), doc);
+    if (rc == STORE_OK)
+        rc = publish_change(c->publish, PUBLISH_DEFINITION, NULL, 0);
     if (rc != STORE_OK) {
         store_rollback(c->store);
         admin_store_fail(c, rc, "Invalid Method identifier specified");
@@ -163,7 +165,7 @@ void admin_integration_put(admin_call_t *c)
         admin_store_fail(c, STORE_EIO, "");
         goto out;
     }
-    if (admin_commit(c, 0) == 0) {
+    if (admin_commit(c) == 0) {
         json_object_set_new(doc, "integrationResponses", responses);
         admin_reply(c, 201, json_incref(doc));
     } else {
@@ -260,12 +262,14 @@ void admin_integration_response_put(admin_call_t *c)
         goto out;
     int rc = store_doc_put(c->store, STORE_DOC_INTEGRATION_RESPONSE, admin_method_doc_keys(c, keys),
                            doc);
+    if (rc == STORE_OK)
+        rc = publish_change(c->publish, PUBLISH_DEFINITION, NULL, 0);
     if (rc != STORE_OK) {
         store_rollback(c->store);
         admin_store_fail(c, rc, "No integration defined for method");
         goto out;
     }
-    if (admin_commit(c, 0) == 0)
+    if (admin_commit(c) == 0)
         admin_reply(c, 201, json_incref(doc));
 out:
     json_decref(doc);

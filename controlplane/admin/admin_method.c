@@ -6,10 +6,9 @@
 #include <string.h>
 
 #include "admin_authorizer.h"
-#include "admin_resource.h"
-#include "admin_restapi.h"
+#include "admin_require.h"
 #include "params.h"
-#include "patch.h"
+#include "admin_patch.h"
 #include "store_api.h"
 
 static const char *const http_methods[] = {"GET",  "POST",    "PUT", "PATCH", "DELETE",
@@ -161,12 +160,14 @@ void admin_method_put(admin_call_t *c)
         goto out;
     }
     rc = rc == STORE_ENOTFOUND ? store_doc_put(c->store, STORE_DOC_METHOD, keys, doc) : rc;
+    if (rc == STORE_OK)
+        rc = publish_change(c->publish, PUBLISH_DEFINITION, NULL, 0);
     if (rc != STORE_OK) {
         store_rollback(c->store);
         admin_store_fail(c, rc, "Invalid Resource identifier specified");
         goto out;
     }
-    if (admin_commit(c, 0) == 0) {
+    if (admin_commit(c) == 0) {
         json_object_set_new(doc, "methodResponses", json_object());
         admin_reply(c, 201, json_incref(doc));
     }
@@ -213,12 +214,14 @@ void admin_method_update(admin_call_t *c)
     if (method_check_doc(c, m) != 0 || admin_begin(c) != 0)
         goto out;
     int rc = store_doc_put(c->store, STORE_DOC_METHOD, admin_method_doc_keys(c, keys), m);
+    if (rc == STORE_OK)
+        rc = publish_change(c->publish, PUBLISH_DEFINITION, NULL, 0);
     if (rc != STORE_OK) {
         store_rollback(c->store);
         admin_store_fail(c, rc, "Invalid Method identifier specified");
         goto out;
     }
-    if (admin_commit(c, 0) == 0 && admin_method_expand(c, keys[1], keys[2], m) == STORE_OK)
+    if (admin_commit(c) == 0 && admin_method_expand(c, keys[1], keys[2], m) == STORE_OK)
         admin_reply(c, 200, json_incref(m));
     else if (!c->replied)
         admin_store_fail(c, STORE_EIO, "");
@@ -232,12 +235,14 @@ void admin_method_doc_delete(admin_call_t *c, enum store_doc_kind kind, const ch
     if (admin_begin(c) != 0)
         return;
     int rc = store_doc_delete(c->store, kind, admin_method_doc_keys(c, keys));
+    if (rc == STORE_OK)
+        rc = publish_change(c->publish, PUBLISH_DEFINITION, NULL, 0);
     if (rc != STORE_OK) {
         store_rollback(c->store);
         admin_store_fail(c, rc, not_found);
         return;
     }
-    if (admin_commit(c, 0) == 0)
+    if (admin_commit(c) == 0)
         admin_reply(c, 204, NULL);
 }
 
@@ -276,12 +281,14 @@ void admin_method_response_put(admin_call_t *c)
         goto out;
     int rc =
         store_doc_put(c->store, STORE_DOC_METHOD_RESPONSE, admin_method_doc_keys(c, keys), doc);
+    if (rc == STORE_OK)
+        rc = publish_change(c->publish, PUBLISH_DEFINITION, NULL, 0);
     if (rc != STORE_OK) {
         store_rollback(c->store);
         admin_store_fail(c, rc, "Invalid Method identifier specified");
         goto out;
     }
-    if (admin_commit(c, 0) == 0)
+    if (admin_commit(c) == 0)
         admin_reply(c, 201, json_incref(doc));
 out:
     json_decref(doc);

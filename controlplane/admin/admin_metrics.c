@@ -56,7 +56,7 @@ static int totals_add(void *ctx, int64_t minute, const store_metric_key_t *k, co
 static void metrics_cluster_gauges(admin_call_t *c, promtext_t *p)
 {
     promtext_family(p, "portico_config_version", "gauge", "Configuration version published.");
-    promtext_u64(p, "portico_config_version", NULL, 0, c->cp->published_version);
+    promtext_u64(p, "portico_config_version", NULL, 0, publish_version(c->publish));
     promtext_family(p, "portico_nodes_live", "gauge", "Data plane nodes that reported lately.");
     promtext_u64(p, "portico_nodes_live", NULL, 0, nodes_live_count(c->cp->nodes, clock_wall_ms()));
 }

@@ -5,28 +5,10 @@
 #include <string.h>
 
 #include "admin_method.h"
-#include "admin_restapi.h"
+#include "admin_require.h"
 #include "crypto.h"
 #include "pathtmpl.h"
 #include "store_api.h"
-
-int admin_require_resource(admin_call_t *c, json_t **res)
-{
-    if (admin_require_api(c, NULL) != 0)
-        return -1;
-    json_t *found = NULL;
-    int rc = store_resource_get(c->store, admin_arg(c, "restapi_id"), admin_arg(c, "resource_id"),
-                                &found);
-    if (rc != STORE_OK) {
-        admin_store_fail(c, rc, "Invalid Resource identifier specified");
-        return -1;
-    }
-    if (res != NULL)
-        *res = found;
-    else
-        json_decref(found);
-    return 0;
-}
 
 /* Adds resourceMethods: method names with {} or, embedded, the full methods. */
 static int resource_add_methods(admin_call_t *c, json_t *res, int embed)
@@ -176,6 +158,8 @@ void admin_resource_create(admin_call_t *c)
                             h2o_iovec_init(H2O_STRLIT("/")), h2o_iovec_init(part, strlen(part)))
                      .base;
     rc = store_resource_insert(c->store, api_id, id, parent_id, part, path);
+    if (rc == STORE_OK)
+        rc = publish_change(c->publish, PUBLISH_DEFINITION, NULL, 0);
     if (rc != STORE_OK) {
         store_rollback(c->store);
         if (rc == STORE_ECONFLICT)
@@ -185,7 +169,7 @@ void admin_resource_create(admin_call_t *c)
             admin_store_fail(c, rc, "");
         goto out;
     }
-    if (admin_commit(c, 0) == 0)
+    if (admin_commit(c) == 0)
         admin_reply(c, 201,
                     json_pack("{s:s,s:s,s:s,s:s}", "id", id, "parentId", parent_id, "pathPart",
                               part, "path", path));
@@ -208,11 +192,13 @@ void admin_resource_delete(admin_call_t *c)
         return;
     int rc =
         store_resource_delete(c->store, admin_arg(c, "restapi_id"), admin_arg(c, "resource_id"));
+    if (rc == STORE_OK)
+        rc = publish_change(c->publish, PUBLISH_DEFINITION, NULL, 0);
     if (rc != STORE_OK) {
         store_rollback(c->store);
         admin_store_fail(c, rc, "Invalid Resource identifier specified");
         return;
     }
-    if (admin_commit(c, 0) == 0)
+    if (admin_commit(c) == 0)
         admin_reply(c, 202, NULL);
 }

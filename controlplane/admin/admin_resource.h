@@ -9,7 +9,4 @@ void admin_resource_create(admin_call_t *c);
 void admin_resource_get(admin_call_t *c);
 void admin_resource_delete(admin_call_t *c);
 
-/* Loads {restapi_id}/{resource_id}; replies 404 and returns -1 when missing. */
-int admin_require_resource(admin_call_t *c, json_t **res);
-
 #endif

@@ -4,8 +4,9 @@
 
 #include <string.h>
 
+#include "admin_require.h"
 #include "crypto.h"
-#include "patch.h"
+#include "admin_patch.h"
 #include "policy.h"
 #include "store_api.h"
 
@@ -37,24 +38,6 @@ static const patch_rule_t restapi_patch_rules[] = {
      .min = 0, .max = 10485760},
     {NULL},
 };
-
-int admin_require_api(admin_call_t *c, json_t **doc)
-{
-    const char *id = admin_arg(c, "restapi_id");
-    json_t *found = NULL;
-    int rc = store_restapi_get(c->store, id, &found);
-    if (rc != STORE_OK) {
-        char msg[160];
-        snprintf(msg, sizeof(msg), "Invalid API identifier specified %s:%s", ADMIN_ACCOUNT_ID, id);
-        admin_store_fail(c, rc, msg);
-        return -1;
-    }
-    if (doc != NULL)
-        *doc = found;
-    else
-        json_decref(found);
-    return 0;
-}
 
 /* The resource policy is parsed as the data plane will evaluate it, so a
  * policy that is stored is one that is enforced. */
@@ -115,12 +98,14 @@ void admin_restapi_create(admin_call_t *c)
                                   json_integer_value(json_object_get(doc, "createdDate")), doc);
     if (rc == STORE_OK)
         rc = store_resource_insert(c->store, id, root_id, NULL, "", "/");
+    if (rc == STORE_OK)
+        rc = publish_change(c->publish, PUBLISH_DEFINITION, NULL, 0);
     if (rc != STORE_OK) {
         store_rollback(c->store);
         admin_store_fail(c, rc, "");
         goto out;
     }
-    if (admin_commit(c, 0) == 0)
+    if (admin_commit(c) == 0)
         admin_reply(c, 201, json_incref(doc));
 out:
     json_decref(doc);
@@ -184,12 +169,14 @@ void admin_restapi_update(admin_call_t *c)
     if (admin_begin(c) != 0)
         goto out;
     int rc = store_restapi_update(c->store, admin_arg(c, "restapi_id"), doc);
+    if (rc == STORE_OK)
+        rc = publish_change(c->publish, PUBLISH_DEFINITION, NULL, 0);
     if (rc != STORE_OK) {
         store_rollback(c->store);
         admin_store_fail(c, rc, "Invalid API identifier specified");
         goto out;
     }
-    if (admin_commit(c, 0) == 0)
+    if (admin_commit(c) == 0)
         admin_reply(c, 200, json_incref(doc));
 out:
     json_decref(doc);
@@ -200,14 +187,13 @@ void admin_restapi_delete(admin_call_t *c)
     if (admin_require_api(c, NULL) != 0 || admin_begin(c) != 0)
         return;
     int rc = store_restapi_delete(c->store, admin_arg(c, "restapi_id"));
-    uint64_t version;
     if (rc == STORE_OK)
-        rc = store_bump_version(c->store, &version);
+        rc = publish_change(c->publish, PUBLISH_APIS, NULL, 0);
     if (rc != STORE_OK) {
         store_rollback(c->store);
         admin_store_fail(c, rc, "Invalid API identifier specified");
         return;
     }
-    if (admin_commit(c, 1) == 0)
+    if (admin_commit(c) == 0)
         admin_reply(c, 202, NULL);
 }

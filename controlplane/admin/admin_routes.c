@@ -7,7 +7,7 @@
 #include "admin_cors.h"
 #include "admin_deployment.h"
 #include "admin_domain.h"
-#include "admin_gwresponse.h"
+#include "admin_gwresp.h"
 #include "admin_integration.h"
 #include "admin_metrics.h"
 #include "admin_method.h"
@@ -16,6 +16,8 @@
 #include "admin_stage.h"
 #include "admin_stage_cache.h"
 #include "admin_usageplan.h"
+#include "admin_usageplan_keys.h"
+#include "admin_usageplan_usage.h"
 
 #define API "/restapis/{restapi_id}"
 #define RESOURCE API "/resources/{resource_id}"
@@ -78,11 +80,11 @@ const admin_route_t admin_routes[] = {
     {"GET", API "/authorizers/{authorizer_id}", admin_authorizer_get},
     {"PATCH", API "/authorizers/{authorizer_id}", admin_authorizer_update},
     {"DELETE", API "/authorizers/{authorizer_id}", admin_authorizer_delete},
-    {"GET", API "/gatewayresponses", admin_gwresponse_list},
-    {"PUT", API "/gatewayresponses/{response_type}", admin_gwresponse_put},
-    {"GET", API "/gatewayresponses/{response_type}", admin_gwresponse_get},
-    {"PATCH", API "/gatewayresponses/{response_type}", admin_gwresponse_update},
-    {"DELETE", API "/gatewayresponses/{response_type}", admin_gwresponse_delete},
+    {"GET", API "/gatewayresponses", admin_gwresp_list},
+    {"PUT", API "/gatewayresponses/{response_type}", admin_gwresp_put},
+    {"GET", API "/gatewayresponses/{response_type}", admin_gwresp_get},
+    {"PATCH", API "/gatewayresponses/{response_type}", admin_gwresp_update},
+    {"DELETE", API "/gatewayresponses/{response_type}", admin_gwresp_delete},
     {"PUT", RESOURCE "/cors", admin_cors_put},
     {"GET", "/cluster/jwks", admin_jwks_list},
 

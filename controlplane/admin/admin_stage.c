@@ -4,16 +4,12 @@
 
 #include <string.h>
 
-#include "admin_deployment.h"
-#include "admin_restapi.h"
+#include "admin_require.h"
 #include "admin_stage_cache.h"
+#include "admin_stage_check.h"
 #include "admin_stage_patch.h"
-#include "patch.h"
+#include "admin_patch.h"
 #include "store_deploy.h"
-
-#define STAGE_MAX_VARIABLES 100
-#define STAGE_MAX_VARIABLE_KEY 64
-#define STAGE_MAX_VARIABLE_VALUE 512
 
 static const char *const cache_cluster_sizes[] = {"0.5",  "1.6", "6.1", "13.5", "28.4",
                                                   "58.2", "118", "237", NULL};
@@ -44,68 +40,6 @@ static const patch_rule_t stage_patch_rules[] = {
     {"/tracingEnabled", PATCH_REPLACE, PATCH_BOOL, "tracingEnabled"},
     {NULL},
 };
-
-int admin_stage_name_ok(const char *name)
-{
-    size_t len = strlen(name);
-    if (len == 0 || len > 128)
-        return 0;
-    for (size_t i = 0; i < len; i++) {
-        char ch = name[i];
-        if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
-              ch == '_' || ch == '-'))
-            return 0;
-    }
-    return 1;
-}
-
-static int variable_key_ok(const char *k)
-{
-    size_t len = strlen(k);
-    if (len == 0 || len > STAGE_MAX_VARIABLE_KEY)
-        return 0;
-    for (size_t i = 0; i < len; i++)
-        if (!((k[i] >= 'a' && k[i] <= 'z') || (k[i] >= 'A' && k[i] <= 'Z') ||
-              (k[i] >= '0' && k[i] <= '9') || k[i] == '_'))
-            return 0;
-    return 1;
-}
-
-int admin_stage_check_variables(admin_call_t *c, json_t *vars)
-{
-    if (vars == NULL)
-        return 0;
-    if (json_object_size(vars) > STAGE_MAX_VARIABLES) {
-        admin_bad_request(c, "A stage can have at most %d variables", STAGE_MAX_VARIABLES);
-        return -1;
-    }
-    const char *k;
-    json_t *v;
-    json_object_foreach(vars, k, v)
-    {
-        if (!variable_key_ok(k)) {
-            admin_bad_request(c,
-                              "Stage variable name %s is invalid: 1 to %d characters of "
-                              "[A-Za-z0-9_]",
-                              k, STAGE_MAX_VARIABLE_KEY);
-            return -1;
-        }
-        if (!json_is_string(v) || json_string_length(v) > STAGE_MAX_VARIABLE_VALUE) {
-            admin_bad_request(c,
-                              "Stage variable value for %s must be a string of at most %d "
-                              "characters",
-                              k, STAGE_MAX_VARIABLE_VALUE);
-            return -1;
-        }
-        for (const char *p = json_string_value(v); *p != '\0'; p++) {
-            if ((unsigned char)*p < 0x20 || *p == 0x7f) {
-                admin_bad_request(c, "Stage variable value for %s contains a control character", k);
-                return -1;
-            }
-        }
-    }
-    return 0;
-}
 
 json_t *admin_stage_new_doc(const char *name, const char *deployment_id)
 {
@@ -163,7 +97,7 @@ static int stage_write(admin_call_t *c, const char *name, json_t *doc, int creat
     int rc = create ? store_stage_insert(c->store, api_id, name, now, doc)
                     : store_stage_update(c->store, api_id, name, now, doc);
     if (rc == STORE_OK)
-        rc = store_bump_version(c->store, NULL);
+        rc = publish_change(c->publish, PUBLISH_STAGES, NULL, 0);
     if (rc != STORE_OK) {
         store_rollback(c->store);
         if (rc == STORE_ECONFLICT && create)
@@ -172,7 +106,7 @@ static int stage_write(admin_call_t *c, const char *name, json_t *doc, int creat
             admin_store_fail(c, rc, "Invalid Stage identifier specified");
         return -1;
     }
-    return admin_commit(c, 1);
+    return admin_commit(c);
 }
 
 void admin_stage_create(admin_call_t *c)
@@ -287,12 +221,12 @@ void admin_stage_delete(admin_call_t *c)
         return;
     int rc = store_stage_delete(c->store, admin_arg(c, "restapi_id"), admin_arg(c, "stage_name"));
     if (rc == STORE_OK)
-        rc = store_bump_version(c->store, NULL);
+        rc = publish_change(c->publish, PUBLISH_STAGES, NULL, 0);
     if (rc != STORE_OK) {
         store_rollback(c->store);
         admin_store_fail(c, rc, "Invalid Stage identifier specified");
         return;
     }
-    if (admin_commit(c, 1) == 0)
+    if (admin_commit(c) == 0)
         admin_reply(c, 202, NULL);
 }

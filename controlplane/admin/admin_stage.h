@@ -11,11 +11,6 @@ void admin_stage_get(admin_call_t *c);
 void admin_stage_update(admin_call_t *c);
 void admin_stage_delete(admin_call_t *c);
 
-/* Stage names: 1..128 of [A-Za-z0-9_-]. */
-int admin_stage_name_ok(const char *name);
-/* Variables map rules (count, key and value shapes); replies 400 and returns -1. */
-int admin_stage_check_variables(admin_call_t *c, json_t *vars);
-
 /* A new stage document in the reference's shape. */
 json_t *admin_stage_new_doc(const char *name, const char *deployment_id);
 

@@ -4,7 +4,7 @@
 
 #include <stdint.h>
 
-#include "admin_restapi.h"
+#include "admin_require.h"
 #include "crypto.h"
 #include "store_deploy.h"
 
@@ -39,13 +39,13 @@ void admin_stage_cache_flush(admin_call_t *c)
         rc = store_stage_update(c->store, api_id, name, updated, doc);
     }
     if (rc == STORE_OK)
-        rc = store_bump_version(c->store, NULL);
+        rc = publish_change(c->publish, PUBLISH_STAGES, NULL, 0);
     if (rc != STORE_OK) {
         store_rollback(c->store);
         admin_store_fail(c, rc, "Invalid Stage identifier specified");
         goto out;
     }
-    if (admin_commit(c, 1) == 0)
+    if (admin_commit(c) == 0)
         admin_reply(c, 202, NULL);
 out:
     json_decref(doc);

@@ -5,8 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "admin_deployment.h"
-#include "admin_stage.h"
+#include "admin_stage_check.h"
 #include "logfmt.h"
 
 #define CANARY "/canarySettings"
@@ -128,28 +127,6 @@ int admin_stage_patch_canary(admin_call_t *c, json_t *doc, const patch_op_t *op)
     return rc == 0 ? patch_invalid_path(c, op) : rc;
 }
 
-int admin_stage_check_canary(admin_call_t *c, json_t *canary)
-{
-    if (canary == NULL)
-        return 0;
-    static const admin_field_t fields[] = {
-        {"deploymentId", ADMIN_STRING, .required = 1, .min = 1, .max = 64},
-        {"percentTraffic", ADMIN_NUMBER, .min = 0, .max = 100},
-        {"stageVariableOverrides", ADMIN_STRING_MAP},
-        {"useStageCache", ADMIN_BOOL},
-        {NULL},
-    };
-    if (!json_is_object(canary)) {
-        admin_bad_request(c, "Invalid type for canarySettings: expected an object");
-        return -1;
-    }
-    if (admin_check(c, canary, fields) != 0 ||
-        admin_stage_check_variables(c, json_object_get(canary, "stageVariableOverrides")) != 0)
-        return -1;
-    return admin_require_deployment(c, json_string_value(json_object_get(canary, "deploymentId")),
-                                    400);
-}
-
 /* ---- method settings -------------------------------------------------------- */
 
 static int verb_ok(const char *v, size_t len)
@@ -196,7 +173,7 @@ int admin_stage_patch_method_setting(admin_call_t *c, json_t *doc, const patch_o
     }
     json_t *entry = json_object_get(settings, key);
     if (entry == NULL) {
-        entry = admin_stage_method_setting_defaults(&c->cp->settings);
+        entry = admin_stage_method_setting_defaults(publish_settings(c->publish));
         json_object_set_new(settings, key, entry);
     }
     int rc = apply_relative(c, entry, op, rest, method_setting_rules);
@@ -233,36 +210,4 @@ int admin_stage_patch_access_log(admin_call_t *c, json_t *doc, const patch_op_t 
     }
     int rc = apply_relative(c, settings, op, op->path + plen, access_log_rules);
     return rc == 0 ? patch_invalid_path(c, op) : rc;
-}
-
-int admin_stage_check_access_log(admin_call_t *c, json_t *settings)
-{
-    static const admin_field_t fields[] = {
-        {"format", ADMIN_STRING, .required = 1, .min = 1, .max = LOGFMT_MAX_LEN},
-        {"destinationArn", ADMIN_STRING, .required = 1, .min = 1, .max = 1024},
-        {NULL},
-    };
-    char why[256];
-    if (settings == NULL)
-        return 0;
-    if (!json_is_object(settings)) {
-        admin_bad_request(c, "Invalid type for accessLogSettings: expected an object");
-        return -1;
-    }
-    if (admin_check(c, settings, fields) != 0)
-        return -1;
-    const char *format = json_string_value(json_object_get(settings, "format"));
-    const char *dest = json_string_value(json_object_get(settings, "destinationArn"));
-    if (logfmt_validate(format, strlen(format), why, sizeof(why)) != 0) {
-        admin_bad_request(c, "Invalid access log format: %s", why);
-        return -1;
-    }
-    if (!logfmt_destination_valid(dest)) {
-        admin_bad_request(c,
-                          "Invalid destinationArn: %s; expected stdout, stderr or an absolute "
-                          "file path on the data plane nodes",
-                          dest);
-        return -1;
-    }
-    return 0;
 }

@@ -5,7 +5,7 @@
 #define PORTICO_ADMIN_STAGE_PATCH_H
 
 #include "admin.h"
-#include "patch.h"
+#include "admin_patch.h"
 
 /* Applies op when it is a canary or method-setting operation. Returns 1 when
  * applied, 0 when op is neither, -1 after replying 400. */
@@ -15,16 +15,9 @@ int admin_stage_patch_method_setting(admin_call_t *c, json_t *doc, const patch_o
 /* The reference's defaults for a new method settings entry. */
 json_t *admin_stage_method_setting_defaults(const compiler_settings_t *settings);
 
-/* Checks a canarySettings object as given to CreateStage/CreateDeployment or
- * left by patches; replies 400 and returns -1 when it is not acceptable. */
-int admin_stage_check_canary(admin_call_t *c, json_t *canary);
-
 /* accessLogSettings: replace /accessLogSettings/format and
  * /accessLogSettings/destinationArn, remove /accessLogSettings. Same
  * contract as admin_stage_patch_canary. */
 int admin_stage_patch_access_log(admin_call_t *c, json_t *doc, const patch_op_t *op);
-/* Both fields present, the format valid (logfmt_validate), the destination
- * stdout, stderr or an absolute path; replies 400 and returns -1 otherwise. */
-int admin_stage_check_access_log(admin_call_t *c, json_t *settings);
 
 #endif

@@ -5,9 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "clock.h"
 #include "keyrec.h"
 #include "log.h"
+#include "portico.pb-c.h"
 #include "store_keys.h"
 
 #define KEYDELTA_MIN_SLOTS 64
@@ -63,6 +63,21 @@ void keydelta_note(keydelta_t *kd, const uint8_t *sha256)
         kd->cap_pending = cap;
     }
     memcpy(kd->pending + kd->npending++ * KEYREC_SHA_LEN, sha256, KEYREC_SHA_LEN);
+}
+
+size_t keydelta_pending(const keydelta_t *kd)
+{
+    return kd->npending;
+}
+
+size_t keydelta_changed(const keydelta_t *kd)
+{
+    return kd->cum_count;
+}
+
+void keydelta_drop_pending(keydelta_t *kd)
+{
+    kd->npending = 0;
 }
 
 void keydelta_reset(keydelta_t *kd, uint64_t version)
@@ -178,118 +193,69 @@ out:
 
 /* Reads the pending keys' memberships (one read transaction) into records,
  * with each key's slice end in ends[]. */
-static int read_records(cp_t *cp, uint64_t *version, uint64_t *epoch, uint8_t **records,
-                        size_t *len, size_t *ends)
+static int read_records(keydelta_t *kd, store_t *s, uint64_t *version, uint64_t *epoch,
+                        uint8_t **records, size_t *len, size_t *ends)
 {
-    keydelta_t *kd = cp->keydelta;
     size_t cap = 0;
-    int rc = store_begin_read(cp->store);
+    int rc = store_begin_read(s);
     if (rc == STORE_OK)
-        rc = store_version(cp->store, version);
+        rc = store_version(s, version);
     if (rc == STORE_OK)
-        rc = store_epoch(cp->store, epoch);
+        rc = store_epoch(s, epoch);
     for (size_t i = 0; rc == STORE_OK && i < kd->npending; i++) {
-        rc = store_key_records_for(cp->store, kd->pending + i * KEYREC_SHA_LEN, records, len, &cap);
+        rc = store_key_records_for(s, kd->pending + i * KEYREC_SHA_LEN, records, len, &cap);
         ends[i] = *len;
     }
     if (rc == STORE_OK)
-        return store_commit(cp->store);
-    store_rollback(cp->store);
+        return store_commit(s);
+    store_rollback(s);
     return rc;
 }
 
-static int keydelta_send(cp_t *cp, uint64_t version, uint64_t epoch, const uint8_t *records,
-                         size_t len, const size_t *ends)
+static int keydelta_pack(keydelta_t *kd, store_t *s, uint64_t from_version, const uint8_t *records,
+                         size_t len, const size_t *ends, keydelta_msg_t *msg)
 {
-    keydelta_t *kd = cp->keydelta;
     Portico__KeyDelta d = PORTICO__KEY_DELTA__INIT;
-    uint8_t *inc = NULL, *cum = NULL;
-    size_t inc_len, cum_len;
-    d.epoch = epoch;
-    d.from_version = cp->published_version;
-    d.version = version;
-    d.store_id = (char *)store_id(cp->store);
+    d.epoch = msg->epoch;
+    d.from_version = from_version;
+    d.version = msg->version;
+    d.store_id = (char *)store_id(s);
     d.changed = (ProtobufCBinaryData){.len = kd->npending * KEYREC_SHA_LEN, .data = kd->pending};
     d.records = (ProtobufCBinaryData){.len = len, .data = (uint8_t *)records};
     for (size_t i = 0; i < kd->npending; i++) {
         size_t start = i == 0 ? 0 : ends[i - 1];
-        if (cum_put(kd, kd->pending + i * KEYREC_SHA_LEN, records + start, ends[i] - start) != 0)
+        const uint8_t *slice = records != NULL ? records + start : NULL; /* NULL: in no plan */
+        if (cum_put(kd, kd->pending + i * KEYREC_SHA_LEN, slice, ends[i] - start) != 0)
             return -1;
     }
-    if (pack_delta(&d, &inc, &inc_len) != 0 || pack_cumulative(kd, &d, &cum, &cum_len) != 0) {
-        free(inc);
+    if (pack_delta(&d, &msg->inc, &msg->inc_len) != 0 ||
+        pack_cumulative(kd, &d, &msg->cum, &msg->cum_len) != 0) {
+        free(msg->inc);
+        msg->inc = NULL;
         return -1;
     }
-    cluster_publish_delta(cp->cluster, version, epoch, inc, inc_len, cum, cum_len);
     return 0;
 }
 
-/* Publishes the noted changes, unless a whole snapshot is on its way. */
-static void keydelta_publish(cp_t *cp)
+int keydelta_build(keydelta_t *kd, store_t *s, uint64_t from_version, uint64_t expect_epoch,
+                   keydelta_msg_t *msg)
 {
-    keydelta_t *kd = cp->keydelta;
-    uint64_t version, epoch, started = clock_mono_us();
     uint8_t *records = NULL;
     size_t len = 0, *ends = NULL;
-    if (kd->npending == 0)
-        return;
-    if (cp->publish_pending || cp->full_failed) {
-        if (cp->full_failed)
-            cp_schedule_publish(cp);
-        goto out; /* the snapshot holds these changes */
-    }
-    size_t n = dedupe_pending(kd);
-    if ((ends = calloc(n, sizeof(*ends))) == NULL ||
-        read_records(cp, &version, &epoch, &records, &len, ends) != STORE_OK) {
-        log_error("keys: could not read %zu changed keys; publishing the whole snapshot", n);
-        cp_schedule_publish(cp);
+    int rc = -1;
+    *msg = (keydelta_msg_t){0};
+    msg->nkeys = dedupe_pending(kd);
+    if ((ends = calloc(msg->nkeys + 1, sizeof(*ends))) == NULL ||
+        read_records(kd, s, &msg->version, &msg->epoch, &records, &len, ends) != STORE_OK)
+        goto out;
+    if (msg->epoch != expect_epoch) {
+        rc = KEYDELTA_STALE;
         goto out;
     }
-    if (epoch != cp->published_epoch ||
-        keydelta_send(cp, version, epoch, records, len, ends) != 0) {
-        cp_schedule_publish(cp);
-        goto out;
-    }
-    cp->published_version = version;
-    log_info("published key delta version %llu (%zu keys, %zu since the snapshot, %.1f ms)",
-             (unsigned long long)version, n, kd->cum_count,
-             (double)(clock_mono_us() - started) / 1000.0);
-    if (kd->cum_count >= KEYDELTA_REBUILD_KEYS)
-        cp_rebuild_quiet(cp);
-    else if (!h2o_timeout_is_linked(&cp->rebuild_entry))
-        h2o_timeout_link(cp->loop, &cp->rebuild_timeout, &cp->rebuild_entry);
+    rc = keydelta_pack(kd, s, from_version, records, len, ends, msg);
 out:
     kd->npending = 0;
     free(records);
     free(ends);
-}
-
-static void keydelta_on_publish(h2o_timeout_entry_t *entry)
-{
-    cp_t *cp = H2O_STRUCT_FROM_MEMBER(cp_t, key_delta_entry, entry);
-    cp->key_delta_pending = 0;
-    keydelta_publish(cp);
-}
-
-static void keydelta_on_rebuild(h2o_timeout_entry_t *entry)
-{
-    cp_t *cp = H2O_STRUCT_FROM_MEMBER(cp_t, rebuild_entry, entry);
-    keydelta_publish(cp); /* anything noted this turn goes first */
-    if (!cp->publish_pending)
-        cp_rebuild_quiet(cp);
-}
-
-void keydelta_schedule(cp_t *cp)
-{
-    if (cp->key_delta_pending || cp->keydelta->npending == 0)
-        return;
-    cp->key_delta_pending = 1;
-    h2o_timeout_link(cp->loop, &cp->publish_timeout, &cp->key_delta_entry);
-}
-
-void keydelta_init_timers(cp_t *cp)
-{
-    cp->key_delta_entry.cb = keydelta_on_publish;
-    h2o_timeout_init(cp->loop, &cp->rebuild_timeout, KEYDELTA_REBUILD_MS);
-    cp->rebuild_entry.cb = keydelta_on_rebuild;
+    return rc;
 }

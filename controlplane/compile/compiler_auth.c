@@ -15,7 +15,7 @@ int compiler_auth_tree(store_t *s, const char *api_id, json_t *tree)
     int rc = store_authorizer_list(s, api_id, &authorizers);
     if (rc != STORE_OK)
         return rc;
-    rc = store_gwresponse_all(s, api_id, &responses);
+    rc = store_gwresp_all(s, api_id, &responses);
     if (rc != STORE_OK) {
         json_decref(authorizers);
         return rc;

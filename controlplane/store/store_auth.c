@@ -101,7 +101,7 @@ int store_authorizer_user(store_t *s, const char *api_id, const char *id, char *
 
 /* ---- gateway responses -------------------------------------------------- */
 
-int store_gwresponse_put(store_t *s, const char *api_id, const char *type, json_t *doc)
+int store_gwresp_put(store_t *s, const char *api_id, const char *type, json_t *doc)
 {
     sqlite3_stmt *st =
         store_stmt(s, "INSERT INTO gateway_responses(api_id, response_type, doc) VALUES (?1, ?2, "
@@ -113,7 +113,7 @@ int store_gwresponse_put(store_t *s, const char *api_id, const char *type, json_
     return store_step_write(s, st);
 }
 
-int store_gwresponse_get(store_t *s, const char *api_id, const char *type, json_t **doc)
+int store_gwresp_get(store_t *s, const char *api_id, const char *type, json_t **doc)
 {
     sqlite3_stmt *st =
         store_stmt(s, "SELECT doc FROM gateway_responses WHERE api_id = ?1 AND response_type = ?2");
@@ -123,7 +123,7 @@ int store_gwresponse_get(store_t *s, const char *api_id, const char *type, json_
     return store_step_doc(s, st, 0, doc);
 }
 
-int store_gwresponse_delete(store_t *s, const char *api_id, const char *type)
+int store_gwresp_delete(store_t *s, const char *api_id, const char *type)
 {
     sqlite3_stmt *st =
         store_stmt(s, "DELETE FROM gateway_responses WHERE api_id = ?1 AND response_type = ?2");
@@ -133,7 +133,7 @@ int store_gwresponse_delete(store_t *s, const char *api_id, const char *type)
     return store_step_write(s, st);
 }
 
-int store_gwresponse_all(store_t *s, const char *api_id, json_t **obj)
+int store_gwresp_all(store_t *s, const char *api_id, json_t **obj)
 {
     sqlite3_stmt *st = store_stmt(s, "SELECT doc, response_type FROM gateway_responses "
                                      "WHERE api_id = ?1 ORDER BY response_type");

@@ -18,11 +18,11 @@ int store_authorizer_delete(store_t *s, const char *api_id, const char *id);
 /* "VERB /path" of one method using the authorizer, or STORE_ENOTFOUND. */
 int store_authorizer_user(store_t *s, const char *api_id, const char *id, char **method);
 
-int store_gwresponse_put(store_t *s, const char *api_id, const char *type, json_t *doc);
-int store_gwresponse_get(store_t *s, const char *api_id, const char *type, json_t **doc);
-int store_gwresponse_delete(store_t *s, const char *api_id, const char *type);
+int store_gwresp_put(store_t *s, const char *api_id, const char *type, json_t *doc);
+int store_gwresp_get(store_t *s, const char *api_id, const char *type, json_t **doc);
+int store_gwresp_delete(store_t *s, const char *api_id, const char *type);
 /* The overrides of an API as an object keyed by response type. */
-int store_gwresponse_all(store_t *s, const char *api_id, json_t **obj);
+int store_gwresp_all(store_t *s, const char *api_id, json_t **obj);
 
 /* Records a JWKS source (nothing when it exists). jwks_uri "" = discovery. */
 int store_jwks_ensure(store_t *s, const char *issuer, const char *jwks_uri);

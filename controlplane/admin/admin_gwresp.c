@@ -1,29 +1,29 @@
-/* admin_gwresponse: gateway responses of an API. A type without an override
+/* admin_gwresp: gateway responses of an API. A type without an override
  * answers its default item ({"defaultResponse": true, ...}); PUT stores an
  * override (201, defaultResponse false), DELETE returns the type to its
  * default. responseParameters map gatewayresponse.header.X to a static
  * value or a request/context/stage-variable source; templates may use
  * $context and $stageVariables references (gwtmpl.h). */
-#include "admin_gwresponse.h"
+#include "admin_gwresp.h"
 
 #include <string.h>
 
 #include "admin_method.h"
-#include "admin_restapi.h"
+#include "admin_require.h"
 #include "gwtmpl.h"
 #include "gwtypes.h"
 #include "params.h"
-#include "patch.h"
+#include "admin_patch.h"
 #include "store_auth.h"
 
-static const admin_field_t gwresponse_fields[] = {
+static const admin_field_t gwresp_fields[] = {
     {"statusCode", ADMIN_STRING},
     {"responseParameters", ADMIN_STRING_MAP},
     {"responseTemplates", ADMIN_STRING_MAP},
     {NULL},
 };
 
-static const patch_rule_t gwresponse_patch_rules[] = {
+static const patch_rule_t gwresp_patch_rules[] = {
     {"/statusCode", PATCH_ADD | PATCH_REPLACE | PATCH_REMOVE, PATCH_STRING, "statusCode"},
     {"/responseParameters/", PATCH_ADD | PATCH_REPLACE | PATCH_REMOVE, PATCH_MAP_ENTRY,
      "responseParameters", .max = 1024},
@@ -32,7 +32,7 @@ static const patch_rule_t gwresponse_patch_rules[] = {
     {NULL},
 };
 
-json_t *admin_gwresponse_default(enum gwtype t)
+json_t *admin_gwresp_default(enum gwtype t)
 {
     json_t *item = json_pack("{s:b,s:{},s:{s:s},s:s}", "defaultResponse", 1, "responseParameters",
                              "responseTemplates", "application/json", GWTYPE_DEFAULT_TEMPLATE,
@@ -43,7 +43,7 @@ json_t *admin_gwresponse_default(enum gwtype t)
 }
 
 /* {response_type} as a known type; replies 400 otherwise. */
-static int gwresponse_type(admin_call_t *c, enum gwtype *t)
+static int gwresp_type(admin_call_t *c, enum gwtype *t)
 {
     const char *name = admin_arg(c, "response_type");
     *t = gwtype_find(name);
@@ -108,9 +108,9 @@ static int check_templates(admin_call_t *c, json_t *templates)
     return 0;
 }
 
-static int gwresponse_check_doc(admin_call_t *c, json_t *doc)
+static int gwresp_check_doc(admin_call_t *c, json_t *doc)
 {
-    if (admin_check(c, doc, gwresponse_fields) != 0)
+    if (admin_check(c, doc, gwresp_fields) != 0)
         return -1;
     const char *code = json_string_value(json_object_get(doc, "statusCode"));
     if (code != NULL && !admin_valid_status_code(code)) {
@@ -123,18 +123,18 @@ static int gwresponse_check_doc(admin_call_t *c, json_t *doc)
                : 0;
 }
 
-json_t *admin_gwresponse_current(admin_call_t *c, enum gwtype t, int *rc)
+json_t *admin_gwresp_current(admin_call_t *c, enum gwtype t, int *rc)
 {
     json_t *doc = NULL;
-    *rc = store_gwresponse_get(c->store, admin_arg(c, "restapi_id"), gwtypes[t].name, &doc);
+    *rc = store_gwresp_get(c->store, admin_arg(c, "restapi_id"), gwtypes[t].name, &doc);
     if (*rc == STORE_ENOTFOUND) {
         *rc = STORE_OK;
-        return admin_gwresponse_default(t);
+        return admin_gwresp_default(t);
     }
     return doc;
 }
 
-int admin_gwresponse_store(admin_call_t *c, enum gwtype t, json_t *doc)
+int admin_gwresp_store(admin_call_t *c, enum gwtype t, json_t *doc)
 {
     json_object_set_new(doc, "responseType", json_string(gwtypes[t].name));
     json_object_set_new(doc, "defaultResponse", json_false());
@@ -145,98 +145,101 @@ int admin_gwresponse_store(admin_call_t *c, enum gwtype t, json_t *doc)
                             json_pack("{s:s}", "application/json", GWTYPE_DEFAULT_TEMPLATE));
     if (json_object_get(doc, "statusCode") == NULL && gwtypes[t].status[0] != '\0')
         json_object_set_new(doc, "statusCode", json_string(gwtypes[t].status));
-    if (gwresponse_check_doc(c, doc) != 0)
+    if (gwresp_check_doc(c, doc) != 0)
         return -1;
-    return store_gwresponse_put(c->store, admin_arg(c, "restapi_id"), gwtypes[t].name, doc);
+    return store_gwresp_put(c->store, admin_arg(c, "restapi_id"), gwtypes[t].name, doc);
 }
 
-static void gwresponse_write(admin_call_t *c, enum gwtype t, json_t *doc, int status)
+static void gwresp_write(admin_call_t *c, enum gwtype t, json_t *doc, int status)
 {
     if (admin_begin(c) != 0)
         return;
-    int rc = admin_gwresponse_store(c, t, doc);
+    int rc = admin_gwresp_store(c, t, doc);
+    if (rc == STORE_OK)
+        rc = publish_change(c->publish, PUBLISH_DEFINITION, NULL, 0);
     if (rc != STORE_OK) {
         store_rollback(c->store);
         if (!c->replied)
             admin_store_fail(c, rc, "Invalid API identifier specified");
         return;
     }
-    if (admin_commit(c, 0) == 0)
+    if (admin_commit(c) == 0)
         admin_reply(c, status, json_incref(doc));
 }
 
-void admin_gwresponse_put(admin_call_t *c)
+void admin_gwresp_put(admin_call_t *c)
 {
     enum gwtype t;
-    if (admin_require_api(c, NULL) != 0 || gwresponse_type(c, &t) != 0 ||
-        admin_check(c, c->body, gwresponse_fields) != 0)
+    if (admin_require_api(c, NULL) != 0 || gwresp_type(c, &t) != 0 ||
+        admin_check(c, c->body, gwresp_fields) != 0)
         return;
     json_t *doc = json_object();
-    admin_copy_fields(doc, c->body, gwresponse_fields);
-    gwresponse_write(c, t, doc, 201);
+    admin_copy_fields(doc, c->body, gwresp_fields);
+    gwresp_write(c, t, doc, 201);
     json_decref(doc);
 }
 
-void admin_gwresponse_get(admin_call_t *c)
+void admin_gwresp_get(admin_call_t *c)
 {
     enum gwtype t;
     int rc;
-    if (admin_require_api(c, NULL) != 0 || gwresponse_type(c, &t) != 0)
+    if (admin_require_api(c, NULL) != 0 || gwresp_type(c, &t) != 0)
         return;
-    json_t *doc = admin_gwresponse_current(c, t, &rc);
+    json_t *doc = admin_gwresp_current(c, t, &rc);
     if (rc != STORE_OK)
         admin_store_fail(c, rc, "");
     else
         admin_reply(c, 200, doc);
 }
 
-void admin_gwresponse_update(admin_call_t *c)
+void admin_gwresp_update(admin_call_t *c)
 {
     enum gwtype t;
     patch_op_t *ops;
     size_t n;
     int rc;
-    if (admin_require_api(c, NULL) != 0 || gwresponse_type(c, &t) != 0 ||
-        patch_parse(c, &ops, &n) != 0)
+    if (admin_require_api(c, NULL) != 0 || gwresp_type(c, &t) != 0 || patch_parse(c, &ops, &n) != 0)
         return;
-    json_t *doc = admin_gwresponse_current(c, t, &rc);
+    json_t *doc = admin_gwresp_current(c, t, &rc);
     if (rc != STORE_OK) {
         admin_store_fail(c, rc, "");
         return;
     }
     for (size_t i = 0; i < n; i++) {
-        rc = patch_apply(c, doc, &ops[i], gwresponse_patch_rules);
+        rc = patch_apply(c, doc, &ops[i], gwresp_patch_rules);
         if (rc < 0 || (rc == 0 && patch_invalid_path(c, &ops[i]) != 0))
             goto out;
     }
-    gwresponse_write(c, t, doc, 200);
+    gwresp_write(c, t, doc, 200);
 out:
     json_decref(doc);
 }
 
-void admin_gwresponse_delete(admin_call_t *c)
+void admin_gwresp_delete(admin_call_t *c)
 {
     enum gwtype t;
-    if (admin_require_api(c, NULL) != 0 || gwresponse_type(c, &t) != 0 || admin_begin(c) != 0)
+    if (admin_require_api(c, NULL) != 0 || gwresp_type(c, &t) != 0 || admin_begin(c) != 0)
         return;
-    int rc = store_gwresponse_delete(c->store, admin_arg(c, "restapi_id"), gwtypes[t].name);
+    int rc = store_gwresp_delete(c->store, admin_arg(c, "restapi_id"), gwtypes[t].name);
+    if (rc == STORE_OK)
+        rc = publish_change(c->publish, PUBLISH_DEFINITION, NULL, 0);
     if (rc != STORE_OK) {
         store_rollback(c->store);
         admin_store_fail(c, rc, "Invalid Gateway Response specified");
         return;
     }
-    if (admin_commit(c, 0) == 0)
+    if (admin_commit(c) == 0)
         admin_reply(c, 202, NULL);
 }
 
-void admin_gwresponse_list(admin_call_t *c)
+void admin_gwresp_list(admin_call_t *c)
 {
     int limit;
     const char *position;
     json_t *overrides;
     if (admin_require_api(c, NULL) != 0 || admin_page(c, &limit, &position) != 0)
         return;
-    int rc = store_gwresponse_all(c->store, admin_arg(c, "restapi_id"), &overrides);
+    int rc = store_gwresp_all(c->store, admin_arg(c, "restapi_id"), &overrides);
     if (rc != STORE_OK) {
         admin_store_fail(c, rc, "");
         return;
@@ -251,7 +254,7 @@ void admin_gwresponse_list(admin_call_t *c)
             break;
         }
         json_t *o = json_object_get(overrides, gwtypes[t].name);
-        json_array_append_new(items, o != NULL ? json_incref(o) : admin_gwresponse_default(t));
+        json_array_append_new(items, o != NULL ? json_incref(o) : admin_gwresp_default(t));
     }
     json_decref(overrides);
     admin_reply_page(c, items, more, "responseType");

@@ -1,6 +1,6 @@
-/* patch: values arrive as strings (the reference's wire form); the rule's
+/* admin_patch: values arrive as strings (the reference's wire form); the rule's
  * kind converts and bounds them. */
-#include "patch.h"
+#include "admin_patch.h"
 
 #include <math.h>
 #include <stdlib.h>

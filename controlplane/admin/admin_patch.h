@@ -1,8 +1,8 @@
-/* patch: the reference service's PATCH body ({"patchOperations": [{op, path,
+/* admin_patch: the reference service's PATCH body ({"patchOperations": [{op, path,
  * value, from}]}) — parsing, and applying operations to a JSON document
  * through a table of patchable paths. */
-#ifndef PORTICO_PATCH_H
-#define PORTICO_PATCH_H
+#ifndef PORTICO_ADMIN_PATCH_H
+#define PORTICO_ADMIN_PATCH_H
 
 #include <jansson.h>
 
