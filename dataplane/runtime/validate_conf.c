@@ -4,6 +4,7 @@
  * deployment only ever sees the models frozen with it. */
 #include "validate_conf.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,16 +17,35 @@ struct rt_models {
     const jsonschema_t **compiled; /* by index in def->models; NULL until needed */
 };
 
-int validate_conf_deployment(rt_build_t *b, rt_deployment_t *d, const Portico__ApiDefinition *def)
+/* What a compile needs: the arena and where a failure's reason goes. */
+typedef struct {
+    arena_t *a;
+    char *err;
+    size_t err_len;
+} vbuild_t;
+
+static int fail(vbuild_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int fail(vbuild_t *b, const char *fmt, ...)
 {
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(b->err, b->err_len, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+int validate_conf_deployment(arena_t *a, const Portico__ApiDefinition *def, struct rt_models **out,
+                             char *err, size_t err_len)
+{
+    vbuild_t vb = {a, err, err_len}, *b = &vb;
     struct rt_models *ms = arena_alloc(b->a, sizeof(*ms));
     if (ms == NULL)
-        return rt_build_fail(b, "out of memory");
+        return fail(b, "out of memory");
     ms->def = def;
     ms->compiled = arena_alloc(b->a, sizeof(*ms->compiled) * (def->n_models + 1));
     if (ms->compiled == NULL)
-        return rt_build_fail(b, "out of memory");
-    d->models = ms;
+        return fail(b, "out of memory");
+    *out = ms;
     return 0;
 }
 
@@ -45,11 +65,11 @@ static json_t *resolve_model(void *arg, const char *uri)
     return i >= 0 ? json_loads(def->models[i]->schema, JSON_ALLOW_NUL, NULL) : NULL;
 }
 
-static const jsonschema_t *model_schema(rt_build_t *b, struct rt_models *ms, const char *name)
+static const jsonschema_t *model_schema(vbuild_t *b, struct rt_models *ms, const char *name)
 {
     long i = model_index(ms->def, name);
     if (i < 0) {
-        rt_build_fail(b, "deployment %s: unknown model %s", ms->def->deployment_id, name);
+        fail(b, "deployment %s: unknown model %s", ms->def->deployment_id, name);
         return NULL;
     }
     if (ms->compiled[i] != NULL)
@@ -58,7 +78,7 @@ static const jsonschema_t *model_schema(rt_build_t *b, struct rt_models *ms, con
     json_error_t jerr;
     json_t *schema = json_loads(ms->def->models[i]->schema, JSON_ALLOW_NUL, &jerr);
     if (schema == NULL) {
-        rt_build_fail(b, "model %s: %s", name, jerr.text);
+        fail(b, "model %s: %s", name, jerr.text);
         return NULL;
     }
     int rc = modelurl_format(url, sizeof(url), ms->def->api_id, name) == 0
@@ -67,7 +87,7 @@ static const jsonschema_t *model_schema(rt_build_t *b, struct rt_models *ms, con
                  : (snprintf(err, sizeof(err), "name too long"), -1);
     json_decref(schema);
     if (rc != 0) {
-        rt_build_fail(b, "model %s: %s", name, err);
+        fail(b, "model %s: %s", name, err);
         return NULL;
     }
     return ms->compiled[i];
@@ -87,12 +107,12 @@ static int flag_cmp(const void *a, const void *b)
     return strcmp((*(Portico__ParamFlag *const *)a)->name, (*(Portico__ParamFlag *const *)b)->name);
 }
 
-static int compile_required(rt_build_t *b, const Portico__Method *m, rt_validate_t *v)
+static int compile_required(vbuild_t *b, const Portico__Method *m, rt_validate_t *v)
 {
     Portico__ParamFlag **flags = arena_alloc(b->a, sizeof(*flags) * (m->n_request_parameters + 1));
     rt_required_param_t *req = arena_alloc(b->a, sizeof(*req) * (m->n_request_parameters + 1));
     if (flags == NULL || req == NULL)
-        return rt_build_fail(b, "out of memory");
+        return fail(b, "out of memory");
     size_t n = 0;
     for (size_t i = 0; i < m->n_request_parameters; i++)
         if (m->request_parameters[i]->required)
@@ -102,7 +122,7 @@ static int compile_required(rt_build_t *b, const Portico__Method *m, rt_validate
         params_expr_t e;
         if (params_parse_source(flags[i]->name, &e) != 0 || e.kind != PARAMS_SRC_METHOD_REQUEST ||
             e.loc == PARAMS_LOC_BODY || e.loc == PARAMS_LOC_NONE)
-            return rt_build_fail(b, "invalid request parameter %s", flags[i]->name);
+            return fail(b, "invalid request parameter %s", flags[i]->name);
         req[i] = (rt_required_param_t){e.loc, e.name, e.name_len};
     }
     v->required = req;
@@ -110,16 +130,16 @@ static int compile_required(rt_build_t *b, const Portico__Method *m, rt_validate
     return 0;
 }
 
-static int compile_models(rt_build_t *b, const rt_deployment_t *d, const Portico__Method *m,
+static int compile_models(vbuild_t *b, struct rt_models *ms, const Portico__Method *m,
                           rt_validate_t *v)
 {
     rt_body_model_t *bm = arena_alloc(b->a, sizeof(*bm) * (m->n_request_models + 1));
     if (bm == NULL)
-        return rt_build_fail(b, "out of memory");
+        return fail(b, "out of memory");
     for (size_t i = 0; i < m->n_request_models; i++) {
         bm[i].content_type = m->request_models[i]->key;
         bm[i].len = strlen(bm[i].content_type);
-        bm[i].schema = model_schema(b, d->models, m->request_models[i]->value);
+        bm[i].schema = model_schema(b, ms, m->request_models[i]->value);
         if (bm[i].schema == NULL)
             return -1;
     }
@@ -128,27 +148,28 @@ static int compile_models(rt_build_t *b, const rt_deployment_t *d, const Portico
     return 0;
 }
 
-int validate_conf_method(rt_build_t *b, const rt_deployment_t *d, const Portico__Method *m,
-                         rt_method_t *rm)
+int validate_conf_method(arena_t *a, struct rt_models *ms, const Portico__Method *m,
+                         const struct rt_validate **out, char *err, size_t err_len)
 {
-    rm->validate = NULL;
+    vbuild_t vb = {a, err, err_len}, *b = &vb;
+    *out = NULL;
     if (m->request_validator_id[0] == '\0')
         return 0;
-    const Portico__RequestValidator *pv = find_validator(d->models->def, m->request_validator_id);
+    const Portico__RequestValidator *pv = find_validator(ms->def, m->request_validator_id);
     if (pv == NULL)
-        return rt_build_fail(b, "deployment %s: unknown request validator %s", d->id,
-                             m->request_validator_id);
+        return fail(b, "deployment %s: unknown request validator %s", ms->def->deployment_id,
+                    m->request_validator_id);
     if (!pv->validate_request_body && !pv->validate_request_parameters)
         return 0;
     rt_validate_t *v = arena_alloc(b->a, sizeof(*v));
     if (v == NULL)
-        return rt_build_fail(b, "out of memory");
+        return fail(b, "out of memory");
     v->params = pv->validate_request_parameters;
     v->body = pv->validate_request_body;
     if ((v->params && compile_required(b, m, v) != 0) ||
-        (v->body && compile_models(b, d, m, v) != 0))
+        (v->body && compile_models(b, ms, m, v) != 0))
         return -1;
-    rm->validate = v;
+    *out = v;
     return 0;
 }
 

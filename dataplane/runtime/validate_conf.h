@@ -6,9 +6,12 @@
 #ifndef PORTICO_VALIDATE_CONF_H
 #define PORTICO_VALIDATE_CONF_H
 
+#include "arena.h"
 #include "jsonschema.h"
 #include "params.h"
-#include "runtime.h"
+#include "portico.pb-c.h"
+
+struct rt_models;
 
 typedef struct {
     enum params_loc loc; /* PATH, QUERYSTRING, HEADER or their MULTIVALUE forms */
@@ -31,12 +34,15 @@ typedef struct rt_validate {
     size_t nmodels;
 } rt_validate_t;
 
-/* Prepares d->models from def's models (compiled when a method needs one). */
-int validate_conf_deployment(rt_build_t *b, rt_deployment_t *d, const Portico__ApiDefinition *def);
+/* A deployment's models, from def (each compiled when a method first needs
+ * it), in a. Returns 0, or -1 with a reason in err. */
+int validate_conf_deployment(arena_t *a, const Portico__ApiDefinition *def, struct rt_models **out,
+                             char *err, size_t err_len);
 
-/* Sets rm->validate for m (NULL when its validator checks nothing). */
-int validate_conf_method(rt_build_t *b, const rt_deployment_t *d, const Portico__Method *m,
-                         rt_method_t *rm);
+/* The validation of method m (*out NULL when its validator checks nothing),
+ * in a; models are the deployment's. Returns 0, or -1 with a reason in err. */
+int validate_conf_method(arena_t *a, struct rt_models *models, const Portico__Method *m,
+                         const struct rt_validate **out, char *err, size_t err_len);
 
 /* The model for a media type (no parameters; case-insensitive), else the
  * "$default" one, else NULL. */
