@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "crypto.h"
+
 static void bind2(sqlite3_stmt *st, const char *a, const char *b)
 {
     sqlite3_bind_text(st, 1, a, -1, SQLITE_STATIC);
@@ -104,6 +106,30 @@ int store_model_list(store_t *s, const char *api_id, json_t **items)
 int store_model_delete(store_t *s, const char *api_id, const char *name)
 {
     return del(s, "DELETE FROM models WHERE api_id = ?1 AND name = ?2", api_id, name);
+}
+
+int store_model_defaults(store_t *s, const char *api_id)
+{
+    static const char *const defaults[][3] = {
+        {"Empty", "This is a default empty schema model",
+         "{\n  \"$schema\": \"http://json-schema.org/draft-04/schema#\",\n  \"title\" : \"Empty "
+         "Schema\",\n  \"type\" : \"object\"\n}"},
+        {"Error", "This is a default error schema model",
+         "{\n  \"$schema\" : \"http://json-schema.org/draft-04/schema#\",\n  \"title\" : \"Error "
+         "Schema\",\n  \"type\" : \"object\",\n  \"properties\" : {\n    \"message\" : { "
+         "\"type\" : \"string\" }\n  }\n}"},
+    };
+    int rc = STORE_OK;
+    for (size_t i = 0; rc == STORE_OK && i < sizeof(defaults) / sizeof(defaults[0]); i++) {
+        char id[7];
+        crypto_random_id(id, 6);
+        json_t *doc =
+            json_pack("{s:s, s:s, s:s, s:s, s:s}", "id", id, "name", defaults[i][0], "description",
+                      defaults[i][1], "schema", defaults[i][2], "contentType", "application/json");
+        rc = doc != NULL ? store_model_put(s, api_id, defaults[i][0], doc) : STORE_EIO;
+        json_decref(doc);
+    }
+    return rc;
 }
 
 int store_model_user(store_t *s, const char *api_id, const char *name, char **method)

@@ -14,6 +14,9 @@ int store_model_get(store_t *s, const char *api_id, const char *name, json_t **d
 /* Every model of an API, ordered by name. */
 int store_model_list(store_t *s, const char *api_id, json_t **items);
 int store_model_delete(store_t *s, const char *api_id, const char *name);
+/* Adds the two models the reference gives every new API, "Empty" and
+ * "Error" (application/json). */
+int store_model_defaults(store_t *s, const char *api_id);
 /* "/path/VERB" of one method whose requestModels name the model, or
  * STORE_ENOTFOUND. */
 int store_model_user(store_t *s, const char *api_id, const char *name, char **method);

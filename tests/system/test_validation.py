@@ -70,7 +70,11 @@ def test_models_crud_shapes_and_errors(cp):
 
     assert cp.ok("GET", f"/restapis/{api_id}/models/Pet") == pet
     items = cp.ok("GET", f"/restapis/{api_id}/models")["item"]
-    assert [m["name"] for m in items] == ["Pet", "Pets", "Pets2"]
+    assert [m["name"] for m in items] == ["Empty", "Error", "Pet", "Pets", "Pets2"]
+    empty = items[0]
+    assert set(empty) == {"id", "name", "description", "schema", "contentType"}
+    assert json.loads(empty["schema"]) == {"$schema": "http://json-schema.org/draft-04/schema#",
+                                           "title": "Empty Schema", "type": "object"}
     assert error(cp.call("GET", f"/restapis/{api_id}/models/Nope")) == (
         404, "NotFoundException", "Invalid model name specified: Nope")
 
