@@ -25,7 +25,7 @@ typedef struct {
 typedef struct {
     char *uri;
     const json_t *node;
-} id_t_;
+} id_entry_t;
 
 typedef struct {
     arena_t *a;
@@ -33,7 +33,7 @@ typedef struct {
     void *arg;
     slot_t *slots;
     size_t nslots, used;
-    id_t_ *ids;
+    id_entry_t *ids;
     size_t nids, cap_ids;
     json_t **docs; /* references held until the end */
     size_t ndocs, cap_docs;

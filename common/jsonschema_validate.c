@@ -6,6 +6,7 @@
 #include "jsonschema_int.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -311,6 +312,35 @@ static int unique(const json_t *arr)
     return ok;
 }
 
+/* ---- regular expressions ---------------------------------------------------- */
+
+/* Bounds on one match, so that a pattern that backtracks badly costs a
+ * request milliseconds, not seconds; reaching one counts as no match. */
+#define MATCH_LIMIT 1000000
+#define DEPTH_LIMIT 10000
+
+static pcre2_match_context *match_ctx;
+static pthread_once_t match_ctx_once = PTHREAD_ONCE_INIT;
+
+static void match_ctx_init(void)
+{
+    match_ctx = pcre2_match_context_create(NULL);
+    if (match_ctx != NULL) {
+        pcre2_set_match_limit(match_ctx, MATCH_LIMIT);
+        pcre2_set_depth_limit(match_ctx, DEPTH_LIMIT);
+    }
+}
+
+/* 1 when re matches somewhere in the len bytes at s (RegExp.test). */
+static int re_search(pcre2_code *re, const char *s, size_t len)
+{
+    pthread_once(&match_ctx_once, match_ctx_init);
+    pcre2_match_data *md = pcre2_match_data_create(1, NULL);
+    int rc = md != NULL ? pcre2_match(re, (PCRE2_SPTR)s, len, 0, 0, md, match_ctx) : -1;
+    pcre2_match_data_free(md);
+    return rc >= 0;
+}
+
 /* ---- keywords -------------------------------------------------------------- */
 
 static int v_node(vctx_t *c, const jsonschema_t *s, const json_t *x);
@@ -442,10 +472,7 @@ static int v_string(vctx_t *c, const jsonschema_t *s, const json_t *x)
         }
     }
     if (s->pattern != NULL) {
-        pcre2_match_data *md = pcre2_match_data_create(1, NULL);
-        int rc = md != NULL ? pcre2_match(s->pattern, (PCRE2_SPTR)str, bytes, 0, 0, md, NULL) : -1;
-        pcre2_match_data_free(md);
-        if (rc < 0) {
+        if (!re_search(s->pattern, str, bytes)) {
             ok = 0;
             if (msg(c)) {
                 put_lit(c, "ECMA 262 regex ");
@@ -534,14 +561,6 @@ static const js_prop_t *find_prop(const jsonschema_t *s, const char *k, size_t l
             hi = mid;
     }
     return NULL;
-}
-
-static int re_search(pcre2_code *re, const char *s, size_t len)
-{
-    pcre2_match_data *md = pcre2_match_data_create(1, NULL);
-    int rc = md != NULL ? pcre2_match(re, (PCRE2_SPTR)s, len, 0, 0, md, NULL) : -1;
-    pcre2_match_data_free(md);
-    return rc >= 0;
 }
 
 /* properties, patternProperties, additionalProperties */

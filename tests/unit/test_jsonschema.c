@@ -10,6 +10,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "jsonschema.h"
 #include "jsonschema_uri.h"
@@ -153,6 +154,32 @@ static void errors_are_cut_to_the_buffer(void **state)
     json_decref(s);
     json_decref(d);
     arena_destroy(a);
+}
+
+static void backtracking_is_bounded(void **state)
+{
+    /* exponential for a backtracking engine: the match limit stops it */
+    char doc[64];
+    memset(doc, 'a', sizeof(doc));
+    doc[0] = '"';
+    doc[sizeof(doc) - 3] = '!';
+    doc[sizeof(doc) - 2] = '"';
+    doc[sizeof(doc) - 1] = '\0';
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    arena_t *a = arena_create(4096);
+    json_t *s = parse("{\"pattern\":\"^(a|aa)+$\"}"), *d = parse(doc);
+    const jsonschema_t *js;
+    char err[256];
+    assert_int_equal(jsonschema_compile(a, s, "", NULL, NULL, &js, err, sizeof(err)), 0);
+    assert_int_equal(jsonschema_validate(js, d, NULL, 0), 1);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    double ms = (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6;
+    json_decref(s);
+    json_decref(d);
+    arena_destroy(a);
+    if (ms > 2000)
+        fail_msg("a backtracking pattern took %.0f ms", ms);
 }
 
 /* ---- compiling ------------------------------------------------------------ */
@@ -310,6 +337,7 @@ int main(void)
     static const struct CMUnitTest tests[] = {
         cmocka_unit_test(reference_messages),
         cmocka_unit_test(errors_are_cut_to_the_buffer),
+        cmocka_unit_test(backtracking_is_bounded),
         cmocka_unit_test(compile_errors),
         cmocka_unit_test(deep_schema_is_refused),
         cmocka_unit_test(recursion_through_allof_is_bounded),
