@@ -93,17 +93,19 @@ static int check_body(dp_request_t *r, const rt_validate_t *v)
     json_t *doc = body.len == 0
                       ? json_object()
                       : json_loadb(body.base, body.len, JSON_DECODE_ANY | JSON_ALLOW_NUL, &jerr);
+    /* the quick walk stops at the first failure; only a failing body is
+     * walked again to collect every message */
+    if (doc != NULL && jsonschema_validate(schema, doc, NULL, 0) == 0) {
+        json_decref(doc);
+        return 0;
+    }
     char *errors = h2o_mem_alloc_pool(&r->req->pool, VALIDATION_ERROR_MAX);
-    int bad;
     if (doc == NULL) {
         snprintf(errors, VALIDATION_ERROR_MAX, "[Invalid JSON in the request body: %s]", jerr.text);
-        bad = 1;
     } else {
-        bad = jsonschema_validate(schema, doc, errors, VALIDATION_ERROR_MAX);
+        jsonschema_validate(schema, doc, errors, VALIDATION_ERROR_MAX);
         json_decref(doc);
     }
-    if (!bad)
-        return 0;
     r->validation_error = errors;
     gwresp_send(r, GW_BAD_REQUEST_BODY);
     return -1;
