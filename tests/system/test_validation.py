@@ -237,3 +237,23 @@ def test_deployment_freezes_the_model(cp, make_dp, upstream):
     r = post(dp, api_id, body)
     assert (r.status_code, r.text) == (400, '{"message":"Invalid request body"}')
     assert post(dp, api_id, dict(body, owner="me")).status_code == 200
+
+
+def test_the_default_empty_model_requires_an_object(cp, make_dp):
+    ids = make_mock_api(cp, "empty", body='{"ok": true}')
+    api_id = ids["api"]
+    v = cp.ok("POST", f"/restapis/{api_id}/requestvalidators",
+              {"name": "body", "validateRequestBody": True}, expect=201)
+    base = f"/restapis/{api_id}/resources/{ids['leaf']}/methods/GET"
+    cp.ok("PATCH", base, {"patchOperations": [
+        {"op": "replace", "path": "/requestValidatorId", "value": v["id"]},
+        {"op": "add", "path": "/requestModels/application~1json", "value": "Empty"}]})
+    deploy(cp, api_id)
+    dp = make_dp().start()
+    dp.wait_version(cp.version())
+    ok = dict(headers={"Content-Type": "application/json"})
+    assert dp.get(api_id, "prod", "/pets", data="[1]", **ok).status_code == 400
+    assert dp.get(api_id, "prod", "/pets", data='"text"', **ok).status_code == 400
+    r = dp.get(api_id, "prod", "/pets", data='{"any": [1]}', **ok)
+    assert (r.status_code, r.json()) == (200, {"ok": True})
+    assert dp.get(api_id, "prod", "/pets").status_code == 200  # no body: validated as {}
