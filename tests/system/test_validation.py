@@ -5,8 +5,9 @@ the reference's 400 answers and $context.error.validationErrorString, and
 models frozen with the deployment."""
 
 import json
+import os
 
-from harness import deploy, make_mock_api, make_proxy_api
+from harness import deploy, make_mock_api, make_proxy_api, wait_for
 
 PET = {
     "$schema": "http://json-schema.org/draft-04/schema#",
@@ -184,7 +185,7 @@ def test_validation_answers_and_a_valid_body_reaches_the_upstream(cp, make_dp, u
     assert r.status_code == 200 and len(up.calls) == 2
 
 
-def test_validation_error_string_in_gateway_responses(cp, make_dp, upstream):
+def test_validation_error_string_in_gateway_responses(cp, make_dp, upstream, tmp_path):
     up = upstream()
     api_id = validated_api(cp, up.url)
     for rtype, status in (("BAD_REQUEST_BODY", "422"), ("BAD_REQUEST_PARAMETERS", "400")):
@@ -192,6 +193,11 @@ def test_validation_error_string_in_gateway_responses(cp, make_dp, upstream):
             "statusCode": status,
             "responseTemplates": {"application/json": "$context.error.validationErrorString"}}, expect=201)
     deploy(cp, api_id)
+    log = str(tmp_path / "access.log")
+    cp.ok("PATCH", f"/restapis/{api_id}/stages/prod", {"patchOperations": [
+        {"op": "replace", "path": "/accessLogSettings/format",
+         "value": '{"id":"$context.requestId","v":"$context.error.validationErrorString"}'},
+        {"op": "replace", "path": "/accessLogSettings/destinationArn", "value": log}]})
     dp = make_dp().start()
     dp.wait_version(cp.version())
     cases = [
@@ -211,6 +217,14 @@ def test_validation_error_string_in_gateway_responses(cp, make_dp, upstream):
         assert (r.status_code, r.text) == (422, expected), body
     r = post(dp, api_id, {}, qs="?qs1=1")
     assert (r.status_code, r.text) == (400, "Missing required request parameters: [issuer]")
+
+    # the access log has the same string
+    def logged():
+        lines = open(log).read().splitlines() if os.path.exists(log) else []
+        return lines if len(lines) == len(cases) + 1 else None
+    entries = {json.loads(line)["id"]: json.loads(line)["v"] for line in wait_for(logged, what="log")}
+    assert entries.pop(r.headers["x-amzn-requestid"]) == "Missing required request parameters: [issuer]"
+    assert sorted(entries.values()) == sorted(expected for _, expected in cases)
 
 
 def test_deployment_freezes_the_model(cp, make_dp, upstream):
