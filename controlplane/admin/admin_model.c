@@ -144,6 +144,32 @@ out:
     json_decref(doc);
 }
 
+void admin_model_reply_page(admin_call_t *c, json_t *items, const char *key)
+{
+    int limit;
+    const char *position;
+    if (admin_page(c, &limit, &position) != 0) {
+        json_decref(items);
+        return;
+    }
+    json_t *page = json_array(), *it;
+    size_t i;
+    int more = 0;
+    json_array_foreach(items, i, it)
+    {
+        const char *k = json_string_value(json_object_get(it, key));
+        if (position != NULL && k != NULL && strcmp(k, position) <= 0)
+            continue;
+        if ((int)json_array_size(page) == limit) {
+            more = 1;
+            break;
+        }
+        json_array_append(page, it);
+    }
+    json_decref(items);
+    admin_reply_page(c, page, more, key);
+}
+
 void admin_model_list(admin_call_t *c)
 {
     json_t *items;
@@ -154,7 +180,7 @@ void admin_model_list(admin_call_t *c)
         admin_store_fail(c, rc, "");
         return;
     }
-    admin_reply_page(c, items, 0, "name");
+    admin_model_reply_page(c, items, "name");
 }
 
 static int model_load(admin_call_t *c, json_t **doc)

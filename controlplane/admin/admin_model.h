@@ -11,6 +11,10 @@ void admin_model_get(admin_call_t *c);
 void admin_model_update(admin_call_t *c);
 void admin_model_delete(admin_call_t *c);
 
+/* Replies a page of items (sorted by key, taken over): limit (default 25)
+ * and position (the last key of the previous page), as the reference pages. */
+void admin_model_reply_page(admin_call_t *c, json_t *items, const char *key);
+
 /* requestValidatorId must name a validator of the API and every
  * requestModels value a model of the API. Replies 400 and returns -1
  * otherwise. */

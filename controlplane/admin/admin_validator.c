@@ -5,6 +5,7 @@
 
 #include <stdlib.h>
 
+#include "admin_model.h"
 #include "admin_restapi.h"
 #include "crypto.h"
 #include "patch.h"
@@ -64,7 +65,7 @@ void admin_validator_list(admin_call_t *c)
         admin_store_fail(c, rc, "");
         return;
     }
-    admin_reply_page(c, items, 0, "id");
+    admin_model_reply_page(c, items, "id");
 }
 
 static int validator_load(admin_call_t *c, json_t **doc)

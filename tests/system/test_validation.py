@@ -76,6 +76,12 @@ def test_models_crud_shapes_and_errors(cp):
     assert set(empty) == {"id", "name", "description", "schema", "contentType"}
     assert json.loads(empty["schema"]) == {"$schema": "http://json-schema.org/draft-04/schema#",
                                            "title": "Empty Schema", "type": "object"}
+    page = cp.ok("GET", f"/restapis/{api_id}/models?limit=2")
+    assert [m["name"] for m in page["item"]] == ["Empty", "Error"] and page["position"] == "Error"
+    page = cp.ok("GET", f"/restapis/{api_id}/models?limit=2&position=Error")
+    assert [m["name"] for m in page["item"]] == ["Pet", "Pets"]
+    page = cp.ok("GET", f"/restapis/{api_id}/models?limit=2&position=Pets")
+    assert [m["name"] for m in page["item"]] == ["Pets2"] and "position" not in page
     assert error(cp.call("GET", f"/restapis/{api_id}/models/Nope")) == (
         404, "NotFoundException", "Invalid model name specified: Nope")
 
