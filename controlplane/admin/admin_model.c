@@ -19,7 +19,7 @@
 #include "patch.h"
 #include "store_model.h"
 
-#define MODEL_SCHEMA_MAX 400000 /* the reference's limit on a model's schema */
+#define MODEL_SCHEMA_MAX 400000 /* bytes of a model's schema text */
 
 static const admin_field_t model_fields[] = {
     {"name", ADMIN_STRING, .required = 1, .min = 1, .max = 128},
