@@ -771,18 +771,60 @@ static jsonschema_t *compile_node(cstate_t *st, const json_t *node, const char *
     return s;
 }
 
-/* A chain of nodes that are only "$ref" and comes back to itself never
- * consumes any of the instance: refused. */
-static int check_ref_loops(cstate_t *st)
+/* "In place" edges apply a schema to the same instance value: $ref, allOf,
+ * anyOf, oneOf, not and schema dependencies. A cycle of them never consumes
+ * any of the instance (validation would not end), and a node whose in-place
+ * edges fan out to too many evaluations makes every value cost that much
+ * (a chain of anyOf over the same definitions doubles at each step): both
+ * are refused. weight = evaluations one instance value costs at the node. */
+#define MAX_WEIGHT 4096
+
+static int inplace_visit(cstate_t *st, jsonschema_t *s, int depth);
+
+static int inplace_edge(cstate_t *st, const jsonschema_t *child, unsigned *sum, int depth)
 {
-    for (size_t i = 0; i < st->nnodes; i++) {
-        const jsonschema_t *s = st->nodes[i];
-        for (size_t steps = 0; s->ref != NULL; steps++) {
-            if (steps > st->nnodes)
-                return fail(st, "$ref loop: a reference that only refers to itself");
-            s = s->ref;
-        }
-    }
+    jsonschema_t *c = (jsonschema_t *)child;
+    if (inplace_visit(st, c, depth + 1) != 0)
+        return -1;
+    *sum += c->weight;
+    return *sum > MAX_WEIGHT ? fail(st,
+                                    "schema too complex: one value would be checked by more "
+                                    "than %d subschemas",
+                                    MAX_WEIGHT)
+                             : 0;
+}
+
+static int inplace_visit(cstate_t *st, jsonschema_t *s, int depth)
+{
+    if (s->color == 2)
+        return 0;
+    if (s->color == 1)
+        return fail(st, "a schema refers to itself without consuming the instance (a $ref loop "
+                        "through $ref, allOf, anyOf, oneOf, not or dependencies)");
+    if (depth > 4 * MAX_DEPTH)
+        return fail(st, "schema nested deeper than %d levels", 4 * MAX_DEPTH);
+    s->color = 1;
+    unsigned sum = s->ref != NULL ? 0 : 1;
+    const js_list_t *lists[] = {&s->all_of, &s->any_of, &s->one_of};
+    int rc = s->ref != NULL ? inplace_edge(st, s->ref, &sum, depth) : 0;
+    for (size_t l = 0; rc == 0 && s->ref == NULL && l < 3; l++)
+        for (size_t i = 0; rc == 0 && i < lists[l]->n; i++)
+            rc = inplace_edge(st, lists[l]->v[i], &sum, depth);
+    if (rc == 0 && s->ref == NULL && s->not_schema != NULL)
+        rc = inplace_edge(st, s->not_schema, &sum, depth);
+    for (size_t i = 0; rc == 0 && s->ref == NULL && i < s->n_deps; i++)
+        if (s->deps[i].schema != NULL)
+            rc = inplace_edge(st, s->deps[i].schema, &sum, depth);
+    s->weight = sum;
+    s->color = 2;
+    return rc;
+}
+
+static int check_inplace(cstate_t *st)
+{
+    for (size_t i = 0; i < st->nnodes; i++)
+        if (inplace_visit(st, st->nodes[i], 0) != 0)
+            return -1;
     return 0;
 }
 
@@ -829,7 +871,7 @@ int jsonschema_compile(arena_t *a, json_t *schema, const char *uri, jsonschema_r
     if (index_document(&st, schema, base) != 0)
         goto out;
     const jsonschema_t *root = compile_node(&st, schema, base, 0);
-    if (root == NULL || check_ref_loops(&st) != 0)
+    if (root == NULL || check_inplace(&st) != 0)
         goto out;
     *out = root;
     rc = 0;

@@ -98,6 +98,9 @@ struct jsonschema {
     size_t n_deps;
     js_list_t all_of, any_of, one_of;
     const jsonschema_t *not_schema;
+    /* compile-time only: the in-place check's state (jsonschema.c) */
+    unsigned char color;
+    unsigned weight;
 };
 
 extern const char jsonschema_meta_text[];

@@ -21,6 +21,8 @@ typedef struct {
     int nerr;
     int quiet; /* > 0 inside a branch whose failures are not reported */
     int depth;
+    pcre2_match_data *md; /* created on the first pattern, freed at the end */
+    size_t budget;        /* schema evaluations left (see jsonschema_validate) */
 } vctx_t;
 
 static int collecting(const vctx_t *c)
@@ -332,13 +334,15 @@ static void match_ctx_init(void)
 }
 
 /* 1 when re matches somewhere in the len bytes at s (RegExp.test). */
-static int re_search(pcre2_code *re, const char *s, size_t len)
+static int re_search(vctx_t *c, pcre2_code *re, const char *s, size_t len)
 {
-    pthread_once(&match_ctx_once, match_ctx_init);
-    pcre2_match_data *md = pcre2_match_data_create(1, NULL);
-    int rc = md != NULL ? pcre2_match(re, (PCRE2_SPTR)s, len, 0, 0, md, match_ctx) : -1;
-    pcre2_match_data_free(md);
-    return rc >= 0;
+    if (c->md == NULL) {
+        pthread_once(&match_ctx_once, match_ctx_init);
+        c->md = pcre2_match_data_create(1, NULL);
+        if (c->md == NULL)
+            return 0;
+    }
+    return pcre2_match(re, (PCRE2_SPTR)s, len, 0, 0, c->md, match_ctx) >= 0;
 }
 
 /* ---- keywords -------------------------------------------------------------- */
@@ -472,7 +476,7 @@ static int v_string(vctx_t *c, const jsonschema_t *s, const json_t *x)
         }
     }
     if (s->pattern != NULL) {
-        if (!re_search(s->pattern, str, bytes)) {
+        if (!re_search(c, s->pattern, str, bytes)) {
             ok = 0;
             if (msg(c)) {
                 put_lit(c, "ECMA 262 regex ");
@@ -577,7 +581,7 @@ static int v_members(vctx_t *c, const jsonschema_t *s, const json_t *x)
         if (p != NULL && !v_node(c, p->schema, v) && (ok = 0, !collecting(c)))
             return 0;
         for (size_t i = 0; i < s->n_pprops; i++) {
-            if (!re_search(s->pprops[i].re, k, len))
+            if (!re_search(c, s->pprops[i].re, k, len))
                 continue;
             matched = 1;
             if (!v_node(c, s->pprops[i].schema, v) && (ok = 0, !collecting(c)))
@@ -602,7 +606,7 @@ static int v_members(vctx_t *c, const jsonschema_t *s, const json_t *x)
         {
             int matched = find_prop(s, k, strlen(k)) != NULL;
             for (size_t i = 0; !matched && i < s->n_pprops; i++)
-                matched = re_search(s->pprops[i].re, k, strlen(k));
+                matched = re_search(c, s->pprops[i].re, k, strlen(k));
             if (matched)
                 continue;
             if (!first)
@@ -743,11 +747,14 @@ static int v_node(vctx_t *c, const jsonschema_t *s, const json_t *x)
 {
     while (s->ref != NULL)
         s = s->ref;
+    if (c->budget == 0) /* once out of budget, everything fails quickly */
+        return 0;
     if (c->depth >= MAX_DEPTH) {
         if (msg(c))
-            putf(c, "schema recursion deeper than %d levels", MAX_DEPTH);
+            putf(c, "instance nested too deeply for the schema");
         return 0;
     }
+    c->budget--;
     c->depth++;
     int ok = v_type(c, s, x);
     if (ok || collecting(c)) {
@@ -769,15 +776,41 @@ static int v_node(vctx_t *c, const jsonschema_t *s, const json_t *x)
     return ok;
 }
 
+/* Values in doc (recursion bounded by jansson's parse depth). */
+static size_t count_values(const json_t *x)
+{
+    size_t n = 1, i;
+    const char *k;
+    json_t *v;
+    if (json_is_array(x))
+        json_array_foreach(x, i, v) n += count_values(v);
+    else if (json_is_object(x))
+        json_object_foreach((json_t *)x, k, v) n += count_values(v);
+    return n;
+}
+
+/* Evaluations allowed per value of the document: compile keeps one value's
+ * in-place fan-out under 4096; anyOf/oneOf over recursive branches could
+ * still multiply it level by level, and this bounds the whole walk. */
+#define BUDGET_BASE 100000
+#define BUDGET_PER_VALUE 1024
+
 int jsonschema_validate(const jsonschema_t *s, const json_t *doc, char *errors, size_t errors_len)
 {
     vctx_t c = {0};
+    c.budget = BUDGET_BASE + BUDGET_PER_VALUE * count_values(doc);
     if (errors != NULL && errors_len >= 3) {
         c.buf = errors;
         c.cap = errors_len - 2;
         c.buf[c.len++] = '[';
     }
     int ok = v_node(&c, s, doc);
+    pcre2_match_data_free(c.md);
+    if (c.budget == 0) {
+        ok = 0;
+        if (msg(&c))
+            putf(&c, "validation took too many steps");
+    }
     if (c.buf != NULL) {
         if (ok)
             c.len = 0;

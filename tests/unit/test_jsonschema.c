@@ -215,11 +215,50 @@ static void deep_schema_is_refused(void **state)
     free(text);
 }
 
-static void recursion_through_allof_is_bounded(void **state)
+static void recursion_in_place_is_refused(void **state)
 {
-    /* compiles (the loop passes through allOf) but can never finish: fails */
-    expect_errors("{\"allOf\":[{\"$ref\":\"#\"}]}", "1",
-                  "[instance failed to match all required schemas (matched only 0 out of 1)]");
+    /* these never consume the instance: validation would not end */
+    expect_compile_error("{\"allOf\":[{\"$ref\":\"#\"}]}", "refers to itself");
+    expect_compile_error("{\"anyOf\":[{\"type\":\"string\"},{\"not\":{\"$ref\":\"#\"}}]}",
+                         "refers to itself");
+    expect_compile_error("{\"dependencies\":{\"a\":{\"$ref\":\"#\"}}}", "refers to itself");
+    /* a chain of anyOf over the same definition doubles at each step */
+    char text[2048];
+    size_t n = (size_t)snprintf(text, sizeof(text), "{\"definitions\":{");
+    for (int i = 0; i < 14; i++)
+        n += (size_t)snprintf(text + n, sizeof(text) - n,
+                              "\"d%d\":{\"anyOf\":[{\"$ref\":\"#/definitions/d%d\"},"
+                              "{\"$ref\":\"#/definitions/d%d\"}]},",
+                              i, i + 1, i + 1);
+    snprintf(text + n, sizeof(text) - n,
+             "\"d14\":{\"type\":\"string\"}},\"$ref\":\"#/definitions/d0\"}");
+    expect_compile_error(text, "too complex");
+}
+
+static void the_walk_has_a_budget(void **state)
+{
+    /* each level of the document doubles the work: anyOf of two branches
+     * that both recurse; the budget ends it */
+    const char *schema =
+        "{\"anyOf\":[{\"properties\":{\"a\":{\"$ref\":\"#\"}},\"required\":"
+        "[\"b\"]},{\"properties\":{\"a\":{\"$ref\":\"#\"}},\"required\":[\"c\"]}]}";
+    char doc[4096];
+    size_t n = 0;
+    for (int i = 0; i < 40; i++)
+        n += (size_t)snprintf(doc + n, sizeof(doc) - n, "{\"b\":1,\"c\":1,\"a\":");
+    n += (size_t)snprintf(doc + n, sizeof(doc) - n, "{}");
+    for (int i = 0; i < 40; i++)
+        doc[n++] = '}';
+    doc[n] = '\0';
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    expect_errors(schema, doc,
+                  "[instance failed to match at least one required schema among 2, validation "
+                  "took too many steps]");
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    double ms = (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6;
+    if (ms > 5000)
+        fail_msg("the budgeted walk took %.0f ms", ms);
 }
 
 static void recursive_schema_validates_deep_documents(void **state)
@@ -340,7 +379,8 @@ int main(void)
         cmocka_unit_test(backtracking_is_bounded),
         cmocka_unit_test(compile_errors),
         cmocka_unit_test(deep_schema_is_refused),
-        cmocka_unit_test(recursion_through_allof_is_bounded),
+        cmocka_unit_test(recursion_in_place_is_refused),
+        cmocka_unit_test(the_walk_has_a_budget),
         cmocka_unit_test(recursive_schema_validates_deep_documents),
         cmocka_unit_test(models_refer_to_models_through_the_resolver),
         cmocka_unit_test(meta_schema_check),
