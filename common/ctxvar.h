@@ -17,6 +17,7 @@
     X(ERROR_MESSAGE, "error.message")                                                              \
     X(ERROR_MESSAGE_STRING, "error.messageString")                                                 \
     X(ERROR_RESPONSE_TYPE, "error.responseType")                                                   \
+    X(ERROR_VALIDATION_ERROR_STRING, "error.validationErrorString")                                \
     X(EXTENDED_REQUEST_ID, "extendedRequestId")                                                    \
     X(HTTP_METHOD, "httpMethod")                                                                   \
     X(IDENTITY_SOURCE_IP, "identity.sourceIp")                                                     \

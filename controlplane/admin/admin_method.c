@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "admin_authorizer.h"
+#include "admin_model.h"
 #include "admin_require.h"
 #include "params.h"
 #include "admin_patch.h"
@@ -136,6 +137,8 @@ static int method_check_doc(admin_call_t *c, json_t *doc)
             return -1;
         }
     }
+    if (admin_model_check_method(c, doc) != 0)
+        return -1;
     return admin_authorizer_check_method(c, doc);
 }
 

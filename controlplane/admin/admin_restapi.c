@@ -9,6 +9,7 @@
 #include "admin_patch.h"
 #include "policy.h"
 #include "store_api.h"
+#include "store_model.h"
 
 static const char *const api_key_sources[] = {"HEADER", "AUTHORIZER", NULL};
 
@@ -98,6 +99,8 @@ void admin_restapi_create(admin_call_t *c)
                                   json_integer_value(json_object_get(doc, "createdDate")), doc);
     if (rc == STORE_OK)
         rc = store_resource_insert(c->store, id, root_id, NULL, "", "/");
+    if (rc == STORE_OK)
+        rc = store_model_defaults(c->store, id);
     if (rc == STORE_OK)
         rc = publish_change(c->publish, PUBLISH_DEFINITION, NULL, 0);
     if (rc != STORE_OK) {

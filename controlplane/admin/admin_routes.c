@@ -11,6 +11,7 @@
 #include "admin_integration.h"
 #include "admin_metrics.h"
 #include "admin_method.h"
+#include "admin_model.h"
 #include "admin_resource.h"
 #include "admin_restapi.h"
 #include "admin_stage.h"
@@ -18,6 +19,7 @@
 #include "admin_usageplan.h"
 #include "admin_usageplan_keys.h"
 #include "admin_usageplan_usage.h"
+#include "admin_validator.h"
 
 #define API "/restapis/{restapi_id}"
 #define RESOURCE API "/resources/{resource_id}"
@@ -104,6 +106,18 @@ const admin_route_t admin_routes[] = {
     {"GET", PLAN "/keys/{key_id}", admin_usageplan_key_get},
     {"DELETE", PLAN "/keys/{key_id}", admin_usageplan_key_delete},
     {"GET", PLAN "/usage", admin_usageplan_usage},
+
+    /* models and request validation */
+    {"POST", API "/models", admin_model_create},
+    {"GET", API "/models", admin_model_list},
+    {"GET", API "/models/{model_name}", admin_model_get},
+    {"PATCH", API "/models/{model_name}", admin_model_update},
+    {"DELETE", API "/models/{model_name}", admin_model_delete},
+    {"POST", API "/requestvalidators", admin_validator_create},
+    {"GET", API "/requestvalidators", admin_validator_list},
+    {"GET", API "/requestvalidators/{requestvalidator_id}", admin_validator_get},
+    {"PATCH", API "/requestvalidators/{requestvalidator_id}", admin_validator_update},
+    {"DELETE", API "/requestvalidators/{requestvalidator_id}", admin_validator_delete},
 
     {"GET", "/cluster/nodes", admin_cluster_nodes},
     {"GET", "/cluster/metrics", admin_metrics_query},

@@ -8,6 +8,7 @@
 
 #include "clock.h"
 #include "compiler_auth.h"
+#include "compiler_model.h"
 #include "domain_tls.h"
 #include "compiler_plans.h"
 #include "log.h"
@@ -101,6 +102,8 @@ int compiler_api_tree(store_t *s, const char *api_id, json_t **tree)
     json_decref(t.by_id);
     if (rc == STORE_OK)
         rc = compiler_auth_tree(s, api_id, api);
+    if (rc == STORE_OK)
+        rc = compiler_model_tree(s, api_id, api);
     if (rc != STORE_OK) {
         json_decref(api);
         json_decref(resources);
@@ -228,6 +231,7 @@ int compiler_definition_from_tree(json_t *tree, const char *deployment_id, arena
         def->resources[i] = r;
     }
     compiler_auth_definition(a, tree, def);
+    compiler_model_definition(a, tree, def);
     *out = def;
     return 0;
 }

@@ -190,6 +190,18 @@ static const char *const store_migrations[] = {
     "  PRIMARY KEY (plan_id, key_id, day));"
     "INSERT OR IGNORE INTO meta(key, value) VALUES ('config_epoch',"
     "  COALESCE((SELECT value FROM meta WHERE key = 'config_version'), '0'));",
+
+    /* 6: models (JSON Schema draft 4, keyed by name) and request validators */
+    "CREATE TABLE models ("
+    "  api_id TEXT NOT NULL REFERENCES restapis(id) ON DELETE CASCADE,"
+    "  name TEXT NOT NULL,"
+    "  doc TEXT NOT NULL,"
+    "  PRIMARY KEY (api_id, name));"
+    "CREATE TABLE request_validators ("
+    "  api_id TEXT NOT NULL REFERENCES restapis(id) ON DELETE CASCADE,"
+    "  id TEXT NOT NULL,"
+    "  doc TEXT NOT NULL,"
+    "  PRIMARY KEY (api_id, id));",
 };
 
 size_t store_schema_count(void)

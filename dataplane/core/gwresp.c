@@ -62,6 +62,10 @@ static const struct gwresp_row {
     [GW_CACHE_CONTROL_FORBIDDEN] = {GWT_ACCESS_DENIED, 403, "message",
                                     "Not authorized to invalidate the cache", 0,
                                     "AccessDeniedException"},
+    [GW_BAD_REQUEST_PARAMETERS] = {GWT_BAD_REQUEST_PARAMETERS, 400, "message", NULL, 0,
+                                   "BadRequestException"},
+    [GW_BAD_REQUEST_BODY] = {GWT_BAD_REQUEST_BODY, 400, "message", "Invalid request body", 0,
+                             "BadRequestException"},
 };
 
 /* $context.error.messageString: the message as a JSON string, or null. */
@@ -115,6 +119,9 @@ static const char *gwresp_lookup(void *arg, const char *name, size_t len, size_t
             v = message_string(&g->r->req->pool, g->message);
         else if (h2o_memis(name, len, H2O_STRLIT("error.message")) && g->message != NULL)
             v = h2o_iovec_init(g->message, strlen(g->message));
+        else if (h2o_memis(name, len, H2O_STRLIT("error.validationErrorString")) &&
+                 g->r->validation_error != NULL)
+            v = h2o_iovec_init(g->r->validation_error, strlen(g->r->validation_error));
         else if (h2o_memis(name, len, H2O_STRLIT("error.responseType")))
             v = h2o_iovec_init(gwtypes[g->row->type].name, strlen(gwtypes[g->row->type].name));
         *vlen = v.len;

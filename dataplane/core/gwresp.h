@@ -28,6 +28,9 @@ enum gwresp_case {
     GW_AUTHORIZER_FAILURE,             /* the authorizer could not be reached or failed */
     GW_AUTHORIZER_CONFIGURATION_ERROR, /* the authorizer's answer is malformed */
     GW_CACHE_CONTROL_FORBIDDEN, /* Cache-Control from an unauthorized caller, FAIL_WITH_403 */
+    /* request validation (step_validate.c) */
+    GW_BAD_REQUEST_PARAMETERS, /* message names the missing parameters */
+    GW_BAD_REQUEST_BODY,
     GW_CASE_COUNT,
 };
 

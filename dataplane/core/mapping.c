@@ -135,6 +135,12 @@ static const char *ctx_error_message(dp_request_t *r, size_t *len)
     return r->gw_case != 0 ? gwresp_message((enum gwresp_case)(r->gw_case - 1), len) : NULL;
 }
 
+static const char *ctx_validation_error(dp_request_t *r, size_t *len)
+{
+    *len = r->validation_error != NULL ? strlen(r->validation_error) : 0;
+    return r->validation_error;
+}
+
 static const char *ctx_error_message_string(dp_request_t *r, size_t *len)
 {
     size_t mlen;
@@ -287,6 +293,7 @@ static const ctx_getter_fn mapping_ctx_getters[CTXVAR_COUNT] = {
     [CTXVAR_ERROR_MESSAGE] = ctx_error_message,
     [CTXVAR_ERROR_MESSAGE_STRING] = ctx_error_message_string,
     [CTXVAR_ERROR_RESPONSE_TYPE] = ctx_error_response_type,
+    [CTXVAR_ERROR_VALIDATION_ERROR_STRING] = ctx_validation_error,
     [CTXVAR_EXTENDED_REQUEST_ID] = ctx_request_id,
     [CTXVAR_HTTP_METHOD] = ctx_http_method,
     [CTXVAR_IDENTITY_SOURCE_IP] = ctx_source_ip,

@@ -22,7 +22,8 @@ static const struct {
     {"authorize", step_authorize},
     {"api_key", step_api_key}, /* after authorize: usageIdentifierKey can name the key */
     {"throttle", step_throttle},
-    {"cache", step_cache}, /* after the steps that authorize, throttle and validate */
+    {"validate", step_validate}, /* required parameters, then the body's model */
+    {"cache", step_cache},       /* after the steps that authorize, throttle and validate */
     {"integration", step_integration},
 };
 

@@ -19,6 +19,7 @@
 #include "pathtmpl.h"
 #include "pattern.h"
 #include "tls_conf.h"
+#include "validate_conf.h"
 
 #define RUNTIME_ARENA_CHUNK (1024 * 1024)
 
@@ -258,7 +259,8 @@ static int compile_method(compile_t *c, rt_deployment_t *d, Portico__Resource *r
     if (cache_conf_method(c->a, res, m, &rm->cache_key, c->err, c->err_len) != 0)
         return -1;
     rt_build_t b = build_of(c);
-    if (authz_conf_method(&b, d, m, rm) != 0)
+    if (authz_conf_method(&b, d, m, rm) != 0 ||
+        validate_conf_method(c->a, d->models, m, &rm->validate, c->err, c->err_len) != 0)
         return -1;
     if (m->integration != NULL) {
         rm->integration = compile_integration(c, m->integration);
@@ -282,7 +284,8 @@ static int compile_deployment(compile_t *c, Portico__ApiDefinition *def)
     d->disable_execute_api_endpoint = def->disable_execute_api_endpoint;
     d->api_key_from_header = strcmp(def->api_key_source, "AUTHORIZER") != 0;
     rt_build_t b = build_of(c);
-    if (authz_conf_deployment(&b, d, def) != 0 || gwresp_conf_deployment(&b, d, def) != 0)
+    if (authz_conf_deployment(&b, d, def) != 0 || gwresp_conf_deployment(&b, d, def) != 0 ||
+        validate_conf_deployment(c->a, def, &d->models, c->err, c->err_len) != 0)
         return -1;
     for (size_t i = 0; i < def->n_resources; i++) {
         Portico__Resource *res = def->resources[i];

@@ -137,6 +137,8 @@ typedef struct {
     const struct rt_authorizer *authorizer; /* CUSTOM and JWT */
     const char *const *scopes;              /* JWT authorizationScopes */
     size_t nscopes;
+    /* request validation (validate_conf.h); NULL: none */
+    const struct rt_validate *validate;
 } rt_method_t;
 
 typedef struct {
@@ -151,6 +153,8 @@ typedef struct {
     const struct rt_gwresp *gwresponses[GWT_COUNT]; /* overrides; NULL = default */
     /* API keys: keys come from x-api-key (apiKeySource HEADER) */
     int api_key_from_header;
+    /* request validation: the deployment's models (validate_conf.h) */
+    struct rt_models *models;
 } rt_deployment_t;
 
 /* ---- observability: compiled by observe_conf.c ---- */

@@ -18,6 +18,8 @@ enum step_result step_cache(dp_request_t *r);
 enum step_result step_api_key(dp_request_t *r);
 /* token buckets and quotas; step_throttle.c */
 enum step_result step_throttle(dp_request_t *r);
+/* required request parameters and the body's model; step_validate.c */
+enum step_result step_validate(dp_request_t *r);
 /* MOCK or HTTP_PROXY; integration.c */
 enum step_result step_integration(dp_request_t *r);
 
