@@ -28,6 +28,7 @@
 
 typedef struct {
     const char *secret_file;
+    const char *access_log_dir;
 } dp_extra_t;
 
 static void dp_usage(FILE *out)
@@ -64,6 +65,9 @@ static void dp_usage(FILE *out)
           "                              logging/loglevel) go: stderr (default), stdout\n"
           "                              or an absolute file path\n"
           "  --no-metrics                count and report no request metrics\n"
+          "  --access-log-dir DIR        stages' access log file names are created here\n"
+          "                              (never through a symbolic link); without it\n"
+          "                              only stdout and stderr destinations are written\n"
           "  --help                      this text\n"
           "\n"
           "Environment:\n"
@@ -93,6 +97,7 @@ static int dp_parse(int argc, char **argv, dp_t *dp, dp_extra_t *x)
         {"status-listen", required_argument, NULL, 'S'},
         {"execution-log", required_argument, NULL, 'E'},
         {"no-metrics", no_argument, NULL, 'M'},
+        {"access-log-dir", required_argument, NULL, 'L'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -147,6 +152,9 @@ static int dp_parse(int argc, char **argv, dp_t *dp, dp_extra_t *x)
             break;
         case 'M':
             dp->metrics_off = 1;
+            break;
+        case 'L':
+            x->access_log_dir = optarg;
             break;
         case 't':
             dp->nthreads = (int)strtol(optarg, &end, 10);
@@ -269,7 +277,11 @@ static int dp_run(dp_t *dp, dp_extra_t *x)
         goto out;
     }
     dp->started_at_ms = clock_wall_ms();
-    if ((dp->exec_log_dest = accesslog_dest(dp->execution_log)) < 0) {
+    if (x->access_log_dir != NULL && accesslog_set_dir(x->access_log_dir, err, sizeof(err)) != 0) {
+        log_error("%s", err);
+        goto out;
+    }
+    if ((dp->exec_log_dest = accesslog_dest_path(dp->execution_log)) < 0) {
         log_error("--execution-log must be stderr, stdout or an absolute path");
         goto out;
     }
