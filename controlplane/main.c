@@ -20,6 +20,7 @@
 #include "log.h"
 #include "metrics_agg.h"
 #include "secret.h"
+#include "store_mark.h"
 #include "usage.h"
 
 #define ADMIN_TOKEN_LEN 40
@@ -325,7 +326,7 @@ static int cp_run(const cp_options_t *o)
     domain_tls_set_secret(&secret);
     cp.admin_token_len = strlen(token);
     snprintf(path, sizeof(path), "%s/portico.db", o->data_dir);
-    if (store_open(path, &cp.store) != STORE_OK ||
+    if (store_open(path, &cp.store) != STORE_OK || store_mark_open(cp.store, path) != STORE_OK ||
         metrics_agg_open(path, o->metrics_retention_days, &cp.metrics) != STORE_OK ||
         usage_open(path, &cp.usage) != STORE_OK)
         goto out;
@@ -333,6 +334,7 @@ static int cp_run(const cp_options_t *o)
     cp.settings = o->settings;
     cp.keydelta = keydelta_create();
     cp.nodes = nodes_create();
+    nodes_set_store_id(cp.nodes, store_id(cp.store));
     cp.loop = h2o_evloop_create();
     cluster_config_t cc = {.url = o->cluster_listen,
                            .secret = secret,

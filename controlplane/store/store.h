@@ -48,7 +48,9 @@ int store_version(store_t *s, uint64_t *version);
 int store_bump_keys_version(store_t *s, uint64_t *version);
 int store_epoch(store_t *s, uint64_t *epoch);
 /* A random id fixed when the database was created (tells data planes that a
- * store was replaced rather than rolled back). */
+ * store was replaced rather than rolled back), followed by ".<epoch>" on the
+ * control plane's own store (store_mark.h: a restored backup is a new
+ * incarnation). */
 const char *store_id(store_t *s);
 
 const char *store_strerror(int err);

@@ -441,6 +441,7 @@ static void cc_send_report(cluster_client_t *c)
     r.node_id = (char *)c->dp->node_id;
     r.listen_addr = (char *)c->dp->listen;
     r.applied_version = c->applied_version;
+    r.applied_store_id = c->applied_store_id;
     int nack = c->rejected_version != 0 || c->reject_reason[0] != '\0';
     r.status = nack ? PORTICO__APPLY_STATUS__APPLY_NACK : PORTICO__APPLY_STATUS__APPLY_ACK;
     r.nack_reason = c->reject_reason;

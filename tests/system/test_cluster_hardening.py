@@ -64,3 +64,55 @@ def test_access_log_destination_is_a_file_name_in_the_nodes_dir(cp, make_dp, tmp
     assert os.path.islink(logs / "evil.log")
     assert not (tmp_path / "dp2" / "access.log").exists() and not os.path.exists("access.log")
     assert dp.alive() and bare.alive()
+
+
+# ---- 2. a restored backup is a new store incarnation ------------------------
+
+def set_body(cp, ids, body):
+    cp.ok("PUT", f"/restapis/{ids['api']}/resources/{ids['leaf']}/methods/GET/integration/responses/200",
+          {"responseTemplates": {"application/json": body}}, expect=201)
+
+
+def node(cp, name):
+    return next((n for n in cp.nodes()["item"] if n["nodeId"] == name), None)
+
+
+def test_restored_backup_moves_nodes_back_and_reports_the_truth(cp, make_dp, tmp_path):
+    ids = make_mock_api(cp, body='{"config": "old"}')
+    deploy(cp, ids["api"])
+    dp = make_dp().start()
+    dp.wait_version(cp.version())
+    assert get(dp, ids["api"]).json() == {"config": "old"}
+    db = os.path.join(cp.dir, "data", "portico.db")
+    backup = str(tmp_path / "backup.db")
+    with sqlite3.connect(db) as src, sqlite3.connect(backup) as dst:
+        src.backup(dst)  # an online backup, as an operator would take it
+    old_version = cp.version()
+    for i in range(3):
+        set_body(cp, ids, '{"config": "new"}')
+        deploy(cp, ids["api"])
+    dp.wait_version(cp.version())
+    assert get(dp, ids["api"]).json() == {"config": "new"}
+    cp.stop()
+    for suffix in ("", "-wal", "-shm"):
+        if os.path.exists(db + suffix):
+            os.unlink(db + suffix)
+    shutil.copy(backup, db)
+    cp.start()
+    assert cp.version() == old_version
+    store = cp.nodes()["storeId"]
+    # the node follows the restored store, and is never reported in sync before it does
+    def settled():
+        n = node(cp, "dp1")
+        if n is None:
+            return None
+        if n["storeId"] != store:
+            assert n["status"] != "IN_SYNC", n
+            return None
+        return n
+    n = wait_for(settled, timeout=15, what="the node on the restored store")
+    assert n["status"] == "IN_SYNC" and n["appliedVersion"] == old_version
+    assert get(dp, ids["api"]).json() == {"config": "old"}
+    # a plain restart keeps the epoch: nothing to reload
+    cp.restart()
+    assert cp.nodes()["storeId"] == store
