@@ -25,6 +25,7 @@
 #include "status.h"
 
 #define DP_MAX_BODY (10 * 1024 * 1024)
+#define DP_MAX_NODE_ID 255
 
 typedef struct {
     const char *secret_file;
@@ -76,6 +77,21 @@ static void dp_usage(FILE *out)
           "\n"
           "Signals: SIGTERM and SIGINT drain and stop; SIGHUP reopens log files.\n",
           out);
+}
+
+/* A node id names the node in every cluster message: 1..DP_MAX_NODE_ID
+ * printable bytes (a longer one would not fit a fetch request). */
+static int dp_check_node_id(const char *id)
+{
+    size_t len = id != NULL ? strlen(id) : 1;
+    for (size_t i = 0; id != NULL && i < len; i++)
+        if ((unsigned char)id[i] <= 0x20 || id[i] == 0x7f)
+            len = 0;
+    if (len >= 1 && len <= DP_MAX_NODE_ID)
+        return 0;
+    fprintf(stderr, "--node-id must be 1..%d printable characters without spaces\n",
+            DP_MAX_NODE_ID);
+    return -1;
 }
 
 static int dp_parse(int argc, char **argv, dp_t *dp, dp_extra_t *x)
@@ -199,7 +215,7 @@ static int dp_parse(int argc, char **argv, dp_t *dp, dp_extra_t *x)
         return -1;
     }
     dp->invoke_domain_len = strlen(dp->invoke_domain);
-    return 0;
+    return dp_check_node_id(dp->node_id);
 }
 
 static char *dp_default_node_id(const char *listen)

@@ -14,6 +14,7 @@
 
 #include "clock.h"
 #include "crypto.h"
+#include "fresh.h"
 #include "log.h"
 #include "netaddr.h"
 
@@ -41,7 +42,15 @@ struct cluster {
     pthread_t rep_thread, pull_thread;
     atomic_int stopping;
     int threads_started;
+    /* freshness: this process's incarnation and sequence, and what each
+     * node last sent on each socket (one table per receiving thread) */
+    uint64_t incarnation;
+    atomic_uint_fast64_t seq;
+    fresh_table_t *fetch_fresh, *report_fresh;
 };
+
+#define CLUSTER_SENDER "portico-cp"
+#define CLUSTER_MAX_NODES 4096
 
 static void blob_release(struct cluster_blob *b)
 {
@@ -93,7 +102,11 @@ static int cluster_send(cluster_t *c, nng_socket sock, const envelope_t *env, in
 {
     uint8_t *buf;
     size_t len;
-    if (envelope_seal(&c->secret, env, &buf, &len) != ENVELOPE_OK)
+    envelope_t e = *env;
+    e.sender = CLUSTER_SENDER;
+    e.incarnation = c->incarnation;
+    e.seq = atomic_fetch_add(&c->seq, 1) + 1;
+    if (envelope_seal(&c->secret, &e, &buf, &len) != ENVELOPE_OK)
         return -1;
     void *nbuf = nng_alloc(len);
     if (nbuf == NULL) {
@@ -194,9 +207,13 @@ static void cluster_handle_fetch(cluster_t *c, const uint8_t *buf, size_t len)
     envelope_t env;
     Portico__Envelope *owner = NULL;
     int rc = envelope_open(&c->secret, buf, len, &env, &owner);
-    if (rc != ENVELOPE_OK || env.kind != PORTICO__MESSAGE_KIND__KIND_FETCH) {
-        log_warn("cluster: refused a fetch request: %s",
-                 rc != ENVELOPE_OK ? envelope_strerror(rc) : "unexpected message kind");
+    const char *why = rc != ENVELOPE_OK ? envelope_strerror(rc) : NULL;
+    if (why == NULL && env.kind != PORTICO__MESSAGE_KIND__KIND_FETCH)
+        why = "unexpected message kind";
+    if (why == NULL && (rc = fresh_table_accept(c->fetch_fresh, &env, clock_wall_ms())) != 0)
+        why = fresh_strerror(rc);
+    if (why != NULL) {
+        log_warn("cluster: refused a fetch request: %s", why);
         /* REP must answer; an empty reply tells the peer nothing */
         nng_send(c->rep, "", 0, 0);
         envelope_free(owner);
@@ -230,15 +247,21 @@ static void cluster_handle_report(cluster_t *c, const uint8_t *buf, size_t len)
     envelope_t env;
     Portico__Envelope *owner = NULL;
     int rc = envelope_open(&c->secret, buf, len, &env, &owner);
-    if (rc != ENVELOPE_OK || env.kind != PORTICO__MESSAGE_KIND__KIND_REPORT) {
-        log_warn("cluster: refused a node report: %s",
-                 rc != ENVELOPE_OK ? envelope_strerror(rc) : "unexpected message kind");
+    const char *why = rc != ENVELOPE_OK ? envelope_strerror(rc) : NULL;
+    if (why == NULL && env.kind != PORTICO__MESSAGE_KIND__KIND_REPORT)
+        why = "unexpected message kind";
+    if (why == NULL && (rc = fresh_table_accept(c->report_fresh, &env, clock_wall_ms())) != 0)
+        why = fresh_strerror(rc);
+    if (why != NULL) {
+        log_warn("cluster: refused a node report: %s", why);
         envelope_free(owner);
         return;
     }
     Portico__NodeReport *r = portico__node_report__unpack(NULL, env.payload_len, env.payload);
     if (r == NULL || r->node_id == NULL || r->node_id[0] == '\0')
         log_warn("cluster: refused a node report: it does not decode");
+    else if (strcmp(r->node_id, env.sender) != 0 || r->started_at_ms != env.incarnation)
+        log_warn("cluster: refused a node report: its envelope names another sender");
     else
         c->on_report(c->ctx, r);
     if (r != NULL)
@@ -308,6 +331,13 @@ int cluster_start(const cluster_config_t *cfg, cluster_t **out, char *err, size_
     snprintf(c->store_id, sizeof(c->store_id), "%s", cfg->store_id);
     c->on_report = cfg->on_report;
     c->ctx = cfg->ctx;
+    c->incarnation = clock_wall_ms();
+    c->fetch_fresh = fresh_table_create(CLUSTER_MAX_NODES);
+    c->report_fresh = fresh_table_create(CLUSTER_MAX_NODES);
+    if (c->fetch_fresh == NULL || c->report_fresh == NULL) {
+        snprintf(err, err_len, "out of memory");
+        goto fail;
+    }
     if (cluster_open_sockets(c, cfg->url, err, err_len) != 0)
         goto fail;
     if (pthread_create(&c->rep_thread, NULL, cluster_rep_main, c) != 0 ||
@@ -337,6 +367,8 @@ void cluster_stop(cluster_t *c)
     nng_close(c->pull);
     blob_release(c->current);
     blob_release(c->cumulative);
+    fresh_table_destroy(c->fetch_fresh);
+    fresh_table_destroy(c->report_fresh);
     pthread_mutex_destroy(&c->mu);
     free(c);
 }
