@@ -100,6 +100,9 @@ def test_restored_backup_moves_nodes_back_and_reports_the_truth(cp, make_dp, tmp
     shutil.copy(backup, db)
     cp.start()
     assert cp.version() == old_version
+    # the node goes back to the restored configuration (base: it kept the newer one)
+    wait_for(lambda: get(dp, ids["api"]).json() == {"config": "old"}, timeout=15,
+             what="the node serving the restored configuration")
     store = cp.nodes()["storeId"]
     # the node follows the restored store, and is never reported in sync before it does
     def settled():
@@ -116,3 +119,197 @@ def test_restored_backup_moves_nodes_back_and_reports_the_truth(cp, make_dp, tmp
     # a plain restart keeps the epoch: nothing to reload
     cp.restart()
     assert cp.nodes()["storeId"] == store
+
+
+# ---- 3. freshness of cluster messages -----------------------------------------
+# NNG's SP-over-TCP framing: an 8-byte greeting "\0SP\0" + protocol id + "\0\0"
+# each way, then frames of an 8-byte big-endian length and the body (REQ/REP
+# bodies start with a 4-byte request id).
+
+PROTO_PUSH, PROTO_REQ = 0x50, 0x30
+
+
+def recv_exact(sock, n):
+    buf = b""
+    while len(buf) < n:
+        chunk = sock.recv(n - len(buf))
+        if not chunk:
+            raise ConnectionError("closed")
+        buf += chunk
+    return buf
+
+
+def read_frame(sock):
+    n = int.from_bytes(recv_exact(sock, 8), "big")
+    return recv_exact(sock, n)
+
+
+def write_frame(sock, body):
+    sock.sendall(len(body).to_bytes(8, "big") + body)
+
+
+def sp_connect(port, proto):
+    s = socket.create_connection(("127.0.0.1", port), timeout=5)
+    s.sendall(b"\0SP\0" + proto.to_bytes(2, "big") + b"\0\0")
+    recv_exact(s, 8)
+    return s
+
+
+def pb_fields(buf):
+    """The top-level fields of a protobuf message: {number: [values]}."""
+    out, i = {}, 0
+    def varint():
+        nonlocal i
+        v = shift = 0
+        while True:
+            b = buf[i]
+            i += 1
+            v |= (b & 0x7F) << shift
+            shift += 7
+            if b < 0x80:
+                return v
+    while i < len(buf):
+        tag = varint()
+        num, wt = tag >> 3, tag & 7
+        if wt == 0:
+            val = varint()
+        elif wt == 2:
+            n = varint()
+            val, i = buf[i:i + n], i + n
+        elif wt == 1:
+            val, i = buf[i:i + 8], i + 8
+        else:
+            val, i = buf[i:i + 4], i + 4
+        out.setdefault(num, []).append(val)
+    return out
+
+
+def envelope_kind(body):
+    return pb_fields(body).get(1, [0])[0]
+
+
+class ClusterTap:
+    """A proxy in front of a control plane's three cluster ports that records
+    every frame in both directions (what an attacker on the network sees)
+    and can inject a recorded frame towards the nodes."""
+
+    def __init__(self, cp):
+        from harness import free_port_run
+        import threading
+        self.port = free_port_run(3)
+        self.cp_port = cp.cluster_port
+        self.frames = {0: [], 1: [], 2: []}  # port offset -> [(direction, body)]
+        self.downstream = []  # (offset, socket, lock) towards nodes
+        self.lock = threading.Lock()
+        self.listeners = []
+        for k in range(3):
+            ls = socket.socket()
+            ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            ls.bind(("127.0.0.1", self.port + k))
+            ls.listen(16)
+            self.listeners.append(ls)
+            threading.Thread(target=self.accept, args=(k, ls), daemon=True).start()
+
+    @property
+    def url(self):
+        return f"tcp://127.0.0.1:{self.port}"
+
+    def accept(self, k, ls):
+        import threading
+        while True:
+            try:
+                down, _ = ls.accept()
+                up = socket.create_connection(("127.0.0.1", self.cp_port + k))
+            except OSError:
+                return
+            wlock = threading.Lock()
+            with self.lock:
+                self.downstream.append((k, down, wlock))
+            threading.Thread(target=self.pump, args=(k, down, up, "up", threading.Lock()), daemon=True).start()
+            threading.Thread(target=self.pump, args=(k, up, down, "down", wlock), daemon=True).start()
+
+    def pump(self, k, src, dst, direction, wlock):
+        try:
+            dst.sendall(recv_exact(src, 8))
+            while True:
+                body = read_frame(src)
+                with self.lock:
+                    self.frames[k].append((direction, body))
+                with wlock:
+                    write_frame(dst, body)
+        except (OSError, ConnectionError):
+            for s in (src, dst):
+                try:
+                    s.close()
+                except OSError:
+                    pass
+
+    def recorded(self, k, direction):
+        with self.lock:
+            return [b for d, b in self.frames[k] if d == direction]
+
+    def inject_down(self, k, body):
+        with self.lock:
+            targets = [(s, l) for kk, s, l in self.downstream if kk == k]
+        for s, l in targets:
+            with l:
+                try:
+                    write_frame(s, body)
+                except OSError:
+                    pass
+
+    def close(self):
+        for ls in self.listeners:
+            ls.close()
+
+
+def usage_of(cp, plan_id, key_id):
+    day = time.strftime("%Y-%m-%d", time.gmtime())
+    values = cp.ok("GET", f"/usageplans/{plan_id}/usage?startDate={day}&endDate={day}")["values"]
+    return values.get(key_id, [[0, 0]])[0][0]
+
+
+def test_replayed_cluster_messages_are_refused(cp, tmp_path):
+    from harness import make_key, make_key_api, make_plan
+    tap = ClusterTap(cp)
+    ids = make_key_api(cp)
+    deploy(cp, ids["api"])
+    key = make_key(cp)
+    plan = make_plan(cp, ids["api"], keys=[key], quota={"limit": 1000, "period": "DAY"})
+    dp = DataPlane(str(tmp_path), cp, name="dpx", extra_args=())
+    dp.argv[dp.argv.index("--control-plane") + 1] = tap.url
+    dp.start()
+    dp.wait_version(cp.version())
+    for _ in range(3):
+        assert dp.request("GET", ids["api"], "prod", "/pets", headers={"x-api-key": key["value"]}).status_code == 200
+    wait_for(lambda: usage_of(cp, plan["id"], key["id"]) == 3, timeout=10, what="usage of 3")
+    time.sleep(2.5)  # announcements, usage status and reports on the wire
+    reports = tap.recorded(2, "up")
+    fetches = tap.recorded(1, "up")
+    statuses = [b for b in tap.recorded(0, "down") if envelope_kind(b) == 21]
+    assert reports and fetches and statuses
+    # the node restarts: a new incarnation; the old one's reports come back
+    dp.stop()
+    dp.start()
+    dp.wait_version(cp.version())
+    time.sleep(1.5)
+    push = sp_connect(cp.cluster_port + 2, PROTO_PUSH)
+    for body in reports:
+        write_frame(push, body)
+    time.sleep(1.5)
+    push.close()
+    assert usage_of(cp, plan["id"], key["id"]) == 3, "replayed reports added usage"
+    # a captured fetch replayed gets no snapshot
+    req = sp_connect(cp.cluster_port + 1, PROTO_REQ)
+    write_frame(req, fetches[0])
+    answer = read_frame(req)
+    req.close()
+    assert answer[4:] == b"", "a replayed fetch was answered"
+    # a captured usage status replayed to the node is refused
+    tap.inject_down(0, statuses[0])
+    wait_for(lambda: "message refused" in dp.output() and "replayed" in dp.output(), timeout=5,
+             what="the node to refuse a replayed usage status")
+    assert "refused a node report: replayed" in cp.output()
+    assert "refused a fetch request: replayed" in cp.output()
+    dp.stop()
+    tap.close()
