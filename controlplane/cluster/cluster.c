@@ -18,7 +18,12 @@
 #include "log.h"
 #include "netaddr.h"
 
-#define CLUSTER_MAX_REQUEST (64 * 1024 * 1024)
+/* NNG allocates a frame of the announced size before anything checks its
+ * MAC, so each socket takes no more than its messages need: a fetch request
+ * is a few hundred bytes; a report carries every metric series of the node
+ * (69 numbers each) in every tenth report. */
+#define CLUSTER_MAX_FETCH (64 * 1024)
+#define CLUSTER_MAX_REPORT (16 * 1024 * 1024)
 #define CLUSTER_POLL_MS 200
 
 struct cluster_blob {
@@ -300,8 +305,8 @@ static int cluster_open_sockets(cluster_t *c, const char *url, char *err, size_t
     if ((rv = nng_pub0_open(&c->pub)) != 0 || (rv = nng_rep0_open(&c->rep)) != 0 ||
         (rv = nng_pull0_open(&c->pull)) != 0)
         goto fail;
-    nng_socket_set_size(c->rep, NNG_OPT_RECVMAXSZ, CLUSTER_MAX_REQUEST);
-    nng_socket_set_size(c->pull, NNG_OPT_RECVMAXSZ, CLUSTER_MAX_REQUEST);
+    nng_socket_set_size(c->rep, NNG_OPT_RECVMAXSZ, CLUSTER_MAX_FETCH);
+    nng_socket_set_size(c->pull, NNG_OPT_RECVMAXSZ, CLUSTER_MAX_REPORT);
     nng_socket_set_ms(c->rep, NNG_OPT_RECVTIMEO, CLUSTER_POLL_MS);
     nng_socket_set_ms(c->pull, NNG_OPT_RECVTIMEO, CLUSTER_POLL_MS);
     nng_socket_set_ms(c->rep, NNG_OPT_SENDTIMEO, 10000);

@@ -313,3 +313,69 @@ def test_replayed_cluster_messages_are_refused(cp, tmp_path):
     assert "refused a fetch request: replayed" in cp.output()
     dp.stop()
     tap.close()
+
+
+# ---- 5. memory before authentication ----------------------------------------
+
+def raw_admin(cp, head, timeout=3):
+    s = socket.create_connection(("127.0.0.1", cp.admin_port), timeout=timeout)
+    s.sendall(head)
+    data = b""
+    try:
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+    except socket.timeout:
+        pass
+    s.close()
+    return data
+
+
+def test_admin_checks_the_token_before_reading_a_body(cp):
+    # a 12 MB body announced without the token: answered at once, body never read
+    big = b"POST /restapis HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 12000000\r\n\r\n"
+    started = time.time()
+    answer = raw_admin(cp, big)
+    assert answer.startswith(b"HTTP/1.1 401"), answer[:200]
+    assert b"UnauthorizedException" in answer and time.time() - started < 2.5
+    answer = raw_admin(cp, big.replace(b"Host: x\r\n", b"Host: x\r\nAuthorization: Bearer wrong-token-0123456789\r\n"))
+    assert answer.startswith(b"HTTP/1.1 401"), answer[:200]
+    # a health probe needs no token, and its connection ends with it
+    answer = raw_admin(cp, b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\nPOST /restapis HTTP/1.1\r\nContent-Length: 9000000\r\n\r\n")
+    assert answer.startswith(b"HTTP/1.1 200") and answer.count(b"HTTP/1.1") == 1, answer
+    # a head that never ends is cut off
+    answer = raw_admin(cp, b"GET /restapis HTTP/1.1\r\n" + b"X-Pad: " + b"a" * 20000 + b"\r\n")
+    assert answer.startswith(b"HTTP/1.1 431"), answer[:100]
+    # with the token, everything works as before, keep-alive included
+    s = requests.Session()
+    for _ in range(3):
+        r = s.get(cp.url + "/restapis", headers={"Authorization": f"Bearer {cp.token}"}, timeout=5)
+        assert r.status_code == 200
+    r = s.post(cp.url + "/restapis", data="{\"name\": \"x\"}", timeout=5,
+               headers={"Authorization": f"Bearer {cp.token}"})
+    assert r.status_code == 201
+    assert requests.get(cp.url + "/healthz", timeout=5).json() == {"status": "ok"}
+    assert requests.get(cp.url + "/restapis", timeout=5).status_code == 401
+
+
+def closed_after_announcing(port, proto, size):
+    """Whether the peer hangs up once a frame of `size` bytes is announced."""
+    s = sp_connect(port, proto)
+    s.sendall(size.to_bytes(8, "big") + b"\x80\0\0\1" + b"x" * 1024)
+    s.settimeout(2)
+    try:
+        return s.recv(1) == b""
+    except socket.timeout:
+        return False
+    except ConnectionResetError:
+        return True
+    finally:
+        s.close()
+
+
+def test_cluster_sockets_refuse_frames_larger_than_their_messages(cp):
+    assert closed_after_announcing(cp.cluster_port + 1, PROTO_REQ, 1 << 20)  # fetches are small
+    assert closed_after_announcing(cp.cluster_port + 2, PROTO_PUSH, 32 << 20)
+    assert not closed_after_announcing(cp.cluster_port + 2, PROTO_PUSH, 1 << 20)  # a big report is fine
