@@ -379,3 +379,23 @@ def test_cluster_sockets_refuse_frames_larger_than_their_messages(cp):
     assert closed_after_announcing(cp.cluster_port + 1, PROTO_REQ, 1 << 20)  # fetches are small
     assert closed_after_announcing(cp.cluster_port + 2, PROTO_PUSH, 32 << 20)
     assert not closed_after_announcing(cp.cluster_port + 2, PROTO_PUSH, 1 << 20)  # a big report is fine
+
+
+# ---- 6. JWKS URLs --------------------------------------------------------------
+
+def test_jwks_urls_are_parsed_like_the_fetch_parses_them(cp):
+    api_id = make_mock_api(cp)["api"]
+    def create(issuer, uri=None):
+        conf = {"issuer": issuer, "audience": ["a"]}
+        if uri is not None:
+            conf["jwksUri"] = uri
+        return cp.call("POST", f"/restapis/{api_id}/authorizers",
+                       {"name": "oidc", "type": "JWT", "jwtConfiguration": conf})
+    for issuer, uri in (("http://127.0.0.1:1@evil.example/", None),
+                        ("https://id.example", "http://127.0.0.1:1@evil.example/keys"),
+                        ("https://id.example", "http://localhost@evil.example/keys"),
+                        ("https://user:pw@id.example", None),
+                        ("http://127.0.0.1.evil.example", None)):
+        r = create(issuer, uri)
+        assert r.status_code == 400, (issuer, uri, r.text)
+    assert create("https://id.example", "http://127.0.0.1:9/keys").status_code == 201
