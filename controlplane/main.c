@@ -24,6 +24,7 @@
 #include "usage.h"
 
 #define ADMIN_TOKEN_LEN 40
+#define ADMIN_TOKEN_MIN_LEN 16
 
 typedef struct {
     const char *data_dir;
@@ -70,8 +71,10 @@ static void cp_usage(FILE *out)
           "  --help                      this text\n"
           "\n"
           "Environment:\n"
-          "  PORTICO_ADMIN_TOKEN     bearer token for the management API; without it a\n"
-          "                          token is generated into DIR/admin.token (mode 0600)\n"
+          "  PORTICO_ADMIN_TOKEN     bearer token for the management API (at least 16\n"
+          "                          bytes); without it a token is generated into\n"
+          "                          DIR/admin.token (mode 0600; a token or secret file\n"
+          "                          readable by group or others is refused)\n"
           "  PORTICO_CLUSTER_SECRET  cluster secret (at least 16 bytes); without it and\n"
           "                          without --cluster-secret-file one is generated into\n"
           "                          DIR/cluster.secret (mode 0600)\n"
@@ -169,24 +172,30 @@ static int cp_parse(int argc, char **argv, cp_options_t *o)
 static char *cp_admin_token(const char *dir)
 {
     const char *env = getenv("PORTICO_ADMIN_TOKEN");
+    if (env != NULL && *env != '\0' && strlen(env) < ADMIN_TOKEN_MIN_LEN) {
+        log_error("PORTICO_ADMIN_TOKEN must be at least %d bytes (a generated one has %d)",
+                  ADMIN_TOKEN_MIN_LEN, ADMIN_TOKEN_LEN);
+        return NULL;
+    }
     if (env != NULL && *env != '\0')
         return strdup(env);
     char path[4096];
     snprintf(path, sizeof(path), "%s/admin.token", dir);
     char *buf;
     size_t len;
-    int rc = fsutil_read(path, 4096, &buf, &len);
+    int rc = fsutil_read_secret(path, 4096, &buf, &len);
     if (rc == 0) {
         while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
             buf[--len] = '\0';
-        if (len >= 16)
+        if (len >= ADMIN_TOKEN_MIN_LEN)
             return buf;
         free(buf);
-        log_error("%s is shorter than 16 characters; remove it to generate a new one", path);
+        log_error("%s is shorter than %d characters; remove it to generate a new one", path,
+                  ADMIN_TOKEN_MIN_LEN);
         return NULL;
     }
     if (rc != -ENOENT) {
-        log_error("cannot read %s: %s", path, strerror(-rc));
+        log_error("cannot read %s: %s", path, rc == -EPERM ? SECRET_MODE_HINT : strerror(-rc));
         return NULL;
     }
     char token[ADMIN_TOKEN_LEN + 2];

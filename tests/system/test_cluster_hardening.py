@@ -399,3 +399,55 @@ def test_jwks_urls_are_parsed_like_the_fetch_parses_them(cp):
         r = create(issuer, uri)
         assert r.status_code == 400, (issuer, uri, r.text)
     assert create("https://id.example", "http://127.0.0.1:9/keys").status_code == 201
+
+
+# ---- 8. secrets ------------------------------------------------------------------
+
+def run_cp(data, env_extra=None, wait=1.5):
+    """Starts portico-cp without PORTICO_* variables (plus env_extra); its exit
+    code, or None when it is still running after `wait` seconds (then stopped)."""
+    from harness import CP_BIN, free_port, free_port_run
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PORTICO_")}
+    env.update(env_extra or {})
+    proc = subprocess.Popen([CP_BIN, "--data-dir", str(data), "--admin-listen", f"127.0.0.1:{free_port()}",
+                             "--cluster-listen", f"tcp://127.0.0.1:{free_port_run(3)}"], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        out = proc.communicate(timeout=wait)[0]
+        return proc.returncode, out
+    except subprocess.TimeoutExpired:
+        proc.terminate()
+        return None, proc.communicate(timeout=10)[0]
+
+
+def test_secrets_are_long_enough_private_and_never_written_through_links(tmp_path):
+    secret = "s" * 32
+    rc, out = run_cp(tmp_path / "a", {"PORTICO_ADMIN_TOKEN": "short-token", "PORTICO_CLUSTER_SECRET": secret})
+    assert rc not in (None, 0) and "at least 16 bytes" in out, out
+    # a token file others can read is refused, as ssh refuses such a key
+    data = tmp_path / "b"
+    data.mkdir(mode=0o700)
+    (data / "admin.token").write_text("a-token-of-thirty-two-characters-x\n")
+    os.chmod(data / "admin.token", 0o644)
+    rc, out = run_cp(data, {"PORTICO_CLUSTER_SECRET": secret})
+    assert rc not in (None, 0) and "chmod 600" in out, out
+    os.chmod(data / "admin.token", 0o600)
+    (data / "cluster.secret").write_text(secret)
+    os.chmod(data / "cluster.secret", 0o640)
+    rc, out = run_cp(data)
+    assert rc not in (None, 0) and "chmod 600" in out, out
+    os.chmod(data / "cluster.secret", 0o600)
+    rc, out = run_cp(data)
+    assert rc is None, out
+    # a link planted where the generated token's temporary file used to go
+    data = tmp_path / "c"
+    data.mkdir(mode=0o700)
+    victim = tmp_path / "victim"
+    victim.write_text("precious\n")
+    os.symlink(victim, data / "admin.token.tmp")
+    os.symlink(victim, data / "cluster.secret.tmp")
+    rc, out = run_cp(data)
+    assert rc is None, out
+    assert victim.read_text() == "precious\n"
+    assert not os.path.islink(data / "admin.token") and not os.path.islink(data / "cluster.secret")
+    assert oct(os.stat(data / "admin.token").st_mode & 0o777) == "0o600"
