@@ -451,3 +451,21 @@ def test_secrets_are_long_enough_private_and_never_written_through_links(tmp_pat
     assert victim.read_text() == "precious\n"
     assert not os.path.islink(data / "admin.token") and not os.path.islink(data / "cluster.secret")
     assert oct(os.stat(data / "admin.token").st_mode & 0o777) == "0o600"
+
+
+# ---- 9. odds and ends ----------------------------------------------------------
+
+def test_metrics_query_refuses_times_it_cannot_compute(cp):
+    for to in ("9223372036854775807", "9223372036854775760", "253402300800"):
+        r = cp.call("GET", f"/cluster/metrics?to={to}")
+        assert r.status_code == 400 and "Invalid to" in r.json()["message"], (to, r.text)
+    assert cp.call("GET", "/cluster/metrics?to=253402300799&from=253402290000").status_code == 200
+
+
+def test_node_id_too_long_for_a_fetch_is_refused_at_start(cp, tmp_path):
+    dp = DataPlane(str(tmp_path), cp, name="dp-long")
+    dp.argv[dp.argv.index("--node-id") + 1] = "n" * 600
+    dp.start(wait_ready=False)
+    wait_for(lambda: not dp.alive(), timeout=5, what="the node to refuse its id")
+    assert "--node-id must be" in dp.output()
+    assert dp.proc.returncode == 2
