@@ -34,6 +34,7 @@ typedef struct {
     unsigned jwks_refresh_s;
     int metrics_retention_days;
     compiler_settings_t settings; /* account-wide throttle */
+    clustertls_files_t cluster_tls;
 } cp_options_t;
 
 static volatile sig_atomic_t cp_stop_requested;
@@ -61,6 +62,10 @@ static void cp_usage(FILE *out)
           "                              PORT+1 REP  snapshot fetches\n"
           "                              PORT+2 PULL node reports\n"
           "  --cluster-secret-file FILE  shared secret authenticating cluster messages\n"
+          "  --cluster-tls-cert FILE     with a tls+tcp://HOST:PORT cluster address: this\n"
+          "  --cluster-tls-key FILE      control plane's certificate and key (PEM; the key\n"
+          "  --cluster-tls-ca FILE       mode 0600) and the CA that signs the nodes'\n"
+          "                              certificates (required of every node)\n"
           "  --jwks-refresh SECONDS      how often JWT authorizers' keys are fetched again\n"
           "                              (default 300)\n"
           "  --metrics-retention-days N  keep per-minute metrics this long (1..3650,\n"
@@ -93,6 +98,9 @@ static int cp_parse(int argc, char **argv, cp_options_t *o)
         {"metrics-retention-days", required_argument, NULL, 'r'},
         {"account-rate-limit", required_argument, NULL, 'R'},
         {"account-burst-limit", required_argument, NULL, 'b'},
+        {"cluster-tls-cert", required_argument, NULL, 'C'},
+        {"cluster-tls-key", required_argument, NULL, 'K'},
+        {"cluster-tls-ca", required_argument, NULL, 'A'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -153,6 +161,15 @@ static int cp_parse(int argc, char **argv, cp_options_t *o)
             o->settings.account_burst_limit = (uint32_t)v;
             break;
         }
+        case 'C':
+            o->cluster_tls.cert = optarg;
+            break;
+        case 'K':
+            o->cluster_tls.key = optarg;
+            break;
+        case 'A':
+            o->cluster_tls.ca = optarg;
+            break;
         case 'h':
             cp_usage(stdout);
             exit(0);
@@ -163,6 +180,11 @@ static int cp_parse(int argc, char **argv, cp_options_t *o)
     }
     if (optind != argc) {
         cp_usage(stderr);
+        return -1;
+    }
+    char err[512];
+    if (clustertls_check(o->cluster_listen, &o->cluster_tls, err, sizeof(err)) != 0) {
+        fprintf(stderr, "%s\n", err);
         return -1;
     }
     return 0;
@@ -349,7 +371,8 @@ static int cp_run(const cp_options_t *o)
                            .secret = secret,
                            .store_id = store_id(cp.store),
                            .on_report = cp_on_report,
-                           .ctx = &cp};
+                           .ctx = &cp,
+                           .tls = o->cluster_tls};
     if (cluster_start(&cc, &cp.cluster, err, sizeof(err)) != 0 ||
         admin_start(&cp, o->admin_listen, err, sizeof(err)) != 0) {
         log_error("%s", err);

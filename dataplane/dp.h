@@ -66,6 +66,7 @@ typedef struct dp_thread {
 
 struct dp {
     const char *control_plane;
+    const char *cluster_tls_cert, *cluster_tls_key, *cluster_tls_ca; /* tls+tcp:// */
     const char *listen;
     const char *state_dir;
     const char *node_id;

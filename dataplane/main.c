@@ -12,6 +12,7 @@
 #include "cache_registry.h"
 #include "accesslog.h"
 #include "clock.h"
+#include "clustertls.h"
 #include "cluster_client.h"
 #include "dp.h"
 #include "fsutil.h"
@@ -52,6 +53,10 @@ static void dp_usage(FILE *out)
           "  --drain-timeout SECONDS     SIGTERM waits this long for in-flight requests\n"
           "                              (default 30)\n"
           "  --cluster-secret-file FILE  shared secret authenticating cluster messages\n"
+          "  --cluster-tls-cert FILE     with a tls+tcp://HOST:PORT control plane: this\n"
+          "  --cluster-tls-key FILE      node's certificate and key (PEM; the key mode\n"
+          "  --cluster-tls-ca FILE       0600) and the CA that signed the control plane's\n"
+          "                              certificate (checked against HOST)\n"
           "  --cache-bytes-per-gb N      memory one GB of a stage's cacheClusterSize\n"
           "                              stands for on this node (default 1073741824)\n"
           "  --tls-listen HOST:PORT      HTTPS traffic (HTTP/2 by ALPN, TLS 1.2+); needs\n"
@@ -114,6 +119,9 @@ static int dp_parse(int argc, char **argv, dp_t *dp, dp_extra_t *x)
         {"execution-log", required_argument, NULL, 'E'},
         {"no-metrics", no_argument, NULL, 'M'},
         {"access-log-dir", required_argument, NULL, 'L'},
+        {"cluster-tls-cert", required_argument, NULL, 'X'},
+        {"cluster-tls-key", required_argument, NULL, 'Y'},
+        {"cluster-tls-ca", required_argument, NULL, 'Z'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -172,6 +180,15 @@ static int dp_parse(int argc, char **argv, dp_t *dp, dp_extra_t *x)
         case 'L':
             x->access_log_dir = optarg;
             break;
+        case 'X':
+            dp->cluster_tls_cert = optarg;
+            break;
+        case 'Y':
+            dp->cluster_tls_key = optarg;
+            break;
+        case 'Z':
+            dp->cluster_tls_ca = optarg;
+            break;
         case 't':
             dp->nthreads = (int)strtol(optarg, &end, 10);
             if (*end != '\0' || dp->nthreads < 1 || dp->nthreads > 256) {
@@ -215,6 +232,12 @@ static int dp_parse(int argc, char **argv, dp_t *dp, dp_extra_t *x)
         return -1;
     }
     dp->invoke_domain_len = strlen(dp->invoke_domain);
+    char err[512];
+    clustertls_files_t tls = {dp->cluster_tls_cert, dp->cluster_tls_key, dp->cluster_tls_ca};
+    if (clustertls_check(dp->control_plane, &tls, err, sizeof(err)) != 0) {
+        fprintf(stderr, "%s\n", err);
+        return -1;
+    }
     return dp_check_node_id(dp->node_id);
 }
 

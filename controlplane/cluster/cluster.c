@@ -293,15 +293,21 @@ static void *cluster_pull_main(void *arg)
 
 /* ---- lifecycle ---------------------------------------------------------- */
 
-static int cluster_open_sockets(cluster_t *c, const char *url, char *err, size_t err_len)
+static int cluster_open_sockets(cluster_t *c, const char *url, const clustertls_files_t *tls,
+                                char *err, size_t err_len)
 {
     char rep_url[512], pull_url[512];
     if (cluster_urls(url, rep_url, pull_url, sizeof(rep_url)) != 0) {
-        snprintf(err, err_len, "invalid cluster address '%s' (expected tcp://HOST:PORT)", url);
+        snprintf(err, err_len,
+                 "invalid cluster address '%s' (expected tcp://HOST:PORT or tls+tcp://HOST:PORT)",
+                 url);
         return -1;
     }
     int rv;
     const char *what = url;
+    nng_tls_config *cfg = NULL;
+    if (clustertls_config(url, tls, 1, &cfg, err, err_len) != 0)
+        return -1;
     if ((rv = nng_pub0_open(&c->pub)) != 0 || (rv = nng_rep0_open(&c->rep)) != 0 ||
         (rv = nng_pull0_open(&c->pull)) != 0)
         goto fail;
@@ -310,16 +316,20 @@ static int cluster_open_sockets(cluster_t *c, const char *url, char *err, size_t
     nng_socket_set_ms(c->rep, NNG_OPT_RECVTIMEO, CLUSTER_POLL_MS);
     nng_socket_set_ms(c->pull, NNG_OPT_RECVTIMEO, CLUSTER_POLL_MS);
     nng_socket_set_ms(c->rep, NNG_OPT_SENDTIMEO, 10000);
-    if ((rv = nng_listen(c->pub, url, NULL, 0)) != 0)
+    if ((rv = clustertls_listen(c->pub, url, cfg)) != 0)
         goto fail;
     what = rep_url;
-    if ((rv = nng_listen(c->rep, rep_url, NULL, 0)) != 0)
+    if ((rv = clustertls_listen(c->rep, rep_url, cfg)) != 0)
         goto fail;
     what = pull_url;
-    if ((rv = nng_listen(c->pull, pull_url, NULL, 0)) != 0)
+    if ((rv = clustertls_listen(c->pull, pull_url, cfg)) != 0)
         goto fail;
+    if (cfg != NULL)
+        nng_tls_config_free(cfg);
     return 0;
 fail:
+    if (cfg != NULL)
+        nng_tls_config_free(cfg);
     snprintf(err, err_len, "cluster socket %s: %s", what, nng_strerror(rv));
     return -1;
 }
@@ -343,7 +353,7 @@ int cluster_start(const cluster_config_t *cfg, cluster_t **out, char *err, size_
         snprintf(err, err_len, "out of memory");
         goto fail;
     }
-    if (cluster_open_sockets(c, cfg->url, err, err_len) != 0)
+    if (cluster_open_sockets(c, cfg->url, &cfg->tls, err, err_len) != 0)
         goto fail;
     if (pthread_create(&c->rep_thread, NULL, cluster_rep_main, c) != 0 ||
         pthread_create(&c->pull_thread, NULL, cluster_pull_main, c) != 0) {

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "clustertls.h"
 #include "envelope.h"
 #include "portico.pb-c.h"
 
@@ -24,6 +25,7 @@ typedef struct {
     const char *store_id;
     cluster_report_fn on_report;
     void *ctx;
+    clustertls_files_t tls; /* for a tls+tcp:// url (clustertls.h) */
 } cluster_config_t;
 
 int cluster_start(const cluster_config_t *cfg, cluster_t **out, char *err, size_t err_len);

@@ -15,6 +15,7 @@
 
 #include "cache_registry.h"
 #include "clock.h"
+#include "clustertls.h"
 #include "crypto.h"
 #include "fresh.h"
 #include "keytab.h"
@@ -560,6 +561,11 @@ static int cc_open(cluster_client_t *c, char *err, size_t err_len)
         return -1;
     }
     int rv;
+    nng_tls_config *tls = NULL;
+    clustertls_files_t files = {c->dp->cluster_tls_cert, c->dp->cluster_tls_key,
+                                c->dp->cluster_tls_ca};
+    if (clustertls_config(url, &files, 0, &tls, err, err_len) != 0)
+        return -1;
     if ((rv = nng_sub0_open(&c->sub)) != 0 || (rv = nng_req0_open(&c->req)) != 0 ||
         (rv = nng_push0_open(&c->push)) != 0)
         goto fail;
@@ -573,12 +579,16 @@ static int cc_open(cluster_client_t *c, char *err, size_t err_len)
     nng_socket_set_ms(c->req, NNG_OPT_RECONNMAXT, 1000);
     nng_socket_set_ms(c->push, NNG_OPT_RECONNMAXT, 1000);
     /* non-blocking dials keep retrying in the background while the control plane is away */
-    if ((rv = nng_dial(c->sub, url, NULL, NNG_FLAG_NONBLOCK)) != 0 ||
-        (rv = nng_dial(c->req, rep_url, NULL, NNG_FLAG_NONBLOCK)) != 0 ||
-        (rv = nng_dial(c->push, pull_url, NULL, NNG_FLAG_NONBLOCK)) != 0)
+    if ((rv = clustertls_dial(c->sub, url, tls, NNG_FLAG_NONBLOCK)) != 0 ||
+        (rv = clustertls_dial(c->req, rep_url, tls, NNG_FLAG_NONBLOCK)) != 0 ||
+        (rv = clustertls_dial(c->push, pull_url, tls, NNG_FLAG_NONBLOCK)) != 0)
         goto fail;
+    if (tls != NULL)
+        nng_tls_config_free(tls);
     return 0;
 fail:
+    if (tls != NULL)
+        nng_tls_config_free(tls);
     snprintf(err, err_len, "cluster sockets: %s", nng_strerror(rv));
     return -1;
 }

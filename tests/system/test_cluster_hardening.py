@@ -469,3 +469,68 @@ def test_node_id_too_long_for_a_fetch_is_refused_at_start(cp, tmp_path):
     wait_for(lambda: not dp.alive(), timeout=5, what="the node to refuse its id")
     assert "--node-id must be" in dp.output()
     assert dp.proc.returncode == 2
+
+
+# ---- 4. TLS on the cluster sockets ---------------------------------------------
+
+def openssl(*args, cwd):
+    subprocess.run(["openssl", *args], cwd=cwd, check=True, capture_output=True)
+
+
+def make_ca(d, name):
+    openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+            "-keyout", f"{name}.key", "-out", f"{name}.pem", "-days", "2", "-subj", f"/CN={name}", cwd=d)
+
+
+def make_cert(d, ca, name, cn):
+    openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+            "-keyout", f"{name}.key", "-out", f"{name}.csr", "-subj", f"/CN={cn}", cwd=d)
+    (d / f"{name}.ext").write_text(f"subjectAltName=DNS:{cn},IP:127.0.0.1\n")
+    openssl("x509", "-req", "-in", f"{name}.csr", "-CA", f"{ca}.pem", "-CAkey", f"{ca}.key",
+            "-CAcreateserial", "-out", f"{name}.pem", "-days", "2", "-extfile", f"{name}.ext", cwd=d)
+    os.chmod(d / f"{name}.key", 0o600)
+
+
+def tls_args(d, name, ca):
+    return ("--cluster-tls-cert", str(d / f"{name}.pem"), "--cluster-tls-key", str(d / f"{name}.key"),
+            "--cluster-tls-ca", str(d / f"{ca}.pem"))
+
+
+def test_cluster_sockets_over_mutual_tls(tmp_path, secret):
+    pki = tmp_path / "pki"
+    pki.mkdir()
+    make_ca(pki, "ca")
+    make_ca(pki, "rogue-ca")
+    make_cert(pki, "ca", "cp", "127.0.0.1")
+    make_cert(pki, "ca", "node", "node-1")
+    make_cert(pki, "rogue-ca", "rogue", "node-2")
+    cp = ControlPlane(str(tmp_path), secret)
+    url = f"tls+tcp://127.0.0.1:{cp.cluster_port}"
+    cp.argv += ["--cluster-listen", url, *tls_args(pki, "cp", "ca")]
+    cp.start()
+    try:
+        ids = make_mock_api(cp, body='{"over": "tls"}')
+        deploy(cp, ids["api"])
+        def node(name, *args):
+            dp = DataPlane(str(tmp_path), cp, name=name)
+            dp.argv[dp.argv.index("--control-plane") + 1] = url
+            dp.argv += list(args)
+            return dp
+        good = node("good", *tls_args(pki, "node", "ca")).start()
+        good.wait_version(cp.version())
+        assert get(good, ids["api"]).json() == {"over": "tls"}
+        # a certificate from another CA, or no TLS at all: nothing reaches the node
+        rogue = node("rogue", *tls_args(pki, "rogue", "ca")).start(wait_ready=False)
+        plain = DataPlane(str(tmp_path), cp, name="plain").start(wait_ready=False)
+        time.sleep(3)
+        names = {n["nodeId"] for n in cp.nodes()["item"]}
+        assert names == {"good"}, names
+        assert get(rogue, ids["api"]).status_code != 200 and get(plain, ids["api"]).status_code != 200
+        # the options must agree with the address
+        bad = node("bad").start(wait_ready=False)  # tls+tcp:// without the files
+        wait_for(lambda: not bad.alive(), timeout=5, what="a node without TLS files to stop")
+        assert "--cluster-tls-cert" in bad.output()
+        for dp in (good, rogue, plain):
+            dp.stop()
+    finally:
+        cp.stop()
