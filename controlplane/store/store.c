@@ -10,7 +10,6 @@
 
 #include "crypto.h"
 #include "log.h"
-#include "store_mark.h"
 #include "store_schema.h"
 
 #define STORE_STMT_CACHE 128
@@ -25,6 +24,7 @@ struct store {
     char id[33];
     char incarnation[64]; /* "<id>.<epoch>" once store_mark_open ran */
     int mark_fd;          /* store_mark's file, -1 without one */
+    store_bump_hook_fn on_bump;
     struct store_stmt_slot stmts[STORE_STMT_CACHE];
     size_t nstmts;
 };
@@ -209,7 +209,7 @@ int store_bump_keys_version(store_t *s, uint64_t *version)
         return store_rc(s, sqlite3_errcode(s->db));
     uint64_t v = (uint64_t)sqlite3_column_int64(st, 0);
     sqlite3_reset(st);
-    if (store_mark_note(s, v) != STORE_OK)
+    if (s->on_bump != NULL && s->on_bump(s, v) != STORE_OK)
         return STORE_EIO; /* the transaction rolls back: no version unmarked */
     if (version != NULL)
         *version = v;
@@ -268,6 +268,11 @@ int store_mark_fd(store_t *s)
 void store_set_mark_fd(store_t *s, int fd)
 {
     s->mark_fd = fd;
+}
+
+void store_set_bump_hook(store_t *s, store_bump_hook_fn fn)
+{
+    s->on_bump = fn;
 }
 
 void store_set_incarnation(store_t *s, const char *epoch)

@@ -53,6 +53,15 @@ int store_epoch(store_t *s, uint64_t *epoch);
  * incarnation). */
 const char *store_id(store_t *s);
 
+/* For store_mark.h: a hook called inside the transaction of every version
+ * bump (its error rolls the change back), the mark's file descriptor (closed
+ * with the store) and the epoch store_id() appends. */
+typedef int (*store_bump_hook_fn)(store_t *s, uint64_t version);
+void store_set_bump_hook(store_t *s, store_bump_hook_fn fn);
+int store_mark_fd(store_t *s);
+void store_set_mark_fd(store_t *s, int fd);
+void store_set_incarnation(store_t *s, const char *epoch);
+
 const char *store_strerror(int err);
 
 /* Convenience for single-column text reads: copies column `col` or NULL. */

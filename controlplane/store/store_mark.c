@@ -82,6 +82,8 @@ static int mark_renew(store_t *s)
     return STORE_OK;
 }
 
+static int store_mark_note(store_t *s, uint64_t version);
+
 int store_mark_open(store_t *s, const char *db_path)
 {
     char path[4096], epoch[MARK_EPOCH_LEN + 1], marked[MARK_EPOCH_LEN + 1];
@@ -94,6 +96,7 @@ int store_mark_open(store_t *s, const char *db_path)
         return STORE_EIO;
     }
     store_set_mark_fd(s, fd);
+    store_set_bump_hook(s, store_mark_note);
     if (epoch_get(s, epoch) != STORE_OK || store_version(s, &version) != STORE_OK)
         return STORE_EIO;
     int have = mark_read(fd, marked, &marked_version) == 0;
@@ -118,7 +121,8 @@ int store_mark_new_epoch(store_t *s)
     return mark_renew(s);
 }
 
-int store_mark_note(store_t *s, uint64_t version)
+/* The store's bump hook: records every version before its transaction commits. */
+static int store_mark_note(store_t *s, uint64_t version)
 {
     char epoch[MARK_EPOCH_LEN + 1];
     if (store_mark_fd(s) < 0)

@@ -25,11 +25,4 @@ int store_mark_open(store_t *s, const char *db_path);
  * reached). Loop thread. STORE_OK or STORE_EIO. */
 int store_mark_new_epoch(store_t *s);
 
-/* Internal to the store: records version v (no-op without a mark), and the
- * store's fields the mark keeps. */
-int store_mark_note(store_t *s, uint64_t version);
-int store_mark_fd(store_t *s);
-void store_set_mark_fd(store_t *s, int fd);
-void store_set_incarnation(store_t *s, const char *epoch);
-
 #endif
