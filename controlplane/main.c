@@ -316,8 +316,20 @@ static void cp_send_usage_status(cp_t *cp)
     free(status);
 }
 
+/* A node reported a version this store never reached: a new store epoch,
+ * which every node then reloads. */
+static void cp_follow_regression(cp_t *cp)
+{
+    if (!cluster_take_regression(cp->cluster) || store_mark_new_epoch(cp->store) != STORE_OK)
+        return;
+    cluster_set_store_id(cp->cluster, store_id(cp->store));
+    nodes_set_store_id(cp->nodes, store_id(cp->store));
+    cp_publish_now(cp);
+}
+
 static void cp_on_heartbeat(h2o_timeout_entry_t *entry)
 {
+    cp_follow_regression(cp_heartbeat_cp);
     cluster_announce(cp_heartbeat_cp->cluster);
     if (jwks_fetch_take_changed(cp_heartbeat_cp->jwks))
         cp_schedule_publish(cp_heartbeat_cp);

@@ -51,6 +51,7 @@ struct cluster {
      * node last sent on each socket (one table per receiving thread) */
     uint64_t incarnation;
     atomic_uint_fast64_t seq;
+    atomic_int regressed; /* a node holds a version this store never published */
     fresh_table_t *fetch_fresh, *report_fresh;
 };
 
@@ -66,6 +67,14 @@ static void blob_release(struct cluster_blob *b)
 }
 
 /* The current snapshot and cumulative delta, held together. */
+/* The store id, copied under the lock (the loop thread may change it). */
+static void cluster_store_id(cluster_t *c, char out[64])
+{
+    pthread_mutex_lock(&c->mu);
+    memcpy(out, c->store_id, 64);
+    pthread_mutex_unlock(&c->mu);
+}
+
 static void cluster_hold_both(cluster_t *c, struct cluster_blob **snap, struct cluster_blob **cum)
 {
     pthread_mutex_lock(&c->mu);
@@ -138,19 +147,21 @@ static struct cluster_blob *cluster_fetch_answer(cluster_t *c, const envelope_t 
                                                  uint8_t **scratch, size_t *scratch_len)
 {
     struct cluster_blob *snap, *cum;
+    char store_id[64];
+    cluster_store_id(c, store_id);
     cluster_hold_both(c, &snap, &cum);
     Portico__FetchRequest *fr =
         portico__fetch_request__unpack(NULL, req->payload_len, req->payload);
     uint64_t latest = cum != NULL ? cum->version : snap != NULL ? snap->version : 0;
     int same = fr != NULL && snap != NULL && fr->have_epoch != 0 && fr->have_epoch == snap->epoch &&
-               strcmp(fr->have_store_id, c->store_id) == 0;
+               strcmp(fr->have_store_id, store_id) == 0;
     *kind = PORTICO__MESSAGE_KIND__KIND_SNAPSHOT;
     *version = snap != NULL ? snap->version : 0;
     if (same && fr->have_version == latest) {
         Portico__KeyDelta d = PORTICO__KEY_DELTA__INIT;
         d.epoch = snap->epoch;
         d.from_version = d.version = latest;
-        d.store_id = c->store_id;
+        d.store_id = store_id;
         *scratch_len = portico__key_delta__get_packed_size(&d);
         if ((*scratch = malloc(*scratch_len + 1)) != NULL) {
             portico__key_delta__pack(&d, *scratch);
@@ -247,6 +258,36 @@ static void *cluster_rep_main(void *arg)
 
 /* ---- PULL: reports ------------------------------------------------------ */
 
+/* A node on this store incarnation with a version above the latest one
+ * published: the database went back under the same epoch. */
+static void cluster_check_regression(cluster_t *c, const Portico__NodeReport *r)
+{
+    struct cluster_blob *snap, *cum;
+    char store_id[64];
+    cluster_store_id(c, store_id);
+    cluster_hold_both(c, &snap, &cum);
+    uint64_t latest = cum != NULL ? cum->version : snap != NULL ? snap->version : 0;
+    if (snap != NULL && strcmp(r->applied_store_id, store_id) == 0 && r->applied_version > latest &&
+        !atomic_exchange(&c->regressed, 1))
+        log_warn("cluster: node %s serves version %llu of this store, above %llu: the database "
+                 "went back",
+                 r->node_id, (unsigned long long)r->applied_version, (unsigned long long)latest);
+    blob_release(snap);
+    blob_release(cum);
+}
+
+int cluster_take_regression(cluster_t *c)
+{
+    return atomic_exchange(&c->regressed, 0);
+}
+
+void cluster_set_store_id(cluster_t *c, const char *store_id)
+{
+    pthread_mutex_lock(&c->mu);
+    snprintf(c->store_id, sizeof(c->store_id), "%s", store_id);
+    pthread_mutex_unlock(&c->mu);
+}
+
 static void cluster_handle_report(cluster_t *c, const uint8_t *buf, size_t len)
 {
     envelope_t env;
@@ -267,8 +308,10 @@ static void cluster_handle_report(cluster_t *c, const uint8_t *buf, size_t len)
         log_warn("cluster: refused a node report: it does not decode");
     else if (strcmp(r->node_id, env.sender) != 0 || r->started_at_ms != env.incarnation)
         log_warn("cluster: refused a node report: its envelope names another sender");
-    else
+    else {
+        cluster_check_regression(c, r);
         c->on_report(c->ctx, r);
+    }
     if (r != NULL)
         portico__node_report__free_unpacked(r, NULL);
     envelope_free(owner);

@@ -37,6 +37,13 @@ void cluster_publish(cluster_t *c, uint64_t version, uint8_t *snapshot, size_t l
 /* Publishes the heartbeat announcement of the current version. */
 void cluster_announce(cluster_t *c);
 
+/* Version regressions seen at run time: 1 (once) when a node reported a
+ * version of the current store incarnation above any this control plane has
+ * published — its database went back (a backup restored with its mark). The
+ * caller starts a new store epoch and gives its id to cluster_set_store_id. */
+int cluster_take_regression(cluster_t *c);
+void cluster_set_store_id(cluster_t *c, const char *store_id);
+
 /* ---- API keys and usage plans ---------------------------------- */
 
 /* Makes snapshot current (taking the bytes) with its config epoch; broadcasts

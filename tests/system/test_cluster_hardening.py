@@ -534,3 +534,34 @@ def test_cluster_sockets_over_mutual_tls(tmp_path, secret):
             dp.stop()
     finally:
         cp.stop()
+
+
+def test_restored_data_directory_is_caught_by_the_nodes_reports(cp, make_dp, tmp_path):
+    # the whole data directory comes back, mark beside the database included:
+    # only the nodes remember the newer versions, and their reports say so
+    ids = make_mock_api(cp, body='{"config": "old"}')
+    deploy(cp, ids["api"])
+    dp = make_dp().start()
+    dp.wait_version(cp.version())
+    data = os.path.join(cp.dir, "data")
+    cp.stop()
+    shutil.copytree(data, str(tmp_path / "backup"))
+    cp.start()
+    for _ in range(2):
+        set_body(cp, ids, '{"config": "new"}')
+        deploy(cp, ids["api"])
+    dp.wait_version(cp.version())
+    assert get(dp, ids["api"]).json() == {"config": "new"}
+    before = cp.nodes()["storeId"]
+    cp.stop()
+    shutil.rmtree(data)
+    shutil.copytree(str(tmp_path / "backup"), data)
+    cp.start()
+    wait_for(lambda: get(dp, ids["api"]).json() == {"config": "old"}, timeout=15,
+             what="the node serving the restored configuration")
+    after = cp.nodes()["storeId"]
+    assert after != before
+    n = wait_for(lambda: (lambda x: x if x and x["storeId"] == after else None)(node(cp, "dp1")),
+                 timeout=10, what="the node on the new epoch")
+    assert n["status"] == "IN_SYNC" and n["appliedVersion"] == cp.version()
+    assert "went back" in cp.output()
