@@ -309,6 +309,19 @@ def test_replayed_cluster_messages_are_refused(cp, tmp_path):
     tap.inject_down(0, statuses[0])
     wait_for(lambda: "message refused" in dp.output() and "replayed" in dp.output(), timeout=5,
              what="the node to refuse a replayed usage status")
+    # a captured snapshot (an older configuration) replayed: refused, the node stays current
+    deploy(cp, ids["api"])
+    old = cp.version()
+    dp.wait_version(old)
+    deploy(cp, ids["api"])
+    dp.wait_version(cp.version())
+    snapshots = [b for b in tap.recorded(0, "down") if envelope_kind(b) == 1]
+    assert snapshots and pb_fields(snapshots[0])[2][0] == old
+    refused = dp.output().count("message refused")
+    tap.inject_down(0, snapshots[0])
+    wait_for(lambda: dp.output().count("message refused") > refused, timeout=5,
+             what="the node to refuse a replayed snapshot")
+    assert node(cp, "dpx")["appliedVersion"] == cp.version() > old
     assert "refused a node report: replayed" in cp.output()
     assert "refused a fetch request: replayed" in cp.output()
     dp.stop()
