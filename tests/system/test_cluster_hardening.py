@@ -565,7 +565,7 @@ def test_restored_data_directory_is_caught_by_the_nodes_reports(cp, make_dp, tmp
         deploy(cp, ids["api"])
     dp.wait_version(cp.version())
     assert get(dp, ids["api"]).json() == {"config": "new"}
-    before = cp.nodes()["storeId"]
+    before = cp.nodes().get("storeId")
     cp.stop()
     shutil.rmtree(data)
     shutil.copytree(str(tmp_path / "backup"), data)
