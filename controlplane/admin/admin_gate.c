@@ -86,8 +86,11 @@ int admin_gate_check(const char *head, size_t len, const char *token, size_t tok
 
 /* ---- the connection's first request ---------------------------------------- */
 
+static size_t gate_pending; /* connections whose first head is being read (loop thread) */
+
 static void gate_free(admin_gate_t *g)
 {
+    gate_pending--;
     if (h2o_timeout_is_linked(&g->entry))
         h2o_timeout_unlink(&g->entry);
     free(g);
@@ -150,11 +153,12 @@ void admin_gate_accept(cp_t *cp, h2o_accept_ctx_t *ctx, h2o_socket_t *sock)
 {
     static h2o_timeout_t timeout;
     static int timeout_ready;
-    admin_gate_t *g = calloc(1, sizeof(*g));
+    admin_gate_t *g = gate_pending < ADMIN_GATE_MAX_PENDING ? calloc(1, sizeof(*g)) : NULL;
     if (g == NULL) {
-        h2o_socket_close(sock);
+        h2o_socket_close(sock); /* too many heads on their way: the oldest time out */
         return;
     }
+    gate_pending++;
     if (!timeout_ready) {
         h2o_timeout_init(cp->loop, &timeout, ADMIN_GATE_TIMEOUT_MS);
         timeout_ready = 1;

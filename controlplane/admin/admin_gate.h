@@ -6,7 +6,9 @@
  * a connection that presents it is handed to h2o; any other gets its answer
  * from the gate (401, or /healthz's {"status":"ok"}) and is closed without a
  * byte of its body read. Later requests on a handed-over connection come
- * from the token's holder (admin.c checks every request's token again). */
+ * from the token's holder (admin.c checks every request's token again). At
+ * most ADMIN_GATE_MAX_PENDING connections wait at the gate at once (about
+ * 16 KiB each); more are closed at once. */
 #ifndef PORTICO_ADMIN_GATE_H
 #define PORTICO_ADMIN_GATE_H
 
@@ -17,6 +19,7 @@
 
 #define ADMIN_GATE_MAX_HEAD (16 * 1024)
 #define ADMIN_GATE_TIMEOUT_MS 10000
+#define ADMIN_GATE_MAX_PENDING 512 /* connections at once that have not shown a token yet */
 
 /* Takes a freshly accepted socket; ctx must outlive it. Loop thread. */
 void admin_gate_accept(cp_t *cp, h2o_accept_ctx_t *ctx, h2o_socket_t *sock);
