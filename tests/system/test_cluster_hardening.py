@@ -371,6 +371,16 @@ def test_admin_checks_the_token_before_reading_a_body(cp):
     assert r.status_code == 201
     assert requests.get(cp.url + "/healthz", timeout=5).json() == {"status": "ok"}
     assert requests.get(cp.url + "/restapis", timeout=5).status_code == 401
+    # connections that never show a head are bounded: beyond 512, new ones are closed
+    idle = [socket.create_connection(("127.0.0.1", cp.admin_port), timeout=5) for _ in range(512)]
+    time.sleep(0.5)
+    extra = socket.create_connection(("127.0.0.1", cp.admin_port), timeout=3)
+    assert extra.recv(1) == b""
+    for sock in idle + [extra]:
+        sock.close()
+    time.sleep(0.5)
+    r = requests.get(cp.url + "/restapis", headers={"Authorization": f"Bearer {cp.token}"}, timeout=5)
+    assert r.status_code == 200
 
 
 def closed_after_announcing(port, proto, size):
