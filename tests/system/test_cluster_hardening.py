@@ -588,3 +588,28 @@ def test_restored_data_directory_is_caught_by_the_nodes_reports(cp, make_dp, tmp
                  timeout=10, what="the node on the new epoch")
     assert n["status"] == "IN_SYNC" and n["appliedVersion"] == cp.version()
     assert "went back" in cp.output()
+
+
+def test_stored_absolute_access_log_paths_become_file_names(cp):
+    api_id = make_mock_api(cp)["api"]
+    deploy(cp, api_id)
+    deploy(cp, api_id, stage="dev")
+    patch_stage(cp, api_id, "prod", ("replace", "/accessLogSettings/format", "$context.requestId"),
+                ("replace", "/accessLogSettings/destinationArn", "x.log"))
+    patch_stage(cp, api_id, "dev", ("replace", "/accessLogSettings/format", "$context.requestId"),
+                ("replace", "/accessLogSettings/destinationArn", "y.log"))
+    cp.stop()
+    # what an older release stored: absolute paths; the last migration runs again
+    db = sqlite3.connect(os.path.join(cp.dir, "data", "portico.db"))
+    version = db.execute("PRAGMA user_version").fetchone()[0]
+    db.execute("UPDATE stages SET doc = json_set(doc, '$.accessLogSettings.destinationArn', ?) "
+               "WHERE name = 'prod'", ("/var/log/portico/prod-access.log",))
+    db.execute("UPDATE stages SET doc = json_set(doc, '$.accessLogSettings.destinationArn', ?) "
+               "WHERE name = 'dev'", ("/var/log/portico/bad name.log",))
+    db.execute(f"PRAGMA user_version = {version - 1}")
+    db.commit()
+    db.close()
+    cp.start()
+    prod = cp.ok("GET", f"/restapis/{api_id}/stages/prod")
+    assert prod["accessLogSettings"]["destinationArn"] == "prod-access.log"
+    assert "accessLogSettings" not in cp.ok("GET", f"/restapis/{api_id}/stages/dev")
