@@ -32,7 +32,13 @@ typedef struct {
     const uint8_t *payload;
     size_t payload_len;
     uint8_t payload_sha256[32];
+    /* freshness (common/fresh.h); sender NULL or at most ENVELOPE_MAX_SENDER bytes */
+    const char *sender;
+    uint64_t incarnation;
+    uint64_t seq;
 } envelope_t;
+
+#define ENVELOPE_MAX_SENDER 256
 
 /* Packs env into a malloc'd buffer (*out, *out_len) the caller frees. */
 int envelope_seal(const envelope_secret_t *secret, const envelope_t *env, uint8_t **out,

@@ -10,7 +10,26 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+static int fsutil_read_mode(const char *path, size_t max_len, int secret, char **out, size_t *len);
+
 int fsutil_read(const char *path, size_t max_len, char **out, size_t *len)
+{
+    return fsutil_read_mode(path, max_len, 0, out, len);
+}
+
+int fsutil_read_secret(const char *path, size_t max_len, char **out, size_t *len)
+{
+    return fsutil_read_mode(path, max_len, 1, out, len);
+}
+
+/* A secret's file belongs to this user (or root) and gives no permission to
+ * its group or to others, as ssh demands of private keys. */
+static int fsutil_private(const struct stat *st)
+{
+    return (st->st_uid == geteuid() || st->st_uid == 0) && (st->st_mode & 077) == 0;
+}
+
+static int fsutil_read_mode(const char *path, size_t max_len, int secret, char **out, size_t *len)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
@@ -20,6 +39,10 @@ int fsutil_read(const char *path, size_t max_len, char **out, size_t *len)
     char *buf = NULL;
     if (fstat(fd, &st) != 0) {
         rc = -errno;
+        goto out_close;
+    }
+    if (secret && !fsutil_private(&st)) {
+        rc = -EPERM;
         goto out_close;
     }
     if ((size_t)st.st_size > max_len) {
@@ -83,12 +106,16 @@ static int fsync_parent_dir(const char *path)
 int fsutil_write_atomic(const char *path, const void *data, size_t len, mode_t mode)
 {
     char tmp[4096];
-    if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
+    if (snprintf(tmp, sizeof(tmp), "%s.tmp.XXXXXX", path) >= (int)sizeof(tmp))
         return -ENAMETOOLONG;
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+    /* a new file of a unique name (O_EXCL): never one planted there, never
+     * through a symbolic link */
+    int fd = mkostemp(tmp, O_CLOEXEC);
     if (fd < 0)
         return -errno;
-    int rc = fsutil_write_all(fd, data, len);
+    int rc = fchmod(fd, mode) == 0 ? 0 : -errno;
+    if (rc == 0)
+        rc = fsutil_write_all(fd, data, len);
     if (rc == 0 && fsync(fd) != 0)
         rc = -errno;
     if (close(fd) != 0 && rc == 0)

@@ -157,14 +157,10 @@ static json_t *convert_key(json_t *jwk)
         json_pack("{s:s,s:s,s:s,s:s}", "kid", kid != NULL ? json_string_value(kid) : "", "kty", kty,
                   "alg", alg != NULL ? alg : "", "crv", crv != NULL ? crv : "");
     if (strcmp(kty, "oct") == 0) {
-        jwk_bytes_t k;
-        if (b64_member(jwk, "k", &k) != 0) {
-            json_decref(out);
-            return NULL;
-        }
-        free(k.data);
-        json_object_set(out, "k", json_object_get(jwk, "k"));
-        return out;
+        /* a symmetric key from a URL is a shared secret published to the
+         * world (or to whoever can answer for that URL): never a signing key */
+        json_decref(out);
+        return NULL;
     }
     char *pem = strcmp(kty, "RSA") == 0 ? rsa_pem(jwk) : ec_pem(jwk, crv);
     if (pem == NULL) {
@@ -250,10 +246,12 @@ static int host_is_loopback(const char *host, size_t len)
 int jwk_url_allowed(const char *url)
 {
     if (strncmp(url, "https://", 8) == 0)
-        return url[8] != '\0' && url[8] != '/';
+        return url[8] != '\0' && url[8] != '/' && strcspn(url + 8, "@") >= strcspn(url + 8, "/?#");
     if (strncmp(url, "http://", 7) != 0)
         return 0;
     const char *host = url + 7;
+    if (strcspn(host, "@") < strcspn(host, "/?#"))
+        return 0; /* user information: the host is after the '@' */
     size_t len = host[0] == '[' ? strcspn(host, "]") + 1 : strcspn(host, ":/?#");
     return host_is_loopback(host, len);
 }

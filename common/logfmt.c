@@ -4,6 +4,7 @@
 #include "logfmt.h"
 
 #include <stdio.h>
+#include <ctype.h>
 #include <string.h>
 
 #include "ctxvar.h"
@@ -92,13 +93,25 @@ int logfmt_destination_valid(const char *dest)
     size_t len = strlen(dest);
     if (strcmp(dest, "stdout") == 0 || strcmp(dest, "stderr") == 0)
         return 1;
-    if (len < 2 || len > 1024 || dest[0] != '/' || dest[len - 1] == '/')
+    /* a plain file name: no separator, no "." or "..", no hidden files */
+    if (len < 1 || len > LOGFMT_MAX_FILE_NAME || dest[0] == '.' || dest[0] == '-')
         return 0;
     for (const char *p = dest; *p != '\0'; p++)
+        if (!isalnum((unsigned char)*p) && *p != '.' && *p != '_' && *p != '-')
+            return 0;
+    return 1;
+}
+
+int logfmt_path_valid(const char *path)
+{
+    size_t len = strlen(path);
+    if (len < 2 || len > 1024 || path[0] != '/' || path[len - 1] == '/')
+        return 0;
+    for (const char *p = path; *p != '\0'; p++)
         if ((unsigned char)*p < 0x20 || *p == 0x7f)
             return 0;
     /* no empty, "." or ".." segments: the path means what it says */
-    for (const char *seg = dest + 1; seg != NULL;) {
+    for (const char *seg = path + 1; seg != NULL;) {
         const char *end = strchr(seg, '/');
         size_t n = end != NULL ? (size_t)(end - seg) : strlen(seg);
         if (n == 0 || (n == 1 && seg[0] == '.') || (n == 2 && seg[0] == '.' && seg[1] == '.'))

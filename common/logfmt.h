@@ -28,9 +28,17 @@ int logfmt_parse(const char *fmt, size_t len, logfmt_seg_fn fn, void *ctx, char 
  * service demands. 0 or -1 with a reason in err. */
 int logfmt_validate(const char *fmt, size_t len, char *err, size_t err_len);
 
-/* Whether dest names an access log destination: "stdout", "stderr" or an
- * absolute path of at most 1024 bytes without "." or ".." segments or control
- * characters (a data plane's own local path). */
+#define LOGFMT_MAX_FILE_NAME 255
+
+/* Whether dest names an access log destination a stage may set: "stdout",
+ * "stderr" or a plain file name ([A-Za-z0-9._-], at most 255 bytes, not
+ * starting with '.' or '-') that each data plane resolves inside its own
+ * --access-log-dir. Paths are refused: the admin API must not choose files
+ * on the nodes. */
 int logfmt_destination_valid(const char *dest);
+
+/* Whether path is an absolute path of at most 1024 bytes without empty, "."
+ * or ".." segments or control characters (an operator's local option). */
+int logfmt_path_valid(const char *path);
 
 #endif

@@ -42,9 +42,10 @@ int secret_load(const char *file, envelope_secret_t *out, char *err, size_t err_
     }
     char *buf;
     size_t len;
-    int rc = fsutil_read(file, SECRET_MAX_LEN, &buf, &len);
+    int rc = fsutil_read_secret(file, SECRET_MAX_LEN, &buf, &len);
     if (rc != 0) {
-        snprintf(err, err_len, "cannot read the cluster secret file %s: %s", file, strerror(-rc));
+        snprintf(err, err_len, "cannot read the cluster secret file %s: %s", file,
+                 rc == -EPERM ? SECRET_MODE_HINT : strerror(-rc));
         return -1;
     }
     rc = secret_take(buf, len, out, err, err_len);
@@ -56,14 +57,15 @@ int secret_load_or_create(const char *path, envelope_secret_t *out, char *err, s
 {
     char *buf;
     size_t len;
-    int rc = fsutil_read(path, SECRET_MAX_LEN, &buf, &len);
+    int rc = fsutil_read_secret(path, SECRET_MAX_LEN, &buf, &len);
     if (rc == 0) {
         rc = secret_take(buf, len, out, err, err_len);
         free(buf);
         return rc;
     }
     if (rc != -ENOENT) {
-        snprintf(err, err_len, "cannot read %s: %s", path, strerror(-rc));
+        snprintf(err, err_len, "cannot read %s: %s", path,
+                 rc == -EPERM ? SECRET_MODE_HINT : strerror(-rc));
         return -1;
     }
     char token[65];

@@ -21,4 +21,9 @@ int secret_load_or_create(const char *path, envelope_secret_t *out, char *err, s
 
 void secret_dispose(envelope_secret_t *s);
 
+/* Why a secret's file was refused (fsutil_read_secret's -EPERM). */
+#define SECRET_MODE_HINT                                                                           \
+    "its owner must be this user (or root) and its mode give nothing to group or others "          \
+    "(chmod 600)"
+
 #endif

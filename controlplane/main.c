@@ -20,9 +20,11 @@
 #include "opts.h"
 #include "publish.h"
 #include "secret.h"
+#include "store_mark.h"
 #include "usage.h"
 
 #define ADMIN_TOKEN_LEN 40
+#define ADMIN_TOKEN_MIN_LEN 16
 
 typedef struct {
     const char *data_dir;
@@ -33,6 +35,7 @@ typedef struct {
     unsigned jwks_refresh_s;
     int metrics_retention_days;
     compiler_settings_t settings; /* account-wide throttle, reference limits */
+    clustertls_files_t cluster_tls;
 } cp_options_t;
 
 static volatile sig_atomic_t cp_stop_requested;
@@ -55,6 +58,12 @@ static const opts_spec_t cp_specs[] = {
      "announcements), PORT+1 (REP, snapshot fetches), PORT+2 (PULL, node reports)"},
     {"cluster-secret-file", "FILE", OPTS_STR, CP_OPT(cluster_secret_file), 0, 0, 0, NULL,
      "shared secret authenticating cluster messages"},
+    {"cluster-tls-cert", "FILE", OPTS_STR, CP_OPT(cluster_tls.cert), 0, 0, 0, NULL,
+     "with a tls+tcp://HOST:PORT cluster address: this control plane's certificate (PEM)"},
+    {"cluster-tls-key", "FILE", OPTS_STR, CP_OPT(cluster_tls.key), 0, 0, 0, NULL,
+     "its private key (PEM, mode 0600)"},
+    {"cluster-tls-ca", "FILE", OPTS_STR, CP_OPT(cluster_tls.ca), 0, 0, 0, NULL,
+     "the CA that signs the nodes' certificates (required of every node)"},
     {"jwks-refresh", "SECONDS", OPTS_UINT, CP_OPT(jwks_refresh_s), 1, 86400, 0, "300",
      "how often JWT authorizers' keys are fetched again"},
     {"metrics-retention-days", "N", OPTS_INT, CP_OPT(metrics_retention_days), 1, 3650, 0, "15",
@@ -81,8 +90,10 @@ static const opts_table_t cp_options = {
     cp_specs,
     sizeof(cp_specs) / sizeof(cp_specs[0]),
     "Environment:\n"
-    "  PORTICO_ADMIN_TOKEN     bearer token for the management API; without it a\n"
-    "                          token is generated into DIR/admin.token (mode 0600)\n"
+    "  PORTICO_ADMIN_TOKEN     bearer token for the management API (at least 16\n"
+    "                          bytes); without it a token is generated into\n"
+    "                          DIR/admin.token (mode 0600; a token or secret file\n"
+    "                          readable by group or others is refused)\n"
     "  PORTICO_CLUSTER_SECRET  cluster secret (at least 16 bytes); without it and\n"
     "                          without --cluster-secret-file one is generated into\n"
     "                          DIR/cluster.secret (mode 0600)\n"
@@ -105,6 +116,11 @@ static int cp_parse(int argc, char **argv, cp_options_t *o)
         st->account_rate_limit = COMPILER_REFERENCE_RATE;
         st->account_burst_limit = COMPILER_REFERENCE_BURST;
     }
+    char err[512];
+    if (clustertls_check(o->cluster_listen, &o->cluster_tls, err, sizeof(err)) != 0) {
+        fprintf(stderr, "%s\n", err);
+        return -1;
+    }
     return 0;
 }
 
@@ -112,24 +128,30 @@ static int cp_parse(int argc, char **argv, cp_options_t *o)
 static char *cp_admin_token(const char *dir)
 {
     const char *env = getenv("PORTICO_ADMIN_TOKEN");
+    if (env != NULL && *env != '\0' && strlen(env) < ADMIN_TOKEN_MIN_LEN) {
+        log_error("PORTICO_ADMIN_TOKEN must be at least %d bytes (a generated one has %d)",
+                  ADMIN_TOKEN_MIN_LEN, ADMIN_TOKEN_LEN);
+        return NULL;
+    }
     if (env != NULL && *env != '\0')
         return strdup(env);
     char path[4096];
     snprintf(path, sizeof(path), "%s/admin.token", dir);
     char *buf;
     size_t len;
-    int rc = fsutil_read(path, 4096, &buf, &len);
+    int rc = fsutil_read_secret(path, 4096, &buf, &len);
     if (rc == 0) {
         while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
             buf[--len] = '\0';
-        if (len >= 16)
+        if (len >= ADMIN_TOKEN_MIN_LEN)
             return buf;
         free(buf);
-        log_error("%s is shorter than 16 characters; remove it to generate a new one", path);
+        log_error("%s is shorter than %d characters; remove it to generate a new one", path,
+                  ADMIN_TOKEN_MIN_LEN);
         return NULL;
     }
     if (rc != -ENOENT) {
-        log_error("cannot read %s: %s", path, strerror(-rc));
+        log_error("cannot read %s: %s", path, rc == -EPERM ? SECRET_MODE_HINT : strerror(-rc));
         return NULL;
     }
     char token[ADMIN_TOKEN_LEN + 2];
@@ -194,12 +216,13 @@ static int cp_run(const cp_options_t *o)
     domain_tls_set_secret(&secret);
     cp.admin_token_len = strlen(token);
     snprintf(path, sizeof(path), "%s/portico.db", o->data_dir);
-    if (store_open(path, &cp.store) != STORE_OK ||
+    if (store_open(path, &cp.store) != STORE_OK || store_mark_open(cp.store, path) != STORE_OK ||
         metrics_agg_open(path, o->metrics_retention_days, &cp.metrics) != STORE_OK ||
         usage_open(path, &cp.usage) != STORE_OK)
         goto out;
     cp.metrics_retention_days = o->metrics_retention_days;
     cp.nodes = nodes_create();
+    nodes_set_store_id(cp.nodes, store_id(cp.store));
     cp.loop = h2o_evloop_create();
     if (admin_console_open(o->console_dir, NULL, &cp.console, err, sizeof(err)) != 0) {
         log_error("%s", err);
@@ -213,7 +236,8 @@ static int cp_run(const cp_options_t *o)
                            .secret = secret,
                            .store_id = store_id(cp.store),
                            .on_report = cp_on_report,
-                           .ctx = &cp};
+                           .ctx = &cp,
+                           .tls = o->cluster_tls};
     if (cluster_start(&cc, &cp.cluster, err, sizeof(err)) != 0) {
         log_error("%s", err);
         goto out;

@@ -66,10 +66,12 @@ typedef struct dp_thread {
 
 struct dp {
     const char *control_plane;
+    const char *cluster_tls_cert, *cluster_tls_key, *cluster_tls_ca; /* tls+tcp:// */
     const char *listen;
     const char *state_dir;
     const char *node_id;
     const char *cluster_secret_file;
+    const char *access_log_dir; /* --access-log-dir: where file destinations go */
     const char *invoke_domain;
     size_t invoke_domain_len;
     int nthreads;

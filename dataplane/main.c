@@ -11,6 +11,7 @@
 #include "cache_registry.h"
 #include "accesslog.h"
 #include "clock.h"
+#include "clustertls.h"
 #include "cluster_client.h"
 #include "dp.h"
 #include "fsutil.h"
@@ -25,6 +26,7 @@
 #include "status.h"
 
 #define DP_MAX_BODY (10 * 1024 * 1024)
+#define DP_MAX_NODE_ID 255
 
 #define DP_OPT(field) OPTS_AT(dp_t, field)
 
@@ -63,6 +65,16 @@ static const opts_spec_t dp_specs[] = {
     {"execution-log", "DEST", OPTS_STR, DP_OPT(execution_log), 0, 0, 0, "stderr",
      "where execution logs (the method setting logging/loglevel) go: stderr, stdout or an "
      "absolute file path"},
+    {"access-log-dir", "DIR", OPTS_STR, DP_OPT(access_log_dir), 0, 0, 0, NULL,
+     "where the access-log files stages name (destinationArn) are created; without it only "
+     "stdout and stderr destinations are written"},
+    {"cluster-tls-cert", "FILE", OPTS_STR, DP_OPT(cluster_tls_cert), 0, 0, 0, NULL,
+     "with a tls+tcp:// control plane: this node's certificate (PEM), signed by the CA the "
+     "control plane trusts"},
+    {"cluster-tls-key", "FILE", OPTS_STR, DP_OPT(cluster_tls_key), 0, 0, 0, NULL,
+     "its private key (PEM, mode 0600)"},
+    {"cluster-tls-ca", "FILE", OPTS_STR, DP_OPT(cluster_tls_ca), 0, 0, 0, NULL,
+     "the CA that signs the control plane's certificate"},
     {"no-metrics", NULL, OPTS_FLAG, DP_OPT(metrics_off), 0, 0, 0, NULL,
      "count and report no request metrics"},
 };
@@ -80,6 +92,21 @@ static const opts_table_t dp_options = {
     "Signals: SIGTERM and SIGINT drain and stop; SIGHUP reopens log files.\n",
 };
 
+/* A node id names the node in every cluster message: 1..DP_MAX_NODE_ID
+ * printable bytes (a longer one would not fit a fetch request). */
+static int dp_check_node_id(const char *id)
+{
+    size_t len = id != NULL ? strlen(id) : 1;
+    for (size_t i = 0; id != NULL && i < len; i++)
+        if ((unsigned char)id[i] <= 0x20 || id[i] == 0x7f)
+            len = 0;
+    if (len >= 1 && len <= DP_MAX_NODE_ID)
+        return 0;
+    fprintf(stderr, "--node-id must be 1..%d printable characters without spaces\n",
+            DP_MAX_NODE_ID);
+    return -1;
+}
+
 /* Returns 0 to run, 1 after --help, -1 on a bad command line. */
 static int dp_parse(int argc, char **argv, dp_t *dp)
 {
@@ -94,7 +121,13 @@ static int dp_parse(int argc, char **argv, dp_t *dp)
         return -1;
     }
     dp->invoke_domain_len = strlen(dp->invoke_domain);
-    return 0;
+    char err[512];
+    clustertls_files_t tls = {dp->cluster_tls_cert, dp->cluster_tls_key, dp->cluster_tls_ca};
+    if (clustertls_check(dp->control_plane, &tls, err, sizeof(err)) != 0) {
+        fprintf(stderr, "%s\n", err);
+        return -1;
+    }
+    return dp_check_node_id(dp->node_id);
 }
 
 static char *dp_default_node_id(const char *listen)
@@ -172,7 +205,12 @@ static int dp_run(dp_t *dp)
         goto out;
     }
     dp->started_at_ms = clock_wall_ms();
-    if ((dp->exec_log_dest = accesslog_dest(dp->execution_log)) < 0) {
+    if (dp->access_log_dir != NULL &&
+        accesslog_set_dir(dp->access_log_dir, err, sizeof(err)) != 0) {
+        log_error("%s", err);
+        goto out;
+    }
+    if ((dp->exec_log_dest = accesslog_dest_path(dp->execution_log)) < 0) {
         log_error("--execution-log must be stderr, stdout or an absolute path");
         goto out;
     }

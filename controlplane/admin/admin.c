@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "admin_console.h"
+#include "admin_gate.h"
 #include "crypto.h"
 #include "log.h"
 #include "netaddr.h"
@@ -522,7 +523,7 @@ static void admin_on_accept(h2o_socket_t *listener, const char *err)
         return;
     h2o_socket_t *sock = h2o_evloop_socket_accept(listener);
     if (sock != NULL)
-        h2o_accept(&admin_accept_ctx, sock);
+        admin_gate_accept(listener->data, &admin_accept_ctx, sock);
 }
 
 h2o_context_t *admin_init(cp_t *cp)
@@ -549,6 +550,7 @@ int admin_start(cp_t *cp, const char *spec, char *err, size_t err_len)
     admin_accept_ctx.ctx = &admin_ctx;
     admin_accept_ctx.hosts = admin_globalconf.hosts;
     h2o_socket_t *sock = h2o_evloop_socket_create(cp->loop, fd, H2O_SOCKET_FLAG_DONT_READ);
+    sock->data = cp;
     h2o_socket_read_start(sock, admin_on_accept);
     return 0;
 }

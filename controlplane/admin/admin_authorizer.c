@@ -4,6 +4,7 @@
  * validated whole (after PATCH too); a JWT authorizer's key source is
  * recorded in the same transaction and the JWKS fetcher is woken after the
  * commit. An authorizer a method uses cannot be deleted. */
+#include "jwks_url.h"
 #include "admin_authorizer.h"
 
 #include <stdlib.h>
@@ -159,7 +160,7 @@ static int check_jwt(admin_call_t *c, json_t *doc)
     }
     const char *issuer = json_string_value(json_object_get(jwt, "issuer"));
     const char *uri = json_string_value(json_object_get(jwt, "jwksUri"));
-    if (!jwk_url_allowed(issuer) || (uri != NULL && !jwk_url_allowed(uri))) {
+    if (!jwks_url_allowed(issuer) || (uri != NULL && !jwks_url_allowed(uri))) {
         admin_bad_request(c, "The issuer and jwksUri must be https URLs (http only on loopback)");
         return -1;
     }

@@ -360,6 +360,8 @@ void admin_console_serve(const admin_console_t *con, h2o_req_t *req)
     char file[PATH_MAX];
     const char *type;
     size_t len = req->query_at != SIZE_MAX ? req->query_at : req->path.len;
+    /* the connection may have passed admin_gate without a token: one answer */
+    req->http1_is_persistent = 0;
     if (!h2o_memis(req->method.base, req->method.len, H2O_STRLIT("GET")) &&
         !h2o_memis(req->method.base, req->method.len, H2O_STRLIT("HEAD"))) {
         console_fail(req, 405, "MethodNotAllowedException", "The console is read-only");

@@ -105,6 +105,9 @@ static int query_add(void *ctx, int64_t minute, const store_metric_key_t *k, con
 }
 
 /* Epoch seconds, or ISO 8601 in UTC (2026-11-21T08:00:00Z). -1 when neither. */
+/* 9999-12-31T23:59:59Z: later times are refused rather than overflowed. */
+#define ADMIN_METRICS_MAX_TIME 253402300799LL
+
 static int64_t parse_time(const char *s)
 {
     char *end;
@@ -122,7 +125,7 @@ static int query_time(admin_call_t *c, const char *name, int64_t dflt, int64_t *
 {
     const char *v = admin_query(c, name);
     *out = v != NULL ? parse_time(v) : dflt;
-    if (*out >= 0)
+    if (*out >= 0 && *out <= ADMIN_METRICS_MAX_TIME) /* keeps (to + 59) and the rest in range */
         return 0;
     admin_bad_request(c, "Invalid %s: epoch seconds or YYYY-MM-DDThh:mm:ssZ expected", name);
     return -1;

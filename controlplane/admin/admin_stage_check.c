@@ -116,8 +116,9 @@ int admin_stage_check_access_log(admin_call_t *c, json_t *settings)
     }
     if (!logfmt_destination_valid(dest)) {
         admin_bad_request(c,
-                          "Invalid destinationArn: %s; expected stdout, stderr or an absolute "
-                          "file path on the data plane nodes",
+                          "Invalid destinationArn: %s; expected stdout, stderr or a file name "
+                          "([A-Za-z0-9._-], no path) that each data plane creates in its "
+                          "--access-log-dir",
                           dest);
         return -1;
     }

@@ -14,10 +14,16 @@
 
 #include "clock.h"
 #include "crypto.h"
+#include "fresh.h"
 #include "log.h"
 #include "netaddr.h"
 
-#define CLUSTER_MAX_REQUEST (64 * 1024 * 1024)
+/* NNG allocates a frame of the announced size before anything checks its
+ * MAC, so each socket takes no more than its messages need: a fetch request
+ * is a few hundred bytes; a report carries every metric series of the node
+ * (69 numbers each) in every tenth report. */
+#define CLUSTER_MAX_FETCH (64 * 1024)
+#define CLUSTER_MAX_REPORT (16 * 1024 * 1024)
 #define CLUSTER_POLL_MS 200
 
 struct cluster_blob {
@@ -41,7 +47,16 @@ struct cluster {
     pthread_t rep_thread, pull_thread;
     atomic_int stopping;
     int threads_started;
+    /* freshness: this process's incarnation and sequence, and what each
+     * node last sent on each socket (one table per receiving thread) */
+    uint64_t incarnation;
+    atomic_uint_fast64_t seq;
+    atomic_int regressed; /* a node holds a version this store never published */
+    fresh_table_t *fetch_fresh, *report_fresh;
 };
+
+#define CLUSTER_SENDER "portico-cp"
+#define CLUSTER_MAX_NODES 4096
 
 static void blob_release(struct cluster_blob *b)
 {
@@ -52,6 +67,14 @@ static void blob_release(struct cluster_blob *b)
 }
 
 /* The current snapshot and cumulative delta, held together. */
+/* The store id, copied under the lock (the loop thread may change it). */
+static void cluster_store_id(cluster_t *c, char out[64])
+{
+    pthread_mutex_lock(&c->mu);
+    memcpy(out, c->store_id, 64);
+    pthread_mutex_unlock(&c->mu);
+}
+
 static void cluster_hold_both(cluster_t *c, struct cluster_blob **snap, struct cluster_blob **cum)
 {
     pthread_mutex_lock(&c->mu);
@@ -93,7 +116,11 @@ static int cluster_send(cluster_t *c, nng_socket sock, const envelope_t *env, in
 {
     uint8_t *buf;
     size_t len;
-    if (envelope_seal(&c->secret, env, &buf, &len) != ENVELOPE_OK)
+    envelope_t e = *env;
+    e.sender = CLUSTER_SENDER;
+    e.incarnation = c->incarnation;
+    e.seq = atomic_fetch_add(&c->seq, 1) + 1;
+    if (envelope_seal(&c->secret, &e, &buf, &len) != ENVELOPE_OK)
         return -1;
     void *nbuf = nng_alloc(len);
     if (nbuf == NULL) {
@@ -120,19 +147,21 @@ static struct cluster_blob *cluster_fetch_answer(cluster_t *c, const envelope_t 
                                                  uint8_t **scratch, size_t *scratch_len)
 {
     struct cluster_blob *snap, *cum;
+    char store_id[64];
+    cluster_store_id(c, store_id);
     cluster_hold_both(c, &snap, &cum);
     Portico__FetchRequest *fr =
         portico__fetch_request__unpack(NULL, req->payload_len, req->payload);
     uint64_t latest = cum != NULL ? cum->version : snap != NULL ? snap->version : 0;
     int same = fr != NULL && snap != NULL && fr->have_epoch != 0 && fr->have_epoch == snap->epoch &&
-               strcmp(fr->have_store_id, c->store_id) == 0;
+               strcmp(fr->have_store_id, store_id) == 0;
     *kind = PORTICO__MESSAGE_KIND__KIND_SNAPSHOT;
     *version = snap != NULL ? snap->version : 0;
     if (same && fr->have_version == latest) {
         Portico__KeyDelta d = PORTICO__KEY_DELTA__INIT;
         d.epoch = snap->epoch;
         d.from_version = d.version = latest;
-        d.store_id = c->store_id;
+        d.store_id = store_id;
         *scratch_len = portico__key_delta__get_packed_size(&d);
         if ((*scratch = malloc(*scratch_len + 1)) != NULL) {
             portico__key_delta__pack(&d, *scratch);
@@ -194,9 +223,13 @@ static void cluster_handle_fetch(cluster_t *c, const uint8_t *buf, size_t len)
     envelope_t env;
     Portico__Envelope *owner = NULL;
     int rc = envelope_open(&c->secret, buf, len, &env, &owner);
-    if (rc != ENVELOPE_OK || env.kind != PORTICO__MESSAGE_KIND__KIND_FETCH) {
-        log_warn("cluster: refused a fetch request: %s",
-                 rc != ENVELOPE_OK ? envelope_strerror(rc) : "unexpected message kind");
+    const char *why = rc != ENVELOPE_OK ? envelope_strerror(rc) : NULL;
+    if (why == NULL && env.kind != PORTICO__MESSAGE_KIND__KIND_FETCH)
+        why = "unexpected message kind";
+    if (why == NULL && (rc = fresh_table_accept(c->fetch_fresh, &env, clock_wall_ms())) != 0)
+        why = fresh_strerror(rc);
+    if (why != NULL) {
+        log_warn("cluster: refused a fetch request: %s", why);
         /* REP must answer; an empty reply tells the peer nothing */
         nng_send(c->rep, "", 0, 0);
         envelope_free(owner);
@@ -225,22 +258,60 @@ static void *cluster_rep_main(void *arg)
 
 /* ---- PULL: reports ------------------------------------------------------ */
 
+/* A node on this store incarnation with a version above the latest one
+ * published: the database went back under the same epoch. */
+static void cluster_check_regression(cluster_t *c, const Portico__NodeReport *r)
+{
+    struct cluster_blob *snap, *cum;
+    char store_id[64];
+    cluster_store_id(c, store_id);
+    cluster_hold_both(c, &snap, &cum);
+    uint64_t latest = cum != NULL ? cum->version : snap != NULL ? snap->version : 0;
+    if (snap != NULL && strcmp(r->applied_store_id, store_id) == 0 && r->applied_version > latest &&
+        !atomic_exchange(&c->regressed, 1))
+        log_warn("cluster: node %s serves version %llu of this store, above %llu: the database "
+                 "went back",
+                 r->node_id, (unsigned long long)r->applied_version, (unsigned long long)latest);
+    blob_release(snap);
+    blob_release(cum);
+}
+
+int cluster_take_regression(cluster_t *c)
+{
+    return atomic_exchange(&c->regressed, 0);
+}
+
+void cluster_set_store_id(cluster_t *c, const char *store_id)
+{
+    pthread_mutex_lock(&c->mu);
+    snprintf(c->store_id, sizeof(c->store_id), "%s", store_id);
+    pthread_mutex_unlock(&c->mu);
+}
+
 static void cluster_handle_report(cluster_t *c, const uint8_t *buf, size_t len)
 {
     envelope_t env;
     Portico__Envelope *owner = NULL;
     int rc = envelope_open(&c->secret, buf, len, &env, &owner);
-    if (rc != ENVELOPE_OK || env.kind != PORTICO__MESSAGE_KIND__KIND_REPORT) {
-        log_warn("cluster: refused a node report: %s",
-                 rc != ENVELOPE_OK ? envelope_strerror(rc) : "unexpected message kind");
+    const char *why = rc != ENVELOPE_OK ? envelope_strerror(rc) : NULL;
+    if (why == NULL && env.kind != PORTICO__MESSAGE_KIND__KIND_REPORT)
+        why = "unexpected message kind";
+    if (why == NULL && (rc = fresh_table_accept(c->report_fresh, &env, clock_wall_ms())) != 0)
+        why = fresh_strerror(rc);
+    if (why != NULL) {
+        log_warn("cluster: refused a node report: %s", why);
         envelope_free(owner);
         return;
     }
     Portico__NodeReport *r = portico__node_report__unpack(NULL, env.payload_len, env.payload);
     if (r == NULL || r->node_id == NULL || r->node_id[0] == '\0')
         log_warn("cluster: refused a node report: it does not decode");
-    else
+    else if (strcmp(r->node_id, env.sender) != 0 || r->started_at_ms != env.incarnation)
+        log_warn("cluster: refused a node report: its envelope names another sender");
+    else {
+        cluster_check_regression(c, r);
         c->on_report(c->ctx, r);
+    }
     if (r != NULL)
         portico__node_report__free_unpacked(r, NULL);
     envelope_free(owner);
@@ -265,33 +336,43 @@ static void *cluster_pull_main(void *arg)
 
 /* ---- lifecycle ---------------------------------------------------------- */
 
-static int cluster_open_sockets(cluster_t *c, const char *url, char *err, size_t err_len)
+static int cluster_open_sockets(cluster_t *c, const char *url, const clustertls_files_t *tls,
+                                char *err, size_t err_len)
 {
     char rep_url[512], pull_url[512];
     if (cluster_urls(url, rep_url, pull_url, sizeof(rep_url)) != 0) {
-        snprintf(err, err_len, "invalid cluster address '%s' (expected tcp://HOST:PORT)", url);
+        snprintf(err, err_len,
+                 "invalid cluster address '%s' (expected tcp://HOST:PORT or tls+tcp://HOST:PORT)",
+                 url);
         return -1;
     }
     int rv;
     const char *what = url;
+    nng_tls_config *cfg = NULL;
+    if (clustertls_config(url, tls, 1, &cfg, err, err_len) != 0)
+        return -1;
     if ((rv = nng_pub0_open(&c->pub)) != 0 || (rv = nng_rep0_open(&c->rep)) != 0 ||
         (rv = nng_pull0_open(&c->pull)) != 0)
         goto fail;
-    nng_socket_set_size(c->rep, NNG_OPT_RECVMAXSZ, CLUSTER_MAX_REQUEST);
-    nng_socket_set_size(c->pull, NNG_OPT_RECVMAXSZ, CLUSTER_MAX_REQUEST);
+    nng_socket_set_size(c->rep, NNG_OPT_RECVMAXSZ, CLUSTER_MAX_FETCH);
+    nng_socket_set_size(c->pull, NNG_OPT_RECVMAXSZ, CLUSTER_MAX_REPORT);
     nng_socket_set_ms(c->rep, NNG_OPT_RECVTIMEO, CLUSTER_POLL_MS);
     nng_socket_set_ms(c->pull, NNG_OPT_RECVTIMEO, CLUSTER_POLL_MS);
     nng_socket_set_ms(c->rep, NNG_OPT_SENDTIMEO, 10000);
-    if ((rv = nng_listen(c->pub, url, NULL, 0)) != 0)
+    if ((rv = clustertls_listen(c->pub, url, cfg)) != 0)
         goto fail;
     what = rep_url;
-    if ((rv = nng_listen(c->rep, rep_url, NULL, 0)) != 0)
+    if ((rv = clustertls_listen(c->rep, rep_url, cfg)) != 0)
         goto fail;
     what = pull_url;
-    if ((rv = nng_listen(c->pull, pull_url, NULL, 0)) != 0)
+    if ((rv = clustertls_listen(c->pull, pull_url, cfg)) != 0)
         goto fail;
+    if (cfg != NULL)
+        nng_tls_config_free(cfg);
     return 0;
 fail:
+    if (cfg != NULL)
+        nng_tls_config_free(cfg);
     snprintf(err, err_len, "cluster socket %s: %s", what, nng_strerror(rv));
     return -1;
 }
@@ -308,7 +389,14 @@ int cluster_start(const cluster_config_t *cfg, cluster_t **out, char *err, size_
     snprintf(c->store_id, sizeof(c->store_id), "%s", cfg->store_id);
     c->on_report = cfg->on_report;
     c->ctx = cfg->ctx;
-    if (cluster_open_sockets(c, cfg->url, err, err_len) != 0)
+    c->incarnation = clock_wall_ms();
+    c->fetch_fresh = fresh_table_create(CLUSTER_MAX_NODES);
+    c->report_fresh = fresh_table_create(CLUSTER_MAX_NODES);
+    if (c->fetch_fresh == NULL || c->report_fresh == NULL) {
+        snprintf(err, err_len, "out of memory");
+        goto fail;
+    }
+    if (cluster_open_sockets(c, cfg->url, &cfg->tls, err, err_len) != 0)
         goto fail;
     if (pthread_create(&c->rep_thread, NULL, cluster_rep_main, c) != 0 ||
         pthread_create(&c->pull_thread, NULL, cluster_pull_main, c) != 0) {
@@ -337,6 +425,8 @@ void cluster_stop(cluster_t *c)
     nng_close(c->pull);
     blob_release(c->current);
     blob_release(c->cumulative);
+    fresh_table_destroy(c->fetch_fresh);
+    fresh_table_destroy(c->report_fresh);
     pthread_mutex_destroy(&c->mu);
     free(c);
 }

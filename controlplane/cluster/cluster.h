@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "clustertls.h"
 #include "envelope.h"
 #include "portico.pb-c.h"
 
@@ -24,6 +25,7 @@ typedef struct {
     const char *store_id;
     cluster_report_fn on_report;
     void *ctx;
+    clustertls_files_t tls; /* for a tls+tcp:// url (clustertls.h) */
 } cluster_config_t;
 
 int cluster_start(const cluster_config_t *cfg, cluster_t **out, char *err, size_t err_len);
@@ -34,6 +36,13 @@ void cluster_publish(cluster_t *c, uint64_t version, uint8_t *snapshot, size_t l
 
 /* Publishes the heartbeat announcement of the current version. */
 void cluster_announce(cluster_t *c);
+
+/* Version regressions seen at run time: 1 (once) when a node reported a
+ * version of the current store incarnation above any this control plane has
+ * published — its database went back (a backup restored with its mark). The
+ * caller starts a new store epoch and gives its id to cluster_set_store_id. */
+int cluster_take_regression(cluster_t *c);
+void cluster_set_store_id(cluster_t *c, const char *store_id);
 
 /* ---- API keys and usage plans ---------------------------------- */
 

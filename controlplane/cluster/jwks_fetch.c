@@ -1,6 +1,7 @@
 /* jwks_fetch: blocking libcurl transfers on the fetcher's own thread (the
  * admin loop never waits for an identity provider); the only hand-over to
  * the admin loop is one atomic flag, taken by its once-a-second timer. */
+#include "jwks_url.h"
 #include "jwks_fetch.h"
 
 #include <curl/curl.h>
@@ -52,7 +53,7 @@ static size_t on_data(char *ptr, size_t size, size_t nmemb, void *arg)
 /* GETs url (https, or http on loopback) into *body; 0, or -1 with err. */
 static int http_get(const char *url, jwks_body_t *body, char *err, size_t err_len)
 {
-    if (!jwk_url_allowed(url)) {
+    if (!jwks_url_allowed(url)) {
         snprintf(err, err_len, "%s: only https (or http on loopback) is fetched", url);
         return -1;
     }

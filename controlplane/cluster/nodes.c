@@ -17,6 +17,7 @@ struct node_sample {
 
 struct node {
     char *id;
+    char *store_id; /* the store incarnation of applied_version, "" when not said */
     char *addr;
     uint64_t applied_version;
     Portico__ApplyStatus status;
@@ -33,6 +34,7 @@ struct node {
 
 struct nodes {
     pthread_mutex_t mu;
+    char *store_id; /* the control plane's store incarnation */
     struct node *items;
     size_t n, cap;
 };
@@ -48,6 +50,7 @@ nodes_t *nodes_create(void)
 static void node_clear(struct node *nd)
 {
     free(nd->id);
+    free(nd->store_id);
     free(nd->addr);
     free(nd->nack_reason);
     json_decref(nd->caches);
@@ -60,6 +63,7 @@ void nodes_destroy(nodes_t *n)
     for (size_t i = 0; i < n->n; i++)
         node_clear(&n->items[i]);
     free(n->items);
+    free(n->store_id);
     pthread_mutex_destroy(&n->mu);
     free(n);
 }
@@ -141,6 +145,7 @@ int nodes_record(nodes_t *n, const Portico__NodeReport *r, uint64_t now_ms)
         goto out;
     }
     replace_str(&nd->addr, r->listen_addr);
+    replace_str(&nd->store_id, r->applied_store_id);
     if (nd->started_at_ms != r->started_at_ms)
         nd->nsamples = nd->next_sample = 0; /* a new incarnation counts from zero */
     nd->samples[nd->next_sample] =
@@ -163,10 +168,28 @@ out:
     return rc;
 }
 
-static const char *node_state(const struct node *nd, uint64_t current, uint64_t now_ms)
+void nodes_set_store_id(nodes_t *n, const char *store_id)
+{
+    pthread_mutex_lock(&n->mu);
+    replace_str(&n->store_id, store_id);
+    pthread_mutex_unlock(&n->mu);
+}
+
+/* A node that serves another store incarnation (a restored backup, a
+ * replaced database) is behind whatever its version. */
+static int node_other_store(const nodes_t *n, const struct node *nd)
+{
+    return n->store_id != NULL && nd->store_id != NULL && nd->store_id[0] != '\0' &&
+           strcmp(n->store_id, nd->store_id) != 0;
+}
+
+static const char *node_state(const nodes_t *n, const struct node *nd, uint64_t current,
+                              uint64_t now_ms)
 {
     if (now_ms - nd->last_report_ms > NODES_STALE_MS)
         return "STALE";
+    if (node_other_store(n, nd))
+        return "BEHIND";
     if (nd->status == PORTICO__APPLY_STATUS__APPLY_NACK && nd->nack_version >= current)
         return "NACK";
     return nd->applied_version >= current ? "IN_SYNC" : "BEHIND";
@@ -204,16 +227,17 @@ json_t *nodes_to_json(nodes_t *n, uint64_t current, uint64_t now_ms)
     pthread_mutex_lock(&n->mu);
     for (size_t i = 0; i < n->n; i++) {
         struct node *nd = &n->items[i];
-        json_t *o =
-            json_pack("{s:s,s:s,s:I,s:s,s:I,s:I,s:I,s:i}", "nodeId", nd->id, "address", nd->addr,
-                      "appliedVersion", (json_int_t)nd->applied_version, "status",
-                      node_state(nd, current, now_ms), "lastReport", (json_int_t)nd->last_report_ms,
-                      "lastReportAgeMillis", (json_int_t)(now_ms - nd->last_report_ms), "startedAt",
-                      (json_int_t)nd->started_at_ms, "threads", (int)nd->threads);
+        json_t *o = json_pack("{s:s,s:s,s:I,s:s,s:I,s:I,s:I,s:i}", "nodeId", nd->id, "address",
+                              nd->addr, "appliedVersion", (json_int_t)nd->applied_version, "status",
+                              node_state(n, nd, current, now_ms), "lastReport",
+                              (json_int_t)nd->last_report_ms, "lastReportAgeMillis",
+                              (json_int_t)(now_ms - nd->last_report_ms), "startedAt",
+                              (json_int_t)nd->started_at_ms, "threads", (int)nd->threads);
         json_t *minute = node_last_minute(nd, now_ms);
         json_object_set(o, "requestRate", json_object_get(minute, "requestRate"));
         json_object_set(o, "errorRate", json_object_get(minute, "errorRate"));
         json_object_set_new(o, "lastMinute", minute);
+        json_object_set_new(o, "storeId", json_string(nd->store_id != NULL ? nd->store_id : ""));
         if (nd->status == PORTICO__APPLY_STATUS__APPLY_NACK)
             json_object_set_new(o, "lastRejection",
                                 json_pack("{s:I,s:s}", "version", (json_int_t)nd->nack_version,
@@ -222,8 +246,10 @@ json_t *nodes_to_json(nodes_t *n, uint64_t current, uint64_t now_ms)
             json_object_set(o, "caches", nd->caches);
         json_array_append_new(items, o);
     }
+    json_t *store = json_string(n->store_id != NULL ? n->store_id : "");
     pthread_mutex_unlock(&n->mu);
-    return json_pack("{s:o,s:I}", "item", items, "currentVersion", (json_int_t)current);
+    return json_pack("{s:o,s:I,s:o}", "item", items, "currentVersion", (json_int_t)current,
+                     "storeId", store);
 }
 
 unsigned nodes_live_count(nodes_t *n, uint64_t now_ms)

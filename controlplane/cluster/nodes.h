@@ -15,6 +15,9 @@
 typedef struct nodes nodes_t;
 
 nodes_t *nodes_create(void);
+/* The control plane's store incarnation (store_id()): nodes that report
+ * another are BEHIND whatever their version. Any thread. */
+void nodes_set_store_id(nodes_t *n, const char *store_id);
 void nodes_destroy(nodes_t *n);
 
 /* Records a report. Returns 0, or -1 when it replays an older sequence number

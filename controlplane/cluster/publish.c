@@ -12,6 +12,7 @@
 #include "keyrec.h"
 #include "log.h"
 #include "nodes.h"
+#include "store_mark.h"
 #include "usage.h"
 
 #define PUBLISH_HEARTBEAT_MS 1000
@@ -312,11 +313,25 @@ static void publish_usage_status(publish_t *p)
     free(status);
 }
 
+/* A node reported a version this store never reached (a restored backup):
+ * a new store epoch, which every node then reloads. */
+static void publish_follow_regression(publish_t *p)
+{
+    if (!cluster_take_regression(p->cfg.cluster) || store_mark_new_epoch(p->cfg.store) != STORE_OK)
+        return;
+    cluster_set_store_id(p->cfg.cluster, store_id(p->cfg.store));
+    if (p->cfg.nodes != NULL)
+        nodes_set_store_id(p->cfg.nodes, store_id(p->cfg.store));
+    publish_now(p);
+}
+
 static void publish_on_heartbeat(h2o_timeout_entry_t *entry)
 {
     publish_t *p = H2O_STRUCT_FROM_MEMBER(publish_t, heartbeat_entry, entry);
-    if (p->cfg.cluster != NULL)
+    if (p->cfg.cluster != NULL) {
+        publish_follow_regression(p);
         cluster_announce(p->cfg.cluster);
+    }
     if (jwks_fetch_take_changed(p->jwks))
         publish_schedule(p, PUBLISH_AUTHORIZER_KEYS);
     if (p->cfg.cluster != NULL)

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "crypto.h"
 #include "log.h"
@@ -21,6 +22,9 @@ struct store_stmt_slot {
 struct store {
     sqlite3 *db;
     char id[33];
+    char incarnation[64]; /* "<id>.<epoch>" once store_mark_open ran */
+    int mark_fd;          /* store_mark's file, -1 without one */
+    store_bump_hook_fn on_bump;
     struct store_stmt_slot stmts[STORE_STMT_CACHE];
     size_t nstmts;
     int last_failure; /* primary SQLite code of the last failure since BEGIN */
@@ -97,6 +101,7 @@ int store_open(const char *path, store_t **out)
     store_t *s = calloc(1, sizeof(*s));
     if (s == NULL)
         return STORE_EIO;
+    s->mark_fd = -1;
     if (sqlite3_open_v2(path, &s->db,
                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
                         NULL) != SQLITE_OK) {
@@ -123,6 +128,8 @@ void store_close(store_t *s)
     for (size_t i = 0; i < s->nstmts; i++)
         sqlite3_finalize(s->stmts[i].stmt);
     sqlite3_close(s->db);
+    if (s->mark_fd >= 0)
+        close(s->mark_fd);
     free(s);
 }
 
@@ -211,6 +218,8 @@ int store_bump_keys_version(store_t *s, uint64_t *version)
         return store_rc(s, sqlite3_errcode(s->db));
     uint64_t v = (uint64_t)sqlite3_column_int64(st, 0);
     sqlite3_reset(st);
+    if (s->on_bump != NULL && s->on_bump(s, v) != STORE_OK)
+        return STORE_EIO; /* the transaction rolls back: no version unmarked */
     if (version != NULL)
         *version = v;
     return STORE_OK;
@@ -257,7 +266,27 @@ int store_version(store_t *s, uint64_t *version)
 
 const char *store_id(store_t *s)
 {
-    return s->id;
+    return s->incarnation[0] != '\0' ? s->incarnation : s->id;
+}
+
+int store_mark_fd(store_t *s)
+{
+    return s->mark_fd;
+}
+
+void store_set_mark_fd(store_t *s, int fd)
+{
+    s->mark_fd = fd;
+}
+
+void store_set_bump_hook(store_t *s, store_bump_hook_fn fn)
+{
+    s->on_bump = fn;
+}
+
+void store_set_incarnation(store_t *s, const char *epoch)
+{
+    snprintf(s->incarnation, sizeof(s->incarnation), "%s.%s", s->id, epoch);
 }
 
 char *store_column_text(sqlite3_stmt *st, int col)

@@ -53,8 +53,19 @@ int store_version(store_t *s, uint64_t *version);
 int store_bump_keys_version(store_t *s, uint64_t *version);
 int store_epoch(store_t *s, uint64_t *epoch);
 /* A random id fixed when the database was created (tells data planes that a
- * store was replaced rather than rolled back). */
+ * store was replaced rather than rolled back), followed by ".<epoch>" on the
+ * control plane's own store (store_mark.h: a restored backup is a new
+ * incarnation). */
 const char *store_id(store_t *s);
+
+/* For store_mark.h: a hook called inside the transaction of every version
+ * bump (its error rolls the change back), the mark's file descriptor (closed
+ * with the store) and the epoch store_id() appends. */
+typedef int (*store_bump_hook_fn)(store_t *s, uint64_t version);
+void store_set_bump_hook(store_t *s, store_bump_hook_fn fn);
+int store_mark_fd(store_t *s);
+void store_set_mark_fd(store_t *s, int fd);
+void store_set_incarnation(store_t *s, const char *epoch);
 
 const char *store_strerror(int err);
 

@@ -202,6 +202,20 @@ static const char *const store_migrations[] = {
     "  id TEXT NOT NULL,"
     "  doc TEXT NOT NULL,"
     "  PRIMARY KEY (api_id, id));",
+
+    /* 7: access log destinations are file names in each node's --access-log-dir
+     * now: an absolute path keeps its last segment when that is a valid name,
+     * else the stage's access log settings go */
+    "UPDATE stages SET doc = CASE"
+    "  WHEN b <> '' AND length(b) <= 255 AND b NOT GLOB '*[^A-Za-z0-9._-]*'"
+    "   AND substr(b, 1, 1) NOT IN ('.', '-')"
+    "  THEN json_set(doc, '$.accessLogSettings.destinationArn', b)"
+    "  ELSE json_remove(doc, '$.accessLogSettings') END"
+    " FROM (SELECT api_id AS a, name AS n, replace(d, rtrim(d, replace(d, '/', '')), '') AS b"
+    "       FROM (SELECT api_id, name,"
+    "             json_extract(doc, '$.accessLogSettings.destinationArn') AS d FROM stages))"
+    " WHERE stages.api_id = a AND stages.name = n"
+    "  AND json_extract(doc, '$.accessLogSettings.destinationArn') LIKE '/%';",
 };
 
 size_t store_schema_count(void)

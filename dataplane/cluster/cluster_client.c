@@ -15,7 +15,9 @@
 
 #include "cache_registry.h"
 #include "clock.h"
+#include "clustertls.h"
 #include "crypto.h"
+#include "fresh.h"
 #include "keytab.h"
 #include "log.h"
 #include "netaddr.h"
@@ -64,7 +66,21 @@ struct cluster_client {
     int fetch_full;        /* a fetched delta did not apply: ask for the snapshot */
     dpusage_t *unreported; /* usage collected from workers, not yet sent */
     uint64_t received_us;  /* when the message being applied arrived */
+    /* freshness: the control plane's messages on SUB, and this node's own
+     * envelope sequence (incarnation: started_at_ms) */
+    fresh_peer_t cp_fresh;
+    uint64_t env_seq;
+    char cp_store_id[64]; /* the store the control plane last announced, "" before */
 };
+
+/* Seals a message from this node (sender, incarnation and sequence filled in). */
+static int cc_seal(cluster_client_t *c, envelope_t *env, uint8_t **out, size_t *out_len)
+{
+    env->sender = c->dp->node_id;
+    env->incarnation = c->started_at_ms;
+    env->seq = ++c->env_seq;
+    return envelope_seal(&c->dp->secret, env, out, out_len);
+}
 
 /* ---- applying snapshots ------------------------------------------------- */
 
@@ -108,6 +124,15 @@ static int cc_apply(cluster_client_t *c, const envelope_t *env, const uint8_t *r
     }
     if (!cc_is_news(c, rt->version, rt->store_id)) {
         runtime_release(rt);
+        return 0;
+    }
+    if (c->cp_store_id[0] != '\0' && strcmp(rt->store_id, c->cp_store_id) != 0) {
+        /* not the store the control plane announces now: an old capture, or
+         * a new store not announced yet (the next announcement fetches it) */
+        log_warn("ignored snapshot version %llu of store %s: the control plane announces %s",
+                 (unsigned long long)rt->version, rt->store_id, c->cp_store_id);
+        runtime_release(rt);
+        c->want_fetch = 1;
         return 0;
     }
     if (c->applied_store_id[0] != '\0' && strcmp(rt->store_id, c->applied_store_id) != 0)
@@ -231,6 +256,11 @@ static void cc_on_message(cluster_client_t *c, const uint8_t *buf, size_t len, c
         cc_reject(c, 0, reason);
         return;
     }
+    if ((rc = fresh_accept(&c->cp_fresh, &env, clock_wall_ms())) != FRESH_OK) {
+        log_warn("%s message refused: %s", via, fresh_strerror(rc));
+        envelope_free(owner);
+        return;
+    }
     c->last_heard_ms = clock_mono_ms();
     if (c->silent_logged) {
         log_info("the control plane is reachable again");
@@ -242,6 +272,8 @@ static void cc_on_message(cluster_client_t *c, const uint8_t *buf, size_t len, c
             cc_apply(c, &env, buf, len, 1);
     } else if (env.kind == PORTICO__MESSAGE_KIND__KIND_ANNOUNCE) {
         Portico__Announce *a = portico__announce__unpack(NULL, env.payload_len, env.payload);
+        if (a != NULL)
+            snprintf(c->cp_store_id, sizeof(c->cp_store_id), "%s", a->store_id);
         if (a != NULL && cc_is_news(c, a->version, a->store_id) &&
             a->version != c->rejected_version)
             c->want_fetch = 1;
@@ -280,7 +312,7 @@ static void cc_fetch(cluster_client_t *c)
                       .payload = payload,
                       .payload_len = plen};
     c->last_fetch_ms = clock_mono_ms();
-    if (envelope_seal(&c->dp->secret, &env, &sealed, &slen) != ENVELOPE_OK)
+    if (cc_seal(c, &env, &sealed, &slen) != ENVELOPE_OK)
         return;
     int rv = nng_send(c->req, sealed, slen, 0);
     free(sealed);
@@ -302,6 +334,8 @@ static void cc_fetch(cluster_client_t *c)
         cc_reject(c, 0, reason);
     } else if (reply.nonce_len != sizeof(nonce) || memcmp(reply.nonce, nonce, sizeof(nonce)) != 0) {
         cc_reject(c, reply.version, "fetch reply does not answer our request (nonce)");
+    } else if (!fresh_in_window(reply.sent_at_ms, clock_wall_ms())) {
+        log_warn("fetch reply refused: %s", fresh_strerror(FRESH_ESTALE));
     } else if (reply.kind == PORTICO__MESSAGE_KIND__KIND_SNAPSHOT) {
         c->last_heard_ms = clock_mono_ms();
         c->want_fetch = 0;
@@ -441,6 +475,7 @@ static void cc_send_report(cluster_client_t *c)
     r.node_id = (char *)c->dp->node_id;
     r.listen_addr = (char *)c->dp->listen;
     r.applied_version = c->applied_version;
+    r.applied_store_id = c->applied_store_id;
     int nack = c->rejected_version != 0 || c->reject_reason[0] != '\0';
     r.status = nack ? PORTICO__APPLY_STATUS__APPLY_NACK : PORTICO__APPLY_STATUS__APPLY_ACK;
     r.nack_reason = c->reject_reason;
@@ -467,7 +502,7 @@ static void cc_send_report(cluster_client_t *c)
                       .sent_at_ms = clock_wall_ms(),
                       .payload = payload,
                       .payload_len = plen};
-    if (envelope_seal(&c->dp->secret, &env, &sealed, &slen) == ENVELOPE_OK) {
+    if (cc_seal(c, &env, &sealed, &slen) == ENVELOPE_OK) {
         /* counts a report could not carry (no control plane) wait for the next */
         if (nng_send(c->push, sealed, slen, NNG_FLAG_NONBLOCK) == 0)
             cc_usage_sent(c, r.n_usage);
@@ -526,6 +561,11 @@ static int cc_open(cluster_client_t *c, char *err, size_t err_len)
         return -1;
     }
     int rv;
+    nng_tls_config *tls = NULL;
+    clustertls_files_t files = {c->dp->cluster_tls_cert, c->dp->cluster_tls_key,
+                                c->dp->cluster_tls_ca};
+    if (clustertls_config(url, &files, 0, &tls, err, err_len) != 0)
+        return -1;
     if ((rv = nng_sub0_open(&c->sub)) != 0 || (rv = nng_req0_open(&c->req)) != 0 ||
         (rv = nng_push0_open(&c->push)) != 0)
         goto fail;
@@ -539,12 +579,16 @@ static int cc_open(cluster_client_t *c, char *err, size_t err_len)
     nng_socket_set_ms(c->req, NNG_OPT_RECONNMAXT, 1000);
     nng_socket_set_ms(c->push, NNG_OPT_RECONNMAXT, 1000);
     /* non-blocking dials keep retrying in the background while the control plane is away */
-    if ((rv = nng_dial(c->sub, url, NULL, NNG_FLAG_NONBLOCK)) != 0 ||
-        (rv = nng_dial(c->req, rep_url, NULL, NNG_FLAG_NONBLOCK)) != 0 ||
-        (rv = nng_dial(c->push, pull_url, NULL, NNG_FLAG_NONBLOCK)) != 0)
+    if ((rv = clustertls_dial(c->sub, url, tls, NNG_FLAG_NONBLOCK)) != 0 ||
+        (rv = clustertls_dial(c->req, rep_url, tls, NNG_FLAG_NONBLOCK)) != 0 ||
+        (rv = clustertls_dial(c->push, pull_url, tls, NNG_FLAG_NONBLOCK)) != 0)
         goto fail;
+    if (tls != NULL)
+        nng_tls_config_free(tls);
     return 0;
 fail:
+    if (tls != NULL)
+        nng_tls_config_free(tls);
     snprintf(err, err_len, "cluster sockets: %s", nng_strerror(rv));
     return -1;
 }

@@ -14,13 +14,15 @@ int statefile_write(const char *state_dir, const uint8_t *envelope, size_t len);
 int statefile_read(const char *state_dir, uint8_t **envelope, size_t *len);
 
 /* Key deltas applied since the state file's snapshot, in
- * STATE_DIR/keys.log as length-prefixed sealed envelopes, so a node restarted
+ * STATE_DIR/keys.log as self-delimiting records (magic, length, checksum,
+ * the sealed envelope), so a node restarted
  * from its state directory does not bring back a key a delta disabled.
  * append fsyncs before returning; clear runs after a new snapshot.bin. */
 int statefile_append_delta(const char *state_dir, const uint8_t *envelope, size_t len);
 int statefile_clear_deltas(const char *state_dir);
-/* Calls fn for each complete entry in order (a torn last entry is ignored);
- * 0, -ENOENT when there is no log, or -errno. */
+/* Calls fn for each intact record in order; the first that is not (torn by a
+ * crash while appending) ends the log, which is truncated there so that later
+ * appends are read again. 0, -ENOENT when there is no log, or -errno. */
 typedef void (*statefile_delta_fn)(void *ctx, const uint8_t *envelope, size_t len);
 int statefile_read_deltas(const char *state_dir, statefile_delta_fn fn, void *ctx);
 

@@ -48,14 +48,42 @@ static struct {
     pthread_t writer;
     int started;
     accesslog_file_t files[ACCESSLOG_MAX_DESTS]; /* the writer's */
-} accesslog = {.mu = PTHREAD_MUTEX_INITIALIZER};
+    int dir_fd; /* --access-log-dir, -1 without one: file names are refused */
+} accesslog = {.mu = PTHREAD_MUTEX_INITIALIZER, .dir_fd = -1};
 
 /* ---- destinations ---------------------------------------------------------- */
+
+static int accesslog_register(const char *dest);
+
+int accesslog_set_dir(const char *dir, char *err, size_t err_len)
+{
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) {
+        snprintf(err, err_len, "--access-log-dir %s: %s", dir, strerror(errno));
+        return -1;
+    }
+    if (accesslog.dir_fd >= 0)
+        close(accesslog.dir_fd);
+    accesslog.dir_fd = fd;
+    return 0;
+}
+
+int accesslog_dest_path(const char *path)
+{
+    if (strcmp(path, "stdout") != 0 && strcmp(path, "stderr") != 0 && !logfmt_path_valid(path))
+        return -1;
+    return accesslog_register(path);
+}
 
 int accesslog_dest(const char *dest)
 {
     if (!logfmt_destination_valid(dest))
         return -1;
+    return accesslog_register(dest);
+}
+
+static int accesslog_register(const char *dest)
+{
     int id = -1;
     pthread_mutex_lock(&accesslog.mu);
     int n = atomic_load(&accesslog.ndests);
@@ -174,6 +202,20 @@ static void accesslog_close(accesslog_file_t *f)
     f->fd = -1;
 }
 
+/* An operator's absolute path as given; a stage's file name only inside
+ * --access-log-dir, never through a symbolic link. */
+static int accesslog_open_file(const char *path)
+{
+    if (path[0] == '/')
+        return open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+    if (accesslog.dir_fd < 0) {
+        errno = EACCES; /* no --access-log-dir: file destinations are refused */
+        return -1;
+    }
+    return openat(accesslog.dir_fd, path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
+                  0640);
+}
+
 static int accesslog_open(int dest)
 {
     accesslog_file_t *f = &accesslog.files[dest];
@@ -186,7 +228,7 @@ static int accesslog_open(int dest)
         return f->fd = STDOUT_FILENO;
     if (strcmp(path, "stderr") == 0)
         return f->fd = STDERR_FILENO;
-    f->fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+    f->fd = accesslog_open_file(path);
     if (f->fd < 0 && !f->failed_logged) {
         log_error("access log %s: %s (lines for it are dropped until it can be opened)", path,
                   strerror(errno));

@@ -1,9 +1,11 @@
 /* accesslog: line-oriented log files written off the event loops. Workers
  * append lines to chunks they own (no lock, no system call); full chunks and,
  * every tick, partly filled ones go to a lock-free queue; one writer thread
- * writes them out. Destinations are absolute file paths (opened O_APPEND on
- * first use, closed after a minute unused and on accesslog_reopen for log
- * rotation) or "stdout" / "stderr". When the writer falls behind by
+ * writes them out. Destinations are "stdout" / "stderr", a stage's file name
+ * resolved inside --access-log-dir (O_NOFOLLOW; refused without the option)
+ * or an operator's absolute path (--execution-log); files are opened O_APPEND
+ * on first use, closed after a minute unused and on accesslog_reopen for log
+ * rotation. When the writer falls behind by
  * ACCESSLOG_MAX_QUEUED bytes, workers drop lines and count them rather than
  * wait. One writer per process: the module's state is process-wide. */
 #ifndef PORTICO_ACCESSLOG_H
@@ -31,6 +33,11 @@ typedef struct {
  * process's life). Any thread. -1 for an invalid destination
  * (logfmt_destination_valid). */
 int accesslog_dest(const char *dest);
+/* Likewise for an operator's option: also an absolute path (logfmt_path_valid). */
+int accesslog_dest_path(const char *path);
+/* The directory stages' file destinations are created in (before
+ * accesslog_start). 0, or -1 with a reason in err. */
+int accesslog_set_dir(const char *dir, char *err, size_t err_len);
 
 /* Starts the writer thread. */
 int accesslog_start(char *err, size_t err_len);

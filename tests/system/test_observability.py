@@ -216,8 +216,8 @@ def test_access_log_writes_every_variable(cp, make_dp, upstream, tmp_path):
     log = str(tmp_path / "access.log")
     deploy(cp, api_id)
     patch_stage(cp, api_id, "prod", ("replace", "/accessLogSettings/format", access_log_format()),
-                ("replace", "/accessLogSettings/destinationArn", log))
-    dp = make_dp().start()
+                ("replace", "/accessLogSettings/destinationArn", "access.log"))
+    dp = make_dp(extra_args=("--access-log-dir", str(tmp_path))).start()
     dp.wait_version(cp.version())
     host = f"{api_id}.execute-api.localhost:{dp.port}"
     before = int(time.time() * 1000)
@@ -264,8 +264,8 @@ def test_access_log_reopens_on_sighup(cp, make_dp, upstream, tmp_path):
     log = str(tmp_path / "access.log")
     deploy(cp, api_id)
     patch_stage(cp, api_id, "prod", ("replace", "/accessLogSettings/format", "$context.requestId $context.status"),
-                ("replace", "/accessLogSettings/destinationArn", log))
-    dp = make_dp().start()
+                ("replace", "/accessLogSettings/destinationArn", "access.log"))
+    dp = make_dp(extra_args=("--access-log-dir", str(tmp_path))).start()
     dp.wait_version(cp.version())
     send(dp, api_id, "/pets", 2)
     read_lines(log, 2)
@@ -287,7 +287,7 @@ def test_access_log_settings_are_validated(cp, upstream):
     stages = f"/restapis/{api_id}/stages"
     bad = [{"format": "$context.status", "destinationArn": "/tmp/x.log"},
            {"format": "$context.requestId $context.nope", "destinationArn": "/tmp/x.log"},
-           {"format": "$context.requestId", "destinationArn": "relative.log"},
+           {"format": "$context.requestId", "destinationArn": "/tmp/x.log"},
            {"format": "$context.requestId", "destinationArn": "/var/log/../etc/x"},
            {"format": "$context.requestId"},
            {"format": "$context.requestId\n", "destinationArn": "/tmp/x.log"}]

@@ -203,8 +203,8 @@ def test_validation_error_string_in_gateway_responses(cp, make_dp, upstream, tmp
     cp.ok("PATCH", f"/restapis/{api_id}/stages/prod", {"patchOperations": [
         {"op": "replace", "path": "/accessLogSettings/format",
          "value": '{"id":"$context.requestId","v":"$context.error.validationErrorString"}'},
-        {"op": "replace", "path": "/accessLogSettings/destinationArn", "value": log}]})
-    dp = make_dp().start()
+        {"op": "replace", "path": "/accessLogSettings/destinationArn", "value": "access.log"}]})
+    dp = make_dp(extra_args=("--access-log-dir", str(tmp_path))).start()
     dp.wait_version(cp.version())
     cases = [
         ({"name": "rex"}, '[object has missing required properties (["price"])]'),
