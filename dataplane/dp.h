@@ -14,14 +14,16 @@
 #include "crypto.h"
 #include "dpusage.h"
 #include "envelope.h"
-#include "runtime.h"
+#include "rng.h"
 #include "upstream.h"
 
 /* A worker's reference to one runtime: counted without atomics because only
  * the owning worker touches it. The runtime itself is released when the last
  * lease on it goes. */
+struct runtime; /* runtime.h */
+
 typedef struct dp_lease {
-    runtime_t *rt;
+    struct runtime *rt;
     unsigned refs;
 } dp_lease_t;
 
@@ -42,7 +44,7 @@ typedef struct dp_thread {
     h2o_multithread_receiver_t cache_receiver; /* coalesced cache misses (step_cache.h) */
     dp_lease_t *lease;                         /* NULL until the first snapshot */
     upstream_pool_t upstream;
-    uint64_t rng[2];
+    rng_t rng; /* request ids, trace ids, canary split */
     unsigned inflight;
     int draining;
     int done;
@@ -103,15 +105,12 @@ struct dp {
 
 /* Called on any thread: gives every worker its own reference to rt and drops
  * the caller's. */
-void dp_install_runtime(dp_t *dp, runtime_t *rt);
+void dp_install_runtime(dp_t *dp, struct runtime *rt);
 
 /* Starts the workers (listeners bound first so errors surface at startup). */
 int dp_start_workers(dp_t *dp, char *err, size_t err_len);
 /* Asks every worker to stop accepting, finish in-flight requests and exit. */
 void dp_drain_workers(dp_t *dp);
 void dp_join_workers(dp_t *dp);
-
-/* Fast per-thread randomness (request ids, canary split); not for secrets. */
-uint64_t dp_random(dp_thread_t *t);
 
 #endif

@@ -26,17 +26,6 @@ typedef struct {
     h2o_multithread_message_t super;
 } control_msg_t;
 
-uint64_t dp_random(dp_thread_t *t)
-{
-    /* xorshift128+ */
-    uint64_t s1 = t->rng[0];
-    const uint64_t s0 = t->rng[1];
-    t->rng[0] = s0;
-    s1 ^= s1 << 23;
-    t->rng[1] = s1 ^ s0 ^ (s1 >> 17) ^ (s0 >> 26);
-    return t->rng[1] + s0;
-}
-
 static void worker_adopt(dp_thread_t *t, runtime_t *rt)
 {
     dp_lease_t *lease = malloc(sizeof(*lease));
@@ -190,7 +179,7 @@ static void *worker_main(void *arg)
 
 static int worker_init(dp_t *dp, dp_thread_t *t, char *err, size_t err_len)
 {
-    crypto_random(t->rng, sizeof(t->rng));
+    crypto_random(&t->rng, sizeof(t->rng));
     int fd = netaddr_listen(dp->listen, 1, err, err_len);
     if (fd < 0)
         return -1;

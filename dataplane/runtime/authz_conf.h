@@ -9,7 +9,7 @@
 #include "jwtauth.h"
 #include "params.h"
 #include "pattern.h"
-#include "runtime.h"
+#include "rt_build.h"
 
 enum rt_authorizer_type { RT_AUTHORIZER_TOKEN, RT_AUTHORIZER_REQUEST, RT_AUTHORIZER_JWT };
 

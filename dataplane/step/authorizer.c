@@ -17,6 +17,7 @@
 #include "clock.h"
 #include "gwresp.h"
 #include "log.h"
+#include "pipeline.h"
 #include "strmap.h"
 
 #define AUTHZ_TIMEOUT_MS 10000
@@ -176,7 +177,7 @@ static void waiter_finish(authz_waiter_t *w, authz_decision_t *d)
     free(w);
     inflight_dec(t);
     if (r != NULL && apply(r, d) == STEP_CONTINUE)
-        request_resume(r);
+        pipeline_resume(r);
 }
 
 static void deliver(dp_thread_t *home, authz_waiter_t *w, authz_decision_t *d)

@@ -18,7 +18,7 @@
 
 #include "authcache.h"
 #include "authz_conf.h"
-#include "request.h"
+#include "steps.h"
 
 /* Per-worker state (cache, calls in flight); set up on the worker's own
  * context before its loop runs, torn down after it stopped. */

@@ -10,7 +10,7 @@
 
 #include "clock.h"
 #include "gwresp.h"
-#include "integration.h"
+#include "integ.h"
 #include "log.h"
 #include "mapping.h"
 #include "pathtmpl.h"
@@ -150,10 +150,10 @@ static void proxy_put_query(dp_request_t *r, proxy_buf_t *b, const h2o_url_t *ur
 static void proxy_put_trace(dp_request_t *r, proxy_buf_t *b)
 {
     char parent[TRACE_PARENT_LEN + 1];
-    trace_format_parent(r, parent);
+    trace_format_parent(&r->trace, parent);
     PB_LIT(b, "\r\ntraceparent: ");
     pb_put(b, parent, TRACE_PARENT_LEN);
-    h2o_iovec_t amzn = trace_amzn(r);
+    h2o_iovec_t amzn = request_trace_amzn(r);
     if (amzn.len > 0 && !r->trace.amzn_carried) {
         PB_LIT(b, "\r\nx-amzn-trace-id: ");
         pb_put(b, amzn.base, amzn.len);
@@ -344,7 +344,6 @@ static h2o_http1client_body_cb proxy_on_head(h2o_http1client_t *client, const ch
         h2o_add_header_by_str(&req->pool, &req->res.headers, n.base, n.len, 1, headers[i].orig_name,
                               v.base, v.len);
     }
-    request_add_common_headers(r);
     h2o_start_response(req, &p->super);
     if (errstr == h2o_http1client_error_is_eos) {
         p->client = NULL;

@@ -24,6 +24,8 @@
 #include "cache_conf.h"
 #include "cache_fill.h"
 #include "gwresp.h"
+#include "pipeline.h"
+#include "query.h"
 #include "steps.h"
 
 /* A request queued on another request's fill (malloc'd: it may outlive the
@@ -73,7 +75,6 @@ static void cache_serve(dp_request_t *r, cache_entry_t *e, int warn)
             h2o_add_header_by_str(&req->pool, &req->res.headers, h->name, h->name_len, 0,
                                   h->orig_name, h->value, h->value_len);
     }
-    request_add_common_headers(r);
     cache_fill_tag(req, 1, warn);
     req->res.content_length = res->body_len;
     h2o_start_response(req, &generator);
@@ -114,21 +115,17 @@ static void key_put(key_buf_t *k, const char *s, size_t len)
 /* Every value of a query parameter, in order (raw, as the client encoded it). */
 static void key_put_query_values(key_buf_t *k, dp_request_t *r, const cache_key_param_t *p, int all)
 {
-    const char *q = r->query.base, *end = r->query.base + r->query.len;
+    query_iter_t it;
+    query_pair_t q;
     int found = 0;
-    while (q != NULL && q < end) {
-        const char *amp = memchr(q, '&', (size_t)(end - q));
-        const char *stop = amp != NULL ? amp : end;
-        const char *eq = memchr(q, '=', (size_t)(stop - q));
-        const char *kend = eq != NULL ? eq : stop;
-        if ((size_t)(kend - q) == p->name_len && memcmp(q, p->name, p->name_len) == 0) {
-            const char *v = eq != NULL ? eq + 1 : stop;
-            key_put(k, v, (size_t)(stop - v));
+    query_iter_init(&it, r->query.base, r->query.len);
+    while (query_next(&it, &q)) {
+        if (q.name_len == p->name_len && memcmp(q.name, p->name, p->name_len) == 0) {
+            key_put(k, q.value, q.value_len);
             found = 1;
             if (!all)
                 return;
         }
-        q = amp != NULL ? amp + 1 : NULL;
     }
     if (!found)
         key_put(k, NULL, 0);
@@ -292,7 +289,7 @@ static void wait_deliver(cache_wait_t *w)
         } else {
             r->cache_status = REQUEST_CACHE_MISS;
             cache_fill_watch(r, w->cache, NULL, 0, w->warn);
-            request_resume(r);
+            pipeline_resume(r);
         }
     }
     cache_entry_release(e);
