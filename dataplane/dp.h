@@ -41,8 +41,8 @@ typedef struct dp_thread {
     h2o_multithread_queue_t *queue;
     h2o_multithread_receiver_t runtime_receiver;
     h2o_multithread_receiver_t control_receiver;
-    h2o_multithread_receiver_t cache_receiver; /* coalesced cache misses (step_cache.h) */
-    dp_lease_t *lease;                         /* NULL until the first snapshot */
+    h2o_multithread_receiver_t park_receiver; /* wakes of parked requests (park.h) */
+    dp_lease_t *lease;                        /* NULL until the first snapshot */
     upstream_pool_t upstream;
     rng_t rng; /* request ids, trace ids, canary split */
     unsigned inflight;
@@ -50,7 +50,7 @@ typedef struct dp_thread {
     int done;
     int init_rc; /* worker_init's result, read by dp_start_workers */
     char init_err[256];
-    /* authorization: custom authorizer decisions (authorizer.c) */
+    /* authorization: custom authorizer decisions (authz.c) */
     h2o_multithread_receiver_t authz_receiver;
     struct authz_thread *authz;
     /* HTTPS: the TLS listener, when --tls-listen is given */

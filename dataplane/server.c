@@ -7,14 +7,14 @@
 #include <unistd.h>
 
 #include "cache_registry.h"
-#include "authorizer.h"
+#include "authz.h"
 #include "crypto.h"
 #include "dp.h"
 #include "log.h"
 #include "netaddr.h"
 #include "observe.h"
 #include "request.h"
-#include "step_cache.h"
+#include "park.h"
 #include "tls.h"
 
 typedef struct {
@@ -192,9 +192,9 @@ static int worker_init(dp_t *dp, dp_thread_t *t, char *err, size_t err_len)
     h2o_socket_read_start(t->listener, worker_on_accept);
     h2o_multithread_register_receiver(t->ctx.queue, &t->runtime_receiver, worker_on_runtime);
     h2o_multithread_register_receiver(t->ctx.queue, &t->control_receiver, worker_on_control);
-    h2o_multithread_register_receiver(t->ctx.queue, &t->cache_receiver, step_cache_on_wake);
+    h2o_multithread_register_receiver(t->ctx.queue, &t->park_receiver, park_on_message);
     upstream_init(&t->upstream, t->loop, &t->ctx.receivers.hostinfo_getaddr);
-    if (authorizer_thread_init(t) != 0 || observe_thread_init(t) != 0 ||
+    if (authz_thread_init(t) != 0 || observe_thread_init(t) != 0 ||
         (t->usage = dpusage_create()) == NULL || (t->hasher = crypto_hasher_create()) == NULL) {
         snprintf(err, err_len, "out of memory");
         return -1;
@@ -268,5 +268,5 @@ void dp_join_workers(dp_t *dp)
         pthread_join(dp->threads[i].tid, NULL);
     /* only now: until every worker stopped, any of them could still reply */
     for (int i = 0; i < dp->nthreads; i++)
-        authorizer_thread_dispose(&dp->threads[i]);
+        authz_thread_dispose(&dp->threads[i]);
 }

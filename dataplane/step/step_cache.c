@@ -24,26 +24,19 @@
 #include "cache_conf.h"
 #include "cache_fill.h"
 #include "gwresp.h"
+#include "park.h"
 #include "pipeline.h"
 #include "query.h"
 #include "steps.h"
 
-/* A request queued on another request's fill (malloc'd: it may outlive the
+/* A request queued on another request's fill (park.h: it may outlive the
  * request when the request goes while its wake is on the way). */
 typedef struct cache_wait {
-    h2o_multithread_message_t super;
+    park_t park;
     cache_waiter_t waiter;
-    h2o_multithread_receiver_t *receiver; /* the waiting request's thread */
-    dp_request_t *r;                      /* NULL once the request went away */
-    cache_t *cache;                       /* a reference */
+    cache_t *cache; /* a reference */
     int warn;
-    struct wait_hook *hook;
 } cache_wait_t;
-
-/* Pool object of the waiting request: its dispose takes the wait back. */
-typedef struct wait_hook {
-    cache_wait_t *wait; /* NULL once delivered */
-} wait_hook_t;
 
 typedef struct {
     cache_entry_t *entry;
@@ -231,57 +224,30 @@ static int wants_fresh(const dp_request_t *r)
 
 /* ---- waiting for another request's fill ------------------------------------ */
 
-static cache_wait_t *wait_new(dp_request_t *r, cache_t *c, int warn)
-{
-    cache_wait_t *w = calloc(1, sizeof(*w));
-    if (w == NULL)
-        h2o_fatal("out of memory");
-    w->receiver = &r->thread->cache_receiver;
-    w->r = r;
-    cache_hold(c);
-    w->cache = c;
-    w->warn = warn;
-    return w;
-}
-
 static void wait_free(cache_wait_t *w)
 {
     cache_release(w->cache);
     free(w);
 }
 
-static void wait_hook_dispose(void *p)
+/* The request went away while queued: take the waiter back, unless its
+ * wake is already on the way (then wait_on_wake frees it). */
+static int wait_on_gone(park_t *p)
 {
-    cache_wait_t *w = ((wait_hook_t *)p)->wait;
-    if (w == NULL)
-        return;
-    if (cache_waiter_cancel(w->cache, &w->waiter))
-        wait_free(w);
-    else
-        w->r = NULL; /* the wake is on its way: step_cache_on_wake frees it */
-}
-
-static void wait_attach(dp_request_t *r, cache_wait_t *w)
-{
-    wait_hook_t *hook = h2o_mem_alloc_shared(&r->req->pool, sizeof(*hook), wait_hook_dispose);
-    hook->wait = w;
-    w->hook = hook;
-}
-
-void step_cache_wake(cache_waiter_t *waiter)
-{
-    cache_wait_t *w = H2O_STRUCT_FROM_MEMBER(cache_wait_t, waiter, waiter);
-    h2o_multithread_send_message(w->receiver, &w->super);
+    cache_wait_t *w = H2O_STRUCT_FROM_MEMBER(cache_wait_t, park, p);
+    if (!cache_waiter_cancel(w->cache, &w->waiter))
+        return 0;
+    wait_free(w);
+    return 1;
 }
 
 /* Serves the fill's entry, or lets the request fetch for itself (not stored:
  * the fill it waited for already showed the answer is not cacheable). */
-static void wait_deliver(cache_wait_t *w)
+static void wait_on_wake(park_t *p, dp_request_t *r)
 {
-    dp_request_t *r = w->r;
+    cache_wait_t *w = H2O_STRUCT_FROM_MEMBER(cache_wait_t, park, p);
     cache_entry_t *e = w->waiter.entry;
     if (r != NULL) {
-        w->hook->wait = NULL;
         if (e != NULL) {
             r->cache_status = REQUEST_CACHE_HIT;
             cache_serve(r, e, w->warn);
@@ -296,13 +262,22 @@ static void wait_deliver(cache_wait_t *w)
     wait_free(w);
 }
 
-void step_cache_on_wake(h2o_multithread_receiver_t *receiver, h2o_linklist_t *messages)
+static cache_wait_t *wait_new(dp_request_t *r, cache_t *c, int warn)
 {
-    while (!h2o_linklist_is_empty(messages)) {
-        cache_wait_t *w = H2O_STRUCT_FROM_MEMBER(cache_wait_t, super.link, messages->next);
-        h2o_linklist_unlink(&w->super.link);
-        wait_deliver(w);
-    }
+    cache_wait_t *w = calloc(1, sizeof(*w));
+    if (w == NULL)
+        h2o_fatal("out of memory");
+    park_init(&w->park, r, wait_on_wake, wait_on_gone);
+    cache_hold(c);
+    w->cache = c;
+    w->warn = warn;
+    return w;
+}
+
+/* The caches' wake callback: on the leader's thread, outside every lock. */
+void step_cache_wake(cache_waiter_t *waiter)
+{
+    park_wake(&H2O_STRUCT_FROM_MEMBER(cache_wait_t, waiter, waiter)->park, NULL);
 }
 
 /* ---- the step -------------------------------------------------------------- */
@@ -349,7 +324,7 @@ enum step_result step_cache(dp_request_t *r)
     }
     if (out == CACHE_WAIT) {
         r->cache_status = REQUEST_CACHE_HIT; /* until the fill says otherwise */
-        wait_attach(r, w);
+        park_request(&w->park);
         return STEP_PENDING;
     }
     if (w != NULL)
