@@ -23,7 +23,7 @@ typedef struct {
 static inline void query_iter_init(query_iter_t *it, const char *query, size_t len)
 {
     it->p = query;
-    it->end = query + len;
+    it->end = query != NULL ? query + len : NULL; /* no query: {NULL, 0} */
 }
 
 /* The next pair into *out: 1, or 0 at the end. */

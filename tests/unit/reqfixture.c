@@ -3,13 +3,8 @@
  * stream is where h2o_send puts the answer. */
 #include "reqfixture.h"
 
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
-
 #include <arpa/inet.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,12 +13,23 @@
 #include "keyrec.h"
 #include "request.h"
 
+/* A fixture that cannot be set up is a broken test, not a failed case: it
+ * stops the program (the fuzz targets use the fixture too, without cmocka). */
+static void fix_require(int ok, const char *what, const char *detail)
+{
+    if (ok)
+        return;
+    fprintf(stderr, "reqfixture: %s%s%s\n", what, detail != NULL ? ": " : "",
+            detail != NULL ? detail : "");
+    abort();
+}
+
 /* ---- snapshots ------------------------------------------------------------ */
 
 static void *snap_alloc(reqfix_snap_t *s, size_t size)
 {
     void *p = arena_alloc(s->a, size);
-    assert_non_null(p);
+    fix_require(p != NULL, "out of memory", NULL);
     memset(p, 0, size);
     return p;
 }
@@ -47,7 +53,7 @@ static char *snap_str(reqfix_snap_t *s, const char *v)
 void reqfix_snap_init(reqfix_snap_t *s)
 {
     s->a = arena_create(64 * 1024);
-    assert_non_null(s->a);
+    fix_require(s->a != NULL, "out of memory", NULL);
     s->snap = snap_alloc(s, sizeof(*s->snap));
     portico__snapshot__init(s->snap);
     s->snap->version = 1;
@@ -169,8 +175,8 @@ Portico__UsagePlan *reqfix_snap_plan(reqfix_snap_t *s, const char *id, const cha
 
 void reqfix_snap_key(reqfix_snap_t *s, const char *value, const char *key_id, const char *plan_id)
 {
-    assert_int_equal(strlen(key_id), KEYREC_KEY_ID_LEN);
-    assert_int_equal(strlen(plan_id), KEYREC_PLAN_ID_LEN);
+    fix_require(strlen(key_id) == KEYREC_KEY_ID_LEN && strlen(plan_id) == KEYREC_PLAN_ID_LEN,
+                "key and plan ids have fixed lengths", key_id);
     size_t len = s->snap->api_key_table.len;
     uint8_t *table = snap_alloc(s, len + KEYREC_LEN);
     if (len > 0)
@@ -201,13 +207,13 @@ runtime_t *reqfix_snap_compile(reqfix_snap_t *s)
 {
     size_t len = portico__snapshot__get_packed_size(s->snap);
     uint8_t *buf = malloc(len + 1);
-    assert_non_null(buf);
+    fix_require(buf != NULL, "out of memory", NULL);
     portico__snapshot__pack(s->snap, buf);
     char err[512] = "";
     runtime_t *rt = runtime_compile(buf, len, err, sizeof(err));
     free(buf);
     if (rt == NULL)
-        fail_msg("the fixture's snapshot does not compile: %s", err);
+        fix_require(0, "the fixture's snapshot does not compile", err);
     return rt;
 }
 
@@ -251,7 +257,7 @@ void reqfix_peer(reqfix_t *f, const char *ip)
         f->peer_len = sizeof(*v4);
         return;
     }
-    assert_int_equal(inet_pton(AF_INET6, ip, &f->peer.sin6_addr), 1);
+    fix_require(inet_pton(AF_INET6, ip, &f->peer.sin6_addr) == 1, "not an address", ip);
     f->peer.sin6_family = AF_INET6;
     f->peer.sin6_port = htons(40000);
     f->peer_len = sizeof(f->peer);
@@ -272,10 +278,10 @@ void reqfix_init(reqfix_t *f, runtime_t *rt)
     f->obs.thread = &f->thread;
     f->thread.hasher = crypto_hasher_create();
     f->thread.usage = dpusage_create();
-    assert_non_null(f->thread.hasher);
-    assert_non_null(f->thread.usage);
+    fix_require(f->thread.hasher != NULL, "out of memory", NULL);
+    fix_require(f->thread.usage != NULL, "out of memory", NULL);
     f->thread.lease = calloc(1, sizeof(*f->thread.lease));
-    assert_non_null(f->thread.lease);
+    fix_require(f->thread.lease != NULL, "out of memory", NULL);
     f->thread.lease->rt = rt;
     f->thread.lease->refs = 1;
     f->callbacks.get_peername = fix_get_peername;
@@ -322,7 +328,7 @@ void reqfix_request(reqfix_t *f, const char *method, const char *host, const cha
     reqfix_t **end = h2o_mem_alloc_shared(&req->pool, sizeof(*end), fix_on_end);
     *end = f;
     request_init(&f->r, req, &f->thread);
-    assert_int_equal(request_lease(&f->r), 0);
+    fix_require(request_lease(&f->r) == 0, "no runtime", NULL);
     f->live = 1;
 }
 

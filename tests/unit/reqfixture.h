@@ -5,7 +5,8 @@
  * method, host, path and headers. The answer a step writes is captured: its
  * status and body, and the headers it set. The runtime comes from a Snapshot
  * protobuf the test builds with the reqfix_snap_* helpers, packed and then
- * compiled by runtime_compile exactly as a data plane does. */
+ * compiled by runtime_compile exactly as a data plane does. Nothing here
+ * depends on cmocka: the fuzz targets use the fixture too. */
 #ifndef PORTICO_REQFIXTURE_H
 #define PORTICO_REQFIXTURE_H
 
@@ -47,7 +48,7 @@ void reqfix_snap_key(reqfix_snap_t *s, const char *value, const char *key_id, co
 void reqfix_snap_domain(reqfix_snap_t *s, const char *name, const char *base_path, const char *api,
                         const char *stage);
 
-/* Packs and compiles the snapshot; the test fails on a compile error. */
+/* Packs and compiles the snapshot; a compile error aborts (a broken test). */
 runtime_t *reqfix_snap_compile(reqfix_snap_t *s);
 
 /* ---- requests ---- */
