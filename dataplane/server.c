@@ -13,7 +13,7 @@
 #include "log.h"
 #include "netaddr.h"
 #include "observe.h"
-#include "request.h"
+#include "runtime.h"
 #include "park.h"
 #include "tls.h"
 
