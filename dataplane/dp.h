@@ -50,7 +50,8 @@ typedef struct dp_thread {
     int done;
     int init_rc; /* worker_init's result, read by dp_start_workers */
     char init_err[256];
-    /* authorization: custom authorizer decisions (authz.c) */
+    /* authorization: asks for custom authorizer decisions, sent to the
+     * key's home worker, and the worker's decision caches (authz.c) */
     h2o_multithread_receiver_t authz_receiver;
     struct authz_thread *authz;
     /* HTTPS: the TLS listener, when --tls-listen is given */
