@@ -14,14 +14,16 @@
 #include "crypto.h"
 #include "dpusage.h"
 #include "envelope.h"
-#include "runtime.h"
+#include "rng.h"
 #include "upstream.h"
 
 /* A worker's reference to one runtime: counted without atomics because only
  * the owning worker touches it. The runtime itself is released when the last
  * lease on it goes. */
+struct runtime; /* runtime.h */
+
 typedef struct dp_lease {
-    runtime_t *rt;
+    struct runtime *rt;
     unsigned refs;
 } dp_lease_t;
 
@@ -39,16 +41,17 @@ typedef struct dp_thread {
     h2o_multithread_queue_t *queue;
     h2o_multithread_receiver_t runtime_receiver;
     h2o_multithread_receiver_t control_receiver;
-    h2o_multithread_receiver_t cache_receiver; /* coalesced cache misses (step_cache.h) */
-    dp_lease_t *lease;                         /* NULL until the first snapshot */
+    h2o_multithread_receiver_t park_receiver; /* wakes of parked requests (park.h) */
+    dp_lease_t *lease;                        /* NULL until the first snapshot */
     upstream_pool_t upstream;
-    uint64_t rng[2];
+    rng_t rng; /* request ids, trace ids, canary split */
     unsigned inflight;
     int draining;
     int done;
     int init_rc; /* worker_init's result, read by dp_start_workers */
     char init_err[256];
-    /* authorization: custom authorizer decisions (authorizer.c) */
+    /* authorization: asks for custom authorizer decisions, sent to the
+     * key's home worker, and the worker's decision caches (authz.c) */
     h2o_multithread_receiver_t authz_receiver;
     struct authz_thread *authz;
     /* HTTPS: the TLS listener, when --tls-listen is given */
@@ -106,15 +109,12 @@ struct dp {
 
 /* Called on any thread: gives every worker its own reference to rt and drops
  * the caller's. */
-void dp_install_runtime(dp_t *dp, runtime_t *rt);
+void dp_install_runtime(dp_t *dp, struct runtime *rt);
 
 /* Starts the workers (listeners bound first so errors surface at startup). */
 int dp_start_workers(dp_t *dp, char *err, size_t err_len);
 /* Asks every worker to stop accepting, finish in-flight requests and exit. */
 void dp_drain_workers(dp_t *dp);
 void dp_join_workers(dp_t *dp);
-
-/* Fast per-thread randomness (request ids, canary split); not for secrets. */
-uint64_t dp_random(dp_thread_t *t);
 
 #endif

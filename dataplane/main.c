@@ -18,7 +18,7 @@
 #include "log.h"
 #include "netaddr.h"
 #include "opts.h"
-#include "request.h"
+#include "pipeline.h"
 #include "secret.h"
 #include "step_cache.h"
 #include "tls.h"
@@ -151,7 +151,7 @@ static void dp_configure_h2o(dp_t *dp)
         h2o_config_register_host(&dp->globalconf, h2o_iovec_init(H2O_STRLIT("default")), 65535);
     h2o_pathconf_t *path = h2o_config_register_path(host, "/", 0);
     h2o_handler_t *h = h2o_create_handler(path, sizeof(*h));
-    h->on_req = request_on_req;
+    h->on_req = pipeline_on_req;
 }
 
 static void dp_signal_set(sigset_t *set)

@@ -7,14 +7,14 @@
 #include <unistd.h>
 
 #include "cache_registry.h"
-#include "authorizer.h"
+#include "authz.h"
 #include "crypto.h"
 #include "dp.h"
 #include "log.h"
 #include "netaddr.h"
 #include "observe.h"
-#include "request.h"
-#include "step_cache.h"
+#include "runtime.h"
+#include "park.h"
 #include "tls.h"
 
 typedef struct {
@@ -25,17 +25,6 @@ typedef struct {
 typedef struct {
     h2o_multithread_message_t super;
 } control_msg_t;
-
-uint64_t dp_random(dp_thread_t *t)
-{
-    /* xorshift128+ */
-    uint64_t s1 = t->rng[0];
-    const uint64_t s0 = t->rng[1];
-    t->rng[0] = s0;
-    s1 ^= s1 << 23;
-    t->rng[1] = s1 ^ s0 ^ (s1 >> 17) ^ (s0 >> 26);
-    return t->rng[1] + s0;
-}
 
 static void worker_adopt(dp_thread_t *t, runtime_t *rt)
 {
@@ -190,7 +179,7 @@ static void *worker_main(void *arg)
 
 static int worker_init(dp_t *dp, dp_thread_t *t, char *err, size_t err_len)
 {
-    crypto_random(t->rng, sizeof(t->rng));
+    crypto_random(&t->rng, sizeof(t->rng));
     int fd = netaddr_listen(dp->listen, 1, err, err_len);
     if (fd < 0)
         return -1;
@@ -203,9 +192,9 @@ static int worker_init(dp_t *dp, dp_thread_t *t, char *err, size_t err_len)
     h2o_socket_read_start(t->listener, worker_on_accept);
     h2o_multithread_register_receiver(t->ctx.queue, &t->runtime_receiver, worker_on_runtime);
     h2o_multithread_register_receiver(t->ctx.queue, &t->control_receiver, worker_on_control);
-    h2o_multithread_register_receiver(t->ctx.queue, &t->cache_receiver, step_cache_on_wake);
+    h2o_multithread_register_receiver(t->ctx.queue, &t->park_receiver, park_on_message);
     upstream_init(&t->upstream, t->loop, &t->ctx.receivers.hostinfo_getaddr);
-    if (authorizer_thread_init(t) != 0 || observe_thread_init(t) != 0 ||
+    if (authz_thread_init(t) != 0 || observe_thread_init(t) != 0 ||
         (t->usage = dpusage_create()) == NULL || (t->hasher = crypto_hasher_create()) == NULL) {
         snprintf(err, err_len, "out of memory");
         return -1;
@@ -279,5 +268,5 @@ void dp_join_workers(dp_t *dp)
         pthread_join(dp->threads[i].tid, NULL);
     /* only now: until every worker stopped, any of them could still reply */
     for (int i = 0; i < dp->nthreads; i++)
-        authorizer_thread_dispose(&dp->threads[i]);
+        authz_thread_dispose(&dp->threads[i]);
 }

@@ -11,8 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dp.h"
 #include "fsutil.h"
-#include "tls_conf.h"
+#include "rt.h"
+#include "strmap.h"
 
 static __thread dp_thread_t *tls_worker;
 
@@ -139,13 +141,24 @@ static void switch_context(SSL *ssl, SSL_CTX *dctx)
     }
 }
 
+/* The context of a custom domain (host name, any case) in rt, or NULL. */
+static SSL_CTX *tls_domain_ctx(const runtime_t *rt, const char *name, size_t len)
+{
+    char lower[256];
+    if (rt->tls_domains == NULL || len == 0 || len >= sizeof(lower))
+        return NULL;
+    for (size_t i = 0; i < len; i++)
+        lower[i] = (char)(name[i] >= 'A' && name[i] <= 'Z' ? name[i] + 32 : name[i]);
+    return strmap_get(rt->tls_domains, lower, len);
+}
+
 static int on_servername(SSL *ssl, int *alert, void *arg)
 {
     const char *name = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
     dp_thread_t *t = tls_worker;
     if (name == NULL || t == NULL || t->lease == NULL)
         return SSL_TLSEXT_ERR_OK;
-    SSL_CTX *dctx = tls_conf_domain(t->lease->rt, name, strlen(name));
+    SSL_CTX *dctx = tls_domain_ctx(t->lease->rt, name, strlen(name));
     if (dctx != NULL)
         switch_context(ssl, dctx);
     return SSL_TLSEXT_ERR_OK;

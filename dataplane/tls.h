@@ -9,7 +9,7 @@
 #include <openssl/ssl.h>
 #include <stddef.h>
 
-#include "dp.h"
+struct dp_thread; /* dp.h */
 
 /* A server context; truststore (PEM CA certificates, may be NULL) turns on
  * mutual TLS: a client without a certificate it signed is refused. NULL
@@ -25,6 +25,6 @@ SSL_CTX *tls_ctx_from_files(const char *cert_file, const char *key_file, const c
 void tls_enable_sni(SSL_CTX *ctx);
 
 /* Tells the SNI callback which worker runs on this thread (call at its start). */
-void tls_bind_worker(dp_thread_t *t);
+void tls_bind_worker(struct dp_thread *t);
 
 #endif

@@ -23,6 +23,7 @@
 #include "netaddr.h"
 #include "observe.h"
 #include "quota.h"
+#include "runtime.h"
 #include "statefile.h"
 
 #define CC_POLL_MS 200

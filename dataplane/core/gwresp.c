@@ -1,6 +1,4 @@
-/* gwresp: built-in gateway answers and the API's overrides. The body
- * spacing follows the reference: its default template renders compact
- * JSON, while integration failures come with a space after the colon.
+/* gwresp: built-in gateway answers (gwresp_case.c) and the API's overrides.
  * An override is looked up as the reference does: the answer's own type,
  * then DEFAULT_4XX / DEFAULT_5XX by status class, then the built-in row. */
 #include "gwresp.h"
@@ -12,61 +10,6 @@
 #include "gwresp_conf.h"
 #include "gwtmpl.h"
 #include "mapping.h"
-
-static const struct gwresp_row {
-    enum gwtype type; /* the reference's gateway response type; GWT_NONE: not overridable */
-    int status;
-    const char *key;     /* "message", or "Message" for access denials */
-    const char *message; /* NULL renders as JSON null */
-    int spaced;          /* {"message": "..."} rather than {"message":"..."} */
-    const char *error_type;
-} gwresp_rows[GW_CASE_COUNT] = {
-    [GW_MISSING_AUTHENTICATION_TOKEN] = {GWT_MISSING_AUTHENTICATION_TOKEN, 403, "message",
-                                         "Missing Authentication Token", 0,
-                                         "MissingAuthenticationTokenException"},
-    [GW_FORBIDDEN_STAGE] = {GWT_NONE, 403, "message", "Forbidden", 0, "ForbiddenException"},
-    [GW_INVALID_API_KEY] = {GWT_INVALID_API_KEY, 403, "message", "Forbidden", 0,
-                            "ForbiddenException"},
-    [GW_ACCESS_DENIED] = {GWT_ACCESS_DENIED, 403, "Message",
-                          "User is not authorized to access this resource with an explicit deny", 0,
-                          "AccessDeniedException"},
-    [GW_UNAUTHORIZED] = {GWT_UNAUTHORIZED, 401, "message", "Unauthorized", 0,
-                         "UnauthorizedException"},
-    [GW_THROTTLED] = {GWT_THROTTLED, 429, "message", "Too Many Requests", 0,
-                      "TooManyRequestsException"},
-    [GW_QUOTA_EXCEEDED] = {GWT_QUOTA_EXCEEDED, 429, "message", "Limit Exceeded", 0,
-                           "LimitExceededException"},
-    [GW_REQUEST_TOO_LARGE] = {GWT_REQUEST_TOO_LARGE, 413, "message", "Request Too Long", 0,
-                              "RequestTooLongException"},
-    [GW_API_CONFIGURATION_ERROR] = {GWT_API_CONFIGURATION_ERROR, 500, "message",
-                                    "Internal server error", 1, "InternalServerErrorException"},
-    [GW_INTEGRATION_TIMEOUT] = {GWT_INTEGRATION_TIMEOUT, 504, "message",
-                                "Endpoint request timed out", 1, "InternalServerErrorException"},
-    [GW_INTEGRATION_UNREACHABLE] = {GWT_INTEGRATION_FAILURE, 503, "message",
-                                    "Network error communicating with endpoint", 1,
-                                    "InternalServerErrorException"},
-    [GW_INTEGRATION_BAD_ANSWER] = {GWT_INTEGRATION_FAILURE, 502, "message", "Internal server error",
-                                   1, "InternalServerErrorException"},
-    [GW_NOT_READY] = {GWT_NONE, 503, "message", "Service Unavailable", 0,
-                      "ServiceUnavailableException"},
-    [GW_ACCESS_NOT_ALLOWED] = {GWT_ACCESS_DENIED, 403, "Message",
-                               "User is not authorized to access this resource", 0,
-                               "AccessDeniedException"},
-    [GW_POLICY_DENIED] = {GWT_ACCESS_DENIED, 403, "Message", NULL, 0, "AccessDeniedException"},
-    [GW_INSUFFICIENT_SCOPE] = {GWT_ACCESS_DENIED, 403, "message", "Forbidden", 0,
-                               "AccessDeniedException"},
-    [GW_AUTHORIZER_FAILURE] = {GWT_AUTHORIZER_FAILURE, 500, "message", NULL, 0,
-                               "AuthorizerConfigurationException"},
-    [GW_AUTHORIZER_CONFIGURATION_ERROR] = {GWT_AUTHORIZER_CONFIGURATION_ERROR, 500, "message", NULL,
-                                           0, "AuthorizerConfigurationException"},
-    [GW_CACHE_CONTROL_FORBIDDEN] = {GWT_ACCESS_DENIED, 403, "message",
-                                    "Not authorized to invalidate the cache", 0,
-                                    "AccessDeniedException"},
-    [GW_BAD_REQUEST_PARAMETERS] = {GWT_BAD_REQUEST_PARAMETERS, 400, "message", NULL, 0,
-                                   "BadRequestException"},
-    [GW_BAD_REQUEST_BODY] = {GWT_BAD_REQUEST_BODY, 400, "message", "Invalid request body", 0,
-                             "BadRequestException"},
-};
 
 /* $context.error.messageString: the message as a JSON string, or null. */
 static h2o_iovec_t message_string(h2o_mem_pool_t *pool, const char *message)
@@ -99,7 +42,7 @@ static void gwresp_emit(h2o_req_t *req, int status, const char *body, size_t len
 
 typedef struct {
     dp_request_t *r;
-    const struct gwresp_row *row;
+    const gwresp_row_t *row;
     const char *message;
 } gwresp_ctx_t;
 
@@ -130,24 +73,7 @@ static const char *gwresp_lookup(void *arg, const char *name, size_t len, size_t
     return mapping_context(g->r, name, len, vlen);
 }
 
-/* The template for the client's Accept when one matches, else
- * application/json, else the first. */
-static const rt_kv_t *choose_template(dp_request_t *r, const rt_gwresp_t *o)
-{
-    size_t alen;
-    const char *accept = request_header(r, H2O_STRLIT("accept"), &alen);
-    const rt_kv_t *json = NULL;
-    for (size_t i = 0; i < o->ntemplates; i++) {
-        const rt_kv_t *t = &o->templates[i];
-        if (accept != NULL && memmem(accept, alen, t->key, t->key_len) != NULL)
-            return t;
-        if (t->key_len == 16 && memcmp(t->key, "application/json", 16) == 0)
-            json = t;
-    }
-    return json != NULL ? json : o->ntemplates > 0 ? &o->templates[0] : NULL;
-}
-
-static const rt_gwresp_t *find_override(dp_request_t *r, const struct gwresp_row *row)
+static const rt_gwresp_t *find_override(dp_request_t *r, const gwresp_row_t *row)
 {
     if (r->deployment == NULL || row->type == GWT_NONE)
         return NULL;
@@ -167,7 +93,7 @@ static void send_override(gwresp_ctx_t *g, const rt_gwresp_t *o)
             request_add_response_header(r, o->params[i].target.name, o->params[i].target.name_len,
                                         v, vlen);
     }
-    const rt_kv_t *t = choose_template(r, o);
+    const rt_kv_t *t = request_accept_template(r, o->templates, o->ntemplates);
     char *body = "";
     size_t len = 0;
     if (t != NULL) {
@@ -186,10 +112,9 @@ static void send_override(gwresp_ctx_t *g, const rt_gwresp_t *o)
 
 void gwresp_send_message(dp_request_t *r, enum gwresp_case c, const char *message)
 {
-    const struct gwresp_row *row = &gwresp_rows[c];
+    const gwresp_row_t *row = gwresp_case_row(c);
     gwresp_ctx_t g = {r, row, message != NULL ? message : row->message};
     r->gw_case = (int)c + 1;
-    request_add_common_headers(r);
     const rt_gwresp_t *o = find_override(r, row);
     if (o != NULL) {
         send_override(&g, o);
@@ -211,23 +136,4 @@ void gwresp_send(dp_request_t *r, enum gwresp_case c)
 void gwresp_send_plain(h2o_req_t *req, int status, const char *json_body, const char *error_type)
 {
     gwresp_emit(req, status, json_body, strlen(json_body), error_type);
-}
-
-const char *gwresp_message(enum gwresp_case c, size_t *len)
-{
-    const char *m = gwresp_rows[c].message;
-    if (m != NULL)
-        *len = strlen(m);
-    return m;
-}
-
-const char *gwresp_response_type(enum gwresp_case c)
-{
-    enum gwtype t = gwresp_rows[c].type;
-    return t == GWT_NONE ? NULL : gwtypes[t].name;
-}
-
-int gwresp_status(enum gwresp_case c)
-{
-    return gwresp_rows[c].status;
 }

@@ -7,32 +7,7 @@
 
 #include "request.h"
 
-enum gwresp_case {
-    GW_MISSING_AUTHENTICATION_TOKEN,
-    GW_FORBIDDEN_STAGE, /* unknown API or stage */
-    GW_INVALID_API_KEY,
-    GW_ACCESS_DENIED,
-    GW_UNAUTHORIZED,
-    GW_THROTTLED,
-    GW_QUOTA_EXCEEDED,
-    GW_REQUEST_TOO_LARGE,
-    GW_API_CONFIGURATION_ERROR,
-    GW_INTEGRATION_TIMEOUT,
-    GW_INTEGRATION_UNREACHABLE, /* connection refused or failed */
-    GW_INTEGRATION_BAD_ANSWER,  /* the endpoint's answer could not be read */
-    GW_NOT_READY,               /* no snapshot applied yet */
-    /* authorization */
-    GW_ACCESS_NOT_ALLOWED,             /* an authorizer policy allows nothing here */
-    GW_POLICY_DENIED,                  /* the resource policy refuses (message names the ARN) */
-    GW_INSUFFICIENT_SCOPE,             /* a valid JWT without the method's scopes */
-    GW_AUTHORIZER_FAILURE,             /* the authorizer could not be reached or failed */
-    GW_AUTHORIZER_CONFIGURATION_ERROR, /* the authorizer's answer is malformed */
-    GW_CACHE_CONTROL_FORBIDDEN, /* Cache-Control from an unauthorized caller, FAIL_WITH_403 */
-    /* request validation (step_validate.c) */
-    GW_BAD_REQUEST_PARAMETERS, /* message names the missing parameters */
-    GW_BAD_REQUEST_BODY,
-    GW_CASE_COUNT,
-};
+#include "gwresp_case.h"
 
 /* Sends the answer for c; the request is done afterwards. Overrides of the
  * API (PUT /gatewayresponses) apply: the case's type, then DEFAULT_4XX/5XX. */
@@ -44,12 +19,5 @@ void gwresp_send_message(dp_request_t *r, enum gwresp_case c, const char *messag
 
 /* For h2o requests that never became a dp_request (no memory, draining). */
 void gwresp_send_plain(h2o_req_t *req, int status, const char *json_body, const char *error_type);
-
-/* ---- observability ---- */
-/* The message of c's body ($context.error.message), without quotes. */
-const char *gwresp_message(enum gwresp_case c, size_t *len);
-/* The reference's gateway response type of c, or NULL when it has none. */
-const char *gwresp_response_type(enum gwresp_case c);
-int gwresp_status(enum gwresp_case c);
 
 #endif

@@ -8,8 +8,8 @@
 #include <time.h>
 
 #include "clock.h"
-#include "gwresp.h"
-#include "observe.h"
+#include "gwresp_case.h"
+#include "observe_thread.h"
 #include "pathtmpl.h"
 
 static const char *vars_lookup(void *ctx, const char *name, size_t len, size_t *vlen)
@@ -132,7 +132,7 @@ static const char *ctx_domain_prefix(dp_request_t *r, size_t *len)
 
 static const char *ctx_error_message(dp_request_t *r, size_t *len)
 {
-    return r->gw_case != 0 ? gwresp_message((enum gwresp_case)(r->gw_case - 1), len) : NULL;
+    return r->gw_case != 0 ? gwresp_case_message((enum gwresp_case)(r->gw_case - 1), len) : NULL;
 }
 
 static const char *ctx_validation_error(dp_request_t *r, size_t *len)
@@ -157,8 +157,9 @@ static const char *ctx_error_message_string(dp_request_t *r, size_t *len)
 
 static const char *ctx_error_response_type(dp_request_t *r, size_t *len)
 {
-    return ctx_str(
-        r->gw_case != 0 ? gwresp_response_type((enum gwresp_case)(r->gw_case - 1)) : NULL, len);
+    return ctx_str(r->gw_case != 0 ? gwresp_case_response_type((enum gwresp_case)(r->gw_case - 1))
+                                   : NULL,
+                   len);
 }
 
 static const char *ctx_request_id(dp_request_t *r, size_t *len)
@@ -272,14 +273,14 @@ static const char *ctx_status(dp_request_t *r, size_t *len)
 static const char *ctx_trace_id(dp_request_t *r, size_t *len)
 {
     char *buf = h2o_mem_alloc_pool(&r->req->pool, 33);
-    trace_format_id(r, buf);
+    trace_format_id(&r->trace, buf);
     *len = 32;
     return buf;
 }
 
 static const char *ctx_xray_trace_id(dp_request_t *r, size_t *len)
 {
-    h2o_iovec_t v = trace_amzn(r);
+    h2o_iovec_t v = request_trace_amzn(r);
     *len = v.len;
     return v.len > 0 ? v.base : NULL;
 }

@@ -1,5 +1,5 @@
-/* request: request lifetime (lease on the runtime, in-flight count), the
- * pipeline table, and lookups the steps share. */
+/* request: request lifetime (lease on the runtime, in-flight count) and
+ * lookups the steps share. */
 #include "request.h"
 
 #include <stdio.h>
@@ -7,27 +7,9 @@
 #include <string.h>
 
 #include "clock.h"
-#include "gwresp.h"
 #include "policy.h"
-#include "observe.h"
-#include "steps.h"
-
-static const struct {
-    const char *name;
-    step_fn run;
-} request_pipeline[] = {
-    {"host", step_host},
-    {"route", step_route},
-    {"policy", step_policy},
-    {"authorize", step_authorize},
-    {"api_key", step_api_key}, /* after authorize: usageIdentifierKey can name the key */
-    {"throttle", step_throttle},
-    {"validate", step_validate}, /* required parameters, then the body's model */
-    {"cache", step_cache},       /* after the steps that authorize, throttle and validate */
-    {"integration", step_integration},
-};
-
-#define PIPELINE_LEN (sizeof(request_pipeline) / sizeof(request_pipeline[0]))
+#include "query.h"
+#include "runtime.h"
 
 static void request_lease_release(dp_lease_t *lease)
 {
@@ -37,19 +19,9 @@ static void request_lease_release(dp_lease_t *lease)
     }
 }
 
-static void request_dispose(void *p)
-{
-    dp_request_t *r = p;
-    dp_thread_t *t = r->thread;
-    observe_request_end(r); /* before the lease goes: it reads the runtime */
-    request_lease_release(r->lease);
-    if (--t->inflight == 0 && t->draining)
-        t->done = 1;
-}
-
 static void request_id(dp_thread_t *t, char out[37])
 {
-    uint64_t a = dp_random(t), b = dp_random(t);
+    uint64_t a = rng_next(&t->rng), b = rng_next(&t->rng);
     a = (a & 0xffffffffffff0fffULL) | 0x0000000000004000ULL;
     b = (b & 0x3fffffffffffffffULL) | 0x8000000000000000ULL;
     snprintf(out, 37, "%08x-%04x-%04x-%04x-%012llx", (unsigned)(a >> 32),
@@ -57,36 +29,46 @@ static void request_id(dp_thread_t *t, char out[37])
              (unsigned long long)(b & 0xffffffffffffULL));
 }
 
-void request_resume(dp_request_t *r)
+void request_init(dp_request_t *r, h2o_req_t *req, dp_thread_t *t)
 {
-    while (r->step < (int)PIPELINE_LEN) {
-        enum step_result res = request_pipeline[r->step++].run(r);
-        if (res != STEP_CONTINUE)
-            return;
-    }
-}
-
-int request_on_req(h2o_handler_t *self, h2o_req_t *req)
-{
-    dp_thread_t *t = H2O_STRUCT_FROM_MEMBER(dp_thread_t, ctx, req->conn->ctx);
-    dp_request_t *r = h2o_mem_alloc_shared(&req->pool, sizeof(*r), request_dispose);
     memset(r, 0, sizeof(*r));
     r->req = req;
     r->thread = t;
     r->started_us = clock_mono_us();
     r->started_wall_ms = clock_wall_ms();
     request_id(t, r->request_id);
-    trace_begin(r);
+    trace_begin(&r->trace, &t->rng, &req->headers);
     t->inflight++;
-    if (t->lease == NULL) {
-        gwresp_send(r, GW_NOT_READY);
-        return 0;
-    }
+}
+
+int request_lease(dp_request_t *r)
+{
+    dp_thread_t *t = r->thread;
+    if (t->lease == NULL)
+        return -1;
     r->lease = t->lease;
     r->lease->refs++;
     r->rt = r->lease->rt;
-    request_resume(r);
     return 0;
+}
+
+void request_dispose(dp_request_t *r)
+{
+    dp_thread_t *t = r->thread;
+    request_lease_release(r->lease);
+    if (--t->inflight == 0 && t->draining)
+        t->done = 1;
+}
+
+h2o_iovec_t request_trace_amzn(dp_request_t *r)
+{
+    trace_t *tr = &r->trace;
+    if (tr->amzn_resolved || r->stage == NULL)
+        return tr->amzn;
+    tr->amzn_resolved = 1;
+    if (!r->stage->tracing_enabled)
+        return tr->amzn;
+    return trace_start_amzn(tr, r->started_wall_ms, &r->thread->rng, &r->req->pool);
 }
 
 void request_add_common_headers(dp_request_t *r)
@@ -94,7 +76,7 @@ void request_add_common_headers(dp_request_t *r)
     h2o_req_t *req = r->req;
     h2o_add_header_by_str(&req->pool, &req->res.headers, H2O_STRLIT("x-amzn-requestid"), 0, NULL,
                           r->request_id, 36);
-    h2o_iovec_t amzn = trace_amzn(r);
+    h2o_iovec_t amzn = request_trace_amzn(r);
     if (amzn.len > 0)
         h2o_add_header_by_str(&req->pool, &req->res.headers, H2O_STRLIT("x-amzn-trace-id"), 0, NULL,
                               amzn.base, amzn.len);
@@ -138,18 +120,14 @@ const char *request_header(const dp_request_t *r, const char *name, size_t len, 
 
 const char *request_query_param(const dp_request_t *r, const char *name, size_t len, size_t *vlen)
 {
-    const char *p = r->query.base, *end = r->query.base + r->query.len;
-    while (p != NULL && p < end) {
-        const char *amp = memchr(p, '&', (size_t)(end - p));
-        const char *stop = amp != NULL ? amp : end;
-        const char *eq = memchr(p, '=', (size_t)(stop - p));
-        const char *kend = eq != NULL ? eq : stop;
-        if ((size_t)(kend - p) == len && memcmp(p, name, len) == 0) {
-            const char *v = eq != NULL ? eq + 1 : stop;
-            *vlen = (size_t)(stop - v);
-            return v;
+    query_iter_t it;
+    query_pair_t q;
+    query_iter_init(&it, r->query.base, r->query.len);
+    while (query_next(&it, &q)) {
+        if (q.name_len == len && memcmp(q.name, name, len) == 0) {
+            *vlen = q.value_len;
+            return q.value;
         }
-        p = amp != NULL ? amp + 1 : NULL;
     }
     return NULL;
 }
@@ -172,4 +150,21 @@ h2o_iovec_t request_method_arn(dp_request_t *r)
     int n = policy_method_arn(buf, cap, r->stage->api_id, r->stage->name, r->req->method.base,
                               r->req->method.len, r->path.base, r->path.len);
     return h2o_iovec_init(buf, n > 0 ? (size_t)n : 0);
+}
+
+const rt_kv_t *request_accept_template(const dp_request_t *r, const rt_kv_t *templates, size_t n)
+{
+    if (n == 0)
+        return NULL;
+    size_t alen;
+    const char *accept = request_header(r, H2O_STRLIT("accept"), &alen);
+    const rt_kv_t *json = NULL;
+    for (size_t i = 0; i < n; i++) {
+        const rt_kv_t *t = &templates[i];
+        if (accept != NULL && memmem(accept, alen, t->key, t->key_len) != NULL)
+            return t;
+        if (t->key_len == 16 && memcmp(t->key, "application/json", 16) == 0)
+            json = t;
+    }
+    return json != NULL ? json : &templates[0];
 }

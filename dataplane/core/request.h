@@ -1,18 +1,15 @@
-/* request: one client request's state and the pipeline it runs through.
- * Each step is a function returning CONTINUE (run the next), DONE (it has
- * answered) or PENDING (it started I/O and will call request_resume from a
- * callback on the same event loop). The steps, in order, are the table in
- * request.c. All request memory comes from h2o's request pool. */
+/* request: one client request's state, its lifetime (the lease on the
+ * runtime, the worker's in-flight count) and the lookups the steps share.
+ * The pipeline it runs through is pipeline.c. All request memory comes from
+ * h2o's request pool. */
 #ifndef PORTICO_REQUEST_H
 #define PORTICO_REQUEST_H
 
 #include "dp.h"
 #include "netaddr.h"
 #include "router.h"
-#include "runtime.h"
+#include "rt.h"
 #include "trace.h"
-
-enum step_result { STEP_CONTINUE, STEP_DONE, STEP_PENDING };
 
 /* What the stage cache did for a request: set by the cache step, read by
  * metrics and access logs when the request ends. */
@@ -54,18 +51,29 @@ typedef struct dp_request {
      * that serves this stage, when the method requires a key */
     const rt_plan_stage_t *plan_stage;
     keytab_hit_t key;
+    /* the response cache's watch on a miss (cache_fill.c), NULL when none */
+    struct fill_watch *cache_fill;
+    /* set when the request ends (observe.c) */
+    const rt_obs_setting_t *obs_setting; /* NULL without a stage */
+    uint64_t latency_us;
 } dp_request_t;
 
-typedef enum step_result (*step_fn)(dp_request_t *r);
+/* Sets up r for req on worker t (counts it in t's in-flight total). */
+void request_init(dp_request_t *r, h2o_req_t *req, dp_thread_t *t);
 
-/* The h2o handler entry: creates the request and runs the pipeline. */
-int request_on_req(h2o_handler_t *self, h2o_req_t *req);
+/* Takes a reference on the worker's current runtime; -1 when it has none yet. */
+int request_lease(dp_request_t *r);
 
-/* Continues the pipeline after a PENDING step finished (its answer, if any, sent). */
-void request_resume(dp_request_t *r);
+/* Ends r: drops its runtime lease and its place in the in-flight count. */
+void request_dispose(dp_request_t *r);
 
-/* Adds the headers every Portico answer carries (x-amzn-RequestId, ...). */
+/* Adds the headers every Portico answer carries (x-amzn-RequestId,
+ * X-Amzn-Trace-Id); the pipeline calls it when any response starts. */
 void request_add_common_headers(dp_request_t *r);
+
+/* X-Amzn-Trace-Id for this request: carried, or started on a stage with
+ * tracingEnabled; len 0 when none. Stable once asked after the stage is known. */
+h2o_iovec_t request_trace_amzn(dp_request_t *r);
 
 /* Adds a response header; the name is lower-cased for the wire (HTTP/2
  * requires it) while HTTP/1 keeps the spelling given. */
@@ -87,5 +95,9 @@ const char *request_header(const dp_request_t *r, const char *name, size_t len, 
 
 /* First value of a query parameter (raw, still encoded), or NULL. */
 const char *request_query_param(const dp_request_t *r, const char *name, size_t len, size_t *vlen);
+
+/* Of a list of templates keyed by content type: the one the client's Accept
+ * names, else application/json, else the first; NULL when n is 0. */
+const rt_kv_t *request_accept_template(const dp_request_t *r, const rt_kv_t *templates, size_t n);
 
 #endif

@@ -13,7 +13,7 @@
 #include <time.h>
 
 #include "clock.h"
-#include "gwresp.h"
+#include "gwresp_case.h"
 #include "mapping.h"
 #include "observe_conf.h"
 
@@ -175,7 +175,7 @@ static void observe_exec_log(dp_request_t *r, const rt_obs_setting_t *setting, u
 {
     enum rt_log_level level = setting->log_level;
     const char *resource = r->method != NULL ? r->method->resource_path : "-";
-    int failed = r->gw_case != 0 && gwresp_status((enum gwresp_case)(r->gw_case - 1)) >= 500;
+    int failed = r->gw_case != 0 && gwresp_case_status((enum gwresp_case)(r->gw_case - 1)) >= 500;
     if (level >= RT_LOG_INFO) {
         exec_log(r, "Starting execution for request: %s", r->request_id);
         exec_log(r, "HTTP Method: %.*s, Resource Path: %s", (int)r->req->method.len,
@@ -193,8 +193,8 @@ static void observe_exec_log(dp_request_t *r, const rt_obs_setting_t *setting, u
     if (r->gw_case != 0 && (failed || level >= RT_LOG_INFO)) {
         enum gwresp_case c = (enum gwresp_case)(r->gw_case - 1);
         size_t mlen = 0;
-        const char *msg = gwresp_message(c, &mlen);
-        const char *type = gwresp_response_type(c);
+        const char *msg = gwresp_case_message(c, &mlen);
+        const char *type = gwresp_case_response_type(c);
         exec_log(r, "%s: %.*s (%s)", failed ? "Execution failed" : "Gateway response", (int)mlen,
                  msg != NULL ? msg : "", type != NULL ? type : "-");
     }
@@ -241,21 +241,27 @@ static void observe_count(dp_request_t *r, const rt_obs_setting_t *setting, uint
     reqmetrics_count(r->thread->obs->metrics, series, r->final_status, latency_us, integ_us, cache);
 }
 
-void observe_request_end(dp_request_t *r)
+void observe_request_close(dp_request_t *r)
 {
-    observe_thread_t *o = r->thread->obs;
-    uint64_t latency_us = clock_mono_us() - r->started_us;
+    r->latency_us = clock_mono_us() - r->started_us;
     r->final_status = r->req->res.status != 0 ? r->req->res.status : OBSERVE_CLIENT_GONE;
-    const rt_obs_setting_t *setting =
-        r->stage != NULL ? observe_conf_method(r->stage, r->method) : NULL;
-    if (o->metrics != NULL)
-        observe_count(r, setting, latency_us);
+    r->obs_setting = r->stage != NULL ? observe_conf_method(r->stage, r->method) : NULL;
+}
+
+void observe_request_count(dp_request_t *r)
+{
+    if (r->thread->obs->metrics != NULL)
+        observe_count(r, r->obs_setting, r->latency_us);
+}
+
+void observe_request_log(dp_request_t *r)
+{
     if (r->stage == NULL)
         return;
     if (r->stage->access_log != NULL)
         observe_access_log(r, r->stage->access_log);
-    if (setting->log_level != RT_LOG_OFF)
-        observe_exec_log(r, setting, latency_us);
+    if (r->obs_setting->log_level != RT_LOG_OFF)
+        observe_exec_log(r, r->obs_setting, r->latency_us);
 }
 
 /* ---- the worker's tick -------------------------------------------------------------- */

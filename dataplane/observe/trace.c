@@ -5,8 +5,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "request.h"
-
 static int trace_hex_digit(char ch)
 {
     if (ch >= '0' && ch <= '9')
@@ -50,30 +48,42 @@ int trace_parse_parent(const char *v, size_t len, uint64_t *hi, uint64_t *lo, ui
     return 0;
 }
 
-static uint64_t trace_nonzero(dp_thread_t *t)
+static uint64_t trace_nonzero(rng_t *rng)
 {
     uint64_t v;
-    while ((v = dp_random(t)) == 0)
+    while ((v = rng_next(rng)) == 0)
         ;
     return v;
 }
 
-void trace_begin(dp_request_t *r)
+/* The first value of a request header (h2o keeps names in lower case). */
+static const char *trace_header(const h2o_headers_t *hs, const char *name, size_t len, size_t *vlen)
 {
-    trace_t *tr = &r->trace;
+    for (size_t i = 0; i < hs->size; i++) {
+        const h2o_header_t *h = &hs->entries[i];
+        if (h2o_memis(h->name->base, h->name->len, name, len)) {
+            *vlen = h->value.len;
+            return h->value.base;
+        }
+    }
+    return NULL;
+}
+
+void trace_begin(trace_t *tr, rng_t *rng, const h2o_headers_t *headers)
+{
     size_t len;
     uint64_t parent;
-    const char *v = request_header(r, H2O_STRLIT("traceparent"), &len);
-    tr->span = trace_nonzero(r->thread);
+    const char *v = trace_header(headers, H2O_STRLIT("traceparent"), &len);
+    tr->span = trace_nonzero(rng);
     if (v != NULL &&
         trace_parse_parent(v, len, &tr->trace_hi, &tr->trace_lo, &parent, &tr->flags) == 0) {
         tr->continued = 1;
     } else {
-        tr->trace_hi = trace_nonzero(r->thread);
-        tr->trace_lo = dp_random(r->thread);
+        tr->trace_hi = trace_nonzero(rng);
+        tr->trace_lo = rng_next(rng);
         tr->flags = 0; /* Portico records no spans itself: not sampled */
     }
-    v = request_header(r, H2O_STRLIT("x-amzn-trace-id"), &len);
+    v = trace_header(headers, H2O_STRLIT("x-amzn-trace-id"), &len);
     if (v != NULL && len > 0) {
         tr->amzn = h2o_iovec_init(v, len);
         tr->amzn_resolved = 1;
@@ -81,31 +91,24 @@ void trace_begin(dp_request_t *r)
     }
 }
 
-void trace_format_parent(const dp_request_t *r, char *out)
+void trace_format_parent(const trace_t *tr, char *out)
 {
-    const trace_t *tr = &r->trace;
     snprintf(out, TRACE_PARENT_LEN + 1, "00-%016llx%016llx-%016llx-%02x",
              (unsigned long long)tr->trace_hi, (unsigned long long)tr->trace_lo,
              (unsigned long long)tr->span, tr->flags);
 }
 
-void trace_format_id(const dp_request_t *r, char *out)
+void trace_format_id(const trace_t *tr, char *out)
 {
-    snprintf(out, 33, "%016llx%016llx", (unsigned long long)r->trace.trace_hi,
-             (unsigned long long)r->trace.trace_lo);
+    snprintf(out, 33, "%016llx%016llx", (unsigned long long)tr->trace_hi,
+             (unsigned long long)tr->trace_lo);
 }
 
-h2o_iovec_t trace_amzn(dp_request_t *r)
+h2o_iovec_t trace_start_amzn(trace_t *tr, uint64_t wall_ms, rng_t *rng, h2o_mem_pool_t *pool)
 {
-    trace_t *tr = &r->trace;
-    if (tr->amzn_resolved || r->stage == NULL)
-        return tr->amzn;
-    tr->amzn_resolved = 1;
-    if (!r->stage->tracing_enabled)
-        return tr->amzn;
-    char *buf = h2o_mem_alloc_pool(&r->req->pool, 48);
-    uint64_t a = dp_random(r->thread), b = dp_random(r->thread);
-    int n = snprintf(buf, 48, "Root=1-%08x-%08x%016llx", (unsigned)(r->started_wall_ms / 1000),
+    char *buf = h2o_mem_alloc_pool(pool, 48);
+    uint64_t a = rng_next(rng), b = rng_next(rng);
+    int n = snprintf(buf, 48, "Root=1-%08x-%08x%016llx", (unsigned)(wall_ms / 1000),
                      (unsigned)(a >> 32), (unsigned long long)b);
     tr->amzn = h2o_iovec_init(buf, (size_t)n);
     return tr->amzn;

@@ -12,6 +12,8 @@
 #define H2O_USE_LIBUV 0
 #include <h2o.h>
 
+#include "rng.h"
+
 #define TRACE_PARENT_LEN 55 /* "00-" 32 "-" 16 "-" 2 */
 
 typedef struct {
@@ -24,20 +26,19 @@ typedef struct {
     uint8_t amzn_carried;  /* the client sent it (it travels on as a normal header) */
 } trace_t;
 
-struct dp_request;
-
 /* Reads the client's trace headers; called once when the request starts. */
-void trace_begin(struct dp_request *r);
+void trace_begin(trace_t *tr, rng_t *rng, const h2o_headers_t *headers);
 
 /* "00-{trace id}-{our span}-{flags}" into out (TRACE_PARENT_LEN + 1 bytes). */
-void trace_format_parent(const struct dp_request *r, char *out);
+void trace_format_parent(const trace_t *tr, char *out);
 
 /* The 32 hex digits of the trace id into out (33 bytes). */
-void trace_format_id(const struct dp_request *r, char *out);
+void trace_format_id(const trace_t *tr, char *out);
 
-/* X-Amzn-Trace-Id for this request (carried, or started on a tracing stage),
- * or len 0. Stable once asked after the stage is known. */
-h2o_iovec_t trace_amzn(struct dp_request *r);
+/* Starts an X-Amzn-Trace-Id (Root=1-{wall_ms/1000 hex}-{random}) in pool
+ * memory and records it in tr. Whether to start one is the request's call
+ * (request_trace_amzn). */
+h2o_iovec_t trace_start_amzn(trace_t *tr, uint64_t wall_ms, rng_t *rng, h2o_mem_pool_t *pool);
 
 /* Parses a traceparent value; 0 when valid (fields out), -1 otherwise. */
 int trace_parse_parent(const char *v, size_t len, uint64_t *hi, uint64_t *lo, uint64_t *parent,

@@ -1,7 +1,7 @@
 /* authz_conf: the authorization part of a snapshot compiled for requests —
  * JWKS key sets (ready for jwtauth), each deployment's authorizers and
  * resource policy, and each method's link to its authorizer. Parsing apart
- * from running: authorizer.c, step_policy.c and step_authorize.c use what
+ * from running: authz.c, step_policy.c and step_authorize.c use what
  * is built here and never parse configuration themselves. */
 #ifndef PORTICO_AUTHZ_CONF_H
 #define PORTICO_AUTHZ_CONF_H
@@ -9,7 +9,7 @@
 #include "jwtauth.h"
 #include "params.h"
 #include "pattern.h"
-#include "runtime.h"
+#include "rt_build.h"
 
 enum rt_authorizer_type { RT_AUTHORIZER_TOKEN, RT_AUTHORIZER_REQUEST, RT_AUTHORIZER_JWT };
 

@@ -18,7 +18,7 @@
 
 #include "cache.h"
 #include "portico.pb-c.h"
-#include "runtime.h"
+#include "rt.h"
 
 typedef struct cache_registry cache_registry_t;
 

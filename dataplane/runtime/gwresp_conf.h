@@ -4,7 +4,7 @@
 #ifndef PORTICO_GWRESP_CONF_H
 #define PORTICO_GWRESP_CONF_H
 
-#include "runtime.h"
+#include "rt_build.h"
 
 typedef struct rt_gwresp {
     int status; /* 0: the answer's own status */

@@ -6,7 +6,7 @@
 #ifndef PORTICO_KEYS_CONF_H
 #define PORTICO_KEYS_CONF_H
 
-#include "runtime.h"
+#include "rt.h"
 
 /* Fills rt's issue-4 fields (its stages are compiled already); limiter
  * state is carried from prev when given. 0, or -1 with err. */

@@ -5,7 +5,7 @@
 #define PORTICO_OBSERVE_CONF_H
 
 #include "portico.pb-c.h"
-#include "runtime.h"
+#include "rt.h"
 
 /* Fills s's observability fields from b (memory from a). 0, or -1 with a
  * reason in err (an invalid access log format or destination). */

@@ -18,6 +18,7 @@
 #include "keys_conf.h"
 #include "pathtmpl.h"
 #include "pattern.h"
+#include "rt_build.h"
 #include "tls_conf.h"
 #include "validate_conf.h"
 
@@ -45,33 +46,6 @@ static int fail(compile_t *c, const char *fmt, ...)
 static rt_build_t build_of(compile_t *c)
 {
     return (rt_build_t){c->rt, c->a, c->err, c->err_len};
-}
-
-int rt_build_fail(rt_build_t *b, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(b->err, b->err_len, fmt, ap);
-    va_end(ap);
-    return -1;
-}
-
-int rt_build_cleanup(rt_build_t *b, void (*fn)(void *), void *arg)
-{
-    rt_cleanup_t *cl = arena_alloc(b->a, sizeof(*cl));
-    if (cl == NULL) {
-        fn(arg);
-        return rt_build_fail(b, "out of memory");
-    }
-    *cl = (rt_cleanup_t){b->rt->cleanups, fn, arg};
-    b->rt->cleanups = cl;
-    return 0;
-}
-
-static void run_cleanups(runtime_t *rt)
-{
-    for (rt_cleanup_t *cl = rt->cleanups; cl != NULL; cl = cl->next)
-        cl->fn(cl->arg);
 }
 
 static const char *const rt_verbs[] = {"GET",  "POST",    "PUT", "PATCH", "DELETE",
@@ -109,17 +83,6 @@ static rt_vars_t compile_merged_vars(compile_t *c, rt_vars_t base, Portico__KeyV
         items[count++] =
             (rt_kv_t){kv[k]->key, strlen(kv[k]->key), kv[k]->value, strlen(kv[k]->value)};
     return (rt_vars_t){items, count};
-}
-
-const char *rt_vars_get(const rt_vars_t *vars, const char *name, size_t len, size_t *value_len)
-{
-    for (size_t i = 0; i < vars->n; i++) {
-        if (vars->items[i].key_len == len && memcmp(vars->items[i].key, name, len) == 0) {
-            *value_len = vars->items[i].value_len;
-            return vars->items[i].value;
-        }
-    }
-    return NULL;
 }
 
 /* ---- integrations ------------------------------------------------------- */
@@ -381,16 +344,6 @@ static int compile_domain(compile_t *c, Portico__DomainName *d)
     return strmap_put(c->rt->domains, lower, len, dom) == 0 ? 0 : fail(c, "out of memory");
 }
 
-const rt_domain_t *runtime_domain(const runtime_t *rt, const char *host, size_t len)
-{
-    char lower[256];
-    if (len == 0 || len >= sizeof(lower))
-        return NULL;
-    for (size_t i = 0; i < len; i++)
-        lower[i] = (char)tolower((unsigned char)host[i]);
-    return strmap_get(rt->domains, lower, len);
-}
-
 runtime_t *runtime_compile(const uint8_t *payload, size_t len, char *err, size_t err_len)
 {
     return runtime_compile_from(payload, len, NULL, err, err_len);
@@ -439,7 +392,7 @@ runtime_t *runtime_compile_from(const uint8_t *payload, size_t len, const runtim
     rt->serial = atomic_fetch_add(&serials, 1) + 1;
     return rt;
 fail:
-    run_cleanups(rt);
+    rt_build_run_cleanups(rt);
     arena_destroy(a);
     return NULL;
 }
@@ -455,24 +408,12 @@ void runtime_release(runtime_t *rt)
         runtime_t *root = rt->root;
         if (root == NULL) {
             cache_registry_unbind(rt);
-            run_cleanups(rt);
+            rt_build_run_cleanups(rt);
         }
         /* a key delta's runtime shares root's config, caches and cleanups */
         arena_destroy(rt->arena);
         runtime_release(root);
     }
-}
-
-const rt_stage_t *runtime_stage(const runtime_t *rt, const char *api_id, size_t api_len,
-                                const char *stage, size_t stage_len)
-{
-    char key[512];
-    if (api_len + stage_len + 1 > sizeof(key))
-        return NULL;
-    memcpy(key, api_id, api_len);
-    key[api_len] = '/';
-    memcpy(key + api_len + 1, stage, stage_len);
-    return strmap_get(rt->stages, key, api_len + 1 + stage_len);
 }
 
 runtime_t *runtime_apply_delta(const runtime_t *rt, const Portico__KeyDelta *delta, char *err,

@@ -53,13 +53,3 @@ int tls_conf_domains(rt_build_t *b, const Portico__Snapshot *snap)
             return -1;
     return 0;
 }
-
-SSL_CTX *tls_conf_domain(const runtime_t *rt, const char *name, size_t len)
-{
-    char lower[256];
-    if (rt->tls_domains == NULL || len == 0 || len >= sizeof(lower))
-        return NULL;
-    for (size_t i = 0; i < len; i++)
-        lower[i] = (char)(name[i] >= 'A' && name[i] <= 'Z' ? name[i] + 32 : name[i]);
-    return strmap_get(rt->tls_domains, lower, len);
-}

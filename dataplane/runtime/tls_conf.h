@@ -7,14 +7,11 @@
 #include <openssl/ssl.h>
 
 #include "envelope.h"
-#include "runtime.h"
+#include "rt_build.h"
 
 /* The secret sealed keys are opened with; set once before any snapshot. */
 void tls_conf_set_secret(const envelope_secret_t *secret);
 
 int tls_conf_domains(rt_build_t *b, const Portico__Snapshot *snap);
-
-/* The context of a domain (host name, any case), or NULL. */
-SSL_CTX *tls_conf_domain(const runtime_t *rt, const char *name, size_t len);
 
 #endif

@@ -8,6 +8,7 @@
 
 #include "mapping.h"
 #include "policy.h"
+#include "query.h"
 
 int authz_identity(dp_request_t *r, const rt_authorizer_t *a, h2o_iovec_t *identity)
 {
@@ -93,16 +94,14 @@ static void add_headers(dp_request_t *r, json_t *ev)
 static void add_query(dp_request_t *r, json_t *ev)
 {
     json_t *single = json_object(), *multi = json_object();
-    const char *p = r->query.base, *end = r->query.base + r->query.len;
-    while (p != NULL && p < end) {
-        const char *amp = memchr(p, '&', (size_t)(end - p));
-        const char *stop = amp != NULL ? amp : end;
-        const char *eq = memchr(p, '=', (size_t)(stop - p));
-        const char *kend = eq != NULL ? eq : stop;
-        json_t *k = decoded(p, (size_t)(kend - p));
+    query_iter_t it;
+    query_pair_t q;
+    query_iter_init(&it, r->query.base, r->query.len);
+    while (query_next(&it, &q)) {
+        json_t *k = decoded(q.name, q.name_len);
         const char *key = json_string_value(k);
         if (key[0] != '\0') {
-            json_t *v = eq != NULL ? decoded(eq + 1, (size_t)(stop - eq - 1)) : json_string("");
+            json_t *v = q.has_value ? decoded(q.value, q.value_len) : json_string("");
             json_object_set(single, key, v);
             json_t *list = json_object_get(multi, key);
             if (list == NULL)
@@ -110,7 +109,6 @@ static void add_query(dp_request_t *r, json_t *ev)
             json_array_append_new(list, v);
         }
         json_decref(k);
-        p = amp != NULL ? amp + 1 : NULL;
     }
     json_object_set_new(ev, "queryStringParameters", single);
     json_object_set_new(ev, "multiValueQueryStringParameters", multi);

@@ -1,6 +1,6 @@
 /* cache_fill: the watch is a pool object of the leader's request, so that
- * its dispose ends a fill that nothing else ended; the prefilter and the
- * output stream are plain pool memory pointing at it. */
+ * its dispose ends a fill that nothing else ended; the output stream is
+ * plain pool memory pointing at it. */
 #include "cache_fill.h"
 
 #include <stdlib.h>
@@ -8,7 +8,7 @@
 
 #include "clock.h"
 
-typedef struct {
+typedef struct fill_watch {
     cache_t *cache;     /* a reference */
     cache_fill_t *fill; /* NULL once finished */
     uint64_t ttl_ms;
@@ -17,11 +17,6 @@ typedef struct {
     char *body;            /* malloc'd copy of what was sent so far */
     size_t body_len, body_cap;
 } fill_watch_t;
-
-typedef struct {
-    h2o_req_prefilter_t super;
-    fill_watch_t *watch;
-} watch_prefilter_t;
 
 typedef struct {
     h2o_ostream_t super;
@@ -122,9 +117,10 @@ static int head_cacheable(const h2o_req_t *req)
            (req->res.content_length == SIZE_MAX || req->res.content_length <= CACHE_MAX_BODY);
 }
 
-static void watch_on_setup(h2o_req_prefilter_t *self, h2o_req_t *req, h2o_ostream_t **slot)
+h2o_ostream_t **cache_fill_on_response(dp_request_t *r, h2o_ostream_t **slot)
 {
-    fill_watch_t *w = ((watch_prefilter_t *)self)->watch;
+    fill_watch_t *w = r->cache_fill;
+    h2o_req_t *req = r->req;
     if (w->fill != NULL && head_cacheable(req)) {
         watch_keep_head(w, req);
         watch_ostream_t *o = (void *)h2o_add_ostream(req, sizeof(*o), slot);
@@ -135,7 +131,7 @@ static void watch_on_setup(h2o_req_prefilter_t *self, h2o_req_t *req, h2o_ostrea
         watch_finish(w, 0); /* the waiters need not wait for this answer's end */
     }
     cache_fill_tag(req, 0, w->warn);
-    h2o_setup_next_prefilter(self, req, slot);
+    return slot;
 }
 
 void cache_fill_watch(dp_request_t *r, cache_t *c, cache_fill_t *f, uint64_t ttl_ms, int warn)
@@ -148,9 +144,7 @@ void cache_fill_watch(dp_request_t *r, cache_t *c, cache_fill_t *f, uint64_t ttl
     w->fill = f;
     w->ttl_ms = ttl_ms;
     w->warn = warn;
-    watch_prefilter_t *p = (void *)h2o_add_prefilter(req, sizeof(*p));
-    p->super.on_setup_ostream = watch_on_setup;
-    p->watch = w;
+    r->cache_fill = w;
 }
 
 void cache_fill_tag(h2o_req_t *req, int hit, int warn)

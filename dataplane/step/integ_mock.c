@@ -1,7 +1,7 @@
 /* integ_mock: the response was selected when the snapshot was compiled;
  * here it is only written out. */
 #include "gwresp.h"
-#include "integration.h"
+#include "integ.h"
 
 enum step_result integ_mock_run(dp_request_t *r)
 {
@@ -10,6 +10,6 @@ enum step_result integ_mock_run(dp_request_t *r)
         gwresp_send(r, GW_API_CONFIGURATION_ERROR);
         return STEP_DONE;
     }
-    integration_send_response(r, resp);
+    integ_response_send(r, resp);
     return STEP_DONE;
 }

@@ -10,29 +10,20 @@
 
 #include "clock.h"
 #include "gwresp.h"
-#include "integration.h"
+#include "integ.h"
 #include "log.h"
 #include "mapping.h"
 #include "pathtmpl.h"
+#include "upstream_call.h"
 
 typedef struct {
     h2o_generator_t super;
     dp_request_t *r;
-    h2o_http1client_t *client;
-    h2o_http1client_ctx_t *client_ctx;
-    h2o_socketpool_t *pool;
-    h2o_iovec_t bufs[2];
-    int is_head;
-    int retried;
-    int idempotent;
+    upstream_call_t call;
     h2o_buffer_t *last_content;
     h2o_doublebuffer_t sending;
     int had_body_error;
 } proxy_t;
-
-static h2o_http1client_head_cb proxy_on_connect(h2o_http1client_t *client, const char *errstr,
-                                                h2o_iovec_t **reqbufs, size_t *reqbufcnt,
-                                                int *method_is_head);
 
 /* ---- building the upstream request ------------------------------------ */
 
@@ -92,16 +83,24 @@ static int proxy_target_url(dp_request_t *r, h2o_url_t *url)
     return h2o_url_parse(out.buf, out.len, url);
 }
 
+/* Request headers that do not go to the endpoint as the client sent them:
+ * hop-by-hop ones and the ones this request sets itself. h2o interns the
+ * names it knows (tokens), compared by address; the others by name. */
 static int header_is_hop_by_hop(const h2o_iovec_t *name)
 {
-    static const char *const hop[] = {"connection",       "keep-alive",
-                                      "proxy-connection", "te",
-                                      "trailer",          "transfer-encoding",
-                                      "upgrade",          "host",
-                                      "content-length",   "expect",
-                                      "x-forwarded-for",  "x-forwarded-proto",
-                                      "x-forwarded-port", NULL};
-    for (const char *const *h = hop; *h != NULL; h++)
+    static const h2o_token_t *const tokens[] = {
+        H2O_TOKEN_CONNECTION,        H2O_TOKEN_KEEP_ALIVE, H2O_TOKEN_TE,
+        H2O_TOKEN_TRANSFER_ENCODING, H2O_TOKEN_UPGRADE,    H2O_TOKEN_HOST,
+        H2O_TOKEN_CONTENT_LENGTH,    H2O_TOKEN_EXPECT,     H2O_TOKEN_X_FORWARDED_FOR};
+    static const char *const others[] = {"proxy-connection", "trailer", "x-forwarded-proto",
+                                         "x-forwarded-port", NULL};
+    if (h2o_iovec_is_token(name)) {
+        for (size_t i = 0; i < sizeof(tokens) / sizeof(tokens[0]); i++)
+            if (name == &tokens[i]->buf)
+                return 1;
+        return 0;
+    }
+    for (const char *const *h = others; *h != NULL; h++)
         if (h2o_memis(name->base, name->len, *h, strlen(*h)))
             return 1;
     return 0;
@@ -150,10 +149,10 @@ static void proxy_put_query(dp_request_t *r, proxy_buf_t *b, const h2o_url_t *ur
 static void proxy_put_trace(dp_request_t *r, proxy_buf_t *b)
 {
     char parent[TRACE_PARENT_LEN + 1];
-    trace_format_parent(r, parent);
+    trace_format_parent(&r->trace, parent);
     PB_LIT(b, "\r\ntraceparent: ");
     pb_put(b, parent, TRACE_PARENT_LEN);
-    h2o_iovec_t amzn = trace_amzn(r);
+    h2o_iovec_t amzn = request_trace_amzn(r);
     if (amzn.len > 0 && !r->trace.amzn_carried) {
         PB_LIT(b, "\r\nx-amzn-trace-id: ");
         pb_put(b, amzn.base, amzn.len);
@@ -233,10 +232,11 @@ static void proxy_do_send(proxy_t *p)
 {
     h2o_iovec_t vec;
     h2o_send_state_t state;
+    h2o_http1client_t *client = p->call.client;
     vec = h2o_doublebuffer_prepare(&p->sending,
-                                   p->client != NULL ? &p->client->sock->input : &p->last_content,
+                                   client != NULL ? &client->sock->input : &p->last_content,
                                    p->r->req->preferred_chunk_size);
-    if (p->client == NULL && vec.len == p->sending.buf->size && p->last_content->size == 0) {
+    if (client == NULL && vec.len == p->sending.buf->size && p->last_content->size == 0) {
         state = p->had_body_error ? H2O_SEND_STATE_ERROR : H2O_SEND_STATE_FINAL;
         h2o_send(p->r->req, &vec, vec.len != 0 ? 1 : 0, state);
         return;
@@ -256,22 +256,19 @@ static void proxy_on_proceed(h2o_generator_t *g, h2o_req_t *req)
 static void proxy_on_stop(h2o_generator_t *g, h2o_req_t *req)
 {
     proxy_t *p = (proxy_t *)g;
-    if (p->client != NULL) {
-        h2o_http1client_cancel(p->client);
-        p->client = NULL;
-    }
+    upstream_call_cancel(&p->call);
 }
 
 static int proxy_on_body(h2o_http1client_t *client, const char *errstr)
 {
-    proxy_t *p = client->data;
+    proxy_t *p = ((upstream_call_t *)client->data)->data;
     if (errstr != NULL) {
         /* keep what was read; the client object goes away when we return */
         h2o_buffer_t *tmp = p->last_content;
         p->last_content = client->sock->input;
         client->sock->input = tmp;
-        p->client = NULL;
-        if (errstr != h2o_http1client_error_is_eos) {
+        p->call.client = NULL;
+        if (!upstream_call_is_eos(errstr)) {
             log_debug("integration %s: body: %s", p->r->request_id, errstr);
             p->had_body_error = 1;
         }
@@ -281,52 +278,35 @@ static int proxy_on_body(h2o_http1client_t *client, const char *errstr)
     return 0;
 }
 
+/* Response headers that do not go back to the client: hop-by-hop ones
+ * (h2o's token flag for a proxy's response, and the names it does not
+ * intern) and the ones h2o writes itself. */
 static int response_header_dropped(const h2o_iovec_t *name)
 {
-    static const char *const drop[] = {
-        "connection", "keep-alive",     "proxy-connection", "te",   "trailer", "transfer-encoding",
-        "upgrade",    "content-length", "server",           "date", NULL};
+    static const char *const drop[] = {"proxy-connection", "te",     "trailer",
+                                       "content-length",   "server", NULL};
+    if (h2o_iovec_is_token(name) && ((const h2o_token_t *)name)->proxy_should_drop_for_res)
+        return 1;
     for (const char *const *d = drop; *d != NULL; d++)
         if (h2o_memis(name->base, name->len, *d, strlen(*d)))
             return 1;
     return 0;
 }
 
-static int proxy_retry(proxy_t *p)
+static void proxy_on_fail(upstream_call_t *c, enum upstream_call_error e, const char *errstr)
 {
-    if (p->retried || !p->idempotent)
-        return -1;
-    p->retried = 1;
-    h2o_http1client_connect_with_pool(&p->client, p, p->client_ctx, p->pool, proxy_on_connect);
-    return 0;
-}
-
-static void proxy_fail(proxy_t *p, const char *errstr, int before_request_sent)
-{
-    int timeout = strcmp(errstr, "I/O timeout") == 0 || strcmp(errstr, "connection timeout") == 0;
+    proxy_t *p = c->data;
     p->r->integ_ended_us = clock_mono_us();
     log_debug("integration %s: %s", p->r->request_id, errstr);
-    if (timeout)
-        gwresp_send(p->r, GW_INTEGRATION_TIMEOUT);
-    else
-        gwresp_send(p->r,
-                    before_request_sent ? GW_INTEGRATION_UNREACHABLE : GW_INTEGRATION_BAD_ANSWER);
+    gwresp_send(p->r, upstream_call_gw_case(e));
 }
 
-static h2o_http1client_body_cb proxy_on_head(h2o_http1client_t *client, const char *errstr,
-                                             int minor_version, int status, h2o_iovec_t msg,
-                                             h2o_header_t *headers, size_t num_headers, int rlen)
+static h2o_http1client_body_cb proxy_on_head(upstream_call_t *c, int status, h2o_iovec_t msg,
+                                             h2o_header_t *headers, size_t num_headers, int eos)
 {
-    proxy_t *p = client->data;
+    proxy_t *p = c->data;
     dp_request_t *r = p->r;
     h2o_req_t *req = r->req;
-    if (errstr != NULL && errstr != h2o_http1client_error_is_eos) {
-        p->client = NULL;
-        if (strcmp(errstr, "I/O timeout") != 0 && proxy_retry(p) == 0)
-            return NULL;
-        proxy_fail(p, errstr, 0);
-        return NULL;
-    }
     r->integ_ended_us = clock_mono_us();
     r->integ_status = status;
     req->res.status = status;
@@ -344,39 +324,18 @@ static h2o_http1client_body_cb proxy_on_head(h2o_http1client_t *client, const ch
         h2o_add_header_by_str(&req->pool, &req->res.headers, n.base, n.len, 1, headers[i].orig_name,
                               v.base, v.len);
     }
-    request_add_common_headers(r);
     h2o_start_response(req, &p->super);
-    if (errstr == h2o_http1client_error_is_eos) {
-        p->client = NULL;
+    if (eos) {
         h2o_send(req, NULL, 0, H2O_SEND_STATE_FINAL);
         return NULL;
     }
     return proxy_on_body;
 }
 
-static h2o_http1client_head_cb proxy_on_connect(h2o_http1client_t *client, const char *errstr,
-                                                h2o_iovec_t **reqbufs, size_t *reqbufcnt,
-                                                int *method_is_head)
-{
-    proxy_t *p = client->data;
-    if (errstr != NULL) {
-        p->client = NULL;
-        proxy_fail(p, errstr, 1);
-        return NULL;
-    }
-    *reqbufs = p->bufs;
-    *reqbufcnt = p->bufs[1].base != NULL ? 2 : 1;
-    *method_is_head = p->is_head;
-    return proxy_on_head;
-}
-
 static void proxy_dispose(void *arg)
 {
     proxy_t *p = arg;
-    if (p->client != NULL) {
-        h2o_http1client_cancel(p->client);
-        p->client = NULL;
-    }
+    upstream_call_cancel(&p->call);
     h2o_buffer_dispose(&p->last_content);
     h2o_doublebuffer_dispose(&p->sending);
 }
@@ -406,17 +365,16 @@ enum step_result integ_proxy_run(dp_request_t *r)
     p->super.proceed = proxy_on_proceed;
     p->super.stop = proxy_on_stop;
     p->r = r;
-    p->bufs[0] = proxy_build_request(r, &url, method);
-    p->bufs[1] = r->req->entity;
-    p->is_head = h2o_memis(method.base, method.len, H2O_STRLIT("HEAD"));
-    p->idempotent = method_is_idempotent(method);
+    p->call.bufs[0] = proxy_build_request(r, &url, method);
+    p->call.bufs[1] = r->req->entity;
+    p->call.is_head = h2o_memis(method.base, method.len, H2O_STRLIT("HEAD"));
+    p->call.may_retry = method_is_idempotent(method);
+    p->call.on_head = proxy_on_head;
+    p->call.on_fail = proxy_on_fail;
+    p->call.data = p;
     h2o_buffer_init(&p->last_content, &h2o_socket_buffer_prototype);
     h2o_doublebuffer_init(&p->sending, &h2o_socket_buffer_prototype);
-    upstream_pool_t *up = &r->thread->upstream;
-    p->pool = upstream_socketpool(up, url.host, h2o_url_get_port(&url),
-                                  url.scheme == &H2O_URL_SCHEME_HTTPS);
-    p->client_ctx = upstream_client_ctx(up, in->timeout_ms);
     r->integ_started_us = clock_mono_us();
-    h2o_http1client_connect_with_pool(&p->client, p, p->client_ctx, p->pool, proxy_on_connect);
+    upstream_call_start(&p->call, &r->thread->upstream, &url, in->timeout_ms);
     return STEP_PENDING;
 }

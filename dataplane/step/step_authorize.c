@@ -1,8 +1,8 @@
 /* step_authorize: the method's authorization — a JWT checked here against
  * the issuer's keys from the snapshot, or a custom authorizer
- * (authorizer.c). Missing or invalid token → 401, valid without one of the
+ * (authz.c). Missing or invalid token → 401, valid without one of the
  * method's scopes → 403. A token verified for a method is remembered by
- * the worker (authorizer_token_cache) until it expires, at most 5 minutes,
+ * the worker (authz_token_cache) until it expires, at most 5 minutes,
  * or until the next snapshot: signature checks cost far more than the
  * rest of a request (OpenSSL 3 parses the PEM key on every libjwt call). */
 #include <jansson.h>
@@ -12,7 +12,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "authorizer.h"
+#include "authz.h"
 #include "clock.h"
 #include "gwresp.h"
 #include "log.h"
@@ -96,11 +96,11 @@ static enum step_result step_jwt(dp_request_t *r, const rt_authorizer_t *a)
         gwresp_send(r, GW_UNAUTHORIZED);
         return STEP_DONE;
     }
-    authcache_t *cache = authorizer_token_cache(r->thread);
+    authz_cache_t *cache = authz_token_cache(r->thread);
     h2o_iovec_t key = token_key(r, token, len);
-    authz_decision_t *d = authcache_get(cache, key.base, key.len, clock_mono_ms());
+    authz_decision_t *d = authz_cache_get(cache, key.base, key.len, clock_mono_ms());
     if (d != NULL)
-        return authorizer_apply(r, d);
+        return authz_apply(r, d);
     json_t *claims = NULL;
     int rc = jwtauth_verify(&a->jwt, token, len, (int64_t)time(NULL), &claims);
     if (rc != JWTAUTH_OK) {
@@ -115,8 +115,8 @@ static enum step_result step_jwt(dp_request_t *r, const rt_authorizer_t *a)
     d = jwt_decision(claims);
     d->expires_ms = jwt_expiry(claims);
     json_decref(claims);
-    authcache_put(cache, key.base, key.len, d);
-    enum step_result res = authorizer_apply(r, d);
+    authz_cache_put(cache, key.base, key.len, d);
+    enum step_result res = authz_apply(r, d);
     authz_decision_release(d);
     return res;
 }
@@ -130,7 +130,7 @@ enum step_result step_authorize(dp_request_t *r)
     case RT_AUTH_JWT:
         return step_jwt(r, m->authorizer);
     case RT_AUTH_CUSTOM:
-        return authorizer_run(r, m->authorizer);
+        return authz_custom_run(r, m->authorizer);
     }
     return STEP_CONTINUE;
 }

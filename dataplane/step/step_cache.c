@@ -24,24 +24,19 @@
 #include "cache_conf.h"
 #include "cache_fill.h"
 #include "gwresp.h"
+#include "park.h"
+#include "pipeline.h"
+#include "query.h"
 #include "steps.h"
 
-/* A request queued on another request's fill (malloc'd: it may outlive the
+/* A request queued on another request's fill (park.h: it may outlive the
  * request when the request goes while its wake is on the way). */
 typedef struct cache_wait {
-    h2o_multithread_message_t super;
+    park_t park;
     cache_waiter_t waiter;
-    h2o_multithread_receiver_t *receiver; /* the waiting request's thread */
-    dp_request_t *r;                      /* NULL once the request went away */
-    cache_t *cache;                       /* a reference */
+    cache_t *cache; /* a reference */
     int warn;
-    struct wait_hook *hook;
 } cache_wait_t;
-
-/* Pool object of the waiting request: its dispose takes the wait back. */
-typedef struct wait_hook {
-    cache_wait_t *wait; /* NULL once delivered */
-} wait_hook_t;
 
 typedef struct {
     cache_entry_t *entry;
@@ -73,7 +68,6 @@ static void cache_serve(dp_request_t *r, cache_entry_t *e, int warn)
             h2o_add_header_by_str(&req->pool, &req->res.headers, h->name, h->name_len, 0,
                                   h->orig_name, h->value, h->value_len);
     }
-    request_add_common_headers(r);
     cache_fill_tag(req, 1, warn);
     req->res.content_length = res->body_len;
     h2o_start_response(req, &generator);
@@ -114,21 +108,17 @@ static void key_put(key_buf_t *k, const char *s, size_t len)
 /* Every value of a query parameter, in order (raw, as the client encoded it). */
 static void key_put_query_values(key_buf_t *k, dp_request_t *r, const cache_key_param_t *p, int all)
 {
-    const char *q = r->query.base, *end = r->query.base + r->query.len;
+    query_iter_t it;
+    query_pair_t q;
     int found = 0;
-    while (q != NULL && q < end) {
-        const char *amp = memchr(q, '&', (size_t)(end - q));
-        const char *stop = amp != NULL ? amp : end;
-        const char *eq = memchr(q, '=', (size_t)(stop - q));
-        const char *kend = eq != NULL ? eq : stop;
-        if ((size_t)(kend - q) == p->name_len && memcmp(q, p->name, p->name_len) == 0) {
-            const char *v = eq != NULL ? eq + 1 : stop;
-            key_put(k, v, (size_t)(stop - v));
+    query_iter_init(&it, r->query.base, r->query.len);
+    while (query_next(&it, &q)) {
+        if (q.name_len == p->name_len && memcmp(q.name, p->name, p->name_len) == 0) {
+            key_put(k, q.value, q.value_len);
             found = 1;
             if (!all)
                 return;
         }
-        q = amp != NULL ? amp + 1 : NULL;
     }
     if (!found)
         key_put(k, NULL, 0);
@@ -234,57 +224,30 @@ static int wants_fresh(const dp_request_t *r)
 
 /* ---- waiting for another request's fill ------------------------------------ */
 
-static cache_wait_t *wait_new(dp_request_t *r, cache_t *c, int warn)
-{
-    cache_wait_t *w = calloc(1, sizeof(*w));
-    if (w == NULL)
-        h2o_fatal("out of memory");
-    w->receiver = &r->thread->cache_receiver;
-    w->r = r;
-    cache_hold(c);
-    w->cache = c;
-    w->warn = warn;
-    return w;
-}
-
 static void wait_free(cache_wait_t *w)
 {
     cache_release(w->cache);
     free(w);
 }
 
-static void wait_hook_dispose(void *p)
+/* The request went away while queued: take the waiter back, unless its
+ * wake is already on the way (then wait_on_wake frees it). */
+static int wait_on_gone(park_t *p)
 {
-    cache_wait_t *w = ((wait_hook_t *)p)->wait;
-    if (w == NULL)
-        return;
-    if (cache_waiter_cancel(w->cache, &w->waiter))
-        wait_free(w);
-    else
-        w->r = NULL; /* the wake is on its way: step_cache_on_wake frees it */
-}
-
-static void wait_attach(dp_request_t *r, cache_wait_t *w)
-{
-    wait_hook_t *hook = h2o_mem_alloc_shared(&r->req->pool, sizeof(*hook), wait_hook_dispose);
-    hook->wait = w;
-    w->hook = hook;
-}
-
-void step_cache_wake(cache_waiter_t *waiter)
-{
-    cache_wait_t *w = H2O_STRUCT_FROM_MEMBER(cache_wait_t, waiter, waiter);
-    h2o_multithread_send_message(w->receiver, &w->super);
+    cache_wait_t *w = H2O_STRUCT_FROM_MEMBER(cache_wait_t, park, p);
+    if (!cache_waiter_cancel(w->cache, &w->waiter))
+        return 0;
+    wait_free(w);
+    return 1;
 }
 
 /* Serves the fill's entry, or lets the request fetch for itself (not stored:
  * the fill it waited for already showed the answer is not cacheable). */
-static void wait_deliver(cache_wait_t *w)
+static void wait_on_wake(park_t *p, dp_request_t *r)
 {
-    dp_request_t *r = w->r;
+    cache_wait_t *w = H2O_STRUCT_FROM_MEMBER(cache_wait_t, park, p);
     cache_entry_t *e = w->waiter.entry;
     if (r != NULL) {
-        w->hook->wait = NULL;
         if (e != NULL) {
             r->cache_status = REQUEST_CACHE_HIT;
             cache_serve(r, e, w->warn);
@@ -292,20 +255,29 @@ static void wait_deliver(cache_wait_t *w)
         } else {
             r->cache_status = REQUEST_CACHE_MISS;
             cache_fill_watch(r, w->cache, NULL, 0, w->warn);
-            request_resume(r);
+            pipeline_resume(r);
         }
     }
     cache_entry_release(e);
     wait_free(w);
 }
 
-void step_cache_on_wake(h2o_multithread_receiver_t *receiver, h2o_linklist_t *messages)
+static cache_wait_t *wait_new(dp_request_t *r, cache_t *c, int warn)
 {
-    while (!h2o_linklist_is_empty(messages)) {
-        cache_wait_t *w = H2O_STRUCT_FROM_MEMBER(cache_wait_t, super.link, messages->next);
-        h2o_linklist_unlink(&w->super.link);
-        wait_deliver(w);
-    }
+    cache_wait_t *w = calloc(1, sizeof(*w));
+    if (w == NULL)
+        h2o_fatal("out of memory");
+    park_init(&w->park, r, wait_on_wake, wait_on_gone);
+    cache_hold(c);
+    w->cache = c;
+    w->warn = warn;
+    return w;
+}
+
+/* The caches' wake callback: on the leader's thread, outside every lock. */
+void step_cache_wake(cache_waiter_t *waiter)
+{
+    park_wake(&H2O_STRUCT_FROM_MEMBER(cache_wait_t, waiter, waiter)->park, NULL);
 }
 
 /* ---- the step -------------------------------------------------------------- */
@@ -352,7 +324,7 @@ enum step_result step_cache(dp_request_t *r)
     }
     if (out == CACHE_WAIT) {
         r->cache_status = REQUEST_CACHE_HIT; /* until the fill says otherwise */
-        wait_attach(r, w);
+        park_request(&w->park);
         return STEP_PENDING;
     }
     if (w != NULL)

@@ -111,7 +111,7 @@ static int choose_canary(dp_request_t *r, const rt_stage_t *s)
 {
     if (s->canary == NULL || s->canary_percent <= 0)
         return 0;
-    double u = (double)(dp_random(r->thread) >> 11) * (1.0 / 9007199254740992.0);
+    double u = (double)(rng_next(&r->thread->rng) >> 11) * (1.0 / 9007199254740992.0);
     return u * 100.0 < s->canary_percent;
 }
 

@@ -1,43 +1,43 @@
-/* authorizer: the flow is
- *   authorizer_run (requester) → own cache hit: apply
- *                              → else waiter + ASK → home_handle (home)
+/* authz: the flow is
+ *   authz_custom_run (requester) → own cache hit: apply
+ *                                → else park a waiter + ASK → home_handle (home)
  *   home_handle → home cache hit | join call in flight | call_start
- *   call ends (home) → cache, then deliver to each waiter (REPLY message to
- *   other workers) → waiter_finish (requester) → own cache, apply, resume.
- * A waiter outlives its request if the client goes away (the request's pool
- * hook clears waiter->r); waiters and calls count in their worker's
- * in-flight total, so a draining worker stays up until they end. */
-#include "authorizer.h"
+ *   call ends (home) → cache, then wake each waiter (park.h: at once on the
+ *   home, by message elsewhere) → waiter_on_wake (requester) → own cache,
+ *   apply, resume.
+ * A waiter outlives its request if the client goes away (park.h wakes it
+ * with no request); waiters and calls count in their worker's in-flight
+ * total, so a draining worker stays up until they end. The HTTP exchange is
+ * upstream_call.h's. */
+#include "authz.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "authcache.h"
+#include "authz_cache.h"
 #include "authz_event.h"
 #include "clock.h"
 #include "gwresp.h"
 #include "log.h"
+#include "park.h"
+#include "pipeline.h"
 #include "strmap.h"
+#include "upstream_call.h"
 
 #define AUTHZ_TIMEOUT_MS 10000
 #define AUTHZ_MAX_ANSWER (64 * 1024)
 #define AUTHZ_CACHE_CAPACITY 10000
 #define AUTHZ_INFLIGHT_BUCKETS 256
 
-typedef struct authz_waiter authz_waiter_t;
-
-typedef struct {
-    authz_waiter_t *w;
-} authz_hook_t;
-
-struct authz_waiter {
-    authz_waiter_t *next;
-    dp_thread_t *owner;
-    dp_request_t *r; /* NULL once the request is gone */
-    authz_hook_t *hook;
-    char *key; /* NULL when not cached (TTL 0) */
+/* A request waiting for a decision (park.h: it outlives its request when
+ * the client goes away). */
+typedef struct authz_waiter {
+    park_t park;
+    struct authz_waiter *next;
+    authz_decision_t *d; /* the decision, held, once delivered */
+    char *key;           /* NULL when not cached (TTL 0) */
     size_t key_len;
-};
+} authz_waiter_t;
 
 typedef struct authz_call {
     struct authz_call *next; /* in the home's in-flight bucket */
@@ -50,29 +50,24 @@ typedef struct authz_call {
     runtime_t *rt; /* held while the call runs: auth and api_id live in it */
     const char *api_id;
     authz_waiter_t *waiters;
-    h2o_http1client_t *client;
-    h2o_socketpool_t *pool;
-    h2o_http1client_ctx_t *client_ctx;
-    h2o_iovec_t bufs[2];
+    upstream_call_t http;
     char *event;
     char *answer;
     size_t answer_len;
     int status;
-    int retried;
 } authz_call_t;
 
 struct authz_thread {
-    authcache_t *cache;
-    authcache_t *tokens; /* verified JWTs (step_authorize.c) */
+    authz_cache_t *cache;
+    authz_cache_t *tokens; /* verified JWTs (step_authorize.c) */
     authz_call_t *inflight[AUTHZ_INFLIGHT_BUCKETS];
 };
 
+/* An ask for a decision, sent to the key's home worker. */
 typedef struct {
     h2o_multithread_message_t super;
-    int is_reply;
     authz_waiter_t *w;
-    authz_decision_t *d; /* reply */
-    char *key;           /* ask: owned by the message until handled */
+    char *key; /* owned by the message until handled */
     size_t key_len;
     uint32_t ttl_s;
     const rt_authorizer_t *auth;
@@ -137,13 +132,20 @@ static enum step_result apply(dp_request_t *r, const authz_decision_t *d)
 
 /* ---- waiters ------------------------------------------------------------- */
 
-static void hook_dispose(void *p)
+/* On the waiter's own worker. */
+static void waiter_on_wake(park_t *p, dp_request_t *r)
 {
-    authz_hook_t *h = p;
-    if (h->w != NULL) {
-        h->w->r = NULL;
-        h->w->hook = NULL;
-    }
+    authz_waiter_t *w = H2O_STRUCT_FROM_MEMBER(authz_waiter_t, park, p);
+    authz_decision_t *d = w->d;
+    dp_thread_t *t = p->owner;
+    if (w->key != NULL && d->expires_ms != 0 &&
+        authz_cache_get(t->authz->cache, w->key, w->key_len, clock_mono_ms()) == NULL)
+        authz_cache_put(t->authz->cache, w->key, w->key_len, d);
+    free(w->key);
+    free(w);
+    if (r != NULL && apply(r, d) == STEP_CONTINUE)
+        pipeline_resume(r);
+    authz_decision_release(d);
 }
 
 static authz_waiter_t *waiter_new(dp_request_t *r, const char *key, size_t key_len)
@@ -154,45 +156,16 @@ static authz_waiter_t *waiter_new(dp_request_t *r, const char *key, size_t key_l
     if (key != NULL)
         memcpy(w->key, key, key_len);
     w->key_len = key_len;
-    w->owner = r->thread;
-    w->r = r;
-    w->hook = h2o_mem_alloc_shared(&r->req->pool, sizeof(*w->hook), hook_dispose);
-    w->hook->w = w;
-    r->thread->inflight++;
+    park_init(&w->park, r, waiter_on_wake, NULL);
+    park_request(&w->park);
     return w;
-}
-
-/* On the waiter's own worker. */
-static void waiter_finish(authz_waiter_t *w, authz_decision_t *d)
-{
-    dp_thread_t *t = w->owner;
-    if (w->key != NULL && d->expires_ms != 0 &&
-        authcache_get(t->authz->cache, w->key, w->key_len, clock_mono_ms()) == NULL)
-        authcache_put(t->authz->cache, w->key, w->key_len, d);
-    dp_request_t *r = w->r;
-    if (w->hook != NULL)
-        w->hook->w = NULL;
-    free(w->key);
-    free(w);
-    inflight_dec(t);
-    if (r != NULL && apply(r, d) == STEP_CONTINUE)
-        request_resume(r);
 }
 
 static void deliver(dp_thread_t *home, authz_waiter_t *w, authz_decision_t *d)
 {
-    if (w->owner == home) {
-        waiter_finish(w, d);
-        return;
-    }
-    authz_msg_t *m = calloc(1, sizeof(*m));
-    if (m == NULL)
-        h2o_fatal("out of memory");
-    m->is_reply = 1;
-    m->w = w;
-    m->d = d;
     authz_decision_hold(d);
-    h2o_multithread_send_message(&w->owner->authz_receiver, &m->super);
+    w->d = d;
+    park_wake(&w->park, home);
 }
 
 /* ---- calls in flight (home worker) --------------------------------------- */
@@ -214,7 +187,7 @@ static void call_finish(authz_call_t *call, authz_decision_t *d)
         *slot = call->next;
         if (d->outcome == AUTHZ_POLICY) {
             d->expires_ms = clock_mono_ms() + (uint64_t)call->ttl_s * 1000;
-            authcache_put(home->authz->cache, call->key, call->key_len, d);
+            authz_cache_put(home->authz->cache, call->key, call->key_len, d);
         }
     }
     authz_waiter_t *w = call->waiters;
@@ -227,7 +200,7 @@ static void call_finish(authz_call_t *call, authz_decision_t *d)
     runtime_release(call->rt);
     free(call->key);
     free(call->event);
-    free(call->bufs[0].base);
+    free(call->http.bufs[0].base);
     free(call->answer);
     free(call);
     inflight_dec(home);
@@ -263,16 +236,12 @@ static void call_complete(authz_call_t *call)
 
 /* ---- the HTTP exchange --------------------------------------------------- */
 
-static h2o_http1client_head_cb on_connect(h2o_http1client_t *client, const char *errstr,
-                                          h2o_iovec_t **reqbufs, size_t *reqbufcnt,
-                                          int *method_is_head);
-
 static int on_body(h2o_http1client_t *client, const char *errstr)
 {
-    authz_call_t *call = client->data;
+    authz_call_t *call = ((upstream_call_t *)client->data)->data;
     h2o_buffer_t *in = client->sock->input;
     if (call->answer_len + in->size > AUTHZ_MAX_ANSWER) {
-        call->client = NULL;
+        call->http.client = NULL;
         call_fail(call, "the answer is too large");
         return -1;
     }
@@ -287,54 +256,29 @@ static int on_body(h2o_http1client_t *client, const char *errstr)
     }
     if (errstr == NULL)
         return 0;
-    call->client = NULL;
-    if (errstr == h2o_http1client_error_is_eos)
+    call->http.client = NULL;
+    if (upstream_call_is_eos(errstr))
         call_complete(call);
     else
         call_fail(call, errstr);
     return 0;
 }
 
-static h2o_http1client_body_cb on_head(h2o_http1client_t *client, const char *errstr,
-                                       int minor_version, int status, h2o_iovec_t msg,
-                                       h2o_header_t *headers, size_t num_headers, int rlen)
+static h2o_http1client_body_cb on_head(upstream_call_t *c, int status, h2o_iovec_t msg,
+                                       h2o_header_t *headers, size_t num_headers, int eos)
 {
-    authz_call_t *call = client->data;
-    if (errstr != NULL && errstr != h2o_http1client_error_is_eos) {
-        call->client = NULL;
-        /* a pooled connection the endpoint closed meanwhile: try once more */
-        if (!call->retried && strcmp(errstr, "I/O timeout") != 0) {
-            call->retried = 1;
-            h2o_http1client_connect_with_pool(&call->client, call, call->client_ctx, call->pool,
-                                              on_connect);
-            return NULL;
-        }
-        call_fail(call, errstr);
-        return NULL;
-    }
+    authz_call_t *call = c->data;
     call->status = status;
-    if (errstr == h2o_http1client_error_is_eos) {
-        call->client = NULL;
+    if (eos) {
         call_complete(call);
         return NULL;
     }
     return on_body;
 }
 
-static h2o_http1client_head_cb on_connect(h2o_http1client_t *client, const char *errstr,
-                                          h2o_iovec_t **reqbufs, size_t *reqbufcnt,
-                                          int *method_is_head)
+static void on_fail(upstream_call_t *c, enum upstream_call_error e, const char *errstr)
 {
-    authz_call_t *call = client->data;
-    if (errstr != NULL) {
-        call->client = NULL;
-        call_fail(call, errstr);
-        return NULL;
-    }
-    *reqbufs = call->bufs;
-    *reqbufcnt = 2;
-    *method_is_head = 0;
-    return on_head;
+    call_fail(c->data, errstr);
 }
 
 static int call_request(authz_call_t *call, const h2o_url_t *url, size_t event_len)
@@ -347,8 +291,8 @@ static int call_request(authz_call_t *call, const h2o_url_t *url, size_t event_l
                      url->authority.base, event_len);
     if (n < 0)
         return -1;
-    call->bufs[0] = h2o_iovec_init(head, (size_t)n);
-    call->bufs[1] = h2o_iovec_init(call->event, event_len);
+    call->http.bufs[0] = h2o_iovec_init(head, (size_t)n);
+    call->http.bufs[1] = h2o_iovec_init(call->event, event_len);
     return 0;
 }
 
@@ -378,18 +322,18 @@ static void call_start(dp_thread_t *home, authz_msg_t *ask)
         call_fail(call, "invalid authorizer URI");
         return;
     }
-    call->pool = upstream_socketpool(&home->upstream, url.host, h2o_url_get_port(&url),
-                                     url.scheme == &H2O_URL_SCHEME_HTTPS);
-    call->client_ctx = upstream_client_ctx(&home->upstream, AUTHZ_TIMEOUT_MS);
-    h2o_http1client_connect_with_pool(&call->client, call, call->client_ctx, call->pool,
-                                      on_connect);
+    call->http.may_retry = 1;
+    call->http.on_head = on_head;
+    call->http.on_fail = on_fail;
+    call->http.data = call;
+    upstream_call_start(&call->http, &home->upstream, &url, AUTHZ_TIMEOUT_MS);
 }
 
 /* On the key's home: answer from the cache, join the call in flight, or call. */
 static void home_handle(dp_thread_t *home, authz_msg_t *ask)
 {
     authz_decision_t *d =
-        authcache_get(home->authz->cache, ask->key, ask->key_len, clock_mono_ms());
+        authz_cache_get(home->authz->cache, ask->key, ask->key_len, clock_mono_ms());
     authz_call_t *call = d == NULL ? *inflight_slot(home, strmap_hash(ask->key, ask->key_len),
                                                     ask->key, ask->key_len)
                                    : NULL;
@@ -414,12 +358,7 @@ static void on_message(h2o_multithread_receiver_t *receiver, h2o_linklist_t *mes
     while (!h2o_linklist_is_empty(messages)) {
         authz_msg_t *m = H2O_STRUCT_FROM_MEMBER(authz_msg_t, super.link, messages->next);
         h2o_linklist_unlink(&m->super.link);
-        if (m->is_reply) {
-            waiter_finish(m->w, m->d);
-            authz_decision_release(m->d);
-        } else {
-            home_handle(t, m);
-        }
+        home_handle(t, m);
         free(m);
     }
 }
@@ -436,7 +375,7 @@ static h2o_iovec_t cache_key(dp_request_t *r, const rt_authorizer_t *a, h2o_iove
     return h2o_iovec_init(key, len);
 }
 
-enum step_result authorizer_run(dp_request_t *r, const rt_authorizer_t *a)
+enum step_result authz_custom_run(dp_request_t *r, const rt_authorizer_t *a)
 {
     dp_thread_t *t = r->thread;
     h2o_iovec_t identity = {NULL, 0}, key = {NULL, 0};
@@ -446,7 +385,7 @@ enum step_result authorizer_run(dp_request_t *r, const rt_authorizer_t *a)
     }
     if (a->ttl_s > 0) {
         key = cache_key(r, a, identity);
-        authz_decision_t *d = authcache_get(t->authz->cache, key.base, key.len, clock_mono_ms());
+        authz_decision_t *d = authz_cache_get(t->authz->cache, key.base, key.len, clock_mono_ms());
         if (d != NULL)
             return apply(r, d);
     }
@@ -481,32 +420,32 @@ enum step_result authorizer_run(dp_request_t *r, const rt_authorizer_t *a)
     return STEP_PENDING;
 }
 
-enum step_result authorizer_apply(dp_request_t *r, const authz_decision_t *d)
+enum step_result authz_apply(dp_request_t *r, const authz_decision_t *d)
 {
     return apply(r, d);
 }
 
-authcache_t *authorizer_token_cache(dp_thread_t *t)
+authz_cache_t *authz_token_cache(dp_thread_t *t)
 {
     return t->authz->tokens;
 }
 
-int authorizer_thread_init(dp_thread_t *t)
+int authz_thread_init(dp_thread_t *t)
 {
     t->authz = calloc(1, sizeof(*t->authz));
-    if (t->authz == NULL || (t->authz->cache = authcache_create(AUTHZ_CACHE_CAPACITY)) == NULL ||
-        (t->authz->tokens = authcache_create(AUTHZ_CACHE_CAPACITY)) == NULL)
+    if (t->authz == NULL || (t->authz->cache = authz_cache_create(AUTHZ_CACHE_CAPACITY)) == NULL ||
+        (t->authz->tokens = authz_cache_create(AUTHZ_CACHE_CAPACITY)) == NULL)
         return -1;
     h2o_multithread_register_receiver(t->ctx.queue, &t->authz_receiver, on_message);
     return 0;
 }
 
-void authorizer_thread_dispose(dp_thread_t *t)
+void authz_thread_dispose(dp_thread_t *t)
 {
     if (t->authz == NULL)
         return;
-    authcache_destroy(t->authz->cache);
-    authcache_destroy(t->authz->tokens);
+    authz_cache_destroy(t->authz->cache);
+    authz_cache_destroy(t->authz->tokens);
     free(t->authz);
     t->authz = NULL;
 }

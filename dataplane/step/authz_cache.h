@@ -1,11 +1,11 @@
-/* authcache: authorization decisions (custom authorizers' answers, and
+/* authz_cache: authorization decisions (custom authorizers' answers, and
  * verified bearer tokens) and a worker thread's cache of them. A decision is immutable once built,
  * lives in its own arena and is reference counted (atomically: the thread that called the
  * authorizer hands it to the threads whose requests waited for it). Each worker keeps its own
  * cache, so a hit takes no lock and touches no shared memory beyond reading the decision; all
  * entries carry the absolute expiry the caller's TTL gave them, so no copy outlives the TTL. */
-#ifndef PORTICO_AUTHCACHE_H
-#define PORTICO_AUTHCACHE_H
+#ifndef PORTICO_AUTHZ_CACHE_H
+#define PORTICO_AUTHZ_CACHE_H
 
 #include <stdatomic.h>
 #include <stddef.h>
@@ -46,17 +46,17 @@ void authz_decision_release(authz_decision_t *d);
 authz_decision_t *authz_decision_parse(const char *text, size_t len, const char *api_id, char *err,
                                        size_t err_len);
 
-typedef struct authcache authcache_t;
+typedef struct authz_cache authz_cache_t;
 
-authcache_t *authcache_create(size_t capacity);
-void authcache_destroy(authcache_t *c);
+authz_cache_t *authz_cache_create(size_t capacity);
+void authz_cache_destroy(authz_cache_t *c);
 
 /* A live decision for key (borrowed: valid until the caller returns to the
  * event loop), or NULL. Expired entries are dropped on the way. */
-authz_decision_t *authcache_get(authcache_t *c, const void *key, size_t len, uint64_t now_ms);
+authz_decision_t *authz_cache_get(authz_cache_t *c, const void *key, size_t len, uint64_t now_ms);
 
 /* Stores d (taking a reference) under key until d->expires_ms; the oldest
  * entry goes when the cache is full. */
-void authcache_put(authcache_t *c, const void *key, size_t len, authz_decision_t *d);
+void authz_cache_put(authz_cache_t *c, const void *key, size_t len, authz_decision_t *d);
 
 #endif

@@ -1,7 +1,7 @@
-/* authcache: chained hash buckets plus an insertion-ordered list for
+/* authz_cache: chained hash buckets plus an insertion-ordered list for
  * eviction; entries are malloc'd with their key. Decisions are parsed here
  * too, with jansson, into the decision's own arena. */
-#include "authcache.h"
+#include "authz_cache.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -10,21 +10,21 @@
 
 #include "strmap.h"
 
-#define AUTHCACHE_BUCKETS 4096
+#define AUTHZ_CACHE_BUCKETS 4096
 #define AUTHZ_MAX_CONTEXT 256
 
-typedef struct authcache_entry {
-    struct authcache_entry *chain;
-    struct authcache_entry *older, *newer;
+typedef struct authz_cache_entry {
+    struct authz_cache_entry *chain;
+    struct authz_cache_entry *older, *newer;
     uint64_t hash;
     authz_decision_t *d;
     size_t len;
     char key[];
-} authcache_entry_t;
+} authz_cache_entry_t;
 
-struct authcache {
-    authcache_entry_t *buckets[AUTHCACHE_BUCKETS];
-    authcache_entry_t *oldest, *newest;
+struct authz_cache {
+    authz_cache_entry_t *buckets[AUTHZ_CACHE_BUCKETS];
+    authz_cache_entry_t *oldest, *newest;
     size_t count, capacity;
 };
 
@@ -137,17 +137,17 @@ authz_decision_t *authz_decision_parse(const char *text, size_t len, const char 
 
 /* ---- the cache ---------------------------------------------------------- */
 
-authcache_t *authcache_create(size_t capacity)
+authz_cache_t *authz_cache_create(size_t capacity)
 {
-    authcache_t *c = calloc(1, sizeof(*c));
+    authz_cache_t *c = calloc(1, sizeof(*c));
     if (c != NULL)
         c->capacity = capacity;
     return c;
 }
 
-static void entry_unlink(authcache_t *c, authcache_entry_t *e)
+static void entry_unlink(authz_cache_t *c, authz_cache_entry_t *e)
 {
-    authcache_entry_t **p = &c->buckets[e->hash % AUTHCACHE_BUCKETS];
+    authz_cache_entry_t **p = &c->buckets[e->hash % AUTHZ_CACHE_BUCKETS];
     while (*p != e)
         p = &(*p)->chain;
     *p = e->chain;
@@ -164,7 +164,7 @@ static void entry_unlink(authcache_t *c, authcache_entry_t *e)
     free(e);
 }
 
-void authcache_destroy(authcache_t *c)
+void authz_cache_destroy(authz_cache_t *c)
 {
     if (c == NULL)
         return;
@@ -173,10 +173,10 @@ void authcache_destroy(authcache_t *c)
     free(c);
 }
 
-authz_decision_t *authcache_get(authcache_t *c, const void *key, size_t len, uint64_t now_ms)
+authz_decision_t *authz_cache_get(authz_cache_t *c, const void *key, size_t len, uint64_t now_ms)
 {
     uint64_t h = strmap_hash(key, len);
-    for (authcache_entry_t *e = c->buckets[h % AUTHCACHE_BUCKETS]; e != NULL; e = e->chain) {
+    for (authz_cache_entry_t *e = c->buckets[h % AUTHZ_CACHE_BUCKETS]; e != NULL; e = e->chain) {
         if (e->hash != h || e->len != len || memcmp(e->key, key, len) != 0)
             continue;
         if (e->d->expires_ms > now_ms)
@@ -187,25 +187,25 @@ authz_decision_t *authcache_get(authcache_t *c, const void *key, size_t len, uin
     return NULL;
 }
 
-void authcache_put(authcache_t *c, const void *key, size_t len, authz_decision_t *d)
+void authz_cache_put(authz_cache_t *c, const void *key, size_t len, authz_decision_t *d)
 {
     uint64_t h = strmap_hash(key, len);
-    for (authcache_entry_t *e = c->buckets[h % AUTHCACHE_BUCKETS]; e != NULL; e = e->chain) {
+    for (authz_cache_entry_t *e = c->buckets[h % AUTHZ_CACHE_BUCKETS]; e != NULL; e = e->chain) {
         if (e->hash == h && e->len == len && memcmp(e->key, key, len) == 0) {
             entry_unlink(c, e);
             break;
         }
     }
-    authcache_entry_t *e = malloc(sizeof(*e) + len);
+    authz_cache_entry_t *e = malloc(sizeof(*e) + len);
     if (e == NULL)
         return; /* not caching is always correct */
     while (c->count >= c->capacity && c->oldest != NULL)
         entry_unlink(c, c->oldest);
     authz_decision_hold(d);
-    *e = (authcache_entry_t){.hash = h, .d = d, .len = len, .older = c->newest};
+    *e = (authz_cache_entry_t){.hash = h, .d = d, .len = len, .older = c->newest};
     memcpy(e->key, key, len);
-    e->chain = c->buckets[h % AUTHCACHE_BUCKETS];
-    c->buckets[h % AUTHCACHE_BUCKETS] = e;
+    e->chain = c->buckets[h % AUTHZ_CACHE_BUCKETS];
+    c->buckets[h % AUTHZ_CACHE_BUCKETS] = e;
     if (c->newest != NULL)
         c->newest->newer = e;
     else

@@ -1,4 +1,4 @@
-/* Unit tests for dataplane/authcache.h: authorizer answers parsed into
+/* Unit tests for dataplane/step/authz_cache.h: authorizer answers parsed into
  * decisions (and which are malformed), and the per-worker cache's expiry,
  * replacement and eviction. */
 #include <setjmp.h>
@@ -9,7 +9,7 @@
 
 #include <string.h>
 
-#include "authcache.h"
+#include "authz_cache.h"
 
 static authz_decision_t *parse(const char *text)
 {
@@ -77,37 +77,37 @@ static authz_decision_t *expiring(uint64_t at)
 
 static void cache_expiry_and_replacement(void **state)
 {
-    authcache_t *c = authcache_create(10);
+    authz_cache_t *c = authz_cache_create(10);
     authz_decision_t *a = expiring(1000), *b = expiring(2000);
-    authcache_put(c, "k\0id", 4, a);
-    assert_ptr_equal(authcache_get(c, "k\0id", 4, 999), a);
-    assert_null(authcache_get(c, "k\0ie", 4, 999));
-    assert_null(authcache_get(c, "k", 1, 999));
-    assert_null(authcache_get(c, "k\0id", 4, 1000)); /* expired: dropped */
-    authcache_put(c, "k\0id", 4, a);
-    authcache_put(c, "k\0id", 4, b); /* replaces */
-    assert_ptr_equal(authcache_get(c, "k\0id", 4, 1500), b);
+    authz_cache_put(c, "k\0id", 4, a);
+    assert_ptr_equal(authz_cache_get(c, "k\0id", 4, 999), a);
+    assert_null(authz_cache_get(c, "k\0ie", 4, 999));
+    assert_null(authz_cache_get(c, "k", 1, 999));
+    assert_null(authz_cache_get(c, "k\0id", 4, 1000)); /* expired: dropped */
+    authz_cache_put(c, "k\0id", 4, a);
+    authz_cache_put(c, "k\0id", 4, b); /* replaces */
+    assert_ptr_equal(authz_cache_get(c, "k\0id", 4, 1500), b);
     authz_decision_release(a);
     authz_decision_release(b);
-    authcache_destroy(c); /* releases the cache's references (ASan checks the rest) */
+    authz_cache_destroy(c); /* releases the cache's references (ASan checks the rest) */
 }
 
 static void cache_evicts_oldest(void **state)
 {
-    authcache_t *c = authcache_create(3);
+    authz_cache_t *c = authz_cache_create(3);
     authz_decision_t *d = expiring(UINT64_MAX);
     char key[8];
     for (int i = 0; i < 5; i++) {
         snprintf(key, sizeof(key), "key%d", i);
-        authcache_put(c, key, strlen(key), d);
+        authz_cache_put(c, key, strlen(key), d);
     }
-    assert_null(authcache_get(c, "key0", 4, 0));
-    assert_null(authcache_get(c, "key1", 4, 0));
+    assert_null(authz_cache_get(c, "key0", 4, 0));
+    assert_null(authz_cache_get(c, "key1", 4, 0));
     for (int i = 2; i < 5; i++) {
         snprintf(key, sizeof(key), "key%d", i);
-        assert_ptr_equal(authcache_get(c, key, strlen(key), 0), d);
+        assert_ptr_equal(authz_cache_get(c, key, strlen(key), 0), d);
     }
-    authcache_destroy(c);
+    authz_cache_destroy(c);
     assert_int_equal(atomic_load(&d->refs), 1);
     authz_decision_release(d);
 }
@@ -120,5 +120,5 @@ int main(void)
         cmocka_unit_test(cache_expiry_and_replacement),
         cmocka_unit_test(cache_evicts_oldest),
     };
-    return cmocka_run_group_tests_name("authcache", tests, NULL, NULL);
+    return cmocka_run_group_tests_name("authz_cache", tests, NULL, NULL);
 }

@@ -1,4 +1,4 @@
-/* authorizer: TOKEN and REQUEST authorizers (the reference's Lambda
+/* authz: TOKEN and REQUEST authorizers (the reference's Lambda
  * authorizers, here an HTTP endpoint): the call, the decision cache and the
  * coalescing of concurrent identical calls — across worker threads.
  *
@@ -13,30 +13,30 @@
  * concurrent requests with one identity share one call. With a TTL of 0
  * nothing is cached or shared: every request calls, from its own worker.
  * No call ever blocks a loop: h2o's HTTP client on the home's loop. */
-#ifndef PORTICO_AUTHORIZER_H
-#define PORTICO_AUTHORIZER_H
+#ifndef PORTICO_AUTHZ_H
+#define PORTICO_AUTHZ_H
 
-#include "authcache.h"
+#include "authz_cache.h"
 #include "authz_conf.h"
-#include "request.h"
+#include "steps.h"
 
 /* Per-worker state (cache, calls in flight); set up on the worker's own
  * context before its loop runs, torn down after it stopped. */
-int authorizer_thread_init(dp_thread_t *t);
-void authorizer_thread_dispose(dp_thread_t *t);
+int authz_thread_init(dp_thread_t *t);
+void authz_thread_dispose(dp_thread_t *t);
 
 /* The CUSTOM step: CONTINUE (allowed, $context.authorizer set), DONE
  * (answered 401/403/500) or PENDING (resumed when the decision arrives). */
-enum step_result authorizer_run(dp_request_t *r, const rt_authorizer_t *a);
+enum step_result authz_custom_run(dp_request_t *r, const rt_authorizer_t *a);
 
 /* Applies a decision to r: CONTINUE when allowed ($context.authorizer set),
  * else DONE after the answer (401/403/500). */
-enum step_result authorizer_apply(dp_request_t *r, const authz_decision_t *d);
+enum step_result authz_apply(dp_request_t *r, const authz_decision_t *d);
 
 /* The worker's cache of verified bearer tokens: a JWT verified once for a
  * method is not verified again on that worker until it expires or a new
  * snapshot arrives (the key includes the runtime version: rotated keys
  * take effect at once). */
-authcache_t *authorizer_token_cache(dp_thread_t *t);
+authz_cache_t *authz_token_cache(dp_thread_t *t);
 
 #endif
