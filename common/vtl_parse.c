@@ -1,0 +1,1112 @@
+/* vtl_parse: Velocity 1.7's template grammar, read by hand into the AST of
+ * vtl_int.h. The lexer rules that decide what is text and what is VTL (and
+ * which whitespace a directive swallows) follow Velocity's Parser.jjt:
+ * - a directive's closing ")" (and #else, #end) swallows following spaces
+ *   and tabs up to and including one newline, when a newline follows;
+ * - #set also swallows the spaces and tabs before it when they start a
+ *   token (right after a reference, a directive or a newline it swallowed);
+ * - "##" comments swallow their newline; "#* *#" do not.
+ * Errors name the line and column (1-based) where reading failed. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vtl_int.h"
+
+enum { T_EOF, T_END, T_ELSE, T_ELSEIF };
+enum { B_TOP, B_BLOCK, B_IF };
+
+typedef struct parser {
+    const char *s;
+    size_t n, i;
+    const vtl_alloc_t *al;
+    vtl_macro_t **macros;
+    vtl_error_t *err;
+    jmp_buf fail;
+    int depth;
+} parser_t;
+
+static void where(const char *s, size_t pos, int *line, int *col)
+{
+    int l = 1, c = 1;
+    for (size_t k = 0; k < pos; k++) {
+        if (s[k] == '\n') {
+            l++;
+            c = 1;
+        } else if ((s[k] & 0xC0) != 0x80) {
+            c++;
+        }
+    }
+    *line = l;
+    *col = c;
+}
+
+__attribute__((format(printf, 3, 4))) _Noreturn static void perr(parser_t *p, size_t pos,
+                                                                 const char *fmt, ...)
+{
+    if (p->err) {
+        va_list ap;
+        p->err->code = VTL_EPARSE;
+        where(p->s, pos > p->n ? p->n : pos, &p->err->line, &p->err->column);
+        char msg[150];
+        va_start(ap, fmt);
+        vsnprintf(msg, sizeof(msg), fmt, ap);
+        va_end(ap);
+        snprintf(p->err->message, sizeof(p->err->message), "%s at line %d, column %d", msg,
+                 p->err->line, p->err->column);
+    }
+    longjmp(p->fail, VTL_EPARSE);
+}
+
+static void *palloc(parser_t *p, size_t n)
+{
+    void *m = p->al->alloc(p->al->ud, n);
+    if (!m) {
+        if (p->err) {
+            p->err->code = VTL_ENOMEM;
+            snprintf(p->err->message, sizeof(p->err->message), "out of memory");
+        }
+        longjmp(p->fail, VTL_ENOMEM);
+    }
+    memset(m, 0, n);
+    return m;
+}
+
+static vtl_node_t *mk(parser_t *p, int kind, size_t pos)
+{
+    vtl_node_t *nd = palloc(p, sizeof(*nd));
+    nd->kind = kind;
+    nd->line = (int)pos; /* position for now; fine for errors at run time */
+    return nd;
+}
+
+static int at(parser_t *p, size_t k)
+{
+    return p->i + k < p->n ? (unsigned char)p->s[p->i + k] : -1;
+}
+static int is_alpha(int c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+static int is_digit(int c)
+{
+    return c >= '0' && c <= '9';
+}
+static int is_ident(int c)
+{
+    return is_alpha(c) || is_digit(c) || c == '-' || c == '_';
+}
+static int is_dchar(int c)
+{
+    return is_alpha(c) || is_digit(c) || c == '_' || c == '@';
+}
+static int starts(parser_t *p, const char *w)
+{
+    size_t l = strlen(w);
+    return p->i + l <= p->n && memcmp(p->s + p->i, w, l) == 0;
+}
+
+/* ---- node lists ---- */
+typedef struct list {
+    vtl_node_t *head, *tail;
+} list_t;
+
+static void push(list_t *l, vtl_node_t *nd)
+{
+    if (l->tail)
+        l->tail->next = nd;
+    else
+        l->head = nd;
+    l->tail = nd;
+}
+
+static void text(parser_t *p, list_t *l, const char *t, size_t len)
+{
+    if (len == 0)
+        return;
+    vtl_node_t *nd = mk(p, N_TEXT, p->i);
+    nd->text = t;
+    nd->len = len;
+    push(l, nd);
+}
+
+typedef struct vec {
+    vtl_node_t **v;
+    size_t n, cap;
+} vec_t;
+
+static void vpush(parser_t *p, vec_t *v, vtl_node_t *nd)
+{
+    if (v->n == v->cap) {
+        size_t cap = v->cap ? v->cap * 2 : 4;
+        vtl_node_t **nv = palloc(p, cap * sizeof(*nv));
+        if (v->n)
+            memcpy(nv, v->v, v->n * sizeof(*nv));
+        v->v = nv;
+        v->cap = cap;
+    }
+    v->v[v->n++] = nd;
+}
+
+/* ---- DIRECTIVE-state helpers ---- */
+static void ws(parser_t *p)
+{
+    while (p->i < p->n && strchr(" \t\r\n", p->s[p->i]))
+        p->i++;
+}
+
+/* ")" of a directive: swallows [ \t]* and one newline when a newline follows */
+static void rparen(parser_t *p)
+{
+    if (at(p, 0) != ')')
+        perr(p, p->i, "Encountered \"%.10s\", was expecting \")\"", p->s + p->i);
+    p->i++;
+    size_t k = p->i;
+    while (k < p->n && (p->s[k] == ' ' || p->s[k] == '\t'))
+        k++;
+    if (k < p->n && p->s[k] == '\n')
+        p->i = k + 1;
+    else if (k < p->n && p->s[k] == '\r')
+        p->i = k + 1 + (k + 1 < p->n && p->s[k + 1] == '\n');
+}
+
+static vtl_node_t *parse_expr(parser_t *p);
+static vtl_node_t *parse_param(parser_t *p);
+static vtl_node_t *parse_block(parser_t *p, int mode, int *term);
+static vtl_node_t *parse_ref(parser_t *p, int nesc, int required);
+
+static void ident(parser_t *p, const char **name, size_t *len)
+{
+    size_t st = p->i;
+    while (p->i < p->n && is_ident((unsigned char)p->s[p->i]))
+        p->i++;
+    *name = p->s + st;
+    *len = p->i - st;
+}
+
+/* \uXXXX in double-quoted strings, then doubled quotes */
+static char *unquote(parser_t *p, const char *s, size_t n, char q, size_t *out_len)
+{
+    char *o = palloc(p, n * 3 + 1);
+    size_t k = 0;
+    for (size_t j = 0; j < n; j++) {
+        if (q == '"' && s[j] == '\\' && j + 1 < n && s[j + 1] == 'u') {
+            unsigned v = 0;
+            int ok = j + 6 <= n;
+            for (int h = 0; ok && h < 4; h++) {
+                char c = s[j + 2 + h];
+                int d = is_digit(c)              ? c - '0'
+                        : (c >= 'a' && c <= 'f') ? c - 'a' + 10
+                        : (c >= 'A' && c <= 'F') ? c - 'A' + 10
+                                                 : -1;
+                if (d < 0)
+                    ok = 0;
+                v = v * 16 + (unsigned)d;
+            }
+            if (ok) {
+                if (v < 0x80) {
+                    o[k++] = (char)v;
+                } else if (v < 0x800) {
+                    o[k++] = (char)(0xC0 | (v >> 6));
+                    o[k++] = (char)(0x80 | (v & 0x3F));
+                } else {
+                    o[k++] = (char)(0xE0 | (v >> 12));
+                    o[k++] = (char)(0x80 | ((v >> 6) & 0x3F));
+                    o[k++] = (char)(0x80 | (v & 0x3F));
+                }
+                j += 5;
+                continue;
+            }
+        }
+        if (s[j] == q && j + 1 < n && s[j + 1] == q)
+            j++;
+        o[k++] = s[j];
+    }
+    *out_len = k;
+    return o;
+}
+
+static vtl_node_t *parse_string(parser_t *p)
+{
+    size_t st = p->i;
+    char q = p->s[p->i++];
+    for (;;) {
+        if (p->i >= p->n)
+            perr(p, st, "Lexical error: unterminated string");
+        if (p->s[p->i] == q) {
+            if (at(p, 1) == q) {
+                p->i += 2;
+                continue;
+            }
+            break;
+        }
+        p->i++;
+    }
+    const char *raw = p->s + st + 1;
+    size_t rawn = p->i - st - 1;
+    p->i++;
+    vtl_node_t *nd = mk(p, E_STR, st);
+    nd->text = unquote(p, raw, rawn, q, &nd->len);
+    if (q == '"' && (memchr(raw, '$', rawn) || memchr(raw, '#', rawn))) {
+        /* Velocity parses the literal plus a space, and drops the last
+         * character rendered, unless the literal holds "##" */
+        int comment = 0;
+        for (size_t k = 0; k + 1 < nd->len; k++)
+            if (nd->text[k] == '#' && nd->text[k + 1] == '#')
+                comment = 1;
+        size_t ilen = nd->len + !comment;
+        char *img = palloc(p, ilen + 1);
+        memcpy(img, nd->text, nd->len);
+        if (!comment)
+            img[nd->len] = ' ';
+        parser_t sub = *p;
+        sub.s = img;
+        sub.n = ilen;
+        sub.i = 0;
+        if (++sub.depth > 64)
+            perr(p, st, "string literals nested too deeply");
+        int term;
+        if (setjmp(sub.fail)) {
+            if (p->err)
+                where(p->s, st, &p->err->line, &p->err->column);
+            longjmp(p->fail, p->err ? p->err->code : VTL_EPARSE);
+        }
+        nd->b = parse_block(&sub, B_TOP, &term);
+        nd->kind = E_ISTR;
+        nd->op = !comment;
+    }
+    return nd;
+}
+
+/* INTEGER_LITERAL or FLOATING_POINT_LITERAL at p->i */
+static vtl_node_t *parse_number(parser_t *p)
+{
+    size_t st = p->i;
+    if (at(p, 0) == '-')
+        p->i++;
+    while (is_digit(at(p, 0)))
+        p->i++;
+    int is_float = 0;
+    if (at(p, 0) == '.' && at(p, 1) != '.') {
+        is_float = 1;
+        p->i++;
+        while (is_digit(at(p, 0)))
+            p->i++;
+    }
+    if ((at(p, 0) == 'e' || at(p, 0) == 'E') &&
+        (is_digit(at(p, 1)) || ((at(p, 1) == '+' || at(p, 1) == '-') && is_digit(at(p, 2))))) {
+        is_float = 1;
+        p->i += 2;
+        while (is_digit(at(p, 0)))
+            p->i++;
+    }
+    char buf[64];
+    size_t len = p->i - st;
+    if (len >= sizeof(buf))
+        perr(p, st, "number too long");
+    memcpy(buf, p->s + st, len);
+    buf[len] = 0;
+    vtl_node_t *nd = mk(p, is_float ? E_FLOAT : E_INT, st);
+    if (is_float) {
+        nd->dval = strtod(buf, NULL);
+    } else {
+        errno = 0;
+        long long v = strtoll(buf, NULL, 10);
+        if (errno)
+            perr(p, st, "integer literal out of range");
+        nd->ival = v;
+        nd->is_int = v >= INT32_MIN && v <= INT32_MAX;
+    }
+    return nd;
+}
+
+static int number_start(parser_t *p)
+{
+    int c = at(p, 0);
+    if (is_digit(c))
+        return 1;
+    if (c == '-' && (is_digit(at(p, 1)) || (at(p, 1) == '.' && is_digit(at(p, 2)))))
+        return 1;
+    return c == '.' && is_digit(at(p, 1));
+}
+
+/* [a..b] when the bracket holds a reference or an integer then ".." */
+static int is_range(parser_t *p)
+{
+    size_t save = p->i;
+    int r = 0;
+    p->i++;
+    ws(p);
+    if (at(p, 0) == '$') {
+        vtl_node_t *ref = parse_ref(p, 0, 0);
+        r = ref != NULL;
+    } else if (is_digit(at(p, 0)) || (at(p, 0) == '-' && is_digit(at(p, 1)))) {
+        p->i++;
+        while (is_digit(at(p, 0)))
+            p->i++;
+        r = 1;
+    }
+    if (r) {
+        ws(p);
+        r = starts(p, "..");
+    }
+    p->i = save;
+    return r;
+}
+
+static vtl_node_t *range_end(parser_t *p)
+{
+    ws(p);
+    vtl_node_t *e;
+    if (at(p, 0) == '$')
+        e = parse_ref(p, 0, 1);
+    else if (is_digit(at(p, 0)) || (at(p, 0) == '-' && is_digit(at(p, 1))))
+        e = parse_number(p);
+    else
+        perr(p, p->i, "Encountered \"%.10s\" in a range", p->s + p->i);
+    if (e->kind == E_FLOAT)
+        perr(p, p->i, "a range needs integers");
+    ws(p);
+    return e;
+}
+
+static vtl_node_t *parse_range(parser_t *p)
+{
+    vtl_node_t *nd = mk(p, E_RANGE, p->i);
+    p->i++;
+    nd->a = range_end(p);
+    p->i += 2;
+    nd->b = range_end(p);
+    if (at(p, 0) != ']')
+        perr(p, p->i, "Encountered \"%.10s\", was expecting \"]\"", p->s + p->i);
+    p->i++;
+    return nd;
+}
+
+static vtl_node_t *parse_list(parser_t *p)
+{
+    vtl_node_t *nd = mk(p, E_LIST, p->i);
+    vec_t v = {0};
+    p->i++;
+    if (at(p, 0) != ']') {
+        for (;;) {
+            vpush(p, &v, parse_param(p));
+            if (at(p, 0) == ',') {
+                p->i++;
+                continue;
+            }
+            break;
+        }
+    }
+    if (at(p, 0) != ']')
+        perr(p, p->i, "Encountered \"%.10s\", was expecting \"]\"", p->s + p->i);
+    p->i++;
+    nd->args = v.v;
+    nd->nargs = v.n;
+    return nd;
+}
+
+static vtl_node_t *parse_map(parser_t *p)
+{
+    vtl_node_t *nd = mk(p, E_MAP, p->i);
+    vec_t v = {0};
+    p->i++;
+    size_t save = p->i;
+    ws(p);
+    if (at(p, 0) != '}') {
+        p->i = save;
+        for (;;) {
+            vpush(p, &v, parse_param(p));
+            if (at(p, 0) != ':')
+                perr(p, p->i, "Encountered \"%.10s\", was expecting \":\"", p->s + p->i);
+            p->i++;
+            vpush(p, &v, parse_param(p));
+            if (at(p, 0) == ',') {
+                p->i++;
+                continue;
+            }
+            break;
+        }
+    }
+    if (at(p, 0) != '}')
+        perr(p, p->i, "Encountered \"%.10s\", was expecting \"}\"", p->s + p->i);
+    p->i++;
+    nd->args = v.v;
+    nd->nargs = v.n;
+    return nd;
+}
+
+static int word_is(parser_t *p, const char *w)
+{
+    size_t l = strlen(w);
+    return starts(p, w) && !is_dchar(at(p, l));
+}
+
+/* Parameter(): a literal or a reference, whitespace around it */
+static vtl_node_t *parse_param(parser_t *p)
+{
+    ws(p);
+    vtl_node_t *nd;
+    int c = at(p, 0);
+    if (c == '"' || c == '\'')
+        nd = parse_string(p);
+    else if (c == '$')
+        nd = parse_ref(p, 0, 1);
+    else if (c == '[')
+        nd = is_range(p) ? parse_range(p) : parse_list(p);
+    else if (c == '{')
+        nd = parse_map(p);
+    else if (number_start(p))
+        nd = parse_number(p);
+    else if (word_is(p, "true")) {
+        nd = mk(p, E_TRUE, p->i);
+        p->i += 4;
+    } else if (word_is(p, "false")) {
+        nd = mk(p, E_FALSE, p->i);
+        p->i += 5;
+    } else {
+        perr(p, p->i, "Encountered \"%.10s\"", p->s + p->i);
+    }
+    ws(p);
+    return nd;
+}
+
+/* ---- references ---- */
+static vtl_node_t *index_param(parser_t *p)
+{
+    ws(p);
+    vtl_node_t *nd;
+    int c = at(p, 0);
+    if (c == '"' || c == '\'')
+        nd = parse_string(p);
+    else if (c == '$')
+        nd = parse_ref(p, 0, 1);
+    else if (is_digit(c) || (c == '-' && is_digit(at(p, 1)))) {
+        nd = parse_number(p);
+        if (nd->kind != E_INT)
+            perr(p, p->i, "an index must be an integer");
+    } else if (word_is(p, "true")) {
+        nd = mk(p, E_TRUE, p->i);
+        p->i += 4;
+    } else if (word_is(p, "false")) {
+        nd = mk(p, E_FALSE, p->i);
+        p->i += 5;
+    } else {
+        perr(p, p->i, "Encountered \"%.10s\" in an index", p->s + p->i);
+    }
+    ws(p);
+    if (at(p, 0) != ']')
+        perr(p, p->i, "Encountered \"%.10s\", was expecting \"]\"", p->s + p->i);
+    p->i++;
+    return nd;
+}
+
+static vtl_mod_t *mod_index(parser_t *p)
+{
+    vtl_mod_t *m = palloc(p, sizeof(*m));
+    m->kind = MOD_INDEX;
+    p->i++;
+    m->args = palloc(p, sizeof(vtl_node_t *));
+    m->args[0] = index_param(p);
+    m->nargs = 1;
+    return m;
+}
+
+/* At '$': a reference, or NULL (p->i unchanged) when what follows is not
+ * one (then '$' is text). nesc: backslashes before '$'. */
+static vtl_node_t *parse_ref(parser_t *p, int nesc, int required)
+{
+    size_t st = p->i;
+    if (++p->depth > 200)
+        perr(p, st, "references nested too deeply");
+    p->i++;
+    int silent = 0, braced = 0;
+    if (at(p, 0) == '!') {
+        silent = 1;
+        p->i++;
+    }
+    if (at(p, 0) == '{') {
+        braced = 1;
+        p->i++;
+    }
+    if (!(is_alpha(at(p, 0)) || at(p, 0) == '_')) {
+        if (required)
+            perr(p, st, "Encountered \"%.10s\", was expecting a reference", p->s + st);
+        p->i = st;
+        p->depth--;
+        return NULL;
+    }
+    vtl_node_t *nd = mk(p, N_REF, st);
+    ident(p, &nd->name, &nd->name_len);
+    vtl_mod_t **tail = &nd->mods;
+    for (;;) {
+        if (at(p, 0) == '[') {
+            *tail = mod_index(p);
+            tail = &(*tail)->next;
+            continue;
+        }
+        if (at(p, 0) == '.' && is_alpha(at(p, 1))) {
+            p->i++;
+            vtl_mod_t *m = palloc(p, sizeof(*m));
+            ident(p, &m->name, &m->name_len);
+            m->kind = MOD_PROP;
+            if (at(p, 0) == '(') {
+                m->kind = MOD_METHOD;
+                vec_t v = {0};
+                p->i++;
+                if (at(p, 0) != ')') {
+                    for (;;) {
+                        vpush(p, &v, parse_param(p));
+                        if (at(p, 0) == ',') {
+                            p->i++;
+                            continue;
+                        }
+                        break;
+                    }
+                }
+                if (at(p, 0) != ')')
+                    perr(p, p->i, "Encountered \"%.10s\", was expecting \")\"", p->s + p->i);
+                p->i++;
+                m->args = v.v;
+                m->nargs = v.n;
+            }
+            *tail = m;
+            tail = &m->next;
+            continue;
+        }
+        break;
+    }
+    if (braced) {
+        if (at(p, 0) != '}')
+            perr(p, p->i, "Encountered \"%.10s\", was expecting \"}\"", p->s + p->i);
+        p->i++;
+    }
+    nd->silent = silent;
+    nd->escaped = nesc % 2;
+    nd->esc_prefix = nesc / 2;
+    nd->text = p->s + st;
+    nd->len = p->i - st;
+    p->depth--;
+    return nd;
+}
+
+/* ---- expressions ---- */
+static vtl_node_t *primary(parser_t *p)
+{
+    ws(p);
+    vtl_node_t *nd;
+    if (at(p, 0) == '(') {
+        p->i++;
+        nd = parse_expr(p);
+        if (at(p, 0) != ')')
+            perr(p, p->i, "Encountered \"%.10s\", was expecting \")\"", p->s + p->i);
+        p->i++;
+        ws(p);
+        return nd;
+    }
+    return parse_param(p);
+}
+
+static vtl_node_t *unary(parser_t *p)
+{
+    ws(p);
+    int neg = 0;
+    if (at(p, 0) == '!' && at(p, 1) != '=') {
+        p->i++;
+        neg = 1;
+    } else if (word_is(p, "not")) {
+        p->i += 3;
+        neg = 1;
+    }
+    if (neg) {
+        vtl_node_t *nd = mk(p, E_NOT, p->i);
+        nd->a = unary(p);
+        return nd;
+    }
+    return primary(p);
+}
+
+typedef struct opdef {
+    const char *sym, *word;
+    int op, level;
+} opdef_t;
+
+static const opdef_t ops[] = {
+    {"||", "or", OP_OR, 0}, {"&&", "and", OP_AND, 1}, {"==", "eq", OP_EQ, 2},
+    {"!=", "ne", OP_NE, 2}, {"<=", "le", OP_LE, 3},   {">=", "ge", OP_GE, 3},
+    {"<", "lt", OP_LT, 3},  {">", "gt", OP_GT, 3},    {"+", NULL, OP_ADD, 4},
+    {"-", NULL, OP_SUB, 4}, {"*", NULL, OP_MUL, 5},   {"/", NULL, OP_DIV, 5},
+    {"%", NULL, OP_MOD, 5},
+};
+
+static const opdef_t *peek_op(parser_t *p, int level)
+{
+    if (at(p, 0) == '-' && (is_digit(at(p, 1)) || (at(p, 1) == '.' && is_digit(at(p, 2)))))
+        perr(p, p->i, "Encountered \"%.10s\"", p->s + p->i); /* an INTEGER_LITERAL token */
+    for (size_t k = 0; k < sizeof(ops) / sizeof(ops[0]); k++) {
+        if (ops[k].level != level)
+            continue;
+        if (starts(p, ops[k].sym) || (ops[k].word && word_is(p, ops[k].word)))
+            return &ops[k];
+    }
+    return NULL;
+}
+
+static vtl_node_t *binary(parser_t *p, int level)
+{
+    if (level > 5)
+        return unary(p);
+    vtl_node_t *l = binary(p, level + 1);
+    for (;;) {
+        ws(p);
+        const opdef_t *o = peek_op(p, level);
+        if (!o)
+            return l;
+        p->i += starts(p, o->sym) ? strlen(o->sym) : strlen(o->word);
+        vtl_node_t *nd = mk(p, E_BIN, p->i);
+        nd->op = o->op;
+        nd->a = l;
+        nd->b = binary(p, level + 1);
+        l = nd;
+    }
+}
+
+static vtl_node_t *parse_expr(parser_t *p)
+{
+    if (++p->depth > 200)
+        perr(p, p->i, "expression nested too deeply");
+    vtl_node_t *nd = binary(p, 0);
+    p->depth--;
+    return nd;
+}
+
+/* ---- directives ---- */
+static vtl_node_t *parse_set(parser_t *p, size_t st)
+{
+    vtl_node_t *nd = mk(p, N_SET, st);
+    ws(p);
+    if (at(p, 0) != '$')
+        perr(p, p->i, "Encountered \"%.10s\", was expecting a reference", p->s + p->i);
+    nd->a = parse_ref(p, 0, 1);
+    ws(p);
+    if (at(p, 0) != '=' || at(p, 1) == '=')
+        perr(p, p->i, "Encountered \"%.10s\", was expecting \"=\"", p->s + p->i);
+    p->i++;
+    nd->b = parse_expr(p);
+    rparen(p);
+    return nd;
+}
+
+/* [ \t]*(#set|#{set}) *( at p->i: returns 1 and moves past "(" */
+static int match_set(parser_t *p)
+{
+    size_t k = p->i;
+    while (k < p->n && (p->s[k] == ' ' || p->s[k] == '\t'))
+        k++;
+    if (k + 4 <= p->n && memcmp(p->s + k, "#set", 4) == 0)
+        k += 4;
+    else if (k + 6 <= p->n && memcmp(p->s + k, "#{set}", 6) == 0)
+        k += 6;
+    else
+        return 0;
+    while (k < p->n && p->s[k] == ' ')
+        k++;
+    if (k >= p->n || p->s[k] != '(')
+        return 0;
+    p->i = k + 1;
+    return 1;
+}
+
+/* DirectiveArg(): like Parameter() but a bare word is allowed */
+static vtl_node_t *directive_arg(parser_t *p)
+{
+    if (is_alpha(at(p, 0)) || at(p, 0) == '_' || at(p, 0) == '@') {
+        if (!word_is(p, "true") && !word_is(p, "false")) {
+            vtl_node_t *nd = mk(p, E_WORD, p->i);
+            size_t st = p->i;
+            while (is_dchar(at(p, 0)))
+                p->i++;
+            nd->text = p->s + st;
+            nd->len = p->i - st;
+            return nd;
+        }
+    }
+    size_t save = p->i;
+    vtl_node_t *nd = parse_param(p);
+    /* parse_param swallowed trailing whitespace; the caller's [WS] does too */
+    (void)save;
+    return nd;
+}
+
+/* "(" args ")" after a directive word; p->i at "(" */
+static void directive_args(parser_t *p, vec_t *v)
+{
+    p->i++;
+    for (;;) {
+        ws(p);
+        if (at(p, 0) == ')')
+            break;
+        if (at(p, 0) == ',') {
+            p->i++;
+            ws(p);
+        }
+        vpush(p, v, directive_arg(p));
+    }
+    rparen(p);
+}
+
+static int lparen_follows(parser_t *p)
+{
+    size_t k = p->i;
+    while (k < p->n && strchr(" \t\r\n", p->s[k]))
+        k++;
+    return k < p->n && p->s[k] == '(';
+}
+
+static vtl_node_t *parse_if(parser_t *p, size_t st)
+{
+    vtl_node_t *nd = mk(p, N_IF, st);
+    ws(p);
+    if (at(p, 0) != '(')
+        perr(p, p->i, "Encountered \"%.10s\", was expecting \"(\"", p->s + p->i);
+    p->i++;
+    nd->a = parse_expr(p);
+    rparen(p);
+    int term;
+    nd->b = parse_block(p, B_IF, &term);
+    vtl_node_t *cur = nd;
+    while (term == T_ELSEIF) {
+        vtl_node_t *ei = mk(p, N_IF, p->i);
+        ws(p);
+        if (at(p, 0) != '(')
+            perr(p, p->i, "Encountered \"%.10s\", was expecting \"(\"", p->s + p->i);
+        p->i++;
+        ei->a = parse_expr(p);
+        rparen(p);
+        ei->b = parse_block(p, B_IF, &term);
+        cur->c = ei;
+        cur = ei;
+    }
+    if (term == T_ELSE) {
+        vtl_node_t *el = mk(p, N_ELSE, p->i);
+        el->b = parse_block(p, B_BLOCK, &term);
+        cur->c = el;
+    }
+    if (term != T_END)
+        perr(p, st, "Encountered end of input: #if without #end");
+    return nd;
+}
+
+static void add_macro(parser_t *p, vec_t *args, vtl_node_t *body, size_t st)
+{
+    if (args->n == 0 || args->v[0]->kind != E_WORD)
+        perr(p, st, "Invalid first arg in #macro() directive - must be a word token");
+    for (size_t k = 1; k < args->n; k++)
+        if (args->v[k]->kind != N_REF)
+            perr(p, st, "Invalid arg in #macro() directive - must be a reference");
+    vtl_macro_t *m = palloc(p, sizeof(*m));
+    m->name = args->v[0]->text;
+    m->name_len = args->v[0]->len;
+    m->params = args->v + 1;
+    m->nparams = args->n - 1;
+    m->body = body;
+    m->next = *p->macros;
+    *p->macros = m;
+}
+
+/* "#word" seen (p->i after it); name is the word */
+static vtl_node_t *parse_directive(parser_t *p, size_t st, const char *name, size_t nlen)
+{
+#define IS(w) (nlen == strlen(w) && memcmp(name, w, nlen) == 0)
+    vec_t args = {0};
+    int parens = lparen_follows(p);
+    if (parens) {
+        ws(p);
+        directive_args(p, &args);
+    }
+    if (IS("include") || IS("parse"))
+        perr(p, st, "#%.*s is not allowed in mapping templates", (int)nlen, name);
+    if (IS("literal") || name[0] == '@')
+        perr(p, st, "#%.*s is not supported", (int)nlen, name);
+    int term;
+    vtl_node_t *nd;
+    if (IS("foreach")) {
+        if (!parens)
+            perr(p, st, "#foreach needs arguments");
+        if (args.n != 3 || args.v[0]->kind != N_REF || args.v[1]->kind != E_WORD ||
+            args.v[1]->len != 2 || memcmp(args.v[1]->text, "in", 2) != 0 || args.v[0]->mods)
+            perr(p, st, "#foreach arguments must be ($item in $list)");
+        nd = mk(p, N_FOREACH, st);
+        nd->name = args.v[0]->name;
+        nd->name_len = args.v[0]->name_len;
+        nd->a = args.v[2];
+        nd->b = parse_block(p, B_BLOCK, &term);
+        if (term != T_END)
+            perr(p, st, "Encountered end of input: #foreach without #end");
+        return nd;
+    }
+    if (IS("macro")) {
+        if (!parens)
+            perr(p, st, "A macro declaration requires at least a name argument");
+        vtl_node_t *body = parse_block(p, B_BLOCK, &term);
+        if (term != T_END)
+            perr(p, st, "Encountered end of input: #macro without #end");
+        add_macro(p, &args, body, st);
+        return mk(p, N_TEXT, st); /* renders nothing */
+    }
+    if (IS("define")) {
+        if (!parens || args.n != 1 || args.v[0]->kind != N_REF || args.v[0]->mods)
+            perr(p, st, "#define needs one reference argument");
+        nd = mk(p, N_DEFINE, st);
+        nd->name = args.v[0]->name;
+        nd->name_len = args.v[0]->name_len;
+        nd->b = parse_block(p, B_BLOCK, &term);
+        if (term != T_END)
+            perr(p, st, "Encountered end of input: #define without #end");
+        return nd;
+    }
+    if (IS("evaluate")) {
+        if (!parens || args.n != 1)
+            perr(p, st, "#evaluate needs one argument");
+        nd = mk(p, N_EVALUATE, st);
+        nd->a = args.v[0];
+        return nd;
+    }
+    if (IS("break"))
+        return mk(p, N_BREAK, st);
+    if (IS("stop"))
+        return mk(p, N_STOP, st);
+    nd = mk(p, N_CALL, st);
+    nd->name = name;
+    nd->name_len = nlen;
+    nd->args = args.v;
+    nd->nargs = args.n;
+    nd->op = parens;
+    nd->text = p->s + st;
+    nd->len = parens ? p->i - st : (size_t)(name + nlen - (p->s + st)) + (p->s[st + 1] == '{');
+    return nd;
+#undef IS
+}
+
+static int is_known_directive(parser_t *p, const char *w, size_t n)
+{
+    static const char *const names[] = {"if",      "else",     "elseif", "end",   "set",
+                                        "foreach", "include",  "parse",  "macro", "literal",
+                                        "define",  "evaluate", "break",  "stop"};
+    for (size_t k = 0; k < sizeof(names) / sizeof(names[0]); k++)
+        if (strlen(names[k]) == n && memcmp(names[k], w, n) == 0)
+            return 1;
+    for (vtl_macro_t *m = *p->macros; m; m = m->next)
+        if (m->name_len == n && memcmp(m->name, w, n) == 0)
+            return 1;
+    return 0;
+}
+
+/* At '#' followed by a word or {word}: the word's span; 0 when none */
+static int hash_word(parser_t *p, size_t pos, const char **w, size_t *wn, size_t *end)
+{
+    size_t k = pos + 1;
+    int br = k < p->n && p->s[k] == '{';
+    if (br)
+        k++;
+    if (k >= p->n)
+        return 0;
+    int c = (unsigned char)p->s[k];
+    if (!(is_alpha(c) || c == '_' || (!br && c == '@')))
+        return 0;
+    size_t ws_ = k;
+    while (k < p->n && is_dchar((unsigned char)p->s[k]))
+        k++;
+    *w = p->s + ws_;
+    *wn = k - ws_;
+    if (br) {
+        if (k >= p->n || p->s[k] != '}')
+            return 0;
+        k++;
+    }
+    *end = k;
+    return 1;
+}
+
+static void gobble_line(parser_t *p)
+{
+    size_t k = p->i;
+    while (k < p->n && (p->s[k] == ' ' || p->s[k] == '\t'))
+        k++;
+    if (k < p->n && p->s[k] == '\n')
+        p->i = k + 1;
+    else if (k < p->n && p->s[k] == '\r')
+        p->i = k + 1 + (k + 1 < p->n && p->s[k + 1] == '\n');
+}
+
+static char *repeat_bs(parser_t *p, size_t n)
+{
+    char *b = palloc(p, n + 1);
+    memset(b, '\\', n);
+    return b;
+}
+
+/* backslashes at p->i */
+static void parse_escape(parser_t *p, list_t *l)
+{
+    size_t st = p->i;
+    while (at(p, 0) == '\\')
+        p->i++;
+    size_t nbs = p->i - st;
+    if (at(p, 0) == '$') {
+        vtl_node_t *r = parse_ref(p, (int)nbs, 0);
+        if (r) {
+            push(l, r);
+            return;
+        }
+        text(p, l, p->s + st, nbs);
+        return;
+    }
+    const char *w;
+    size_t wn, end;
+    if (at(p, 0) == '#' && hash_word(p, p->i, &w, &wn, &end)) {
+        int known = is_known_directive(p, w, wn);
+        if (nbs % 2) { /* an escaped directive: "\#if" prints "#if" */
+            if (known) {
+                text(p, l, repeat_bs(p, (nbs - 1) / 2), (nbs - 1) / 2);
+                text(p, l, p->s + p->i, end - p->i);
+            } else {
+                text(p, l, p->s + st, end - st);
+            }
+            p->i = end;
+            return;
+        }
+        /* "\\#if": half the backslashes, then the directive */
+        text(p, l, known ? repeat_bs(p, nbs / 2) : p->s + st, known ? nbs / 2 : nbs);
+        return;
+    }
+    text(p, l, p->s + st, nbs);
+}
+
+/* after "#" + word; returns a terminator or -1 after adding nodes */
+static int parse_hash(parser_t *p, list_t *l, int mode)
+{
+    size_t st = p->i;
+    const char *w;
+    size_t wn, end;
+    if (at(p, 1) == '#') { /* ## comment, with its newline */
+        while (p->i < p->n && p->s[p->i] != '\n' && p->s[p->i] != '\r')
+            p->i++;
+        gobble_line(p);
+        return -1;
+    }
+    if (at(p, 1) == '*') {
+        const char *e = NULL;
+        for (size_t k = p->i + 2; k + 1 < p->n; k++)
+            if (p->s[k] == '*' && p->s[k + 1] == '#') {
+                e = p->s + k;
+                break;
+            }
+        if (!e)
+            perr(p, st, "Lexical error: unterminated comment");
+        p->i = (size_t)(e - p->s) + 2;
+        return -1;
+    }
+    if (at(p, 1) == '[' && at(p, 2) == '[') {
+        const char *e = NULL;
+        for (size_t k = p->i + 3; k + 2 < p->n; k++)
+            if (p->s[k] == ']' && p->s[k + 1] == ']' && p->s[k + 2] == '#') {
+                e = p->s + k;
+                break;
+            }
+        if (!e)
+            perr(p, st, "Lexical error: unterminated #[[ ]]#");
+        text(p, l, p->s + st + 3, (size_t)(e - (p->s + st + 3)));
+        p->i = (size_t)(e - p->s) + 3;
+        return -1;
+    }
+    if (!hash_word(p, p->i, &w, &wn, &end)) {
+        text(p, l, p->s + st, 1);
+        p->i++;
+        return -1;
+    }
+    p->i = end;
+#define IS(x) (wn == strlen(x) && memcmp(w, x, wn) == 0)
+    if (IS("end") || IS("else") || IS("elseif")) {
+        int t = IS("end") ? T_END : IS("else") ? T_ELSE : T_ELSEIF;
+        if (t != T_ELSEIF)
+            gobble_line(p);
+        if (mode == B_TOP || (mode == B_BLOCK && t != T_END))
+            perr(p, st, "Encountered \"#%.*s\"", (int)wn, w);
+        return t;
+    }
+    if (IS("if")) {
+        push(l, parse_if(p, st));
+        return -1;
+    }
+    if (IS("set"))
+        perr(p, st, "Encountered \"#set\" without \"(\"");
+#undef IS
+    push(l, parse_directive(p, st, w, wn));
+    return -1;
+}
+
+static vtl_node_t *parse_block(parser_t *p, int mode, int *term)
+{
+    list_t l = {0};
+    if (++p->depth > 200)
+        perr(p, p->i, "blocks nested too deeply");
+    for (;;) {
+        if (p->i >= p->n) {
+            *term = T_EOF;
+            break;
+        }
+        size_t st = p->i;
+        if (match_set(p)) {
+            push(&l, parse_set(p, st));
+            continue;
+        }
+        char c = p->s[p->i];
+        if (c == '\\') {
+            parse_escape(p, &l);
+            continue;
+        }
+        if (c == '$') {
+            vtl_node_t *r = parse_ref(p, 0, 0);
+            if (r) {
+                push(&l, r);
+            } else {
+                p->i++;
+                text(p, &l, p->s + st, 1);
+            }
+            continue;
+        }
+        if (c == '#') {
+            int t = parse_hash(p, &l, mode);
+            if (t >= 0) {
+                *term = t;
+                break;
+            }
+            continue;
+        }
+        while (p->i < p->n && !strchr("$#\\", p->s[p->i]))
+            p->i++;
+        text(p, &l, p->s + st, p->i - st);
+    }
+    p->depth--;
+    if (*term == T_EOF && mode != B_TOP)
+        perr(p, p->i, "Encountered end of input inside a block (missing #end)");
+    if (!l.head)
+        return mk(p, N_TEXT, p->i);
+    return l.head;
+}
+
+int vtl_parse(const char *src, size_t len, const vtl_alloc_t *al, vtl_node_t **out,
+              vtl_macro_t **macros, vtl_error_t *err)
+{
+    parser_t p = {.s = src, .n = len, .al = al, .macros = macros, .err = err};
+    int rc = setjmp(p.fail);
+    if (rc)
+        return rc;
+    int term;
+    *out = parse_block(&p, B_TOP, &term);
+    return VTL_OK;
+}
