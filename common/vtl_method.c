@@ -280,6 +280,47 @@ static int32_t java_hash(const vtl_value_t *s)
     return (int32_t)h;
 }
 
+/* Object.hashCode of Java's classes */
+static int32_t java_hash_value(const vtl_value_t *v, int depth)
+{
+    uint32_t h = 0;
+    if (depth > 50)
+        return 0;
+    switch (v->type) {
+    case V_STR:
+        return java_hash(v);
+    case V_INT:
+        return (int32_t)v->u.i;
+    case V_LONG:
+        return (int32_t)(uint32_t)((uint64_t)v->u.i ^ ((uint64_t)v->u.i >> 32));
+    case V_DOUBLE: {
+        uint64_t bits;
+        double d = v->u.d;
+        if (d != d)
+            bits = 0x7ff8000000000000ULL;
+        else
+            memcpy(&bits, &d, sizeof(bits));
+        return (int32_t)(uint32_t)(bits ^ (bits >> 32));
+    }
+    case V_BOOL:
+        return v->u.b ? 1231 : 1237;
+    case V_LIST:
+        h = 1;
+        for (size_t k = 0; k < v->u.l->n; k++)
+            h = 31 * h + (uint32_t)java_hash_value(&v->u.l->v[k], depth + 1);
+        return (int32_t)h;
+    case V_MAP:
+        for (size_t k = 0; k < v->u.m->n; k++)
+            h += (uint32_t)(java_hash_value(&v->u.m->keys[k], depth + 1) ^
+                            java_hash_value(&v->u.m->vals[k], depth + 1));
+        return (int32_t)h;
+    case V_ENTRY:
+        return java_hash_value(&v->u.e->key, depth + 1) ^ java_hash_value(&v->u.e->val, depth + 1);
+    default:
+        return 0;
+    }
+}
+
 static vtl_value_t str_method(vtl_rs_t *rs, vtl_value_t *self, const char *name, size_t nlen,
                               vtl_value_t *a, size_t n, int *found)
 {
@@ -460,6 +501,12 @@ static vtl_value_t list_method(vtl_rs_t *rs, vtl_value_t *self, const char *name
                          (long long)a[0].u.i);
             return l->v[a[0].u.i];
         }
+        if (NAME("lastIndexOf")) {
+            for (size_t k = l->n; k > 0; k--)
+                if (vtl_equals(&l->v[k - 1], &a[0]))
+                    return vtl_int((int64_t)k - 1);
+            return vtl_int(-1);
+        }
         if (NAME("contains") || NAME("indexOf")) {
             int64_t at = -1;
             for (size_t k = 0; k < l->n && at < 0; k++)
@@ -605,6 +652,8 @@ vtl_value_t vtl_call(vtl_rs_t *rs, vtl_value_t *self, const char *name, size_t n
                      vtl_value_t *args, size_t nargs, int *found)
 {
     *found = 1;
+    if (nargs == 0 && NAME("hashCode") && self->type != V_OBJ)
+        return vtl_int(java_hash_value(self, 0));
     switch (self->type) {
     case V_STR:
         return str_method(rs, self, name, nlen, args, nargs, found);

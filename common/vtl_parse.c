@@ -177,6 +177,8 @@ static vtl_node_t *parse_expr(parser_t *p);
 static vtl_node_t *parse_param(parser_t *p);
 static vtl_node_t *parse_block(parser_t *p, int mode, int *term);
 static vtl_node_t *parse_ref(parser_t *p, int nesc, int required);
+static int match_set(parser_t *p);
+static int word_is(parser_t *p, const char *w);
 
 static void ident(parser_t *p, const char **name, size_t *len)
 {
@@ -515,6 +517,21 @@ static vtl_mod_t *mod_index(parser_t *p)
     return m;
 }
 
+/* LOOKAHEAD(3) of Method(): "(" then what can start a parameter or ")" */
+static int method_follows(parser_t *p)
+{
+    int c = at(p, 1);
+    if (is_alpha(c) || c == '_' || c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '"' ||
+        c == '\'' || c == '[' || c == '{' || c == '$' || c == ')' || is_digit(c))
+        return 1;
+    if ((c == '-' || c == '.') && (is_digit(at(p, 2)) || (c == '-' && at(p, 2) == '.')))
+        return 1;
+    p->i++;
+    int w = word_is(p, "true") || word_is(p, "false");
+    p->i--;
+    return w;
+}
+
 /* At '$': a reference, or NULL (p->i unchanged) when what follows is not
  * one (then '$' is text). nesc: backslashes before '$'. */
 static vtl_node_t *parse_ref(parser_t *p, int nesc, int required)
@@ -522,7 +539,10 @@ static vtl_node_t *parse_ref(parser_t *p, int nesc, int required)
     size_t st = p->i;
     if (++p->depth > 200)
         perr(p, st, "references nested too deeply");
-    p->i++;
+    if (nesc >= 0)
+        p->i++;
+    else
+        nesc = 0; /* a bare identifier in method arguments reads as a reference */
     int silent = 0, braced = 0;
     if (at(p, 0) == '!') {
         silent = 1;
@@ -553,13 +573,20 @@ static vtl_node_t *parse_ref(parser_t *p, int nesc, int required)
             vtl_mod_t *m = palloc(p, sizeof(*m));
             ident(p, &m->name, &m->name_len);
             m->kind = MOD_PROP;
-            if (at(p, 0) == '(') {
+            if (at(p, 0) == '(' && method_follows(p)) {
                 m->kind = MOD_METHOD;
                 vec_t v = {0};
                 p->i++;
                 if (at(p, 0) != ')') {
                     for (;;) {
-                        vpush(p, &v, parse_param(p));
+                        ws(p);
+                        if ((is_alpha(at(p, 0)) || at(p, 0) == '_') && !word_is(p, "true") &&
+                            !word_is(p, "false")) {
+                            vpush(p, &v, parse_ref(p, -1, 1));
+                            ws(p);
+                        } else {
+                            vpush(p, &v, parse_param(p));
+                        }
                         if (at(p, 0) == ',') {
                             p->i++;
                             continue;
@@ -579,6 +606,15 @@ static vtl_node_t *parse_ref(parser_t *p, int nesc, int required)
         }
         break;
     }
+    /* after $a.b[i], "(" is lexed as a method's and fails (Velocity 1.7) */
+    int refmod = 0, last_index = 0;
+    for (vtl_mod_t *m = nd->mods; m; m = m->next) {
+        if (m->kind != MOD_INDEX)
+            refmod = m->kind == MOD_PROP;
+        last_index = m->kind == MOD_INDEX;
+    }
+    if (!braced && refmod && last_index && at(p, 0) == '(')
+        perr(p, p->i, "Encountered \"(\" after an index");
     if (braced) {
         if (at(p, 0) != '}')
             perr(p, p->i, "Encountered \"%.10s\", was expecting \"}\"", p->s + p->i);
@@ -599,10 +635,14 @@ static vtl_node_t *primary(parser_t *p)
     ws(p);
     vtl_node_t *nd;
     if (at(p, 0) == '(') {
-        p->i++;
+        size_t st = ++p->i;
         nd = parse_expr(p);
         if (at(p, 0) != ')')
             perr(p, p->i, "Encountered \"%.10s\", was expecting \")\"", p->s + p->i);
+        if (nd->kind == E_BIN) {
+            nd->text = p->s + st;
+            nd->len = p->i - st;
+        }
         p->i++;
         ws(p);
         return nd;
@@ -667,9 +707,13 @@ static vtl_node_t *binary(parser_t *p, int level)
             return l;
         p->i += starts(p, o->sym) ? strlen(o->sym) : strlen(o->word);
         vtl_node_t *nd = mk(p, E_BIN, p->i);
+        size_t rst = p->i;
         nd->op = o->op;
         nd->a = l;
         nd->b = binary(p, level + 1);
+        /* what Velocity prints for this node when it is null in a "+" */
+        nd->text = p->s + rst;
+        nd->len = p->i - rst;
         l = nd;
     }
 }
@@ -718,6 +762,14 @@ static int match_set(parser_t *p)
         return 0;
     p->i = k + 1;
     return 1;
+}
+
+static int set_follows(parser_t *p)
+{
+    size_t save = p->i;
+    int r = match_set(p);
+    p->i = save;
+    return r;
 }
 
 /* DirectiveArg(): like Parameter() but a bare word is allowed */
@@ -987,6 +1039,41 @@ static void parse_escape(parser_t *p, list_t *l)
 }
 
 /* after "#" + word; returns a terminator or -1 after adding nodes */
+static int parse_hash(parser_t *p, list_t *l, int mode);
+
+/* "$#word" or "$!#word": Velocity lexes the prefix into the directive's
+ * name, so a directive becomes an unknown one printed as written; #if,
+ * #else, #elseif, #end and #* comments swallow the prefix. Returns 1 when
+ * handled (nodes added), 0 when the '#' is handled as usual. */
+static int dollar_hash(parser_t *p, list_t *l, size_t st, int mode)
+{
+    const char *w;
+    size_t wn, end;
+    if (at(p, 1) == '*') {
+        parse_hash(p, l, mode);
+        return 1;
+    }
+    if (!hash_word(p, p->i, &w, &wn, &end))
+        return 0;
+    if ((wn == 2 && memcmp(w, "if", 2) == 0) || (wn == 4 && memcmp(w, "else", 4) == 0) ||
+        (wn == 6 && memcmp(w, "elseif", 6) == 0) || (wn == 3 && memcmp(w, "end", 3) == 0))
+        return 0;
+    p->i = end;
+    vec_t args = {0};
+    if (lparen_follows(p)) {
+        ws(p);
+        directive_args(p, &args);
+    }
+    vtl_node_t *nd = mk(p, N_CALL, st);
+    nd->name = "";
+    nd->args = args.v;
+    nd->nargs = args.n;
+    nd->text = p->s + st;
+    nd->len = p->i - st;
+    push(l, nd);
+    return 1;
+}
+
 static int parse_hash(parser_t *p, list_t *l, int mode)
 {
     size_t st = p->i;
@@ -1024,8 +1111,11 @@ static int parse_hash(parser_t *p, list_t *l, int mode)
         return -1;
     }
     if (!hash_word(p, p->i, &w, &wn, &end)) {
-        text(p, l, p->s + st, 1);
+        if (p->i + 1 >= p->n)
+            perr(p, p->i + 1, "Lexical error: <EOF> after \"#\"");
         p->i++;
+        if (!set_follows(p))
+            text(p, l, p->s + st, 1);
         return -1;
     }
     p->i = end;
@@ -1073,10 +1163,23 @@ static vtl_node_t *parse_block(parser_t *p, int mode, int *term)
             vtl_node_t *r = parse_ref(p, 0, 0);
             if (r) {
                 push(&l, r);
-            } else {
-                p->i++;
-                text(p, &l, p->s + st, 1);
+                continue;
             }
+            /* a '$' that starts nothing: Velocity drops the '!' of "$!", and
+             * the whole prefix when a #set follows */
+            p->i++;
+            if (at(p, 0) == '!' && at(p, 1) != '$' && at(p, 1) != '{')
+                p->i++;
+            if (p->i >= p->n)
+                perr(p, p->i, "Lexical error: <EOF> after \"$\"");
+            if (at(p, 0) == '#' && dollar_hash(p, &l, st, mode))
+                continue;
+            if (at(p, 0) == '#' && (starts(p, "#if") || starts(p, "#else") || starts(p, "#end") ||
+                                    starts(p, "#{if}") || starts(p, "#{else}") ||
+                                    starts(p, "#{end}") || starts(p, "#{elseif}")))
+                continue; /* the prefix goes with the directive's token */
+            if (!set_follows(p))
+                text(p, &l, p->s + st, 1);
             continue;
         }
         if (c == '#') {

@@ -153,7 +153,12 @@ static vtl_value_t apply_mod(vtl_rs_t *rs, vtl_value_t cur, const vtl_mod_t *m)
                 vtl_fail(rs, VTL_ERUNTIME, "index %lld out of bounds", (long long)ix.u.i);
             return cur.u.l->v[i];
         }
+        if (ix.type == V_INT && ix.u.i < 0 && cur.type != V_MAP && cur.type != V_LIST)
+            vtl_fail(rs, VTL_ERUNTIME, "A 'size()' method required for negative value %lld",
+                     (long long)ix.u.i);
         if (cur.type == V_MAP) {
+            if (ix.type == V_INT && ix.u.i < 0)
+                ix.u.i += (int64_t)cur.u.m->n;
             long j = vtl_map_find(cur.u.m, ix);
             return j < 0 ? vtl_null() : cur.u.m->vals[j];
         }
@@ -270,17 +275,23 @@ static int eq_values(vtl_rs_t *rs, vtl_value_t *l, vtl_value_t *r)
 
 static int truthy(vtl_rs_t *rs, const vtl_node_t *nd);
 
+/* a null operand of "+" prints as its source (references, operations) */
+static size_t literal_len(const vtl_node_t *nd)
+{
+    return nd->kind == N_REF || nd->kind == E_BIN ? nd->len : 0;
+}
+
 static vtl_value_t arith(vtl_rs_t *rs, const vtl_node_t *nd)
 {
     vtl_value_t l = eval(rs, nd->a), r = eval(rs, nd->b);
     if (nd->op == OP_ADD && (l.type == V_STR || r.type == V_STR)) {
         vtl_buf_t b = {0};
         if (l.type == V_NULL)
-            vtl_buf_add(rs, &b, nd->a->text, nd->a->kind == N_REF ? nd->a->len : 0);
+            vtl_buf_add(rs, &b, nd->a->text, literal_len(nd->a));
         else
             vtl_to_string(rs, &b, &l);
         if (r.type == V_NULL)
-            vtl_buf_add(rs, &b, nd->b->text, nd->b->kind == N_REF ? nd->b->len : 0);
+            vtl_buf_add(rs, &b, nd->b->text, literal_len(nd->b));
         else
             vtl_to_string(rs, &b, &r);
         return vtl_str(b.p, b.n);
