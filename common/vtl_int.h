@@ -151,12 +151,15 @@ struct vtl_list {
     int kind;
     vtl_value_t *v;
     size_t n, cap;
+    unsigned mods;           /* structural changes (Java's modCount) */
+    struct vtl_map *view_of; /* keySet(), values(), entrySet() of this map */
 };
 
 struct vtl_map {
     vtl_value_t *keys; /* strings (or other values from map literals) */
     vtl_value_t *vals;
     size_t n, cap;
+    unsigned mods;
 };
 
 typedef struct vtl_entry {
@@ -180,6 +183,10 @@ typedef struct vtl_var {
     size_t name_len;
     vtl_value_t val;
     int defined;
+    /* a macro argument is passed by name: evaluated at each use, in the
+     * caller's frame (Velocity 1.7) */
+    const struct vtl_node *arg;
+    struct vtl_frame *arg_frame;
     struct vtl_var *next;
 } vtl_var_t;
 

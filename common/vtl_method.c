@@ -423,6 +423,9 @@ static vtl_value_t str_method(vtl_rs_t *rs, vtl_value_t *self, const char *name,
             size_t e = vtl_u16_off(p, len, (size_t)a[1].u.i);
             return vtl_str(p + b, e - b);
         }
+        if ((NAME("indexOf") || NAME("startsWith") || NAME("lastIndexOf")) && a[0].type == V_NULL &&
+            is_int(&a[1]))
+            vtl_fail(rs, VTL_ERUNTIME, "NullPointerException in %.*s", (int)nlen, name);
         if ((NAME("indexOf") || NAME("startsWith")) && is_str(&a[0]) && is_int(&a[1])) {
             int64_t from = a[1].u.i < 0 ? 0 : a[1].u.i;
             size_t u = vtl_u16_len(p, len);
@@ -440,6 +443,8 @@ static vtl_value_t str_method(vtl_rs_t *rs, vtl_value_t *self, const char *name,
         }
         if (NAME("split") && is_str(&a[0]) && is_int(&a[1]))
             return split(rs, self, &a[0], a[1].u.i);
+        if ((!is_str(&a[0]) && a[0].type != V_NULL) || (!is_str(&a[1]) && a[1].type != V_NULL))
+            return nf(found);
         if (!is_str(&a[0]) || !is_str(&a[1])) {
             if ((a[0].type == V_NULL || a[1].type == V_NULL) &&
                 (NAME("replace") || NAME("replaceAll") || NAME("replaceFirst")))
@@ -490,6 +495,7 @@ static vtl_value_t list_method(vtl_rs_t *rs, vtl_value_t *self, const char *name
             return vtl_stringify(rs, self);
         if (NAME("clear") && l->kind != L_ARRAY) {
             l->n = 0;
+            l->mods++;
             return vtl_null();
         }
         return nf(found);
@@ -516,6 +522,26 @@ static vtl_value_t list_method(vtl_rs_t *rs, vtl_value_t *self, const char *name
         }
         if (NAME("equals"))
             return vtl_bool(vtl_equals(self, &a[0]));
+        if (NAME("remove") && l->kind != L_ARRAY) {
+            size_t at = l->n;
+            if (is_int(&a[0])) {
+                if (a[0].u.i < 0 || (size_t)a[0].u.i >= l->n)
+                    vtl_fail(rs, VTL_ERUNTIME, "IndexOutOfBoundsException: Index %lld",
+                             (long long)a[0].u.i);
+                at = (size_t)a[0].u.i;
+            } else {
+                for (size_t k = 0; k < l->n && at == l->n; k++)
+                    if (vtl_equals(&l->v[k], &a[0]))
+                        at = k;
+                if (at == l->n)
+                    return vtl_bool(0);
+            }
+            vtl_value_t old = l->v[at];
+            memmove(l->v + at, l->v + at + 1, (l->n - at - 1) * sizeof(vtl_value_t));
+            l->n--;
+            l->mods++;
+            return is_int(&a[0]) ? old : vtl_bool(1);
+        }
         if (NAME("add")) {
             if (l->kind == L_ARRAY)
                 vtl_fail(rs, VTL_ERUNTIME, "UnsupportedOperationException: add");
@@ -556,6 +582,7 @@ static vtl_value_t list_method(vtl_rs_t *rs, vtl_value_t *self, const char *name
 static vtl_value_t key_list(vtl_rs_t *rs, vtl_map_t *m, int what)
 {
     vtl_value_t l = vtl_list_new(rs, L_ARRAYLIST, m->n);
+    l.u.l->view_of = m;
     for (size_t k = 0; k < m->n; k++) {
         if (what == 0) {
             vtl_list_push(rs, l.u.l, m->keys[k]);
@@ -590,6 +617,7 @@ static vtl_value_t map_method(vtl_rs_t *rs, vtl_value_t *self, const char *name,
             return vtl_stringify(rs, self);
         if (NAME("clear")) {
             m->n = 0;
+            m->mods++;
             return vtl_null();
         }
         return nf(found);
@@ -613,6 +641,7 @@ static vtl_value_t map_method(vtl_rs_t *rs, vtl_value_t *self, const char *name,
             memmove(m->keys + at, m->keys + at + 1, (m->n - (size_t)at - 1) * sizeof(vtl_value_t));
             memmove(m->vals + at, m->vals + at + 1, (m->n - (size_t)at - 1) * sizeof(vtl_value_t));
             m->n--;
+            m->mods++;
             return old;
         }
         if (NAME("equals"))

@@ -1055,6 +1055,8 @@ static int dollar_hash(parser_t *p, list_t *l, size_t st, int mode)
     }
     if (!hash_word(p, p->i, &w, &wn, &end))
         return 0;
+    if (set_follows(p))
+        return 0;
     if ((wn == 2 && memcmp(w, "if", 2) == 0) || (wn == 4 && memcmp(w, "else", 4) == 0) ||
         (wn == 6 && memcmp(w, "elseif", 6) == 0) || (wn == 3 && memcmp(w, "end", 3) == 0))
         return 0;
@@ -1110,6 +1112,13 @@ static int parse_hash(parser_t *p, list_t *l, int mode)
         p->i = (size_t)(e - p->s) + 3;
         return -1;
     }
+    if (is_digit(at(p, 1)) || (at(p, 1) == '-' && is_digit(at(p, 2)))) {
+        /* "#12": a number token, and a token boundary after it */
+        p->i++;
+        parse_number(p);
+        text(p, l, p->s + st, p->i - st);
+        return -1;
+    }
     if (!hash_word(p, p->i, &w, &wn, &end)) {
         if (p->i + 1 >= p->n)
             perr(p, p->i + 1, "Lexical error: <EOF> after \"#\"");
@@ -1139,9 +1148,43 @@ static int parse_hash(parser_t *p, list_t *l, int mode)
     return -1;
 }
 
+/* Text lexed in a reference's state after such a #set: an identifier
+ * prints, its modifiers vanish. */
+static void pseudo_ref(parser_t *p, list_t *l)
+{
+    size_t st = p->i;
+    const char *name;
+    size_t nlen;
+    ident(p, &name, &nlen);
+    text(p, l, p->s + st, nlen);
+    for (;;) {
+        if (at(p, 0) == '[') {
+            mod_index(p);
+        } else if (at(p, 0) == '.' && is_alpha(at(p, 1))) {
+            p->i++;
+            ident(p, &name, &nlen);
+            if (at(p, 0) == '(' && method_follows(p)) {
+                vec_t v = {0};
+                p->i++;
+                while (at(p, 0) != ')') {
+                    vpush(p, &v, parse_param(p));
+                    if (at(p, 0) == ',')
+                        p->i++;
+                    else if (at(p, 0) != ')')
+                        perr(p, p->i, "Encountered \"%.10s\"", p->s + p->i);
+                }
+                p->i++;
+            }
+        } else {
+            break;
+        }
+    }
+}
+
 static vtl_node_t *parse_block(parser_t *p, int mode, int *term)
 {
     list_t l = {0};
+    int in_ref = 0; /* the lexer is still in a reference's state */
     if (++p->depth > 200)
         perr(p, p->i, "blocks nested too deeply");
     for (;;) {
@@ -1150,8 +1193,25 @@ static vtl_node_t *parse_block(parser_t *p, int mode, int *term)
             break;
         }
         size_t st = p->i;
+        int was_in_ref = in_ref;
+        in_ref = 0;
         if (match_set(p)) {
             push(&l, parse_set(p, st));
+            /* a #set lexed right after a reference returns to the
+             * reference's lexical state (Velocity 1.7) */
+            in_ref = was_in_ref ? 2 : 0;
+            continue;
+        }
+        if (was_in_ref == 2 && at(p, 0) == '[') {
+            mod_index(p); /* an index, lexed and dropped */
+            in_ref = 1;
+            continue;
+        }
+        if (was_in_ref == 2 && at(p, 0) == '{' && at(p, 1) == '$')
+            perr(p, p->i, "Encountered \"{\" after #set");
+        if (was_in_ref == 2 && (is_alpha(at(p, 0)) || at(p, 0) == '_')) {
+            pseudo_ref(p, &l);
+            in_ref = 1;
             continue;
         }
         char c = p->s[p->i];
@@ -1163,12 +1223,13 @@ static vtl_node_t *parse_block(parser_t *p, int mode, int *term)
             vtl_node_t *r = parse_ref(p, 0, 0);
             if (r) {
                 push(&l, r);
+                in_ref = r->text[1] != '{' && !(r->text[1] == '!' && r->text[2] == '{');
                 continue;
             }
             /* a '$' that starts nothing: Velocity drops the '!' of "$!", and
              * the whole prefix when a #set follows */
             p->i++;
-            if (at(p, 0) == '!' && at(p, 1) != '$' && at(p, 1) != '{')
+            if (at(p, 0) == '!' && !strchr("${[\\", at(p, 1)))
                 p->i++;
             if (p->i >= p->n)
                 perr(p, p->i, "Lexical error: <EOF> after \"$\"");

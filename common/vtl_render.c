@@ -71,17 +71,25 @@ static vtl_var_t **slot(vtl_rs_t *rs, const char *name, size_t n)
 
 static vtl_var_t *frame_var(vtl_rs_t *rs, const char *name, size_t n)
 {
-    if (!rs->frame)
-        return NULL;
-    for (vtl_var_t *v = rs->frame->vars; v; v = v->next)
-        if (v->name_len == n && memcmp(v->name, name, n) == 0)
-            return v;
+    for (vtl_frame_t *f = rs->frame; f; f = f->up)
+        for (vtl_var_t *v = f->vars; v; v = v->next)
+            if (v->name_len == n && memcmp(v->name, name, n) == 0)
+                return v;
     return NULL;
 }
+
+static vtl_value_t eval(vtl_rs_t *rs, const vtl_node_t *nd);
 
 static int get_var(vtl_rs_t *rs, const char *name, size_t n, vtl_value_t *out)
 {
     vtl_var_t *fv = frame_var(rs, name, n);
+    if (fv && fv->arg) {
+        vtl_frame_t *saved = rs->frame;
+        rs->frame = fv->arg_frame;
+        *out = eval(rs, fv->arg);
+        rs->frame = saved;
+        return out->type != V_NULL;
+    }
     if (fv) {
         *out = fv->val;
         return fv->defined;
@@ -97,10 +105,10 @@ static int get_var(vtl_rs_t *rs, const char *name, size_t n, vtl_value_t *out)
 static void set_var(vtl_rs_t *rs, const char *name, size_t n, vtl_value_t val, int defined)
 {
     vtl_var_t *fv = frame_var(rs, name, n);
-    if (fv) {
+    if (fv) { /* the argument takes the value, and so does the global */
         fv->val = val;
+        fv->arg = NULL;
         fv->defined = defined && val.type != V_NULL;
-        return;
     }
     vtl_var_t **pp = slot(rs, name, n);
     if (!*pp) {
@@ -115,7 +123,6 @@ static void set_var(vtl_rs_t *rs, const char *name, size_t n, vtl_value_t val, i
 }
 
 /* ---- references ---- */
-static vtl_value_t eval(vtl_rs_t *rs, const vtl_node_t *nd);
 static void render_list(vtl_rs_t *rs, const vtl_node_t *nd);
 
 static vtl_value_t root_value(vtl_rs_t *rs, const char *name, size_t n)
@@ -205,8 +212,15 @@ static void render_ref(vtl_rs_t *rs, const vtl_node_t *nd)
     }
     if (v.type == V_NULL) {
         emit_bs(rs, nd->esc_prefix * 2);
-        if (!nd->silent)
-            emit(rs, lit, litn);
+        if (nd->silent)
+            return;
+        /* a macro argument bound to a null reference prints that one */
+        vtl_var_t *fv = nd->mods || lit[1] == '{' ? NULL : frame_var(rs, nd->name, nd->name_len);
+        if (fv && fv->arg && fv->arg->kind == N_REF) {
+            emit(rs, fv->arg->text, fv->arg->len);
+            return;
+        }
+        emit(rs, lit, litn);
         return;
     }
     emit_bs(rs, nd->esc_prefix);
@@ -499,10 +513,6 @@ static void render_call(vtl_rs_t *rs, const vtl_node_t *nd)
         emit(rs, nd->text, nd->len);
         return;
     }
-    if (nd->nargs != m->nparams) {
-        emit(rs, nd->text, nd->len);
-        return;
-    }
     if (++rs->depth > rs->lim.max_depth)
         vtl_fail(rs, VTL_ELIMIT, "macros nested more than %u deep", rs->lim.max_depth);
     vtl_frame_t *f = vtl_alloc(rs, sizeof(*f));
@@ -510,8 +520,10 @@ static void render_call(vtl_rs_t *rs, const vtl_node_t *nd)
         vtl_var_t *v = vtl_alloc(rs, sizeof(*v));
         v->name = m->params[k]->name;
         v->name_len = m->params[k]->name_len;
-        v->val = eval(rs, nd->args[k]);
-        v->defined = v->val.type != V_NULL;
+        if (k < nd->nargs) {
+            v->arg = nd->args[k];
+            v->arg_frame = rs->frame;
+        }
         v->next = f->vars;
         f->vars = v;
     }
@@ -525,17 +537,20 @@ static void render_call(vtl_rs_t *rs, const vtl_node_t *nd)
 static void render_foreach(vtl_rs_t *rs, const vtl_node_t *nd)
 {
     vtl_value_t it = eval(rs, nd->a);
-    vtl_value_t *items;
     size_t n;
+    unsigned *mods, start;
+    int arraylist = 0; /* ArrayList's iterator: hasNext() is cursor != size */
     if (it.type == V_LIST) {
-        items = it.u.l->v;
         n = it.u.l->n;
+        mods = it.u.l->view_of ? &it.u.l->view_of->mods : &it.u.l->mods;
+        arraylist = !it.u.l->view_of && it.u.l->kind != L_ARRAY;
     } else if (it.type == V_MAP) {
-        items = it.u.m->vals;
         n = it.u.m->n;
+        mods = &it.u.m->mods;
     } else {
         return;
     }
+    start = *mods;
     vtl_value_t saved_item, saved_count, saved_next, saved_fe;
     int had_item = get_var(rs, nd->name, nd->name_len, &saved_item);
     int had_count = get_var(rs, "velocityCount", 13, &saved_count);
@@ -548,14 +563,19 @@ static void render_foreach(vtl_rs_t *rs, const vtl_node_t *nd)
     fev.u.o.kind = O_FOREACH;
     fev.u.o.fe = fe;
     set_var(rs, "foreach", 7, fev, 1);
-    for (size_t k = 0; k < n; k++) {
+    for (size_t k = 0;; k++) {
+        if (arraylist ? k == it.u.l->n : k >= n)
+            break;
         if (k >= rs->lim.max_foreach)
             break;
+        if (*mods != start)
+            vtl_fail(rs, VTL_ERUNTIME, "java.util.ConcurrentModificationException");
+        vtl_value_t *items = it.type == V_LIST ? it.u.l->v : it.u.m->vals;
         set_var(rs, "velocityCount", 13, vtl_int((int64_t)k + 1), 1);
-        set_var(rs, "velocityHasNext", 15, vtl_bool(k + 1 < n), 1);
+        set_var(rs, "velocityHasNext", 15, vtl_bool(k + 1 < (arraylist ? it.u.l->n : n)), 1);
         set_var(rs, nd->name, nd->name_len, items[k], items[k].type != V_NULL);
         fe->index++;
-        fe->has_next = k + 1 < n;
+        fe->has_next = k + 1 < (arraylist ? it.u.l->n : n);
         render_list(rs, nd->b);
         if (rs->stopping)
             break;

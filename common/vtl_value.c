@@ -94,6 +94,7 @@ void vtl_list_push(vtl_rs_t *rs, vtl_list_t *l, vtl_value_t v)
         l->cap = cap;
     }
     l->v[l->n++] = v;
+    l->mods++;
 }
 
 vtl_value_t vtl_map_new(vtl_rs_t *rs, size_t cap)
@@ -143,6 +144,7 @@ vtl_value_t vtl_map_put(vtl_rs_t *rs, vtl_map_t *m, vtl_value_t key, vtl_value_t
     m->keys[m->n] = key;
     m->vals[m->n] = v;
     m->n++;
+    m->mods++;
     return vtl_null();
 }
 
