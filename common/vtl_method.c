@@ -381,6 +381,32 @@ static vtl_value_t str_method(vtl_rs_t *rs, vtl_value_t *self, const char *name,
             (NAME("indexOf") || NAME("contains") || NAME("startsWith") || NAME("endsWith") ||
              NAME("concat") || NAME("lastIndexOf") || NAME("split") || NAME("matches")))
             vtl_fail(rs, VTL_ERUNTIME, "NullPointerException in %.*s", (int)nlen, name);
+        char cbuf[4];
+        vtl_value_t chv;
+        if ((NAME("indexOf") || NAME("lastIndexOf")) && is_int(&a[0])) {
+            /* indexOf(int ch): the character with that code */
+            int64_t cp = a[0].u.i;
+            size_t cn = 0;
+            if (cp < 0 || cp > 0x10FFFF)
+                return vtl_int(-1);
+            if (cp < 0x80) {
+                cbuf[cn++] = (char)cp;
+            } else if (cp < 0x800) {
+                cbuf[cn++] = (char)(0xC0 | (cp >> 6));
+                cbuf[cn++] = (char)(0x80 | (cp & 0x3F));
+            } else if (cp < 0x10000) {
+                cbuf[cn++] = (char)(0xE0 | (cp >> 12));
+                cbuf[cn++] = (char)(0x80 | ((cp >> 6) & 0x3F));
+                cbuf[cn++] = (char)(0x80 | (cp & 0x3F));
+            } else {
+                cbuf[cn++] = (char)(0xF0 | (cp >> 18));
+                cbuf[cn++] = (char)(0x80 | ((cp >> 12) & 0x3F));
+                cbuf[cn++] = (char)(0x80 | ((cp >> 6) & 0x3F));
+                cbuf[cn++] = (char)(0x80 | (cp & 0x3F));
+            }
+            chv = vtl_str(cbuf, cn);
+            a = &chv;
+        }
         if (!is_str(&a[0]))
             return nf(found);
         const vtl_value_t *x = &a[0];

@@ -1002,7 +1002,8 @@ static char *repeat_bs(parser_t *p, size_t n)
 }
 
 /* backslashes at p->i */
-static void parse_escape(parser_t *p, list_t *l)
+/* returns 1 when it added a reference */
+static int parse_escape(parser_t *p, list_t *l)
 {
     size_t st = p->i;
     while (at(p, 0) == '\\')
@@ -1012,10 +1013,10 @@ static void parse_escape(parser_t *p, list_t *l)
         vtl_node_t *r = parse_ref(p, (int)nbs, 0);
         if (r) {
             push(l, r);
-            return;
+            return r->text[1] != '{' && !(r->text[1] == '!' && r->text[2] == '{');
         }
         text(p, l, p->s + st, nbs);
-        return;
+        return 0;
     }
     const char *w;
     size_t wn, end;
@@ -1029,13 +1030,14 @@ static void parse_escape(parser_t *p, list_t *l)
                 text(p, l, p->s + st, end - st);
             }
             p->i = end;
-            return;
+            return 0;
         }
         /* "\\#if": half the backslashes, then the directive */
         text(p, l, known ? repeat_bs(p, nbs / 2) : p->s + st, known ? nbs / 2 : nbs);
-        return;
+        return 0;
     }
     text(p, l, p->s + st, nbs);
+    return 0;
 }
 
 /* after "#" + word; returns a terminator or -1 after adding nodes */
@@ -1207,8 +1209,19 @@ static vtl_node_t *parse_block(parser_t *p, int mode, int *term)
             in_ref = 1;
             continue;
         }
-        if (was_in_ref == 2 && at(p, 0) == '{' && at(p, 1) == '$')
-            perr(p, p->i, "Encountered \"{\" after #set");
+        if (was_in_ref == 2 && at(p, 0) == '{') {
+            /* "{name}" reads as a braced reference: "{" prints */
+            p->i++;
+            if (!(is_alpha(at(p, 0)) || at(p, 0) == '_'))
+                perr(p, p->i, "Encountered \"%.10s\", was expecting an identifier", p->s + p->i);
+            list_t dummy = {0};
+            pseudo_ref(p, &dummy);
+            if (at(p, 0) != '}')
+                perr(p, p->i, "Encountered \"%.10s\", was expecting \"}\"", p->s + p->i);
+            p->i++;
+            text(p, &l, p->s + st, 1);
+            continue;
+        }
         if (was_in_ref == 2 && (is_alpha(at(p, 0)) || at(p, 0) == '_')) {
             pseudo_ref(p, &l);
             in_ref = 1;
@@ -1216,7 +1229,7 @@ static vtl_node_t *parse_block(parser_t *p, int mode, int *term)
         }
         char c = p->s[p->i];
         if (c == '\\') {
-            parse_escape(p, &l);
+            in_ref = parse_escape(p, &l);
             continue;
         }
         if (c == '$') {
@@ -1239,7 +1252,9 @@ static vtl_node_t *parse_block(parser_t *p, int mode, int *term)
                                     starts(p, "#{if}") || starts(p, "#{else}") ||
                                     starts(p, "#{end}") || starts(p, "#{elseif}")))
                 continue; /* the prefix goes with the directive's token */
-            if (!set_follows(p))
+            if (set_follows(p))
+                in_ref = 1; /* "$ #set(": the '$' left the lexer in a reference */
+            else
                 text(p, &l, p->s + st, 1);
             continue;
         }
