@@ -1209,7 +1209,7 @@ static vtl_node_t *parse_block(parser_t *p, int mode, int *term)
             in_ref = 1;
             continue;
         }
-        if (was_in_ref == 2 && at(p, 0) == '{') {
+        if (was_in_ref && at(p, 0) == '{' && (is_alpha(at(p, 1)) || at(p, 1) == '_')) {
             /* "{name}" reads as a braced reference: "{" prints */
             p->i++;
             if (!(is_alpha(at(p, 0)) || at(p, 0) == '_'))
