@@ -29,6 +29,10 @@ typedef struct parser {
     int depth;
 } parser_t;
 
+/* up to 10 bytes of the source at pos, for messages ("%.*s") */
+#define SNIP(p, pos)                                                                               \
+    (int)((pos) >= (p)->n ? 0 : (p)->n - (pos) < 10 ? (p)->n - (pos) : 10), (p)->s + (pos)
+
 static void where(const char *s, size_t pos, int *line, int *col)
 {
     int l = 1, c = 1;
@@ -50,7 +54,8 @@ __attribute__((format(printf, 3, 4))) _Noreturn static void perr(parser_t *p, si
     if (p->err) {
         va_list ap;
         p->err->code = VTL_EPARSE;
-        where(p->s, pos > p->n ? p->n : pos, &p->err->line, &p->err->column);
+        /* at the end of input, Velocity names the last character */
+        where(p->s, pos >= p->n && p->n ? p->n - 1 : pos, &p->err->line, &p->err->column);
         char msg[150];
         va_start(ap, fmt);
         vsnprintf(msg, sizeof(msg), fmt, ap);
@@ -162,7 +167,7 @@ static void ws(parser_t *p)
 static void rparen(parser_t *p)
 {
     if (at(p, 0) != ')')
-        perr(p, p->i, "Encountered \"%.10s\", was expecting \")\"", p->s + p->i);
+        perr(p, p->i, "Encountered \"%.*s\", was expecting \")\"", SNIP(p, p->i));
     p->i++;
     size_t k = p->i;
     while (k < p->n && (p->s[k] == ' ' || p->s[k] == '\t'))
@@ -368,7 +373,7 @@ static vtl_node_t *range_end(parser_t *p)
     else if (is_digit(at(p, 0)) || (at(p, 0) == '-' && is_digit(at(p, 1))))
         e = parse_number(p);
     else
-        perr(p, p->i, "Encountered \"%.10s\" in a range", p->s + p->i);
+        perr(p, p->i, "Encountered \"%.*s\" in a range", SNIP(p, p->i));
     if (e->kind == E_FLOAT)
         perr(p, p->i, "a range needs integers");
     ws(p);
@@ -383,7 +388,7 @@ static vtl_node_t *parse_range(parser_t *p)
     p->i += 2;
     nd->b = range_end(p);
     if (at(p, 0) != ']')
-        perr(p, p->i, "Encountered \"%.10s\", was expecting \"]\"", p->s + p->i);
+        perr(p, p->i, "Encountered \"%.*s\", was expecting \"]\"", SNIP(p, p->i));
     p->i++;
     return nd;
 }
@@ -404,7 +409,7 @@ static vtl_node_t *parse_list(parser_t *p)
         }
     }
     if (at(p, 0) != ']')
-        perr(p, p->i, "Encountered \"%.10s\", was expecting \"]\"", p->s + p->i);
+        perr(p, p->i, "Encountered \"%.*s\", was expecting \"]\"", SNIP(p, p->i));
     p->i++;
     nd->args = v.v;
     nd->nargs = v.n;
@@ -423,7 +428,7 @@ static vtl_node_t *parse_map(parser_t *p)
         for (;;) {
             vpush(p, &v, parse_param(p));
             if (at(p, 0) != ':')
-                perr(p, p->i, "Encountered \"%.10s\", was expecting \":\"", p->s + p->i);
+                perr(p, p->i, "Encountered \"%.*s\", was expecting \":\"", SNIP(p, p->i));
             p->i++;
             vpush(p, &v, parse_param(p));
             if (at(p, 0) == ',') {
@@ -434,7 +439,7 @@ static vtl_node_t *parse_map(parser_t *p)
         }
     }
     if (at(p, 0) != '}')
-        perr(p, p->i, "Encountered \"%.10s\", was expecting \"}\"", p->s + p->i);
+        perr(p, p->i, "Encountered \"%.*s\", was expecting \"}\"", SNIP(p, p->i));
     p->i++;
     nd->args = v.v;
     nd->nargs = v.n;
@@ -470,7 +475,7 @@ static vtl_node_t *parse_param(parser_t *p)
         nd = mk(p, E_FALSE, p->i);
         p->i += 5;
     } else {
-        perr(p, p->i, "Encountered \"%.10s\"", p->s + p->i);
+        perr(p, p->i, "Encountered \"%.*s\"", SNIP(p, p->i));
     }
     ws(p);
     return nd;
@@ -497,11 +502,11 @@ static vtl_node_t *index_param(parser_t *p)
         nd = mk(p, E_FALSE, p->i);
         p->i += 5;
     } else {
-        perr(p, p->i, "Encountered \"%.10s\" in an index", p->s + p->i);
+        perr(p, p->i, "Encountered \"%.*s\" in an index", SNIP(p, p->i));
     }
     ws(p);
     if (at(p, 0) != ']')
-        perr(p, p->i, "Encountered \"%.10s\", was expecting \"]\"", p->s + p->i);
+        perr(p, p->i, "Encountered \"%.*s\", was expecting \"]\"", SNIP(p, p->i));
     p->i++;
     return nd;
 }
@@ -554,7 +559,7 @@ static vtl_node_t *parse_ref(parser_t *p, int nesc, int required)
     }
     if (!(is_alpha(at(p, 0)) || at(p, 0) == '_')) {
         if (required)
-            perr(p, st, "Encountered \"%.10s\", was expecting a reference", p->s + st);
+            perr(p, st, "Encountered \"%.*s\", was expecting a reference", SNIP(p, st));
         p->i = st;
         p->depth--;
         return NULL;
@@ -595,7 +600,7 @@ static vtl_node_t *parse_ref(parser_t *p, int nesc, int required)
                     }
                 }
                 if (at(p, 0) != ')')
-                    perr(p, p->i, "Encountered \"%.10s\", was expecting \")\"", p->s + p->i);
+                    perr(p, p->i, "Encountered \"%.*s\", was expecting \")\"", SNIP(p, p->i));
                 p->i++;
                 m->args = v.v;
                 m->nargs = v.n;
@@ -617,7 +622,7 @@ static vtl_node_t *parse_ref(parser_t *p, int nesc, int required)
         perr(p, p->i, "Encountered \"(\" after an index");
     if (braced) {
         if (at(p, 0) != '}')
-            perr(p, p->i, "Encountered \"%.10s\", was expecting \"}\"", p->s + p->i);
+            perr(p, p->i, "Encountered \"%.*s\", was expecting \"}\"", SNIP(p, p->i));
         p->i++;
     }
     nd->silent = silent;
@@ -638,7 +643,7 @@ static vtl_node_t *primary(parser_t *p)
         size_t st = ++p->i;
         nd = parse_expr(p);
         if (at(p, 0) != ')')
-            perr(p, p->i, "Encountered \"%.10s\", was expecting \")\"", p->s + p->i);
+            perr(p, p->i, "Encountered \"%.*s\", was expecting \")\"", SNIP(p, p->i));
         if (nd->kind == E_BIN) {
             nd->text = p->s + st;
             nd->len = p->i - st;
@@ -685,7 +690,7 @@ static const opdef_t ops[] = {
 static const opdef_t *peek_op(parser_t *p, int level)
 {
     if (at(p, 0) == '-' && (is_digit(at(p, 1)) || (at(p, 1) == '.' && is_digit(at(p, 2)))))
-        perr(p, p->i, "Encountered \"%.10s\"", p->s + p->i); /* an INTEGER_LITERAL token */
+        perr(p, p->i, "Encountered \"%.*s\"", SNIP(p, p->i)); /* an INTEGER_LITERAL token */
     for (size_t k = 0; k < sizeof(ops) / sizeof(ops[0]); k++) {
         if (ops[k].level != level)
             continue;
@@ -733,11 +738,11 @@ static vtl_node_t *parse_set(parser_t *p, size_t st)
     vtl_node_t *nd = mk(p, N_SET, st);
     ws(p);
     if (at(p, 0) != '$')
-        perr(p, p->i, "Encountered \"%.10s\", was expecting a reference", p->s + p->i);
+        perr(p, p->i, "Encountered \"%.*s\", was expecting a reference", SNIP(p, p->i));
     nd->a = parse_ref(p, 0, 1);
     ws(p);
     if (at(p, 0) != '=' || at(p, 1) == '=')
-        perr(p, p->i, "Encountered \"%.10s\", was expecting \"=\"", p->s + p->i);
+        perr(p, p->i, "Encountered \"%.*s\", was expecting \"=\"", SNIP(p, p->i));
     p->i++;
     nd->b = parse_expr(p);
     rparen(p);
@@ -823,7 +828,7 @@ static vtl_node_t *parse_if(parser_t *p, size_t st)
     vtl_node_t *nd = mk(p, N_IF, st);
     ws(p);
     if (at(p, 0) != '(')
-        perr(p, p->i, "Encountered \"%.10s\", was expecting \"(\"", p->s + p->i);
+        perr(p, p->i, "Encountered \"%.*s\", was expecting \"(\"", SNIP(p, p->i));
     p->i++;
     nd->a = parse_expr(p);
     rparen(p);
@@ -834,7 +839,7 @@ static vtl_node_t *parse_if(parser_t *p, size_t st)
         vtl_node_t *ei = mk(p, N_IF, p->i);
         ws(p);
         if (at(p, 0) != '(')
-            perr(p, p->i, "Encountered \"%.10s\", was expecting \"(\"", p->s + p->i);
+            perr(p, p->i, "Encountered \"%.*s\", was expecting \"(\"", SNIP(p, p->i));
         p->i++;
         ei->a = parse_expr(p);
         rparen(p);
@@ -1173,7 +1178,7 @@ static void pseudo_ref(parser_t *p, list_t *l)
                     if (at(p, 0) == ',')
                         p->i++;
                     else if (at(p, 0) != ')')
-                        perr(p, p->i, "Encountered \"%.10s\"", p->s + p->i);
+                        perr(p, p->i, "Encountered \"%.*s\"", SNIP(p, p->i));
                 }
                 p->i++;
             }
@@ -1213,11 +1218,11 @@ static vtl_node_t *parse_block(parser_t *p, int mode, int *term)
             /* "{name}" reads as a braced reference: "{" prints */
             p->i++;
             if (!(is_alpha(at(p, 0)) || at(p, 0) == '_'))
-                perr(p, p->i, "Encountered \"%.10s\", was expecting an identifier", p->s + p->i);
+                perr(p, p->i, "Encountered \"%.*s\", was expecting an identifier", SNIP(p, p->i));
             list_t dummy = {0};
             pseudo_ref(p, &dummy);
             if (at(p, 0) != '}')
-                perr(p, p->i, "Encountered \"%.10s\", was expecting \"}\"", p->s + p->i);
+                perr(p, p->i, "Encountered \"%.*s\", was expecting \"}\"", SNIP(p, p->i));
             p->i++;
             text(p, &l, p->s + st, 1);
             continue;
@@ -1272,7 +1277,7 @@ static vtl_node_t *parse_block(parser_t *p, int mode, int *term)
     }
     p->depth--;
     if (*term == T_EOF && mode != B_TOP)
-        perr(p, p->i, "Encountered end of input inside a block (missing #end)");
+        perr(p, p->n ? p->n - 1 : 0, "Encountered end of input inside a block (missing #end)");
     if (!l.head)
         return mk(p, N_TEXT, p->i);
     return l.head;
