@@ -1227,6 +1227,23 @@ static vtl_node_t *parse_block(parser_t *p, int mode, int *term)
             text(p, &l, p->s + st, 1);
             continue;
         }
+        if (was_in_ref && at(p, 0) == '{' && at(p, 1) == '$' &&
+            (is_alpha(at(p, 2)) || at(p, 2) == '_')) {
+            /* "{$x" after a reference: a braced reference that must close */
+            p->i++;
+            if (!parse_ref(p, 0, 0) || at(p, 0) != '}')
+                perr(p, p->i, "Encountered \"%.*s\", was expecting \"}\"", SNIP(p, p->i));
+            p->i++;
+            text(p, &l, p->s + st, 1);
+            continue;
+        }
+        if (was_in_ref && at(p, 0) == '{') {
+            /* a lone "{" is a token of its own; the lexer keeps its state */
+            p->i++;
+            text(p, &l, p->s + st, 1);
+            in_ref = was_in_ref;
+            continue;
+        }
         if (was_in_ref == 2 && (is_alpha(at(p, 0)) || at(p, 0) == '_')) {
             pseudo_ref(p, &l);
             in_ref = 1;
@@ -1247,7 +1264,16 @@ static vtl_node_t *parse_block(parser_t *p, int mode, int *term)
             /* a '$' that starts nothing: Velocity drops the '!' of "$!", and
              * the whole prefix when a #set follows */
             p->i++;
-            if (at(p, 0) == '!' && !strchr("${[\\", at(p, 1)))
+            if (at(p, 0) == '!' && at(p, 1) < 0)
+                perr(p, p->n, "Lexical error: <EOF> after \"$!\"");
+            size_t k = p->i + 1;
+            while (at(p, 0) == '!' && k < p->n && p->s[k] == '\\')
+                k++;
+            if (at(p, 0) == '!' && k > p->i + 1 && k < p->n && p->s[k] == '#') {
+                p->i++; /* "$!\\#if": the prefix vanishes */
+                continue;
+            }
+            if (at(p, 0) == '!' && at(p, 1) > 0 && !strchr("${[\\", at(p, 1)))
                 p->i++;
             if (p->i >= p->n)
                 perr(p, p->i, "Lexical error: <EOF> after \"$\"");
