@@ -1007,7 +1007,22 @@ static char *repeat_bs(parser_t *p, size_t n)
 }
 
 /* backslashes at p->i */
-/* returns 1 when it added a reference */
+enum { R_REF = 1, R_MOD = 2, R_SET = 4 };
+
+/* the lexical state a reference leaves: none when braced, REFMODIFIER
+ * after a property, REFERENCE otherwise */
+static int ref_state(const vtl_node_t *r)
+{
+    if (r->text[1] == '{' || (r->text[1] == '!' && r->text[2] == '{'))
+        return 0;
+    int mod = 0;
+    for (const vtl_mod_t *m = r->mods; m; m = m->next)
+        if (m->kind != MOD_INDEX)
+            mod = m->kind == MOD_PROP;
+    return mod ? R_MOD : R_REF;
+}
+
+/* returns the lexical state when it added a reference, else 0 */
 static int parse_escape(parser_t *p, list_t *l)
 {
     size_t st = p->i;
@@ -1018,7 +1033,7 @@ static int parse_escape(parser_t *p, list_t *l)
         vtl_node_t *r = parse_ref(p, (int)nbs, 0);
         if (r) {
             push(l, r);
-            return r->text[1] != '{' && !(r->text[1] == '!' && r->text[2] == '{');
+            return ref_state(r);
         }
         text(p, l, p->s + st, nbs);
         return 0;
@@ -1157,8 +1172,9 @@ static int parse_hash(parser_t *p, list_t *l, int mode)
 
 /* Text lexed in a reference's state after such a #set: an identifier
  * prints, its modifiers vanish. */
-static void pseudo_ref(parser_t *p, list_t *l)
+static int pseudo_ref(parser_t *p, list_t *l)
 {
+    int state = R_REF;
     size_t st = p->i;
     const char *name;
     size_t nlen;
@@ -1166,11 +1182,13 @@ static void pseudo_ref(parser_t *p, list_t *l)
     text(p, l, p->s + st, nlen);
     for (;;) {
         if (at(p, 0) == '[') {
-            mod_index(p);
+            mod_index(p); /* keeps the state */
         } else if (at(p, 0) == '.' && is_alpha(at(p, 1))) {
             p->i++;
             ident(p, &name, &nlen);
+            state = R_MOD;
             if (at(p, 0) == '(' && method_follows(p)) {
+                state = R_REF;
                 vec_t v = {0};
                 p->i++;
                 while (at(p, 0) != ')') {
@@ -1186,12 +1204,15 @@ static void pseudo_ref(parser_t *p, list_t *l)
             break;
         }
     }
+    return state;
 }
 
 static vtl_node_t *parse_block(parser_t *p, int mode, int *term)
 {
     list_t l = {0};
-    int in_ref = 0; /* the lexer is still in a reference's state */
+    /* the lexer is still in a reference's state: R_REF ($a, $a.b()), R_MOD
+     * ($a.b, after a property), R_SET when a #set was lexed in that state */
+    int in_ref = 0;
     if (++p->depth > 200)
         perr(p, p->i, "blocks nested too deeply");
     for (;;) {
@@ -1206,12 +1227,20 @@ static vtl_node_t *parse_block(parser_t *p, int mode, int *term)
             push(&l, parse_set(p, st));
             /* a #set lexed right after a reference returns to the
              * reference's lexical state (Velocity 1.7) */
-            in_ref = was_in_ref ? 2 : 0;
+            in_ref = was_in_ref ? (was_in_ref & (R_REF | R_MOD)) | R_SET : 0;
             continue;
         }
-        if (was_in_ref == 2 && at(p, 0) == '[') {
+        if ((was_in_ref & R_MOD) && at(p, 0) == '#' && at(p, 1) == '#') {
+            /* no "##" comment in a property's lexical state: text */
+            p->i++;
+            text(p, &l, p->s + st, 1);
+            continue;
+        }
+        if ((was_in_ref & R_SET) && (was_in_ref & R_MOD) && at(p, 0) == '(')
+            perr(p, p->i, "Encountered \"(\" after #set");
+        if ((was_in_ref & R_SET) && at(p, 0) == '[') {
             mod_index(p); /* an index, lexed and dropped */
-            in_ref = 1;
+            in_ref = was_in_ref & (R_REF | R_MOD);
             continue;
         }
         if (was_in_ref && at(p, 0) == '{' && (is_alpha(at(p, 1)) || at(p, 1) == '_')) {
@@ -1228,7 +1257,8 @@ static vtl_node_t *parse_block(parser_t *p, int mode, int *term)
             continue;
         }
         if (was_in_ref && at(p, 0) == '{' && at(p, 1) == '$' &&
-            (is_alpha(at(p, 2)) || at(p, 2) == '_')) {
+            (is_alpha(at(p, 2)) || at(p, 2) == '_' ||
+             (at(p, 2) == '!' && (is_alpha(at(p, 3)) || at(p, 3) == '_')))) {
             /* "{$x" after a reference: a braced reference that must close */
             p->i++;
             if (!parse_ref(p, 0, 0) || at(p, 0) != '}')
@@ -1244,9 +1274,8 @@ static vtl_node_t *parse_block(parser_t *p, int mode, int *term)
             in_ref = was_in_ref;
             continue;
         }
-        if (was_in_ref == 2 && (is_alpha(at(p, 0)) || at(p, 0) == '_')) {
-            pseudo_ref(p, &l);
-            in_ref = 1;
+        if ((was_in_ref & R_SET) && (is_alpha(at(p, 0)) || at(p, 0) == '_')) {
+            in_ref = pseudo_ref(p, &l);
             continue;
         }
         char c = p->s[p->i];
@@ -1258,7 +1287,7 @@ static vtl_node_t *parse_block(parser_t *p, int mode, int *term)
             vtl_node_t *r = parse_ref(p, 0, 0);
             if (r) {
                 push(&l, r);
-                in_ref = r->text[1] != '{' && !(r->text[1] == '!' && r->text[2] == '{');
+                in_ref = ref_state(r);
                 continue;
             }
             /* a '$' that starts nothing: Velocity drops the '!' of "$!", and
@@ -1273,7 +1302,10 @@ static vtl_node_t *parse_block(parser_t *p, int mode, int *term)
                 p->i++; /* "$!\\#if": the prefix vanishes */
                 continue;
             }
-            if (at(p, 0) == '!' && at(p, 1) > 0 && !strchr("${[\\", at(p, 1)))
+            /* "$!" keeps its '!' before "$", "{", "[", "##" and "\\$" */
+            if (at(p, 0) == '!' && at(p, 1) > 0 && !strchr("${[", at(p, 1)) &&
+                !(at(p, 1) == '#' && at(p, 2) == '#') &&
+                !(at(p, 1) == '\\' && k < p->n && p->s[k] == '$'))
                 p->i++;
             if (p->i >= p->n)
                 perr(p, p->i, "Lexical error: <EOF> after \"$\"");
@@ -1284,7 +1316,7 @@ static vtl_node_t *parse_block(parser_t *p, int mode, int *term)
                                     starts(p, "#{end}") || starts(p, "#{elseif}")))
                 continue; /* the prefix goes with the directive's token */
             if (set_follows(p))
-                in_ref = 1; /* "$ #set(": the '$' left the lexer in a reference */
+                in_ref = R_REF; /* "$ #set(": the '$' left the lexer in a reference */
             else
                 text(p, &l, p->s + st, 1);
             continue;

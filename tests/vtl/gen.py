@@ -253,11 +253,11 @@ class Gen:
                  "[z]", "a.b", "\"k\": ", "\n  ", "-", "100%", "é", "# ", "$ ", "$5", "#5", "\\n",
                  "\\ ", "end", "a\r\nb"]
         s = "".join(self.pick(parts) for _ in range(self.r.randint(1, 4)))
-        # text that starts with "(" or "[" right after a reference (or a
+        # text that starts with "(", "[" or "{" right after a reference (or a
         # #set lexed in a reference's state) is read by Velocity 1.7 as part
         # of that reference, with results that depend on its lexer's state
         # stack: an accepted divergence, kept out of the generated cases
-        return ":" + s if s[0] in "([" else s
+        return ":" + s if s[0] in "([{" else s
 
     def indent(self):
         return self.pick(["", "", "", "  ", "\t", "    "])

@@ -3,6 +3,7 @@
 byte-identical output (or an error from both). Prints "N passed, M failed".
 Usage: run_diff.py BUILD_DIR [COUNT] [SEED] [--show K]"""
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -47,6 +48,10 @@ def main():
     for s, _ in java:
         statuses[s] = statuses.get(s, 0) + 1
     print("velocity statuses: %s" % statuses)
+    if failed:
+        print("cases and outputs kept in %s" % work)
+    else:
+        shutil.rmtree(work, ignore_errors=True)
     print("%d passed, %d failed" % (passed, failed))
     return 1 if failed else 0
 
