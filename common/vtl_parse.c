@@ -894,8 +894,13 @@ static vtl_node_t *parse_directive(parser_t *p, size_t st, const char *name, siz
         if (!parens)
             perr(p, st, "#foreach needs arguments");
         if (args.n != 3 || args.v[0]->kind != N_REF || args.v[1]->kind != E_WORD ||
-            args.v[1]->len != 2 || memcmp(args.v[1]->text, "in", 2) != 0 || args.v[0]->mods)
-            perr(p, st, "#foreach arguments must be ($item in $list)");
+            args.v[0]->mods) {
+            /* Velocity renders a #foreach it cannot read as nothing */
+            parse_block(p, B_BLOCK, &term);
+            if (term != T_END)
+                perr(p, st, "Encountered end of input: #foreach without #end");
+            return mk(p, N_TEXT, st);
+        }
         nd = mk(p, N_FOREACH, st);
         nd->name = args.v[0]->name;
         nd->name_len = args.v[0]->name_len;
@@ -1116,9 +1121,8 @@ static int parse_hash(parser_t *p, list_t *l, int mode)
                 e = p->s + k;
                 break;
             }
-        if (!e)
-            perr(p, st, "Lexical error: unterminated comment");
-        p->i = (size_t)(e - p->s) + 2;
+        /* an unterminated comment runs to the end (Velocity 1.7) */
+        p->i = e ? (size_t)(e - p->s) + 2 : p->n;
         return -1;
     }
     if (at(p, 1) == '[' && at(p, 2) == '[') {
@@ -1163,8 +1167,6 @@ static int parse_hash(parser_t *p, list_t *l, int mode)
         push(l, parse_if(p, st));
         return -1;
     }
-    if (IS("set"))
-        perr(p, st, "Encountered \"#set\" without \"(\"");
 #undef IS
     push(l, parse_directive(p, st, w, wn));
     return -1;
