@@ -166,6 +166,7 @@ static const vtl_case_t cases[] = {
 };
 
 typedef struct fixture {
+    const vtl_case_t *c; /* the table row, for test_case */
     arena_t *arena;
     json_t *doc;
     vtl_jsonprov_t jp;
@@ -176,6 +177,7 @@ static int setup(void **state)
 {
     fixture_t *f = calloc(1, sizeof(*f));
     json_error_t je;
+    f->c = *state;
     f->arena = arena_create(64 * 1024);
     f->doc = json_loads(request_json, 0, &je);
     assert_non_null(f->doc);
@@ -205,25 +207,24 @@ static int run(fixture_t *f, const char *tmpl, const vtl_limits_t *lim, char **o
     return vtl_render(t, &f->prov, lim, &al, out, n, err);
 }
 
-static void test_cases(void **state)
+/* one row of the table */
+static void test_case(void **state)
 {
     fixture_t *f = *state;
-    int failures = 0;
-    for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
-        const vtl_case_t *c = &cases[k];
-        char *out = NULL;
-        size_t n = 0;
-        vtl_error_t err;
-        int rc = run(f, c->tmpl, NULL, &out, &n, &err);
-        if (rc != c->code) {
-            print_error("%s: code %d (%s), want %d\n", c->name, rc, err.message, c->code);
-            failures++;
-        } else if (rc == VTL_OK && (n != strlen(c->expect) || memcmp(out, c->expect, n) != 0)) {
-            print_error("%s: got \"%.*s\"\n     want \"%s\"\n", c->name, (int)n, out, c->expect);
-            failures++;
-        }
-    }
-    assert_int_equal(failures, 0);
+    const vtl_case_t *c = f->c;
+    char *out = NULL;
+    size_t n = 0;
+    vtl_error_t err;
+    int rc = run(f, c->tmpl, NULL, &out, &n, &err);
+    if (rc != c->code)
+        print_error("%s: code %d (%s), want %d\n", c->name, rc, err.message, c->code);
+    assert_int_equal(rc, c->code);
+    if (rc != VTL_OK)
+        return;
+    if (n != strlen(c->expect) || memcmp(out, c->expect, n) != 0)
+        print_error("%s: got \"%.*s\"\n     want \"%s\"\n", c->name, (int)n, out, c->expect);
+    assert_int_equal(n, strlen(c->expect));
+    assert_memory_equal(out, c->expect, n);
 }
 
 /* syntax errors name the line and column Velocity names */
@@ -333,14 +334,18 @@ static void test_empty_provider(void **state)
     assert_memory_equal(out, want, n);
 }
 
+#define NCASES (sizeof(cases) / sizeof(cases[0]))
+
 int main(void)
 {
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_cases, setup, teardown),
+    struct CMUnitTest tests[NCASES + 4] = {
         cmocka_unit_test_setup_teardown(test_parse_error_position, setup, teardown),
         cmocka_unit_test_setup_teardown(test_limits, setup, teardown),
         cmocka_unit_test_setup_teardown(test_render_twice, setup, teardown),
         cmocka_unit_test_setup_teardown(test_empty_provider, setup, teardown),
     };
+    for (size_t k = 0; k < NCASES; k++)
+        tests[4 + k] =
+            (struct CMUnitTest){cases[k].name, test_case, setup, teardown, (void *)&cases[k]};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
