@@ -68,7 +68,9 @@ static vtl_value_t input_root(vtl_rs_t *rs)
                              : json_loadb(b.u.s.p, b.u.s.n, JSON_DECODE_ANY | JSON_ALLOW_NUL, &je);
     if (!j)
         vtl_fail(rs, VTL_ERUNTIME, "invalid JSON in the body: %s", je.text);
+    rs->pending_json = j;
     rs->input_root = vtl_from_json(rs, j);
+    rs->pending_json = NULL;
     json_decref(j);
     rs->input_parsed = 1;
     return rs->input_root;
@@ -467,7 +469,9 @@ static vtl_value_t util_call(vtl_rs_t *rs, const char *name, size_t nlen, vtl_va
         json_t *j = json_loadb(a[0].u.s.p, a[0].u.s.n, JSON_DECODE_ANY | JSON_ALLOW_NUL, &je);
         if (!j)
             vtl_fail(rs, VTL_ERUNTIME, "parseJson: %s", je.text);
+        rs->pending_json = j;
         vtl_value_t v = vtl_from_json(rs, j);
+        rs->pending_json = NULL;
         json_decref(j);
         return v;
     }

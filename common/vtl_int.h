@@ -214,6 +214,10 @@ typedef struct vtl_rs {
     vtl_value_t params, context, stagevars;
     int have_params, have_context, have_stagevars;
     vtl_error_t *err;
+    /* what a failure (longjmp) must free: the regex and the JSON document
+     * being worked on, both malloc'd by their libraries */
+    void *rx_code, *rx_md;
+    json_t *pending_json;
     jmp_buf fail;
     int stopping; /* #stop */
     int breaking; /* #break */

@@ -25,12 +25,15 @@ typedef struct rx {
     pcre2_match_data *md;
 } rx_t;
 
-static void rx_free(rx_t *r)
+static void rx_free(vtl_rs_t *rs, rx_t *r)
 {
     if (r->md)
         pcre2_match_data_free(r->md);
     if (r->code)
         pcre2_code_free(r->code);
+    r->md = NULL;
+    r->code = NULL;
+    rs->rx_code = rs->rx_md = NULL;
 }
 
 static void rx_compile(vtl_rs_t *rs, rx_t *r, const vtl_value_t *re)
@@ -44,11 +47,11 @@ static void rx_compile(vtl_rs_t *rs, rx_t *r, const vtl_value_t *re)
         pcre2_get_error_message(ec, msg, sizeof(msg));
         vtl_fail(rs, VTL_ERUNTIME, "PatternSyntaxException: %s", (char *)msg);
     }
+    rs->rx_code = r->code;
     r->md = pcre2_match_data_create_from_pattern(r->code, NULL);
-    if (!r->md) {
-        pcre2_code_free(r->code);
+    if (!r->md)
         vtl_fail(rs, VTL_ENOMEM, "out of memory");
-    }
+    rs->rx_md = r->md;
 }
 
 /* next match at or after off, Java's find(): after an empty match the
@@ -62,7 +65,7 @@ static int rx_find(vtl_rs_t *rs, rx_t *r, const vtl_value_t *s, size_t off, PCRE
     if (rc == PCRE2_ERROR_NOMATCH)
         return 0;
     if (rc < 0) {
-        rx_free(r);
+        rx_free(rs, r);
         vtl_fail(rs, VTL_ERUNTIME, "regular expression failed (%d)", rc);
     }
     *ov = pcre2_get_ovector_pointer(r->md);
@@ -90,19 +93,19 @@ static void add_replacement(vtl_rs_t *rs, rx_t *r, vtl_buf_t *b, const vtl_value
         if (c == '\\') {
             k++;
             if (k >= rep->u.s.n) {
-                rx_free(r);
+                rx_free(rs, r);
                 vtl_fail(rs, VTL_ERUNTIME, "character to be escaped is missing");
             }
             vtl_buf_add(rs, b, rep->u.s.p + k, 1);
         } else if (c == '$') {
             k++;
             if (k >= rep->u.s.n || rep->u.s.p[k] < '0' || rep->u.s.p[k] > '9') {
-                rx_free(r);
+                rx_free(rs, r);
                 vtl_fail(rs, VTL_ERUNTIME, "Illegal group reference");
             }
             uint32_t g = (uint32_t)(rep->u.s.p[k] - '0');
             if (g > ncap) {
-                rx_free(r);
+                rx_free(rs, r);
                 vtl_fail(rs, VTL_ERUNTIME, "No group %u", g);
             }
             /* Java keeps reading digits while the group number stays valid */
@@ -136,7 +139,7 @@ static vtl_value_t replace_re(vtl_rs_t *rs, const vtl_value_t *s, const vtl_valu
     }
     if (last < s->u.s.n)
         vtl_buf_add(rs, &b, s->u.s.p + last, s->u.s.n - last);
-    rx_free(&r);
+    rx_free(rs, &r);
     return vtl_str(b.p ? b.p : "", b.n);
 }
 
@@ -146,7 +149,7 @@ static vtl_value_t matches(vtl_rs_t *rs, const vtl_value_t *s, const vtl_value_t
     rx_compile(rs, &r, re);
     int rc = pcre2_match(r.code, (PCRE2_SPTR)s->u.s.p, s->u.s.n, 0,
                          PCRE2_ANCHORED | PCRE2_ENDANCHORED | PCRE2_NO_UTF_CHECK, r.md, NULL);
-    rx_free(&r);
+    rx_free(rs, &r);
     return vtl_bool(rc >= 0);
 }
 
@@ -170,7 +173,7 @@ static vtl_value_t split(vtl_rs_t *rs, const vtl_value_t *s, const vtl_value_t *
             break;
         }
     }
-    rx_free(&r);
+    rx_free(rs, &r);
     if (index == 0 && l->n == 0) {
         vtl_list_push(rs, l, *s);
         return out;

@@ -10,6 +10,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
 #include "vtl_int.h"
 
 const vtl_limits_t vtl_default_limits = {
@@ -716,8 +719,15 @@ int vtl_render(const vtl_template_t *t, const vtl_provider_t *prov, const vtl_li
     rs->al = *al;
     rs->err = err;
     int rc = setjmp(rs->fail);
-    if (rc)
+    if (rc) {
+        if (rs->rx_md)
+            pcre2_match_data_free(rs->rx_md);
+        if (rs->rx_code)
+            pcre2_code_free(rs->rx_code);
+        if (rs->pending_json)
+            json_decref(rs->pending_json);
         return rc;
+    }
     rs->nbuckets = 64;
     rs->globals = vtl_alloc(rs, rs->nbuckets * sizeof(vtl_var_t *));
     vtl_buf_t *b = vtl_alloc(rs, sizeof(*b));

@@ -279,6 +279,22 @@ static void test_limits(void **state)
           .max_memory = 1 << 20,
           .max_foreach = 1000,
           .max_depth = 8}},
+        /* failing inside replaceAll and parseJson frees what PCRE2 and
+         * jansson allocated (the ASan build checks for leaks) */
+        {"#set($s = 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa')"
+         "#foreach($i in [1..6])#set($s = $s.replaceAll('a', 'aaaa'))#end",
+         {.max_output = 1 << 30,
+          .max_steps = 1000000,
+          .max_memory = 1 << 16,
+          .max_foreach = 1000,
+          .max_depth = 8}},
+        {"$util.parseJson('[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, "
+         "20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40]')",
+         {.max_output = 1 << 30,
+          .max_steps = 1000000,
+          .max_memory = 1 << 10,
+          .max_foreach = 1000,
+          .max_depth = 8}},
         {"#macro(r $n)#r($n)#end#r(1)",
          {.max_output = 1 << 20,
           .max_steps = 1000000,
