@@ -1194,7 +1194,14 @@ static int pseudo_ref(parser_t *p, list_t *l)
                 vec_t v = {0};
                 p->i++;
                 while (at(p, 0) != ')') {
-                    vpush(p, &v, parse_param(p));
+                    ws(p);
+                    if ((is_alpha(at(p, 0)) || at(p, 0) == '_') && !word_is(p, "true") &&
+                        !word_is(p, "false")) {
+                        vpush(p, &v, parse_ref(p, -1, 1));
+                        ws(p);
+                    } else {
+                        vpush(p, &v, parse_param(p));
+                    }
                     if (at(p, 0) == ',')
                         p->i++;
                     else if (at(p, 0) != ')')
@@ -1304,11 +1311,18 @@ static vtl_node_t *parse_block(parser_t *p, int mode, int *term)
                 p->i++; /* "$!\\#if": the prefix vanishes */
                 continue;
             }
-            /* "$!" keeps its '!' before "$", "{", "[", "##" and "\\$" */
-            if (at(p, 0) == '!' && at(p, 1) > 0 && !strchr("${[", at(p, 1)) &&
-                !(at(p, 1) == '#' && at(p, 2) == '#') &&
-                !(at(p, 1) == '\\' && k < p->n && p->s[k] == '$'))
+            /* "$!" drops its '!' (Velocity 1.7's lexer), except before "{",
+             * "[", "$name" and "\\$"; before "#" it prints unless the
+             * directive takes it */
+            int bang = 0;
+            int keep = strchr("{[", at(p, 1) > 0 ? at(p, 1) : 'x') != NULL ||
+                       (at(p, 1) == '$' && (is_alpha(at(p, 2)) || at(p, 2) == '_' ||
+                                            at(p, 2) == '{' || at(p, 2) == '!')) ||
+                       (at(p, 1) == '\\' && k < p->n && p->s[k] == '$');
+            if (at(p, 0) == '!' && at(p, 1) > 0 && !keep) {
                 p->i++;
+                bang = at(p, 0) == '#';
+            }
             if (p->i >= p->n)
                 perr(p, p->i, "Lexical error: <EOF> after \"$\"");
             if (at(p, 0) == '#' && dollar_hash(p, &l, st, mode))
@@ -1320,7 +1334,7 @@ static vtl_node_t *parse_block(parser_t *p, int mode, int *term)
             if (set_follows(p))
                 in_ref = R_REF; /* "$ #set(": the '$' left the lexer in a reference */
             else
-                text(p, &l, p->s + st, 1);
+                text(p, &l, p->s + st, bang ? 2 : 1);
             continue;
         }
         if (c == '#') {
