@@ -14,26 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "vtl_int.h"
+#include "vtl_parse_int.h"
 
-enum { T_EOF, T_END, T_ELSE, T_ELSEIF };
-enum { B_TOP, B_BLOCK, B_IF };
-
-typedef struct parser {
-    const char *s;
-    size_t n, i;
-    const vtl_alloc_t *al;
-    vtl_macro_t **macros;
-    vtl_error_t *err;
-    jmp_buf fail;
-    int depth;
-} parser_t;
-
-/* up to 10 bytes of the source at pos, for messages ("%.*s") */
-#define SNIP(p, pos)                                                                               \
-    (int)((pos) >= (p)->n ? 0 : (p)->n - (pos) < 10 ? (p)->n - (pos) : 10), (p)->s + (pos)
-
-static void where(const char *s, size_t pos, int *line, int *col)
+void vtlp_where(const char *s, size_t pos, int *line, int *col)
 {
     int l = 1, c = 1;
     for (size_t k = 0; k < pos; k++) {
@@ -48,14 +31,14 @@ static void where(const char *s, size_t pos, int *line, int *col)
     *col = c;
 }
 
-__attribute__((format(printf, 3, 4))) _Noreturn static void perr(parser_t *p, size_t pos,
-                                                                 const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) _Noreturn void vtlp_fail(parser_t *p, size_t pos,
+                                                               const char *fmt, ...)
 {
     if (p->err) {
         va_list ap;
         p->err->code = VTL_EPARSE;
         /* at the end of input, Velocity names the last character */
-        where(p->s, pos >= p->n && p->n ? p->n - 1 : pos, &p->err->line, &p->err->column);
+        vtlp_where(p->s, pos >= p->n && p->n ? p->n - 1 : pos, &p->err->line, &p->err->column);
         char msg[150];
         va_start(ap, fmt);
         vsnprintf(msg, sizeof(msg), fmt, ap);
@@ -66,7 +49,7 @@ __attribute__((format(printf, 3, 4))) _Noreturn static void perr(parser_t *p, si
     longjmp(p->fail, VTL_EPARSE);
 }
 
-static void *palloc(parser_t *p, size_t n)
+void *vtlp_alloc(parser_t *p, size_t n)
 {
     void *m = p->al->alloc(p->al->ud, n);
     if (!m) {
@@ -80,38 +63,12 @@ static void *palloc(parser_t *p, size_t n)
     return m;
 }
 
-static vtl_node_t *mk(parser_t *p, int kind, size_t pos)
+vtl_node_t *vtlp_node(parser_t *p, int kind, size_t pos)
 {
-    vtl_node_t *nd = palloc(p, sizeof(*nd));
+    vtl_node_t *nd = vtlp_alloc(p, sizeof(*nd));
     nd->kind = kind;
     nd->line = (int)pos; /* position for now; fine for errors at run time */
     return nd;
-}
-
-static int at(parser_t *p, size_t k)
-{
-    return p->i + k < p->n ? (unsigned char)p->s[p->i + k] : -1;
-}
-static int is_alpha(int c)
-{
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-static int is_digit(int c)
-{
-    return c >= '0' && c <= '9';
-}
-static int is_ident(int c)
-{
-    return is_alpha(c) || is_digit(c) || c == '-' || c == '_';
-}
-static int is_dchar(int c)
-{
-    return is_alpha(c) || is_digit(c) || c == '_' || c == '@';
-}
-static int starts(parser_t *p, const char *w)
-{
-    size_t l = strlen(w);
-    return p->i + l <= p->n && memcmp(p->s + p->i, w, l) == 0;
 }
 
 /* ---- node lists ---- */
@@ -132,22 +89,17 @@ static void text(parser_t *p, list_t *l, const char *t, size_t len)
 {
     if (len == 0)
         return;
-    vtl_node_t *nd = mk(p, N_TEXT, p->i);
+    vtl_node_t *nd = vtlp_node(p, N_TEXT, p->i);
     nd->text = t;
     nd->len = len;
     push(l, nd);
 }
 
-typedef struct vec {
-    vtl_node_t **v;
-    size_t n, cap;
-} vec_t;
-
-static void vpush(parser_t *p, vec_t *v, vtl_node_t *nd)
+void vtlp_push(parser_t *p, vec_t *v, vtl_node_t *nd)
 {
     if (v->n == v->cap) {
         size_t cap = v->cap ? v->cap * 2 : 4;
-        vtl_node_t **nv = palloc(p, cap * sizeof(*nv));
+        vtl_node_t **nv = vtlp_alloc(p, cap * sizeof(*nv));
         if (v->n)
             memcpy(nv, v->v, v->n * sizeof(*nv));
         v->v = nv;
@@ -157,7 +109,7 @@ static void vpush(parser_t *p, vec_t *v, vtl_node_t *nd)
 }
 
 /* ---- DIRECTIVE-state helpers ---- */
-static void ws(parser_t *p)
+void vtlp_ws(parser_t *p)
 {
     while (p->i < p->n && strchr(" \t\r\n", p->s[p->i]))
         p->i++;
@@ -167,7 +119,7 @@ static void ws(parser_t *p)
 static void rparen(parser_t *p)
 {
     if (at(p, 0) != ')')
-        perr(p, p->i, "Encountered \"%.*s\", was expecting \")\"", SNIP(p, p->i));
+        vtlp_fail(p, p->i, "Encountered \"%.*s\", was expecting \")\"", SNIP(p, p->i));
     p->i++;
     size_t k = p->i;
     while (k < p->n && (p->s[k] == ' ' || p->s[k] == '\t'))
@@ -178,573 +130,19 @@ static void rparen(parser_t *p)
         p->i = k + 1 + (k + 1 < p->n && p->s[k + 1] == '\n');
 }
 
-static vtl_node_t *parse_expr(parser_t *p);
-static vtl_node_t *parse_param(parser_t *p);
-static vtl_node_t *parse_block(parser_t *p, int mode, int *term);
-static vtl_node_t *parse_ref(parser_t *p, int nesc, int required);
 static int match_set(parser_t *p);
-static int word_is(parser_t *p, const char *w);
-
-static void ident(parser_t *p, const char **name, size_t *len)
-{
-    size_t st = p->i;
-    while (p->i < p->n && is_ident((unsigned char)p->s[p->i]))
-        p->i++;
-    *name = p->s + st;
-    *len = p->i - st;
-}
-
-/* \uXXXX in double-quoted strings, then doubled quotes */
-static char *unquote(parser_t *p, const char *s, size_t n, char q, size_t *out_len)
-{
-    char *o = palloc(p, n * 3 + 1);
-    size_t k = 0;
-    for (size_t j = 0; j < n; j++) {
-        if (q == '"' && s[j] == '\\' && j + 1 < n && s[j + 1] == 'u') {
-            unsigned v = 0;
-            int ok = j + 6 <= n;
-            for (int h = 0; ok && h < 4; h++) {
-                char c = s[j + 2 + h];
-                int d = is_digit(c)              ? c - '0'
-                        : (c >= 'a' && c <= 'f') ? c - 'a' + 10
-                        : (c >= 'A' && c <= 'F') ? c - 'A' + 10
-                                                 : -1;
-                if (d < 0)
-                    ok = 0;
-                v = v * 16 + (unsigned)d;
-            }
-            if (ok) {
-                if (v < 0x80) {
-                    o[k++] = (char)v;
-                } else if (v < 0x800) {
-                    o[k++] = (char)(0xC0 | (v >> 6));
-                    o[k++] = (char)(0x80 | (v & 0x3F));
-                } else {
-                    o[k++] = (char)(0xE0 | (v >> 12));
-                    o[k++] = (char)(0x80 | ((v >> 6) & 0x3F));
-                    o[k++] = (char)(0x80 | (v & 0x3F));
-                }
-                j += 5;
-                continue;
-            }
-        }
-        if (s[j] == q && j + 1 < n && s[j + 1] == q)
-            j++;
-        o[k++] = s[j];
-    }
-    *out_len = k;
-    return o;
-}
-
-static vtl_node_t *parse_string(parser_t *p)
-{
-    size_t st = p->i;
-    char q = p->s[p->i++];
-    for (;;) {
-        if (p->i >= p->n)
-            perr(p, st, "Lexical error: unterminated string");
-        if (p->s[p->i] == q) {
-            if (at(p, 1) == q) {
-                p->i += 2;
-                continue;
-            }
-            break;
-        }
-        p->i++;
-    }
-    const char *raw = p->s + st + 1;
-    size_t rawn = p->i - st - 1;
-    p->i++;
-    vtl_node_t *nd = mk(p, E_STR, st);
-    nd->text = unquote(p, raw, rawn, q, &nd->len);
-    if (q == '"' && (memchr(raw, '$', rawn) || memchr(raw, '#', rawn))) {
-        /* Velocity parses the literal plus a space, and drops the last
-         * character rendered, unless the literal holds "##" */
-        int comment = 0;
-        for (size_t k = 0; k + 1 < nd->len; k++)
-            if (nd->text[k] == '#' && nd->text[k + 1] == '#')
-                comment = 1;
-        size_t ilen = nd->len + !comment;
-        char *img = palloc(p, ilen + 1);
-        memcpy(img, nd->text, nd->len);
-        if (!comment)
-            img[nd->len] = ' ';
-        parser_t sub = *p;
-        sub.s = img;
-        sub.n = ilen;
-        sub.i = 0;
-        if (++sub.depth > 64)
-            perr(p, st, "string literals nested too deeply");
-        int term;
-        if (setjmp(sub.fail)) {
-            if (p->err)
-                where(p->s, st, &p->err->line, &p->err->column);
-            longjmp(p->fail, p->err ? p->err->code : VTL_EPARSE);
-        }
-        nd->b = parse_block(&sub, B_TOP, &term);
-        nd->kind = E_ISTR;
-        nd->op = !comment;
-    }
-    return nd;
-}
-
-/* INTEGER_LITERAL or FLOATING_POINT_LITERAL at p->i */
-static vtl_node_t *parse_number(parser_t *p)
-{
-    size_t st = p->i;
-    if (at(p, 0) == '-')
-        p->i++;
-    while (is_digit(at(p, 0)))
-        p->i++;
-    int is_float = 0;
-    if (at(p, 0) == '.' && at(p, 1) != '.') {
-        is_float = 1;
-        p->i++;
-        while (is_digit(at(p, 0)))
-            p->i++;
-    }
-    if ((at(p, 0) == 'e' || at(p, 0) == 'E') &&
-        (is_digit(at(p, 1)) || ((at(p, 1) == '+' || at(p, 1) == '-') && is_digit(at(p, 2))))) {
-        is_float = 1;
-        p->i += 2;
-        while (is_digit(at(p, 0)))
-            p->i++;
-    }
-    char buf[64];
-    size_t len = p->i - st;
-    if (len >= sizeof(buf))
-        perr(p, st, "number too long");
-    memcpy(buf, p->s + st, len);
-    buf[len] = 0;
-    vtl_node_t *nd = mk(p, is_float ? E_FLOAT : E_INT, st);
-    if (is_float) {
-        nd->dval = strtod(buf, NULL);
-    } else {
-        errno = 0;
-        long long v = strtoll(buf, NULL, 10);
-        if (errno)
-            perr(p, st, "integer literal out of range");
-        nd->ival = v;
-        nd->is_int = v >= INT32_MIN && v <= INT32_MAX;
-    }
-    return nd;
-}
-
-static int number_start(parser_t *p)
-{
-    int c = at(p, 0);
-    if (is_digit(c))
-        return 1;
-    if (c == '-' && (is_digit(at(p, 1)) || (at(p, 1) == '.' && is_digit(at(p, 2)))))
-        return 1;
-    return c == '.' && is_digit(at(p, 1));
-}
-
-/* [a..b] when the bracket holds a reference or an integer then ".." */
-static int is_range(parser_t *p)
-{
-    size_t save = p->i;
-    int r = 0;
-    p->i++;
-    ws(p);
-    if (at(p, 0) == '$') {
-        vtl_node_t *ref = parse_ref(p, 0, 0);
-        r = ref != NULL;
-    } else if (is_digit(at(p, 0)) || (at(p, 0) == '-' && is_digit(at(p, 1)))) {
-        p->i++;
-        while (is_digit(at(p, 0)))
-            p->i++;
-        r = 1;
-    }
-    if (r) {
-        ws(p);
-        r = starts(p, "..");
-    }
-    p->i = save;
-    return r;
-}
-
-static vtl_node_t *range_end(parser_t *p)
-{
-    ws(p);
-    vtl_node_t *e;
-    if (at(p, 0) == '$')
-        e = parse_ref(p, 0, 1);
-    else if (is_digit(at(p, 0)) || (at(p, 0) == '-' && is_digit(at(p, 1))))
-        e = parse_number(p);
-    else
-        perr(p, p->i, "Encountered \"%.*s\" in a range", SNIP(p, p->i));
-    if (e->kind == E_FLOAT)
-        perr(p, p->i, "a range needs integers");
-    ws(p);
-    return e;
-}
-
-static vtl_node_t *parse_range(parser_t *p)
-{
-    vtl_node_t *nd = mk(p, E_RANGE, p->i);
-    p->i++;
-    nd->a = range_end(p);
-    p->i += 2;
-    nd->b = range_end(p);
-    if (at(p, 0) != ']')
-        perr(p, p->i, "Encountered \"%.*s\", was expecting \"]\"", SNIP(p, p->i));
-    p->i++;
-    return nd;
-}
-
-static vtl_node_t *parse_list(parser_t *p)
-{
-    vtl_node_t *nd = mk(p, E_LIST, p->i);
-    vec_t v = {0};
-    p->i++;
-    if (at(p, 0) != ']') {
-        for (;;) {
-            vpush(p, &v, parse_param(p));
-            if (at(p, 0) == ',') {
-                p->i++;
-                continue;
-            }
-            break;
-        }
-    }
-    if (at(p, 0) != ']')
-        perr(p, p->i, "Encountered \"%.*s\", was expecting \"]\"", SNIP(p, p->i));
-    p->i++;
-    nd->args = v.v;
-    nd->nargs = v.n;
-    return nd;
-}
-
-static vtl_node_t *parse_map(parser_t *p)
-{
-    vtl_node_t *nd = mk(p, E_MAP, p->i);
-    vec_t v = {0};
-    p->i++;
-    size_t save = p->i;
-    ws(p);
-    if (at(p, 0) != '}') {
-        p->i = save;
-        for (;;) {
-            vpush(p, &v, parse_param(p));
-            if (at(p, 0) != ':')
-                perr(p, p->i, "Encountered \"%.*s\", was expecting \":\"", SNIP(p, p->i));
-            p->i++;
-            vpush(p, &v, parse_param(p));
-            if (at(p, 0) == ',') {
-                p->i++;
-                continue;
-            }
-            break;
-        }
-    }
-    if (at(p, 0) != '}')
-        perr(p, p->i, "Encountered \"%.*s\", was expecting \"}\"", SNIP(p, p->i));
-    p->i++;
-    nd->args = v.v;
-    nd->nargs = v.n;
-    return nd;
-}
-
-static int word_is(parser_t *p, const char *w)
-{
-    size_t l = strlen(w);
-    return starts(p, w) && !is_dchar(at(p, l));
-}
-
-/* Parameter(): a literal or a reference, whitespace around it */
-static vtl_node_t *parse_param(parser_t *p)
-{
-    ws(p);
-    vtl_node_t *nd;
-    int c = at(p, 0);
-    if (c == '"' || c == '\'')
-        nd = parse_string(p);
-    else if (c == '$')
-        nd = parse_ref(p, 0, 1);
-    else if (c == '[')
-        nd = is_range(p) ? parse_range(p) : parse_list(p);
-    else if (c == '{')
-        nd = parse_map(p);
-    else if (number_start(p))
-        nd = parse_number(p);
-    else if (word_is(p, "true")) {
-        nd = mk(p, E_TRUE, p->i);
-        p->i += 4;
-    } else if (word_is(p, "false")) {
-        nd = mk(p, E_FALSE, p->i);
-        p->i += 5;
-    } else {
-        perr(p, p->i, "Encountered \"%.*s\"", SNIP(p, p->i));
-    }
-    ws(p);
-    return nd;
-}
-
-/* ---- references ---- */
-static vtl_node_t *index_param(parser_t *p)
-{
-    ws(p);
-    vtl_node_t *nd;
-    int c = at(p, 0);
-    if (c == '"' || c == '\'')
-        nd = parse_string(p);
-    else if (c == '$')
-        nd = parse_ref(p, 0, 1);
-    else if (is_digit(c) || (c == '-' && is_digit(at(p, 1)))) {
-        nd = parse_number(p);
-        if (nd->kind != E_INT)
-            perr(p, p->i, "an index must be an integer");
-    } else if (word_is(p, "true")) {
-        nd = mk(p, E_TRUE, p->i);
-        p->i += 4;
-    } else if (word_is(p, "false")) {
-        nd = mk(p, E_FALSE, p->i);
-        p->i += 5;
-    } else {
-        perr(p, p->i, "Encountered \"%.*s\" in an index", SNIP(p, p->i));
-    }
-    ws(p);
-    if (at(p, 0) != ']')
-        perr(p, p->i, "Encountered \"%.*s\", was expecting \"]\"", SNIP(p, p->i));
-    p->i++;
-    return nd;
-}
-
-static vtl_mod_t *mod_index(parser_t *p)
-{
-    vtl_mod_t *m = palloc(p, sizeof(*m));
-    m->kind = MOD_INDEX;
-    p->i++;
-    m->args = palloc(p, sizeof(vtl_node_t *));
-    m->args[0] = index_param(p);
-    m->nargs = 1;
-    return m;
-}
-
-/* LOOKAHEAD(3) of Method(): "(" then what can start a parameter or ")" */
-static int method_follows(parser_t *p)
-{
-    int c = at(p, 1);
-    if (is_alpha(c) || c == '_' || c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '"' ||
-        c == '\'' || c == '[' || c == '{' || c == '$' || c == ')' || is_digit(c))
-        return 1;
-    if ((c == '-' || c == '.') && (is_digit(at(p, 2)) || (c == '-' && at(p, 2) == '.')))
-        return 1;
-    p->i++;
-    int w = word_is(p, "true") || word_is(p, "false");
-    p->i--;
-    return w;
-}
-
-/* At '$': a reference, or NULL (p->i unchanged) when what follows is not
- * one (then '$' is text). nesc: backslashes before '$'. */
-static vtl_node_t *parse_ref(parser_t *p, int nesc, int required)
-{
-    size_t st = p->i;
-    if (++p->depth > 200)
-        perr(p, st, "references nested too deeply");
-    if (nesc >= 0)
-        p->i++;
-    else
-        nesc = 0; /* a bare identifier in method arguments reads as a reference */
-    int silent = 0, braced = 0;
-    if (at(p, 0) == '!') {
-        silent = 1;
-        p->i++;
-    }
-    if (at(p, 0) == '{') {
-        braced = 1;
-        p->i++;
-    }
-    if (!(is_alpha(at(p, 0)) || at(p, 0) == '_')) {
-        if (required)
-            perr(p, st, "Encountered \"%.*s\", was expecting a reference", SNIP(p, st));
-        p->i = st;
-        p->depth--;
-        return NULL;
-    }
-    vtl_node_t *nd = mk(p, N_REF, st);
-    ident(p, &nd->name, &nd->name_len);
-    vtl_mod_t **tail = &nd->mods;
-    for (;;) {
-        if (at(p, 0) == '[') {
-            *tail = mod_index(p);
-            tail = &(*tail)->next;
-            continue;
-        }
-        if (at(p, 0) == '.' && is_alpha(at(p, 1))) {
-            p->i++;
-            vtl_mod_t *m = palloc(p, sizeof(*m));
-            ident(p, &m->name, &m->name_len);
-            m->kind = MOD_PROP;
-            if (at(p, 0) == '(' && method_follows(p)) {
-                m->kind = MOD_METHOD;
-                vec_t v = {0};
-                p->i++;
-                if (at(p, 0) != ')') {
-                    for (;;) {
-                        ws(p);
-                        if ((is_alpha(at(p, 0)) || at(p, 0) == '_') && !word_is(p, "true") &&
-                            !word_is(p, "false")) {
-                            vpush(p, &v, parse_ref(p, -1, 1));
-                            ws(p);
-                        } else {
-                            vpush(p, &v, parse_param(p));
-                        }
-                        if (at(p, 0) == ',') {
-                            p->i++;
-                            continue;
-                        }
-                        break;
-                    }
-                }
-                if (at(p, 0) != ')')
-                    perr(p, p->i, "Encountered \"%.*s\", was expecting \")\"", SNIP(p, p->i));
-                p->i++;
-                m->args = v.v;
-                m->nargs = v.n;
-            }
-            *tail = m;
-            tail = &m->next;
-            continue;
-        }
-        break;
-    }
-    /* after $a.b[i], "(" is lexed as a method's and fails (Velocity 1.7) */
-    int refmod = 0, last_index = 0;
-    for (vtl_mod_t *m = nd->mods; m; m = m->next) {
-        if (m->kind != MOD_INDEX)
-            refmod = m->kind == MOD_PROP;
-        last_index = m->kind == MOD_INDEX;
-    }
-    if (!braced && refmod && last_index && at(p, 0) == '(')
-        perr(p, p->i, "Encountered \"(\" after an index");
-    if (braced) {
-        if (at(p, 0) != '}')
-            perr(p, p->i, "Encountered \"%.*s\", was expecting \"}\"", SNIP(p, p->i));
-        p->i++;
-    }
-    nd->silent = silent;
-    nd->escaped = nesc % 2;
-    nd->esc_prefix = nesc / 2;
-    nd->text = p->s + st;
-    nd->len = p->i - st;
-    p->depth--;
-    return nd;
-}
-
-/* ---- expressions ---- */
-static vtl_node_t *primary(parser_t *p)
-{
-    ws(p);
-    vtl_node_t *nd;
-    if (at(p, 0) == '(') {
-        size_t st = ++p->i;
-        nd = parse_expr(p);
-        if (at(p, 0) != ')')
-            perr(p, p->i, "Encountered \"%.*s\", was expecting \")\"", SNIP(p, p->i));
-        if (nd->kind == E_BIN) {
-            nd->text = p->s + st;
-            nd->len = p->i - st;
-        }
-        p->i++;
-        ws(p);
-        return nd;
-    }
-    return parse_param(p);
-}
-
-static vtl_node_t *unary(parser_t *p)
-{
-    ws(p);
-    int neg = 0;
-    if (at(p, 0) == '!' && at(p, 1) != '=') {
-        p->i++;
-        neg = 1;
-    } else if (word_is(p, "not")) {
-        p->i += 3;
-        neg = 1;
-    }
-    if (neg) {
-        vtl_node_t *nd = mk(p, E_NOT, p->i);
-        nd->a = unary(p);
-        return nd;
-    }
-    return primary(p);
-}
-
-typedef struct opdef {
-    const char *sym, *word;
-    int op, level;
-} opdef_t;
-
-static const opdef_t ops[] = {
-    {"||", "or", OP_OR, 0}, {"&&", "and", OP_AND, 1}, {"==", "eq", OP_EQ, 2},
-    {"!=", "ne", OP_NE, 2}, {"<=", "le", OP_LE, 3},   {">=", "ge", OP_GE, 3},
-    {"<", "lt", OP_LT, 3},  {">", "gt", OP_GT, 3},    {"+", NULL, OP_ADD, 4},
-    {"-", NULL, OP_SUB, 4}, {"*", NULL, OP_MUL, 5},   {"/", NULL, OP_DIV, 5},
-    {"%", NULL, OP_MOD, 5},
-};
-
-static const opdef_t *peek_op(parser_t *p, int level)
-{
-    if (at(p, 0) == '-' && (is_digit(at(p, 1)) || (at(p, 1) == '.' && is_digit(at(p, 2)))))
-        perr(p, p->i, "Encountered \"%.*s\"", SNIP(p, p->i)); /* an INTEGER_LITERAL token */
-    for (size_t k = 0; k < sizeof(ops) / sizeof(ops[0]); k++) {
-        if (ops[k].level != level)
-            continue;
-        if (starts(p, ops[k].sym) || (ops[k].word && word_is(p, ops[k].word)))
-            return &ops[k];
-    }
-    return NULL;
-}
-
-static vtl_node_t *binary(parser_t *p, int level)
-{
-    if (level > 5)
-        return unary(p);
-    vtl_node_t *l = binary(p, level + 1);
-    for (;;) {
-        ws(p);
-        const opdef_t *o = peek_op(p, level);
-        if (!o)
-            return l;
-        p->i += starts(p, o->sym) ? strlen(o->sym) : strlen(o->word);
-        vtl_node_t *nd = mk(p, E_BIN, p->i);
-        size_t rst = p->i;
-        nd->op = o->op;
-        nd->a = l;
-        nd->b = binary(p, level + 1);
-        /* what Velocity prints for this node when it is null in a "+" */
-        nd->text = p->s + rst;
-        nd->len = p->i - rst;
-        l = nd;
-    }
-}
-
-static vtl_node_t *parse_expr(parser_t *p)
-{
-    if (++p->depth > 200)
-        perr(p, p->i, "expression nested too deeply");
-    vtl_node_t *nd = binary(p, 0);
-    p->depth--;
-    return nd;
-}
-
-/* ---- directives ---- */
 static vtl_node_t *parse_set(parser_t *p, size_t st)
 {
-    vtl_node_t *nd = mk(p, N_SET, st);
-    ws(p);
+    vtl_node_t *nd = vtlp_node(p, N_SET, st);
+    vtlp_ws(p);
     if (at(p, 0) != '$')
-        perr(p, p->i, "Encountered \"%.*s\", was expecting a reference", SNIP(p, p->i));
-    nd->a = parse_ref(p, 0, 1);
-    ws(p);
+        vtlp_fail(p, p->i, "Encountered \"%.*s\", was expecting a reference", SNIP(p, p->i));
+    nd->a = vtlp_ref(p, 0, 1);
+    vtlp_ws(p);
     if (at(p, 0) != '=' || at(p, 1) == '=')
-        perr(p, p->i, "Encountered \"%.*s\", was expecting \"=\"", SNIP(p, p->i));
+        vtlp_fail(p, p->i, "Encountered \"%.*s\", was expecting \"=\"", SNIP(p, p->i));
     p->i++;
-    nd->b = parse_expr(p);
+    nd->b = vtlp_expr(p);
     rparen(p);
     return nd;
 }
@@ -781,8 +179,8 @@ static int set_follows(parser_t *p)
 static vtl_node_t *directive_arg(parser_t *p)
 {
     if (is_alpha(at(p, 0)) || at(p, 0) == '_' || at(p, 0) == '@') {
-        if (!word_is(p, "true") && !word_is(p, "false")) {
-            vtl_node_t *nd = mk(p, E_WORD, p->i);
+        if (!vtlp_word_is(p, "true") && !vtlp_word_is(p, "false")) {
+            vtl_node_t *nd = vtlp_node(p, E_WORD, p->i);
             size_t st = p->i;
             while (is_dchar(at(p, 0)))
                 p->i++;
@@ -792,7 +190,7 @@ static vtl_node_t *directive_arg(parser_t *p)
         }
     }
     size_t save = p->i;
-    vtl_node_t *nd = parse_param(p);
+    vtl_node_t *nd = vtlp_param(p);
     /* parse_param swallowed trailing whitespace; the caller's [WS] does too */
     (void)save;
     return nd;
@@ -803,14 +201,14 @@ static void directive_args(parser_t *p, vec_t *v)
 {
     p->i++;
     for (;;) {
-        ws(p);
+        vtlp_ws(p);
         if (at(p, 0) == ')')
             break;
         if (at(p, 0) == ',') {
             p->i++;
-            ws(p);
+            vtlp_ws(p);
         }
-        vpush(p, v, directive_arg(p));
+        vtlp_push(p, v, directive_arg(p));
     }
     rparen(p);
 }
@@ -825,46 +223,46 @@ static int lparen_follows(parser_t *p)
 
 static vtl_node_t *parse_if(parser_t *p, size_t st)
 {
-    vtl_node_t *nd = mk(p, N_IF, st);
-    ws(p);
+    vtl_node_t *nd = vtlp_node(p, N_IF, st);
+    vtlp_ws(p);
     if (at(p, 0) != '(')
-        perr(p, p->i, "Encountered \"%.*s\", was expecting \"(\"", SNIP(p, p->i));
+        vtlp_fail(p, p->i, "Encountered \"%.*s\", was expecting \"(\"", SNIP(p, p->i));
     p->i++;
-    nd->a = parse_expr(p);
+    nd->a = vtlp_expr(p);
     rparen(p);
     int term;
-    nd->b = parse_block(p, B_IF, &term);
+    nd->b = vtlp_block(p, B_IF, &term);
     vtl_node_t *cur = nd;
     while (term == T_ELSEIF) {
-        vtl_node_t *ei = mk(p, N_IF, p->i);
-        ws(p);
+        vtl_node_t *ei = vtlp_node(p, N_IF, p->i);
+        vtlp_ws(p);
         if (at(p, 0) != '(')
-            perr(p, p->i, "Encountered \"%.*s\", was expecting \"(\"", SNIP(p, p->i));
+            vtlp_fail(p, p->i, "Encountered \"%.*s\", was expecting \"(\"", SNIP(p, p->i));
         p->i++;
-        ei->a = parse_expr(p);
+        ei->a = vtlp_expr(p);
         rparen(p);
-        ei->b = parse_block(p, B_IF, &term);
+        ei->b = vtlp_block(p, B_IF, &term);
         cur->c = ei;
         cur = ei;
     }
     if (term == T_ELSE) {
-        vtl_node_t *el = mk(p, N_ELSE, p->i);
-        el->b = parse_block(p, B_BLOCK, &term);
+        vtl_node_t *el = vtlp_node(p, N_ELSE, p->i);
+        el->b = vtlp_block(p, B_BLOCK, &term);
         cur->c = el;
     }
     if (term != T_END)
-        perr(p, st, "Encountered end of input: #if without #end");
+        vtlp_fail(p, st, "Encountered end of input: #if without #end");
     return nd;
 }
 
 static void add_macro(parser_t *p, vec_t *args, vtl_node_t *body, size_t st)
 {
     if (args->n == 0 || args->v[0]->kind != E_WORD)
-        perr(p, st, "Invalid first arg in #macro() directive - must be a word token");
+        vtlp_fail(p, st, "Invalid first arg in #macro() directive - must be a word token");
     for (size_t k = 1; k < args->n; k++)
         if (args->v[k]->kind != N_REF)
-            perr(p, st, "Invalid arg in #macro() directive - must be a reference");
-    vtl_macro_t *m = palloc(p, sizeof(*m));
+            vtlp_fail(p, st, "Invalid arg in #macro() directive - must be a reference");
+    vtl_macro_t *m = vtlp_alloc(p, sizeof(*m));
     m->name = args->v[0]->text;
     m->name_len = args->v[0]->len;
     m->params = args->v + 1;
@@ -881,67 +279,67 @@ static vtl_node_t *parse_directive(parser_t *p, size_t st, const char *name, siz
     vec_t args = {0};
     int parens = lparen_follows(p);
     if (parens) {
-        ws(p);
+        vtlp_ws(p);
         directive_args(p, &args);
     }
     if (IS("include") || IS("parse"))
-        perr(p, st, "#%.*s is not allowed in mapping templates", (int)nlen, name);
+        vtlp_fail(p, st, "#%.*s is not allowed in mapping templates", (int)nlen, name);
     if (IS("literal") || name[0] == '@')
-        perr(p, st, "#%.*s is not supported", (int)nlen, name);
+        vtlp_fail(p, st, "#%.*s is not supported", (int)nlen, name);
     int term;
     vtl_node_t *nd;
     if (IS("foreach")) {
         if (!parens)
-            perr(p, st, "#foreach needs arguments");
+            vtlp_fail(p, st, "#foreach needs arguments");
         if (args.n != 3 || args.v[0]->kind != N_REF || args.v[1]->kind != E_WORD ||
             args.v[0]->mods) {
             /* Velocity renders a #foreach it cannot read as nothing */
-            parse_block(p, B_BLOCK, &term);
+            vtlp_block(p, B_BLOCK, &term);
             if (term != T_END)
-                perr(p, st, "Encountered end of input: #foreach without #end");
-            return mk(p, N_TEXT, st);
+                vtlp_fail(p, st, "Encountered end of input: #foreach without #end");
+            return vtlp_node(p, N_TEXT, st);
         }
-        nd = mk(p, N_FOREACH, st);
+        nd = vtlp_node(p, N_FOREACH, st);
         nd->name = args.v[0]->name;
         nd->name_len = args.v[0]->name_len;
         nd->a = args.v[2];
-        nd->b = parse_block(p, B_BLOCK, &term);
+        nd->b = vtlp_block(p, B_BLOCK, &term);
         if (term != T_END)
-            perr(p, st, "Encountered end of input: #foreach without #end");
+            vtlp_fail(p, st, "Encountered end of input: #foreach without #end");
         return nd;
     }
     if (IS("macro")) {
         if (!parens)
-            perr(p, st, "A macro declaration requires at least a name argument");
-        vtl_node_t *body = parse_block(p, B_BLOCK, &term);
+            vtlp_fail(p, st, "A macro declaration requires at least a name argument");
+        vtl_node_t *body = vtlp_block(p, B_BLOCK, &term);
         if (term != T_END)
-            perr(p, st, "Encountered end of input: #macro without #end");
+            vtlp_fail(p, st, "Encountered end of input: #macro without #end");
         add_macro(p, &args, body, st);
-        return mk(p, N_TEXT, st); /* renders nothing */
+        return vtlp_node(p, N_TEXT, st); /* renders nothing */
     }
     if (IS("define")) {
         if (!parens || args.n != 1 || args.v[0]->kind != N_REF || args.v[0]->mods)
-            perr(p, st, "#define needs one reference argument");
-        nd = mk(p, N_DEFINE, st);
+            vtlp_fail(p, st, "#define needs one reference argument");
+        nd = vtlp_node(p, N_DEFINE, st);
         nd->name = args.v[0]->name;
         nd->name_len = args.v[0]->name_len;
-        nd->b = parse_block(p, B_BLOCK, &term);
+        nd->b = vtlp_block(p, B_BLOCK, &term);
         if (term != T_END)
-            perr(p, st, "Encountered end of input: #define without #end");
+            vtlp_fail(p, st, "Encountered end of input: #define without #end");
         return nd;
     }
     if (IS("evaluate")) {
         if (!parens || args.n != 1)
-            perr(p, st, "#evaluate needs one argument");
-        nd = mk(p, N_EVALUATE, st);
+            vtlp_fail(p, st, "#evaluate needs one argument");
+        nd = vtlp_node(p, N_EVALUATE, st);
         nd->a = args.v[0];
         return nd;
     }
     if (IS("break"))
-        return mk(p, N_BREAK, st);
+        return vtlp_node(p, N_BREAK, st);
     if (IS("stop"))
-        return mk(p, N_STOP, st);
-    nd = mk(p, N_CALL, st);
+        return vtlp_node(p, N_STOP, st);
+    nd = vtlp_node(p, N_CALL, st);
     nd->name = name;
     nd->name_len = nlen;
     nd->args = args.v;
@@ -1006,7 +404,7 @@ static void gobble_line(parser_t *p)
 
 static char *repeat_bs(parser_t *p, size_t n)
 {
-    char *b = palloc(p, n + 1);
+    char *b = vtlp_alloc(p, n + 1);
     memset(b, '\\', n);
     return b;
 }
@@ -1035,7 +433,7 @@ static int parse_escape(parser_t *p, list_t *l)
         p->i++;
     size_t nbs = p->i - st;
     if (at(p, 0) == '$') {
-        vtl_node_t *r = parse_ref(p, (int)nbs, 0);
+        vtl_node_t *r = vtlp_ref(p, (int)nbs, 0);
         if (r) {
             push(l, r);
             return ref_state(r);
@@ -1090,10 +488,10 @@ static int dollar_hash(parser_t *p, list_t *l, size_t st, int mode)
     p->i = end;
     vec_t args = {0};
     if (lparen_follows(p)) {
-        ws(p);
+        vtlp_ws(p);
         directive_args(p, &args);
     }
-    vtl_node_t *nd = mk(p, N_CALL, st);
+    vtl_node_t *nd = vtlp_node(p, N_CALL, st);
     nd->name = "";
     nd->args = args.v;
     nd->nargs = args.n;
@@ -1133,7 +531,7 @@ static int parse_hash(parser_t *p, list_t *l, int mode)
                 break;
             }
         if (!e)
-            perr(p, st, "Lexical error: unterminated #[[ ]]#");
+            vtlp_fail(p, st, "Lexical error: unterminated #[[ ]]#");
         text(p, l, p->s + st + 3, (size_t)(e - (p->s + st + 3)));
         p->i = (size_t)(e - p->s) + 3;
         return -1;
@@ -1141,13 +539,13 @@ static int parse_hash(parser_t *p, list_t *l, int mode)
     if (is_digit(at(p, 1)) || (at(p, 1) == '-' && is_digit(at(p, 2)))) {
         /* "#12": a number token, and a token boundary after it */
         p->i++;
-        parse_number(p);
+        vtlp_number(p);
         text(p, l, p->s + st, p->i - st);
         return -1;
     }
     if (!hash_word(p, p->i, &w, &wn, &end)) {
         if (p->i + 1 >= p->n)
-            perr(p, p->i + 1, "Lexical error: <EOF> after \"#\"");
+            vtlp_fail(p, p->i + 1, "Lexical error: <EOF> after \"#\"");
         p->i++;
         if (!set_follows(p))
             text(p, l, p->s + st, 1);
@@ -1160,7 +558,7 @@ static int parse_hash(parser_t *p, list_t *l, int mode)
         if (t != T_ELSEIF)
             gobble_line(p);
         if (mode == B_TOP || (mode == B_BLOCK && t != T_END))
-            perr(p, st, "Encountered \"#%.*s\"", (int)wn, w);
+            vtlp_fail(p, st, "Encountered \"#%.*s\"", (int)wn, w);
         return t;
     }
     if (IS("if")) {
@@ -1180,32 +578,32 @@ static int pseudo_ref(parser_t *p, list_t *l)
     size_t st = p->i;
     const char *name;
     size_t nlen;
-    ident(p, &name, &nlen);
+    vtlp_ident(p, &name, &nlen);
     text(p, l, p->s + st, nlen);
     for (;;) {
         if (at(p, 0) == '[') {
-            mod_index(p); /* keeps the state */
+            vtlp_index(p); /* keeps the state */
         } else if (at(p, 0) == '.' && is_alpha(at(p, 1))) {
             p->i++;
-            ident(p, &name, &nlen);
+            vtlp_ident(p, &name, &nlen);
             state = R_MOD;
-            if (at(p, 0) == '(' && method_follows(p)) {
+            if (at(p, 0) == '(' && vtlp_method_follows(p)) {
                 state = R_REF;
                 vec_t v = {0};
                 p->i++;
                 while (at(p, 0) != ')') {
-                    ws(p);
-                    if ((is_alpha(at(p, 0)) || at(p, 0) == '_') && !word_is(p, "true") &&
-                        !word_is(p, "false")) {
-                        vpush(p, &v, parse_ref(p, -1, 1));
-                        ws(p);
+                    vtlp_ws(p);
+                    if ((is_alpha(at(p, 0)) || at(p, 0) == '_') && !vtlp_word_is(p, "true") &&
+                        !vtlp_word_is(p, "false")) {
+                        vtlp_push(p, &v, vtlp_ref(p, -1, 1));
+                        vtlp_ws(p);
                     } else {
-                        vpush(p, &v, parse_param(p));
+                        vtlp_push(p, &v, vtlp_param(p));
                     }
                     if (at(p, 0) == ',')
                         p->i++;
                     else if (at(p, 0) != ')')
-                        perr(p, p->i, "Encountered \"%.*s\"", SNIP(p, p->i));
+                        vtlp_fail(p, p->i, "Encountered \"%.*s\"", SNIP(p, p->i));
                 }
                 p->i++;
             }
@@ -1216,14 +614,14 @@ static int pseudo_ref(parser_t *p, list_t *l)
     return state;
 }
 
-static vtl_node_t *parse_block(parser_t *p, int mode, int *term)
+vtl_node_t *vtlp_block(parser_t *p, int mode, int *term)
 {
     list_t l = {0};
     /* the lexer is still in a reference's state: R_REF ($a, $a.b()), R_MOD
      * ($a.b, after a property), R_SET when a #set was lexed in that state */
     int in_ref = 0;
     if (++p->depth > 200)
-        perr(p, p->i, "blocks nested too deeply");
+        vtlp_fail(p, p->i, "blocks nested too deeply");
     for (;;) {
         if (p->i >= p->n) {
             *term = T_EOF;
@@ -1246,9 +644,9 @@ static vtl_node_t *parse_block(parser_t *p, int mode, int *term)
             continue;
         }
         if ((was_in_ref & R_SET) && (was_in_ref & R_MOD) && at(p, 0) == '(')
-            perr(p, p->i, "Encountered \"(\" after #set");
+            vtlp_fail(p, p->i, "Encountered \"(\" after #set");
         if ((was_in_ref & R_SET) && at(p, 0) == '[') {
-            mod_index(p); /* an index, lexed and dropped */
+            vtlp_index(p); /* an index, lexed and dropped */
             in_ref = was_in_ref & (R_REF | R_MOD);
             continue;
         }
@@ -1256,11 +654,12 @@ static vtl_node_t *parse_block(parser_t *p, int mode, int *term)
             /* "{name}" reads as a braced reference: "{" prints */
             p->i++;
             if (!(is_alpha(at(p, 0)) || at(p, 0) == '_'))
-                perr(p, p->i, "Encountered \"%.*s\", was expecting an identifier", SNIP(p, p->i));
+                vtlp_fail(p, p->i, "Encountered \"%.*s\", was expecting an identifier",
+                          SNIP(p, p->i));
             list_t dummy = {0};
             pseudo_ref(p, &dummy);
             if (at(p, 0) != '}')
-                perr(p, p->i, "Encountered \"%.*s\", was expecting \"}\"", SNIP(p, p->i));
+                vtlp_fail(p, p->i, "Encountered \"%.*s\", was expecting \"}\"", SNIP(p, p->i));
             p->i++;
             text(p, &l, p->s + st, 1);
             continue;
@@ -1270,8 +669,8 @@ static vtl_node_t *parse_block(parser_t *p, int mode, int *term)
              (at(p, 2) == '!' && (is_alpha(at(p, 3)) || at(p, 3) == '_')))) {
             /* "{$x" after a reference: a braced reference that must close */
             p->i++;
-            if (!parse_ref(p, 0, 0) || at(p, 0) != '}')
-                perr(p, p->i, "Encountered \"%.*s\", was expecting \"}\"", SNIP(p, p->i));
+            if (!vtlp_ref(p, 0, 0) || at(p, 0) != '}')
+                vtlp_fail(p, p->i, "Encountered \"%.*s\", was expecting \"}\"", SNIP(p, p->i));
             p->i++;
             text(p, &l, p->s + st, 1);
             continue;
@@ -1293,7 +692,7 @@ static vtl_node_t *parse_block(parser_t *p, int mode, int *term)
             continue;
         }
         if (c == '$') {
-            vtl_node_t *r = parse_ref(p, 0, 0);
+            vtl_node_t *r = vtlp_ref(p, 0, 0);
             if (r) {
                 push(&l, r);
                 in_ref = ref_state(r);
@@ -1303,7 +702,7 @@ static vtl_node_t *parse_block(parser_t *p, int mode, int *term)
              * the whole prefix when a #set follows */
             p->i++;
             if (at(p, 0) == '!' && at(p, 1) < 0)
-                perr(p, p->n, "Lexical error: <EOF> after \"$!\"");
+                vtlp_fail(p, p->n, "Lexical error: <EOF> after \"$!\"");
             size_t k = p->i + 1;
             while (at(p, 0) == '!' && k < p->n && p->s[k] == '\\')
                 k++;
@@ -1324,7 +723,7 @@ static vtl_node_t *parse_block(parser_t *p, int mode, int *term)
                 bang = at(p, 0) == '#';
             }
             if (p->i >= p->n)
-                perr(p, p->i, "Lexical error: <EOF> after \"$\"");
+                vtlp_fail(p, p->i, "Lexical error: <EOF> after \"$\"");
             if (at(p, 0) == '#' && dollar_hash(p, &l, st, mode))
                 continue;
             if (at(p, 0) == '#' && (starts(p, "#if") || starts(p, "#else") || starts(p, "#end") ||
@@ -1351,9 +750,9 @@ static vtl_node_t *parse_block(parser_t *p, int mode, int *term)
     }
     p->depth--;
     if (*term == T_EOF && mode != B_TOP)
-        perr(p, p->n ? p->n - 1 : 0, "Encountered end of input inside a block (missing #end)");
+        vtlp_fail(p, p->n ? p->n - 1 : 0, "Encountered end of input inside a block (missing #end)");
     if (!l.head)
-        return mk(p, N_TEXT, p->i);
+        return vtlp_node(p, N_TEXT, p->i);
     return l.head;
 }
 
@@ -1365,6 +764,6 @@ int vtl_parse(const char *src, size_t len, const vtl_alloc_t *al, vtl_node_t **o
     if (rc)
         return rc;
     int term;
-    *out = parse_block(&p, B_TOP, &term);
+    *out = vtlp_block(&p, B_TOP, &term);
     return VTL_OK;
 }
