@@ -72,6 +72,10 @@ typedef struct vtl_provider {
     const json_t *(*context)(void *ud);
     /* $stageVariables: an object of strings. */
     const json_t *(*stage_variables)(void *ud);
+    /* Called once after a successful render that used $context, with the
+     * final $context (what #set changed in requestOverride and
+     * responseOverride included); the JSON is freed when it returns. */
+    void (*context_out)(void *ud, const json_t *context);
 } vtl_provider_t;
 
 /* Compiles src (len bytes) into *out, allocated in arena. #include and

@@ -261,6 +261,8 @@ int vtl_equals(const vtl_value_t *a, const vtl_value_t *b);
 void vtl_render_block(vtl_rs_t *rs, vtl_buf_t *b, const vtl_node_t *body);
 /* JSON (jansson) to values: objects -> maps, arrays -> JSON lists */
 vtl_value_t vtl_from_json(vtl_rs_t *rs, const json_t *j);
+/* values to JSON (a new reference; NULL when out of memory) */
+json_t *vtl_to_jansson(const vtl_value_t *v, int depth);
 
 /* methods and properties on values (vtl_method.c); found is set to 0 when
  * Velocity would not find the method (the reference then prints as

@@ -733,6 +733,13 @@ int vtl_render(const vtl_template_t *t, const vtl_provider_t *prov, const vtl_li
     vtl_buf_t *b = vtl_alloc(rs, sizeof(*b));
     rs->out = b;
     render_list(rs, t->body);
+    vtl_var_t *ctx = *slot(rs, "context", 7);
+    if (prov && prov->context_out && ctx && ctx->defined) {
+        json_t *j = vtl_to_jansson(&ctx->val, 0);
+        if (j)
+            prov->context_out(prov->ud, j);
+        json_decref(j);
+    }
     *out = b->p ? b->p : (char *)"";
     *out_len = b->n;
     return VTL_OK;

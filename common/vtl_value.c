@@ -517,6 +517,41 @@ vtl_value_t vtl_from_json(vtl_rs_t *rs, const json_t *j)
     }
 }
 
+json_t *vtl_to_jansson(const vtl_value_t *v, int depth)
+{
+    json_t *j = NULL;
+    if (depth > 100)
+        return json_null();
+    switch (v->type) {
+    case V_BOOL:
+        return json_boolean(v->u.b);
+    case V_INT:
+    case V_LONG:
+        return json_integer(v->u.i);
+    case V_DOUBLE:
+        return json_real(v->u.d);
+    case V_STR:
+        return json_stringn_nocheck(v->u.s.p, v->u.s.n);
+    case V_LIST:
+        j = json_array();
+        for (size_t k = 0; j && k < v->u.l->n; k++)
+            json_array_append_new(j, vtl_to_jansson(&v->u.l->v[k], depth + 1));
+        return j;
+    case V_MAP:
+        j = json_object();
+        for (size_t k = 0; j && k < v->u.m->n; k++) {
+            if (v->u.m->keys[k].type != V_STR)
+                continue;
+            json_t *val = vtl_to_jansson(&v->u.m->vals[k], depth + 1);
+            json_object_setn_new_nocheck(j, v->u.m->keys[k].u.s.p, v->u.m->keys[k].u.s.n,
+                                         val ? val : json_null());
+        }
+        return j;
+    default:
+        return json_null();
+    }
+}
+
 /* ---- UTF-16 positions ---- */
 size_t vtl_u16_len(const char *p, size_t n)
 {

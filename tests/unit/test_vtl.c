@@ -352,16 +352,52 @@ static void test_empty_provider(void **state)
 
 #define NCASES (sizeof(cases) / sizeof(cases[0]))
 
+/* the JSON provider plus what context_out received (jp first: the JSON
+ * callbacks read ud as a vtl_jsonprov_t) */
+typedef struct ctx_capture {
+    vtl_jsonprov_t jp;
+    char *dump;
+} ctx_capture_t;
+
+static void on_context(void *ud, const json_t *context)
+{
+    ((ctx_capture_t *)ud)->dump = json_dumps(context, JSON_COMPACT | JSON_SORT_KEYS);
+}
+
+/* what #set changed in $context reaches the caller after the render */
+static void test_context_out(void **state)
+{
+    fixture_t *f = *state;
+    const char *src = "#set($context.requestOverride.header.X = \"v\")"
+                      "#set($context.responseOverride = {\"status\": 444})ok";
+    vtl_template_t *t;
+    assert_int_equal(vtl_compile(src, strlen(src), f->arena, &t, NULL), VTL_OK);
+    ctx_capture_t cap = {0};
+    vtl_provider_t prov;
+    vtl_jsonprov_init(&cap.jp, f->doc, &prov);
+    prov.context_out = on_context;
+    vtl_alloc_t al = vtl_arena_alloc(f->arena);
+    char *out;
+    size_t n;
+    assert_int_equal(vtl_render(t, &prov, NULL, &al, &out, &n, NULL), VTL_OK);
+    assert_non_null(cap.dump);
+    assert_string_equal(cap.dump, "{\"identity\":{\"sourceIp\":\"10.1.2.3\"},\"requestId\":\"r-1\","
+                                  "\"requestOverride\":{\"header\":{\"X\":\"v\"}},"
+                                  "\"responseOverride\":{\"status\":444},\"stage\":\"prod\"}");
+    free(cap.dump);
+}
+
 int main(void)
 {
-    struct CMUnitTest tests[NCASES + 4] = {
+    struct CMUnitTest tests[NCASES + 5] = {
+        cmocka_unit_test_setup_teardown(test_context_out, setup, teardown),
         cmocka_unit_test_setup_teardown(test_parse_error_position, setup, teardown),
         cmocka_unit_test_setup_teardown(test_limits, setup, teardown),
         cmocka_unit_test_setup_teardown(test_render_twice, setup, teardown),
         cmocka_unit_test_setup_teardown(test_empty_provider, setup, teardown),
     };
     for (size_t k = 0; k < NCASES; k++)
-        tests[4 + k] =
+        tests[5 + k] =
             (struct CMUnitTest){cases[k].name, test_case, setup, teardown, (void *)&cases[k]};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
