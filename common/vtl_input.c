@@ -48,11 +48,18 @@ vtl_value_t vtl_builtin_root(vtl_rs_t *rs, const char *name, size_t nlen, int *f
 /* ---- $input ---- */
 static vtl_value_t body(vtl_rs_t *rs)
 {
+    if (rs->have_body)
+        return rs->body;
     const char *p = NULL;
     size_t n = 0;
     if (rs->prov && rs->prov->body)
         rs->prov->body(rs->prov->ud, &p, &n);
-    return vtl_str(p ? p : "", p ? n : 0);
+    if (!p)
+        n = 0;
+    p = vtl_utf8_clean(rs, NULL, p ? p : "", n, &n); /* the reference reads it as UTF-8 */
+    rs->body = vtl_str(p, n);
+    rs->have_body = 1;
+    return rs->body;
 }
 
 static vtl_value_t input_root(vtl_rs_t *rs)
@@ -385,7 +392,8 @@ static vtl_value_t url_decode(vtl_rs_t *rs, const vtl_value_t *s)
             o[k++] = c;
         }
     }
-    return vtl_str(o, k);
+    const char *clean = vtl_utf8_clean(rs, NULL, o, k, &k);
+    return vtl_str(clean, k);
 }
 
 static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -439,7 +447,8 @@ static vtl_value_t base64_decode(vtl_rs_t *rs, const vtl_value_t *s)
             o[k++] = (char)((acc >> bits) & 0xFF);
         }
     }
-    return vtl_str(o, k);
+    const char *clean = vtl_utf8_clean(rs, NULL, o, k, &k);
+    return vtl_str(clean, k);
 }
 
 static vtl_value_t util_call(vtl_rs_t *rs, const char *name, size_t nlen, vtl_value_t *a, size_t n,

@@ -212,6 +212,8 @@ typedef struct vtl_rs {
     vtl_value_t input_root; /* parsed body (lazy) */
     int input_parsed;
     vtl_value_t params, context, stagevars;
+    vtl_value_t body; /* $input.body, as valid UTF-8 */
+    int have_body;
     int have_params, have_context, have_stagevars;
     vtl_error_t *err;
     /* what a failure (longjmp) must free: the regex and the JSON document
@@ -274,6 +276,16 @@ vtl_value_t vtl_property(vtl_rs_t *rs, vtl_value_t *self, const char *name, size
 vtl_value_t vtl_builtin_call(vtl_rs_t *rs, vtl_value_t *self, const char *name, size_t nlen,
                              vtl_value_t *args, size_t nargs, int *found);
 vtl_value_t vtl_builtin_root(vtl_rs_t *rs, const char *name, size_t nlen, int *found);
+
+/* Length of the valid UTF-8 sequence at p (1..4), or 0 when the bytes
+ * there are not one; *bad_len is then the length of the maximal invalid
+ * subpart that Java's decoder replaces with one U+FFFD. */
+size_t vtl_utf8_seq(const unsigned char *p, size_t n, size_t *bad_len);
+/* p itself when it is valid UTF-8, else a copy (from al, or the render's
+ * allocator when rs is set) with each invalid subpart replaced by U+FFFD,
+ * as Java decodes bytes. *out_n receives the length. */
+const char *vtl_utf8_clean(vtl_rs_t *rs, const vtl_alloc_t *al, const char *p, size_t n,
+                           size_t *out_n);
 
 /* UTF-16 helpers: Java string indices count UTF-16 units */
 size_t vtl_u16_len(const char *p, size_t n);

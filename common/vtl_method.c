@@ -324,6 +324,49 @@ static int32_t java_hash_value(const vtl_value_t *v, int depth)
     }
 }
 
+/* UTF-16 units [b, e) of s. A surrogate pair cut in half leaves a lone
+ * surrogate, which Java prints as "?". */
+static vtl_value_t u16_slice(vtl_rs_t *rs, const vtl_value_t *s, size_t b, size_t e)
+{
+    const char *p = s->u.s.p;
+    size_t n = s->u.s.n, u = 0, k = 0, start = n, stop = n;
+    int lone_start = 0, lone_end = 0;
+    while (k < n) {
+        unsigned char c = (unsigned char)p[k];
+        size_t l = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+        size_t w = l == 4 ? 2 : 1;
+        if (start == n && u + w > b) {
+            start = k;
+            lone_start = u < b; /* b is the pair's low half */
+        }
+        if (u + w > e) {
+            stop = k;
+            lone_end = u < e; /* e cuts the pair after its high half */
+            break;
+        }
+        u += w;
+        k += l;
+    }
+    if (start == n)
+        start = stop = n;
+    if (b == e)
+        return vtl_str("", 0);
+    if (!lone_start && !lone_end)
+        return vtl_str(p + start, stop - start);
+    if (lone_start && lone_end && start == stop) /* both halves' cut: one lone unit */
+        return vtl_str("?", 1);
+    vtl_buf_t o = {0};
+    if (lone_start) {
+        vtl_buf_add(rs, &o, "?", 1);
+        start += 4;
+    }
+    if (stop > start)
+        vtl_buf_add(rs, &o, p + start, stop - start);
+    if (lone_end)
+        vtl_buf_add(rs, &o, "?", 1);
+    return vtl_str(o.p ? o.p : "", o.n);
+}
+
 static vtl_value_t str_method(vtl_rs_t *rs, vtl_value_t *self, const char *name, size_t nlen,
                               vtl_value_t *a, size_t n, int *found)
 {
@@ -368,17 +411,14 @@ static vtl_value_t str_method(vtl_rs_t *rs, vtl_value_t *self, const char *name,
             if (a[0].u.i < 0 || (size_t)a[0].u.i > u)
                 vtl_fail(rs, VTL_ERUNTIME, "StringIndexOutOfBoundsException: %lld",
                          (long long)a[0].u.i);
-            size_t off = vtl_u16_off(p, len, (size_t)a[0].u.i);
-            return vtl_str(p + off, len - off);
+            return u16_slice(rs, self, (size_t)a[0].u.i, u);
         }
         if (NAME("charAt") && is_int(&a[0])) {
             size_t u = vtl_u16_len(p, len);
             if (a[0].u.i < 0 || (size_t)a[0].u.i >= u)
                 vtl_fail(rs, VTL_ERUNTIME, "StringIndexOutOfBoundsException: %lld",
                          (long long)a[0].u.i);
-            size_t off = vtl_u16_off(p, len, (size_t)a[0].u.i);
-            size_t end = vtl_u16_off(p, len, (size_t)a[0].u.i + 1);
-            return vtl_str(p + off, end - off);
+            return u16_slice(rs, self, (size_t)a[0].u.i, (size_t)a[0].u.i + 1);
         }
         if (a[0].type == V_NULL &&
             (NAME("indexOf") || NAME("contains") || NAME("startsWith") || NAME("endsWith") ||
@@ -448,9 +488,7 @@ static vtl_value_t str_method(vtl_rs_t *rs, vtl_value_t *self, const char *name,
             if (a[0].u.i < 0 || a[1].u.i > (int64_t)u || a[0].u.i > a[1].u.i)
                 vtl_fail(rs, VTL_ERUNTIME, "StringIndexOutOfBoundsException: begin %lld, end %lld",
                          (long long)a[0].u.i, (long long)a[1].u.i);
-            size_t b = vtl_u16_off(p, len, (size_t)a[0].u.i);
-            size_t e = vtl_u16_off(p, len, (size_t)a[1].u.i);
-            return vtl_str(p + b, e - b);
+            return u16_slice(rs, self, (size_t)a[0].u.i, (size_t)a[1].u.i);
         }
         if ((NAME("indexOf") || NAME("startsWith") || NAME("lastIndexOf")) && a[0].type == V_NULL &&
             is_int(&a[1]))

@@ -693,7 +693,17 @@ int vtl_compile(const char *src, size_t len, arena_t *arena, vtl_template_t **ou
         snprintf(err->message, sizeof(err->message), "out of memory");
         return VTL_ENOMEM;
     }
-    int rc = vtl_parse(src, len, &al, &t->body, &t->macros, err);
+    /* the template keeps its own copy of the source, decoded as Java
+     * decodes it (invalid UTF-8 becomes U+FFFD) */
+    size_t clen;
+    const char *clean = vtl_utf8_clean(NULL, &al, src, len, &clen);
+    char *copy = !clean ? NULL : clen ? arena_memdup(arena, clean, clen) : arena_alloc(arena, 1);
+    if (!copy) {
+        err->code = VTL_ENOMEM;
+        snprintf(err->message, sizeof(err->message), "out of memory");
+        return VTL_ENOMEM;
+    }
+    int rc = vtl_parse(copy, clen, &al, &t->body, &t->macros, err);
     if (rc != VTL_OK)
         return rc;
     *out = t;

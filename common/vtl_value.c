@@ -552,6 +552,82 @@ json_t *vtl_to_jansson(const vtl_value_t *v, int depth)
     }
 }
 
+/* ---- UTF-8 validity ---- */
+size_t vtl_utf8_seq(const unsigned char *p, size_t n, size_t *bad_len)
+{
+    unsigned c = p[0];
+    size_t len;
+    unsigned lo = 0x80, hi = 0xBF; /* bounds of the second byte */
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xC2 && c <= 0xDF) {
+        len = 2;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+        len = 3;
+        if (c == 0xE0)
+            lo = 0xA0;
+        if (c == 0xED)
+            hi = 0x9F; /* no surrogates */
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        len = 4;
+        if (c == 0xF0)
+            lo = 0x90;
+        if (c == 0xF4)
+            hi = 0x8F;
+    } else {
+        *bad_len = 1;
+        return 0;
+    }
+    if (c == 0xED && n > 1 && p[1] >= 0xA0 && p[1] <= 0xBF) {
+        /* an encoded surrogate: Java replaces it whole */
+        *bad_len = n > 2 && (p[2] & 0xC0) == 0x80 ? 3 : 2;
+        return 0;
+    }
+    for (size_t k = 1; k < len; k++) {
+        unsigned b = k < n ? p[k] : 0x100;
+        unsigned l = k == 1 ? lo : 0x80, h = k == 1 ? hi : 0xBF;
+        if (b < l || b > h) {
+            *bad_len = k;
+            return 0;
+        }
+    }
+    return len;
+}
+
+const char *vtl_utf8_clean(vtl_rs_t *rs, const vtl_alloc_t *al, const char *p, size_t n,
+                           size_t *out_n)
+{
+    const unsigned char *u = (const unsigned char *)p;
+    size_t k = 0, bad;
+    while (k < n) {
+        size_t l = vtl_utf8_seq(u + k, n - k, &bad);
+        if (!l)
+            break;
+        k += l;
+    }
+    *out_n = n;
+    if (k == n)
+        return p;
+    char *o = rs ? vtl_alloc(rs, n * 3 + 1) : al->alloc(al->ud, n * 3 + 1);
+    if (!o)
+        return NULL;
+    size_t m = 0;
+    for (k = 0; k < n;) {
+        size_t l = vtl_utf8_seq(u + k, n - k, &bad);
+        if (l) {
+            memcpy(o + m, p + k, l);
+            m += l;
+            k += l;
+        } else {
+            memcpy(o + m, "\xEF\xBF\xBD", 3);
+            m += 3;
+            k += bad;
+        }
+    }
+    *out_n = m;
+    return o;
+}
+
 /* ---- UTF-16 positions ---- */
 size_t vtl_u16_len(const char *p, size_t n)
 {

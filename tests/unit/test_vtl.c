@@ -161,6 +161,17 @@ static const vtl_case_t cases[] = {
     {"parse_error_if", "#if(true)\nx", VTL_EPARSE, NULL},
     {"parse_error_set", "ab\n  #set($x = )", VTL_EPARSE, NULL},
     {"include_refused", "#include('x')", VTL_EPARSE, NULL},
+    {"utf8_replacement",
+     "[$util.urlDecode('%ff%C3%A9%e2%82x%ed%a0%80y%f0%9f%98%80%c0%af')] "
+     "$util.escapeJavaScript($util.base64Decode('/+Higuc='))",
+     VTL_OK,
+     "[\357\277\275\303\251\357\277\275x\357\277\275y\360\237\230\200\357\277\275\357\277\275] "
+     "\\uFFFD\\uFFFD\\uFFFD\\uFFFD"},
+    {"surrogate_halves",
+     "#set($s = "
+     "$util.urlDecode('x%f0%9f%98%80ab'))$s.length()|$s.substring(0,2)|$s.substring(2)|$s.charAt(1)"
+     "|$s.substring(2,2)",
+     VTL_OK, "5|x\?|\?ab|\?|"},
     {"hashcode", "#set($s = \"abc\")$s.hashCode() #set($l = [1, \"a\"])$l.hashCode()", VTL_OK,
      "963541089"},
 };
