@@ -344,6 +344,22 @@ static void test_render_twice(void **state)
     }
 }
 
+/* the compiled template keeps its own copy of the source */
+static void test_source_copied(void **state)
+{
+    fixture_t *f = *state;
+    char src[] = "#set($a = 'x')[$a] $input.params('id')";
+    vtl_template_t *t;
+    assert_int_equal(vtl_compile(src, strlen(src), f->arena, &t, NULL), VTL_OK);
+    memset(src, '#', sizeof(src) - 1);
+    vtl_alloc_t al = vtl_arena_alloc(f->arena);
+    char *out;
+    size_t n;
+    assert_int_equal(vtl_render(t, &f->prov, NULL, &al, &out, &n, NULL), VTL_OK);
+    assert_int_equal(n, 5);
+    assert_memory_equal(out, "[x] 7", 5);
+}
+
 /* a provider without callbacks: empty body, empty maps */
 static void test_empty_provider(void **state)
 {
@@ -400,7 +416,8 @@ static void test_context_out(void **state)
 
 int main(void)
 {
-    struct CMUnitTest tests[NCASES + 5] = {
+    struct CMUnitTest tests[NCASES + 6] = {
+        cmocka_unit_test_setup_teardown(test_source_copied, setup, teardown),
         cmocka_unit_test_setup_teardown(test_context_out, setup, teardown),
         cmocka_unit_test_setup_teardown(test_parse_error_position, setup, teardown),
         cmocka_unit_test_setup_teardown(test_limits, setup, teardown),
@@ -408,7 +425,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_empty_provider, setup, teardown),
     };
     for (size_t k = 0; k < NCASES; k++)
-        tests[5 + k] =
+        tests[6 + k] =
             (struct CMUnitTest){cases[k].name, test_case, setup, teardown, (void *)&cases[k]};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
