@@ -219,6 +219,13 @@ typedef struct vtl_rs {
     /* what a failure (longjmp) must free: the regex and the JSON document
      * being worked on, both malloc'd by their libraries */
     void *rx_code, *rx_md;
+    /* compiled regular expressions, by pattern, for the whole render */
+    struct {
+        const char *pat;
+        size_t n;
+        void *code, *md;
+    } rx_cache[16];
+    int rx_cached;
     json_t *pending_json;
     jmp_buf fail;
     int stopping; /* #stop */
@@ -286,6 +293,9 @@ size_t vtl_utf8_seq(const unsigned char *p, size_t n, size_t *bad_len);
  * as Java decodes bytes. *out_n receives the length. */
 const char *vtl_utf8_clean(vtl_rs_t *rs, const vtl_alloc_t *al, const char *p, size_t n,
                            size_t *out_n);
+
+/* frees what the render's regular expressions hold (vtl_method.c) */
+void vtl_rx_release(vtl_rs_t *rs);
 
 /* UTF-16 helpers: Java string indices count UTF-16 units */
 size_t vtl_u16_len(const char *p, size_t n);

@@ -23,21 +23,49 @@ static vtl_value_t nf(int *found)
 typedef struct rx {
     pcre2_code *code;
     pcre2_match_data *md;
+    int cached; /* owned by rs->rx_cache */
 } rx_t;
 
 static void rx_free(vtl_rs_t *rs, rx_t *r)
 {
-    if (r->md)
-        pcre2_match_data_free(r->md);
-    if (r->code)
-        pcre2_code_free(r->code);
+    if (!r->cached) {
+        if (r->md)
+            pcre2_match_data_free(r->md);
+        if (r->code)
+            pcre2_code_free(r->code);
+        rs->rx_code = rs->rx_md = NULL;
+    }
     r->md = NULL;
     r->code = NULL;
+}
+
+void vtl_rx_release(vtl_rs_t *rs)
+{
+    for (int k = 0; k < rs->rx_cached; k++) {
+        pcre2_match_data_free(rs->rx_cache[k].md);
+        pcre2_code_free(rs->rx_cache[k].code);
+    }
+    rs->rx_cached = 0;
+    if (rs->rx_md)
+        pcre2_match_data_free(rs->rx_md);
+    if (rs->rx_code)
+        pcre2_code_free(rs->rx_code);
     rs->rx_code = rs->rx_md = NULL;
 }
 
+/* a pattern compiled once per render (the same pattern in a #foreach is
+ * compiled once) */
 static void rx_compile(vtl_rs_t *rs, rx_t *r, const vtl_value_t *re)
 {
+    for (int k = 0; k < rs->rx_cached; k++) {
+        if (rs->rx_cache[k].n == re->u.s.n &&
+            memcmp(rs->rx_cache[k].pat, re->u.s.p, re->u.s.n) == 0) {
+            r->code = rs->rx_cache[k].code;
+            r->md = rs->rx_cache[k].md;
+            r->cached = 1;
+            return;
+        }
+    }
     int ec;
     PCRE2_SIZE eo;
     r->code = pcre2_compile((PCRE2_SPTR)re->u.s.p, re->u.s.n, PCRE2_UTF | PCRE2_NO_UTF_CHECK, &ec,
@@ -52,6 +80,15 @@ static void rx_compile(vtl_rs_t *rs, rx_t *r, const vtl_value_t *re)
     if (!r->md)
         vtl_fail(rs, VTL_ENOMEM, "out of memory");
     rs->rx_md = r->md;
+    if (rs->rx_cached < (int)(sizeof(rs->rx_cache) / sizeof(rs->rx_cache[0]))) {
+        int k = rs->rx_cached++;
+        rs->rx_cache[k].pat = re->u.s.p;
+        rs->rx_cache[k].n = re->u.s.n;
+        rs->rx_cache[k].code = r->code;
+        rs->rx_cache[k].md = r->md;
+        rs->rx_code = rs->rx_md = NULL;
+        r->cached = 1;
+    }
 }
 
 /* next match at or after off, Java's find(): after an empty match the

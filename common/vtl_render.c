@@ -10,9 +10,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#define PCRE2_CODE_UNIT_WIDTH 8
-#include <pcre2.h>
-
 #include "vtl_int.h"
 
 const vtl_limits_t vtl_default_limits = {
@@ -730,10 +727,7 @@ int vtl_render(const vtl_template_t *t, const vtl_provider_t *prov, const vtl_li
     rs->err = err;
     int rc = setjmp(rs->fail);
     if (rc) {
-        if (rs->rx_md)
-            pcre2_match_data_free(rs->rx_md);
-        if (rs->rx_code)
-            pcre2_code_free(rs->rx_code);
+        vtl_rx_release(rs);
         if (rs->pending_json)
             json_decref(rs->pending_json);
         return rc;
@@ -743,6 +737,7 @@ int vtl_render(const vtl_template_t *t, const vtl_provider_t *prov, const vtl_li
     vtl_buf_t *b = vtl_alloc(rs, sizeof(*b));
     rs->out = b;
     render_list(rs, t->body);
+    vtl_rx_release(rs);
     vtl_var_t *ctx = *slot(rs, "context", 7);
     if (prov && prov->context_out && ctx && ctx->defined) {
         json_t *j = vtl_to_jansson(&ctx->val, 0);
