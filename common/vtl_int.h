@@ -160,6 +160,10 @@ struct vtl_map {
     vtl_value_t *vals;
     size_t n, cap;
     unsigned mods;
+    /* past a few entries, string keys are found through an open-addressing
+     * index of positions + 1 (NULL: not built, or dropped by a removal) */
+    uint32_t *idx;
+    size_t idx_cap;
 };
 
 typedef struct vtl_entry {

@@ -722,6 +722,8 @@ static vtl_value_t map_method(vtl_rs_t *rs, vtl_value_t *self, const char *name,
         if (NAME("clear")) {
             m->n = 0;
             m->mods++;
+            m->idx = NULL;
+            m->idx_cap = 0;
             return vtl_null();
         }
         return nf(found);
@@ -746,6 +748,8 @@ static vtl_value_t map_method(vtl_rs_t *rs, vtl_value_t *self, const char *name,
             memmove(m->vals + at, m->vals + at + 1, (m->n - (size_t)at - 1) * sizeof(vtl_value_t));
             m->n--;
             m->mods++;
+            m->idx = NULL; /* positions moved: rebuilt by the next put */
+            m->idx_cap = 0;
             return old;
         }
         if (NAME("equals"))

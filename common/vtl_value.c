@@ -106,8 +106,45 @@ vtl_value_t vtl_map_new(vtl_rs_t *rs, size_t cap)
     return (vtl_value_t){.type = V_MAP, .u.m = m};
 }
 
+static size_t key_hash(const char *p, size_t n)
+{
+    uint32_t h = 2166136261u;
+    for (size_t k = 0; k < n; k++)
+        h = (h ^ (unsigned char)p[k]) * 16777619u;
+    return h;
+}
+
+static void idx_insert(vtl_map_t *m, size_t pos)
+{
+    size_t h = key_hash(m->keys[pos].u.s.p, m->keys[pos].u.s.n) & (m->idx_cap - 1);
+    while (m->idx[h])
+        h = (h + 1) & (m->idx_cap - 1);
+    m->idx[h] = (uint32_t)pos + 1;
+}
+
+static void idx_build(vtl_rs_t *rs, vtl_map_t *m)
+{
+    size_t cap = 64;
+    while (cap < m->n * 2 + 2)
+        cap *= 2;
+    m->idx = vtl_alloc(rs, cap * sizeof(uint32_t));
+    m->idx_cap = cap;
+    for (size_t k = 0; k < m->n; k++)
+        if (m->keys[k].type == V_STR)
+            idx_insert(m, k);
+}
+
 long vtl_map_find(const vtl_map_t *m, vtl_value_t key)
 {
+    if (m->idx && key.type == V_STR) {
+        size_t h = key_hash(key.u.s.p, key.u.s.n) & (m->idx_cap - 1);
+        for (; m->idx[h]; h = (h + 1) & (m->idx_cap - 1)) {
+            const vtl_value_t *k = &m->keys[m->idx[h] - 1];
+            if (k->u.s.n == key.u.s.n && memcmp(k->u.s.p, key.u.s.p, key.u.s.n) == 0)
+                return (long)m->idx[h] - 1;
+        }
+        return -1;
+    }
     for (size_t k = 0; k < m->n; k++)
         if (vtl_equals(&m->keys[k], &key))
             return (long)k;
@@ -116,11 +153,8 @@ long vtl_map_find(const vtl_map_t *m, vtl_value_t key)
 
 vtl_value_t vtl_map_get(const vtl_map_t *m, const char *k, size_t n)
 {
-    for (size_t j = 0; j < m->n; j++)
-        if (m->keys[j].type == V_STR && m->keys[j].u.s.n == n &&
-            memcmp(m->keys[j].u.s.p, k, n) == 0)
-            return m->vals[j];
-    return vtl_null();
+    long at = vtl_map_find(m, vtl_str(k, n));
+    return at < 0 ? vtl_null() : m->vals[at];
 }
 
 vtl_value_t vtl_map_put(vtl_rs_t *rs, vtl_map_t *m, vtl_value_t key, vtl_value_t v)
@@ -145,6 +179,12 @@ vtl_value_t vtl_map_put(vtl_rs_t *rs, vtl_map_t *m, vtl_value_t key, vtl_value_t
     m->vals[m->n] = v;
     m->n++;
     m->mods++;
+    if (m->n >= 16 && m->n <= UINT32_MAX / 2) {
+        if (!m->idx || m->n * 2 > m->idx_cap)
+            idx_build(rs, m);
+        else if (key.type == V_STR)
+            idx_insert(m, m->n - 1);
+    }
     return vtl_null();
 }
 
