@@ -70,15 +70,8 @@ static vtl_value_t input_root(vtl_rs_t *rs)
     size_t k = 0;
     while (k < b.u.s.n && (unsigned char)b.u.s.p[k] <= ' ')
         k++;
-    json_error_t je;
-    json_t *j = k == b.u.s.n ? json_object()
-                             : json_loadb(b.u.s.p, b.u.s.n, JSON_DECODE_ANY | JSON_ALLOW_NUL, &je);
-    if (!j)
-        vtl_fail(rs, VTL_ERUNTIME, "invalid JSON in the body: %s", je.text);
-    rs->pending_json = j;
-    rs->input_root = vtl_from_json(rs, j);
-    rs->pending_json = NULL;
-    json_decref(j);
+    rs->input_root = k == b.u.s.n ? vtl_map_new(rs, 0) /* an empty body reads as {} */
+                                  : vtl_json_parse(rs, b.u.s.p, b.u.s.n, "the body");
     rs->input_parsed = 1;
     return rs->input_root;
 }
@@ -474,15 +467,7 @@ static vtl_value_t util_call(vtl_rs_t *rs, const char *name, size_t nlen, vtl_va
     if (NAME("base64Decode"))
         return base64_decode(rs, &a[0]);
     if (NAME("parseJson")) {
-        json_error_t je;
-        json_t *j = json_loadb(a[0].u.s.p, a[0].u.s.n, JSON_DECODE_ANY | JSON_ALLOW_NUL, &je);
-        if (!j)
-            vtl_fail(rs, VTL_ERUNTIME, "parseJson: %s", je.text);
-        rs->pending_json = j;
-        vtl_value_t v = vtl_from_json(rs, j);
-        rs->pending_json = NULL;
-        json_decref(j);
-        return v;
+        return vtl_json_parse(rs, a[0].u.s.p, a[0].u.s.n, "parseJson");
     }
     *found = 0;
     return vtl_null();

@@ -220,8 +220,8 @@ typedef struct vtl_rs {
     int have_body;
     int have_params, have_context, have_stagevars;
     vtl_error_t *err;
-    /* what a failure (longjmp) must free: the regex and the JSON document
-     * being worked on, both malloc'd by their libraries */
+    /* what a failure (longjmp) must free: the regex being worked on,
+     * malloc'd by PCRE2 */
     void *rx_code, *rx_md;
     /* compiled regular expressions, by pattern, for the whole render */
     struct {
@@ -230,7 +230,6 @@ typedef struct vtl_rs {
         void *code, *md;
     } rx_cache[16];
     int rx_cached;
-    json_t *pending_json;
     jmp_buf fail;
     int stopping; /* #stop */
     int breaking; /* #break */
@@ -274,6 +273,8 @@ int vtl_equals(const vtl_value_t *a, const vtl_value_t *b);
 void vtl_render_block(vtl_rs_t *rs, vtl_buf_t *b, const vtl_node_t *body);
 /* JSON (jansson) to values: objects -> maps, arrays -> JSON lists */
 vtl_value_t vtl_from_json(vtl_rs_t *rs, const json_t *j);
+/* JSON text to values (vtl_json.c); what names the source in messages */
+vtl_value_t vtl_json_parse(vtl_rs_t *rs, const char *p, size_t n, const char *what);
 /* values to JSON (a new reference; NULL when out of memory) */
 json_t *vtl_to_jansson(const vtl_value_t *v, int depth);
 

@@ -728,8 +728,6 @@ int vtl_render(const vtl_template_t *t, const vtl_provider_t *prov, const vtl_li
     int rc = setjmp(rs->fail);
     if (rc) {
         vtl_rx_release(rs);
-        if (rs->pending_json)
-            json_decref(rs->pending_json);
         return rc;
     }
     rs->nbuckets = 64;
