@@ -356,7 +356,7 @@ static void to_string_d(vtl_rs_t *rs, vtl_buf_t *b, const vtl_value_t *v, int de
 
 static void to_json_d(vtl_rs_t *rs, vtl_buf_t *b, const vtl_value_t *v, int depth)
 {
-    if (depth > 100)
+    if (depth > 1000)
         vtl_fail(rs, VTL_ERUNTIME, "value nested too deeply to print");
     switch (v->type) {
     case V_STR:
@@ -397,7 +397,7 @@ static void to_json_d(vtl_rs_t *rs, vtl_buf_t *b, const vtl_value_t *v, int dept
 
 static void to_string_d(vtl_rs_t *rs, vtl_buf_t *b, const vtl_value_t *v, int depth)
 {
-    if (depth > 100)
+    if (depth > 1000)
         vtl_fail(rs, VTL_ERUNTIME, "value nested too deeply to print");
     switch (v->type) {
     case V_STR:
@@ -560,7 +560,7 @@ vtl_value_t vtl_from_json(vtl_rs_t *rs, const json_t *j)
 json_t *vtl_to_jansson(const vtl_value_t *v, int depth)
 {
     json_t *j = NULL;
-    if (depth > 100)
+    if (depth > 1000)
         return json_null();
     switch (v->type) {
     case V_BOOL:
