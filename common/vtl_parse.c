@@ -675,6 +675,12 @@ vtl_node_t *vtlp_block(parser_t *p, int mode, int *term)
             text(p, &l, p->s + st, 1);
             continue;
         }
+        if (was_in_ref && at(p, 0) == '}') {
+            /* "}" is a token of its own there; it leaves the reference */
+            p->i++;
+            text(p, &l, p->s + st, 1);
+            continue;
+        }
         if (was_in_ref && at(p, 0) == '{') {
             /* a lone "{" is a token of its own; the lexer keeps its state */
             p->i++;

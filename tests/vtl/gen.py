@@ -20,6 +20,89 @@ PATHS = ["$", "$.id", "$.name", "$.tags", "$.tags[0]", "$.tags[-1]", "$.n", "$.p
          "$.nothere.deep"]
 MACROS = ["mk", "show", "pair"]
 
+# Mapping templates as people write them (the reference's documentation and
+# common integrations), rendered against random bodies.
+REAL = [
+    """#set($inputRoot = $input.path('$'))
+[
+#foreach($elem in $inputRoot.items)
+  {
+    "name": "$elem.name",
+    "qty": $elem.qty
+  }#if($foreach.hasNext),#end
+
+#end
+]""",
+    """{
+  "body" : $input.json('$'),
+  "headers": {
+    #foreach($header in $input.params().header.keySet())
+    "$header": "$util.escapeJavaScript($input.params().header.get($header))" #if($foreach.hasNext),#end
+
+    #end
+  },
+  "queryParams": {
+    #foreach($param in $input.params().querystring.keySet())
+    "$param": "$util.escapeJavaScript($input.params().querystring.get($param))" #if($foreach.hasNext),#end
+
+    #end
+  },
+  "stage" : "$context.stage",
+  "requestId" : "$context.requestId"
+}""",
+    """#set($allParams = $input.params())
+{
+"params" : {
+#foreach($type in $allParams.keySet())
+    #set($params = $allParams.get($type))
+"$type" : {
+    #foreach($paramName in $params.keySet())
+    "$paramName" : "$util.escapeJavaScript($params.get($paramName))"
+        #if($foreach.hasNext),#end
+    #end
+}
+    #if($foreach.hasNext),#end
+#end
+},
+"stage-variables" : {
+#foreach($key in $stageVariables.keySet())
+"$key" : "$util.escapeJavaScript($stageVariables.get($key))"
+    #if($foreach.hasNext),#end
+#end
+}
+}""",
+    """Action=SendMessage&MessageBody=$util.urlEncode($input.body)""",
+    """#set($id = $input.params('id'))
+#if($id == "")
+{"error": "missing id"}
+#else
+{"id": "$id", "name": "$input.path('$.name')", "tags": $input.json('$.tags')}
+#end""",
+    """#set($n = $input.path('$.n'))
+#if($n > 100)#set($size = "large")#elseif($n > 10)#set($size = "medium")#else#set($size = "small")#end
+{"n": $n, "size": "$size", "price": $input.path('$.price'), "total": #if($n != "" && $input.path('$.price') != "")$input.path('$.price')#{else}0#end}""",
+    """{
+  "TableName": "items",
+  "Item": {
+    "id": {"S": "$context.requestId"},
+    "name": {"S": "$util.escapeJavaScript($input.path('$.name')).replaceAll("\\\\'","'")"},
+    "tags": {"SS": [#foreach($t in $input.path('$.tags'))"$util.escapeJavaScript($t)"#if($foreach.hasNext), #end#end]}
+  }
+}""",
+    """#set($b = $util.base64Encode($input.body))$b
+$util.base64Decode($b).length()""",
+    """#set($context.requestOverride.header.X-Trace = $context.requestId)
+#set($context.responseOverride.status = 201)
+{"ok": true, "override": "$context.requestOverride.header"}""",
+    """## a comment at the top
+#set( $items = $input.path('$.items') )
+#foreach( $it in $items )
+  #if( $velocityCount > 2 )#break#end
+$velocityCount: $it.name ($it.qty)
+#end
+count=$items.size()""",
+]
+
 
 class Gen:
     def __init__(self, rnd):
@@ -339,6 +422,8 @@ class Gen:
 
     def template(self):
         self.macros = {}
+        if self.r.random() < 0.1:
+            return self.pick(REAL)
         pre = ""
         if self.r.random() < 0.7:
             pre += "#set($s = %s)" % self.string_lit()
