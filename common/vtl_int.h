@@ -231,6 +231,10 @@ typedef struct vtl_rs {
     } rx_cache[16];
     int rx_cached;
     jmp_buf fail;
+    /* loop variables of #foreach iterations over a null element: they read
+     * as null whatever the body sets (Velocity's NullHolderContext) */
+    const struct vtl_node *null_pins[32];
+    int npins;
     int stopping; /* #stop */
     int breaking; /* #break */
 } vtl_rs_t;

@@ -720,13 +720,15 @@ vtl_node_t *vtlp_block(parser_t *p, int mode, int *term)
              * "[", "$name" and "\\$"; before "#" it prints unless the
              * directive takes it */
             int bang = 0;
-            int keep = strchr("{[", at(p, 1) > 0 ? at(p, 1) : 'x') != NULL ||
+            int keep = strchr("{[}", at(p, 1) > 0 ? at(p, 1) : 'x') != NULL ||
                        (at(p, 1) == '$' && (is_alpha(at(p, 2)) || at(p, 2) == '_' ||
                                             at(p, 2) == '{' || at(p, 2) == '!')) ||
                        (at(p, 1) == '\\' && k < p->n && p->s[k] == '$');
             if (at(p, 0) == '!' && at(p, 1) > 0 && !keep) {
                 p->i++;
-                bang = at(p, 0) == '#';
+                /* "$!#" prints whole before a number or "##" */
+                bang = at(p, 0) == '#' && (is_digit(at(p, 1)) || at(p, 1) == '#' ||
+                                           (at(p, 1) == '-' && is_digit(at(p, 2))));
             }
             if (p->i >= p->n)
                 vtlp_fail(p, p->i, "Lexical error: <EOF> after \"$\"");

@@ -82,6 +82,9 @@ static vtl_value_t eval(vtl_rs_t *rs, const vtl_node_t *nd);
 
 static int get_var(vtl_rs_t *rs, const char *name, size_t n, vtl_value_t *out)
 {
+    for (int k = 0; k < rs->npins; k++)
+        if (rs->null_pins[k]->name_len == n && memcmp(rs->null_pins[k]->name, name, n) == 0)
+            return 0;
     vtl_var_t *fv = frame_var(rs, name, n);
     if (fv && fv->arg) {
         vtl_frame_t *saved = rs->frame;
@@ -576,7 +579,12 @@ static void render_foreach(vtl_rs_t *rs, const vtl_node_t *nd)
         set_var(rs, nd->name, nd->name_len, items[k], items[k].type != V_NULL);
         fe->index++;
         fe->has_next = k + 1 < (arraylist ? it.u.l->n : n);
+        int pinned = items[k].type == V_NULL && rs->npins < 32;
+        if (pinned)
+            rs->null_pins[rs->npins++] = nd;
         render_list(rs, nd->b);
+        if (pinned)
+            rs->npins--;
         if (rs->stopping)
             break;
         if (rs->breaking) {
