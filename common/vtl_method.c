@@ -540,8 +540,8 @@ static vtl_value_t str_method(vtl_rs_t *rs, vtl_value_t *self, const char *name,
                 return vtl_bool(a[0].u.s.n <= len - off &&
                                 memcmp(p + off, a[0].u.s.p, a[0].u.s.n) == 0);
             }
-            if ((size_t)from > u)
-                return vtl_int(-1);
+            if ((size_t)from >= u) /* Java: the length for "", else -1 */
+                return vtl_int(a[0].u.s.n == 0 ? (int64_t)u : -1);
             size_t off = vtl_u16_off(p, len, (size_t)from);
             return u16_index(self, find_bytes(p, len, a[0].u.s.p, a[0].u.s.n, off));
         }

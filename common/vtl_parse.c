@@ -478,6 +478,18 @@ static int dollar_hash(parser_t *p, list_t *l, size_t st, int mode)
         parse_hash(p, l, mode);
         return 1;
     }
+    if (at(p, 1) == '[' && at(p, 2) == '[') {
+        /* the prefix joins the #[[ ]]# token, which prints without its
+         * first and last three characters */
+        for (size_t k = p->i + 3; k + 2 < p->n; k++) {
+            if (p->s[k] == ']' && p->s[k + 1] == ']' && p->s[k + 2] == '#') {
+                p->i = k + 3;
+                text(p, l, p->s + st + 3, p->i - st - 6);
+                return 1;
+            }
+        }
+        vtlp_fail(p, st, "Lexical error: unterminated #[[ ]]#");
+    }
     if (!hash_word(p, p->i, &w, &wn, &end))
         return 0;
     if (set_follows(p))
