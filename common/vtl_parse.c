@@ -697,7 +697,7 @@ vtl_node_t *vtlp_block(parser_t *p, int mode, int *term)
             /* a lone "{" is a token of its own; the lexer keeps its state */
             p->i++;
             text(p, &l, p->s + st, 1);
-            in_ref = was_in_ref;
+            in_ref = was_in_ref | R_SET; /* "[" after it is an index */
             continue;
         }
         if ((was_in_ref & R_SET) && (is_alpha(at(p, 0)) || at(p, 0) == '_')) {
