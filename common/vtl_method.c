@@ -6,6 +6,7 @@
  * Java's, read by PCRE2. */
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -785,6 +786,68 @@ static vtl_value_t foreach_prop(vtl_foreach_t *fe, const char *name, size_t nlen
     return vtl_null();
 }
 
+/* Integer.parseInt / Long.parseLong: a sign, then decimal digits, in range */
+static vtl_value_t parse_integral(vtl_rs_t *rs, const vtl_value_t *s, int64_t lo, int64_t hi,
+                                  int as_long)
+{
+    const char *p = s->u.s.p;
+    size_t n = s->u.s.n, k = 0;
+    int neg = 0;
+    uint64_t v = 0, lim;
+    if (k < n && (p[k] == '-' || p[k] == '+'))
+        neg = p[k++] == '-';
+    lim = neg ? (uint64_t)(-(lo + 1)) + 1 : (uint64_t)hi;
+    if (k == n)
+        goto bad;
+    for (; k < n; k++) {
+        if (p[k] < '0' || p[k] > '9')
+            goto bad;
+        v = v * 10 + (uint64_t)(p[k] - '0');
+        if (v > lim)
+            goto bad;
+    }
+    int64_t r = neg ? (int64_t)(0 - v) : (int64_t)v;
+    return as_long ? vtl_long(r) : vtl_int(r);
+bad:
+    vtl_fail(rs, VTL_ERUNTIME, "NumberFormatException: For input string: \"%.*s\"",
+             (int)(n > 60 ? 60 : n), p);
+}
+
+/* Double.parseDouble */
+static vtl_value_t parse_double(vtl_rs_t *rs, const vtl_value_t *s)
+{
+    const char *p = s->u.s.p;
+    size_t n = s->u.s.n;
+    while (n && (unsigned char)*p <= ' ') {
+        p++;
+        n--;
+    }
+    while (n && (unsigned char)p[n - 1] <= ' ')
+        n--;
+    char buf[128];
+    if (n == 0 || n >= sizeof(buf))
+        goto bad;
+    memcpy(buf, p, n);
+    buf[n] = 0;
+    const char *q = buf + (buf[0] == '-' || buf[0] == '+');
+    if (strcmp(q, "Infinity") == 0)
+        return vtl_double(buf[0] == '-' ? -INFINITY : INFINITY);
+    if (strcmp(q, "NaN") == 0)
+        return vtl_double(NAN);
+    if (strchr("dDfF", buf[n - 1]) && n > 1)
+        buf[--n] = 0;
+    for (size_t k = 0; k < n; k++)
+        if (!strchr("0123456789.eE+-", buf[k]))
+            goto bad;
+    char *end;
+    double d = strtod(buf, &end);
+    if (*end == 0 && end != buf)
+        return vtl_double(d);
+bad:
+    vtl_fail(rs, VTL_ERUNTIME, "NumberFormatException: For input string: \"%.*s\"",
+             (int)(s->u.s.n > 60 ? 60 : s->u.s.n), s->u.s.p);
+}
+
 vtl_value_t vtl_call(vtl_rs_t *rs, vtl_value_t *self, const char *name, size_t nlen,
                      vtl_value_t *args, size_t nargs, int *found)
 {
@@ -824,6 +887,21 @@ vtl_value_t vtl_call(vtl_rs_t *rs, vtl_value_t *self, const char *name, size_t n
         }
         if (self->type == V_BOOL && nargs == 0 && NAME("booleanValue"))
             return *self;
+        /* static methods through an instance: #set($Integer = 0)
+         * $Integer.parseInt("42") */
+        if (nargs == 1 && (args[0].type == V_STR || args[0].type == V_NULL)) {
+            static const vtl_value_t null_str = {.type = V_STR, .u.s = {"null", 4}};
+            const vtl_value_t *a = args[0].type == V_STR ? &args[0] : &null_str;
+            if (self->type == V_INT && (NAME("parseInt") || NAME("valueOf")))
+                return parse_integral(rs, a, INT32_MIN, INT32_MAX, 0);
+            if (self->type == V_LONG && (NAME("parseLong") || NAME("valueOf")))
+                return parse_integral(rs, a, INT64_MIN, INT64_MAX, 1);
+            if (self->type == V_DOUBLE && (NAME("parseDouble") || NAME("valueOf"))) {
+                if (args[0].type == V_NULL)
+                    vtl_fail(rs, VTL_ERUNTIME, "NullPointerException in parseDouble");
+                return parse_double(rs, a);
+            }
+        }
         return nf(found);
     case V_OBJ:
         if (self->u.o.kind == O_FOREACH) {

@@ -282,6 +282,13 @@ static vtl_node_t *parse_directive(parser_t *p, size_t st, const char *name, siz
         vtlp_ws(p);
         directive_args(p, &args);
     }
+    /* a bare word is an argument only of #macro (its name) and #foreach
+     * ("in"); Velocity refuses it for its other directives */
+    int builtin = IS("foreach") || IS("macro") || IS("define") || IS("evaluate") || IS("break") ||
+                  IS("stop") || IS("include") || IS("parse") || IS("literal");
+    for (size_t k = 0; builtin && k < args.n; k++)
+        if (args.v[k]->kind == E_WORD && !(IS("macro") && k == 0) && !(IS("foreach") && k == 1))
+            vtlp_fail(p, st, "Invalid arg #%zu in directive #%.*s", k, (int)nlen, name);
     if (IS("include") || IS("parse"))
         vtlp_fail(p, st, "#%.*s is not allowed in mapping templates", (int)nlen, name);
     if (IS("literal") || name[0] == '@')

@@ -172,6 +172,10 @@ static const vtl_case_t cases[] = {
      "$util.urlDecode('x%f0%9f%98%80ab'))$s.length()|$s.substring(0,2)|$s.substring(2)|$s.charAt(1)"
      "|$s.substring(2,2)",
      VTL_OK, "5|x\?|\?ab|\?|"},
+    {"static_parse_int",
+     "#set($Integer = 0)$Integer.parseInt(\"42\") #set($x = $Integer.parseInt($input.params('id')) "
+     "+ 1)$x #set($d = 0.0)$d.parseDouble(\"2.5\")",
+     VTL_OK, "4282.5"},
     {"hashcode", "#set($s = \"abc\")$s.hashCode() #set($l = [1, \"a\"])$l.hashCode()", VTL_OK,
      "963541089"},
 };

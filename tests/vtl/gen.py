@@ -296,6 +296,10 @@ class Gen:
                 arg = self.pick([self.string_lit(), "$input.path('$.txt')", "$input.path('$.name')",
                                  "$input.body", "$s"])
             return "$util.%s(%s)" % (f, arg)
+        if r < 0.85:
+            return "$Integer.parseInt(%s)" % self.pick(["'42'", "'-7'", "$input.params('id')",
+                                                         "'x1'", "$input.path('$.n').toString()",
+                                                         "$s", "'2147483648'"])
         return self.pick(["$context.requestId", "$context.stage", "$context.identity.sourceIp",
                           "$context.nope", "$stageVariables.env", "$stageVariables.url",
                           "$context.requestOverride.header", "$stageVariables.missing"])
@@ -435,6 +439,8 @@ class Gen:
             pre += "#set($m = {'id': %s, 'name': %s})" % (self.param(), self.string_lit())
         if self.r.random() < 0.3:
             pre += "#set($a = $input.path('%s'))" % self.pick(PATHS)
+        if self.r.random() < 0.2:
+            pre += "#set($Integer = 0)"
         return pre + self.pick(["", "\n"]) + self.block(self.r.randint(1, 6))
 
 
