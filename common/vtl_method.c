@@ -531,6 +531,33 @@ static vtl_value_t str_method(vtl_rs_t *rs, vtl_value_t *self, const char *name,
         if ((NAME("indexOf") || NAME("startsWith") || NAME("lastIndexOf")) && a[0].type == V_NULL &&
             is_int(&a[1]))
             vtl_fail(rs, VTL_ERUNTIME, "NullPointerException in %.*s", (int)nlen, name);
+        char cb[4];
+        vtl_value_t a2[2];
+        if ((NAME("indexOf") || NAME("lastIndexOf")) && is_int(&a[0]) && is_int(&a[1])) {
+            /* indexOf(int ch, int from): the character with that code */
+            int64_t cp = a[0].u.i;
+            if (cp < 0 || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+                return vtl_int(-1);
+            size_t cn = 0;
+            if (cp < 0x80) {
+                cb[cn++] = (char)cp;
+            } else if (cp < 0x800) {
+                cb[cn++] = (char)(0xC0 | (cp >> 6));
+                cb[cn++] = (char)(0x80 | (cp & 0x3F));
+            } else if (cp < 0x10000) {
+                cb[cn++] = (char)(0xE0 | (cp >> 12));
+                cb[cn++] = (char)(0x80 | ((cp >> 6) & 0x3F));
+                cb[cn++] = (char)(0x80 | (cp & 0x3F));
+            } else {
+                cb[cn++] = (char)(0xF0 | (cp >> 18));
+                cb[cn++] = (char)(0x80 | ((cp >> 12) & 0x3F));
+                cb[cn++] = (char)(0x80 | ((cp >> 6) & 0x3F));
+                cb[cn++] = (char)(0x80 | (cp & 0x3F));
+            }
+            a2[0] = vtl_str(cb, cn);
+            a2[1] = a[1];
+            a = a2;
+        }
         if ((NAME("indexOf") || NAME("startsWith")) && is_str(&a[0]) && is_int(&a[1])) {
             int64_t from = a[1].u.i < 0 ? 0 : a[1].u.i;
             size_t u = vtl_u16_len(p, len);

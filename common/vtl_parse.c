@@ -735,6 +735,17 @@ vtl_node_t *vtlp_block(parser_t *p, int mode, int *term)
                 p->i++; /* "$!\\#if": the prefix vanishes */
                 continue;
             }
+            if (at(p, 0) == '!' && k > p->i + 1 && k + 1 < p->n && p->s[k] == '$' &&
+                (is_alpha((unsigned char)p->s[k + 1]) || p->s[k + 1] == '_')) {
+                /* "$!\\$x": the prefix prints, then the reference $x */
+                text(p, &l, p->s + st, k - st);
+                p->i = k;
+                vtl_node_t *qr = vtlp_ref(p, 0, 1);
+                qr->silent = 0;
+                push(&l, qr);
+                in_ref = ref_state(qr);
+                continue;
+            }
             /* "$!" drops its '!' (Velocity 1.7's lexer), except before "{",
              * "[", "$name" and "\\$"; before "#" it prints unless the
              * directive takes it */
