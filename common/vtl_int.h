@@ -1,0 +1,314 @@
+/* vtl_int: what the parts of the template engine share (AST, values, the
+ * render state). Not for use outside common/vtl_*.c. */
+#ifndef PORTICO_VTL_INT_H
+#define PORTICO_VTL_INT_H
+
+#include <setjmp.h>
+#include <stdint.h>
+
+#include "vtl.h"
+
+/* ---- AST ---- */
+enum vtl_node_kind {
+    N_TEXT,     /* text, len */
+    N_REF,      /* a reference: name, mods, literal (text, len) */
+    N_SET,      /* a = lhs reference, b = expression */
+    N_IF,       /* a = condition, b = body, c = next N_IF (elseif) or N_ELSE */
+    N_ELSE,     /* b = body */
+    N_FOREACH,  /* name = loop variable, a = iterable, b = body */
+    N_CALL,     /* macro call or unknown directive: name, args, text = literal */
+    N_DEFINE,   /* name, b = body */
+    N_EVALUATE, /* a = argument */
+    N_BREAK,
+    N_STOP,
+    /* expressions */
+    E_STR,   /* text, len */
+    E_ISTR,  /* interpolated string: b = body */
+    E_INT,   /* ival (Integer when it fits, else Long) */
+    E_FLOAT, /* dval */
+    E_TRUE,
+    E_FALSE,
+    E_LIST,  /* args */
+    E_MAP,   /* args: key, value, key, value... */
+    E_RANGE, /* a, b */
+    E_WORD,  /* a bare word (macro call argument) */
+    E_BIN,   /* op, a, b */
+    E_NOT,   /* a */
+};
+
+enum vtl_op {
+    OP_OR,
+    OP_AND,
+    OP_EQ,
+    OP_NE,
+    OP_LT,
+    OP_GT,
+    OP_LE,
+    OP_GE,
+    OP_ADD,
+    OP_SUB,
+    OP_MUL,
+    OP_DIV,
+    OP_MOD
+};
+
+enum vtl_mod_kind { MOD_PROP, MOD_METHOD, MOD_INDEX };
+
+typedef struct vtl_node vtl_node_t;
+
+typedef struct vtl_mod {
+    int kind;
+    const char *name; /* property or method name */
+    size_t name_len;
+    vtl_node_t **args; /* method arguments, or the index */
+    size_t nargs;
+    struct vtl_mod *next;
+} vtl_mod_t;
+
+struct vtl_node {
+    int kind;
+    int op;
+    int line, col;
+    const char *text; /* N_TEXT / E_STR bytes; N_REF / N_CALL literal */
+    size_t len;
+    const char *name; /* reference root, directive, loop variable */
+    size_t name_len;
+    vtl_mod_t *mods; /* N_REF modifiers */
+    int silent;      /* $!x */
+    int escaped;     /* odd number of backslashes before $ */
+    int esc_prefix;  /* backslashes printed before the reference */
+    int is_int;      /* E_INT: fits in an Integer */
+    int64_t ival;
+    double dval;
+    vtl_node_t *a, *b, *c;
+    vtl_node_t **args;
+    size_t nargs;
+    vtl_node_t *next;
+};
+
+typedef struct vtl_macro {
+    const char *name;
+    size_t name_len;
+    vtl_node_t **params; /* N_REF nodes */
+    size_t nparams;
+    vtl_node_t *body;
+    struct vtl_macro *next;
+} vtl_macro_t;
+
+struct vtl_template {
+    vtl_node_t *body;
+    vtl_macro_t *macros;
+};
+
+/* Parses src with memory from al (an arena at compile time, the render
+ * allocator for #evaluate). macros receives the #macro definitions. */
+int vtl_parse(const char *src, size_t len, const vtl_alloc_t *al, vtl_node_t **out,
+              vtl_macro_t **macros, vtl_error_t *err);
+
+/* ---- values (Java's types) ---- */
+enum vtl_type {
+    V_NULL,
+    V_BOOL,
+    V_INT,    /* java.lang.Integer */
+    V_LONG,   /* java.lang.Long */
+    V_DOUBLE, /* java.lang.Double */
+    V_STR,
+    V_LIST,  /* java.util.List; printing depends on list->kind */
+    V_MAP,   /* java.util.LinkedHashMap */
+    V_ENTRY, /* Map.Entry */
+    V_OBJ,   /* built-in objects */
+};
+
+enum vtl_list_kind { L_ARRAYLIST, L_JSON, L_ARRAY };
+enum vtl_obj_kind { O_INPUT, O_UTIL, O_FOREACH, O_BLOCK };
+
+typedef struct vtl_list vtl_list_t;
+typedef struct vtl_map vtl_map_t;
+typedef struct vtl_foreach vtl_foreach_t;
+
+typedef struct vtl_value {
+    int type;
+    union {
+        int b;
+        int64_t i;
+        double d;
+        struct {
+            const char *p;
+            size_t n;
+        } s;
+        vtl_list_t *l;
+        vtl_map_t *m;
+        struct vtl_entry *e;
+        struct {
+            int kind;
+            vtl_foreach_t *fe;           /* O_FOREACH */
+            const struct vtl_node *body; /* O_BLOCK */
+        } o;
+    } u;
+} vtl_value_t;
+
+struct vtl_list {
+    int kind;
+    vtl_value_t *v;
+    size_t n, cap;
+    unsigned mods;           /* structural changes (Java's modCount) */
+    struct vtl_map *view_of; /* keySet(), values(), entrySet() of this map */
+};
+
+struct vtl_map {
+    vtl_value_t *keys; /* strings (or other values from map literals) */
+    vtl_value_t *vals;
+    size_t n, cap;
+    unsigned mods;
+    /* past a few entries, string keys are found through an open-addressing
+     * index of positions + 1 (NULL: not built, or dropped by a removal) */
+    uint32_t *idx;
+    size_t idx_cap;
+};
+
+typedef struct vtl_entry {
+    vtl_value_t key, val;
+} vtl_entry_t;
+
+struct vtl_foreach {
+    int64_t index; /* 0-based index of the current item */
+    int has_next;
+    vtl_value_t parent;
+};
+
+/* ---- render state ---- */
+typedef struct vtl_buf {
+    char *p;
+    size_t n, cap;
+} vtl_buf_t;
+
+typedef struct vtl_var {
+    const char *name;
+    size_t name_len;
+    vtl_value_t val;
+    int defined;
+    /* a macro argument is passed by name: evaluated at each use, in the
+     * caller's frame (Velocity 1.7) */
+    const struct vtl_node *arg;
+    struct vtl_frame *arg_frame;
+    struct vtl_var *next;
+} vtl_var_t;
+
+typedef struct vtl_frame { /* a macro call's arguments */
+    vtl_var_t *vars;
+    struct vtl_frame *up;
+} vtl_frame_t;
+
+typedef struct vtl_rs {
+    const vtl_template_t *t;
+    const vtl_provider_t *prov;
+    vtl_limits_t lim;
+    vtl_alloc_t al;
+    size_t mem;
+    uint64_t steps;
+    unsigned depth;
+    vtl_buf_t *out;      /* where text goes now */
+    size_t total_out;    /* bytes written anywhere */
+    vtl_var_t **globals; /* hash buckets */
+    size_t nbuckets;
+    vtl_frame_t *frame;
+    vtl_macro_t *rt_macros; /* defined by #evaluate */
+    vtl_value_t input_root; /* parsed body (lazy) */
+    int input_parsed;
+    vtl_value_t params, context, stagevars;
+    vtl_value_t body; /* $input.body, as valid UTF-8 */
+    int have_body;
+    int have_params, have_context, have_stagevars;
+    vtl_error_t *err;
+    /* what a failure (longjmp) must free: the regex being worked on,
+     * malloc'd by PCRE2 */
+    void *rx_code, *rx_md;
+    /* compiled regular expressions, by pattern, for the whole render */
+    struct {
+        const char *pat;
+        size_t n;
+        void *code, *md;
+    } rx_cache[16];
+    int rx_cached;
+    jmp_buf fail;
+    /* loop variables of #foreach iterations over a null element: they read
+     * as null whatever the body sets (Velocity's NullHolderContext) */
+    const struct vtl_node *null_pins[32];
+    int npins;
+    int stopping; /* #stop */
+    int breaking; /* #break */
+} vtl_rs_t;
+
+/* failure: longjmp out of the render with code and message */
+_Noreturn void vtl_fail(vtl_rs_t *rs, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void *vtl_alloc(vtl_rs_t *rs, size_t n);
+char *vtl_strndup(vtl_rs_t *rs, const char *s, size_t n);
+
+/* values */
+vtl_value_t vtl_null(void);
+vtl_value_t vtl_bool(int b);
+vtl_value_t vtl_int(int64_t i); /* Integer when it fits, else Long */
+vtl_value_t vtl_long(int64_t i);
+vtl_value_t vtl_double(double d);
+vtl_value_t vtl_str(const char *p, size_t n);
+vtl_value_t vtl_cstr(vtl_rs_t *rs, const char *p, size_t n); /* copies */
+vtl_value_t vtl_list_new(vtl_rs_t *rs, int kind, size_t cap);
+vtl_value_t vtl_map_new(vtl_rs_t *rs, size_t cap);
+void vtl_list_push(vtl_rs_t *rs, vtl_list_t *l, vtl_value_t v);
+/* the index of key in m, or -1 */
+long vtl_map_find(const vtl_map_t *m, vtl_value_t key);
+/* puts key=v; returns the previous value (V_NULL when none) */
+vtl_value_t vtl_map_put(vtl_rs_t *rs, vtl_map_t *m, vtl_value_t key, vtl_value_t v);
+vtl_value_t vtl_map_get(const vtl_map_t *m, const char *k, size_t n);
+int vtl_is_number(const vtl_value_t *v);
+double vtl_num_double(const vtl_value_t *v);
+/* Java's toString() appended to b; JSON when json is set */
+void vtl_buf_add(vtl_rs_t *rs, vtl_buf_t *b, const char *p, size_t n);
+void vtl_to_string(vtl_rs_t *rs, vtl_buf_t *b, const vtl_value_t *v);
+void vtl_to_json(vtl_rs_t *rs, vtl_buf_t *b, const vtl_value_t *v);
+/* toString as a string value */
+vtl_value_t vtl_stringify(vtl_rs_t *rs, const vtl_value_t *v);
+/* Java's Double.toString */
+size_t vtl_fmt_double(double d, char *buf, size_t cap);
+/* Object.equals */
+int vtl_equals(const vtl_value_t *a, const vtl_value_t *b);
+/* renders a #define block into b (vtl_render.c) */
+void vtl_render_block(vtl_rs_t *rs, vtl_buf_t *b, const vtl_node_t *body);
+/* JSON (jansson) to values: objects -> maps, arrays -> JSON lists */
+vtl_value_t vtl_from_json(vtl_rs_t *rs, const json_t *j);
+/* JSON text to values (vtl_json.c); what names the source in messages */
+vtl_value_t vtl_json_parse(vtl_rs_t *rs, const char *p, size_t n, const char *what);
+/* values to JSON (a new reference; NULL when out of memory) */
+json_t *vtl_to_jansson(const vtl_value_t *v, int depth);
+
+/* methods and properties on values (vtl_method.c); found is set to 0 when
+ * Velocity would not find the method (the reference then prints as
+ * written) */
+vtl_value_t vtl_call(vtl_rs_t *rs, vtl_value_t *self, const char *name, size_t nlen,
+                     vtl_value_t *args, size_t nargs, int *found);
+vtl_value_t vtl_property(vtl_rs_t *rs, vtl_value_t *self, const char *name, size_t nlen);
+/* $input and $util (vtl_input.c) */
+vtl_value_t vtl_builtin_call(vtl_rs_t *rs, vtl_value_t *self, const char *name, size_t nlen,
+                             vtl_value_t *args, size_t nargs, int *found);
+vtl_value_t vtl_builtin_root(vtl_rs_t *rs, const char *name, size_t nlen, int *found);
+
+/* Length of the valid UTF-8 sequence at p (1..4), or 0 when the bytes
+ * there are not one; *bad_len is then the length of the maximal invalid
+ * subpart that Java's decoder replaces with one U+FFFD. */
+size_t vtl_utf8_seq(const unsigned char *p, size_t n, size_t *bad_len);
+/* p itself when it is valid UTF-8, else a copy (from al, or the render's
+ * allocator when rs is set) with each invalid subpart replaced by U+FFFD,
+ * as Java decodes bytes. *out_n receives the length. */
+const char *vtl_utf8_clean(vtl_rs_t *rs, const vtl_alloc_t *al, const char *p, size_t n,
+                           size_t *out_n);
+
+/* frees what the render's regular expressions hold (vtl_method.c) */
+void vtl_rx_release(vtl_rs_t *rs);
+
+/* UTF-16 helpers: Java string indices count UTF-16 units */
+size_t vtl_u16_len(const char *p, size_t n);
+/* byte offset of UTF-16 unit index i (clamped to n) */
+size_t vtl_u16_off(const char *p, size_t n, size_t i);
+
+#endif

@@ -1,0 +1,757 @@
+/* vtl_render: evaluates a compiled template the way Velocity 1.7 does:
+ * #set leaves its variable alone when the value is null; #if is true for
+ * references that are non-null and not false (and false for bare literals);
+ * null references print as written ($!x prints nothing); arithmetic follows
+ * Java's Integer/Long/Double with Velocity's promotion (Integer overflow
+ * gives a Long) and null for a division by zero; "+" with a string
+ * concatenates. Limits are counters checked as the render goes. */
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "vtl_int.h"
+
+const vtl_limits_t vtl_default_limits = {
+    .max_output = 10 * 1024 * 1024,
+    .max_steps = 5000000,
+    .max_memory = 64 * 1024 * 1024,
+    .max_foreach = 1000,
+    .max_depth = 64,
+};
+
+const char *vtl_strerror(int code)
+{
+    switch (code) {
+    case VTL_OK:
+        return "ok";
+    case VTL_EPARSE:
+        return "template syntax error";
+    case VTL_ERUNTIME:
+        return "template failed while rendering";
+    case VTL_ELIMIT:
+        return "template over a render limit";
+    case VTL_ENOMEM:
+        return "out of memory";
+    }
+    return "unknown error";
+}
+
+static void step(vtl_rs_t *rs)
+{
+    if (++rs->steps > rs->lim.max_steps)
+        vtl_fail(rs, VTL_ELIMIT, "template took more than %llu steps",
+                 (unsigned long long)rs->lim.max_steps);
+}
+
+static void emit(vtl_rs_t *rs, const char *p, size_t n)
+{
+    rs->total_out += n;
+    if (rs->total_out > rs->lim.max_output)
+        vtl_fail(rs, VTL_ELIMIT, "template output over %zu bytes", rs->lim.max_output);
+    vtl_buf_add(rs, rs->out, p, n);
+}
+
+/* ---- variables ---- */
+static size_t hash(const char *s, size_t n)
+{
+    size_t h = 5381;
+    for (size_t k = 0; k < n; k++)
+        h = h * 33 + (unsigned char)s[k];
+    return h;
+}
+
+static vtl_var_t **slot(vtl_rs_t *rs, const char *name, size_t n)
+{
+    vtl_var_t **pp = &rs->globals[hash(name, n) % rs->nbuckets];
+    while (*pp && !((*pp)->name_len == n && memcmp((*pp)->name, name, n) == 0))
+        pp = &(*pp)->next;
+    return pp;
+}
+
+static vtl_var_t *frame_var(vtl_rs_t *rs, const char *name, size_t n)
+{
+    for (vtl_frame_t *f = rs->frame; f; f = f->up)
+        for (vtl_var_t *v = f->vars; v; v = v->next)
+            if (v->name_len == n && memcmp(v->name, name, n) == 0)
+                return v;
+    return NULL;
+}
+
+static vtl_value_t eval(vtl_rs_t *rs, const vtl_node_t *nd);
+
+static int get_var(vtl_rs_t *rs, const char *name, size_t n, vtl_value_t *out)
+{
+    for (int k = 0; k < rs->npins; k++)
+        if (rs->null_pins[k]->name_len == n && memcmp(rs->null_pins[k]->name, name, n) == 0)
+            return 0;
+    vtl_var_t *fv = frame_var(rs, name, n);
+    if (fv && fv->arg) {
+        vtl_frame_t *saved = rs->frame;
+        rs->frame = fv->arg_frame;
+        *out = eval(rs, fv->arg);
+        rs->frame = saved;
+        return out->type != V_NULL;
+    }
+    if (fv) {
+        *out = fv->val;
+        return fv->defined;
+    }
+    vtl_var_t *v = *slot(rs, name, n);
+    if (v && v->defined) {
+        *out = v->val;
+        return 1;
+    }
+    return 0;
+}
+
+static void set_var(vtl_rs_t *rs, const char *name, size_t n, vtl_value_t val, int defined)
+{
+    vtl_var_t *fv = frame_var(rs, name, n);
+    if (fv) { /* the argument takes the value, and so does the global */
+        fv->val = val;
+        fv->arg = NULL;
+        fv->defined = defined && val.type != V_NULL;
+    }
+    vtl_var_t **pp = slot(rs, name, n);
+    if (!*pp) {
+        if (!defined)
+            return;
+        *pp = vtl_alloc(rs, sizeof(vtl_var_t));
+        (*pp)->name = name;
+        (*pp)->name_len = n;
+    }
+    (*pp)->val = val;
+    (*pp)->defined = defined && val.type != V_NULL;
+}
+
+/* ---- references ---- */
+static void render_list(vtl_rs_t *rs, const vtl_node_t *nd);
+
+static vtl_value_t root_value(vtl_rs_t *rs, const char *name, size_t n)
+{
+    vtl_value_t v;
+    if (get_var(rs, name, n, &v))
+        return v;
+    int found = 0;
+    v = vtl_builtin_root(rs, name, n, &found);
+    if (found && v.type != V_NULL)
+        set_var(rs, name, n, v, 1); /* $context and friends keep their changes */
+    return v;
+}
+
+static vtl_value_t *eval_args(vtl_rs_t *rs, vtl_node_t **args, size_t n)
+{
+    vtl_value_t *v = n ? vtl_alloc(rs, n * sizeof(*v)) : NULL;
+    for (size_t k = 0; k < n; k++)
+        v[k] = eval(rs, args[k]);
+    return v;
+}
+
+static vtl_value_t apply_mod(vtl_rs_t *rs, vtl_value_t cur, const vtl_mod_t *m)
+{
+    step(rs);
+    if (cur.type == V_NULL)
+        return cur;
+    if (m->kind == MOD_PROP)
+        return vtl_property(rs, &cur, m->name, m->name_len);
+    if (m->kind == MOD_INDEX) {
+        vtl_value_t ix = eval(rs, m->args[0]);
+        if (cur.type == V_LIST && (ix.type == V_INT)) {
+            int64_t i = ix.u.i < 0 ? (int64_t)cur.u.l->n + ix.u.i : ix.u.i;
+            if (i < 0 || (size_t)i >= cur.u.l->n)
+                vtl_fail(rs, VTL_ERUNTIME, "index %lld out of bounds", (long long)ix.u.i);
+            return cur.u.l->v[i];
+        }
+        if (ix.type == V_INT && ix.u.i < 0 && cur.type != V_MAP && cur.type != V_LIST)
+            vtl_fail(rs, VTL_ERUNTIME, "A 'size()' method required for negative value %lld",
+                     (long long)ix.u.i);
+        if (cur.type == V_MAP) {
+            if (ix.type == V_INT && ix.u.i < 0)
+                ix.u.i += (int64_t)cur.u.m->n;
+            long j = vtl_map_find(cur.u.m, ix);
+            return j < 0 ? vtl_null() : cur.u.m->vals[j];
+        }
+        int found;
+        return vtl_call(rs, &cur, "get", 3, &ix, 1, &found);
+    }
+    vtl_value_t *args = eval_args(rs, m->args, m->nargs);
+    int found = 1;
+    vtl_value_t r;
+    if (cur.type == V_OBJ && (cur.u.o.kind == O_INPUT || cur.u.o.kind == O_UTIL))
+        r = vtl_builtin_call(rs, &cur, m->name, m->name_len, args, m->nargs, &found);
+    else
+        r = vtl_call(rs, &cur, m->name, m->name_len, args, m->nargs, &found);
+    return found ? r : vtl_null();
+}
+
+static vtl_value_t ref_value(vtl_rs_t *rs, const vtl_node_t *nd)
+{
+    step(rs);
+    vtl_value_t cur = root_value(rs, nd->name, nd->name_len);
+    for (const vtl_mod_t *m = nd->mods; m && cur.type != V_NULL; m = m->next)
+        cur = apply_mod(rs, cur, m);
+    return cur;
+}
+
+static void emit_bs(vtl_rs_t *rs, int n)
+{
+    for (int k = 0; k < n; k++)
+        emit(rs, "\\", 1);
+}
+
+static void render_ref(vtl_rs_t *rs, const vtl_node_t *nd)
+{
+    vtl_value_t v = ref_value(rs, nd);
+    /* the literal without the backslashes */
+    const char *lit = nd->text;
+    size_t litn = nd->len;
+    if (nd->escaped) {
+        emit_bs(rs, nd->esc_prefix);
+        if (v.type == V_NULL)
+            emit(rs, "\\", 1);
+        emit(rs, lit, litn);
+        return;
+    }
+    if (v.type == V_NULL) {
+        emit_bs(rs, nd->esc_prefix * 2);
+        if (nd->silent)
+            return;
+        /* a macro argument bound to a null reference prints that one */
+        vtl_var_t *fv = nd->mods || lit[1] == '{' ? NULL : frame_var(rs, nd->name, nd->name_len);
+        if (fv && fv->arg && fv->arg->kind == N_REF) {
+            emit(rs, fv->arg->text, fv->arg->len);
+            return;
+        }
+        emit(rs, lit, litn);
+        return;
+    }
+    emit_bs(rs, nd->esc_prefix);
+    if (v.type == V_STR) {
+        emit(rs, v.u.s.p, v.u.s.n);
+        return;
+    }
+    vtl_buf_t b = {0};
+    vtl_to_string(rs, &b, &v);
+    emit(rs, b.p, b.n);
+}
+
+/* #set($a.b.c = v): the last modifier is the target */
+static void set_ref(vtl_rs_t *rs, const vtl_node_t *lhs, vtl_value_t val)
+{
+    if (!lhs->mods) {
+        set_var(rs, lhs->name, lhs->name_len, val, val.type != V_NULL);
+        return;
+    }
+    vtl_value_t cur = root_value(rs, lhs->name, lhs->name_len);
+    const vtl_mod_t *m = lhs->mods;
+    for (; m->next && cur.type != V_NULL; m = m->next)
+        cur = apply_mod(rs, cur, m);
+    if (cur.type == V_NULL)
+        return;
+    if (m->kind == MOD_PROP && cur.type == V_MAP) {
+        vtl_map_put(rs, cur.u.m, vtl_str(m->name, m->name_len), val);
+    } else if (m->kind == MOD_INDEX) {
+        vtl_value_t ix = eval(rs, m->args[0]);
+        if (cur.type == V_MAP) {
+            vtl_map_put(rs, cur.u.m, ix, val);
+        } else if (cur.type == V_LIST && ix.type == V_INT) {
+            int64_t i = ix.u.i < 0 ? (int64_t)cur.u.l->n + ix.u.i : ix.u.i;
+            if (i < 0 || (size_t)i >= cur.u.l->n)
+                vtl_fail(rs, VTL_ERUNTIME, "index %lld out of bounds", (long long)ix.u.i);
+            cur.u.l->v[i] = val;
+        }
+    }
+}
+
+/* ---- expressions ---- */
+static int is_integral(const vtl_value_t *v)
+{
+    return v->type == V_INT || v->type == V_LONG;
+}
+
+static int num_compare(const vtl_value_t *a, const vtl_value_t *b)
+{
+    if (is_integral(a) && is_integral(b))
+        return a->u.i < b->u.i ? -1 : a->u.i > b->u.i;
+    double x = vtl_num_double(a), y = vtl_num_double(b);
+    return x < y ? -1 : x > y;
+}
+
+static int eq_values(vtl_rs_t *rs, vtl_value_t *l, vtl_value_t *r)
+{
+    if (vtl_is_number(l) && vtl_is_number(r))
+        return num_compare(l, r) == 0;
+    if (l->type == V_NULL || r->type == V_NULL)
+        return l->type == r->type;
+    if (l->type == r->type && l->type != V_OBJ)
+        return vtl_equals(l, r);
+    vtl_value_t ls = vtl_stringify(rs, l), rsv = vtl_stringify(rs, r);
+    return vtl_equals(&ls, &rsv);
+}
+
+static int truthy(vtl_rs_t *rs, const vtl_node_t *nd);
+
+/* a null operand of "+" prints as its source (references, operations) */
+static size_t literal_len(const vtl_node_t *nd)
+{
+    return nd->kind == N_REF || nd->kind == E_BIN ? nd->len : 0;
+}
+
+static vtl_value_t arith(vtl_rs_t *rs, const vtl_node_t *nd)
+{
+    vtl_value_t l = eval(rs, nd->a), r = eval(rs, nd->b);
+    if (nd->op == OP_ADD && (l.type == V_STR || r.type == V_STR)) {
+        vtl_buf_t b = {0};
+        if (l.type == V_NULL)
+            vtl_buf_add(rs, &b, nd->a->text, literal_len(nd->a));
+        else
+            vtl_to_string(rs, &b, &l);
+        if (r.type == V_NULL)
+            vtl_buf_add(rs, &b, nd->b->text, literal_len(nd->b));
+        else
+            vtl_to_string(rs, &b, &r);
+        return vtl_str(b.p, b.n);
+    }
+    if (!vtl_is_number(&l) || !vtl_is_number(&r))
+        return vtl_null();
+    if ((nd->op == OP_DIV || nd->op == OP_MOD) && vtl_num_double(&r) == 0)
+        return vtl_null();
+    if (is_integral(&l) && is_integral(&r)) {
+        int64_t x = l.u.i, y = r.u.i, z = 0;
+        int ovf = 0;
+        switch (nd->op) {
+        case OP_ADD:
+            ovf = __builtin_add_overflow(x, y, &z);
+            break;
+        case OP_SUB:
+            ovf = __builtin_sub_overflow(x, y, &z);
+            break;
+        case OP_MUL:
+            ovf = __builtin_mul_overflow(x, y, &z);
+            break;
+        case OP_DIV:
+            z = (x == INT64_MIN && y == -1) ? INT64_MIN : x / y;
+            break;
+        case OP_MOD:
+            z = (y == -1) ? 0 : x % y;
+            break;
+        }
+        if (ovf)
+            vtl_fail(rs, VTL_ERUNTIME, "integer overflow (BigInteger is not supported)");
+        if (l.type == V_INT && r.type == V_INT)
+            return vtl_int(z);
+        return vtl_long(z);
+    }
+    double x = vtl_num_double(&l), y = vtl_num_double(&r), z = 0;
+    switch (nd->op) {
+    case OP_ADD:
+        z = x + y;
+        break;
+    case OP_SUB:
+        z = x - y;
+        break;
+    case OP_MUL:
+        z = x * y;
+        break;
+    case OP_DIV:
+        z = x / y;
+        break;
+    case OP_MOD:
+        z = fmod(x, y);
+        break;
+    }
+    return vtl_double(z);
+}
+
+static int compare_op(vtl_rs_t *rs, const vtl_node_t *nd)
+{
+    vtl_value_t l = eval(rs, nd->a), r = eval(rs, nd->b);
+    if (nd->op == OP_EQ)
+        return eq_values(rs, &l, &r);
+    if (nd->op == OP_NE)
+        return !eq_values(rs, &l, &r);
+    if (!vtl_is_number(&l) || !vtl_is_number(&r))
+        return 0;
+    int c = num_compare(&l, &r);
+    switch (nd->op) {
+    case OP_LT:
+        return c < 0;
+    case OP_GT:
+        return c > 0;
+    case OP_LE:
+        return c <= 0;
+    default:
+        return c >= 0;
+    }
+}
+
+static int truthy(vtl_rs_t *rs, const vtl_node_t *nd)
+{
+    step(rs);
+    switch (nd->kind) {
+    case E_TRUE:
+        return 1;
+    case E_NOT:
+        return !truthy(rs, nd->a);
+    case N_REF: {
+        vtl_value_t v = ref_value(rs, nd);
+        if (v.type == V_NULL)
+            return 0;
+        return v.type == V_BOOL ? v.u.b : 1;
+    }
+    case E_BIN:
+        if (nd->op == OP_AND)
+            return truthy(rs, nd->a) && truthy(rs, nd->b);
+        if (nd->op == OP_OR)
+            return truthy(rs, nd->a) || truthy(rs, nd->b);
+        if (nd->op >= OP_EQ && nd->op <= OP_GE)
+            return compare_op(rs, nd);
+        return 0;
+    default:
+        return 0;
+    }
+}
+
+static vtl_value_t render_to_string(vtl_rs_t *rs, const vtl_node_t *body)
+{
+    vtl_buf_t b = {0}, *saved = rs->out;
+    rs->out = &b;
+    render_list(rs, body);
+    rs->out = saved;
+    return vtl_str(b.p, b.n);
+}
+
+void vtl_render_block(vtl_rs_t *rs, vtl_buf_t *b, const vtl_node_t *body)
+{
+    if (++rs->depth > rs->lim.max_depth)
+        vtl_fail(rs, VTL_ELIMIT, "#define blocks nested more than %u deep", rs->lim.max_depth);
+    vtl_buf_t *saved = rs->out;
+    rs->out = b;
+    render_list(rs, body);
+    rs->out = saved;
+    rs->depth--;
+}
+
+static vtl_value_t eval(vtl_rs_t *rs, const vtl_node_t *nd)
+{
+    step(rs);
+    switch (nd->kind) {
+    case E_STR:
+    case E_WORD:
+        return vtl_str(nd->text, nd->len);
+    case E_ISTR: {
+        vtl_value_t s = render_to_string(rs, nd->b);
+        if (nd->op && s.u.s.n > 0)
+            s.u.s.n--;
+        return s;
+    }
+    case E_INT:
+        return nd->is_int ? (vtl_value_t){.type = V_INT, .u.i = nd->ival} : vtl_long(nd->ival);
+    case E_FLOAT:
+        return vtl_double(nd->dval);
+    case E_TRUE:
+        return vtl_bool(1);
+    case E_FALSE:
+        return vtl_bool(0);
+    case E_LIST: {
+        vtl_value_t l = vtl_list_new(rs, L_ARRAYLIST, nd->nargs);
+        for (size_t k = 0; k < nd->nargs; k++)
+            vtl_list_push(rs, l.u.l, eval(rs, nd->args[k]));
+        return l;
+    }
+    case E_MAP: {
+        vtl_value_t m = vtl_map_new(rs, nd->nargs / 2);
+        for (size_t k = 0; k + 1 < nd->nargs; k += 2) {
+            vtl_value_t key = eval(rs, nd->args[k]);
+            vtl_map_put(rs, m.u.m, key, eval(rs, nd->args[k + 1]));
+        }
+        return m;
+    }
+    case E_RANGE: {
+        vtl_value_t a = eval(rs, nd->a), b = eval(rs, nd->b);
+        if (!vtl_is_number(&a) || !vtl_is_number(&b))
+            return vtl_null();
+        int64_t x = a.type == V_DOUBLE ? (int64_t)a.u.d : (int32_t)a.u.i;
+        int64_t y = b.type == V_DOUBLE ? (int64_t)b.u.d : (int32_t)b.u.i;
+        int64_t cnt = (x <= y ? y - x : x - y) + 1;
+        if ((uint64_t)cnt > rs->lim.max_steps)
+            vtl_fail(rs, VTL_ELIMIT, "range of %lld items", (long long)cnt);
+        vtl_value_t l = vtl_list_new(rs, L_ARRAYLIST, (size_t)cnt);
+        for (int64_t k = 0; k < cnt; k++) {
+            step(rs);
+            vtl_list_push(rs, l.u.l, vtl_int(x <= y ? x + k : x - k));
+        }
+        return l;
+    }
+    case N_REF:
+        return ref_value(rs, nd);
+    case E_NOT:
+        return vtl_bool(!truthy(rs, nd->a));
+    case E_BIN:
+        if (nd->op >= OP_ADD)
+            return arith(rs, nd);
+        return vtl_bool(truthy(rs, nd));
+    default:
+        return vtl_null();
+    }
+}
+
+/* ---- directives ---- */
+static const vtl_macro_t *find_macro(vtl_rs_t *rs, const char *name, size_t n)
+{
+    for (const vtl_macro_t *m = rs->rt_macros; m; m = m->next)
+        if (m->name_len == n && memcmp(m->name, name, n) == 0)
+            return m;
+    for (const vtl_macro_t *m = rs->t->macros; m; m = m->next)
+        if (m->name_len == n && memcmp(m->name, name, n) == 0)
+            return m;
+    return NULL;
+}
+
+static void render_call(vtl_rs_t *rs, const vtl_node_t *nd)
+{
+    const vtl_macro_t *m = find_macro(rs, nd->name, nd->name_len);
+    if (!m) {
+        emit(rs, nd->text, nd->len);
+        return;
+    }
+    if (++rs->depth > rs->lim.max_depth)
+        vtl_fail(rs, VTL_ELIMIT, "macros nested more than %u deep", rs->lim.max_depth);
+    vtl_frame_t *f = vtl_alloc(rs, sizeof(*f));
+    for (size_t k = 0; k < m->nparams; k++) {
+        vtl_var_t *v = vtl_alloc(rs, sizeof(*v));
+        v->name = m->params[k]->name;
+        v->name_len = m->params[k]->name_len;
+        if (k < nd->nargs) {
+            v->arg = nd->args[k];
+            v->arg_frame = rs->frame;
+        }
+        v->next = f->vars;
+        f->vars = v;
+    }
+    f->up = rs->frame;
+    rs->frame = f;
+    render_list(rs, m->body);
+    rs->frame = f->up;
+    rs->depth--;
+}
+
+static void render_foreach(vtl_rs_t *rs, const vtl_node_t *nd)
+{
+    vtl_value_t it = eval(rs, nd->a);
+    size_t n;
+    unsigned *mods, start;
+    int arraylist = 0; /* ArrayList's iterator: hasNext() is cursor != size */
+    if (it.type == V_LIST) {
+        n = it.u.l->n;
+        mods = it.u.l->view_of ? &it.u.l->view_of->mods : &it.u.l->mods;
+        arraylist = !it.u.l->view_of && it.u.l->kind != L_ARRAY;
+    } else if (it.type == V_MAP) {
+        n = it.u.m->n;
+        mods = &it.u.m->mods;
+    } else {
+        return;
+    }
+    start = *mods;
+    vtl_value_t saved_item, saved_count, saved_next, saved_fe;
+    int had_item = get_var(rs, nd->name, nd->name_len, &saved_item);
+    int had_count = get_var(rs, "velocityCount", 13, &saved_count);
+    int had_next = get_var(rs, "velocityHasNext", 15, &saved_next);
+    int had_fe = get_var(rs, "foreach", 7, &saved_fe);
+    vtl_foreach_t *fe = vtl_alloc(rs, sizeof(*fe));
+    fe->index = -1;
+    fe->parent = had_fe ? saved_fe : vtl_null();
+    vtl_value_t fev = {.type = V_OBJ};
+    fev.u.o.kind = O_FOREACH;
+    fev.u.o.fe = fe;
+    set_var(rs, "foreach", 7, fev, 1);
+    for (size_t k = 0;; k++) {
+        if (arraylist ? k == it.u.l->n : k >= n)
+            break;
+        if (k >= rs->lim.max_foreach)
+            break;
+        if (*mods != start)
+            vtl_fail(rs, VTL_ERUNTIME, "java.util.ConcurrentModificationException");
+        vtl_value_t *items = it.type == V_LIST ? it.u.l->v : it.u.m->vals;
+        set_var(rs, "velocityCount", 13, vtl_int((int64_t)k + 1), 1);
+        set_var(rs, "velocityHasNext", 15, vtl_bool(k + 1 < (arraylist ? it.u.l->n : n)), 1);
+        set_var(rs, nd->name, nd->name_len, items[k], items[k].type != V_NULL);
+        fe->index++;
+        fe->has_next = k + 1 < (arraylist ? it.u.l->n : n);
+        int pinned = items[k].type == V_NULL && rs->npins < 32;
+        if (pinned)
+            rs->null_pins[rs->npins++] = nd;
+        render_list(rs, nd->b);
+        if (pinned)
+            rs->npins--;
+        if (rs->stopping)
+            break;
+        if (rs->breaking) {
+            rs->breaking = 0;
+            break;
+        }
+    }
+    set_var(rs, nd->name, nd->name_len, had_item ? saved_item : vtl_null(), had_item);
+    set_var(rs, "velocityCount", 13, had_count ? saved_count : vtl_null(), had_count);
+    set_var(rs, "velocityHasNext", 15, had_next ? saved_next : vtl_null(), had_next);
+    set_var(rs, "foreach", 7, had_fe ? saved_fe : vtl_null(), had_fe);
+}
+
+static void render_evaluate(vtl_rs_t *rs, const vtl_node_t *nd)
+{
+    vtl_value_t v = eval(rs, nd->a);
+    if (v.type == V_NULL)
+        return;
+    v = vtl_stringify(rs, &v);
+    if (++rs->depth > rs->lim.max_depth)
+        vtl_fail(rs, VTL_ELIMIT, "#evaluate nested more than %u deep", rs->lim.max_depth);
+    vtl_node_t *body;
+    vtl_macro_t *macros = rs->rt_macros;
+    vtl_error_t perr = {0};
+    vtl_alloc_t al = {.alloc = (void *(*)(void *, size_t))vtl_alloc, .ud = rs};
+    if (vtl_parse(v.u.s.p, v.u.s.n, &al, &body, &macros, &perr) != VTL_OK)
+        vtl_fail(rs, VTL_ERUNTIME, "#evaluate: %s", perr.message);
+    rs->rt_macros = macros;
+    render_list(rs, body);
+    rs->depth--;
+}
+
+static void render_node(vtl_rs_t *rs, const vtl_node_t *nd)
+{
+    step(rs);
+    switch (nd->kind) {
+    case N_TEXT:
+        emit(rs, nd->text, nd->len);
+        break;
+    case N_REF:
+        render_ref(rs, nd);
+        break;
+    case N_SET: {
+        vtl_value_t v = eval(rs, nd->b);
+        if (v.type != V_NULL)
+            set_ref(rs, nd->a, v);
+        break;
+    }
+    case N_IF:
+        for (const vtl_node_t *c = nd; c; c = c->c) {
+            if (c->kind == N_ELSE || truthy(rs, c->a)) {
+                render_list(rs, c->b);
+                break;
+            }
+        }
+        break;
+    case N_FOREACH:
+        render_foreach(rs, nd);
+        break;
+    case N_CALL:
+        render_call(rs, nd);
+        break;
+    case N_DEFINE: {
+        vtl_value_t v = {.type = V_OBJ};
+        v.u.o.kind = O_BLOCK;
+        v.u.o.body = nd->b;
+        set_var(rs, nd->name, nd->name_len, v, 1);
+        break;
+    }
+    case N_EVALUATE:
+        render_evaluate(rs, nd);
+        break;
+    case N_BREAK:
+        rs->breaking = 1;
+        break;
+    case N_STOP:
+        rs->stopping = 1;
+        break;
+    default:
+        break;
+    }
+}
+
+static void render_list(vtl_rs_t *rs, const vtl_node_t *nd)
+{
+    for (; nd && !rs->stopping && !rs->breaking; nd = nd->next)
+        render_node(rs, nd);
+}
+
+/* ---- entry points ---- */
+static void *arena_cb(void *ud, size_t n)
+{
+    return arena_alloc(ud, n);
+}
+
+vtl_alloc_t vtl_arena_alloc(arena_t *a)
+{
+    return (vtl_alloc_t){.alloc = arena_cb, .ud = a};
+}
+
+int vtl_compile(const char *src, size_t len, arena_t *arena, vtl_template_t **out, vtl_error_t *err)
+{
+    vtl_error_t local;
+    if (!err)
+        err = &local;
+    memset(err, 0, sizeof(*err));
+    vtl_alloc_t al = vtl_arena_alloc(arena);
+    vtl_template_t *t = arena_alloc(arena, sizeof(*t));
+    if (!t) {
+        err->code = VTL_ENOMEM;
+        snprintf(err->message, sizeof(err->message), "out of memory");
+        return VTL_ENOMEM;
+    }
+    /* the template keeps its own copy of the source, decoded as Java
+     * decodes it (invalid UTF-8 becomes U+FFFD) */
+    size_t clen;
+    const char *clean = vtl_utf8_clean(NULL, &al, src, len, &clen);
+    char *copy = !clean ? NULL : clen ? arena_memdup(arena, clean, clen) : arena_alloc(arena, 1);
+    if (!copy) {
+        err->code = VTL_ENOMEM;
+        snprintf(err->message, sizeof(err->message), "out of memory");
+        return VTL_ENOMEM;
+    }
+    int rc = vtl_parse(copy, clen, &al, &t->body, &t->macros, err);
+    if (rc != VTL_OK)
+        return rc;
+    *out = t;
+    return VTL_OK;
+}
+
+int vtl_render(const vtl_template_t *t, const vtl_provider_t *prov, const vtl_limits_t *lim,
+               const vtl_alloc_t *al, char **out, size_t *out_len, vtl_error_t *err)
+{
+    vtl_error_t local;
+    vtl_rs_t *rs = al->alloc(al->ud, sizeof(*rs));
+    if (!err)
+        err = &local;
+    memset(err, 0, sizeof(*err));
+    if (!rs) {
+        err->code = VTL_ENOMEM;
+        return VTL_ENOMEM;
+    }
+    memset(rs, 0, sizeof(*rs));
+    rs->t = t;
+    rs->prov = prov;
+    rs->lim = lim ? *lim : vtl_default_limits;
+    rs->al = *al;
+    rs->err = err;
+    int rc = setjmp(rs->fail);
+    if (rc) {
+        vtl_rx_release(rs);
+        return rc;
+    }
+    rs->nbuckets = 64;
+    rs->globals = vtl_alloc(rs, rs->nbuckets * sizeof(vtl_var_t *));
+    vtl_buf_t *b = vtl_alloc(rs, sizeof(*b));
+    rs->out = b;
+    render_list(rs, t->body);
+    vtl_rx_release(rs);
+    vtl_var_t *ctx = *slot(rs, "context", 7);
+    if (prov && prov->context_out && ctx && ctx->defined) {
+        json_t *j = vtl_to_jansson(&ctx->val, 0);
+        if (j)
+            prov->context_out(prov->ud, j);
+        json_decref(j);
+    }
+    *out = b->p ? b->p : (char *)"";
+    *out_len = b->n;
+    return VTL_OK;
+}
