@@ -28,6 +28,7 @@ enum gwresp_case {
     GW_AUTHORIZER_FAILURE,             /* the authorizer could not be reached or failed */
     GW_AUTHORIZER_CONFIGURATION_ERROR, /* the authorizer's answer is malformed */
     GW_CACHE_CONTROL_FORBIDDEN, /* Cache-Control from an unauthorized caller, FAIL_WITH_403 */
+    GW_BAD_REQUEST, /* a path that cannot be made canonical, an invalid method/header/query */
     GW_CASE_COUNT,
 };
 

@@ -5,6 +5,8 @@
 #include <string.h>
 
 #include "gwresp.h"
+#include "httpval.h"
+#include "log.h"
 #include "mapping.h"
 #include "steps.h"
 
@@ -39,9 +41,35 @@ static const rt_kv_t *choose_template(dp_request_t *r, const rt_int_response_t *
     return json != NULL ? json : &resp->templates[0];
 }
 
+/* Every header value the answer would carry is checked before anything is
+ * written: a mapped value with CR/LF (say from an authorizer's context)
+ * makes the whole answer the gateway's 500 instead. */
+static int response_headers_valid(dp_request_t *r, const rt_int_response_t *resp,
+                                  const rt_kv_t *t)
+{
+    if (httpval_status(resp->status) != 0 ||
+        (t != NULL && httpval_header_value(t->key, t->key_len) != 0))
+        return 0;
+    for (size_t i = 0; i < resp->nparams; i++) {
+        const rt_mapping_t *m = &resp->params[i];
+        size_t vlen;
+        const char *v = mapping_eval(r, &m->source, &vlen);
+        if (v != NULL && httpval_header(m->target.name, m->target.name_len, v, vlen) != 0) {
+            log_warn("request %s: refused: response header %.*s is not valid HTTP",
+                     r->request_id, (int)m->target.name_len, m->target.name);
+            return 0;
+        }
+    }
+    return 1;
+}
+
 void integration_send_response(dp_request_t *r, const rt_int_response_t *resp)
 {
     h2o_req_t *req = r->req;
+    if (!response_headers_valid(r, resp, choose_template(r, resp))) {
+        gwresp_send(r, GW_API_CONFIGURATION_ERROR);
+        return;
+    }
     req->res.status = resp->status;
     req->res.reason = "OK";
     request_add_common_headers(r);

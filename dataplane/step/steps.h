@@ -4,6 +4,8 @@
 
 #include "request.h"
 
+/* checks the client's method, headers and query; the canonical path; step_canon.c */
+enum step_result step_canon(dp_request_t *r);
 /* host → API + stage (+ canary choice); step_host.c */
 enum step_result step_host(dp_request_t *r);
 /* path + verb → method; step_route.c */
