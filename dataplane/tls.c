@@ -162,7 +162,8 @@ void tls_enable_sni(SSL_CTX *ctx)
  * every build (lib/common/socket.c), which this reads. */
 static SSL *conn_ssl(h2o_conn_t *conn)
 {
-    h2o_socket_t *sock = conn->callbacks->get_socket != NULL ? conn->callbacks->get_socket(conn) : NULL;
+    h2o_socket_t *sock =
+        conn->callbacks->get_socket != NULL ? conn->callbacks->get_socket(conn) : NULL;
     if (sock == NULL || sock->ssl == NULL)
         return NULL;
     struct {

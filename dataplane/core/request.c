@@ -107,8 +107,8 @@ int request_add_response_header(dp_request_t *r, const char *name, size_t name_l
 {
     h2o_mem_pool_t *pool = &r->req->pool;
     if (httpval_header(name, name_len, value, value_len) != 0) {
-        log_warn("request %s: refused response header %.*s: not a valid HTTP header",
-                 r->request_id, (int)(name_len < 64 ? name_len : 64), name);
+        log_warn("request %s: refused response header %.*s: not a valid HTTP header", r->request_id,
+                 (int)(name_len < 64 ? name_len : 64), name);
         return -1;
     }
     h2o_iovec_t lc = h2o_strdup(pool, name, name_len);

@@ -107,8 +107,8 @@ static h2o_iovec_t proxy_fixed_prefix(dp_request_t *r)
     const rt_integration_t *in = r->method->integration;
     const char *u = in->uri, *end = in->uri + in->uri_len;
     const char *scheme_end = memmem(u, in->uri_len, "://", 3);
-    const char *p = scheme_end != NULL ? memchr(scheme_end + 3, '/', (size_t)(end - scheme_end - 3))
-                                       : NULL;
+    const char *p =
+        scheme_end != NULL ? memchr(scheme_end + 3, '/', (size_t)(end - scheme_end - 3)) : NULL;
     const char *brace = p;
     while (brace != NULL && (brace = memchr(brace, '{', (size_t)(end - brace))) != NULL &&
            brace > p && brace[-1] == '$')

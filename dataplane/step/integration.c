@@ -44,8 +44,7 @@ static const rt_kv_t *choose_template(dp_request_t *r, const rt_int_response_t *
 /* Every header value the answer would carry is checked before anything is
  * written: a mapped value with CR/LF (say from an authorizer's context)
  * makes the whole answer the gateway's 500 instead. */
-static int response_headers_valid(dp_request_t *r, const rt_int_response_t *resp,
-                                  const rt_kv_t *t)
+static int response_headers_valid(dp_request_t *r, const rt_int_response_t *resp, const rt_kv_t *t)
 {
     if (httpval_status(resp->status) != 0 ||
         (t != NULL && httpval_header_value(t->key, t->key_len) != 0))
@@ -55,8 +54,8 @@ static int response_headers_valid(dp_request_t *r, const rt_int_response_t *resp
         size_t vlen;
         const char *v = mapping_eval(r, &m->source, &vlen);
         if (v != NULL && httpval_header(m->target.name, m->target.name_len, v, vlen) != 0) {
-            log_warn("request %s: refused: response header %.*s is not valid HTTP",
-                     r->request_id, (int)m->target.name_len, m->target.name);
+            log_warn("request %s: refused: response header %.*s is not valid HTTP", r->request_id,
+                     (int)m->target.name_len, m->target.name);
             return 0;
         }
     }

@@ -33,10 +33,10 @@ enum step_result step_canon(dp_request_t *r)
 {
     h2o_req_t *req = r->req;
     size_t path_len = req->query_at != SIZE_MAX ? req->query_at : req->path.len;
-    h2o_iovec_t query = req->query_at != SIZE_MAX
-                            ? h2o_iovec_init(req->path.base + req->query_at + 1,
-                                             req->path.len - req->query_at - 1)
-                            : h2o_iovec_init(NULL, 0);
+    h2o_iovec_t query =
+        req->query_at != SIZE_MAX
+            ? h2o_iovec_init(req->path.base + req->query_at + 1, req->path.len - req->query_at - 1)
+            : h2o_iovec_init(NULL, 0);
     if (!canon_headers_valid(req) || httpval_query(query.base, query.len) != 0) {
         log_debug("request %s: refused: an invalid method, header or query", r->request_id);
         gwresp_send(r, GW_BAD_REQUEST);
