@@ -543,16 +543,17 @@ enum step_result integ_proxy_run(dp_request_t *r)
         gwresp_send(r, GW_API_CONFIGURATION_ERROR);
         return STEP_DONE;
     }
+    h2o_iovec_t head = proxy_build_request(r, &url, method);
+    if (head.base == NULL) {
+        gwresp_send(r, GW_API_CONFIGURATION_ERROR);
+        return STEP_DONE;
+    }
     proxy_t *p = h2o_mem_alloc_shared(&r->req->pool, sizeof(*p), proxy_dispose);
     memset(p, 0, sizeof(*p));
     p->super.proceed = proxy_on_proceed;
     p->super.stop = proxy_on_stop;
     p->r = r;
-    p->bufs[0] = proxy_build_request(r, &url, method);
-    if (p->bufs[0].base == NULL) {
-        gwresp_send(r, GW_API_CONFIGURATION_ERROR);
-        return STEP_DONE;
-    }
+    p->bufs[0] = head;
     p->bufs[1] = r->req->entity;
     p->is_head = h2o_memis(method.base, method.len, H2O_STRLIT("HEAD"));
     p->idempotent = method_is_idempotent(method);
