@@ -11,6 +11,7 @@
 #include "httpval.h"
 #include "log.h"
 #include "policy.h"
+#include "resetguard.h"
 #include "observe.h"
 #include "steps.h"
 
@@ -78,6 +79,7 @@ int request_on_req(h2o_handler_t *self, h2o_req_t *req)
     r->started_us = clock_mono_us();
     r->started_wall_ms = clock_wall_ms();
     request_id(t, r->request_id);
+    resetguard_watch(req);
     trace_begin(r);
     t->inflight++;
     if (t->lease == NULL) {
