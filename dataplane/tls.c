@@ -173,18 +173,23 @@ static SSL *conn_ssl(h2o_conn_t *conn)
     return head->ossl;
 }
 
-int tls_conn_serves_domain(h2o_conn_t *conn, const runtime_t *rt, const char *host, size_t len)
+enum tls_domain_check tls_conn_serves_domain(h2o_conn_t *conn, const runtime_t *rt,
+                                             const char *host, size_t len)
 {
     SSL_CTX *dctx = tls_conf_domain(rt, host, len);
     if (dctx == NULL)
-        return 1;
+        return TLS_DOMAIN_SERVE;
     SSL *ssl = conn_ssl(conn);
-    const char *sni = ssl != NULL ? SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name) : NULL;
+    if (ssl == NULL)
+        return TLS_DOMAIN_CLEARTEXT;
+    const char *sni = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
     if (sni == NULL || strlen(sni) != len || strncasecmp(sni, host, len) != 0)
-        return 0;
+        return TLS_DOMAIN_MISDIRECTED;
     if ((SSL_CTX_get_verify_mode(dctx) & SSL_VERIFY_PEER) == 0)
-        return 1;
-    return SSL_get0_peer_certificate(ssl) != NULL && SSL_get_verify_result(ssl) == X509_V_OK;
+        return TLS_DOMAIN_SERVE;
+    return SSL_get0_peer_certificate(ssl) != NULL && SSL_get_verify_result(ssl) == X509_V_OK
+               ? TLS_DOMAIN_SERVE
+               : TLS_DOMAIN_MISDIRECTED;
 }
 
 void tls_bind_worker(dp_thread_t *t)

@@ -62,6 +62,8 @@ static const struct gwresp_row {
     [GW_CACHE_CONTROL_FORBIDDEN] = {GWT_ACCESS_DENIED, 403, "message",
                                     "Not authorized to invalidate the cache", 0,
                                     "AccessDeniedException"},
+    [GW_MISDIRECTED] = {GWT_NONE, 421, "message", "Misdirected Request", 0,
+                        "MisdirectedRequestException"},
     [GW_BAD_REQUEST] = {GWT_DEFAULT_4XX, 400, "message", "Bad Request", 0, "BadRequestException"},
 };
 

@@ -29,6 +29,7 @@ enum gwresp_case {
     GW_AUTHORIZER_CONFIGURATION_ERROR, /* the authorizer's answer is malformed */
     GW_CACHE_CONTROL_FORBIDDEN, /* Cache-Control from an unauthorized caller, FAIL_WITH_403 */
     GW_BAD_REQUEST, /* a path that cannot be made canonical, an invalid method/header/query */
+    GW_MISDIRECTED, /* a certificate's domain on a connection made for another name */
     GW_CASE_COUNT,
 };
 

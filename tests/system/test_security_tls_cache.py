@@ -64,15 +64,18 @@ def test_certificate_domains_only_by_sni(cp, make_dp, tmp_path):
     for host in ("secure.example.test", "plain.example.test", "SECURE.example.test:443"):
         status, _, body = raw_request(dp.port, "/pets", host)
         assert status == 403 and json.loads(body) == {"message": "Forbidden"}, (host, status, body)
-    # TLS without SNI (the default certificate) and TLS made for another name
-    assert tls_raw(dp.tls_port, "secure.example.test", None, cafile)[0] == 403
-    assert tls_raw(dp.tls_port, "secure.example.test", "localhost", cafile)[0] == 403
-    assert tls_raw(dp.tls_port, "secure.example.test", "plain.example.test", cafile)[0] == 403
+    # TLS without SNI (the default certificate) and TLS made for another name:
+    # 421 Misdirected Request, so that an HTTP/2 client that coalesced
+    # connections retries on one made for this name
+    for sni, host in ((None, "secure.example.test"), ("localhost", "secure.example.test"),
+                      ("plain.example.test", "secure.example.test"), ("secure.example.test", "plain.example.test")):
+        status, body = tls_raw(dp.tls_port, host, sni, cafile, client if sni and sni.startswith("secure") else None)
+        assert status == 421 and json.loads(body) == {"message": "Misdirected Request"}, (sni, host, status)
     # curl over HTTP/2 with SNI for the plain domain but :authority of the secure one
     rc, out, err = curl("--http2", "--cacert", cafile, "-k", "--resolve",
                         f"plain.example.test:{dp.tls_port}:127.0.0.1", "-H", "Host: secure.example.test",
                         "-o", "/dev/null", "-w", "%{http_code}", f"https://plain.example.test:{dp.tls_port}/pets")
-    assert rc == 0 and out == "403", (out, err)
+    assert rc == 0 and out == "421", (out, err)
 
 
 def byte_answers(json_server):
