@@ -109,6 +109,9 @@ static h2o_iovec_t proxy_fixed_prefix(dp_request_t *r)
     const char *scheme_end = memmem(u, in->uri_len, "://", 3);
     const char *p =
         scheme_end != NULL ? memchr(scheme_end + 3, '/', (size_t)(end - scheme_end - 3)) : NULL;
+    for (const char *e = p; e != NULL && e < end; e++)
+        if (*e == '?' || *e == '#')
+            end = e; /* the path part only */
     const char *brace = p;
     while (brace != NULL && (brace = memchr(brace, '{', (size_t)(end - brace))) != NULL &&
            brace > p && brace[-1] == '$')
@@ -127,7 +130,7 @@ static h2o_iovec_t proxy_fixed_prefix(dp_request_t *r)
 
 /* Makes the upstream path canonical (its query kept) and checks that it
  * stays under the template's fixed prefix: a {proxy} value of "../admin"
- * must not reach the endpoint's /admin. -1: refused (400). */
+ * must not reach the endpoint's /admin. -2: refused (400). */
 static int proxy_canon_target(dp_request_t *r, h2o_url_t *url)
 {
     const char *q = memchr(url->path.base, '?', url->path.len);

@@ -129,10 +129,17 @@ def test_proxy_values_stay_under_the_uri_prefix(cp, make_dp, upstream):
     proxy_method(cp, a, rid, up.url + "/api/{proxy}",
                  params={"integration.request.path.proxy": "method.request.header.x-file"},
                  declared={"method.request.header.x-file": False, "method.request.path.proxy": False})
+    # a {param} in the template's query is no path prefix to keep
+    qid = resource(cp, a, root, "q")
+    proxy_method(cp, a, qid, up.url + "/q?to=/x/{proxy}",
+                 params={"integration.request.path.proxy": "method.request.header.x-file"},
+                 declared={"method.request.header.x-file": False, "method.request.path.proxy": False})
     deploy(cp, a)
     dp = make_dp().start()
     dp.wait_version(cp.version())
     host = f"{a}.execute-api.localhost"
+    status, _, _ = raw_request(dp.port, "/prod/q", host, headers=["x-file: abc"])
+    assert status == 200 and up.calls[-1]["path"] == "/q?to=/x/abc"
     for value in ("../admin/users", "docs/../../admin/users", "%2e%2e/admin/users", "..%2Fadmin"):
         status, _, body = raw_request(dp.port, "/prod/files", host, headers=["x-file: " + value])
         assert status == 400, (value, status, body)
