@@ -5,8 +5,10 @@ to plain requests, an endpoint's Content-Length beside Transfer-Encoding, and
 no {param} in an integration URI's host. Each test failed on c2c389f."""
 
 import json
+import os
 import posixpath
 import socket
+import sqlite3
 import threading
 
 from harness import deploy, make_key, make_plan, put_mock_method
@@ -290,3 +292,25 @@ def test_param_in_an_integration_host_is_refused(cp):
     # a stage variable in the host and a parameter in the path stay allowed
     for uri in ("http://${stageVariables.host}/x/{target}", "http://127.0.0.1:1/{target}"):
         cp.ok("PUT", base + "/integration", {"type": "HTTP_PROXY", "httpMethod": "GET", "uri": uri}, expect=201)
+
+
+def test_param_in_a_stored_integration_host_is_not_deployed(cp):
+    """An integration stored before the admin API refused it (written into
+    the database here) cannot be deployed either."""
+    api = cp.ok("POST", "/restapis", {"name": "legacy"}, expect=201)
+    a, root = api["id"], api["rootResourceId"]
+    rid = resource(cp, a, root, "{target}")
+    base = f"/restapis/{a}/resources/{rid}/methods/GET"
+    cp.ok("PUT", base, {"authorizationType": "NONE", "requestParameters": {"method.request.path.target": True}},
+          expect=201)
+    cp.ok("PUT", base + "/integration", {"type": "HTTP_PROXY", "httpMethod": "GET", "uri": "http://h/{target}"},
+          expect=201)
+    db = sqlite3.connect(os.path.join(cp.dir, "data", "portico.db"), timeout=10)
+    with db:
+        (doc,) = db.execute("SELECT doc FROM integrations WHERE api_id = ?", (a,)).fetchone()
+        doc = json.loads(doc)
+        doc["uri"] = "http://{target}.internal/x"
+        db.execute("UPDATE integrations SET doc = ? WHERE api_id = ?", (json.dumps(doc), a))
+    db.close()
+    r = cp.call("POST", f"/restapis/{a}/deployments", {"stageName": "prod"})
+    assert r.status_code == 400 and "host" in r.json()["message"], r.text
