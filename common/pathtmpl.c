@@ -68,6 +68,16 @@ static int pathtmpl_put_lookup(pathtmpl_buf_t *out, pathtmpl_lookup_fn fn, void 
 
 #define STAGEVAR_PREFIX "${stageVariables."
 
+int pathtmpl_uri_host_has_param(const char *uri, size_t len)
+{
+    const char *end = uri + len, *p = memmem(uri, len, "://", 3);
+    p = p != NULL ? p + 3 : uri;
+    for (; p < end && *p != '/' && *p != '?' && *p != '#'; p++)
+        if (*p == '{' && (p == uri || p[-1] != '$'))
+            return 1;
+    return 0;
+}
+
 int pathtmpl_expand(const char *tmpl, size_t tmpl_len, pathtmpl_lookup_fn path_lookup,
                     pathtmpl_lookup_fn var_lookup, void *ctx, pathtmpl_buf_t *out)
 {

@@ -34,4 +34,10 @@ typedef struct {
 int pathtmpl_expand(const char *tmpl, size_t tmpl_len, pathtmpl_lookup_fn path_lookup,
                     pathtmpl_lookup_fn var_lookup, void *ctx, pathtmpl_buf_t *out);
 
+/* Nonzero when the authority of an http(s) URI template (between "://" and
+ * the next '/', '?' or '#') holds a `{name}` placeholder: a request value
+ * would choose the host the gateway connects to. `${stageVariables.name}`
+ * is allowed there (the API's owner sets it). */
+int pathtmpl_uri_host_has_param(const char *uri, size_t len);
+
 #endif

@@ -4,12 +4,14 @@
 #include "cache_fill.h"
 #include "gwresp.h"
 #include "observe.h"
+#include "resetguard.h"
 #include "steps.h"
 
 static const struct {
     const char *name;
     step_fn run;
 } pipeline_steps[] = {
+    {"canon", step_canon}, /* first: every later step reads the canonical path */
     {"host", step_host},
     {"route", step_route},
     {"policy", step_policy},
@@ -64,6 +66,7 @@ int pipeline_on_req(h2o_handler_t *self, h2o_req_t *req)
     dp_thread_t *t = H2O_STRUCT_FROM_MEMBER(dp_thread_t, ctx, req->conn->ctx);
     dp_request_t *r = h2o_mem_alloc_shared(&req->pool, sizeof(*r), pipeline_on_end);
     request_init(r, req, t);
+    resetguard_watch(req);
     pipeline_prefilter_t *pf = (void *)h2o_add_prefilter(req, sizeof(*pf));
     pf->super.on_setup_ostream = pipeline_on_response;
     pf->r = r;

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "dp.h"
 #include "fsutil.h"
@@ -167,6 +168,41 @@ static int on_servername(SSL *ssl, int *alert, void *arg)
 void tls_enable_sni(SSL_CTX *ctx)
 {
     SSL_CTX_set_tlsext_servername_callback(ctx, on_servername);
+}
+
+/* The SSL object of an h2o socket. h2o 2.2.5 has no accessor; its private
+ * struct st_h2o_socket_ssl_t begins {SSL_CTX *ssl_ctx; SSL *ossl; ...} in
+ * every build (lib/common/socket.c), which this reads. */
+static SSL *conn_ssl(h2o_conn_t *conn)
+{
+    h2o_socket_t *sock =
+        conn->callbacks->get_socket != NULL ? conn->callbacks->get_socket(conn) : NULL;
+    if (sock == NULL || sock->ssl == NULL)
+        return NULL;
+    struct {
+        SSL_CTX *ssl_ctx;
+        SSL *ossl;
+    } *head = (void *)sock->ssl;
+    return head->ossl;
+}
+
+enum tls_domain_check tls_conn_serves_domain(h2o_conn_t *conn, const runtime_t *rt,
+                                             const char *host, size_t len)
+{
+    SSL_CTX *dctx = tls_domain_ctx(rt, host, len);
+    if (dctx == NULL)
+        return TLS_DOMAIN_SERVE;
+    SSL *ssl = conn_ssl(conn);
+    if (ssl == NULL)
+        return TLS_DOMAIN_CLEARTEXT;
+    const char *sni = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
+    if (sni == NULL || strlen(sni) != len || strncasecmp(sni, host, len) != 0)
+        return TLS_DOMAIN_MISDIRECTED;
+    if ((SSL_CTX_get_verify_mode(dctx) & SSL_VERIFY_PEER) == 0)
+        return TLS_DOMAIN_SERVE;
+    return SSL_get0_peer_certificate(ssl) != NULL && SSL_get_verify_result(ssl) == X509_V_OK
+               ? TLS_DOMAIN_SERVE
+               : TLS_DOMAIN_MISDIRECTED;
 }
 
 void tls_bind_worker(dp_thread_t *t)

@@ -9,7 +9,9 @@
 #include <openssl/ssl.h>
 #include <stddef.h>
 
-struct dp_thread; /* dp.h */
+struct dp_thread;     /* dp.h */
+struct st_h2o_conn_t; /* h2o.h */
+struct runtime;       /* runtime.h */
 
 /* A server context; truststore (PEM CA certificates, may be NULL) turns on
  * mutual TLS: a client without a certificate it signed is refused. NULL
@@ -23,6 +25,22 @@ SSL_CTX *tls_ctx_from_files(const char *cert_file, const char *key_file, const c
 
 /* Makes ctx pick a custom domain's context by SNI. */
 void tls_enable_sni(SSL_CTX *ctx);
+
+enum tls_domain_check {
+    TLS_DOMAIN_SERVE = 0,       /* no certificate, or the handshake selected it */
+    TLS_DOMAIN_CLEARTEXT = -1,  /* not TLS: the domain is not served here (403) */
+    TLS_DOMAIN_MISDIRECTED = -2 /* TLS made for another name, or without the client
+                                 * certificate the domain now asks for (421) */
+};
+
+/* Whether conn may serve the custom domain host (any case, no port) of rt.
+ * A domain with a certificate is served only on a TLS connection whose
+ * client named it by SNI (so the handshake used the domain's context); when
+ * the domain has mutual TLS now, the connection must also carry a client
+ * certificate its handshake verified. A domain without a certificate may
+ * be served on any connection. */
+enum tls_domain_check tls_conn_serves_domain(struct st_h2o_conn_t *conn, const struct runtime *rt,
+                                             const char *host, size_t len);
 
 /* Tells the SNI callback which worker runs on this thread (call at its start). */
 void tls_bind_worker(struct dp_thread *t);

@@ -10,6 +10,7 @@
 #include "admin_stage_check.h"
 #include "compiler.h"
 #include "crypto.h"
+#include "pathtmpl.h"
 #include "store_deploy.h"
 
 static const admin_field_t deployment_fields[] = {
@@ -37,8 +38,16 @@ static int deployment_check_tree(admin_call_t *c, json_t *tree)
         json_object_foreach(json_object_get(res, "resourceMethods"), verb, m)
         {
             methods++;
-            if (json_object_get(m, "methodIntegration") == NULL) {
+            json_t *integ = json_object_get(m, "methodIntegration");
+            if (integ == NULL) {
                 admin_bad_request(c, "No integration defined for method");
+                return -1;
+            }
+            /* an integration stored before {param} was refused in its host */
+            const char *uri = json_string_value(json_object_get(integ, "uri"));
+            if (uri != NULL && pathtmpl_uri_host_has_param(uri, strlen(uri))) {
+                admin_bad_request(c, "Invalid HTTP endpoint specified for URI: a path "
+                                     "parameter in the host");
                 return -1;
             }
         }

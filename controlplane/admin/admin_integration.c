@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "admin_method.h"
+#include "pathtmpl.h"
 #include "params.h"
 #include "pattern.h"
 #include "store_api.h"
@@ -46,6 +47,11 @@ static int integration_check_uri(admin_call_t *c, const char *type, const char *
         return 0;
     if (uri == NULL || (strncmp(uri, "http://", 7) != 0 && strncmp(uri, "https://", 8) != 0)) {
         admin_bad_request(c, "Invalid HTTP endpoint specified for URI");
+        return -1;
+    }
+    if (pathtmpl_uri_host_has_param(uri, strlen(uri))) { /* a request must not pick the host */
+        admin_bad_request(c,
+                          "Invalid HTTP endpoint specified for URI: a path parameter in the host");
         return -1;
     }
     return 0;

@@ -9,6 +9,7 @@
 
 #include "gwresp_conf.h"
 #include "gwtmpl.h"
+#include "httpval.h"
 #include "mapping.h"
 
 /* $context.error.messageString: the message as a JSON string, or null. */
@@ -104,8 +105,9 @@ static void send_override(gwresp_ctx_t *g, const rt_gwresp_t *o)
             body = h2o_mem_alloc_pool(&r->req->pool, len);
             gwtmpl_render(t->value, t->value_len, gwresp_lookup, g, body, len);
         }
-        h2o_add_header(&r->req->pool, &r->req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL, t->key,
-                       t->key_len);
+        if (httpval_header_value(t->key, t->key_len) == 0) /* else application/json */
+            h2o_add_header(&r->req->pool, &r->req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL,
+                           t->key, t->key_len);
     }
     gwresp_emit(r->req, o->status != 0 ? o->status : g->row->status, body, len, g->row->error_type);
 }

@@ -51,6 +51,9 @@ static const gwresp_row_t gwresp_rows[GW_CASE_COUNT] = {
                                    "BadRequestException"},
     [GW_BAD_REQUEST_BODY] = {GWT_BAD_REQUEST_BODY, 400, "message", "Invalid request body", 0,
                              "BadRequestException"},
+    [GW_MISDIRECTED] = {GWT_NONE, 421, "message", "Misdirected Request", 0,
+                        "MisdirectedRequestException"},
+    [GW_BAD_REQUEST] = {GWT_DEFAULT_4XX, 400, "message", "Bad Request", 0, "BadRequestException"},
 };
 
 const gwresp_row_t *gwresp_case_row(enum gwresp_case c)

@@ -34,6 +34,8 @@ enum gwresp_case {
     /* request validation (step_validate.c) */
     GW_BAD_REQUEST_PARAMETERS, /* message names the missing parameters */
     GW_BAD_REQUEST_BODY,
+    GW_BAD_REQUEST, /* a path that cannot be made canonical, an invalid method/header/query */
+    GW_MISDIRECTED, /* a certificate's domain on a connection made for another name */
     GW_CASE_COUNT,
 };
 

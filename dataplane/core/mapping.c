@@ -204,6 +204,10 @@ static const char *ctx_is_canary(dp_request_t *r, size_t *len)
 
 static const char *ctx_path(dp_request_t *r, size_t *len)
 {
+    if (r->canon_path.base != NULL) { /* the canonical path once step_canon decided it */
+        *len = r->canon_path.len;
+        return r->canon_path.base;
+    }
     *len = r->req->query_at != SIZE_MAX ? r->req->query_at : r->req->path.len;
     return r->req->path.base;
 }

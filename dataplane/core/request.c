@@ -7,6 +7,8 @@
 #include <string.h>
 
 #include "clock.h"
+#include "httpval.h"
+#include "log.h"
 #include "policy.h"
 #include "query.h"
 #include "runtime.h"
@@ -82,14 +84,20 @@ void request_add_common_headers(dp_request_t *r)
                               amzn.base, amzn.len);
 }
 
-void request_add_response_header(dp_request_t *r, const char *name, size_t name_len,
-                                 const char *value, size_t value_len)
+int request_add_response_header(dp_request_t *r, const char *name, size_t name_len,
+                                const char *value, size_t value_len)
 {
     h2o_mem_pool_t *pool = &r->req->pool;
+    if (httpval_header(name, name_len, value, value_len) != 0) {
+        log_warn("request %s: refused response header %.*s: not a valid HTTP header", r->request_id,
+                 (int)(name_len < 64 ? name_len : 64), name);
+        return -1;
+    }
     h2o_iovec_t lc = h2o_strdup(pool, name, name_len);
     h2o_strtolower(lc.base, lc.len);
     const char *orig = h2o_strdup(pool, name, name_len).base;
     h2o_add_header_by_str(pool, &r->req->res.headers, lc.base, lc.len, 1, orig, value, value_len);
+    return 0;
 }
 
 const char *request_path_param(const dp_request_t *r, const char *name, size_t len, size_t *vlen)

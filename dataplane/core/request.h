@@ -24,8 +24,9 @@ typedef struct dp_request {
     const rt_deployment_t *deployment;
     const rt_vars_t *variables; /* stage variables (canary-merged on canary requests) */
     int is_canary;
-    h2o_iovec_t path;  /* the resource path requested: "/pets/7", no stage, no query */
-    h2o_iovec_t query; /* without '?'; len 0 when none */
+    h2o_iovec_t path;       /* the resource path requested: "/pets/7", no stage, no query */
+    h2o_iovec_t query;      /* without '?'; len 0 when none */
+    h2o_iovec_t canon_path; /* the whole canonical path (canonpath.h), set by step_canon */
     router_match_t match;
     const rt_method_t *method;
     char request_id[37];
@@ -76,9 +77,10 @@ void request_add_common_headers(dp_request_t *r);
 h2o_iovec_t request_trace_amzn(dp_request_t *r);
 
 /* Adds a response header; the name is lower-cased for the wire (HTTP/2
- * requires it) while HTTP/1 keeps the spelling given. */
-void request_add_response_header(dp_request_t *r, const char *name, size_t name_len,
-                                 const char *value, size_t value_len);
+ * requires it) while HTTP/1 keeps the spelling given. A name or value that
+ * is not valid HTTP (httpval.h: CR, LF, NUL...) is not added: -1, logged. */
+int request_add_response_header(dp_request_t *r, const char *name, size_t name_len,
+                                const char *value, size_t value_len);
 
 /* The client's address (NULL when unknown), in the request pool. */
 const netaddr_cidr_t *request_source_ip(dp_request_t *r);

@@ -197,6 +197,8 @@ static const rt_integration_t *compile_integration(compile_t *c, Portico__Integr
     if (out->type == RT_INTEG_HTTP_PROXY && strncmp(in->uri, "http://", 7) != 0 &&
         strncmp(in->uri, "https://", 8) != 0)
         return fail(c, "integration uri must be http(s): %s", in->uri), NULL;
+    if (out->type == RT_INTEG_HTTP_PROXY && pathtmpl_uri_host_has_param(in->uri, out->uri_len))
+        return fail(c, "integration uri has a path parameter in its host: %s", in->uri), NULL;
     out->timeout_ms = in->timeout_ms == 0 ? 29000 : in->timeout_ms;
     if (out->timeout_ms < 50 || out->timeout_ms > 29000)
         return fail(c, "integration timeout %u ms out of range", in->timeout_ms), NULL;

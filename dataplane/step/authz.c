@@ -18,6 +18,7 @@
 #include "authz_event.h"
 #include "clock.h"
 #include "gwresp.h"
+#include "httpval.h"
 #include "log.h"
 #include "park.h"
 #include "pipeline.h"
@@ -284,6 +285,9 @@ static void on_fail(upstream_call_t *c, enum upstream_call_error e, const char *
 static int call_request(authz_call_t *call, const h2o_url_t *url, size_t event_len)
 {
     char *head = NULL;
+    if (httpval_target(url->path.base, url->path.len) != 0 ||
+        httpval_authority(url->authority.base, url->authority.len) != 0)
+        return -1;
     int n = asprintf(&head,
                      "POST %.*s HTTP/1.1\r\nhost: %.*s\r\ncontent-type: application/json\r\n"
                      "content-length: %zu\r\nconnection: keep-alive\r\n\r\n",

@@ -111,10 +111,51 @@ static void watch_keep_head(fill_watch_t *w, h2o_req_t *req)
     w->head.nheaders = n;
 }
 
+/* Request headers that make the answer depend on more than the key: a
+ * Range request's 206 or a conditional request's answer is not the answer
+ * to a plain request with the same key. */
+static const h2o_token_t *const fill_shaping_request_headers[] = {H2O_TOKEN_RANGE,
+                                                                  H2O_TOKEN_IF_RANGE,
+                                                                  H2O_TOKEN_IF_MATCH,
+                                                                  H2O_TOKEN_IF_NONE_MATCH,
+                                                                  H2O_TOKEN_IF_MODIFIED_SINCE,
+                                                                  H2O_TOKEN_IF_UNMODIFIED_SINCE,
+                                                                  NULL};
+
+static int request_shaped(const h2o_req_t *req)
+{
+    for (const h2o_token_t *const *t = fill_shaping_request_headers; *t != NULL; t++)
+        if (h2o_find_header(&req->headers, *t, -1) >= 0)
+            return 1;
+    return 0;
+}
+
+/* An answer meant for one caller only, or not to be stored: Set-Cookie,
+ * Cache-Control private / no-store, Vary: *. */
+static int answer_private(const h2o_req_t *req)
+{
+    const h2o_headers_t *hs = &req->res.headers;
+    if (h2o_find_header(hs, H2O_TOKEN_SET_COOKIE, -1) >= 0)
+        return 1;
+    for (ssize_t i = -1; (i = h2o_find_header(hs, H2O_TOKEN_CACHE_CONTROL, i)) >= 0;) {
+        const h2o_iovec_t *v = &hs->entries[i].value;
+        if (h2o_contains_token(v->base, v->len, H2O_STRLIT("private"), ',') ||
+            h2o_contains_token(v->base, v->len, H2O_STRLIT("no-store"), ','))
+            return 1;
+    }
+    for (ssize_t i = -1; (i = h2o_find_header(hs, H2O_TOKEN_VARY, i)) >= 0;)
+        if (h2o_contains_token(hs->entries[i].value.base, hs->entries[i].value.len, H2O_STRLIT("*"),
+                               ','))
+            return 1;
+    return 0;
+}
+
+/* Only complete 2xx answers (not 206) to plain requests, shared by all callers. */
 static int head_cacheable(const h2o_req_t *req)
 {
-    return req->res.status >= 200 && req->res.status <= 299 &&
-           (req->res.content_length == SIZE_MAX || req->res.content_length <= CACHE_MAX_BODY);
+    return req->res.status >= 200 && req->res.status <= 299 && req->res.status != 206 &&
+           (req->res.content_length == SIZE_MAX || req->res.content_length <= CACHE_MAX_BODY) &&
+           !request_shaped(req) && !answer_private(req);
 }
 
 h2o_ostream_t **cache_fill_on_response(dp_request_t *r, h2o_ostream_t **slot)

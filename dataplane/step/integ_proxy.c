@@ -8,8 +8,10 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "canonpath.h"
 #include "clock.h"
 #include "gwresp.h"
+#include "httpval.h"
 #include "integ.h"
 #include "log.h"
 #include "mapping.h"
@@ -48,6 +50,26 @@ static void pb_put(proxy_buf_t *b, const char *s, size_t n)
 
 #define PB_LIT(b, lit) pb_put((b), (lit), sizeof(lit) - 1)
 
+/* A mapped value put into the path: '?' and '#' would end it, so they are
+ * encoded; the rest is left to canonpath (which encodes what may not be raw
+ * and refuses what cannot be made canonical). */
+static const char *proxy_path_value(dp_request_t *r, const char *v, size_t *vlen)
+{
+    if (v == NULL || (memchr(v, '?', *vlen) == NULL && memchr(v, '#', *vlen) == NULL))
+        return v;
+    char *out = h2o_mem_alloc_pool(&r->req->pool, *vlen * 3 + 1), *o = out;
+    for (size_t i = 0; i < *vlen; i++) {
+        if (v[i] == '?' || v[i] == '#') {
+            memcpy(o, v[i] == '?' ? "%3F" : "%23", 3);
+            o += 3;
+        } else {
+            *o++ = v[i];
+        }
+    }
+    *vlen = (size_t)(o - out);
+    return out;
+}
+
 /* {name} in the URI: integration.request.path.name's source, else the route's own parameter. */
 static const char *proxy_path_lookup(void *ctx, const char *name, size_t len, size_t *vlen)
 {
@@ -57,7 +79,7 @@ static const char *proxy_path_lookup(void *ctx, const char *name, size_t len, si
         const rt_mapping_t *m = &in->request_params[i];
         if (m->target.loc == PARAMS_LOC_PATH && m->target.name_len == len &&
             memcmp(m->target.name, name, len) == 0)
-            return mapping_eval(r, &m->source, vlen);
+            return proxy_path_value(r, mapping_eval(r, &m->source, vlen), vlen);
     }
     return request_path_param(r, name, len, vlen);
 }
@@ -66,6 +88,60 @@ static const char *proxy_var_lookup(void *ctx, const char *name, size_t len, siz
 {
     dp_request_t *r = ctx;
     return rt_vars_get(r->variables, name, len, vlen);
+}
+
+/* The URI template's path up to its first {param}, cut after the last '/'
+ * before it, stage variables expanded, made canonical: what an expansion may
+ * not climb out of. Empty when the path has no {param}. */
+static h2o_iovec_t proxy_fixed_prefix(dp_request_t *r)
+{
+    const rt_integration_t *in = r->method->integration;
+    const char *u = in->uri, *end = in->uri + in->uri_len;
+    const char *scheme_end = memmem(u, in->uri_len, "://", 3);
+    const char *p =
+        scheme_end != NULL ? memchr(scheme_end + 3, '/', (size_t)(end - scheme_end - 3)) : NULL;
+    for (const char *e = p; e != NULL && e < end; e++)
+        if (*e == '?' || *e == '#')
+            end = e; /* the path part only */
+    const char *brace = p;
+    while (brace != NULL && (brace = memchr(brace, '{', (size_t)(end - brace))) != NULL &&
+           brace > p && brace[-1] == '$')
+        brace++;
+    if (p == NULL || brace == NULL)
+        return h2o_iovec_init(NULL, 0);
+    while (brace > p && brace[-1] != '/')
+        brace--;
+    h2o_iovec_t fixed = mapping_expand_vars(r, p, (size_t)(brace - p));
+    size_t cap = canonpath_room(fixed.len), len;
+    char *canon = h2o_mem_alloc_pool(&r->req->pool, cap);
+    if (canonpath_normalize(fixed.base, fixed.len, canon, cap, &len) != CANONPATH_OK)
+        return h2o_iovec_init(H2O_STRLIT("/")); /* the whole URI is refused below anyway */
+    return h2o_iovec_init(canon, len);
+}
+
+/* Makes the upstream path canonical (its query kept) and checks that it
+ * stays under the template's fixed prefix: a {proxy} value of "../admin"
+ * must not reach the endpoint's /admin. -2: refused (400). */
+static int proxy_canon_target(dp_request_t *r, h2o_url_t *url)
+{
+    const char *q = memchr(url->path.base, '?', url->path.len);
+    size_t plen = q != NULL ? (size_t)(q - url->path.base) : url->path.len;
+    size_t qlen = url->path.len - plen, cap = canonpath_room(plen) + qlen, len;
+    char *out = h2o_mem_alloc_pool(&r->req->pool, cap);
+    int rc = canonpath_normalize(url->path.base, plen, out, cap, &len);
+    if (rc != CANONPATH_OK) {
+        log_debug("integration %s: upstream path: %s", r->request_id, canonpath_strerror(rc));
+        return -2;
+    }
+    h2o_iovec_t prefix = proxy_fixed_prefix(r);
+    if (!canonpath_within(out, len, prefix.base, prefix.len)) {
+        log_warn("integration %s: the upstream path leaves the URI's prefix %.*s", r->request_id,
+                 (int)prefix.len, prefix.base);
+        return -2;
+    }
+    memcpy(out + len, url->path.base + plen, qlen);
+    url->path = h2o_iovec_init(out, len + qlen);
+    return 0;
 }
 
 static int proxy_target_url(dp_request_t *r, h2o_url_t *url)
@@ -78,9 +154,10 @@ static int proxy_target_url(dp_request_t *r, h2o_url_t *url)
         cap += r->match.params[i].value_len;
     cap += 1024;
     pathtmpl_buf_t out = {h2o_mem_alloc_pool(&r->req->pool, cap), 0, cap};
-    if (pathtmpl_expand(in->uri, in->uri_len, proxy_path_lookup, proxy_var_lookup, r, &out) != 0)
+    if (pathtmpl_expand(in->uri, in->uri_len, proxy_path_lookup, proxy_var_lookup, r, &out) != 0 ||
+        h2o_url_parse(out.buf, out.len, url) != 0)
         return -1;
-    return h2o_url_parse(out.buf, out.len, url);
+    return proxy_canon_target(r, url);
 }
 
 /* Request headers that do not go to the endpoint as the client sent them:
@@ -159,7 +236,7 @@ static void proxy_put_trace(dp_request_t *r, proxy_buf_t *b)
     }
 }
 
-static void proxy_put_headers(dp_request_t *r, proxy_buf_t *b)
+static int proxy_put_headers(dp_request_t *r, proxy_buf_t *b)
 {
     const rt_integration_t *in = r->method->integration;
     const h2o_headers_t *hs = &r->req->headers;
@@ -182,6 +259,11 @@ static void proxy_put_headers(dp_request_t *r, proxy_buf_t *b)
         const char *v;
         if (m->target.loc != PARAMS_LOC_HEADER || (v = mapping_eval(r, &m->source, &vlen)) == NULL)
             continue;
+        if (httpval_header(m->target.name, m->target.name_len, v, vlen) != 0) {
+            log_warn("integration %s: refused: mapped header %.*s is not a valid HTTP header",
+                     r->request_id, (int)m->target.name_len, m->target.name);
+            return -1;
+        }
         pb_put(b, m->target.name, m->target.name_len);
         PB_LIT(b, ": ");
         pb_put(b, v, vlen);
@@ -202,6 +284,19 @@ static void proxy_put_headers(dp_request_t *r, proxy_buf_t *b)
     pb_put(b, r->request_id, 36);
     proxy_put_trace(r, b);
     PB_LIT(b, "\r\n");
+    return 0;
+}
+
+/* The request line's pieces and the Host (stage variables may be in it). */
+static int proxy_line_invalid(dp_request_t *r, const h2o_url_t *url, h2o_iovec_t method)
+{
+    if (httpval_method(method.base, method.len) == 0 &&
+        httpval_target(url->path.base, url->path.len) == 0 &&
+        httpval_authority(url->authority.base, url->authority.len) == 0)
+        return 0;
+    log_warn("integration %s: refused: the upstream request line or Host is not valid HTTP",
+             r->request_id);
+    return 1;
 }
 
 static h2o_iovec_t proxy_build_request(dp_request_t *r, const h2o_url_t *url, h2o_iovec_t method)
@@ -221,7 +316,8 @@ static h2o_iovec_t proxy_build_request(dp_request_t *r, const h2o_url_t *url, h2
         int n = snprintf(cl, sizeof(cl), "content-length: %zu\r\n", r->req->entity.len);
         pb_put(&b, cl, (size_t)n);
     }
-    proxy_put_headers(r, &b);
+    if (proxy_put_headers(r, &b) != 0)
+        return h2o_iovec_init(NULL, 0);
     PB_LIT(&b, "\r\n");
     return h2o_iovec_init(b.buf, b.len);
 }
@@ -301,6 +397,40 @@ static void proxy_on_fail(upstream_call_t *c, enum upstream_call_error e, const 
     gwresp_send(p->r, upstream_call_gw_case(e));
 }
 
+static int proxy_has_header(const h2o_header_t *headers, size_t n, const h2o_token_t *token)
+{
+    for (size_t i = 0; i < n; i++)
+        if (headers[i].name == &token->buf)
+            return 1;
+    return 0;
+}
+
+/* The endpoint's status, reason and headers are copied to the client: each
+ * must be writable; several Content-Length values must agree, and
+ * Content-Length beside Transfer-Encoding is refused (RFC 9112 section 6.3:
+ * a sign of request smuggling; nginx refuses such an answer with 502). */
+static int proxy_head_invalid(dp_request_t *r, int status, h2o_iovec_t msg,
+                              const h2o_header_t *headers, size_t n)
+{
+    size_t length = SIZE_MAX;
+    int bad = httpval_status(status) != 0 || httpval_header_value(msg.base, msg.len) != 0;
+    for (size_t i = 0; i < n && !bad; i++) {
+        const h2o_header_t *h = &headers[i];
+        bad = httpval_header(h->name->base, h->name->len, h->value.base, h->value.len) != 0;
+        if (!bad && h->name == &H2O_TOKEN_CONTENT_LENGTH->buf) {
+            size_t v = h2o_strtosize(h->value.base, h->value.len);
+            bad = v == SIZE_MAX || (length != SIZE_MAX && v != length);
+            length = v;
+        }
+    }
+    if (length != SIZE_MAX && proxy_has_header(headers, n, H2O_TOKEN_TRANSFER_ENCODING))
+        bad = 1;
+    if (bad)
+        log_warn("integration %s: refused: the endpoint's answer head is not valid HTTP",
+                 r->request_id);
+    return bad;
+}
+
 static h2o_http1client_body_cb proxy_on_head(upstream_call_t *c, int status, h2o_iovec_t msg,
                                              h2o_header_t *headers, size_t num_headers, int eos)
 {
@@ -309,12 +439,22 @@ static h2o_http1client_body_cb proxy_on_head(upstream_call_t *c, int status, h2o
     h2o_req_t *req = r->req;
     r->integ_ended_us = clock_mono_us();
     r->integ_status = status;
+    if (proxy_head_invalid(r, status, msg, headers, num_headers)) {
+        c->client = NULL; /* h2o closes the connection when we return NULL */
+        gwresp_send(r, GW_INTEGRATION_BAD_ANSWER);
+        return NULL;
+    }
     req->res.status = status;
     req->res.reason = h2o_strdup(&req->pool, msg.base, msg.len).base;
+    int chunked = proxy_has_header(headers, num_headers, H2O_TOKEN_TRANSFER_ENCODING);
     for (size_t i = 0; i < num_headers; i++) {
         const h2o_iovec_t *name = headers[i].name;
         if (h2o_memis(name->base, name->len, H2O_STRLIT("content-length"))) {
-            req->res.content_length = h2o_strtosize(headers[i].value.base, headers[i].value.len);
+            /* with Transfer-Encoding, h2o decoded the body and its length is
+             * unknown: a Content-Length from the endpoint would be wrong */
+            if (!chunked)
+                req->res.content_length =
+                    h2o_strtosize(headers[i].value.base, headers[i].value.len);
             continue;
         }
         if (response_header_dropped(name))
@@ -353,19 +493,29 @@ enum step_result integ_proxy_run(dp_request_t *r)
 {
     const rt_integration_t *in = r->method->integration;
     h2o_url_t url;
-    if (proxy_target_url(r, &url) != 0 || url.host.len == 0) {
-        gwresp_send(r, GW_API_CONFIGURATION_ERROR);
-        return STEP_DONE;
-    }
+    int rc = proxy_target_url(r, &url);
     h2o_iovec_t method = in->http_method != NULL
                              ? h2o_iovec_init(in->http_method, strlen(in->http_method))
                              : r->req->method;
+    if (rc == -2) {
+        gwresp_send(r, GW_BAD_REQUEST);
+        return STEP_DONE;
+    }
+    if (rc != 0 || url.host.len == 0 || proxy_line_invalid(r, &url, method)) {
+        gwresp_send(r, GW_API_CONFIGURATION_ERROR);
+        return STEP_DONE;
+    }
+    h2o_iovec_t head = proxy_build_request(r, &url, method);
+    if (head.base == NULL) {
+        gwresp_send(r, GW_API_CONFIGURATION_ERROR);
+        return STEP_DONE;
+    }
     proxy_t *p = h2o_mem_alloc_shared(&r->req->pool, sizeof(*p), proxy_dispose);
     memset(p, 0, sizeof(*p));
     p->super.proceed = proxy_on_proceed;
     p->super.stop = proxy_on_stop;
     p->r = r;
-    p->call.bufs[0] = proxy_build_request(r, &url, method);
+    p->call.bufs[0] = head;
     p->call.bufs[1] = r->req->entity;
     p->call.is_head = h2o_memis(method.base, method.len, H2O_STRLIT("HEAD"));
     p->call.may_retry = method_is_idempotent(method);

@@ -7,6 +7,7 @@
 
 #include "gwresp.h"
 #include "steps.h"
+#include "tls.h"
 
 #define EXECUTE_API ".execute-api."
 #define API_ID_LEN 10
@@ -85,6 +86,11 @@ static int host_target(dp_request_t *r, h2o_iovec_t path, host_target_t *t)
     h2o_iovec_t host = host_without_port(r->req->authority);
     const rt_domain_t *domain = runtime_domain(r->rt, host.base, host.len);
     t->via_domain = domain != NULL;
+    enum tls_domain_check tc =
+        domain != NULL ? tls_conn_serves_domain(r->req->conn, r->rt, host.base, host.len)
+                       : TLS_DOMAIN_SERVE;
+    if (tc != TLS_DOMAIN_SERVE) /* a certificate's domain this handshake did not select */
+        return tc == TLS_DOMAIN_MISDIRECTED ? -2 : -1;
     if (domain != NULL)
         return host_custom_domain(domain, path, t);
     if (host_is_execute_api(r, host, &t->api_id)) {
@@ -117,14 +123,14 @@ static int choose_canary(dp_request_t *r, const rt_stage_t *s)
 
 enum step_result step_host(dp_request_t *r)
 {
-    h2o_req_t *req = r->req;
-    size_t path_len = req->query_at != SIZE_MAX ? req->query_at : req->path.len;
-    if (req->query_at != SIZE_MAX)
-        r->query =
-            h2o_iovec_init(req->path.base + req->query_at + 1, req->path.len - req->query_at - 1);
     host_target_t t = {0};
     const rt_stage_t *s = NULL;
-    if (host_target(r, h2o_iovec_init(req->path.base, path_len), &t) == 0 && t.stage.len > 0)
+    int rc = host_target(r, r->canon_path, &t);
+    if (rc == -2) {
+        gwresp_send(r, GW_MISDIRECTED);
+        return STEP_DONE;
+    }
+    if (rc == 0 && t.stage.len > 0)
         s = runtime_stage(r->rt, t.api_id.base, t.api_id.len, t.stage.base, t.stage.len);
     if (s == NULL || (s->deployment->disable_execute_api_endpoint && !t.via_domain)) {
         gwresp_send(r, GW_FORBIDDEN_STAGE);

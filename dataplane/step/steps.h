@@ -11,6 +11,8 @@ enum step_result { STEP_CONTINUE, STEP_DONE, STEP_PENDING };
 
 typedef enum step_result (*step_fn)(dp_request_t *r);
 
+/* checks the client's method, headers and query; the canonical path; step_canon.c */
+enum step_result step_canon(dp_request_t *r);
 /* host → API + stage (+ canary choice); step_host.c */
 enum step_result step_host(dp_request_t *r);
 /* path + verb → method; step_route.c */

@@ -62,14 +62,14 @@ static void next_field(const uint8_t **p, const uint8_t *end, char *out)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static char host[FIELD_MAX + 1], method[FIELD_MAX + 1], path[FIELD_MAX + 1];
-    static const step_fn steps[] = {step_host, step_route};
+    static const step_fn steps[] = {step_canon, step_host, step_route};
     const uint8_t *p = data, *end = data + size;
     next_field(&p, end, host);
     next_field(&p, end, method);
     next_field(&p, end, path);
     reqfix_request(&fixture, method, host, path);
     reqfix_t *f = &fixture;
-    enum step_result res = reqfix_run(f, steps, 2);
+    enum step_result res = reqfix_run(f, steps, sizeof(steps) / sizeof(steps[0]));
     if (res == STEP_DONE && reqfix_status(f) != 403 && reqfix_status(f) != 500)
         abort(); /* the only refusals these steps give */
     if (res != STEP_CONTINUE)

@@ -224,6 +224,27 @@ static void expand_truncation_fails(void **state)
     assert_int_equal(expand_into("", 0, lookup_path, lookup_stage, buf, 0, &len), -1);
 }
 
+static void uri_host_params(void **state)
+{
+    static const struct {
+        const char *uri;
+        int want;
+    } cases[] = {
+        {"http://{host}/x", 1},
+        {"http://a{b}c:8080/x", 1},
+        {"https://h:{port}/x", 1},
+        {"http://{host}", 1},
+        {"http://h/{proxy}", 0},
+        {"http://h?q={x}", 0},
+        {"http://${stageVariables.host}/{proxy}", 0},
+        {"http://${stageVariables.a}{b}/", 1},
+        {"http://h#{x}", 0},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+        if (pathtmpl_uri_host_has_param(cases[i].uri, strlen(cases[i].uri)) != cases[i].want)
+            fail_msg("%s: want %d", cases[i].uri, cases[i].want);
+}
+
 int main(void)
 {
     static const struct CMUnitTest tests[] = {
@@ -242,6 +263,7 @@ int main(void)
         cmocka_unit_test(expand_respects_template_length),
         cmocka_unit_test(expand_exact_fit),
         cmocka_unit_test(expand_truncation_fails),
+        cmocka_unit_test(uri_host_params),
     };
     return cmocka_run_group_tests_name("pathtmpl", tests, NULL, NULL);
 }

@@ -54,14 +54,14 @@ static runtime_t *api_key_runtime(void)
 
 static void api_key_case(void **state)
 {
-    static const step_fn steps[] = {step_host, step_route, step_api_key};
+    static const step_fn steps[] = {step_canon, step_host, step_route, step_api_key};
     const api_key_case_t *c = *state;
     reqfix_t f;
     reqfix_init(&f, api_key_runtime());
     reqfix_request(&f, "GET", HOST, c->path);
     if (c->key != NULL)
         reqfix_header(&f, "X-Api-Key", c->key);
-    enum step_result res = reqfix_run(&f, steps, 3);
+    enum step_result res = reqfix_run(&f, steps, sizeof(steps) / sizeof(steps[0]));
     if (!c->ok) {
         assert_int_equal(res, STEP_DONE);
         assert_int_equal(reqfix_status(&f), 403);

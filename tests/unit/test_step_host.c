@@ -63,12 +63,12 @@ static runtime_t *host_runtime(void)
 
 static void host_case(void **state)
 {
-    static const step_fn steps[] = {step_host};
+    static const step_fn steps[] = {step_canon, step_host};
     const host_case_t *c = *state;
     reqfix_t f;
     reqfix_init(&f, host_runtime());
     reqfix_request(&f, "GET", c->host, c->path);
-    enum step_result res = reqfix_run(&f, steps, 1);
+    enum step_result res = reqfix_run(&f, steps, sizeof(steps) / sizeof(steps[0]));
     if (c->stage == NULL) {
         assert_int_equal(res, STEP_DONE);
         assert_int_equal(reqfix_status(&f), 403);

@@ -62,13 +62,13 @@ static runtime_t *policy_runtime(void)
 
 static void policy_case(void **state)
 {
-    static const step_fn steps[] = {step_host, step_route, step_policy};
+    static const step_fn steps[] = {step_canon, step_host, step_route, step_policy};
     const policy_case_t *c = *state;
     reqfix_t f;
     reqfix_init(&f, policy_runtime());
     reqfix_peer(&f, c->ip);
     reqfix_request(&f, c->method, HOST, c->path);
-    enum step_result res = reqfix_run(&f, steps, 3);
+    enum step_result res = reqfix_run(&f, steps, sizeof(steps) / sizeof(steps[0]));
     if (c->status == 0) {
         assert_int_equal(res, STEP_CONTINUE);
         assert_int_equal(reqfix_status(&f), 0);

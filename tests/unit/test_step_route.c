@@ -52,12 +52,12 @@ static runtime_t *route_runtime(void)
 
 static void route_case(void **state)
 {
-    static const step_fn steps[] = {step_host, step_route};
+    static const step_fn steps[] = {step_canon, step_host, step_route};
     const route_case_t *c = *state;
     reqfix_t f;
     reqfix_init(&f, route_runtime());
     reqfix_request(&f, c->method, HOST, c->path);
-    enum step_result res = reqfix_run(&f, steps, 2);
+    enum step_result res = reqfix_run(&f, steps, sizeof(steps) / sizeof(steps[0]));
     if (c->resource_path == NULL) {
         assert_int_equal(res, STEP_DONE);
         assert_int_equal(reqfix_status(&f), 403);

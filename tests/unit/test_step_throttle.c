@@ -75,7 +75,7 @@ static runtime_t *throttle_runtime(void)
 
 static void throttle_case(void **state)
 {
-    static const step_fn steps[] = {step_host, step_route, step_api_key, step_throttle};
+    static const step_fn steps[] = {step_canon, step_host, step_route, step_api_key, step_throttle};
     const throttle_case_t *c = *state;
     {
         reqfix_t f;
@@ -84,7 +84,7 @@ static void throttle_case(void **state)
             reqfix_request(&f, "GET", HOST, c->path);
             if (c->with_key)
                 reqfix_header(&f, "x-api-key", KEY);
-            enum step_result res = reqfix_run(&f, steps, 4);
+            enum step_result res = reqfix_run(&f, steps, sizeof(steps) / sizeof(steps[0]));
             if (c->expect[k] == 0) {
                 assert_int_equal(res, STEP_CONTINUE);
                 continue;
