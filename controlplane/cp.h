@@ -43,6 +43,11 @@ typedef struct cp {
     h2o_timeout_t rebuild_timeout;
     h2o_timeout_entry_t rebuild_entry;
     struct usage *usage;
+    /* SigV4 on the management API, and secrets sealed at rest */
+    const char *access_key_id; /* the bootstrap key (environment or file); NULL when none */
+    const char *secret_access_key;
+    envelope_secret_t seal_secret; /* DATA-DIR/sealing.key */
+    int api_key_values_hashed;     /* --api-key-values hashed: keep no API key value */
 } cp_t;
 
 /* Call after committing a change that data planes must see. */

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "admin.h"
+#include "admin_accesskey.h"
 #include "clock.h"
 #include "compiler.h"
 #include "cp.h"
@@ -32,6 +33,8 @@ typedef struct {
     unsigned jwks_refresh_s;
     int metrics_retention_days;
     compiler_settings_t settings; /* account-wide throttle */
+    const char *access_key_file;  /* SigV4 bootstrap key */
+    int api_key_values_hashed;
 } cp_options_t;
 
 static volatile sig_atomic_t cp_stop_requested;
@@ -66,6 +69,13 @@ static void cp_usage(FILE *out)
           "  --account-rate-limit RPS    account-wide throttle, requests per second over\n"
           "                              the whole cluster (default 10000)\n"
           "  --account-burst-limit N     its burst (default 5000)\n"
+          "  --access-key-file FILE      SigV4 bootstrap access key for the management API:\n"
+          "                              the key id on the first line, the secret on the\n"
+          "                              second (mode 0600; or PORTICO_ACCESS_KEY_ID and\n"
+          "                              PORTICO_SECRET_ACCESS_KEY)\n"
+          "  --api-key-values MODE       sealed (default): API key values kept sealed so\n"
+          "                              includeValue answers them; hashed: only a SHA-256\n"
+          "                              is kept and a value is shown once, at creation\n"
           "  --help                      this text\n"
           "\n"
           "Environment:\n"
@@ -74,6 +84,9 @@ static void cp_usage(FILE *out)
           "  PORTICO_CLUSTER_SECRET  cluster secret (at least 16 bytes); without it and\n"
           "                          without --cluster-secret-file one is generated into\n"
           "                          DIR/cluster.secret (mode 0600)\n"
+          "  PORTICO_ACCESS_KEY_ID, PORTICO_SECRET_ACCESS_KEY\n"
+          "                          SigV4 bootstrap access key (aws CLI, SDKs); more keys\n"
+          "                          with POST /portico/accesskeys\n"
           "  PORTICO_LOG_LEVEL       debug | info | warn | error\n",
           out);
 }
@@ -89,6 +102,8 @@ static int cp_parse(int argc, char **argv, cp_options_t *o)
         {"metrics-retention-days", required_argument, NULL, 'r'},
         {"account-rate-limit", required_argument, NULL, 'R'},
         {"account-burst-limit", required_argument, NULL, 'b'},
+        {"access-key-file", required_argument, NULL, 'K'},
+        {"api-key-values", required_argument, NULL, 'V'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -149,6 +164,16 @@ static int cp_parse(int argc, char **argv, cp_options_t *o)
             o->settings.account_burst_limit = (uint32_t)v;
             break;
         }
+        case 'K':
+            o->access_key_file = optarg;
+            break;
+        case 'V':
+            if (strcmp(optarg, "sealed") != 0 && strcmp(optarg, "hashed") != 0) {
+                fprintf(stderr, "--api-key-values must be sealed or hashed\n");
+                return -1;
+            }
+            o->api_key_values_hashed = strcmp(optarg, "hashed") == 0;
+            break;
         case 'h':
             cp_usage(stdout);
             exit(0);
@@ -216,6 +241,29 @@ static int cp_cluster_secret(const cp_options_t *o, envelope_secret_t *secret)
     if (rc != 0)
         log_error("%s", err);
     return rc;
+}
+
+/* SigV4: the bootstrap access key and the key that seals secrets at rest
+ * (DIR/sealing.key, created once; never leaves the control plane). */
+static int cp_sigv4_setup(const cp_options_t *o, cp_t *cp)
+{
+    char err[512], path[4096];
+    char *id, *key;
+    if (admin_accesskey_bootstrap(o->access_key_file, &id, &key, err, sizeof(err)) != 0) {
+        log_error("%s", err);
+        return -1;
+    }
+    cp->access_key_id = id;
+    cp->secret_access_key = key;
+    cp->api_key_values_hashed = o->api_key_values_hashed;
+    snprintf(path, sizeof(path), "%s/sealing.key", o->data_dir);
+    if (secret_load_or_create(path, &cp->seal_secret, err, sizeof(err)) != 0) {
+        log_error("sealing key: %s", err);
+        return -1;
+    }
+    if (id != NULL)
+        log_info("SigV4 bootstrap access key %s", id);
+    return 0;
 }
 
 void cp_schedule_publish(cp_t *cp)
@@ -322,6 +370,8 @@ static int cp_run(const cp_options_t *o)
     if (token == NULL || cp_cluster_secret(o, &secret) != 0)
         goto out;
     cp.admin_token = token;
+    if (cp_sigv4_setup(o, &cp) != 0)
+        goto out;
     domain_tls_set_secret(&secret);
     cp.admin_token_len = strlen(token);
     snprintf(path, sizeof(path), "%s/portico.db", o->data_dir);
@@ -369,6 +419,9 @@ out:
     store_close(cp.store);
     nodes_destroy(cp.nodes);
     secret_dispose(&secret);
+    secret_dispose(&cp.seal_secret);
+    free((char *)cp.access_key_id);
+    free((char *)cp.secret_access_key);
     free(token);
     return rc;
 }

@@ -22,6 +22,7 @@ typedef struct admin_call {
     int nargs;
     h2o_iovec_t query;
     int replied;
+    struct admin_sigv4 *sigv4; /* SigV4 credentials between the two checks (admin_auth.h) */
 } admin_call_t;
 
 typedef void (*admin_handler_fn)(admin_call_t *c);
