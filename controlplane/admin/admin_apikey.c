@@ -82,12 +82,13 @@ static int apikey_seal_value(admin_call_t *c, const char *id, const char *value)
     return rc;
 }
 
-/* Adds "value" to a key's document when the value was kept. */
-static int apikey_add_value(admin_call_t *c, json_t *doc)
+int admin_apikey_add_value(admin_call_t *c, json_t *doc)
 {
     uint8_t *sealed;
     size_t len, plain_len;
     const char *id = json_string_value(json_object_get(doc, "id"));
+    if (c->cp->api_key_values_hashed || id == NULL)
+        return STORE_OK;
     int rc = store_apikey_sealed(c->store, id, &sealed, &len);
     if (rc == STORE_ENOTFOUND)
         return STORE_OK; /* kept only as a hash (made under --api-key-values hashed) */
@@ -210,7 +211,7 @@ void admin_apikey_list(admin_call_t *c)
     {
         if (rc != STORE_OK || !include)
             break;
-        rc = apikey_add_value(c, item);
+        rc = admin_apikey_add_value(c, item);
     }
     if (rc != STORE_OK) {
         json_decref(items);
@@ -236,7 +237,7 @@ void admin_apikey_get(admin_call_t *c)
     int include = apikey_include(c, "includeValue");
     if (include < 0 || apikey_require(c, &doc) != 0)
         return;
-    int rc = include ? apikey_add_value(c, doc) : STORE_OK;
+    int rc = include ? admin_apikey_add_value(c, doc) : STORE_OK;
     if (rc != STORE_OK) {
         json_decref(doc);
         admin_store_fail(c, rc, "");

@@ -4,6 +4,7 @@
 #include "admin_auth.h"
 
 #include <openssl/crypto.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -52,16 +53,24 @@ static int bearer(admin_call_t *c, int *valid)
 static int sigv4_view(h2o_req_t *req, struct admin_sigv4 *s)
 {
     size_t n = 0;
+    int has_length = 0;
     for (size_t i = 0; i < req->headers.size; i++) {
         const h2o_header_t *h = &req->headers.entries[i];
         if (h2o_memis(h->name->base, h->name->len, H2O_STRLIT("host")))
             continue;
-        if (n == ADMIN_AUTH_MAX_HEADERS - 1)
+        has_length |= h2o_memis(h->name->base, h->name->len, H2O_STRLIT("content-length"));
+        if (n == ADMIN_AUTH_MAX_HEADERS - 2)
             return -1;
         s->headers[n++] =
             (sigv4_header_t){h->name->base, h->name->len, h->value.base, h->value.len};
     }
     s->headers[n++] = (sigv4_header_t){"host", 4, req->authority.base, req->authority.len};
+    if (!has_length && req->entity.base != NULL) {
+        /* h2o consumes Content-Length into req->content_length; SDKs sign it */
+        char *len = h2o_mem_alloc_pool(&req->pool, 24);
+        int l = snprintf(len, 24, "%zu", req->entity.len);
+        s->headers[n++] = (sigv4_header_t){"content-length", 14, len, (size_t)l};
+    }
     size_t path_len = req->query_at != SIZE_MAX ? req->query_at : req->path.len;
     s->r = (sigv4_request_t){
         req->method.base, req->method.len, req->path.base, path_len, NULL, 0, s->headers, n};

@@ -184,3 +184,93 @@ def test_aws_cli_full_session(sigcp, tmp_path):
     s.run("get-rest-api", *A, expect_error="NotFoundException")
     print(f"\naws CLI session: {len(s.passed)} of {len(s.passed) + len(s.failed)} operations passed")
     assert not s.failed, "\n".join(s.failed)
+
+
+def _session_result(p):
+    assert p.returncode == 0, p.stderr[-4000:]
+    return json.loads(p.stdout.strip().splitlines()[-1])
+
+
+def test_boto3_session_and_refusals(sigcp, tmp_path):
+    if not _has_boto3():
+        pytest.skip("no Python with boto3 (the pyenv one) found")
+    p = subprocess.run([PYTHON, os.path.join(HERE, "boto3_session.py"), sigcp.url, REGION, KEY_ID,
+                        SECRET, sigcp.token], env=client_env(tmp_path), capture_output=True,
+                       text=True, timeout=300)
+    res = _session_result(p)
+    print(f"\nboto3 session: {len(res['passed'])} of {len(res['passed']) + len(res['failed'])} steps passed")
+    assert not res["failed"], "\n".join(res["failed"])
+
+
+def test_js_sdk_v3_session(sigcp, tmp_path):
+    node = shutil.which("node")
+    if node is None or not os.path.isdir(os.path.join(JS_DIR, "node_modules", "@aws-sdk",
+                                                      "client-api-gateway")):
+        pytest.skip("node or tests/js/node_modules missing (run deploy/install-deps)")
+    p = subprocess.run([node, os.path.join(JS_DIR, "session.mjs"), sigcp.url, REGION],
+                       env=client_env(tmp_path), capture_output=True, text=True, timeout=300)
+    res = _session_result(p)
+    print(f"\nJS SDK v3 session: {len(res['passed'])} of {len(res['passed']) + len(res['failed'])} steps passed")
+    assert not res["failed"], "\n".join(res["failed"])
+
+
+def test_missing_and_malformed_credentials(sigcp):
+    r = requests.get(sigcp.url + "/restapis")
+    assert r.status_code == 403
+    assert r.headers["x-amzn-ErrorType"] == "MissingAuthenticationTokenException"
+    assert r.json() == {"message": "Missing Authentication Token"}
+    r = requests.get(sigcp.url + "/restapis", headers={
+        "Authorization": "AWS4-HMAC-SHA256 Credential=AKIAX/20260101/us-east-1/apigateway",
+        "X-Amz-Date": "20260101T000000Z"})
+    assert r.status_code == 403 and r.headers["x-amzn-ErrorType"] == "IncompleteSignatureException"
+    r = requests.get(sigcp.url + "/restapis", headers={"Authorization": "Bearer not-the-token-0123"})
+    assert r.status_code == 401 and r.headers["x-amzn-ErrorType"] == "UnauthorizedException"
+    assert requests.get(sigcp.url + "/healthz").status_code == 200
+
+
+@pytest.mark.cp_args("--api-key-values", "hashed")
+def test_api_key_values_hashed_mode(cp):
+    k = cp.ok("POST", "/apikeys", {"name": "h", "value": KEY_VALUE}, expect=201)
+    assert k["value"] == KEY_VALUE  # shown once, at creation
+    r = cp.call("GET", f"/apikeys/{k['id']}?includeValue=true")
+    assert r.status_code == 400 and "hashed" in r.json()["message"]
+    assert "value" not in cp.ok("GET", f"/apikeys/{k['id']}")
+    assert cp.call("GET", "/apikeys?includeValues=true").status_code == 400
+
+
+def test_api_key_values_sealed_at_rest(cp):
+    k = cp.ok("POST", "/apikeys", {"name": "s", "value": KEY_VALUE}, expect=201)
+    assert cp.ok("GET", f"/apikeys/{k['id']}?includeValue=true")["value"] == KEY_VALUE
+    assert [i.get("value") for i in cp.ok("GET", "/apikeys?includeValues=true")["item"]] == [KEY_VALUE]
+    db = os.path.join(cp.dir, "data", "portico.db")
+    with open(db, "rb") as f:
+        raw = f.read()
+    for suffix in ("-wal", "-journal"):
+        if os.path.exists(db + suffix):
+            with open(db + suffix, "rb") as f:
+                raw += f.read()
+    assert KEY_VALUE.encode() not in raw  # only sealed bytes and a SHA-256 are stored
+    # survives a restart: the sealing key lives in DATA-DIR/sealing.key
+    cp.restart()
+    assert cp.ok("GET", f"/apikeys/{k['id']}?includeValue=true")["value"] == KEY_VALUE
+
+
+def test_bootstrap_key_file_mode_checked(tmp_path, secret):
+    keyfile = tmp_path / "ak"
+    keyfile.write_text(f"{KEY_ID}\n{SECRET}\n")
+    os.chmod(keyfile, 0o644)
+    c = ControlPlane(str(tmp_path), secret, extra_args=("--access-key-file", str(keyfile)))
+    p = subprocess.run(c.argv, env=c.env, capture_output=True, text=True, timeout=30)
+    assert p.returncode != 0 and "chmod 600" in p.stderr + p.stdout
+    os.chmod(keyfile, 0o600)
+    c.start()
+    try:
+        r = requests.get(c.url + "/restapis")
+        assert r.status_code == 403
+        if AWS is not None:
+            env = client_env(tmp_path)
+            out = subprocess.run([AWS, "apigateway", "get-rest-apis", "--endpoint-url", c.url],
+                                 env=env, capture_output=True, text=True, timeout=60)
+            assert out.returncode == 0, out.stderr
+    finally:
+        c.stop()
