@@ -522,6 +522,38 @@ static void test_signing_key_chain(void **state)
     assert_string_equal(hex, "c4afb1cc5771d871763a393e44b703571b55cc28424d1a5e86da6ed3c154a4b9");
 }
 
+/* Not a pass/fail figure: prints what one verification costs (parse +
+ * canonical request + hashes + HMAC on a typical signed POST, the signing
+ * key already derived as the data plane will hold it), and the key chain. */
+static void test_verify_cost(void **state)
+{
+    (void)state;
+    enum { N = 20000 };
+    const vec_t *v = &boto_vectors[1]; /* post-json: 4 signed headers, a JSON body */
+    req_t q;
+    sigv4_auth_t a;
+    uint8_t key[SIGV4_KEY_LEN];
+    to_request(v, &q);
+    assert_int_equal(sigv4_parse(&q.r, &a), SIGV4_OK);
+    sigv4_signing_key(BOTO_SECRET, strlen(BOTO_SECRET), a.date, a.region, a.service, key);
+    struct timespec t0, t1, t2;
+    int bad = 0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (int i = 0; i < N; i++) {
+        bad |= sigv4_parse(&q.r, &a);
+        bad |= sigv4_verify(&q.r, &a, key, v->body, strlen(v->body), 0);
+    }
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    for (int i = 0; i < N; i++)
+        sigv4_signing_key(BOTO_SECRET, strlen(BOTO_SECRET), a.date, a.region, a.service, key);
+    clock_gettime(CLOCK_MONOTONIC, &t2);
+    assert_int_equal(bad, 0);
+    double verify_us = ((t1.tv_sec - t0.tv_sec) * 1e9 + (t1.tv_nsec - t0.tv_nsec)) / 1e3 / N;
+    double key_us = ((t2.tv_sec - t1.tv_sec) * 1e9 + (t2.tv_nsec - t1.tv_nsec)) / 1e3 / N;
+    print_message("sigv4: parse+verify %.2f us per request, signing key chain %.2f us\n", verify_us,
+                  key_us);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -535,6 +567,7 @@ int main(void)
         cmocka_unit_test(test_presigned_refusals),
         cmocka_unit_test(test_canonical_forms),
         cmocka_unit_test(test_signing_key_chain),
+        cmocka_unit_test(test_verify_cost),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
