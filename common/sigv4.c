@@ -11,7 +11,6 @@
 #include <time.h>
 
 #include "crypto.h"
-#include "sigv4_canon.h"
 
 #define ALGORITHM "AWS4-HMAC-SHA256"
 #define UNSIGNED_PAYLOAD "UNSIGNED-PAYLOAD"

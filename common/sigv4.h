@@ -7,6 +7,7 @@
  * sorted by key then value; header values trimmed, inner spaces collapsed,
  * repeats joined by ','.
  *
+ * The canonical request is built in sigv4_canon.c, the rest in sigv4.c.
  * Parsing (sigv4_parse) reads headers and query only, so a caller can refuse
  * a request before reading its body; verification (sigv4_verify) needs the
  * body, whose hash is checked against X-Amz-Content-Sha256 when present.
@@ -96,6 +97,11 @@ int sigv4_verify(const sigv4_request_t *r, const sigv4_auth_t *a, const uint8_t 
  * payload_hash is the 64-hex hash or UNSIGNED-PAYLOAD. NULL on failure. */
 char *sigv4_canonical_request(const sigv4_request_t *r, const sigv4_auth_t *a,
                               const char *payload_hash);
+
+/* Percent-decodes s[0..len) into out (capacity cap, NUL-terminated; '+' is
+ * kept as '+'). Returns the decoded length, or -1 when malformed, holding a
+ * NUL byte, or longer than cap - 1. */
+long sigv4_decode(const char *s, size_t len, char *out, size_t cap);
 
 const char *sigv4_strerror(int rc);
 

@@ -3,7 +3,6 @@
  *   METHOD \n URI \n QUERY \n (name:value \n)* \n SIGNED-HEADERS \n PAYLOAD-HASH
  * into one growing buffer. */
 #include "sigv4.h"
-#include "sigv4_canon.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -8,7 +8,6 @@
 #include <string.h>
 #include <time.h>
 
-#include "admin_auth.h"
 #include "crypto.h"
 #include "log.h"
 #include "netaddr.h"

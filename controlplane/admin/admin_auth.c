@@ -1,7 +1,20 @@
-/* admin_auth: the bearer token compared in constant time; SigV4 through
+/* admin_auth: who may call the management API — the bearer token, or AWS
+ * Signature Version 4 (service "apigateway", any region) with the bootstrap
+ * access key or one created through /portico/accesskeys — and the
+ * reference's 403 answers when neither holds (MissingAuthenticationToken,
+ * UnrecognizedClient, InvalidSignature, IncompleteSignature).
+ *
+ * Two steps, so that a request without plausible credentials is refused
+ * before its body is read: admin_auth_headers looks at headers and query
+ * only (token check; SigV4 parse, clock and key lookup); admin_auth_body
+ * completes SigV4 once the body is there (its hash is signed). Both reply
+ * and return -1 when they refuse.
+ *
+ * The bearer token is compared in constant time; SigV4 goes through
  * common/sigv4.h with keys from admin_accesskey.c. The parsed credentials
- * and the signing key wait in the request's pool between the two steps. */
-#include "admin_auth.h"
+ * and the signing key wait in the request's pool between the two steps.
+ * Declared in admin.h, like the route table. */
+#include "admin.h"
 
 #include <openssl/crypto.h>
 #include <stdio.h>
