@@ -16,6 +16,7 @@
 #include "crypto.h"
 #include "fsutil.h"
 #include "domain_tls.h"
+#include "iam_keys.h"
 #include "jwks_fetch.h"
 #include "keydelta.h"
 #include "log.h"
@@ -35,6 +36,7 @@ typedef struct {
     compiler_settings_t settings; /* account-wide throttle */
     const char *access_key_file;  /* SigV4 bootstrap key */
     int api_key_values_hashed;
+    const char *iam_region; /* the region AWS_IAM methods are signed for */
 } cp_options_t;
 
 static volatile sig_atomic_t cp_stop_requested;
@@ -76,6 +78,8 @@ static void cp_usage(FILE *out)
           "  --api-key-values MODE       sealed (default): API key values kept sealed so\n"
           "                              includeValue answers them; hashed: only a SHA-256\n"
           "                              is kept and a value is shown once, at creation\n"
+          "  --iam-region REGION         the region clients sign AWS_IAM method calls for\n"
+          "                              (service execute-api; default us-east-1)\n"
           "  --help                      this text\n"
           "\n"
           "Environment:\n"
@@ -104,6 +108,7 @@ static int cp_parse(int argc, char **argv, cp_options_t *o)
         {"account-burst-limit", required_argument, NULL, 'b'},
         {"access-key-file", required_argument, NULL, 'K'},
         {"api-key-values", required_argument, NULL, 'V'},
+        {"iam-region", required_argument, NULL, 'I'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -112,7 +117,8 @@ static int cp_parse(int argc, char **argv, cp_options_t *o)
                         .cluster_listen = "tcp://127.0.0.1:9100",
                         .jwks_refresh_s = 300,
                         .metrics_retention_days = METRICS_AGG_DEFAULT_RETENTION_DAYS,
-                        .settings = {COMPILER_ACCOUNT_RATE, COMPILER_ACCOUNT_BURST}};
+                        .settings = {COMPILER_ACCOUNT_RATE, COMPILER_ACCOUNT_BURST},
+                        .iam_region = IAM_KEYS_DEFAULT_REGION};
     int ch;
     char *end;
     while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
@@ -173,6 +179,14 @@ static int cp_parse(int argc, char **argv, cp_options_t *o)
                 return -1;
             }
             o->api_key_values_hashed = strcmp(optarg, "hashed") == 0;
+            break;
+        case 'I':
+            if (strlen(optarg) == 0 || strlen(optarg) > 63 ||
+                strspn(optarg, "abcdefghijklmnopqrstuvwxyz0123456789-") != strlen(optarg)) {
+                fprintf(stderr, "--iam-region must be a region name such as us-east-1\n");
+                return -1;
+            }
+            o->iam_region = optarg;
             break;
         case 'h':
             cp_usage(stdout);
@@ -274,6 +288,8 @@ void cp_schedule_publish(cp_t *cp)
     h2o_timeout_link(cp->loop, &cp->publish_timeout, &cp->publish_entry);
 }
 
+static int64_t cp_published_day; /* UTC day of the last whole snapshot */
+
 /* Builds the whole snapshot; broadcast 0 keeps it for fetches only. */
 static int cp_build_and_publish(cp_t *cp, int broadcast)
 {
@@ -291,6 +307,7 @@ static int cp_build_and_publish(cp_t *cp, int broadcast)
     cluster_publish_snapshot(cp->cluster, version, epoch, bytes, len, broadcast);
     keydelta_reset(cp->keydelta, version);
     cp->published_version = version;
+    cp_published_day = (int64_t)(clock_wall_ms() / 86400000);
     cp->published_epoch = epoch;
     cp->full_failed = 0;
     log_info("%s snapshot version %llu (%zu bytes, built in %.1f ms)",
@@ -335,6 +352,8 @@ static void cp_send_usage_status(cp_t *cp)
 static void cp_on_heartbeat(h2o_timeout_entry_t *entry)
 {
     cluster_announce(cp_heartbeat_cp->cluster);
+    if ((int64_t)(clock_wall_ms() / 86400000) != cp_published_day)
+        cp_schedule_publish(cp_heartbeat_cp); /* AWS_IAM signing keys are per UTC day */
     if (jwks_fetch_take_changed(cp_heartbeat_cp->jwks))
         cp_schedule_publish(cp_heartbeat_cp);
     cp_send_usage_status(cp_heartbeat_cp);
@@ -373,6 +392,7 @@ static int cp_run(const cp_options_t *o)
     if (cp_sigv4_setup(o, &cp) != 0)
         goto out;
     domain_tls_set_secret(&secret);
+    iam_keys_configure(&cp.seal_secret, &secret, o->iam_region);
     cp.admin_token_len = strlen(token);
     snprintf(path, sizeof(path), "%s/portico.db", o->data_dir);
     if (store_open(path, &cp.store) != STORE_OK ||

@@ -13,6 +13,7 @@
 
 #include "crypto.h"
 #include "fsutil.h"
+#include "policy.h"
 #include "sealbox.h"
 #include "store_sealed.h"
 
@@ -22,8 +23,27 @@
 
 static const admin_field_t accesskey_fields[] = {
     {"description", ADMIN_STRING, .max = 1024},
+    {"policy", ADMIN_STRING, .max = 65536},
     {NULL},
 };
+
+/* The identity policy (execute-api:Invoke on method ARNs) parsed as the data
+ * plane will evaluate it, so one that is stored is one that is enforced. */
+static int accesskey_check_policy(admin_call_t *c, const char *policy)
+{
+    char err[512];
+    policy_t *p;
+    if (policy == NULL || policy[0] == '\0')
+        return 0;
+    arena_t *a = arena_create(16 * 1024);
+    int rc = a != NULL ? policy_parse(policy, strlen(policy), POLICY_AUTHORIZER, NULL, a, &p, err,
+                                      sizeof(err))
+                       : -1;
+    arena_destroy(a);
+    if (rc != 0)
+        admin_bad_request(c, "Invalid policy document: %s", a != NULL ? err : "out of memory");
+    return rc;
+}
 
 static int is_bootstrap(cp_t *cp, const char *id)
 {
@@ -141,7 +161,8 @@ int admin_accesskey_bootstrap(const char *file, char **id, char **secret, char *
 
 void admin_accesskey_create(admin_call_t *c)
 {
-    if (admin_check(c, c->body, accesskey_fields) != 0)
+    const char *policy = json_string_value(json_object_get(c->body, "policy"));
+    if (admin_check(c, c->body, accesskey_fields) != 0 || accesskey_check_policy(c, policy) != 0)
         return;
     char id[4 + ACCESSKEY_ID_RANDOM + 1], secret[ACCESSKEY_SECRET_LEN + 1];
     memcpy(id, "AKIA", 4);
@@ -158,17 +179,23 @@ void admin_accesskey_create(admin_call_t *c)
             admin_store_fail(c, STORE_EIO, "");
         goto out;
     }
-    int rc = store_accesskey_insert(c->store, id, sealed, sealed_len, desc, now);
+    int rc = store_accesskey_insert(c->store, id, sealed, sealed_len, desc, policy, now);
+    if (rc == STORE_OK)
+        rc = store_bump_version(c->store, NULL); /* data planes get its signing keys */
     if (rc != STORE_OK) {
         store_rollback(c->store);
         admin_store_fail(c, rc, "");
         goto out;
     }
-    if (admin_commit(c, 0) == 0)
-        admin_reply(c, 201,
-                    json_pack("{s:s,s:s,s:s,s:I}", "accessKeyId", id, "secretAccessKey", secret,
-                              "description", desc != NULL ? desc : "", "createdDate",
-                              (json_int_t)now));
+    json_t *doc =
+        json_pack("{s:s,s:s,s:s,s:I}", "accessKeyId", id, "secretAccessKey", secret, "description",
+                  desc != NULL ? desc : "", "createdDate", (json_int_t)now);
+    if (policy != NULL && policy[0] != '\0')
+        json_object_set_new(doc, "policy", json_string(policy));
+    if (admin_commit(c, 1) == 0)
+        admin_reply(c, 201, doc);
+    else
+        json_decref(doc);
 out:
     OPENSSL_cleanse(secret, sizeof(secret));
     free(sealed);
@@ -217,11 +244,13 @@ void admin_accesskey_delete(admin_call_t *c)
     if (admin_begin(c) != 0)
         return;
     int rc = store_accesskey_delete(c->store, id);
+    if (rc == STORE_OK)
+        rc = store_bump_version(c->store, NULL);
     if (rc != STORE_OK) {
         store_rollback(c->store);
         admin_store_fail(c, rc, MSG_NOT_FOUND);
         return;
     }
-    if (admin_commit(c, 0) == 0)
+    if (admin_commit(c, 1) == 0)
         admin_reply(c, 202, NULL);
 }

@@ -191,13 +191,15 @@ static const char *const store_migrations[] = {
     "INSERT OR IGNORE INTO meta(key, value) VALUES ('config_epoch',"
     "  COALESCE((SELECT value FROM meta WHERE key = 'config_version'), '0'));",
 
-    /* 6: SigV4 access keys for the management API, and API key values kept
+    /* 6: SigV4 access keys (the management API; with a policy, AWS_IAM
+     * methods too), and API key values kept
      * sealed (store_sealed.h) so that includeValue can answer them; NULL when
      * the value was not kept (--api-key-values hashed, or older keys). */
     "CREATE TABLE access_keys ("
     "  id TEXT PRIMARY KEY,"
     "  sealed_secret BLOB NOT NULL,"
     "  description TEXT NOT NULL DEFAULT '',"
+    "  policy TEXT NOT NULL DEFAULT ''," /* identity policy for AWS_IAM methods */
     "  created_at INTEGER NOT NULL);"
     "ALTER TABLE api_keys ADD COLUMN sealed_value BLOB;",
 };

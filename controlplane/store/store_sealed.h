@@ -17,13 +17,17 @@
 
 /* STORE_ECONFLICT when the id exists. */
 int store_accesskey_insert(store_t *s, const char *id, const uint8_t *sealed, size_t len,
-                           const char *description, int64_t now);
+                           const char *description, const char *policy, int64_t now);
 /* The sealed secret of id; STORE_ENOTFOUND when unknown. */
 int store_accesskey_sealed(store_t *s, const char *id, uint8_t **sealed, size_t *len);
-/* {accessKeyId, description, createdDate} of one key or of all (by id). */
+/* {accessKeyId, description, createdDate[, policy]} of one key or of all (by id). */
 int store_accesskey_get(store_t *s, const char *id, json_t **doc);
 int store_accesskey_list(store_t *s, json_t **items);
 int store_accesskey_delete(store_t *s, const char *id);
+/* Every key with a policy (those that may invoke AWS_IAM methods). */
+typedef int (*store_accesskey_visit_fn)(void *ctx, const char *id, const uint8_t *sealed,
+                                        size_t len, const char *policy);
+int store_accesskey_visit_invokers(store_t *s, store_accesskey_visit_fn fn, void *ctx);
 
 /* ---- API key values (column api_keys.sealed_value) ---- */
 

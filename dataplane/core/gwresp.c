@@ -62,6 +62,16 @@ static const struct gwresp_row {
     [GW_CACHE_CONTROL_FORBIDDEN] = {GWT_ACCESS_DENIED, 403, "message",
                                     "Not authorized to invalidate the cache", 0,
                                     "AccessDeniedException"},
+    [GW_IAM_INVALID_SIGNATURE] = {GWT_INVALID_SIGNATURE, 403, "message",
+                                  "The request signature we calculated does not match the "
+                                  "signature you provided. Check your AWS Secret Access Key and "
+                                  "signing method. Consult the service documentation for details.",
+                                  0, "InvalidSignatureException"},
+    [GW_IAM_UNRECOGNIZED_CLIENT] = {GWT_INVALID_SIGNATURE, 403, "message",
+                                    "The security token included in the request is invalid.", 0,
+                                    "UnrecognizedClientException"},
+    [GW_IAM_INCOMPLETE_SIGNATURE] = {GWT_INVALID_SIGNATURE, 403, "message", NULL, 0,
+                                     "IncompleteSignatureException"},
 };
 
 /* $context.error.messageString: the message as a JSON string, or null. */

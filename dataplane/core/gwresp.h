@@ -28,6 +28,10 @@ enum gwresp_case {
     GW_AUTHORIZER_FAILURE,             /* the authorizer could not be reached or failed */
     GW_AUTHORIZER_CONFIGURATION_ERROR, /* the authorizer's answer is malformed */
     GW_CACHE_CONTROL_FORBIDDEN, /* Cache-Control from an unauthorized caller, FAIL_WITH_403 */
+    /* AWS_IAM methods (step_iam.c) */
+    GW_IAM_INVALID_SIGNATURE,    /* wrong signature, or a clock off by more than 5 minutes */
+    GW_IAM_UNRECOGNIZED_CLIENT,  /* an access key without a signing key here */
+    GW_IAM_INCOMPLETE_SIGNATURE, /* a malformed Authorization header or X-Amz-* query */
     GW_CASE_COUNT,
 };
 

@@ -40,6 +40,7 @@ typedef struct dp_request {
     const rt_kv_t *authorizer_ctx;
     size_t nauthorizer_ctx;
     const char *usage_identifier_key; /* a custom authorizer's usageIdentifierKey */
+    const char *iam_access_key;       /* AWS_IAM: the SigV4 access key (runtime arena) */
     /* ---- observability: filled as the request runs, read when it ends */
     uint64_t started_wall_ms;
     uint64_t integ_started_us; /* 0: no integration endpoint was called */

@@ -12,6 +12,8 @@ enum step_result step_route(dp_request_t *r);
 enum step_result step_policy(dp_request_t *r);
 /* JWT and custom authorizers; step_authorize.c */
 enum step_result step_authorize(dp_request_t *r);
+/* AWS_IAM: SigV4 with the snapshot's signing keys, identity policy; step_iam.c */
+enum step_result step_iam(dp_request_t *r);
 /* the stage's response cache; step_cache.c */
 enum step_result step_cache(dp_request_t *r);
 /* x-api-key → the key's usage plan for this stage; step_api_key.c */

@@ -18,7 +18,7 @@ import subprocess
 import pytest
 import requests
 
-from harness import ControlPlane
+from harness import ControlPlane, DataPlane, deploy, make_proxy_api
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 JS_DIR = os.path.join(HERE, "..", "js")
@@ -274,3 +274,88 @@ def test_bootstrap_key_file_mode_checked(tmp_path, secret):
             assert out.returncode == 0, out.stderr
     finally:
         c.stop()
+
+
+def botocore_headers(method, url, key_id=KEY_ID, secret=SECRET, body=b"", region="us-east-1",
+                     service="execute-api", offset=0):
+    """The headers botocore's SigV4Auth adds to a request (pyenv Python)."""
+    p = subprocess.run([PYTHON, os.path.join(HERE, "sigv4_sign.py"), method, url, key_id, secret,
+                        region, service, str(offset)], input=body, capture_output=True, timeout=60)
+    assert p.returncode == 0, p.stderr
+    return json.loads(p.stdout)
+
+
+def test_aws_iam_method_on_the_data_plane(sigcp, tmp_path, upstream):
+    if not _has_boto3():
+        pytest.skip("no Python with botocore (the pyenv one) found")
+    cp, up = sigcp, upstream("iam")
+    ids = make_proxy_api(cp, up.url)
+    api = ids["api"]
+    for rid, verb in ((ids["leaf"], "GET"), (ids["proxy"], "ANY")):
+        cp.ok("PATCH", f"/restapis/{api}/resources/{rid}/methods/{verb}", {"patchOperations": [
+            {"op": "replace", "path": "/authorizationType", "value": "AWS_IAM"}]})
+    cp.ok("PUT", f"/restapis/{api}/resources/{ids['leaf']}/methods/GET/integration",
+          {"type": "HTTP_PROXY", "httpMethod": "GET", "uri": up.url + "/pets",
+           "requestParameters": {"integration.request.header.x-caller": "context.identity.accessKey"}},
+          expect=201)
+    policy = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "execute-api:Invoke",
+         "Resource": [f"arn:aws:execute-api:*:*:{api}/prod/GET/pets",
+                      f"arn:aws:execute-api:*:*:{api}/prod/POST/pets/*"]}]}
+    bad = cp.call("POST", "/portico/accesskeys", {"policy": "{\"Statement\": 3}"})
+    assert bad.status_code == 400 and "Invalid policy document" in bad.json()["message"]
+    key = cp.ok("POST", "/portico/accesskeys", {"description": "invoker", "policy": json.dumps(policy)},
+                expect=201)
+    cp.iam_key = key["accessKeyId"], key["secretAccessKey"]
+    deploy(cp, api)
+    dp = DataPlane(str(tmp_path), cp).start()
+    try:
+        iam_session(cp, dp, up, api)
+    finally:
+        dp.stop()
+
+
+def iam_session(cp, dp, up, api):
+    kid, ksecret = cp.iam_key
+    dp.wait_version(cp.version())
+
+    def call(method, path, key_id=kid, secret=ksecret, body=b"", sign=True, **kw):
+        url = dp.url(api, "prod", path)
+        headers = botocore_headers(method, url, key_id, secret, body=body, **kw) if sign else {}
+        return requests.request(method, url, data=body, headers=headers, timeout=10)
+
+    r = call("GET", "/pets", sign=False)
+    assert r.status_code == 403 and r.json() == {"message": "Missing Authentication Token"}
+    r = call("GET", "/pets")
+    assert r.status_code == 200, r.text
+    assert up.calls[-1]["headers"]["x-caller"] == kid  # $context.identity.accessKey
+    r = call("POST", "/pets/7", body=b'{"name":"rex"}')
+    assert r.status_code == 200 and up.calls[-1]["body"] == '{"name":"rex"}', r.text
+    r = call("GET", "/pets", secret=ksecret + "x")
+    assert r.status_code == 403 and r.headers["x-amzn-ErrorType"] == "InvalidSignatureException"
+    assert r.json()["message"].startswith("The request signature we calculated does not match")
+    r = call("GET", "/pets", key_id=KEY_ID, secret=SECRET)  # the bootstrap key has no policy
+    assert r.status_code == 403 and r.headers["x-amzn-ErrorType"] == "UnrecognizedClientException"
+    assert r.json() == {"message": "The security token included in the request is invalid."}
+    r = call("GET", "/pets", offset=-600)
+    assert r.status_code == 403 and r.json()["message"].startswith("Signature expired: ")
+    r = call("GET", "/pets", region="eu-west-1")  # signing keys are shipped for --iam-region
+    assert r.status_code == 403 and r.headers["x-amzn-ErrorType"] == "UnrecognizedClientException"
+    r = call("GET", "/pets", service="apigateway")
+    assert r.status_code == 403 and r.headers["x-amzn-ErrorType"] == "IncompleteSignatureException"
+    r = call("DELETE", "/pets/7")  # the key's policy does not allow it
+    assert r.status_code == 403 and r.headers["x-amzn-ErrorType"] == "AccessDeniedException"
+    msg = r.json()["Message"]
+    assert msg.startswith(f"User: arn:aws:iam::000000000000:user/{kid} is not authorized to perform: "
+                          "execute-api:Invoke on resource: arn:aws:execute-api:"), msg
+    assert msg.endswith(f":{api}/prod/DELETE/pets/7"), msg
+    # a body changed after signing
+    url = dp.url(api, "prod", "/pets/7")
+    headers = botocore_headers("POST", url, kid, ksecret, body=b'{"name":"rex"}')
+    r = requests.post(url, data=b'{"name":"max"}', headers=headers, timeout=10)
+    assert r.status_code == 403 and r.headers["x-amzn-ErrorType"] == "InvalidSignatureException"
+    # revoking the key reaches the data plane with the next snapshot
+    assert cp.call("DELETE", f"/portico/accesskeys/{kid}").status_code == 202
+    dp.wait_version(cp.version())
+    r = call("GET", "/pets")
+    assert r.status_code == 403 and r.headers["x-amzn-ErrorType"] == "UnrecognizedClientException"
