@@ -288,8 +288,6 @@ void cp_schedule_publish(cp_t *cp)
     h2o_timeout_link(cp->loop, &cp->publish_timeout, &cp->publish_entry);
 }
 
-static int64_t cp_published_day; /* UTC day of the last whole snapshot */
-
 /* Builds the whole snapshot; broadcast 0 keeps it for fetches only. */
 static int cp_build_and_publish(cp_t *cp, int broadcast)
 {
@@ -307,7 +305,6 @@ static int cp_build_and_publish(cp_t *cp, int broadcast)
     cluster_publish_snapshot(cp->cluster, version, epoch, bytes, len, broadcast);
     keydelta_reset(cp->keydelta, version);
     cp->published_version = version;
-    cp_published_day = (int64_t)(clock_wall_ms() / 86400000);
     cp->published_epoch = epoch;
     cp->full_failed = 0;
     log_info("%s snapshot version %llu (%zu bytes, built in %.1f ms)",
@@ -349,11 +346,33 @@ static void cp_send_usage_status(cp_t *cp)
     free(status);
 }
 
+/* AWS_IAM signing keys are per UTC day (every snapshot carries the keys of
+ * the day it is built on, and the days around it): on a new day the
+ * configuration version moves, since data planes only take newer versions,
+ * and a snapshot goes out. Once a day, even if that snapshot fails. */
+static void cp_iam_new_day(cp_t *cp)
+{
+    static int64_t keys_day;
+    int64_t today = (int64_t)(clock_wall_ms() / 86400000);
+    if (keys_day == 0)
+        keys_day = today; /* the first heartbeat: the startup snapshot has today's keys */
+    if (today == keys_day)
+        return;
+    keys_day = today;
+    if (store_begin(cp->store) != STORE_OK)
+        return;
+    if (store_bump_version(cp->store, NULL) != STORE_OK || store_commit(cp->store) != STORE_OK) {
+        store_rollback(cp->store);
+        log_error("could not move the configuration version for a new day's IAM signing keys");
+        return;
+    }
+    cp_schedule_publish(cp);
+}
+
 static void cp_on_heartbeat(h2o_timeout_entry_t *entry)
 {
     cluster_announce(cp_heartbeat_cp->cluster);
-    if ((int64_t)(clock_wall_ms() / 86400000) != cp_published_day)
-        cp_schedule_publish(cp_heartbeat_cp); /* AWS_IAM signing keys are per UTC day */
+    cp_iam_new_day(cp_heartbeat_cp);
     if (jwks_fetch_take_changed(cp_heartbeat_cp->jwks))
         cp_schedule_publish(cp_heartbeat_cp);
     cp_send_usage_status(cp_heartbeat_cp);
