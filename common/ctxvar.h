@@ -20,7 +20,10 @@
     X(ERROR_VALIDATION_ERROR_STRING, "error.validationErrorString")                                \
     X(EXTENDED_REQUEST_ID, "extendedRequestId")                                                    \
     X(HTTP_METHOD, "httpMethod")                                                                   \
+    X(IDENTITY_ACCESS_KEY, "identity.accessKey")                                                   \
+    X(IDENTITY_CALLER, "identity.caller")                                                          \
     X(IDENTITY_SOURCE_IP, "identity.sourceIp")                                                     \
+    X(IDENTITY_USER, "identity.user")                                                              \
     X(IDENTITY_USER_AGENT, "identity.userAgent")                                                   \
     X(INTEGRATION_LATENCY, "integration.latency")                                                  \
     X(INTEGRATION_STATUS, "integration.status")                                                    \

@@ -34,6 +34,13 @@ typedef struct cp {
     struct usage *usage;
     /* the web console's static files; NULL when it is not installed */
     struct admin_console *console;
+    /* SigV4 on the management API, and secrets sealed at rest */
+    const char *access_key_id; /* the bootstrap key (environment or file); NULL when none */
+    const char *secret_access_key;
+    envelope_secret_t seal_secret; /* DATA-DIR/sealing.key */
+    int api_key_values_hashed;     /* --api-key-values hashed: keep no API key value */
+    /* admin_accesskey_known, for the admin gate (set by main.c) */
+    int (*access_key_known)(void *cp, const char *id, size_t len);
 } cp_t;
 
 #endif

@@ -8,12 +8,14 @@
 #include <sys/stat.h>
 
 #include "admin.h"
+#include "admin_accesskey.h"
 #include "admin_console.h"
 #include "clock.h"
 #include "cp.h"
 #include "crypto.h"
 #include "fsutil.h"
 #include "domain_tls.h"
+#include "iam_keys.h"
 #include "jwks_fetch.h"
 #include "log.h"
 #include "metrics_agg.h"
@@ -36,6 +38,9 @@ typedef struct {
     int metrics_retention_days;
     compiler_settings_t settings; /* account-wide throttle, reference limits */
     clustertls_files_t cluster_tls;
+    const char *access_key_file; /* SigV4 bootstrap key */
+    const char *api_key_values;  /* sealed | hashed */
+    const char *iam_region;      /* the region AWS_IAM methods are signed for */
 } cp_options_t;
 
 static volatile sig_atomic_t cp_stop_requested;
@@ -76,6 +81,14 @@ static const opts_spec_t cp_specs[] = {
     {"console-dir", "DIR", OPTS_STR, CP_OPT(console_dir), 0, 0, 0, NULL,
      "the web console's files, served at /console/ (default: found next to the binary or "
      "installed)"},
+    {"access-key-file", "FILE", OPTS_STR, CP_OPT(access_key_file), 0, 0, 0, NULL,
+     "the SigV4 bootstrap access key: its id on the first line, its secret on the second (mode "
+     "0600), instead of PORTICO_ACCESS_KEY_ID and PORTICO_SECRET_ACCESS_KEY"},
+    {"api-key-values", "MODE", OPTS_STR, CP_OPT(api_key_values), 0, 0, 0, "sealed",
+     "sealed: API key values are kept sealed so includeValue(s) answers them, as the reference "
+     "does; hashed: only their SHA-256 is kept and a value is shown once, at creation"},
+    {"iam-region", "REGION", OPTS_STR, CP_OPT(iam_region), 0, 0, 0, "us-east-1",
+     "the region clients sign AWS_IAM method calls for"},
     {"reference-limits", NULL, OPTS_FLAG, CP_OPT(settings.reference_limits), 0, 0, 0, NULL,
      "the reference service's limits: an account-wide throttle of 10000 rps with a burst of "
      "5000 (unless given above), and new stage method settings that throttle at those figures "
@@ -115,6 +128,16 @@ static int cp_parse(int argc, char **argv, cp_options_t *o)
     if (st->reference_limits && st->account_rate_limit == 0) {
         st->account_rate_limit = COMPILER_REFERENCE_RATE;
         st->account_burst_limit = COMPILER_REFERENCE_BURST;
+    }
+    if (strcmp(o->api_key_values, "sealed") != 0 && strcmp(o->api_key_values, "hashed") != 0) {
+        fprintf(stderr, "--api-key-values must be sealed or hashed\n");
+        return -1;
+    }
+    size_t rlen = strlen(o->iam_region);
+    if (rlen == 0 || rlen > 63 ||
+        strspn(o->iam_region, "abcdefghijklmnopqrstuvwxyz0123456789-") != rlen) {
+        fprintf(stderr, "--iam-region must be a region name such as us-east-1\n");
+        return -1;
     }
     char err[512];
     if (clustertls_check(o->cluster_listen, &o->cluster_tls, err, sizeof(err)) != 0) {
@@ -184,6 +207,30 @@ static int cp_cluster_secret(const cp_options_t *o, envelope_secret_t *secret)
     return rc;
 }
 
+/* SigV4: the bootstrap access key and the key that seals secrets at rest
+ * (DIR/sealing.key, created once; never leaves the control plane). */
+static int cp_sigv4_setup(const cp_options_t *o, cp_t *cp)
+{
+    char err[512], path[4096];
+    char *id, *key;
+    if (admin_accesskey_bootstrap(o->access_key_file, &id, &key, err, sizeof(err)) != 0) {
+        log_error("%s", err);
+        return -1;
+    }
+    cp->access_key_id = id;
+    cp->secret_access_key = key;
+    cp->api_key_values_hashed = strcmp(o->api_key_values, "hashed") == 0;
+    cp->access_key_known = admin_accesskey_known;
+    snprintf(path, sizeof(path), "%s/sealing.key", o->data_dir);
+    if (secret_load_or_create(path, &cp->seal_secret, err, sizeof(err)) != 0) {
+        log_error("sealing key: %s", err);
+        return -1;
+    }
+    if (id != NULL)
+        log_info("SigV4 bootstrap access key %s", id);
+    return 0;
+}
+
 static void cp_on_report(void *ctx, const Portico__NodeReport *r)
 {
     cp_t *cp = ctx;
@@ -213,7 +260,10 @@ static int cp_run(const cp_options_t *o)
     if (token == NULL || cp_cluster_secret(o, &secret) != 0)
         goto out;
     cp.admin_token = token;
+    if (cp_sigv4_setup(o, &cp) != 0)
+        goto out;
     domain_tls_set_secret(&secret);
+    iam_keys_configure(&cp.seal_secret, &secret, o->iam_region);
     cp.admin_token_len = strlen(token);
     snprintf(path, sizeof(path), "%s/portico.db", o->data_dir);
     if (store_open(path, &cp.store) != STORE_OK || store_mark_open(cp.store, path) != STORE_OK ||
@@ -276,6 +326,9 @@ out:
     nodes_destroy(cp.nodes);
     admin_console_close(cp.console);
     secret_dispose(&secret);
+    secret_dispose(&cp.seal_secret);
+    free((char *)cp.access_key_id);
+    free((char *)cp.secret_access_key);
     free(token);
     return rc;
 }

@@ -22,6 +22,7 @@
 #include "secret.h"
 #include "step_cache.h"
 #include "tls.h"
+#include "iam_conf.h"
 #include "tls_conf.h"
 #include "status.h"
 
@@ -190,6 +191,7 @@ static int dp_run(dp_t *dp)
         goto out;
     }
     tls_conf_set_secret(&dp->secret);
+    iam_conf_set_secret(&dp->secret);
     if (dp->tls_listen != NULL &&
         (dp->tls_ctx = tls_ctx_from_files(dp->tls_cert, dp->tls_key, dp->tls_client_ca, err,
                                           sizeof(err))) == NULL) {

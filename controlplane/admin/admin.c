@@ -373,19 +373,6 @@ void admin_copy_fields(json_t *dst, json_t *src, const admin_field_t *fields)
 
 /* ---- dispatch ----------------------------------------------------------- */
 
-static int admin_authorized(cp_t *cp, h2o_req_t *req)
-{
-    ssize_t i = h2o_find_header(&req->headers, H2O_TOKEN_AUTHORIZATION, -1);
-    if (i < 0)
-        return 0;
-    h2o_iovec_t v = req->headers.entries[i].value;
-    static const char prefix[] = "Bearer ";
-    if (v.len < sizeof(prefix) - 1 || strncasecmp(v.base, prefix, sizeof(prefix) - 1) != 0)
-        return 0;
-    return crypto_equal(v.base + sizeof(prefix) - 1, v.len - (sizeof(prefix) - 1), cp->admin_token,
-                        cp->admin_token_len);
-}
-
 /* Splits path (without query) into segments in place in a pool copy. */
 static int admin_split(h2o_mem_pool_t *pool, h2o_iovec_t path, h2o_iovec_t *segs)
 {
@@ -504,9 +491,9 @@ static int admin_on_req(h2o_handler_t *self, h2o_req_t *req)
     }
     int is_health =
         h2o_memis(req->path_normalized.base, req->path_normalized.len, H2O_STRLIT("/healthz"));
-    if (!is_health && !admin_authorized(h->cp, req))
-        admin_fail(&c, 401, "UnauthorizedException", "Unauthorized");
-    else
+    /* credentials: headers first, then (SigV4) the body's hash */
+    int refused = !is_health && (admin_auth_headers(&c) != 0 || admin_auth_body(&c) != 0);
+    if (!refused)
         admin_dispatch(&c);
     if (!c.replied) {
         /* a handler returned without answering: a bug, but never leave a request hanging */

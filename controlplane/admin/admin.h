@@ -24,6 +24,7 @@ typedef struct admin_call {
     int nargs;
     h2o_iovec_t query;
     int replied;
+    struct admin_sigv4 *sigv4; /* SigV4 credentials between the two checks (admin_auth.h) */
 } admin_call_t;
 
 typedef void (*admin_handler_fn)(admin_call_t *c);
@@ -36,6 +37,12 @@ typedef struct {
 
 /* The route table (admin_routes.c). */
 extern const admin_route_t admin_routes[];
+
+/* Credentials (admin_auth.c): the bearer token, or SigV4 checked on the
+ * headers first and then, once the body is read, on its hash. Each replies
+ * and returns -1 when it refuses. */
+int admin_auth_headers(admin_call_t *c);
+int admin_auth_body(admin_call_t *c);
 
 /* Starts listening on spec ("HOST:PORT") on cp->loop. */
 int admin_start(cp_t *cp, const char *spec, char *err, size_t err_len);

@@ -1,12 +1,18 @@
-/* admin_apikey: keys are identified by the SHA-256 of their value; the
- * value leaves the control plane exactly once, in the create response. */
+/* admin_apikey: keys are identified by the SHA-256 of their value (all a
+ * data plane ever gets). The control plane also keeps the value sealed
+ * (store_sealed.h) so that includeValue(s)=true answers it as the reference
+ * does; with --api-key-values hashed it keeps none and shows a value once,
+ * in the create response. */
 #include "admin_apikey.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "crypto.h"
 #include "keyrec.h"
 #include "admin_patch.h"
+#include "sealbox.h"
+#include "store_sealed.h"
 #include "store_keys.h"
 
 #define APIKEY_VALUE_MIN 20
@@ -50,6 +56,57 @@ static int apikey_check_value(admin_call_t *c, const char *v)
         }
     }
     return 0;
+}
+
+/* Keeps value sealed beside the key (inside the caller's transaction). */
+static int apikey_seal_value(admin_call_t *c, const char *id, const char *value)
+{
+    if (c->cp->api_key_values_hashed)
+        return STORE_OK;
+    size_t len;
+    uint8_t *sealed = sealbox_seal(&c->cp->seal_secret, value, strlen(value), &len);
+    if (sealed == NULL)
+        return STORE_EIO;
+    int rc = store_apikey_set_sealed(c->store, id, sealed, len);
+    free(sealed);
+    return rc;
+}
+
+int admin_apikey_add_value(admin_call_t *c, json_t *doc)
+{
+    uint8_t *sealed;
+    size_t len, plain_len;
+    const char *id = json_string_value(json_object_get(doc, "id"));
+    if (c->cp->api_key_values_hashed || id == NULL)
+        return STORE_OK;
+    int rc = store_apikey_sealed(c->store, id, &sealed, &len);
+    if (rc == STORE_ENOTFOUND)
+        return STORE_OK; /* kept only as a hash (made under --api-key-values hashed) */
+    if (rc != STORE_OK)
+        return rc;
+    char *value = sealbox_open(&c->cp->seal_secret, sealed, len, &plain_len);
+    free(sealed);
+    if (value == NULL)
+        return STORE_EIO;
+    json_object_set_new(doc, "value", json_stringn(value, plain_len));
+    sealbox_free(value, plain_len);
+    return STORE_OK;
+}
+
+/* includeValue(s): 1 when asked for and allowed, 0 when not asked, -1
+ * (answered 400) when the values are not kept. */
+static int apikey_include(admin_call_t *c, const char *param)
+{
+    const char *include = admin_query(c, param);
+    if (include == NULL || strcmp(include, "false") == 0)
+        return 0;
+    if (!c->cp->api_key_values_hashed)
+        return 1;
+    admin_bad_request(c,
+                      "%s is not supported: this control plane keeps only a SHA-256 of each "
+                      "key value (--api-key-values hashed), shown once when the key is created",
+                      param);
+    return -1;
 }
 
 static int apikey_check_body(admin_call_t *c)
@@ -107,6 +164,8 @@ void admin_apikey_create(admin_call_t *c)
         return;
     int64_t now = admin_now();
     int rc = store_apikey_insert(c->store, &k, now);
+    if (rc == STORE_OK)
+        rc = apikey_seal_value(c, id, value);
     /* a new key is in no plan yet: data planes have nothing to learn */
     if (rc == STORE_OK)
         rc = publish_change(c->publish, PUBLISH_KEY_INFO, NULL, 0);
@@ -133,18 +192,21 @@ void admin_apikey_list(admin_call_t *c)
 {
     int limit, more;
     const char *position;
-    json_t *items;
-    const char *include = admin_query(c, "includeValues");
-    if (include != NULL && strcmp(include, "false") != 0) {
-        admin_bad_request(c, "includeValues is not supported: Portico keeps only a SHA-256 of "
-                             "each key value, shown once when the key is created");
-        return;
-    }
-    if (admin_page(c, &limit, &position) != 0)
+    json_t *items = NULL, *item;
+    size_t i;
+    int include = apikey_include(c, "includeValues");
+    if (include < 0 || admin_page(c, &limit, &position) != 0)
         return;
     int rc = store_apikey_list(c->store, admin_query(c, "name"), admin_query(c, "customerId"),
                                position, limit, &items, &more);
+    json_array_foreach(items, i, item)
+    {
+        if (rc != STORE_OK || !include)
+            break;
+        rc = admin_apikey_add_value(c, item);
+    }
     if (rc != STORE_OK) {
+        json_decref(items);
         admin_store_fail(c, rc, "");
         return;
     }
@@ -164,14 +226,16 @@ static int apikey_require(admin_call_t *c, json_t **doc)
 void admin_apikey_get(admin_call_t *c)
 {
     json_t *doc;
-    const char *include = admin_query(c, "includeValue");
-    if (include != NULL && strcmp(include, "false") != 0) {
-        admin_bad_request(c, "includeValue is not supported: Portico keeps only a SHA-256 of "
-                             "each key value, shown once when the key is created");
+    int include = apikey_include(c, "includeValue");
+    if (include < 0 || apikey_require(c, &doc) != 0)
+        return;
+    int rc = include ? admin_apikey_add_value(c, doc) : STORE_OK;
+    if (rc != STORE_OK) {
+        json_decref(doc);
+        admin_store_fail(c, rc, "");
         return;
     }
-    if (apikey_require(c, &doc) == 0)
-        admin_reply(c, 200, doc);
+    admin_reply(c, 200, doc);
 }
 
 static int apikey_patch(admin_call_t *c, json_t *doc)

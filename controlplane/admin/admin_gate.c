@@ -17,9 +17,24 @@ typedef struct {
 } admin_gate_t;
 
 static const char gate_denied[] =
+    "HTTP/1.1 403 Forbidden\r\ncontent-type: application/json\r\n"
+    "x-amzn-errortype: MissingAuthenticationTokenException\r\ncontent-length: 42\r\n"
+    "connection: close\r\n\r\n{\"message\":\"Missing Authentication Token\"}";
+static const char gate_bad_token[] =
     "HTTP/1.1 401 Unauthorized\r\ncontent-type: application/json\r\n"
     "x-amzn-errortype: UnauthorizedException\r\ncontent-length: 26\r\nconnection: close\r\n\r\n"
     "{\"message\":\"Unauthorized\"}";
+static const char gate_unknown_key[] =
+    "HTTP/1.1 403 Forbidden\r\ncontent-type: application/json\r\n"
+    "x-amzn-errortype: UnrecognizedClientException\r\ncontent-length: 68\r\n"
+    "connection: close\r\n\r\n"
+    "{\"message\":\"The security token included in the request is invalid.\"}";
+static const char gate_incomplete[] =
+    "HTTP/1.1 403 Forbidden\r\ncontent-type: application/json\r\n"
+    "x-amzn-errortype: IncompleteSignatureException\r\ncontent-length: 103\r\n"
+    "connection: close\r\n\r\n"
+    "{\"message\":\"Authorization header requires 'Credential', 'SignedHeaders' and 'Signature', "
+    "well formed.\"}";
 static const char gate_health[] =
     "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 15\r\n"
     "connection: close\r\n\r\n{\"status\":\"ok\"}";
@@ -38,26 +53,50 @@ static int gate_token_ok(const char *v, size_t n, const char *token, size_t toke
     return crypto_equal(v + sizeof(prefix) - 1, n - (sizeof(prefix) - 1), token, token_len);
 }
 
-/* The first Authorization header's verdict; 0 when there is none. */
-static int gate_headers_ok(const char *p, const char *end, const char *token, size_t token_len)
+/* The access key id a SigV4 credential names ("AKID/20240101/...", the
+ * separator possibly percent-encoded in a presigned query). */
+static int gate_key_known(const char *cred, const char *end, const admin_gate_keys_t *keys)
 {
-    static const char name[] = "authorization:";
+    size_t n = 0;
+    while (cred + n < end && cred[n] != '/' && cred[n] != '%' && cred[n] != '&' && cred[n] != ',' &&
+           cred[n] != ' ' && cred[n] != '\r')
+        n++;
+    return n > 0 && n < 128 && keys != NULL && keys->known != NULL &&
+           keys->known(keys->ctx, cred, n);
+}
+
+/* The verdict of the first Authorization header (or, without one, of a
+ * presigned query's X-Amz-Credential); ADMIN_GATE_DENY when neither is there. */
+static int gate_credentials(const char *line, const char *eol, const char *p, const char *end,
+                            const char *token, size_t token_len, const admin_gate_keys_t *keys)
+{
+    static const char name[] = "authorization:", sigv4[] = "AWS4-HMAC-SHA256 ";
     while (p < end) {
-        const char *eol = memchr(p, '\n', (size_t)(end - p));
-        if (eol == NULL)
-            eol = end;
-        if ((size_t)(eol - p) >= sizeof(name) - 1 && strncasecmp(p, name, sizeof(name) - 1) == 0) {
+        const char *next = memchr(p, '\n', (size_t)(end - p));
+        next = next != NULL ? next : end;
+        if ((size_t)(next - p) >= sizeof(name) - 1 && strncasecmp(p, name, sizeof(name) - 1) == 0) {
             const char *v = p + sizeof(name) - 1;
-            while (v < eol && (*v == ' ' || *v == '\t'))
+            while (v < next && (*v == ' ' || *v == '\t'))
                 v++;
-            size_t n = (size_t)(eol - v);
+            size_t n = (size_t)(next - v);
             if (n > 0 && v[n - 1] == '\r')
                 n--;
-            return gate_token_ok(v, n, token, token_len);
+            if (n >= sizeof(sigv4) - 1 && memcmp(v, sigv4, sizeof(sigv4) - 1) == 0) {
+                const char *cred = memmem(v, n, "Credential=", 11);
+                if (cred == NULL || memmem(v, n, "SignedHeaders=", 14) == NULL ||
+                    memmem(v, n, "Signature=", 10) == NULL)
+                    return ADMIN_GATE_DENY_SIG;
+                return gate_key_known(cred + 11, v + n, keys) ? ADMIN_GATE_PASS
+                                                              : ADMIN_GATE_DENY_KEY;
+            }
+            return gate_token_ok(v, n, token, token_len) ? ADMIN_GATE_PASS : ADMIN_GATE_DENY_TOKEN;
         }
-        p = eol + 1;
+        p = next + 1;
     }
-    return 0;
+    const char *cred = memmem(line, (size_t)(eol - line), "X-Amz-Credential=", 17);
+    if (cred != NULL)
+        return gate_key_known(cred + 17, eol, keys) ? ADMIN_GATE_PASS : ADMIN_GATE_DENY_KEY;
+    return ADMIN_GATE_DENY;
 }
 
 static int gate_is_health(const char *line, const char *eol)
@@ -94,7 +133,8 @@ static int gate_is_console(const char *line, const char *eol, const char *p, con
     return wanted;
 }
 
-int admin_gate_check(const char *head, size_t len, const char *token, size_t token_len)
+int admin_gate_check(const char *head, size_t len, const char *token, size_t token_len,
+                     const admin_gate_keys_t *keys)
 {
     const char *end = NULL;
     for (size_t i = 3; i < len && end == NULL; i++)
@@ -103,9 +143,10 @@ int admin_gate_check(const char *head, size_t len, const char *token, size_t tok
     if (end == NULL)
         return ADMIN_GATE_MORE;
     const char *eol = memchr(head, '\n', (size_t)(end - head));
-    if (gate_headers_ok(eol + 1, end, token, token_len) || gate_is_console(head, eol, eol + 1, end))
+    int verdict = gate_credentials(head, eol, eol + 1, end, token, token_len, keys);
+    if (verdict == ADMIN_GATE_PASS || gate_is_console(head, eol, eol + 1, end))
         return ADMIN_GATE_PASS;
-    return gate_is_health(head, eol) ? ADMIN_GATE_HEALTH : ADMIN_GATE_DENY;
+    return gate_is_health(head, eol) ? ADMIN_GATE_HEALTH : verdict;
 }
 
 /* ---- the connection's first request ---------------------------------------- */
@@ -153,9 +194,10 @@ static void gate_on_read(h2o_socket_t *sock, const char *err)
         h2o_socket_close(sock);
         return;
     }
-    const cp_t *cp = g->cp;
+    cp_t *cp = g->cp;
+    const admin_gate_keys_t keys = {cp->access_key_known, cp};
     int verdict = admin_gate_check(sock->input->bytes, sock->input->size, cp->admin_token,
-                                   cp->admin_token_len);
+                                   cp->admin_token_len, &keys);
     if (verdict == ADMIN_GATE_MORE && sock->input->size <= ADMIN_GATE_MAX_HEAD)
         return;
     if (verdict == ADMIN_GATE_MORE)
@@ -164,6 +206,12 @@ static void gate_on_read(h2o_socket_t *sock, const char *err)
         gate_refuse(g, gate_health, sizeof(gate_health) - 1);
     else if (verdict == ADMIN_GATE_DENY)
         gate_refuse(g, gate_denied, sizeof(gate_denied) - 1);
+    else if (verdict == ADMIN_GATE_DENY_TOKEN)
+        gate_refuse(g, gate_bad_token, sizeof(gate_bad_token) - 1);
+    else if (verdict == ADMIN_GATE_DENY_KEY)
+        gate_refuse(g, gate_unknown_key, sizeof(gate_unknown_key) - 1);
+    else if (verdict == ADMIN_GATE_DENY_SIG)
+        gate_refuse(g, gate_incomplete, sizeof(gate_incomplete) - 1);
     else {
         h2o_accept_ctx_t *ctx = g->ctx;
         h2o_socket_read_stop(sock);

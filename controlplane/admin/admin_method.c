@@ -17,7 +17,7 @@ static const char *const http_methods[] = {"GET",  "POST",    "PUT", "PATCH", "D
 
 /* Authorization types this build enforces; the rest (AWS_IAM,
  * COGNITO_USER_POOLS) are refused rather than ignored. */
-static const char *const authorization_types[] = {"NONE", "CUSTOM", "JWT", NULL};
+static const char *const authorization_types[] = {"NONE", "CUSTOM", "JWT", "AWS_IAM", NULL};
 
 static const admin_field_t method_fields[] = {
     {"authorizationType", ADMIN_STRING, .required = 1, .choices = authorization_types},

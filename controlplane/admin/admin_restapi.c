@@ -137,6 +137,30 @@ void admin_restapi_get(admin_call_t *c)
         admin_reply(c, 200, doc);
 }
 
+/* add/remove /binaryMediaTypes/<type with "/" as "~1">, as the aws CLI
+ * sends them; 0 when op is about something else. */
+static int restapi_patch_media_type(admin_call_t *c, json_t *doc, const patch_op_t *op)
+{
+    static const char prefix[] = "/binaryMediaTypes/";
+    size_t plen = sizeof(prefix) - 1;
+    if (strncmp(op->path, prefix, plen) != 0 || op->path[plen] == '\0' ||
+        (op->op != PATCH_ADD && op->op != PATCH_REMOVE))
+        return 0;
+    const char *type = patch_unescape(c, op->path + plen, strlen(op->path + plen));
+    json_t *list = json_object_get(doc, "binaryMediaTypes"), *v;
+    size_t i;
+    if (!json_is_array(list)) {
+        list = json_array();
+        json_object_set_new(doc, "binaryMediaTypes", list);
+    }
+    json_array_foreach(list, i, v) if (strcmp(json_string_value(v), type) == 0) break;
+    if (op->op == PATCH_ADD && i == json_array_size(list))
+        json_array_append_new(list, json_string(type));
+    else if (op->op == PATCH_REMOVE && i < json_array_size(list))
+        json_array_remove(list, i);
+    return 1;
+}
+
 static int restapi_patch_ops(admin_call_t *c, json_t *doc)
 {
     patch_op_t *ops;
@@ -144,7 +168,9 @@ static int restapi_patch_ops(admin_call_t *c, json_t *doc)
     if (patch_parse(c, &ops, &n) != 0)
         return -1;
     for (size_t i = 0; i < n; i++) {
-        int rc = patch_apply(c, doc, &ops[i], restapi_patch_rules);
+        int rc = restapi_patch_media_type(c, doc, &ops[i]);
+        if (rc == 0)
+            rc = patch_apply(c, doc, &ops[i], restapi_patch_rules);
         if (rc < 0)
             return -1;
         if (rc == 0)

@@ -1,6 +1,7 @@
 /* admin_routes: every management API operation, one row each. Order matters
  * only for readability; patterns never overlap. */
 #include "admin.h"
+#include "admin_accesskey.h"
 #include "admin_authorizer.h"
 #include "admin_apikey.h"
 #include "admin_cluster.h"
@@ -118,6 +119,11 @@ const admin_route_t admin_routes[] = {
     {"GET", API "/requestvalidators/{requestvalidator_id}", admin_validator_get},
     {"PATCH", API "/requestvalidators/{requestvalidator_id}", admin_validator_update},
     {"DELETE", API "/requestvalidators/{requestvalidator_id}", admin_validator_delete},
+    /* SigV4 access keys of the management API */
+    {"POST", "/portico/accesskeys", admin_accesskey_create},
+    {"GET", "/portico/accesskeys", admin_accesskey_list},
+    {"GET", "/portico/accesskeys/{access_key_id}", admin_accesskey_get},
+    {"DELETE", "/portico/accesskeys/{access_key_id}", admin_accesskey_delete},
 
     {"GET", "/cluster/nodes", admin_cluster_nodes},
     {"GET", "/cluster/metrics", admin_metrics_query},

@@ -3,6 +3,7 @@
  * be in only one plan per API stage, as in the reference service. */
 #include "admin_usageplan_keys.h"
 
+#include "admin_apikey.h"
 #include "admin_usageplan.h"
 #include "keyrec.h"
 #include "store_keys.h"
@@ -48,10 +49,14 @@ void admin_usageplan_key_add(admin_call_t *c)
             admin_store_fail(c, rc, ADMIN_PLAN_NOT_FOUND);
         return;
     }
-    json_t *item;
-    if (admin_commit(c) == 0 && store_plan_key_get(c->store, plan_id, key_id, &item) == STORE_OK)
+    json_t *item = NULL;
+    if (admin_commit(c) == 0 && store_plan_key_get(c->store, plan_id, key_id, &item) == STORE_OK &&
+        admin_apikey_add_value(c, item) == STORE_OK) {
         admin_reply(c, 201, item);
-    else if (!c->replied)
+        return;
+    }
+    json_decref(item);
+    if (!c->replied)
         admin_store_fail(c, STORE_EIO, "");
 }
 
@@ -59,12 +64,16 @@ void admin_usageplan_key_list(admin_call_t *c)
 {
     int limit, more;
     const char *position;
-    json_t *items;
+    json_t *items = NULL;
     if (admin_usageplan_require(c, NULL) != 0 || admin_page(c, &limit, &position) != 0)
         return;
     int rc = store_plan_key_list(c->store, admin_arg(c, "usageplan_id"), admin_query(c, "name"),
                                  position, limit, &items, &more);
+    size_t i;
+    json_t *item;
+    json_array_foreach(items, i, item) if (rc == STORE_OK) rc = admin_apikey_add_value(c, item);
     if (rc != STORE_OK) {
+        json_decref(items);
         admin_store_fail(c, rc, "");
         return;
     }
@@ -78,6 +87,8 @@ void admin_usageplan_key_get(admin_call_t *c)
         return;
     int rc =
         store_plan_key_get(c->store, admin_arg(c, "usageplan_id"), admin_arg(c, "key_id"), &item);
+    if (rc == STORE_OK && (rc = admin_apikey_add_value(c, item)) != STORE_OK)
+        json_decref(item);
     if (rc != STORE_OK)
         admin_store_fail(c, rc, "Invalid Usage Plan Key identifier specified");
     else

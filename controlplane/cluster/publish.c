@@ -21,6 +21,7 @@ enum publish_bump { BUMP_NONE, BUMP_KEYS, BUMP_FULL };
 
 struct publish {
     publish_config_t cfg;
+    int64_t keys_day; /* UTC day of the AWS_IAM signing keys last published */
     /* the open transaction's change set */
     unsigned staged;
     enum publish_bump bumped;
@@ -42,6 +43,26 @@ struct publish {
 static void publish_on_snapshot(h2o_timeout_entry_t *entry);
 static void publish_on_delta(h2o_timeout_entry_t *entry);
 static void publish_on_rebuild(h2o_timeout_entry_t *entry);
+/* AWS_IAM signing keys are per UTC day (every snapshot carries the keys of
+ * the day it is built on, and the days around it): on a new day the
+ * configuration version moves, since data planes only take newer versions,
+ * and a snapshot goes out. Once a day, even if that snapshot fails. */
+static void publish_new_day(publish_t *p)
+{
+    int64_t today = (int64_t)(clock_wall_ms() / 86400000);
+    if (p->keys_day == 0)
+        p->keys_day = today; /* the first heartbeat: the startup snapshot has today's keys */
+    if (today == p->keys_day)
+        return;
+    p->keys_day = today;
+    if (publish_begin(p) != STORE_OK ||
+        publish_change(p, PUBLISH_ACCESS_KEYS, NULL, 0) != STORE_OK ||
+        publish_commit(p) != STORE_OK) {
+        publish_rollback(p);
+        log_error("could not move the configuration version for a new day's IAM signing keys");
+    }
+}
+
 static void publish_on_heartbeat(h2o_timeout_entry_t *entry);
 
 int publish_create(const publish_config_t *cfg, publish_t **out)
@@ -328,6 +349,7 @@ static void publish_follow_regression(publish_t *p)
 static void publish_on_heartbeat(h2o_timeout_entry_t *entry)
 {
     publish_t *p = H2O_STRUCT_FROM_MEMBER(publish_t, heartbeat_entry, entry);
+    publish_new_day(p);
     if (p->cfg.cluster != NULL) {
         publish_follow_regression(p);
         cluster_announce(p->cfg.cluster);

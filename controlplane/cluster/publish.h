@@ -46,6 +46,7 @@ enum publish_what {
     PUBLISH_DOMAINS = 1u << 6, /* certificates and base path mappings */
     PUBLISH_PLANS = 1u << 7,
     PUBLISH_AUTHORIZER_KEYS = 1u << 8, /* JWKS fetched */
+    PUBLISH_ACCESS_KEYS = 1u << 10,    /* AWS_IAM signing keys: an access key or a new day */
     /* a key delta */
     PUBLISH_KEYS = 1u << 9, /* key memberships: enabled, deleted, in or out of a plan */
 };
@@ -53,7 +54,8 @@ enum publish_what {
 #define PUBLISH_STORED_ONLY                                                                        \
     (PUBLISH_DEFINITION | PUBLISH_DEPLOYMENTS | PUBLISH_KEY_INFO | PUBLISH_DOMAIN_INFO)
 #define PUBLISH_SNAPSHOT                                                                           \
-    (PUBLISH_APIS | PUBLISH_STAGES | PUBLISH_DOMAINS | PUBLISH_PLANS | PUBLISH_AUTHORIZER_KEYS)
+    (PUBLISH_APIS | PUBLISH_STAGES | PUBLISH_DOMAINS | PUBLISH_PLANS | PUBLISH_AUTHORIZER_KEYS |   \
+     PUBLISH_ACCESS_KEYS)
 
 typedef struct publish publish_t;
 

@@ -10,6 +10,7 @@
 #include "compiler_auth.h"
 #include "compiler_model.h"
 #include "domain_tls.h"
+#include "iam_keys.h"
 #include "compiler_plans.h"
 #include "log.h"
 #include "pbjson.h"
@@ -507,6 +508,9 @@ int compiler_build_snapshot_with(store_t *s, const compiler_settings_t *cs, uint
         rc = domain_tls_snapshot(s, x.arena, &snap.domain_tls, &snap.n_domain_tls);
     if (rc == STORE_OK)
         rc = compiler_plans_add(s, x.arena, &snap, &key_table);
+    if (rc == STORE_OK)
+        rc = iam_keys_snapshot(s, x.arena, (int64_t)(clock_wall_ms() / 86400000),
+                               &snap.iam_signing_keys, &snap.n_iam_signing_keys);
     if (rc == STORE_OK)
         rc = store_commit(s);
     else

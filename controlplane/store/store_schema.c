@@ -203,7 +203,19 @@ static const char *const store_migrations[] = {
     "  doc TEXT NOT NULL,"
     "  PRIMARY KEY (api_id, id));",
 
-    /* 7: access log destinations are file names in each node's --access-log-dir
+    /* 7: SigV4 access keys (the management API; with a policy, AWS_IAM
+     * methods too), and API key values kept
+     * sealed (store_sealed.h) so that includeValue can answer them; NULL when
+     * the value was not kept (--api-key-values hashed, or older keys). */
+    "CREATE TABLE access_keys ("
+    "  id TEXT PRIMARY KEY,"
+    "  sealed_secret BLOB NOT NULL,"
+    "  description TEXT NOT NULL DEFAULT '',"
+    "  policy TEXT NOT NULL DEFAULT ''," /* identity policy for AWS_IAM methods */
+    "  created_at INTEGER NOT NULL);"
+    "ALTER TABLE api_keys ADD COLUMN sealed_value BLOB;",
+
+    /* 8: access log destinations are file names in each node's --access-log-dir
      * now: an absolute path keeps its last segment when that is a valid name,
      * else the stage's access log settings go */
     "UPDATE stages SET doc = CASE"

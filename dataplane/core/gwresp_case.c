@@ -54,6 +54,16 @@ static const gwresp_row_t gwresp_rows[GW_CASE_COUNT] = {
     [GW_MISDIRECTED] = {GWT_NONE, 421, "message", "Misdirected Request", 0,
                         "MisdirectedRequestException"},
     [GW_BAD_REQUEST] = {GWT_DEFAULT_4XX, 400, "message", "Bad Request", 0, "BadRequestException"},
+    [GW_IAM_INVALID_SIGNATURE] = {GWT_INVALID_SIGNATURE, 403, "message",
+                                  "The request signature we calculated does not match the "
+                                  "signature you provided. Check your AWS Secret Access Key and "
+                                  "signing method. Consult the service documentation for details.",
+                                  0, "InvalidSignatureException"},
+    [GW_IAM_UNRECOGNIZED_CLIENT] = {GWT_INVALID_SIGNATURE, 403, "message",
+                                    "The security token included in the request is invalid.", 0,
+                                    "UnrecognizedClientException"},
+    [GW_IAM_INCOMPLETE_SIGNATURE] = {GWT_INVALID_SIGNATURE, 403, "message", NULL, 0,
+                                     "IncompleteSignatureException"},
 };
 
 const gwresp_row_t *gwresp_case_row(enum gwresp_case c)

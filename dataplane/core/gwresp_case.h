@@ -36,6 +36,10 @@ enum gwresp_case {
     GW_BAD_REQUEST_BODY,
     GW_BAD_REQUEST, /* a path that cannot be made canonical, an invalid method/header/query */
     GW_MISDIRECTED, /* a certificate's domain on a connection made for another name */
+    /* AWS_IAM methods (step_iam.c) */
+    GW_IAM_INVALID_SIGNATURE,    /* wrong signature, or a clock off by more than 5 minutes */
+    GW_IAM_UNRECOGNIZED_CLIENT,  /* an access key without a signing key here */
+    GW_IAM_INCOMPLETE_SIGNATURE, /* a malformed Authorization header or X-Amz-* query */
     GW_CASE_COUNT,
 };
 

@@ -263,6 +263,12 @@ static const char *ctx_response_length(dp_request_t *r, size_t *len)
     return r->final_status != 0 ? pool_printf_u64(r, r->req->bytes_sent, len) : NULL;
 }
 
+/* AWS_IAM: the access key stands for the caller and the user too */
+static const char *ctx_iam_access_key(dp_request_t *r, size_t *len)
+{
+    return ctx_str(r->iam_access_key, len);
+}
+
 static const char *ctx_stage(dp_request_t *r, size_t *len)
 {
     return ctx_str(r->stage != NULL ? r->stage->name : NULL, len);
@@ -301,7 +307,10 @@ static const ctx_getter_fn mapping_ctx_getters[CTXVAR_COUNT] = {
     [CTXVAR_ERROR_VALIDATION_ERROR_STRING] = ctx_validation_error,
     [CTXVAR_EXTENDED_REQUEST_ID] = ctx_request_id,
     [CTXVAR_HTTP_METHOD] = ctx_http_method,
+    [CTXVAR_IDENTITY_ACCESS_KEY] = ctx_iam_access_key,
+    [CTXVAR_IDENTITY_CALLER] = ctx_iam_access_key,
     [CTXVAR_IDENTITY_SOURCE_IP] = ctx_source_ip,
+    [CTXVAR_IDENTITY_USER] = ctx_iam_access_key,
     [CTXVAR_IDENTITY_USER_AGENT] = ctx_user_agent,
     [CTXVAR_INTEGRATION_LATENCY] = ctx_integration_latency,
     [CTXVAR_INTEGRATION_STATUS] = ctx_integration_status,

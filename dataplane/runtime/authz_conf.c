@@ -184,6 +184,10 @@ int authz_conf_method(rt_build_t *b, const rt_deployment_t *d, const Portico__Me
     const char *type = m->authorization_type;
     if (type[0] == '\0' || strcmp(type, "NONE") == 0)
         return 0;
+    if (strcmp(type, "AWS_IAM") == 0) {
+        rm->auth_kind = RT_AUTH_IAM; /* SigV4 with the snapshot's signing keys (step_iam.c) */
+        return 0;
+    }
     int jwt = strcmp(type, "JWT") == 0;
     if (!jwt && strcmp(type, "CUSTOM") != 0)
         return rt_build_fail(b, "method %s: unsupported authorization type %s", m->http_method,

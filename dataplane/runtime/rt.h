@@ -76,7 +76,7 @@ struct rt_authorizer;
 struct rt_gwresp;
 struct policy;
 
-enum rt_auth_kind { RT_AUTH_NONE, RT_AUTH_CUSTOM, RT_AUTH_JWT };
+enum rt_auth_kind { RT_AUTH_NONE, RT_AUTH_CUSTOM, RT_AUTH_JWT, RT_AUTH_IAM };
 /* ---- API keys, usage plans and throttling ---------------------- */
 
 /* A node-wide token bucket: the limit and its state, shared by every worker
@@ -242,6 +242,7 @@ typedef struct runtime {
     strmap_t *jwks;         /* "issuer\njwks_uri" → rt_jwks_t */
     rt_cleanup_t *cleanups; /* run by runtime_release before the arena goes */
     strmap_t *tls_domains;  /* lower-case domain → SSL_CTX (tls_conf.c) */
+    strmap_t *iam_keys;     /* "id\ndate\nregion" → rt_iam_key_t (iam_conf.c) */
     uint64_t serial;        /* unique among this process's runtimes (caches key on it) */
     /* API keys, usage plans and throttling. A key delta makes a
      * new runtime_t that copies this struct (so it shares everything above,

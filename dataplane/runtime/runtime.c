@@ -15,6 +15,7 @@
 #include "authz_conf.h"
 #include "gwresp_conf.h"
 #include "observe_conf.h"
+#include "iam_conf.h"
 #include "keys_conf.h"
 #include "pathtmpl.h"
 #include "pattern.h"
@@ -375,7 +376,8 @@ runtime_t *runtime_compile_from(const uint8_t *payload, size_t len, const runtim
     rt->stages = strmap_create(a, snap->n_stages);
     rt->stage_list = arena_alloc(a, sizeof(*rt->stage_list) * (snap->n_stages + 1));
     rt_build_t b = build_of(&c);
-    if (authz_conf_jwks(&b, snap) != 0 || tls_conf_domains(&b, snap) != 0)
+    if (authz_conf_jwks(&b, snap) != 0 || tls_conf_domains(&b, snap) != 0 ||
+        iam_conf_keys(&b, snap) != 0)
         goto fail;
     for (size_t i = 0; i < snap->n_deployments; i++)
         if (compile_deployment(&c, snap->deployments[i]) != 0)

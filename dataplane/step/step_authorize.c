@@ -131,6 +131,8 @@ enum step_result step_authorize(dp_request_t *r)
         return step_jwt(r, m->authorizer);
     case RT_AUTH_CUSTOM:
         return authz_custom_run(r, m->authorizer);
+    case RT_AUTH_IAM:
+        return step_iam(r);
     }
     return STEP_CONTINUE;
 }

@@ -21,6 +21,8 @@ enum step_result step_route(dp_request_t *r);
 enum step_result step_policy(dp_request_t *r);
 /* JWT and custom authorizers; step_authorize.c */
 enum step_result step_authorize(dp_request_t *r);
+/* AWS_IAM: SigV4 with the snapshot's signing keys, identity policy; step_iam.c */
+enum step_result step_iam(dp_request_t *r);
 /* x-api-key → the key's usage plan for this stage; step_api_key.c */
 enum step_result step_api_key(dp_request_t *r);
 /* token buckets and quotas; step_throttle.c */

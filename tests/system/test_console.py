@@ -77,7 +77,7 @@ def test_console_files_need_no_token_and_carry_a_strict_policy(cp):
     # read-only; the management API still needs the token
     assert raw_get(cp, "/console/index.html", method="POST")[0] == 405
     assert raw_get(cp, "/console/", method="DELETE")[0] == 405
-    assert raw_get(cp, "/restapis")[0] == 401
+    assert raw_get(cp, "/restapis")[0] == 403  # Missing Authentication Token
 
 
 @pytest.mark.skipif(not os.path.exists(CHARTJS), reason="libjs-chart.js is not installed")

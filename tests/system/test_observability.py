@@ -164,8 +164,8 @@ def test_prometheus_exposition_parses(cp, make_dp, upstream):
         count = [v for (n, lb), v in samples.items()
                  if n == "portico_request_duration_seconds_count" and dict(lb)["resource"] == "/ok"]
         assert count == [3.0]
-    # the control plane's /metrics needs its token, like every other path
-    assert requests.get(cp.url + "/metrics", timeout=10).status_code == 401
+    # the control plane's /metrics needs credentials, like every other path
+    assert requests.get(cp.url + "/metrics", timeout=10).status_code == 403
 
 
 def test_retention_prunes_old_minutes(cp, make_dp):
