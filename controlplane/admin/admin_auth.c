@@ -23,7 +23,7 @@
 
 #include "admin_accesskey.h"
 #include "crypto.h"
-#include "sigv4.h"
+#include "sigv4_h2o.h"
 
 #define ADMIN_AUTH_SERVICE "apigateway"
 #define ADMIN_AUTH_MAX_HEADERS 100
@@ -61,39 +61,6 @@ static int bearer(admin_call_t *c, int *valid)
     return 1;
 }
 
-/* The request as SigV4 sees it: raw path and query, headers with host
- * taken from the authority (h2o keeps Host there, for HTTP/1 and 2 alike). */
-static int sigv4_view(h2o_req_t *req, struct admin_sigv4 *s)
-{
-    size_t n = 0;
-    int has_length = 0;
-    for (size_t i = 0; i < req->headers.size; i++) {
-        const h2o_header_t *h = &req->headers.entries[i];
-        if (h2o_memis(h->name->base, h->name->len, H2O_STRLIT("host")))
-            continue;
-        has_length |= h2o_memis(h->name->base, h->name->len, H2O_STRLIT("content-length"));
-        if (n == ADMIN_AUTH_MAX_HEADERS - 2)
-            return -1;
-        s->headers[n++] =
-            (sigv4_header_t){h->name->base, h->name->len, h->value.base, h->value.len};
-    }
-    s->headers[n++] = (sigv4_header_t){"host", 4, req->authority.base, req->authority.len};
-    if (!has_length && req->entity.base != NULL) {
-        /* h2o consumes Content-Length into req->content_length; SDKs sign it */
-        char *len = h2o_mem_alloc_pool(&req->pool, 24);
-        int l = snprintf(len, 24, "%zu", req->entity.len);
-        s->headers[n++] = (sigv4_header_t){"content-length", 14, len, (size_t)l};
-    }
-    size_t path_len = req->query_at != SIZE_MAX ? req->query_at : req->path.len;
-    s->r = (sigv4_request_t){
-        req->method.base, req->method.len, req->path.base, path_len, NULL, 0, s->headers, n};
-    if (req->query_at != SIZE_MAX) {
-        s->r.query = req->path.base + req->query_at + 1;
-        s->r.query_len = req->path.len - req->query_at - 1;
-    }
-    return 0;
-}
-
 /* Maps a parse or clock failure to the reference's answer. */
 static void refuse_parse(admin_call_t *c, int rc, const sigv4_auth_t *a)
 {
@@ -124,7 +91,7 @@ int admin_auth_headers(admin_call_t *c)
     }
     struct admin_sigv4 *s = h2o_mem_alloc_pool(&c->req->pool, sizeof(*s));
     char msg[256];
-    if (sigv4_view(c->req, s) != 0) {
+    if (sigv4_from_h2o(c->req, s->headers, ADMIN_AUTH_MAX_HEADERS, &s->r) != 0) {
         admin_fail(c, 400, "BadRequestException", "Too many request headers");
         return -1;
     }

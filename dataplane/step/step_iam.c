@@ -13,7 +13,7 @@
 #include "iam_conf.h"
 #include "log.h"
 #include "policy.h"
-#include "sigv4.h"
+#include "sigv4_h2o.h"
 #include "steps.h"
 
 #define IAM_MAX_HEADERS 100
@@ -22,46 +22,6 @@ typedef struct {
     sigv4_header_t headers[IAM_MAX_HEADERS];
     sigv4_request_t r;
 } iam_view_t;
-
-/* The request as the client signed it: the path and query as received,
- * Host from the authority, Content-Length (h2o consumes it) when a body came. */
-static int iam_view(h2o_req_t *req, iam_view_t *v)
-{
-    size_t n = 0;
-    int has_length = 0;
-    for (size_t i = 0; i < req->headers.size; i++) {
-        const h2o_header_t *h = &req->headers.entries[i];
-        if (h2o_memis(h->name->base, h->name->len, H2O_STRLIT("host")))
-            continue;
-        has_length |= h2o_memis(h->name->base, h->name->len, H2O_STRLIT("content-length"));
-        if (n == IAM_MAX_HEADERS - 2)
-            return -1;
-        v->headers[n++] =
-            (sigv4_header_t){h->name->base, h->name->len, h->value.base, h->value.len};
-    }
-    v->headers[n++] =
-        (sigv4_header_t){"host", 4, req->input.authority.base, req->input.authority.len};
-    if (!has_length && req->entity.base != NULL) {
-        char *len = h2o_mem_alloc_pool(&req->pool, 24);
-        int l = snprintf(len, 24, "%zu", req->entity.len);
-        v->headers[n++] = (sigv4_header_t){"content-length", 14, len, (size_t)l};
-    }
-    h2o_iovec_t path = req->input.path;
-    size_t at = req->input.query_at;
-    v->r = (sigv4_request_t){req->input.method.base,
-                             req->input.method.len,
-                             path.base,
-                             at != SIZE_MAX ? at : path.len,
-                             NULL,
-                             0,
-                             v->headers,
-                             n};
-    if (at != SIZE_MAX) {
-        v->r.query = path.base + at + 1;
-        v->r.query_len = path.len - at - 1;
-    }
-    return 0;
-}
 
 static enum step_result iam_refuse(dp_request_t *r, enum gwresp_case c, const char *message)
 {
@@ -95,7 +55,7 @@ enum step_result step_iam(dp_request_t *r)
     iam_view_t *v = h2o_mem_alloc_pool(&r->req->pool, sizeof(*v));
     sigv4_auth_t a;
     char msg[256];
-    if (iam_view(r->req, v) != 0)
+    if (sigv4_from_h2o(r->req, v->headers, IAM_MAX_HEADERS, &v->r) != 0)
         return iam_refuse(r, GW_IAM_INCOMPLETE_SIGNATURE, "Too many request headers");
     int rc = sigv4_parse(&v->r, &a);
     if (rc == SIGV4_ENONE)
