@@ -40,7 +40,7 @@ typedef struct dp_request {
     const char *usage_identifier_key; /* a custom authorizer's usageIdentifierKey */
     /* request validation: $context.error.validationErrorString, request pool */
     const char *validation_error;
-    const char *iam_access_key;       /* AWS_IAM: the SigV4 access key (runtime arena) */
+    const char *iam_access_key; /* AWS_IAM: the SigV4 access key (runtime arena) */
     /* ---- observability: filled as the request runs, read when it ends */
     uint64_t started_wall_ms;
     uint64_t integ_started_us; /* 0: no integration endpoint was called */
