@@ -118,8 +118,8 @@ static json_t *import_new_api(json_t *api, const import_opts_t *o, const char *i
 {
     json_t *doc = json_pack("{s:s,s:I,s:s,s:{s:[s]},s:b,s:{},s:s}", "id", id, "createdDate",
                             (json_int_t)admin_now(), "apiKeySource", "HEADER",
-                            "endpointConfiguration", "types", "EDGE",
-                            "disableExecuteApiEndpoint", 0, "tags", "rootResourceId", root_id);
+                            "endpointConfiguration", "types", "EDGE", "disableExecuteApiEndpoint",
+                            0, "tags", "rootResourceId", root_id);
     import_api_fields(doc, api, o);
     return doc;
 }
@@ -168,8 +168,8 @@ void admin_import_create(admin_call_t *c)
     json_t *doc = import_new_api(json_object_get(plan, "api"), &o, id, root_id);
     if (import_check_policy(c, doc, id) != 0 || admin_begin(c) != 0)
         goto out;
-    int rc = store_restapi_insert(c->store, id, json_integer_value(json_object_get(doc, "createdDate")),
-                                  doc);
+    int rc = store_restapi_insert(c->store, id,
+                                  json_integer_value(json_object_get(doc, "createdDate")), doc);
     if (rc == STORE_OK)
         rc = store_resource_insert(c->store, id, root_id, NULL, "", "/");
     if (rc != STORE_OK) {
@@ -215,8 +215,8 @@ void admin_import_put(admin_call_t *c)
     if (plan == NULL)
         goto out;
     if (!merge) {
-        static const char *const reset[] = {"policy", "description", "binaryMediaTypes",
-                                            "minimumCompressionSize", "version", NULL};
+        static const char *const reset[] = {
+            "policy", "description", "binaryMediaTypes", "minimumCompressionSize", "version", NULL};
         for (int i = 0; reset[i] != NULL; i++)
             json_object_del(doc, reset[i]);
         json_object_set_new(doc, "apiKeySource", json_string("HEADER"));

@@ -118,8 +118,8 @@ static int write_models(import_w_t *w)
             return w_store_fail(w, rc);
     }
     /* checked once all are stored: a schema may refer to any other */
-    json_object_foreach(models, name, m) if (admin_model_check(w->c, json_object_get(m, "doc")) != 0)
-        return -1;
+    json_object_foreach(models, name,
+                        m) if (admin_model_check(w->c, json_object_get(m, "doc")) != 0) return -1;
     return 0;
 }
 
@@ -251,9 +251,10 @@ static const char *ensure_path(import_w_t *w, const char *path)
         strcpy(parent, "/");
     const char *part = slash + 1;
     if (!part_ok(part, strlen(part), 1)) {
-        admin_bad_request(w->c, "Resource's path part only allow a-zA-Z0-9._- and curly braces at "
-                                "the beginning and the end and an optional plus sign before the "
-                                "closing brace: %s",
+        admin_bad_request(w->c,
+                          "Resource's path part only allow a-zA-Z0-9._- and curly braces at "
+                          "the beginning and the end and an optional plus sign before the "
+                          "closing brace: %s",
                           path);
         return NULL;
     }
@@ -280,9 +281,8 @@ static int load_paths(import_w_t *w)
         return w_store_fail(w, rc);
     size_t i;
     json_t *r;
-    json_array_foreach(items, i, r)
-        json_object_set(w->paths, json_string_value(json_object_get(r, "path")),
-                        json_object_get(r, "id"));
+    json_array_foreach(items, i, r) json_object_set(
+        w->paths, json_string_value(json_object_get(r, "path")), json_object_get(r, "id"));
     json_decref(items);
     return 0;
 }
@@ -414,8 +414,7 @@ static int write_resources(import_w_t *w)
 int admin_import_write(admin_call_t *c, const char *api_id, const char *root_id, json_t *plan,
                        int merge, int *jwt)
 {
-    import_w_t w = {c,           api_id,        plan, json_object(), json_object(),
-                    json_object(), merge};
+    import_w_t w = {c, api_id, plan, json_object(), json_object(), json_object(), merge};
     json_object_set_new(w.paths, "/", json_string(root_id));
     int rc = load_paths(&w);
     if (rc == 0)

@@ -45,8 +45,8 @@ static void server_path(json_t *server, char *out, size_t cap)
     p = p != NULL ? strchr(p + 3, '/') : (url[0] == '/' ? url : NULL);
     if (p == NULL)
         return;
-    json_t *def = json_object_get(
-        json_object_get(json_object_get(server, "variables"), "basePath"), "default");
+    json_t *def = json_object_get(json_object_get(json_object_get(server, "variables"), "basePath"),
+                                  "default");
     if (strcmp(p, "/{basePath}") == 0 && json_is_string(def)) {
         const char *d = json_string_value(def);
         snprintf(out, cap, "%s%s", d[0] == '/' ? "" : "/", d);
@@ -155,9 +155,9 @@ static void add_parameters(openapi_ctx_t *x, json_t *method, json_t *op, json_t 
         if (strcmp(loc, "path") == 0 && n > 1 && name[n - 1] == '+')
             n--; /* {proxy+}: the reference's parameter is "proxy" */
         snprintf(key, sizeof(key), "method.request.%s.%.*s", loc, (int)n, name);
-        json_object_set_new(json_object_get(method, "requestParameters"), key,
-                            json_boolean(json_is_true(json_object_get(p, "required")) ||
-                                         strcmp(loc, "path") == 0));
+        json_object_set_new(
+            json_object_get(method, "requestParameters"), key,
+            json_boolean(json_is_true(json_object_get(p, "required")) || strcmp(loc, "path") == 0));
     }
 }
 
@@ -256,10 +256,15 @@ static int add_security(openapi_ctx_t *x, json_t *method, json_t *op, const char
 
 /* ---- operations and paths ------------------------------------------------- */
 
-static const char *const verbs[][2] = {
-    {"get", "GET"},         {"put", "PUT"},   {"post", "POST"},   {"delete", "DELETE"},
-    {"options", "OPTIONS"}, {"head", "HEAD"}, {"patch", "PATCH"},
-    {"x-amazon-apigateway-any-method", "ANY"}, {NULL, NULL}};
+static const char *const verbs[][2] = {{"get", "GET"},
+                                       {"put", "PUT"},
+                                       {"post", "POST"},
+                                       {"delete", "DELETE"},
+                                       {"options", "OPTIONS"},
+                                       {"head", "HEAD"},
+                                       {"patch", "PATCH"},
+                                       {"x-amazon-apigateway-any-method", "ANY"},
+                                       {NULL, NULL}};
 
 static const char *verb_of(const char *key)
 {
@@ -297,8 +302,8 @@ static void add_validator(openapi_ctx_t *x, json_t *method, json_t *op, const ch
 static json_t *operation(openapi_ctx_t *x, json_t *op, json_t *path_params, const char *verb,
                          const char *path, int *failed)
 {
-    char where[OPENAPI_MAX_PATH + 16];
-    snprintf(where, sizeof(where), "%s %s", verb, path);
+    char where[OPENAPI_MAX_PATH * 2 + 16];
+    snprintf(where, sizeof(where), "%s %.2047s", verb, path);
     json_t *m = json_pack("{s:s,s:s,s:b,s:{}}", "httpMethod", verb, "authorizationType", "NONE",
                           "apiKeyRequired", 0, "requestParameters");
     if (json_is_string(json_object_get(op, "operationId")))
@@ -330,8 +335,9 @@ static int path_item(openapi_ctx_t *x, const char *prefix, const char *path, jso
 {
     char full[OPENAPI_MAX_PATH * 2];
     if (path[0] != '/' || strlen(prefix) + strlen(path) >= sizeof(full))
-        return openapi_fail(x, "Invalid resource path: %s", path);
-    snprintf(full, sizeof(full), "%s%s", prefix, strcmp(path, "/") == 0 && *prefix ? "" : path);
+        return openapi_fail(x, "Invalid resource path: %.200s", path);
+    snprintf(full, sizeof(full), "%.1023s%.1024s", prefix,
+             strcmp(path, "/") == 0 && *prefix ? "" : path);
     json_t *resources = json_object_get(x->plan, "resources");
     json_t *methods = json_object_get(resources, full);
     if (methods == NULL) {

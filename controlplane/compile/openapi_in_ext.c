@@ -44,10 +44,19 @@ static int string_map(json_t *v)
 
 /* ---- integrations --------------------------------------------------------- */
 
-static const char *const integration_keys[] = {
-    "type",           "uri",          "httpMethod",         "requestParameters",
-    "requestTemplates", "responses",  "passthroughBehavior", "contentHandling",
-    "cacheKeyParameters", "cacheNamespace", "timeoutInMillis", "connectionType", NULL};
+static const char *const integration_keys[] = {"type",
+                                               "uri",
+                                               "httpMethod",
+                                               "requestParameters",
+                                               "requestTemplates",
+                                               "responses",
+                                               "passthroughBehavior",
+                                               "contentHandling",
+                                               "cacheKeyParameters",
+                                               "cacheNamespace",
+                                               "timeoutInMillis",
+                                               "connectionType",
+                                               NULL};
 
 static int known_key(const char *const *keys, const char *k)
 {
@@ -216,7 +225,10 @@ static int security_scheme(openapi_ctx_t *x, const char *name, json_t *scheme)
         ok = 0;
     } else if (!ok) {
         openapi_warn(x, "security scheme %s (%s) is not supported; not imported", name,
-                     type != NULL ? type : authtype != NULL ? authtype : stype ? stype : "?");
+                     type != NULL       ? type
+                     : authtype != NULL ? authtype
+                     : stype            ? stype
+                                        : "?");
     }
     if (!ok) {
         json_object_set_new(json_object_get(x->plan, "deniedSchemes"), name, json_true());
@@ -309,9 +321,10 @@ static int root_api_settings(openapi_ctx_t *x)
     return 0;
 }
 
-static const char *const root_known[] = {
-    EXT "api-key-source", EXT "binary-media-types", EXT "minimum-compression-size",
-    EXT "policy", EXT "request-validators", EXT "request-validator", EXT "gateway-responses", NULL};
+static const char *const root_known[] = {EXT "api-key-source",           EXT "binary-media-types",
+                                         EXT "minimum-compression-size", EXT "policy",
+                                         EXT "request-validators",       EXT "request-validator",
+                                         EXT "gateway-responses",        NULL};
 
 int openapi_in_root_extensions(openapi_ctx_t *x)
 {

@@ -25,11 +25,10 @@ static json_t *string_schema(int oas30, json_t *obj)
 
 /* ---- parameters -------------------------------------------------------------- */
 
-static const char *const locations[][2] = {
-    {"method.request.path.", "path"},
-    {"method.request.querystring.", "query"},
-    {"method.request.header.", "header"},
-    {NULL, NULL}};
+static const char *const locations[][2] = {{"method.request.path.", "path"},
+                                           {"method.request.querystring.", "query"},
+                                           {"method.request.header.", "header"},
+                                           {NULL, NULL}};
 
 static json_t *parameter(const char *name, const char *in, int required, int oas30)
 {
@@ -59,11 +58,9 @@ static json_t *parameters(const Portico__Method *m, const char *path, int oas30)
         for (int k = 0; locations[k][0] != NULL; k++) {
             size_t n = strlen(locations[k][0]);
             if (strncmp(name, locations[k][0], n) == 0 && name[n] != '\0')
-                json_array_append_new(params,
-                                      parameter(name + n, locations[k][1],
-                                                m->request_parameters[i]->required ||
-                                                    k == 0,
-                                                oas30));
+                json_array_append_new(
+                    params, parameter(name + n, locations[k][1],
+                                      m->request_parameters[i]->required || k == 0, oas30));
         }
     }
     for (const char *p = strchr(path, '{'); p != NULL; p = strchr(p + 1, '{')) {
@@ -98,11 +95,11 @@ static void request_body(json_t *op, const Portico__Method *m, int oas30)
     if (oas30) {
         json_t *content = json_object();
         for (size_t i = 0; i < m->n_request_models; i++)
-            json_object_set_new(content, m->request_models[i]->key,
-                                json_pack("{s:o}", "schema",
-                                          model_ref(m->request_models[i]->value, 1)));
-        json_object_set_new(op, "requestBody", json_pack("{s:o,s:b}", "content", content,
-                                                         "required", 1));
+            json_object_set_new(
+                content, m->request_models[i]->key,
+                json_pack("{s:o}", "schema", model_ref(m->request_models[i]->value, 1)));
+        json_object_set_new(op, "requestBody",
+                            json_pack("{s:o,s:b}", "content", content, "required", 1));
         return;
     }
     json_t *consumes = json_array();
@@ -139,8 +136,7 @@ static json_t *responses(const Portico__Method *m, int oas30)
         json_object_set_new(out, r->status_code, resp);
     }
     if (json_object_size(out) == 0)
-        json_object_set_new(out, "default",
-                            json_pack("{s:s}", "description", "Default response"));
+        json_object_set_new(out, "default", json_pack("{s:s}", "description", "Default response"));
     return out;
 }
 
@@ -149,9 +145,8 @@ static json_t *responses(const Portico__Method *m, int oas30)
 static json_t *security(const Portico__ApiDefinition *def, const Portico__Method *m)
 {
     json_t *req = json_object();
-    const char *name = m->authorizer_id[0] != '\0'
-                           ? openapi_out_authorizer_name(def, m->authorizer_id)
-                           : NULL;
+    const char *name =
+        m->authorizer_id[0] != '\0' ? openapi_out_authorizer_name(def, m->authorizer_id) : NULL;
     if (name != NULL) {
         json_t *scopes = json_array();
         for (size_t i = 0; i < m->n_authorization_scopes; i++)
@@ -185,8 +180,7 @@ static json_t *operation(const Portico__ApiDefinition *def, const Portico__Resou
         json_object_set_new(op, "x-amazon-apigateway-request-validator",
                             vn != NULL ? json_incref(vn) : json_string(m->request_validator_id));
     }
-    if ((all || (o->extensions & OPENAPI_EXT_INTEGRATIONS)) && m->integration != NULL)
-    {
+    if ((all || (o->extensions & OPENAPI_EXT_INTEGRATIONS)) && m->integration != NULL) {
         json_t *in = openapi_out_integration(m->integration);
         const char *ns = json_string_value(json_object_get(in, "cacheNamespace"));
         if (ns != NULL && strcmp(ns, r->id) == 0)
@@ -250,8 +244,8 @@ json_t *openapi_out_document(const Portico__ApiDefinition *def, json_t *api, jso
                             json_pack("[{s:s,s:{s:{s:s}}}]", "url", "/{basePath}", "variables",
                                       "basePath", "default", o->stage));
         json_object_set_new(doc, "paths", paths(def, names, o));
-        json_object_set_new(doc, "components", json_pack("{s:o,s:o}", "schemas", models,
-                                                         "securitySchemes", schemes));
+        json_object_set_new(doc, "components",
+                            json_pack("{s:o,s:o}", "schemas", models, "securitySchemes", schemes));
     } else {
         char base[300];
         snprintf(base, sizeof(base), "/%s", o->stage);

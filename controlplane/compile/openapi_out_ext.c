@@ -126,15 +126,15 @@ json_t *openapi_out_security_schemes(const Portico__ApiDefinition *def, int exte
         for (size_t k = 0; k < def->resources[i]->n_methods; k++)
             api_key |= def->resources[i]->methods[k]->api_key_required;
     if (api_key)
-        json_object_set_new(out, "api_key",
-                            json_pack("{s:s,s:s,s:s}", "type", "apiKey", "name", "x-api-key", "in",
-                                      "header"));
+        json_object_set_new(
+            out, "api_key",
+            json_pack("{s:s,s:s,s:s}", "type", "apiKey", "name", "x-api-key", "in", "header"));
     for (size_t i = 0; i < def->n_authorizers; i++) {
         const Portico__Authorizer *a = def->authorizers[i];
         char hdr[256];
-        json_t *s = json_pack("{s:s,s:s,s:s}", "type", "apiKey", "name",
-                              identity_header(a->identity_source, hdr, sizeof(hdr)), "in",
-                              "header");
+        json_t *s =
+            json_pack("{s:s,s:s,s:s}", "type", "apiKey", "name",
+                      identity_header(a->identity_source, hdr, sizeof(hdr)), "in", "header");
         if (with_ext) {
             json_object_set_new(s, EXT "authtype", json_string("custom"));
             json_object_set_new(s, EXT "authorizer", authorizer_ext(a));
@@ -191,8 +191,7 @@ static json_t *validators(const Portico__ApiDefinition *def, json_t *names)
             json_string_value(json_object_get(json_object_get(names, "validators"), v->id));
         json_object_set_new(out, name != NULL ? name : v->id,
                             json_pack("{s:b,s:b}", "validateRequestBody", v->validate_request_body,
-                                      "validateRequestParameters",
-                                      v->validate_request_parameters));
+                                      "validateRequestParameters", v->validate_request_parameters));
     }
     return out;
 }

@@ -44,8 +44,9 @@ static int text_is_int(const char *t, size_t n, json_int_t *v)
     if (*p == '\0')
         return 0;
     for (const char *q = p; *q != '\0'; q++)
-        if (base == 10 ? !isdigit((unsigned char)*q)
-                       : base == 8 ? (*q < '0' || *q > '7') : !isxdigit((unsigned char)*q))
+        if (base == 10  ? !isdigit((unsigned char)*q)
+            : base == 8 ? (*q < '0' || *q > '7')
+                        : !isxdigit((unsigned char)*q))
             return 0;
     errno = 0;
     long long x = strtoll(base == 10 ? buf : p, NULL, base);
@@ -151,8 +152,8 @@ static json_t *conv_scalar(yaml_node_t *node)
 
 static int conv_fail(conv_t *cv, yaml_node_t *node, const char *why)
 {
-    snprintf(cv->err, cv->err_len, "%s at line %zu, column %zu", why,
-             node->start_mark.line + 1, node->start_mark.column + 1);
+    snprintf(cv->err, cv->err_len, "%s at line %zu, column %zu", why, node->start_mark.line + 1,
+             node->start_mark.column + 1);
     return -1;
 }
 
@@ -206,8 +207,8 @@ static json_t *conv_node(conv_t *cv, yaml_node_t *node)
         return NULL;
     }
     if (cv->budget == 0 || cv->depth >= YAMLJSON_MAX_DEPTH) {
-        conv_fail(cv, node, cv->budget == 0 ? "too many nodes (aliases expand too far)"
-                                            : "nesting too deep");
+        conv_fail(cv, node,
+                  cv->budget == 0 ? "too many nodes (aliases expand too far)" : "nesting too deep");
         return NULL;
     }
     cv->budget--;
@@ -291,7 +292,8 @@ static int emit_scalar(yaml_emitter_t *em, const char *text, int is_string)
     size_t n = strlen(text);
     int plain_ok = !is_string || !yamljson_plain_is_typed(text, n);
     yaml_scalar_event_initialize(&ev, NULL, NULL, (yaml_char_t *)text, (int)n, plain_ok, 1,
-                                 plain_ok ? YAML_ANY_SCALAR_STYLE : YAML_DOUBLE_QUOTED_SCALAR_STYLE);
+                                 plain_ok ? YAML_ANY_SCALAR_STYLE
+                                          : YAML_DOUBLE_QUOTED_SCALAR_STYLE);
     return yaml_emitter_emit(em, &ev) ? 0 : -1;
 }
 
