@@ -7,7 +7,6 @@
 #include "admin_require.h"
 #include "openapi_out.h"
 #include "store_deploy.h"
-#include "store_model.h"
 #include "yamljson.h"
 
 static int export_extensions(admin_call_t *c, int *out)
@@ -78,25 +77,6 @@ static Portico__ApiDefinition *export_definition(admin_call_t *c)
     return def;
 }
 
-/* {"validators": {id: name}} from the store (names are not frozen). */
-static json_t *export_names(admin_call_t *c)
-{
-    json_t *items = NULL, *v = json_object();
-    if (store_validator_list(c->store, admin_arg(c, "restapi_id"), &items) == STORE_OK) {
-        size_t i;
-        json_t *it;
-        json_array_foreach(items, i, it)
-        {
-            const char *id = json_string_value(json_object_get(it, "id"));
-            json_t *name = json_object_get(it, "name");
-            if (id != NULL && json_is_string(name))
-                json_object_set(v, id, name);
-        }
-    }
-    json_decref(items);
-    return json_pack("{s:o}", "validators", v);
-}
-
 static void export_reply(admin_call_t *c, json_t *doc)
 {
     char *text = NULL;
@@ -131,11 +111,9 @@ void admin_export_get(admin_call_t *c)
         return;
     Portico__ApiDefinition *def = export_definition(c);
     if (def != NULL) {
-        json_t *names = export_names(c);
-        json_t *doc = openapi_out_document(def, api, names, &o);
+        json_t *doc = openapi_out_document(def, api, &o);
         export_reply(c, doc);
         json_decref(doc);
-        json_decref(names);
         portico__api_definition__free_unpacked(def, NULL);
     }
     json_decref(api);

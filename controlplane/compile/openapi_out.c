@@ -113,6 +113,22 @@ static void request_body(json_t *op, const Portico__Method *m, int oas30)
                                     model_ref(m->request_models[0]->value, 0)));
 }
 
+static void response_models(json_t *resp, const Portico__MethodResponse *r, int oas30)
+{
+    if (r->n_response_models == 0)
+        return;
+    if (!oas30) { /* one schema per response in Swagger 2.0 */
+        json_object_set_new(resp, "schema", model_ref(r->response_models[0]->value, 0));
+        return;
+    }
+    json_t *content = json_object();
+    for (size_t i = 0; i < r->n_response_models; i++)
+        json_object_set_new(
+            content, r->response_models[i]->key,
+            json_pack("{s:o}", "schema", model_ref(r->response_models[i]->value, 1)));
+    json_object_set_new(resp, "content", content);
+}
+
 static json_t *responses(const Portico__Method *m, int oas30)
 {
     json_t *out = json_object();
@@ -133,6 +149,7 @@ static json_t *responses(const Portico__Method *m, int oas30)
             json_object_set_new(resp, "headers", headers);
         else
             json_decref(headers);
+        response_models(resp, r, oas30);
         json_object_set_new(out, r->status_code, resp);
     }
     if (json_object_size(out) == 0)
@@ -163,9 +180,11 @@ static json_t *security(const Portico__ApiDefinition *def, const Portico__Method
 }
 
 static json_t *operation(const Portico__ApiDefinition *def, const Portico__Resource *r,
-                         const Portico__Method *m, json_t *names, const openapi_out_opts_t *o)
+                         const Portico__Method *m, const openapi_out_opts_t *o)
 {
     json_t *op = json_object();
+    if (m->operation_name[0] != '\0')
+        json_object_set_new(op, "operationId", json_string(m->operation_name));
     json_object_set_new(op, "parameters", parameters(m, r->path, o->oas30));
     request_body(op, m, o->oas30);
     if (json_array_size(json_object_get(op, "parameters")) == 0)
@@ -175,11 +194,9 @@ static json_t *operation(const Portico__ApiDefinition *def, const Portico__Resou
     if (sec != NULL)
         json_object_set_new(op, "security", sec);
     int all = o->extensions & OPENAPI_EXT_APIGATEWAY;
-    if (all && m->request_validator_id[0] != '\0') {
-        json_t *vn = json_object_get(json_object_get(names, "validators"), m->request_validator_id);
+    if (all && m->request_validator_id[0] != '\0')
         json_object_set_new(op, "x-amazon-apigateway-request-validator",
-                            vn != NULL ? json_incref(vn) : json_string(m->request_validator_id));
-    }
+                            json_string(openapi_out_validator_name(def, m->request_validator_id)));
     if ((all || (o->extensions & OPENAPI_EXT_INTEGRATIONS)) && m->integration != NULL) {
         json_t *in = openapi_out_integration(m->integration);
         const char *ns = json_string_value(json_object_get(in, "cacheNamespace"));
@@ -202,7 +219,7 @@ static const char *op_key(const char *verb)
     return key;
 }
 
-static json_t *paths(const Portico__ApiDefinition *def, json_t *names, const openapi_out_opts_t *o)
+static json_t *paths(const Portico__ApiDefinition *def, const openapi_out_opts_t *o)
 {
     json_t *out = json_object();
     for (size_t i = 0; i < def->n_resources; i++) {
@@ -212,7 +229,7 @@ static json_t *paths(const Portico__ApiDefinition *def, json_t *names, const ope
         json_t *item = json_object();
         for (size_t k = 0; k < r->n_methods; k++)
             json_object_set_new(item, op_key(r->methods[k]->http_method),
-                                operation(def, r, r->methods[k], names, o));
+                                operation(def, r, r->methods[k], o));
         json_object_set_new(out, r->path, item);
     }
     return out;
@@ -231,7 +248,7 @@ static json_t *info(json_t *api)
     return i;
 }
 
-json_t *openapi_out_document(const Portico__ApiDefinition *def, json_t *api, json_t *names,
+json_t *openapi_out_document(const Portico__ApiDefinition *def, json_t *api,
                              const openapi_out_opts_t *o)
 {
     json_t *doc = json_object();
@@ -243,7 +260,7 @@ json_t *openapi_out_document(const Portico__ApiDefinition *def, json_t *api, jso
         json_object_set_new(doc, "servers",
                             json_pack("[{s:s,s:{s:{s:s}}}]", "url", "/{basePath}", "variables",
                                       "basePath", "default", o->stage));
-        json_object_set_new(doc, "paths", paths(def, names, o));
+        json_object_set_new(doc, "paths", paths(def, o));
         json_object_set_new(doc, "components",
                             json_pack("{s:o,s:o}", "schemas", models, "securitySchemes", schemes));
     } else {
@@ -253,11 +270,11 @@ json_t *openapi_out_document(const Portico__ApiDefinition *def, json_t *api, jso
         json_object_set_new(doc, "info", info(api));
         json_object_set_new(doc, "basePath", json_string(base));
         json_object_set_new(doc, "schemes", json_pack("[s]", "https"));
-        json_object_set_new(doc, "paths", paths(def, names, o));
+        json_object_set_new(doc, "paths", paths(def, o));
         json_object_set_new(doc, "securityDefinitions", schemes);
         json_object_set_new(doc, "definitions", models);
     }
     if (o->extensions & OPENAPI_EXT_APIGATEWAY)
-        openapi_out_root_extensions(doc, def, api, names);
+        openapi_out_root_extensions(doc, def, api);
     return doc;
 }

@@ -182,22 +182,29 @@ static json_t *gateway_responses(const Portico__ApiDefinition *def)
     return out;
 }
 
-static json_t *validators(const Portico__ApiDefinition *def, json_t *names)
+const char *openapi_out_validator_name(const Portico__ApiDefinition *def, const char *id)
+{
+    for (size_t i = 0; i < def->n_request_validators; i++) {
+        const Portico__RequestValidator *v = def->request_validators[i];
+        if (strcmp(v->id, id) == 0 && v->name[0] != '\0')
+            return v->name;
+    }
+    return id;
+}
+
+static json_t *validators(const Portico__ApiDefinition *def)
 {
     json_t *out = json_object();
     for (size_t i = 0; i < def->n_request_validators; i++) {
         const Portico__RequestValidator *v = def->request_validators[i];
-        const char *name =
-            json_string_value(json_object_get(json_object_get(names, "validators"), v->id));
-        json_object_set_new(out, name != NULL ? name : v->id,
+        json_object_set_new(out, openapi_out_validator_name(def, v->id),
                             json_pack("{s:b,s:b}", "validateRequestBody", v->validate_request_body,
                                       "validateRequestParameters", v->validate_request_parameters));
     }
     return out;
 }
 
-void openapi_out_root_extensions(json_t *doc, const Portico__ApiDefinition *def, json_t *api,
-                                 json_t *names)
+void openapi_out_root_extensions(json_t *doc, const Portico__ApiDefinition *def, json_t *api)
 {
     set_str(doc, EXT "api-key-source", def->api_key_source);
     if (def->n_binary_media_types > 0) {
@@ -215,5 +222,5 @@ void openapi_out_root_extensions(json_t *doc, const Portico__ApiDefinition *def,
     if (def->n_gateway_responses > 0)
         json_object_set_new(doc, EXT "gateway-responses", gateway_responses(def));
     if (def->n_request_validators > 0)
-        json_object_set_new(doc, EXT "request-validators", validators(def, names));
+        json_object_set_new(doc, EXT "request-validators", validators(def));
 }

@@ -153,9 +153,6 @@ def normalize_method(path, m, validators, authorizers):
         m["authorizerId"] = authorizers[m.pop("authorizerId")]["name"]
     if m.get("requestValidatorId"):
         m["requestValidatorId"] = validators[m.pop("requestValidatorId")].get("name")
-    m.pop("operationName", None)  # not frozen in a deployment
-    for r in (m.get("methodResponses") or {}).values():
-        r.pop("responseModels", None)  # not frozen in a deployment
     integ = m.get("methodIntegration")
     if integ:
         integ.pop("cacheNamespace", None)
