@@ -434,3 +434,159 @@ def test_bench_300_resources(cp, tmp_path):
     print(f"\nOPENAPI-BENCH import of {n - 1} resources ({len(body)} bytes of JSON): "
           f"{elapsed * 1000:.0f} ms; snapshot with the stage: {sizes[-1]} bytes")
     assert elapsed < 30 and sizes[-1] < 10 * len(body)
+
+
+def full_doc():
+    """Every extension Portico stores: authorizers (TOKEN, REQUEST, JWT), an
+    API key scheme, validators (root default and per operation), models that
+    refer to each other, gateway responses, API settings, ANY, templates and
+    selection patterns, cache keys, timeouts."""
+    return {
+        "openapi": "3.0.1",
+        "info": {"title": "full", "version": "7", "description": "everything"},
+        "paths": {
+            "/pets": {
+                "post": {
+                    "operationId": "addPet",
+                    "parameters": [{"name": "q", "in": "query", "required": True,
+                                    "schema": {"type": "string"}}],
+                    "requestBody": {"content": {"application/json": {
+                        "schema": {"$ref": "#/components/schemas/Pet"}}}},
+                    "responses": {"200": {"description": "ok", "content": {"application/json": {
+                        "schema": {"$ref": "#/components/schemas/Pets"}}}},
+                        "400": {"description": "bad"}},
+                    "security": [{"tok": [], "api_key": []}],
+                    "x-amazon-apigateway-request-validator": "all",
+                    "x-amazon-apigateway-integration": {
+                        "type": "mock",
+                        "requestTemplates": {"application/json": "{\"statusCode\": 200}"},
+                        "passthroughBehavior": "never",
+                        "responses": {"4\\d{2}": {"statusCode": "400"},
+                                      "default": {"statusCode": "200", "responseTemplates": {
+                                          "application/json": "{\"ok\": true}"}}},
+                    },
+                },
+                "x-amazon-apigateway-any-method": {
+                    "responses": {"200": {"description": "ok"}},
+                    "security": [{"req": []}],
+                    "x-amazon-apigateway-integration": {
+                        "type": "http_proxy", "httpMethod": "ANY",
+                        "uri": "http://127.0.0.1:9/pets", "timeoutInMillis": 5000,
+                        "contentHandling": "CONVERT_TO_TEXT",
+                        "responses": {"default": {"statusCode": "200"}},
+                    },
+                },
+            },
+            "/pets/{petId}": {
+                "get": {
+                    "parameters": [{"name": "petId", "in": "path", "required": True,
+                                    "schema": {"type": "string"}},
+                                   {"name": "type", "in": "query", "schema": {"type": "string"}},
+                                   {"name": "x-trace", "in": "header", "schema": {"type": "string"}}],
+                    "responses": {"200": {"description": "ok", "headers": {
+                        "X-Rate": {"schema": {"type": "string"}}}}},
+                    "security": [{"jwt": ["read"]}],
+                    "x-amazon-apigateway-integration": {
+                        "type": "http_proxy", "httpMethod": "GET",
+                        "uri": "http://127.0.0.1:9/pets/{id}",
+                        "requestParameters": {"integration.request.path.id": "method.request.path.petId"},
+                        "cacheKeyParameters": ["method.request.querystring.type"],
+                        "responses": {"default": {"statusCode": "200",
+                                                  "responseParameters": {
+                                                      "method.response.header.X-Rate": "'10'"}}},
+                    },
+                },
+            },
+        },
+        "components": {
+            "schemas": {
+                "Pet": {"type": "object", "required": ["name"],
+                        "properties": {"name": {"type": "string"}, "id": {"type": "integer"}}},
+                "Pets": {"type": "array", "items": {"$ref": "#/components/schemas/Pet"}},
+            },
+            "securitySchemes": {
+                "api_key": {"type": "apiKey", "name": "x-api-key", "in": "header"},
+                "tok": {"type": "apiKey", "name": "Authorization", "in": "header",
+                        "x-amazon-apigateway-authtype": "custom",
+                        "x-amazon-apigateway-authorizer": {
+                            "type": "token", "authorizerUri": "http://127.0.0.1:9/auth",
+                            "authorizerResultTtlInSeconds": 60,
+                            "identityValidationExpression": "^Bearer .+$"}},
+                "req": {"type": "apiKey", "name": "Unused", "in": "header",
+                        "x-amazon-apigateway-authtype": "custom",
+                        "x-amazon-apigateway-authorizer": {
+                            "type": "request", "authorizerUri": "http://127.0.0.1:9/auth",
+                            "identitySource": "method.request.header.X-User",
+                            "authorizerResultTtlInSeconds": 0}},
+                "jwt": {"type": "apiKey", "name": "Authorization", "in": "header",
+                        "x-amazon-apigateway-authorizer": {
+                            "type": "jwt", "identitySource": "$request.header.Authorization",
+                            "jwtConfiguration": {"issuer": "http://127.0.0.1:9/issuer",
+                                                 "audience": ["portico"]}}},
+            },
+        },
+        "x-amazon-apigateway-request-validators": {
+            "all": {"validateRequestBody": True, "validateRequestParameters": True},
+            "params": {"validateRequestBody": False, "validateRequestParameters": True}},
+        "x-amazon-apigateway-request-validator": "params",
+        "x-amazon-apigateway-api-key-source": "HEADER",
+        "x-amazon-apigateway-binary-media-types": ["image/png"],
+        "x-amazon-apigateway-minimum-compression-size": 1024,
+        "x-amazon-apigateway-gateway-responses": {
+            "UNAUTHORIZED": {"statusCode": 401, "responseParameters": {
+                "gatewayresponse.header.X-Why": "'auth'"},
+                "responseTemplates": {"application/json": "{\"message\":$context.error.messageString}"}}},
+        "x-amazon-apigateway-policy": {
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "execute-api:Invoke",
+                           "Resource": "execute-api:/*"}]},
+    }
+
+
+def test_full_featured_round_trip(cp, tmp_path):
+    doc = full_doc()
+    api = imported(cp, yaml.safe_dump(doc), failonwarnings="true")
+    assert "warnings" not in api
+    assert api["binaryMediaTypes"] == ["image/png"] and api["minimumCompressionSize"] == 1024
+    assert json.loads(api["policy"])["Statement"][0]["Action"] == "execute-api:Invoke"
+    state = api_state(cp, api["id"])
+    methods = state["methods"]
+    assert set(methods) == {("/pets", "POST"), ("/pets", "ANY"), ("/pets/{petId}", "GET")}
+    post = methods[("/pets", "POST")]
+    assert post["authorizationType"] == "CUSTOM" and post["authorizerId"] == "tok"
+    assert post["apiKeyRequired"] is True and post["requestValidatorId"] == "all"
+    assert post["requestModels"] == {"application/json": "Pet"}
+    assert post["operationName"] == "addPet"
+    assert post["methodResponses"]["200"]["responseModels"] == {"application/json": "Pets"}
+    assert post["methodIntegration"]["passthroughBehavior"] == "NEVER"
+    assert post["methodIntegration"]["integrationResponses"]["400"]["selectionPattern"] == "4\\d{2}"
+    get = methods[("/pets/{petId}", "GET")]
+    assert get["authorizationType"] == "JWT" and get["authorizationScopes"] == ["read"]
+    assert get["requestValidatorId"] == "params"  # the root default
+    assert get["requestParameters"] == {"method.request.querystring.type": False,
+                                        "method.request.header.x-trace": False}
+    assert get["methodIntegration"]["cacheKeyParameters"] == ["method.request.querystring.type"]
+    anym = methods[("/pets", "ANY")]
+    assert anym["authorizerId"] == "req" and anym["methodIntegration"]["timeoutInMillis"] == 5000
+    assert state["models"]["Pets"]["items"] == {"$ref": "https://apigateway.amazonaws.com/restapis/API/models/Pet"}
+    assert len(state["authorizers"]) == 3 and len(state["validators"]) == 2
+    gw = cp.ok("GET", f"/restapis/{api['id']}/gatewayresponses/UNAUTHORIZED")
+    assert gw["statusCode"] == "401" and gw["responseParameters"] == {"gatewayresponse.header.X-Why": "'auth'"}
+
+    deploy(cp, api["id"], "prod")
+    files = []
+    for kind in ("oas30", "swagger"):
+        for fmt in ("json", "yaml"):
+            text, parsed = export(cp, api["id"], "prod", kind, fmt)
+            assert parsed["x-amazon-apigateway-minimum-compression-size"] == 1024
+            p = tmp_path / f"full-{kind}.{fmt}"
+            p.write_text(text)
+            files.append(str(p))
+            back = imported(cp, text, failonwarnings="true")
+            got = api_state(cp, back["id"])
+            assert got["authorizers"] == state["authorizers"], (
+                set(got["authorizers"]) ^ set(state["authorizers"]))
+            assert got == state, f"{kind}/{fmt}"
+            gw2 = cp.ok("GET", f"/restapis/{back['id']}/gatewayresponses/UNAUTHORIZED")
+            assert gw2["statusCode"] == "401"
+    validate_files(files)
