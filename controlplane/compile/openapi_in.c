@@ -83,6 +83,51 @@ static void path_prefix(json_t *doc, enum openapi_basepath mode, char *out, size
 
 /* ---- parameters, bodies, responses ---------------------------------------- */
 
+#define OPENAPI_MAX_HOPS 8
+
+/* One JSON pointer step of ref (at p) into part, "~1" → "/", "~0" → "~". */
+static const char *pointer_step(const char *p, char *part, size_t cap)
+{
+    size_t n = 0;
+    for (; *p != '\0' && *p != '/' && n + 1 < cap; p++) {
+        if (p[0] == '~' && (p[1] == '0' || p[1] == '1')) {
+            part[n++] = p[1] == '1' ? '/' : '~';
+            p++;
+        } else {
+            part[n++] = *p;
+        }
+    }
+    part[n] = '\0';
+    return *p == '/' ? p + 1 : p;
+}
+
+/* A parameter, request body or response given as a local "$ref"
+ * ("#/components/parameters/X", "#/parameters/X", ...) → what it names;
+ * v itself when it is no reference. NULL (x->failed) when it does not resolve. */
+static json_t *deref(openapi_ctx_t *x, json_t *v)
+{
+    for (int hops = 0; hops < OPENAPI_MAX_HOPS; hops++) {
+        const char *ref = json_string_value(json_object_get(v, "$ref"));
+        if (ref == NULL)
+            return v;
+        json_t *node = strncmp(ref, "#/", 2) == 0 ? x->doc : NULL;
+        char part[256];
+        for (const char *p = ref + 2; node != NULL && *p != '\0';) {
+            p = pointer_step(p, part, sizeof(part));
+            node = json_object_get(node, part);
+        }
+        if (node == NULL)
+            break;
+        v = node;
+    }
+    x->failed = 1;
+    openapi_fail(x, "Invalid reference: %s",
+                 json_string_value(json_object_get(v, "$ref")) != NULL
+                     ? json_string_value(json_object_get(v, "$ref"))
+                     : "(a loop)");
+    return NULL;
+}
+
 static const char *param_location(const char *in)
 {
     static const char *const map[][2] = {
@@ -138,6 +183,8 @@ static void add_parameters(openapi_ctx_t *x, json_t *method, json_t *op, json_t 
     json_t *p;
     json_array_foreach(params, i, p)
     {
+        if ((p = deref(x, p)) == NULL)
+            return;
         const char *in = json_string_value(json_object_get(p, "in"));
         const char *name = json_string_value(json_object_get(p, "name"));
         const char *loc = param_location(in);
@@ -203,6 +250,8 @@ static void add_responses(openapi_ctx_t *x, json_t *method, json_t *responses, c
     {
         if (strcmp(code, "default") == 0)
             continue; /* what an export writes for a method without responses */
+        if ((resp = deref(x, resp)) == NULL)
+            break;
         if (strlen(code) != 3 || !isdigit((unsigned char)code[0]) || code[0] < '1' ||
             code[0] > '5' || !isdigit((unsigned char)code[1]) || !isdigit((unsigned char)code[2])) {
             openapi_warn(x, "%s: response %s is not a status code and is not imported", where,
@@ -277,7 +326,7 @@ static const char *verb_of(const char *key)
 static void add_request_body(openapi_ctx_t *x, json_t *method, json_t *op, const char *where)
 {
     json_t *body = json_object_get(op, "requestBody");
-    if (body == NULL)
+    if (body == NULL || (body = deref(x, body)) == NULL)
         return;
     json_t *models = content_models(x, json_object_get(body, "content"), where);
     json_object_set_new(method, "requestModels", models);
@@ -356,8 +405,10 @@ static int path_item(openapi_ctx_t *x, const char *prefix, const char *path, jso
         }
         int failed = 0;
         json_t *m = operation(x, op, json_object_get(item, "parameters"), verb, full, &failed);
-        if (failed)
+        if (failed || x->failed) {
+            json_decref(m);
             return -1;
+        }
         if (m != NULL)
             json_object_set_new(methods, verb, m);
     }

@@ -37,6 +37,7 @@ typedef struct {
     json_t *warnings;
     char *err;
     size_t err_len;
+    int failed; /* a reference did not resolve (err says which) */
 } openapi_ctx_t;
 
 void openapi_warn(openapi_ctx_t *x, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

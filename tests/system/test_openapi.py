@@ -356,6 +356,10 @@ BAD = [
                       "definitions": {"A": {"type": "object",
                                             "properties": {"b": {"$ref": "#/definitions/Nope"}}}}},
      "Invalid model reference: #/definitions/Nope"),
+    ("unknown parameter $ref", {"openapi": "3.0.1", "info": {"title": "t", "version": "1"},
+                                "paths": {"/p": {"get": {"parameters": [
+                                    {"$ref": "#/components/parameters/Nope"}], "responses": {}}}}},
+     "Invalid reference: #/components/parameters/Nope"),
     ("VPC_LINK", {"swagger": "2.0", "info": {"title": "t", "version": "1"},
                   "paths": {"/v": {"get": {"responses": {},
                                            "x-amazon-apigateway-integration": {

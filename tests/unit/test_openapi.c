@@ -191,6 +191,19 @@ static const struct {
      OPENAPI_BASEPATH_IGNORE, NULL, "VPC_LINK"},
     {"OpenAPI 3.1 refused", "{\"openapi\":\"3.1.0\",\"paths\":{}}", OPENAPI_BASEPATH_IGNORE, NULL,
      "only OpenAPI 3.0.x and Swagger 2.0"},
+    {"parameter $ref resolves",
+     SW "\"parameters\":{\"P\":{\"name\":\"q\",\"in\":\"query\"}},\"paths\":{\"/a\":{"
+        "\"get\":{\"parameters\":[{\"$ref\":\"#/parameters/P\"}],\"responses\":{},"
+        "\"x-amazon-apigateway-integration\":{\"type\":\"mock\"}}}}}",
+     OPENAPI_BASEPATH_IGNORE, "/a", NULL},
+    {"unknown parameter $ref",
+     SW "\"paths\":{\"/a\":{\"get\":{\"parameters\":[{\"$ref\":\"#/parameters/Nope\"}],"
+        "\"responses\":{}}}}}",
+     OPENAPI_BASEPATH_IGNORE, NULL, "Invalid reference: #/parameters/Nope"},
+    {"response $ref loop",
+     SW "\"responses\":{\"A\":{\"$ref\":\"#/responses/B\"},\"B\":{\"$ref\":\"#/responses/A\"}},"
+        "\"paths\":{\"/a\":{\"get\":{\"responses\":{\"200\":{\"$ref\":\"#/responses/A\"}}}}}}",
+     OPENAPI_BASEPATH_IGNORE, NULL, "Invalid reference"},
     {"bad model name", SW "\"paths\":{},\"definitions\":{\"a_b\":{\"type\":\"object\"}}}",
      OPENAPI_BASEPATH_IGNORE, NULL, "alphanumeric"},
     {"bad gateway response type",
@@ -226,6 +239,13 @@ static void test_plans(void **state)
             if (json_object_get(json_object_get(plan, "resources"), plan_cases[i].path) == NULL)
                 fail_msg("%s: no %s in %s", plan_cases[i].name, plan_cases[i].path,
                          json_dumps(json_object_get(plan, "resources"), JSON_COMPACT));
+            if (strcmp(plan_cases[i].name, "parameter $ref resolves") == 0)
+                assert_non_null(json_object_get(
+                    json_object_get(
+                        json_object_get(json_object_get(json_object_get(plan, "resources"), "/a"),
+                                        "GET"),
+                        "requestParameters"),
+                    "method.request.querystring.q"));
             json_t *warnings = json_object_get(plan, "warnings");
             if (plan_cases[i].message != NULL && !has_message(warnings, plan_cases[i].message))
                 fail_msg("%s: warnings %s", plan_cases[i].name, json_dumps(warnings, JSON_COMPACT));
