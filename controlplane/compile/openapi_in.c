@@ -454,16 +454,37 @@ static int check_version(openapi_ctx_t *x)
     return 0;
 }
 
-static void add_api(openapi_ctx_t *x)
+/* info.title → name, description, version, within the RestApi's limits. */
+static int add_api(openapi_ctx_t *x)
 {
+    static const struct {
+        const char *from, *to;
+        size_t max;
+    } fields[] = {{"title", "name", 1024},
+                  {"description", "description", 4096},
+                  {"version", "version", 1024},
+                  {NULL, NULL, 0}};
     json_t *info = json_object_get(x->doc, "info");
     json_t *api = json_object_get(x->plan, "api");
-    const char *title = json_string_value(json_object_get(info, "title"));
-    json_object_set_new(api, "name", json_string(title != NULL && *title ? title : "imported"));
-    if (json_is_string(json_object_get(info, "description")))
-        json_object_set(api, "description", json_object_get(info, "description"));
-    if (json_is_string(json_object_get(info, "version")))
-        json_object_set(api, "version", json_object_get(info, "version"));
+    for (int i = 0; fields[i].from != NULL; i++) {
+        json_t *v = json_object_get(info, fields[i].from);
+        char num[64];
+        if (json_is_number(v)) { /* "version: 1.0" in YAML */
+            snprintf(num, sizeof(num), "%.15g", json_number_value(v));
+            if (json_is_real(v) && strpbrk(num, ".e") == NULL)
+                strcat(num, ".0");
+            v = json_string(num);
+            json_object_set_new(api, fields[i].to, v);
+        }
+        if (v != NULL && (!json_is_string(v) || json_string_length(v) > fields[i].max))
+            return openapi_fail(x, "Invalid info.%s: a string of at most %zu characters",
+                                fields[i].from, fields[i].max);
+        if (v != NULL && json_string_length(v) > 0)
+            json_object_set(api, fields[i].to, v);
+    }
+    if (json_object_get(api, "name") == NULL)
+        json_object_set_new(api, "name", json_string("imported"));
+    return 0;
 }
 
 json_t *openapi_in_plan(json_t *doc, enum openapi_basepath basepath, char *err, size_t err_len)
@@ -480,7 +501,8 @@ json_t *openapi_in_plan(json_t *doc, enum openapi_basepath basepath, char *err, 
                           : json_object_get(doc, "securityDefinitions");
     if (openapi_in_security_schemes(&x, schemes) != 0)
         goto fail;
-    add_api(&x);
+    if (add_api(&x) != 0)
+        goto fail;
     path_prefix(doc, basepath, prefix, sizeof(prefix));
     const char *path;
     json_t *item;

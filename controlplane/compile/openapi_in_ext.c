@@ -304,6 +304,15 @@ static int root_api_settings(openapi_ctx_t *x)
         json_object_set_new(api, "apiKeySource", upper(s));
     }
     json_t *bin = json_object_get(x->doc, EXT "binary-media-types");
+    size_t i;
+    json_t *t;
+    json_array_foreach(bin, i, t)
+    {
+        if (!json_is_string(t) || json_string_length(t) == 0 || json_string_length(t) > 256)
+            return openapi_fail(x, "Invalid binary media type in " EXT "binary-media-types");
+    }
+    if (bin != NULL && !json_is_array(bin))
+        return openapi_fail(x, EXT "binary-media-types must be a list of media types");
     if (bin != NULL)
         json_object_set(api, "binaryMediaTypes", bin);
     json_t *mcs = json_object_get(x->doc, EXT "minimum-compression-size");

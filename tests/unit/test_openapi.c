@@ -204,6 +204,12 @@ static const struct {
      SW "\"responses\":{\"A\":{\"$ref\":\"#/responses/B\"},\"B\":{\"$ref\":\"#/responses/A\"}},"
         "\"paths\":{\"/a\":{\"get\":{\"responses\":{\"200\":{\"$ref\":\"#/responses/A\"}}}}}}",
      OPENAPI_BASEPATH_IGNORE, NULL, "Invalid reference"},
+    {"numeric version",
+     "{\"swagger\":\"2.0\",\"info\":{\"title\":\"t\",\"version\":1.0},"
+     "\"paths\":{\"/a\":" MOCK "}}",
+     OPENAPI_BASEPATH_IGNORE, "/a", NULL},
+    {"title too long type", "{\"swagger\":\"2.0\",\"info\":{\"title\":[1]},\"paths\":{}}",
+     OPENAPI_BASEPATH_IGNORE, NULL, "Invalid info.title"},
     {"bad model name", SW "\"paths\":{},\"definitions\":{\"a_b\":{\"type\":\"object\"}}}",
      OPENAPI_BASEPATH_IGNORE, NULL, "alphanumeric"},
     {"bad gateway response type",
@@ -246,6 +252,10 @@ static void test_plans(void **state)
                                         "GET"),
                         "requestParameters"),
                     "method.request.querystring.q"));
+            if (strcmp(plan_cases[i].name, "numeric version") == 0)
+                assert_string_equal(
+                    json_string_value(json_object_get(json_object_get(plan, "api"), "version")),
+                    "1.0");
             json_t *warnings = json_object_get(plan, "warnings");
             if (plan_cases[i].message != NULL && !has_message(warnings, plan_cases[i].message))
                 fail_msg("%s: warnings %s", plan_cases[i].name, json_dumps(warnings, JSON_COMPACT));
