@@ -145,8 +145,21 @@ static const char *model_of_ref(const char *ref)
     return slash != NULL && slash[1] != '\0' ? slash + 1 : NULL;
 }
 
-/* {ct: {schema: {$ref}}} → {ct: Model}; inline schemas are warned about. */
-static json_t *content_models(openapi_ctx_t *x, json_t *content, const char *where)
+/* A model the document defines, by the reference's check: a $ref to an
+ * undefined one is the warning "Parse issue: attribute ... is missing". */
+static const char *known_model(openapi_ctx_t *x, const char *ref, const char *section)
+{
+    const char *name = model_of_ref(ref);
+    if (name != NULL && json_object_get(json_object_get(x->plan, "models"), name) != NULL)
+        return name;
+    openapi_warn(x, "Parse issue: attribute paths.'%s'(%s).%s.schema.%s is missing", x->op_path,
+                 x->op_key, section, ref);
+    return NULL;
+}
+
+/* {ct: {schema: {$ref}}} → {ct: Model}; inline schemas are warned about.
+ * section names where content is ("requestBody.content", ...). */
+static json_t *content_models(openapi_ctx_t *x, json_t *content, const char *section)
 {
     json_t *models = json_object();
     const char *ct;
@@ -154,24 +167,30 @@ static json_t *content_models(openapi_ctx_t *x, json_t *content, const char *whe
     json_object_foreach(content, ct, media)
     {
         json_t *schema = json_object_get(media, "schema");
-        const char *name = model_of_ref(json_string_value(json_object_get(schema, "$ref")));
+        const char *ref = json_string_value(json_object_get(schema, "$ref"));
+        const char *name = ref != NULL ? known_model(x, ref, section) : NULL;
         if (name != NULL)
             json_object_set_new(models, ct, json_string(name));
-        else if (schema != NULL)
-            openapi_warn(x, "%s: an inline schema for %s is not imported as a model", where, ct);
+        else if (schema != NULL && ref == NULL)
+            openapi_warn(x, "paths.'%s'(%s).%s: an inline schema for %s is not imported as a model",
+                         x->op_path, x->op_key, section, ct);
     }
     return models;
 }
 
-static json_t *swagger_body_models(openapi_ctx_t *x, json_t *op, json_t *param, const char *where)
+/* Swagger's one schema (a body parameter's, a response's) as content. */
+static json_t *swagger_models(openapi_ctx_t *x, json_t *op, json_t *schema, const char *section,
+                              const char *list)
 {
-    json_t *consumes = json_object_get(op, "consumes");
-    if (consumes == NULL)
-        consumes = json_object_get(x->doc, "consumes");
-    const char *ct = json_string_value(json_array_get(consumes, 0));
-    json_t *content = json_pack("{s:{s:O}}", ct != NULL ? ct : "application/json", "schema",
-                                json_object_get(param, "schema"));
-    json_t *models = content_models(x, content, where);
+    json_t *types = json_object_get(op, list);
+    if (types == NULL)
+        types = json_object_get(x->doc, list);
+    const char *ct = json_string_value(json_array_get(types, 0));
+    json_t *content = json_object();
+    if (schema != NULL)
+        json_object_set_new(content, ct != NULL ? ct : "application/json",
+                            json_pack("{s:O}", "schema", schema));
+    json_t *models = content_models(x, content, section);
     json_decref(content);
     return models;
 }
@@ -190,7 +209,9 @@ static void add_parameters(openapi_ctx_t *x, json_t *method, json_t *op, json_t 
         const char *loc = param_location(in);
         char key[512];
         if (in != NULL && strcmp(in, "body") == 0) {
-            json_object_set_new(method, "requestModels", swagger_body_models(x, op, p, where));
+            json_object_set_new(
+                method, "requestModels",
+                swagger_models(x, op, json_object_get(p, "schema"), "parameters.body", "consumes"));
             continue;
         }
         if (loc == NULL || name == NULL) {
@@ -208,7 +229,7 @@ static void add_parameters(openapi_ctx_t *x, json_t *method, json_t *op, json_t 
     }
 }
 
-static json_t *method_response(json_t *resp, const char *code, int oas3)
+static json_t *method_response(openapi_ctx_t *x, json_t *op, json_t *resp, const char *code)
 {
     json_t *mr = json_pack("{s:s,s:{}}", "statusCode", code, "responseParameters");
     const char *h;
@@ -219,34 +240,22 @@ static json_t *method_response(json_t *resp, const char *code, int oas3)
         snprintf(key, sizeof(key), "method.response.header.%s", h);
         json_object_set_new(json_object_get(mr, "responseParameters"), key, json_false());
     }
-    json_t *models = json_object();
-    const char *name = NULL;
-    if (oas3) {
-        const char *ct;
-        json_t *media;
-        json_object_foreach(json_object_get(resp, "content"), ct, media)
-        {
-            name = model_of_ref(
-                json_string_value(json_object_get(json_object_get(media, "schema"), "$ref")));
-            if (name != NULL)
-                json_object_set_new(models, ct, json_string(name));
-        }
-    } else {
-        name = model_of_ref(
-            json_string_value(json_object_get(json_object_get(resp, "schema"), "$ref")));
-        if (name != NULL)
-            json_object_set_new(models, "application/json", json_string(name));
-    }
-    json_object_set_new(mr, "responseModels", models);
+    char section[64];
+    snprintf(section, sizeof(section), "responses.%s.content", code);
+    json_object_set_new(
+        mr, "responseModels",
+        is_oas3(x->doc)
+            ? content_models(x, json_object_get(resp, "content"), section)
+            : swagger_models(x, op, json_object_get(resp, "schema"), section, "produces"));
     return mr;
 }
 
-static void add_responses(openapi_ctx_t *x, json_t *method, json_t *responses, const char *where)
+static void add_responses(openapi_ctx_t *x, json_t *method, json_t *op, const char *where)
 {
     json_t *out = json_object();
     const char *code;
     json_t *resp;
-    json_object_foreach(responses, code, resp)
+    json_object_foreach(json_object_get(op, "responses"), code, resp)
     {
         if (strcmp(code, "default") == 0)
             continue; /* what an export writes for a method without responses */
@@ -258,7 +267,7 @@ static void add_responses(openapi_ctx_t *x, json_t *method, json_t *responses, c
                          code);
             continue;
         }
-        json_object_set_new(out, code, method_response(resp, code, is_oas3(x->doc)));
+        json_object_set_new(out, code, method_response(x, op, resp, code));
     }
     json_object_set_new(method, "methodResponses", out);
 }
@@ -323,12 +332,12 @@ static const char *verb_of(const char *key)
     return NULL;
 }
 
-static void add_request_body(openapi_ctx_t *x, json_t *method, json_t *op, const char *where)
+static void add_request_body(openapi_ctx_t *x, json_t *method, json_t *op)
 {
     json_t *body = json_object_get(op, "requestBody");
     if (body == NULL || (body = deref(x, body)) == NULL)
         return;
-    json_t *models = content_models(x, json_object_get(body, "content"), where);
+    json_t *models = content_models(x, json_object_get(body, "content"), "requestBody.content");
     json_object_set_new(method, "requestModels", models);
 }
 
@@ -359,8 +368,8 @@ static json_t *operation(openapi_ctx_t *x, json_t *op, json_t *path_params, cons
         json_object_set(m, "operationName", json_object_get(op, "operationId"));
     add_parameters(x, m, op, path_params, where);
     add_parameters(x, m, op, json_object_get(op, "parameters"), where);
-    add_request_body(x, m, op, where);
-    add_responses(x, m, json_object_get(op, "responses"), where);
+    add_request_body(x, m, op);
+    add_responses(x, m, op, where);
     add_validator(x, m, op, where);
     if (add_security(x, m, op, where) != 0) {
         json_decref(m);
@@ -404,6 +413,8 @@ static int path_item(openapi_ctx_t *x, const char *prefix, const char *path, jso
             continue;
         }
         int failed = 0;
+        x->op_path = path;
+        x->op_key = key;
         json_t *m = operation(x, op, json_object_get(item, "parameters"), verb, full, &failed);
         if (failed || x->failed) {
             json_decref(m);

@@ -37,7 +37,9 @@ typedef struct {
     json_t *warnings;
     char *err;
     size_t err_len;
-    int failed; /* a reference did not resolve (err says which) */
+    int failed;          /* a reference did not resolve (err says which) */
+    const char *op_path; /* the operation being read, for messages */
+    const char *op_key;  /* its key in the path item ("get", ...) */
 } openapi_ctx_t;
 
 void openapi_warn(openapi_ctx_t *x, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -309,6 +309,25 @@ def test_failonwarnings(cp):
     assert any("x-amazon-apigateway-documentation" in w for w in api["warnings"])
 
 
+def test_missing_model_is_a_warning_or_the_reference_error(cp):
+    doc = {"openapi": "3.0.1", "info": {"title": "m", "version": "1"},
+           "paths": {"/update": {"get": {
+               "responses": {"200": {"description": "ok", "content": {"application/json": {
+                   "schema": {"$ref": "#/components/schemas/ModelThatDoesNotExist"}}}}},
+               "x-amazon-apigateway-integration": {"type": "mock"}}}}}
+    before = api_ids(cp)
+    r = do_import(cp, doc, failonwarnings="true")
+    assert r.status_code == 400
+    assert r.json()["message"] == (
+        "Warnings found during import:\n\tParse issue: attribute paths.'/update'(get).responses."
+        "200.content.schema.#/components/schemas/ModelThatDoesNotExist is missing")
+    assert api_ids(cp) == before
+    api = imported(cp, doc)
+    assert len(api["warnings"]) == 1
+    m = api_state(cp, api["id"])["methods"][("/update", "GET")]
+    assert m["methodResponses"]["200"].get("responseModels", {}) == {}
+
+
 def test_basepath_modes(cp):
     doc = proxy_doc("http://127.0.0.1:9", base_path="/v1/shop")
     for mode, prefix in (("ignore", ""), ("prepend", "/v1/shop"), ("split", "/shop")):

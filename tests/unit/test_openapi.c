@@ -210,6 +210,14 @@ static const struct {
      OPENAPI_BASEPATH_IGNORE, "/a", NULL},
     {"title too long type", "{\"swagger\":\"2.0\",\"info\":{\"title\":[1]},\"paths\":{}}",
      OPENAPI_BASEPATH_IGNORE, NULL, "Invalid info.title"},
+    {"missing model is the reference's warning",
+     "{\"openapi\":\"3.0.1\",\"info\":{\"title\":\"t\",\"version\":\"1\"},\"paths\":{\"/u\":{"
+     "\"get\":{\"responses\":{\"200\":{\"description\":\"ok\",\"content\":{\"application/json\":"
+     "{\"schema\":{\"$ref\":\"#/components/schemas/Nope\"}}}}},"
+     "\"x-amazon-apigateway-integration\":{\"type\":\"mock\"}}}}}",
+     OPENAPI_BASEPATH_IGNORE, "/u",
+     "Parse issue: attribute paths.'/u'(get).responses.200.content.schema.#/components/schemas/"
+     "Nope is missing"},
     {"bad model name", SW "\"paths\":{},\"definitions\":{\"a_b\":{\"type\":\"object\"}}}",
      OPENAPI_BASEPATH_IGNORE, NULL, "alphanumeric"},
     {"bad gateway response type",
