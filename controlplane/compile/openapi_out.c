@@ -57,10 +57,18 @@ static json_t *parameters(const Portico__Method *m, const char *path, int oas30)
         const char *name = m->request_parameters[i]->name;
         for (int k = 0; locations[k][0] != NULL; k++) {
             size_t n = strlen(locations[k][0]);
-            if (strncmp(name, locations[k][0], n) == 0 && name[n] != '\0')
-                json_array_append_new(
-                    params, parameter(name + n, locations[k][1],
-                                      m->request_parameters[i]->required || k == 0, oas30));
+            char shown[300];
+            if (strncmp(name, locations[k][0], n) != 0 || name[n] == '\0')
+                continue;
+            /* method.request.path.proxy of {proxy+}: the template's name */
+            snprintf(shown, sizeof(shown), "{%s+}", name + n);
+            if (k == 0 && strstr(path, shown) != NULL)
+                snprintf(shown, sizeof(shown), "%s+", name + n);
+            else
+                snprintf(shown, sizeof(shown), "%s", name + n);
+            json_array_append_new(params,
+                                  parameter(shown, locations[k][1],
+                                            m->request_parameters[i]->required || k == 0, oas30));
         }
     }
     for (const char *p = strchr(path, '{'); p != NULL; p = strchr(p + 1, '{')) {

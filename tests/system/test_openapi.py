@@ -500,6 +500,19 @@ def full_doc():
                     },
                 },
             },
+            "/files/{proxy+}": {
+                "get": {
+                    "parameters": [{"name": "proxy", "in": "path", "required": True,
+                                    "schema": {"type": "string"}}],
+                    "responses": {"200": {"description": "ok"}},
+                    "x-amazon-apigateway-integration": {
+                        "type": "http_proxy", "httpMethod": "GET",
+                        "uri": "http://127.0.0.1:9/files/{proxy}",
+                        "requestParameters": {"integration.request.path.proxy": "method.request.path.proxy"},
+                        "responses": {"default": {"statusCode": "200"}},
+                    },
+                },
+            },
             "/pets/{petId}": {
                 "get": {
                     "parameters": [{"name": "petId", "in": "path", "required": True,
@@ -574,7 +587,9 @@ def test_full_featured_round_trip(cp, tmp_path):
     assert json.loads(api["policy"])["Statement"][0]["Action"] == "execute-api:Invoke"
     state = api_state(cp, api["id"])
     methods = state["methods"]
-    assert set(methods) == {("/pets", "POST"), ("/pets", "ANY"), ("/pets/{petId}", "GET")}
+    assert set(methods) == {("/pets", "POST"), ("/pets", "ANY"), ("/pets/{petId}", "GET"),
+                            ("/files/{proxy+}", "GET")}
+    assert methods[("/files/{proxy+}", "GET")]["requestParameters"] == {}  # path params normalized
     post = methods[("/pets", "POST")]
     assert post["authorizationType"] == "CUSTOM" and post["authorizerId"] == "tok"
     assert post["apiKeyRequired"] is True and post["requestValidatorId"] == "all"
