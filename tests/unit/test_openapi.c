@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "openapi_in.h"
+#include "openapi_out.h"
 #include "openapi_ref.h"
 #include "yamljson.h"
 
@@ -273,13 +274,67 @@ static void test_plans(void **state)
     }
 }
 
+/* ---- export of a small definition ----------------------------------------------------- */
+
+static void test_export_definition(void **state)
+{
+    (void)state;
+    Portico__ParamFlag pf = PORTICO__PARAM_FLAG__INIT, *pfs[] = {&pf};
+    pf.name = "method.request.path.proxy";
+    pf.required = 1;
+    Portico__KeyValue rm = PORTICO__KEY_VALUE__INIT, *rms[] = {&rm};
+    rm.key = "application/json";
+    rm.value = "Pet";
+    Portico__Method m = PORTICO__METHOD__INIT, *ms[] = {&m};
+    m.http_method = "ANY";
+    m.n_request_parameters = 1;
+    m.request_parameters = pfs;
+    m.n_request_models = 1;
+    m.request_models = rms;
+    Portico__Resource r = PORTICO__RESOURCE__INIT, *rs[] = {&r};
+    r.id = "r1";
+    r.path = "/files/{proxy+}";
+    r.n_methods = 1;
+    r.methods = ms;
+    Portico__Model model = PORTICO__MODEL__INIT, *models[] = {&model};
+    model.name = "Pet";
+    model.schema = "{\"$schema\":\"http://json-schema.org/draft-04/schema#\",\"type\":\"object\","
+                   "\"properties\":{\"o\":{\"$ref\":\"" URL "Pet\"}}}";
+    Portico__ApiDefinition def = PORTICO__API_DEFINITION__INIT;
+    def.api_id = "api1";
+    def.n_resources = 1;
+    def.resources = rs;
+    def.n_models = 1;
+    def.models = models;
+    json_t *api = json_pack("{s:s}", "name", "t");
+    for (int oas30 = 0; oas30 <= 1; oas30++) {
+        openapi_out_opts_t o = {
+            .oas30 = oas30, .extensions = OPENAPI_EXT_APIGATEWAY, .stage = "prod"};
+        json_t *doc = openapi_out_document(&def, api, &o);
+        json_t *op =
+            json_object_get(json_object_get(json_object_get(doc, "paths"), "/files/{proxy+}"),
+                            "x-amazon-apigateway-any-method");
+        json_t *p0 = json_array_get(json_object_get(op, "parameters"), 0);
+        assert_string_equal(json_string_value(json_object_get(p0, "name")), "proxy+");
+        assert_non_null(json_object_get(json_object_get(op, "responses"), "default"));
+        json_t *schemas = oas30 ? json_object_get(json_object_get(doc, "components"), "schemas")
+                                : json_object_get(doc, "definitions");
+        json_t *pet = json_object_get(schemas, "Pet");
+        assert_null(json_object_get(pet, "$schema"));
+        const char *ref = json_string_value(
+            json_object_get(json_object_get(json_object_get(pet, "properties"), "o"), "$ref"));
+        assert_string_equal(ref, oas30 ? "#/components/schemas/Pet" : "#/definitions/Pet");
+        json_decref(doc);
+    }
+    json_decref(api);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_yaml_to_json),
-        cmocka_unit_test(test_yaml_dump_round_trip),
-        cmocka_unit_test(test_ref_rewrite),
-        cmocka_unit_test(test_plans),
+        cmocka_unit_test(test_yaml_to_json),      cmocka_unit_test(test_yaml_dump_round_trip),
+        cmocka_unit_test(test_ref_rewrite),       cmocka_unit_test(test_plans),
+        cmocka_unit_test(test_export_definition),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
