@@ -396,6 +396,9 @@ static int path_item(openapi_ctx_t *x, const char *prefix, const char *path, jso
         return openapi_fail(x, "Invalid resource path: %.200s", path);
     snprintf(full, sizeof(full), "%.1023s%.1024s", prefix,
              strcmp(path, "/") == 0 && *prefix ? "" : path);
+    size_t n = strlen(full);
+    while (n > 1 && full[n - 1] == '/')
+        full[--n] = '\0'; /* "/pets/" is the resource "/pets" */
     json_t *resources = json_object_get(x->plan, "resources");
     json_t *methods = json_object_get(resources, full);
     if (methods == NULL) {

@@ -219,6 +219,8 @@ static const struct {
      OPENAPI_BASEPATH_IGNORE, "/u",
      "Parse issue: attribute paths.'/u'(get).responses.200.content.schema.#/components/schemas/"
      "Nope is missing"},
+    {"trailing slash", SW "\"paths\":{\"/pets/\":" MOCK "}}", OPENAPI_BASEPATH_IGNORE, "/pets",
+     NULL},
     {"bad model name", SW "\"paths\":{},\"definitions\":{\"a_b\":{\"type\":\"object\"}}}",
      OPENAPI_BASEPATH_IGNORE, NULL, "alphanumeric"},
     {"bad gateway response type",
