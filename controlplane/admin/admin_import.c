@@ -220,6 +220,7 @@ void admin_import_put(admin_call_t *c)
         for (int i = 0; reset[i] != NULL; i++)
             json_object_del(doc, reset[i]);
         json_object_set_new(doc, "apiKeySource", json_string("HEADER"));
+        json_object_set_new(doc, "disableExecuteApiEndpoint", json_false());
     }
     import_api_fields(doc, json_object_get(plan, "api"), &o);
     if (import_check_policy(c, doc, id) != 0 || admin_begin(c) != 0)

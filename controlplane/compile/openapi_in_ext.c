@@ -330,16 +330,38 @@ static int root_api_settings(openapi_ctx_t *x)
     return 0;
 }
 
-static const char *const root_known[] = {EXT "api-key-source",           EXT "binary-media-types",
-                                         EXT "minimum-compression-size", EXT "policy",
-                                         EXT "request-validators",       EXT "request-validator",
-                                         EXT "gateway-responses",        NULL};
+/* x-amazon-apigateway-endpoint-configuration: disableExecuteApiEndpoint
+ * maps; VPC endpoints do not exist here. */
+static int root_endpoint_configuration(openapi_ctx_t *x, json_t *v)
+{
+    if (v == NULL)
+        return 0;
+    json_t *off = json_object_get(v, "disableExecuteApiEndpoint");
+    if (!json_is_object(v) || (off != NULL && !json_is_boolean(off)))
+        return openapi_fail(x, "Invalid " EXT "endpoint-configuration");
+    if (off != NULL)
+        json_object_set(json_object_get(x->plan, "api"), "disableExecuteApiEndpoint", off);
+    if (json_object_get(v, "vpcEndpointIds") != NULL)
+        openapi_warn(x, EXT "endpoint-configuration.vpcEndpointIds is not supported; ignored");
+    return 0;
+}
+
+static const char *const root_known[] = {EXT "endpoint-configuration",
+                                         EXT "api-key-source",
+                                         EXT "binary-media-types",
+                                         EXT "minimum-compression-size",
+                                         EXT "policy",
+                                         EXT "request-validators",
+                                         EXT "request-validator",
+                                         EXT "gateway-responses",
+                                         NULL};
 
 int openapi_in_root_extensions(openapi_ctx_t *x)
 {
     if (root_api_settings(x) != 0 ||
         root_validators(x, json_object_get(x->doc, EXT "request-validators")) != 0 ||
-        root_gateway_responses(x, json_object_get(x->doc, EXT "gateway-responses")) != 0)
+        root_gateway_responses(x, json_object_get(x->doc, EXT "gateway-responses")) != 0 ||
+        root_endpoint_configuration(x, json_object_get(x->doc, EXT "endpoint-configuration")) != 0)
         return -1;
     const char *k;
     json_t *v;

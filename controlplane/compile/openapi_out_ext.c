@@ -224,4 +224,7 @@ void openapi_out_root_extensions(json_t *doc, const Portico__ApiDefinition *def,
         json_object_set_new(doc, EXT "gateway-responses", gateway_responses(def));
     if (def->n_request_validators > 0)
         json_object_set_new(doc, EXT "request-validators", validators(def));
+    if (def->disable_execute_api_endpoint)
+        json_object_set_new(doc, EXT "endpoint-configuration",
+                            json_pack("{s:b}", "disableExecuteApiEndpoint", 1));
 }

@@ -568,6 +568,7 @@ def full_doc():
         "x-amazon-apigateway-api-key-source": "HEADER",
         "x-amazon-apigateway-binary-media-types": ["image/png"],
         "x-amazon-apigateway-minimum-compression-size": 1024,
+        "x-amazon-apigateway-endpoint-configuration": {"disableExecuteApiEndpoint": True},
         "x-amazon-apigateway-gateway-responses": {
             "UNAUTHORIZED": {"statusCode": 401, "responseParameters": {
                 "gatewayresponse.header.X-Why": "'auth'"},
@@ -584,6 +585,7 @@ def test_full_featured_round_trip(cp, tmp_path):
     api = imported(cp, yaml.safe_dump(doc), failonwarnings="true")
     assert "warnings" not in api
     assert api["binaryMediaTypes"] == ["image/png"] and api["minimumCompressionSize"] == 1024
+    assert api["disableExecuteApiEndpoint"] is True
     assert json.loads(api["policy"])["Statement"][0]["Action"] == "execute-api:Invoke"
     state = api_state(cp, api["id"])
     methods = state["methods"]
@@ -617,6 +619,8 @@ def test_full_featured_round_trip(cp, tmp_path):
         for fmt in ("json", "yaml"):
             text, parsed = export(cp, api["id"], "prod", kind, fmt)
             assert parsed["x-amazon-apigateway-minimum-compression-size"] == 1024
+            assert parsed["x-amazon-apigateway-endpoint-configuration"] == {
+                "disableExecuteApiEndpoint": True}
             p = tmp_path / f"full-{kind}.{fmt}"
             p.write_text(text)
             files.append(str(p))
@@ -625,6 +629,7 @@ def test_full_featured_round_trip(cp, tmp_path):
             assert got["authorizers"] == state["authorizers"], (
                 set(got["authorizers"]) ^ set(state["authorizers"]))
             assert got == state, f"{kind}/{fmt}"
+            assert back["disableExecuteApiEndpoint"] is True
             gw2 = cp.ok("GET", f"/restapis/{back['id']}/gatewayresponses/UNAUTHORIZED")
             assert gw2["statusCode"] == "401"
     validate_files(files)
