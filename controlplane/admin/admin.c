@@ -427,10 +427,10 @@ static int admin_match(admin_call_t *c, const char *pattern, h2o_iovec_t *segs, 
     return 1;
 }
 
-static int admin_parse_body(admin_call_t *c)
+static int admin_parse_body(admin_call_t *c, int document)
 {
     h2o_iovec_t e = c->req->entity;
-    if (e.base == NULL || e.len == 0) {
+    if (e.base == NULL || e.len == 0 || (document && e.len <= ADMIN_MAX_BODY)) {
         c->body = json_object();
         return 0;
     }
@@ -469,7 +469,7 @@ static void admin_dispatch(admin_call_t *c)
         path_known = 1;
         if (!h2o_memis(req->method.base, req->method.len, r->method, strlen(r->method)))
             continue;
-        if (admin_parse_body(c) == 0)
+        if (admin_parse_body(c, r->document_body && admin_query(c, "mode") != NULL) == 0)
             r->handler(c);
         return;
     }

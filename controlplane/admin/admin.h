@@ -33,6 +33,8 @@ typedef struct {
     const char *method;
     const char *pattern; /* "/restapis/{restapi_id}/stages/{stage_name}" */
     admin_handler_fn handler;
+    int document_body; /* with ?mode=: the body is a document (JSON or YAML) the
+                          handler reads from req->entity; c->body is {} */
 } admin_route_t;
 
 /* The route table (admin_routes.c). */

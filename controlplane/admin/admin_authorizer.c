@@ -443,3 +443,19 @@ void admin_jwks_list(admin_call_t *c)
     }
     admin_reply(c, 200, json_pack("{s:o}", "item", items));
 }
+
+/* ---- for admin_import: the checks of create, on a document (defaults added) */
+
+int admin_authorizer_check(admin_call_t *c, json_t *doc)
+{
+    for (const char *const *f = authorizer_refused; *f != NULL; f++) {
+        if (json_object_get(doc, *f) != NULL) {
+            admin_bad_request(c, "%s is not supported: authorizers are HTTP endpoints here", *f);
+            return -1;
+        }
+    }
+    if (admin_check(c, doc, authorizer_fields) != 0)
+        return -1;
+    authorizer_defaults(doc);
+    return authorizer_check_doc(c, doc);
+}

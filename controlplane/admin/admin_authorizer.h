@@ -17,4 +17,8 @@ void admin_jwks_list(admin_call_t *c);
  * authorizationScopes only with JWT. Replies 400 and returns -1 otherwise. */
 int admin_authorizer_check_method(admin_call_t *c, json_t *method);
 
+/* For admin_import: the checks of create on doc, after adding its defaults;
+ * 0, or -1 after replying 400. */
+int admin_authorizer_check(admin_call_t *c, json_t *doc);
+
 #endif

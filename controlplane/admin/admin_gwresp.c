@@ -259,3 +259,9 @@ void admin_gwresp_list(admin_call_t *c)
     json_decref(overrides);
     admin_reply_page(c, items, more, "responseType");
 }
+
+/* For admin_import. */
+int admin_gwresp_check(admin_call_t *c, json_t *doc)
+{
+    return gwresp_check_doc(c, doc);
+}

@@ -23,4 +23,8 @@ json_t *admin_gwresp_current(admin_call_t *c, enum gwtype t, int *rc);
  * after replying 400. */
 int admin_gwresp_store(admin_call_t *c, enum gwtype t, json_t *doc);
 
+/* For admin_import: the checks of PUT on a gateway response document; 0, or
+ * -1 after replying 400. */
+int admin_gwresp_check(admin_call_t *c, json_t *doc);
+
 #endif

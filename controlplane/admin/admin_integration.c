@@ -223,15 +223,15 @@ void admin_integration_delete(admin_call_t *c)
         admin_method_doc_delete(c, STORE_DOC_INTEGRATION, "No integration defined for method");
 }
 
-static int response_check(admin_call_t *c)
+static int response_check_doc(admin_call_t *c, const char *code, json_t *body)
 {
-    if (!admin_valid_status_code(admin_arg(c, "status_code"))) {
-        admin_bad_request(c, "Invalid status code specified: %s", admin_arg(c, "status_code"));
+    if (!admin_valid_status_code(code)) {
+        admin_bad_request(c, "Invalid status code specified: %s", code);
         return -1;
     }
-    if (admin_check(c, c->body, integration_response_fields) != 0)
+    if (admin_check(c, body, integration_response_fields) != 0)
         return -1;
-    const char *pattern = json_string_value(json_object_get(c->body, "selectionPattern"));
+    const char *pattern = json_string_value(json_object_get(body, "selectionPattern"));
     if (pattern != NULL && pattern[0] != '\0') {
         char err[256];
         pattern_t *re = pattern_compile(pattern, err, sizeof(err));
@@ -243,7 +243,7 @@ static int response_check(admin_call_t *c)
     }
     const char *target;
     json_t *v;
-    json_object_foreach(json_object_get(c->body, "responseParameters"), target, v)
+    json_object_foreach(json_object_get(body, "responseParameters"), target, v)
     {
         params_expr_t t, s;
         if (params_parse_response_target(target, &t) != 0 ||
@@ -255,6 +255,11 @@ static int response_check(admin_call_t *c)
         }
     }
     return 0;
+}
+
+static int response_check(admin_call_t *c)
+{
+    return response_check_doc(c, admin_arg(c, "status_code"), c->body);
 }
 
 void admin_integration_response_put(admin_call_t *c)
@@ -300,4 +305,18 @@ void admin_integration_response_delete(admin_call_t *c)
     if (require_integration(c, NULL) == 0)
         admin_method_doc_delete(c, STORE_DOC_INTEGRATION_RESPONSE,
                                 "Invalid Response status code specified");
+}
+
+/* ---- for admin_import: the checks of PUT, on a document ------------------ */
+
+int admin_integration_check(admin_call_t *c, json_t *doc, json_t *method)
+{
+    if (admin_check(c, doc, integration_fields) != 0)
+        return -1;
+    return integration_check(c, doc, method);
+}
+
+int admin_integration_response_check(admin_call_t *c, const char *code, json_t *doc)
+{
+    return response_check_doc(c, code, doc);
 }

@@ -317,3 +317,30 @@ void admin_method_response_delete(admin_call_t *c)
         admin_method_doc_delete(c, STORE_DOC_METHOD_RESPONSE,
                                 "Invalid Response status code specified");
 }
+
+/* ---- for admin_import: the checks of PUT, on a document ------------------ */
+
+int admin_method_check(admin_call_t *c, json_t *doc)
+{
+    return method_check_doc(c, doc);
+}
+
+int admin_method_response_check(admin_call_t *c, const char *code, json_t *doc)
+{
+    if (!admin_valid_status_code(code)) {
+        admin_bad_request(c, "Invalid status code specified: %s", code);
+        return -1;
+    }
+    if (admin_check(c, doc, method_response_fields) != 0)
+        return -1;
+    const char *name;
+    json_t *v;
+    json_object_foreach(json_object_get(doc, "responseParameters"), name, v)
+    {
+        if (params_check_method_response(name) != 0) {
+            admin_bad_request(c, "Invalid response parameter name specified: %s", name);
+            return -1;
+        }
+    }
+    return 0;
+}

@@ -31,4 +31,9 @@ void admin_method_doc_delete(admin_call_t *c, enum store_doc_kind kind, const ch
 /* A status code path argument: three digits 100..599. */
 int admin_valid_status_code(const char *code);
 
+/* For admin_import: the checks PUT applies to a method / method response
+ * document; 0, or -1 after replying 400. */
+int admin_method_check(admin_call_t *c, json_t *doc);
+int admin_method_response_check(admin_call_t *c, const char *code, json_t *doc);
+
 #endif

@@ -321,3 +321,9 @@ int admin_model_check_method(admin_call_t *c, json_t *method)
     }
     return 0;
 }
+
+/* For admin_import (the API is admin_arg "restapi_id"). */
+int admin_model_check(admin_call_t *c, json_t *doc)
+{
+    return model_check_doc(c, doc);
+}

@@ -4,6 +4,7 @@
 
 #include <string.h>
 
+#include "admin_import.h"
 #include "admin_require.h"
 #include "crypto.h"
 #include "admin_patch.h"
@@ -81,6 +82,15 @@ static json_t *restapi_new_doc(json_t *body, const char *id, const char *root_id
 
 void admin_restapi_create(admin_call_t *c)
 {
+    const char *mode = admin_query(c, "mode");
+    if (mode != NULL && strcmp(mode, "import") == 0) {
+        admin_import_create(c);
+        return;
+    }
+    if (mode != NULL) {
+        admin_bad_request(c, "Invalid mode parameter: %s (import)", mode);
+        return;
+    }
     if (admin_check(c, c->body, restapi_fields) != 0)
         return;
     if (json_object_get(c->body, "cloneFrom") != NULL) {

@@ -8,7 +8,9 @@
 #include "admin_cors.h"
 #include "admin_deployment.h"
 #include "admin_domain.h"
+#include "admin_export.h"
 #include "admin_gwresp.h"
+#include "admin_import.h"
 #include "admin_integration.h"
 #include "admin_metrics.h"
 #include "admin_method.h"
@@ -30,11 +32,15 @@
 #define PLAN "/usageplans/{usageplan_id}"
 
 const admin_route_t admin_routes[] = {
-    {"POST", "/restapis", admin_restapi_create},
+    {"POST", "/restapis", admin_restapi_create, .document_body = 1},
     {"GET", "/restapis", admin_restapi_list},
     {"GET", API, admin_restapi_get},
     {"PATCH", API, admin_restapi_update},
     {"DELETE", API, admin_restapi_delete},
+
+    /* OpenAPI import and export */
+    {"PUT", API, admin_import_put, .document_body = 1},
+    {"GET", API "/stages/{stage_name}/exports/{export_type}", admin_export_get},
 
     {"GET", API "/resources", admin_resource_list},
     {"POST", API "/resources/{parent_id}", admin_resource_create},

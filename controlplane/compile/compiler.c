@@ -172,6 +172,7 @@ static Portico__Method *definition_method(arena_t *a, const char *verb, json_t *
     pbjson_kv_list(a, json_object_get(doc, "requestModels"), &m->n_request_models,
                    &m->request_models);
     m->request_validator_id = pbjson_str(a, doc, "requestValidatorId");
+    m->operation_name = pbjson_str(a, doc, "operationName");
     json_t *integ = json_object_get(doc, "methodIntegration");
     if (integ != NULL)
         m->integration = definition_integration(a, integ);
@@ -189,6 +190,8 @@ static Portico__Method *definition_method(arena_t *a, const char *verb, json_t *
         mr->status_code = arena_strdup(a, code);
         pbjson_flag_list(a, json_object_get(r, "responseParameters"), &mr->n_response_parameters,
                          &mr->response_parameters);
+        pbjson_kv_list(a, json_object_get(r, "responseModels"), &mr->n_response_models,
+                       &mr->response_models);
         m->method_responses[i++] = mr;
     }
     return m;

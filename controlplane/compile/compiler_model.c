@@ -43,6 +43,7 @@ void compiler_model_definition(arena_t *a, json_t *tree, Portico__ApiDefinition 
         Portico__RequestValidator *v = arena_alloc(a, sizeof(*v));
         portico__request_validator__init(v);
         v->id = pbjson_str(a, doc, "id");
+        v->name = pbjson_str(a, doc, "name");
         v->validate_request_body = json_is_true(json_object_get(doc, "validateRequestBody"));
         v->validate_request_parameters =
             json_is_true(json_object_get(doc, "validateRequestParameters"));
