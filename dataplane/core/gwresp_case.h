@@ -36,6 +36,8 @@ enum gwresp_case {
     GW_BAD_REQUEST_BODY,
     GW_BAD_REQUEST, /* a path that cannot be made canonical, an invalid method/header/query */
     GW_MISDIRECTED, /* a certificate's domain on a connection made for another name */
+    /* mapping templates: no request template for the Content-Type (passthroughBehavior) */
+    GW_UNSUPPORTED_MEDIA_TYPE,
     GW_CASE_COUNT,
 };
 
