@@ -40,7 +40,7 @@ typedef struct dp_request {
     const char *usage_identifier_key; /* a custom authorizer's usageIdentifierKey */
     /* request validation: $context.error.validationErrorString, request pool */
     const char *validation_error;
-    /* why a mapping template failed (integ_vtl.c), for the execution log; NULL: none */
+    /* why a mapping template failed (vtlreq.c), for the execution log; NULL: none */
     const char *exec_error;
     /* ---- observability: filled as the request runs, read when it ends */
     uint64_t started_wall_ms;

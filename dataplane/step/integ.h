@@ -11,14 +11,14 @@ enum step_result integ_mock_run(dp_request_t *r);
 enum step_result integ_proxy_run(dp_request_t *r);
 enum step_result integ_http_run(dp_request_t *r);
 
-struct integ_vtl;
+struct vtlreq;
 
 /* What goes to an HTTP endpoint besides the URI, method and mappings. */
 typedef struct integ_http_req {
-    int pass_client;             /* HTTP_PROXY: the client's headers and query go too */
-    h2o_iovec_t body;            /* base NULL: none */
-    h2o_iovec_t content_type;    /* len 0: none set here */
-    const struct integ_vtl *vtl; /* requestOverride.{header,querystring,path}; NULL: none */
+    int pass_client;          /* HTTP_PROXY: the client's headers and query go too */
+    h2o_iovec_t body;         /* base NULL: none */
+    h2o_iovec_t content_type; /* len 0: none set here */
+    const struct vtlreq *vtl; /* requestOverride.{header,querystring,path}; NULL: none */
 } integ_http_req_t;
 
 /* Builds the request to r's integration endpoint in the request pool: its
@@ -39,6 +39,6 @@ int integ_method_is_idempotent(h2o_iovec_t m);
  * integration response, then sends it. The response template chosen by
  * Accept is rendered with vtl (whose body is then the endpoint's answer);
  * responseOverride.{status,header} apply. vtl NULL: a fresh one. */
-void integ_response_send(dp_request_t *r, const rt_int_response_t *resp, struct integ_vtl *vtl);
+void integ_response_send(dp_request_t *r, const rt_int_response_t *resp, struct vtlreq *vtl);
 
 #endif

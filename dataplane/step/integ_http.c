@@ -12,7 +12,7 @@
 #include "gwresp.h"
 #include "integ.h"
 #include "integ_conf.h"
-#include "integ_vtl.h"
+#include "vtlreq.h"
 #include "log.h"
 #include "upstream_call.h"
 
@@ -22,7 +22,7 @@
 typedef struct {
     dp_request_t *r;
     upstream_call_t call;
-    integ_vtl_t vtl;
+    vtlreq_t vtl;
     int status;
     h2o_header_t *headers;
     size_t nheaders;
@@ -150,7 +150,7 @@ static int http_request_body(http_call_t *hc, integ_http_req_t *spec)
             spec->content_type = h2o_iovec_init(ct, ctlen);
         return 0;
     }
-    if (integ_vtl_render(&hc->vtl, in->request_compiled[idx], &spec->body) != 0) {
+    if (vtlreq_render(&hc->vtl, in->request_compiled[idx], &spec->body) != 0) {
         gwresp_send(r, GW_API_CONFIGURATION_ERROR);
         return -1;
     }
@@ -165,7 +165,7 @@ enum step_result integ_http_run(dp_request_t *r)
     http_call_t *hc = h2o_mem_alloc_shared(&r->req->pool, sizeof(*hc), http_dispose);
     memset(hc, 0, sizeof(*hc));
     hc->r = r;
-    integ_vtl_init(&hc->vtl, r);
+    vtlreq_init(&hc->vtl, r);
     integ_http_req_t spec = {.vtl = &hc->vtl};
     if (http_request_body(hc, &spec) != 0)
         return STEP_DONE;

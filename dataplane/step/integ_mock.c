@@ -7,7 +7,7 @@
 #include "gwresp.h"
 #include "integ.h"
 #include "integ_conf.h"
-#include "integ_vtl.h"
+#include "vtlreq.h"
 #include "log.h"
 
 /* statusCode of the rendered request template (a JSON number or string);
@@ -29,14 +29,14 @@ static int mock_status(h2o_iovec_t out)
 enum step_result integ_mock_run(dp_request_t *r)
 {
     const rt_integration_t *in = r->method->integration;
-    integ_vtl_t *vtl = h2o_mem_alloc_pool(&r->req->pool, sizeof(*vtl));
-    integ_vtl_init(vtl, r);
+    vtlreq_t *vtl = h2o_mem_alloc_pool(&r->req->pool, sizeof(*vtl));
+    vtlreq_init(vtl, r);
     int idx = -1, status = 200;
     if (integ_select_request_template(r, &idx) != 0)
         return STEP_DONE;
     if (idx >= 0) {
         h2o_iovec_t out;
-        if (integ_vtl_render(vtl, in->request_compiled[idx], &out) != 0) {
+        if (vtlreq_render(vtl, in->request_compiled[idx], &out) != 0) {
             gwresp_send(r, GW_API_CONFIGURATION_ERROR);
             return STEP_DONE;
         }

@@ -15,7 +15,7 @@
 #include "gwresp.h"
 #include "httpval.h"
 #include "integ.h"
-#include "integ_vtl.h"
+#include "vtlreq.h"
 #include "log.h"
 #include "mapping.h"
 #include "pathtmpl.h"
@@ -86,7 +86,7 @@ static const char *proxy_path_lookup(void *ctx, const char *name, size_t len, si
     dp_request_t *r = pc->r;
     const rt_integration_t *in = r->method->integration;
     const rt_kv_t *o = pc->spec->vtl != NULL
-                           ? integ_vtl_override(pc->spec->vtl, INTEG_OVR_REQ_PATH, name, len)
+                           ? vtlreq_override(pc->spec->vtl, VTLREQ_OVR_REQ_PATH, name, len)
                            : NULL;
     if (o != NULL) {
         *vlen = o->value_len;
@@ -171,8 +171,8 @@ static int proxy_target_url(dp_request_t *r, const integ_http_req_t *spec, h2o_u
     for (int i = 0; i < r->match.nparams; i++)
         cap += r->match.params[i].value_len;
     if (spec->vtl != NULL)
-        for (size_t i = 0; i < spec->vtl->novr[INTEG_OVR_REQ_PATH]; i++)
-            cap += spec->vtl->ovr[INTEG_OVR_REQ_PATH][i].value_len * 3;
+        for (size_t i = 0; i < spec->vtl->novr[VTLREQ_OVR_REQ_PATH]; i++)
+            cap += spec->vtl->ovr[VTLREQ_OVR_REQ_PATH][i].value_len * 3;
     cap += 1024;
     pathtmpl_buf_t out = {h2o_mem_alloc_pool(&r->req->pool, cap), 0, cap};
     if (pathtmpl_expand(in->uri, in->uri_len, proxy_path_lookup, proxy_var_lookup, &pc, &out) !=
@@ -209,7 +209,7 @@ static int header_is_mapped(const rt_integration_t *in, const integ_http_req_t *
                             const h2o_iovec_t *name)
 {
     if (spec->vtl != NULL &&
-        integ_vtl_override(spec->vtl, INTEG_OVR_REQ_HEADER, name->base, name->len) != NULL)
+        vtlreq_override(spec->vtl, VTLREQ_OVR_REQ_HEADER, name->base, name->len) != NULL)
         return 1;
     if (spec->content_type.len > 0 && name == &H2O_TOKEN_CONTENT_TYPE->buf)
         return 1;
@@ -238,7 +238,7 @@ static void proxy_put_query(dp_request_t *r, const integ_http_req_t *spec, proxy
                             const h2o_url_t *url)
 {
     const rt_integration_t *in = r->method->integration;
-    const integ_vtl_t *vtl = spec->vtl;
+    const vtlreq_t *vtl = spec->vtl;
     int has_query = memchr(url->path.base, '?', url->path.len) != NULL;
     if (spec->pass_client && r->query.len > 0) {
         pb_put(b, has_query ? "&" : "?", 1);
@@ -250,15 +250,15 @@ static void proxy_put_query(dp_request_t *r, const integ_http_req_t *spec, proxy
         size_t vlen;
         const char *v;
         if (m->target.loc != PARAMS_LOC_QUERYSTRING ||
-            (vtl != NULL && integ_vtl_override(vtl, INTEG_OVR_REQ_QUERY, m->target.name,
-                                               m->target.name_len) != NULL) ||
+            (vtl != NULL && vtlreq_override(vtl, VTLREQ_OVR_REQ_QUERY, m->target.name,
+                                            m->target.name_len) != NULL) ||
             (v = mapping_eval(r, &m->source, &vlen)) == NULL)
             continue;
         proxy_put_pair(r, b, &has_query, m->target.name, m->target.name_len, v, vlen);
     }
-    for (size_t i = 0; vtl != NULL && i < vtl->novr[INTEG_OVR_REQ_QUERY]; i++) {
-        const rt_kv_t *o = &vtl->ovr[INTEG_OVR_REQ_QUERY][i];
-        if (integ_vtl_override(vtl, INTEG_OVR_REQ_QUERY, o->key, o->key_len) == o)
+    for (size_t i = 0; vtl != NULL && i < vtl->novr[VTLREQ_OVR_REQ_QUERY]; i++) {
+        const rt_kv_t *o = &vtl->ovr[VTLREQ_OVR_REQ_QUERY][i];
+        if (vtlreq_override(vtl, VTLREQ_OVR_REQ_QUERY, o->key, o->key_len) == o)
             proxy_put_pair(r, b, &has_query, o->key, o->key_len, o->value, o->value_len);
     }
 }
@@ -300,22 +300,22 @@ static int proxy_put_header(dp_request_t *r, proxy_buf_t *b, const char *name, s
 static int proxy_put_set_headers(dp_request_t *r, const integ_http_req_t *spec, proxy_buf_t *b)
 {
     const rt_integration_t *in = r->method->integration;
-    const integ_vtl_t *vtl = spec->vtl;
+    const vtlreq_t *vtl = spec->vtl;
     for (size_t i = 0; i < in->nrequest_params; i++) {
         const rt_mapping_t *m = &in->request_params[i];
         size_t vlen;
         const char *v;
         if (m->target.loc != PARAMS_LOC_HEADER ||
-            (vtl != NULL && integ_vtl_override(vtl, INTEG_OVR_REQ_HEADER, m->target.name,
-                                               m->target.name_len) != NULL) ||
+            (vtl != NULL && vtlreq_override(vtl, VTLREQ_OVR_REQ_HEADER, m->target.name,
+                                            m->target.name_len) != NULL) ||
             (v = mapping_eval(r, &m->source, &vlen)) == NULL)
             continue;
         if (proxy_put_header(r, b, m->target.name, m->target.name_len, v, vlen) != 0)
             return -1;
     }
-    for (size_t i = 0; vtl != NULL && i < vtl->novr[INTEG_OVR_REQ_HEADER]; i++) {
-        const rt_kv_t *o = &vtl->ovr[INTEG_OVR_REQ_HEADER][i];
-        if (integ_vtl_override(vtl, INTEG_OVR_REQ_HEADER, o->key, o->key_len) == o &&
+    for (size_t i = 0; vtl != NULL && i < vtl->novr[VTLREQ_OVR_REQ_HEADER]; i++) {
+        const rt_kv_t *o = &vtl->ovr[VTLREQ_OVR_REQ_HEADER][i];
+        if (vtlreq_override(vtl, VTLREQ_OVR_REQ_HEADER, o->key, o->key_len) == o &&
             proxy_put_header(r, b, o->key, o->key_len, o->value, o->value_len) != 0)
             return -1;
     }

@@ -7,22 +7,22 @@
 #include "gwresp.h"
 #include "httpval.h"
 #include "integ.h"
-#include "integ_vtl.h"
+#include "vtlreq.h"
 #include "log.h"
 #include "mapping.h"
 
-static const char *response_value(dp_request_t *r, integ_vtl_t *vtl, const rt_mapping_t *m,
+static const char *response_value(dp_request_t *r, vtlreq_t *vtl, const rt_mapping_t *m,
                                   size_t *vlen)
 {
     if (m->source.kind == PARAMS_SRC_INTEGRATION_RESPONSE)
-        return integ_vtl_answer_value(vtl, &m->source, vlen);
+        return vtlreq_answer_value(vtl, &m->source, vlen);
     return mapping_eval(r, &m->source, vlen);
 }
 
 /* Every header value the answer would carry is checked before anything is
  * written: a mapped value with CR/LF (say from an authorizer's context)
  * makes the whole answer the gateway's 500 instead. */
-static int response_headers_valid(dp_request_t *r, const rt_int_response_t *resp, integ_vtl_t *vtl,
+static int response_headers_valid(dp_request_t *r, const rt_int_response_t *resp, vtlreq_t *vtl,
                                   int status, const rt_kv_t *t)
 {
     if (httpval_status(status) != 0 || (t != NULL && httpval_header_value(t->key, t->key_len) != 0))
@@ -37,8 +37,8 @@ static int response_headers_valid(dp_request_t *r, const rt_int_response_t *resp
             return 0;
         }
     }
-    for (size_t i = 0; i < vtl->novr[INTEG_OVR_RESP_HEADER]; i++) {
-        const rt_kv_t *o = &vtl->ovr[INTEG_OVR_RESP_HEADER][i];
+    for (size_t i = 0; i < vtl->novr[VTLREQ_OVR_RESP_HEADER]; i++) {
+        const rt_kv_t *o = &vtl->ovr[VTLREQ_OVR_RESP_HEADER][i];
         if (httpval_header(o->key, o->key_len, o->value, o->value_len) != 0) {
             log_warn("request %s: refused: responseOverride header %.*s is not valid HTTP",
                      r->request_id, (int)o->key_len, o->key);
@@ -50,39 +50,39 @@ static int response_headers_valid(dp_request_t *r, const rt_int_response_t *resp
 
 /* The body: the chosen template rendered; without a template, the
  * endpoint's answer passes through (MOCK has none: empty). */
-static int response_body(dp_request_t *r, const rt_int_response_t *resp, integ_vtl_t *vtl,
+static int response_body(dp_request_t *r, const rt_int_response_t *resp, vtlreq_t *vtl,
                          const rt_kv_t *t, h2o_iovec_t *body)
 {
     if (t == NULL) {
         *body = vtl->body;
         return 0;
     }
-    return integ_vtl_render(vtl, resp->compiled[t - resp->templates], body);
+    return vtlreq_render(vtl, resp->compiled[t - resp->templates], body);
 }
 
-static void response_add_headers(dp_request_t *r, const rt_int_response_t *resp, integ_vtl_t *vtl)
+static void response_add_headers(dp_request_t *r, const rt_int_response_t *resp, vtlreq_t *vtl)
 {
     for (size_t i = 0; i < resp->nparams; i++) {
         const rt_mapping_t *m = &resp->params[i];
         size_t vlen;
         const char *v = response_value(r, vtl, m, &vlen);
-        if (v != NULL && integ_vtl_override(vtl, INTEG_OVR_RESP_HEADER, m->target.name,
-                                            m->target.name_len) == NULL)
+        if (v != NULL && vtlreq_override(vtl, VTLREQ_OVR_RESP_HEADER, m->target.name,
+                                         m->target.name_len) == NULL)
             request_add_response_header(r, m->target.name, m->target.name_len, v, vlen);
     }
-    for (size_t i = 0; i < vtl->novr[INTEG_OVR_RESP_HEADER]; i++) {
-        const rt_kv_t *o = &vtl->ovr[INTEG_OVR_RESP_HEADER][i];
-        if (integ_vtl_override(vtl, INTEG_OVR_RESP_HEADER, o->key, o->key_len) == o)
+    for (size_t i = 0; i < vtl->novr[VTLREQ_OVR_RESP_HEADER]; i++) {
+        const rt_kv_t *o = &vtl->ovr[VTLREQ_OVR_RESP_HEADER][i];
+        if (vtlreq_override(vtl, VTLREQ_OVR_RESP_HEADER, o->key, o->key_len) == o)
             request_add_response_header(r, o->key, o->key_len, o->value, o->value_len);
     }
 }
 
-void integ_response_send(dp_request_t *r, const rt_int_response_t *resp, integ_vtl_t *vtl)
+void integ_response_send(dp_request_t *r, const rt_int_response_t *resp, vtlreq_t *vtl)
 {
     h2o_req_t *req = r->req;
-    integ_vtl_t fresh;
+    vtlreq_t fresh;
     if (vtl == NULL) {
-        integ_vtl_init(&fresh, r);
+        vtlreq_init(&fresh, r);
         fresh.body = h2o_iovec_init("", 0);
         vtl = &fresh;
     }

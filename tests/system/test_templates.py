@@ -199,6 +199,16 @@ def test_unsupported_media_type_gateway_response_template(cp, make_dp, json_serv
     dp = start(cp, make_dp, api_id)
     r = dp.request("POST", api_id, "prod", "/items", data="<x/>", headers={"Content-Type": "text/xml"})
     assert (r.status_code, r.text) == (415, '{"oops":""Unsupported Media Type""}')
+    # the full engine: directives, $input, $util
+    cp.ok("PATCH", f"/restapis/{api_id}/gatewayresponses/UNSUPPORTED_MEDIA_TYPE", {"patchOperations": [
+        {"op": "replace", "path": "/responseTemplates/application~1json",
+         "value": '#if($context.error.responseType == "UNSUPPORTED_MEDIA_TYPE")#set($m = $context.error.message)'
+                  '{"kind": "$m.toLowerCase()", "ct": "$util.escapeJavaScript($input.params(\'Content-Type\'))"}'
+                  '#else{}#end'}]})
+    deploy(cp, api_id)
+    dp.wait_version(cp.version())
+    r = dp.request("POST", api_id, "prod", "/items", data="<x/>", headers={"Content-Type": "text/xml"})
+    assert (r.status_code, r.text) == (415, '{"kind": "unsupported media type", "ct": "text\\/xml"}')
 
 
 def test_mock_status_from_the_rendered_template(cp, make_dp):

@@ -1,4 +1,4 @@
-/* Unit tests for dataplane/step/integ_vtl.c: the provider that gives mapping
+/* Unit tests for dataplane/step/vtlreq.c: the provider that gives mapping
  * templates the request ($input.params, $context, $stageVariables, the body)
  * and keeps what they set in requestOverride / responseOverride; and MOCK
  * integrations rendering their templates (integ_mock.c). One table of named
@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "integ_vtl.h"
+#include "vtlreq.h"
 #include "reqfixture.h"
 
 #define API "abcdefghij"
@@ -92,7 +92,7 @@ static void vtl_routed(reqfix_t *f, const vtl_case_t *c)
     assert_int_equal(reqfix_run(f, steps, 3), STEP_CONTINUE);
 }
 
-static void vtl_check_override(const integ_vtl_t *v, const char *want)
+static void vtl_check_override(const vtlreq_t *v, const char *want)
 {
     char kind[16], name[32];
     const char *eq = strchr(want, '='), *sp = strchr(want, ' ');
@@ -104,11 +104,11 @@ static void vtl_check_override(const integ_vtl_t *v, const char *want)
     }
     memcpy(name, sp + 1, (size_t)(eq - sp - 1));
     name[eq - sp - 1] = '\0';
-    enum integ_override k = strcmp(kind, "header") == 0  ? INTEG_OVR_REQ_HEADER
-                            : strcmp(kind, "query") == 0 ? INTEG_OVR_REQ_QUERY
-                            : strcmp(kind, "path") == 0  ? INTEG_OVR_REQ_PATH
-                                                         : INTEG_OVR_RESP_HEADER;
-    const rt_kv_t *o = integ_vtl_override(v, k, name, strlen(name));
+    enum vtlreq_override k = strcmp(kind, "header") == 0  ? VTLREQ_OVR_REQ_HEADER
+                             : strcmp(kind, "query") == 0 ? VTLREQ_OVR_REQ_QUERY
+                             : strcmp(kind, "path") == 0  ? VTLREQ_OVR_REQ_PATH
+                                                          : VTLREQ_OVR_RESP_HEADER;
+    const rt_kv_t *o = vtlreq_override(v, k, name, strlen(name));
     assert_non_null(o);
     assert_int_equal(o->value_len, strlen(eq + 1));
     assert_memory_equal(o->value, eq + 1, o->value_len);
@@ -123,10 +123,10 @@ static void vtl_case(void **state)
     arena_t *a = arena_create(4096);
     vtl_template_t *t;
     assert_int_equal(vtl_compile(c->tmpl, strlen(c->tmpl), a, &t, NULL), VTL_OK);
-    integ_vtl_t v;
-    integ_vtl_init(&v, &f.r);
+    vtlreq_t v;
+    vtlreq_init(&v, &f.r);
     h2o_iovec_t out;
-    int rc = integ_vtl_render(&v, t, &out);
+    int rc = vtlreq_render(&v, t, &out);
     if (c->want == NULL) {
         assert_int_equal(rc, -1);
         assert_non_null(f.r.exec_error);
@@ -223,5 +223,5 @@ int main(void)
     for (size_t i = 0; i < sizeof(mock_cases) / sizeof(mock_cases[0]); i++)
         tests[n++] =
             (struct CMUnitTest){mock_cases[i].name, mock_case, NULL, NULL, (void *)&mock_cases[i]};
-    return _cmocka_run_group_tests("integ_vtl", tests, n, NULL, NULL);
+    return _cmocka_run_group_tests("vtlreq", tests, n, NULL, NULL);
 }

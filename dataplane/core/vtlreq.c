@@ -1,7 +1,7 @@
-/* integ_vtl: the provider's JSON is built lazily (a template that never
+/* vtlreq: the provider's JSON is built lazily (a template that never
  * names $context costs nothing for it) and freed after each render; the
  * render's own memory is the request pool. */
-#include "integ_vtl.h"
+#include "vtlreq.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -100,7 +100,7 @@ static void params_headers(dp_request_t *r, json_t *h)
     }
 }
 
-json_t *integ_vtl_params(dp_request_t *r)
+json_t *vtlreq_params(dp_request_t *r)
 {
     json_t *path = json_object(), *q = json_object(), *h = json_object();
     for (int i = 0; i < r->match.nparams; i++) {
@@ -148,7 +148,7 @@ drop:
     json_decref(value);
 }
 
-json_t *integ_vtl_context(dp_request_t *r)
+json_t *vtlreq_context(dp_request_t *r)
 {
     json_t *ctx = json_object();
     for (int id = 0; id < CTXVAR_COUNT; id++) {
@@ -174,30 +174,30 @@ json_t *integ_vtl_context(dp_request_t *r)
 
 static void prov_body(void *ud, const char **data, size_t *len)
 {
-    integ_vtl_t *v = ud;
+    vtlreq_t *v = ud;
     *data = v->body.base;
     *len = v->body.len;
 }
 
 static const json_t *prov_params(void *ud)
 {
-    integ_vtl_t *v = ud;
+    vtlreq_t *v = ud;
     if (v->params == NULL)
-        v->params = integ_vtl_params(v->r);
+        v->params = vtlreq_params(v->r);
     return v->params;
 }
 
 static const json_t *prov_context(void *ud)
 {
-    integ_vtl_t *v = ud;
+    vtlreq_t *v = ud;
     if (v->context == NULL)
-        v->context = integ_vtl_context(v->r);
+        v->context = vtlreq_context(v->r);
     return v->context;
 }
 
 static const json_t *prov_stage_variables(void *ud)
 {
-    integ_vtl_t *v = ud;
+    vtlreq_t *v = ud;
     if (v->stage_variables == NULL) {
         v->stage_variables = json_object();
         for (size_t i = 0; i < v->r->variables->n; i++) {
@@ -211,7 +211,7 @@ static const json_t *prov_stage_variables(void *ud)
 
 /* A value a template set, as text in the pool: strings as they are, other
  * scalars as JSON writes them; objects, arrays and null are not values. */
-static const char *override_text(integ_vtl_t *v, const json_t *j, size_t *len)
+static const char *override_text(vtlreq_t *v, const json_t *j, size_t *len)
 {
     if (json_is_string(j)) {
         *len = json_string_length(j);
@@ -228,7 +228,7 @@ static const char *override_text(integ_vtl_t *v, const json_t *j, size_t *len)
     return copy.base;
 }
 
-static void override_take(integ_vtl_t *v, enum integ_override k, const json_t *obj)
+static void override_take(vtlreq_t *v, enum vtlreq_override k, const json_t *obj)
 {
     size_t n = json_object_size(obj);
     if (n == 0)
@@ -253,13 +253,13 @@ static void override_take(integ_vtl_t *v, enum integ_override k, const json_t *o
 
 static void prov_context_out(void *ud, const json_t *ctx)
 {
-    integ_vtl_t *v = ud;
+    vtlreq_t *v = ud;
     const json_t *req = json_object_get(ctx, "requestOverride");
     const json_t *resp = json_object_get(ctx, "responseOverride");
-    override_take(v, INTEG_OVR_REQ_HEADER, json_object_get(req, "header"));
-    override_take(v, INTEG_OVR_REQ_QUERY, json_object_get(req, "querystring"));
-    override_take(v, INTEG_OVR_REQ_PATH, json_object_get(req, "path"));
-    override_take(v, INTEG_OVR_RESP_HEADER, json_object_get(resp, "header"));
+    override_take(v, VTLREQ_OVR_REQ_HEADER, json_object_get(req, "header"));
+    override_take(v, VTLREQ_OVR_REQ_QUERY, json_object_get(req, "querystring"));
+    override_take(v, VTLREQ_OVR_REQ_PATH, json_object_get(req, "path"));
+    override_take(v, VTLREQ_OVR_RESP_HEADER, json_object_get(resp, "header"));
     const json_t *status = json_object_get(resp, "status");
     long s = json_is_integer(status)  ? (long)json_integer_value(status)
              : json_is_string(status) ? strtol(json_string_value(status), NULL, 10)
@@ -268,7 +268,7 @@ static void prov_context_out(void *ud, const json_t *ctx)
         v->status_override = (int)s;
 }
 
-void integ_vtl_init(integ_vtl_t *v, dp_request_t *r)
+void vtlreq_init(vtlreq_t *v, dp_request_t *r)
 {
     memset(v, 0, sizeof(*v));
     v->r = r;
@@ -283,7 +283,7 @@ void integ_vtl_init(integ_vtl_t *v, dp_request_t *r)
     };
 }
 
-int integ_vtl_render(integ_vtl_t *v, const vtl_template_t *t, h2o_iovec_t *out)
+int vtlreq_render(vtlreq_t *v, const vtl_template_t *t, h2o_iovec_t *out)
 {
     vtl_alloc_t al = {vtl_pool_alloc, &v->r->req->pool};
     vtl_error_t err = {0};
@@ -305,13 +305,13 @@ int integ_vtl_render(integ_vtl_t *v, const vtl_template_t *t, h2o_iovec_t *out)
     return 0;
 }
 
-const rt_kv_t *integ_vtl_override(const integ_vtl_t *v, enum integ_override k, const char *name,
-                                  size_t len)
+const rt_kv_t *vtlreq_override(const vtlreq_t *v, enum vtlreq_override k, const char *name,
+                               size_t len)
 {
     const rt_kv_t *hit = NULL;
     for (size_t i = 0; i < v->novr[k]; i++) {
         const rt_kv_t *kv = &v->ovr[k][i];
-        if (kv->key_len == len && (k == INTEG_OVR_REQ_HEADER || k == INTEG_OVR_RESP_HEADER
+        if (kv->key_len == len && (k == VTLREQ_OVR_REQ_HEADER || k == VTLREQ_OVR_RESP_HEADER
                                        ? strncasecmp(kv->key, name, len) == 0
                                        : memcmp(kv->key, name, len) == 0))
             hit = kv; /* the last one set wins */
@@ -319,7 +319,7 @@ const rt_kv_t *integ_vtl_override(const integ_vtl_t *v, enum integ_override k, c
     return hit;
 }
 
-const char *integ_vtl_answer_value(const integ_vtl_t *v, const params_expr_t *src, size_t *len)
+const char *vtlreq_answer_value(const vtlreq_t *v, const params_expr_t *src, size_t *len)
 {
     if (src->loc == PARAMS_LOC_BODY && src->name_len == 0) {
         *len = v->body.len;
