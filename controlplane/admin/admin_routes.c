@@ -9,6 +9,7 @@
 #include "admin_domain.h"
 #include "admin_gwresp.h"
 #include "admin_integration.h"
+#include "admin_testinvoke.h"
 #include "admin_metrics.h"
 #include "admin_method.h"
 #include "admin_model.h"
@@ -44,6 +45,7 @@ const admin_route_t admin_routes[] = {
     {"GET", METHOD, admin_method_get},
     {"PATCH", METHOD, admin_method_update},
     {"DELETE", METHOD, admin_method_delete},
+    {"POST", METHOD, admin_test_invoke}, /* TestInvokeMethod (MOCK integrations) */
     {"PUT", METHOD "/responses/{status_code}", admin_method_response_put},
     {"GET", METHOD "/responses/{status_code}", admin_method_response_get},
     {"DELETE", METHOD "/responses/{status_code}", admin_method_response_delete},

@@ -282,3 +282,42 @@ def test_render_error_answers_500_and_logs_why(cp, make_dp, json_server):
     r = dp.request("POST", api_id, "prod", "/items", data="{}")
     assert (r.status_code, r.text) == (500, '{"message": "Internal server error"}')
     assert up.calls() == []
+
+
+def test_test_invoke_method_renders_a_mock_without_deploying(cp):
+    api_id, base = api_with_method(cp, verb="GET", path_part="{id}")
+    cp.ok("PUT", base + "/integration", {"type": "MOCK", "requestTemplates": {
+        "application/json": "#if($input.params('id') == 'gone'){\"statusCode\": 410}"
+                            "#else{\"statusCode\": 200}#end"}}, expect=201)
+    response(cp, base, 200, templates={
+        "application/json": '{"id": "$input.params(\'id\')", "q": "$input.params(\'q\')", '
+                            '"v": "$stageVariables.v"}',
+        "text/plain": "id=$input.params('id')"},
+             params={"method.response.header.X-Kind": "'pet'"})
+    response(cp, base, 410, pattern="4\\d{2}", templates={"application/json": (
+        '#set($context.responseOverride.status = 404)'
+        '#set($context.responseOverride.header.X-Why = "gone")nope')})
+
+    r = cp.ok("POST", base, {"pathWithQueryString": "/7?q=a", "stageVariables": {"v": "x"}})
+    assert r["status"] == 200 and r["body"] == '{"id": "7", "q": "a", "v": "x"}'
+    assert r["headers"]["X-Kind"] == "pet" and r["headers"]["Content-Type"] == "application/json"
+    assert r["multiValueHeaders"]["X-Kind"] == ["pet"]
+    assert r["log"].startswith("Execution log for request ")
+    assert "Starting execution for request: " in r["log"]
+    assert "Method completed with status: 200" in r["log"]
+    r = cp.ok("POST", base, {"pathWithQueryString": "/7", "headers": {"Accept": "text/plain"}})
+    assert (r["status"], r["body"], r["headers"]["Content-Type"]) == (200, "id=7", "text/plain")
+    r = cp.ok("POST", base, {"pathWithQueryString": "/gone"})
+    assert (r["status"], r["body"], r["headers"]["X-Why"]) == (404, "nope", "gone")
+
+    # a template that fails at run time: the reference's 500 and why, in the log
+    cp.ok("PUT", base + "/integration", {"type": "MOCK", "requestTemplates": {
+        "application/json": '#set($s = "ab")$s.substring(5)'}}, expect=201)
+    r = cp.ok("POST", base, {"pathWithQueryString": "/7"})
+    assert (r["status"], r["body"]) == (500, '{"message": "Internal server error"}')
+    assert "Execution failed due to configuration error" in r["log"]
+    # HTTP integrations are not called from the control plane
+    cp.ok("PUT", base + "/integration", {"type": "HTTP", "httpMethod": "GET", "uri": "http://127.0.0.1:9/x"},
+          expect=201)
+    assert cp.call("POST", base, {}).status_code == 400
+    assert cp.call("POST", base, {"headers": {"a": 1}}).status_code == 400
