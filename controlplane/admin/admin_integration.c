@@ -78,7 +78,8 @@ static int integration_check_parameters(admin_call_t *c, json_t *params, json_t 
             admin_bad_request(c, "Invalid mapping expression specified: %s", src);
             return -1;
         }
-        if (s.kind == PARAMS_SRC_METHOD_REQUEST && json_object_get(declared, src) == NULL) {
+        if (s.kind == PARAMS_SRC_METHOD_REQUEST && s.loc != PARAMS_LOC_BODY &&
+            json_object_get(declared, src) == NULL) {
             admin_bad_request(c,
                               "Invalid mapping expression specified: Validation Result: warnings "
                               ": [], errors : [Invalid mapping expression parameter specified: %s]",

@@ -321,10 +321,8 @@ const rt_kv_t *vtlreq_override(const vtlreq_t *v, enum vtlreq_override k, const 
 
 const char *vtlreq_answer_value(const vtlreq_t *v, const params_expr_t *src, size_t *len)
 {
-    if (src->loc == PARAMS_LOC_BODY && src->name_len == 0) {
-        *len = v->body.len;
-        return v->body.base;
-    }
+    if (src->loc == PARAMS_LOC_BODY)
+        return mapping_json_pick(&v->r->req->pool, v->body, src->name, src->name_len, len);
     if (src->loc != PARAMS_LOC_HEADER && src->loc != PARAMS_LOC_MULTIVALUEHEADER)
         return NULL;
     for (size_t i = 0; i < v->nanswer_headers; i++) {

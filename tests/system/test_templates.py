@@ -127,12 +127,13 @@ def test_response_template_chosen_by_accept(cp, make_dp, json_server):
     http_integration(cp, base, up.url + "/n", verb="GET")
     response(cp, base, 200, templates={"application/xml": "<n>$input.path('$.n')</n>",
                                        "application/json": '{"got": $input.json(\'$.n\')}'},
-             params={"method.response.header.X-Up": "integration.response.header.content-type"})
+             params={"method.response.header.X-Up": "integration.response.header.content-type",
+                     "method.response.header.X-N": "integration.response.body.n"})
     dp = start(cp, make_dp, api_id)
 
     r = dp.get(api_id, "prod", "/items", headers={"Accept": "application/xml"})
     assert (r.status_code, r.text, r.headers["content-type"]) == (200, "<n>7</n>", "application/xml")
-    assert r.headers["x-up"] == "application/json"
+    assert r.headers["x-up"] == "application/json" and r.headers["x-n"] == "7"
     r = dp.get(api_id, "prod", "/items", headers={"Accept": "text/plain"})  # then application/json
     assert (r.status_code, r.text, r.headers["content-type"]) == (200, '{"got": 7}', "application/json")
 
@@ -231,17 +232,21 @@ def test_request_and_response_overrides(cp, make_dp, json_server):
     api_id, base = api_with_method(cp)
     http_integration(cp, base, up.url + "/o", {"application/json": (
         '#set($context.requestOverride.header.X-Over = "yes")'
-        '#set($context.requestOverride.querystring.q = "a b")$input.body')})
+        '#set($context.requestOverride.querystring.q = "a b")$input.body')},
+        requestParameters={"integration.request.header.X-Pet": "method.request.body.pet.name",
+                           "integration.request.header.X-Over": "'mapped, then overridden'",
+                           "integration.request.querystring.st": "context.stage"})
     response(cp, base, 200, templates={"application/json": (
         '#set($context.responseOverride.status = 201)'
         '#set($context.responseOverride.header.X-Resp = "r$input.path(\'$.ok\')")done')})
     dp = start(cp, make_dp, api_id)
 
-    r = dp.request("POST", api_id, "prod", "/items", data='{"a": 1}')
+    r = dp.request("POST", api_id, "prod", "/items", data='{"pet": {"name": "rex"}}')
     assert (r.status_code, r.text, r.headers["x-resp"]) == (201, "done", "rtrue")
     call = up.calls()[0]
-    assert call["headers"]["x-over"] == "yes" and call["path"] == "/o?q=a%20b"
-    assert call["body"] == b'{"a": 1}'
+    assert call["headers"]["x-over"] == "yes" and call["path"] == "/o?st=prod&q=a%20b"
+    assert call["headers"]["x-pet"] == "rex"
+    assert call["body"] == b'{"pet": {"name": "rex"}}'
 
 
 def test_template_syntax_error_refused_at_put(cp):
