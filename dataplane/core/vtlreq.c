@@ -234,7 +234,8 @@ static void override_take(vtlreq_t *v, enum vtlreq_override k, const json_t *obj
     if (n == 0)
         return;
     rt_kv_t *rows = h2o_mem_alloc_pool(&v->r->req->pool, sizeof(*rows) * (v->novr[k] + n));
-    memcpy(rows, v->ovr[k], sizeof(*rows) * v->novr[k]);
+    if (v->novr[k] > 0)
+        memcpy(rows, v->ovr[k], sizeof(*rows) * v->novr[k]);
     size_t count = v->novr[k];
     const char *name;
     json_t *val;
