@@ -311,13 +311,14 @@ static json_t *ti_request_doc(admin_call_t *c, ti_t *t, const char *resource_pat
     const char *body = json_string_value(json_object_get(c->body, "body"));
     json_t *headers = json_object_get(c->body, "headers");
     json_t *vars = json_object_get(c->body, "stageVariables");
+    headers = json_is_object(headers) ? json_incref(headers) : json_object();
+    vars = json_is_object(vars) ? json_incref(vars) : json_object();
     if (pq == NULL)
         pq = resource_path;
-    return json_pack("{s:s,s:{s:o,s:o,s:O},s:o,s:O}", "body", body != NULL ? body : "", "params",
+    return json_pack("{s:s,s:{s:o,s:o,s:o},s:o,s:o}", "body", body != NULL ? body : "", "params",
                      "path", ti_path_params(resource_path, pq), "querystring", ti_query(pq),
-                     "header", json_is_object(headers) ? headers : json_object(), "context",
-                     ti_context(t, c, resource_path), "stageVariables",
-                     json_is_object(vars) ? vars : json_object());
+                     "header", headers, "context", ti_context(t, c, resource_path),
+                     "stageVariables", vars);
 }
 
 static int ti_check_body(admin_call_t *c)
