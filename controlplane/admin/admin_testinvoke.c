@@ -1,8 +1,10 @@
 /* admin_testinvoke: one test invocation, synchronous on the admin loop: a
- * MOCK integration makes no network call. HTTP and HTTP_PROXY integrations
- * are refused with 400 (the call to the endpoint is not made from here). */
+ * MOCK integration makes no network call; an HTTP integration's endpoint is
+ * called with a blocking client (admin_testinvoke_http.h). HTTP_PROXY is
+ * refused with 400. */
 #include "admin_testinvoke.h"
 
+#include <curl/curl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,7 +13,10 @@
 #include <time.h>
 
 #include "admin_method.h"
+#include "admin_testinvoke_http.h"
 #include "crypto.h"
+#include "params.h"
+#include "pathtmpl.h"
 #include "pattern.h"
 #include "store_api.h"
 #include "vtl.h"
@@ -21,6 +26,8 @@ typedef struct {
     json_t *doc;       /* {"body", "params", "context", "stageVariables"} */
     json_t *headers;   /* the answer's headers */
     int status_override;
+    json_t *over_headers, *over_query, *over_path; /* requestOverride.* */
+    json_t *answer_headers;                        /* the endpoint's (HTTP) */
     char *log;
     size_t log_len;
     arena_t *arena;
@@ -139,6 +146,10 @@ static void ti_context_out(void *ud, const json_t *ctx)
     json_t *v;
     json_object_foreach(json_object_get(resp, "header"), k, v) if (json_is_string(v))
         json_object_set(t->headers, k, v);
+    const json_t *req = json_object_get(ctx, "requestOverride");
+    json_object_update(t->over_headers, json_object_get(req, "header"));
+    json_object_update(t->over_query, json_object_get(req, "querystring"));
+    json_object_update(t->over_path, json_object_get(req, "path"));
 }
 
 /* Renders src; NULL (logged) on failure. The result is malloc'd. */
@@ -203,7 +214,7 @@ static const char *ti_accept_template(json_t *templates, const char *accept, con
 
 static json_t *ti_select(json_t *responses, int status)
 {
-    char code[8];
+    char code[16];
     snprintf(code, sizeof(code), "%d", status);
     json_t *def = NULL, *r;
     const char *k;
@@ -240,31 +251,277 @@ static int ti_status_of(const char *out)
 }
 
 /* Runs the MOCK integration; the answer's status, or 500 on a failure. */
-static int ti_run_mock(ti_t *t, json_t *integ, json_t *req_headers, char **body, size_t *body_len)
+/* ---- HTTP: the endpoint call ----------------------------------------------- */
+
+/* A mapping source for this request (ti's doc); a new string or NULL. */
+static json_t *ti_source(ti_t *t, const char *expr)
+{
+    params_expr_t e;
+    if (expr == NULL || params_parse_source(expr, &e) != 0)
+        return NULL;
+    char name[300];
+    if (e.name_len >= sizeof(name))
+        return NULL;
+    memcpy(name, e.name != NULL ? e.name : "", e.name_len);
+    name[e.name_len] = '\0';
+    json_t *params = json_object_get(t->doc, "params");
+    switch (e.kind) {
+    case PARAMS_SRC_STATIC:
+        return json_string(name);
+    case PARAMS_SRC_STAGE_VARIABLE:
+        return json_incref(json_object_get(json_object_get(t->doc, "stageVariables"), name));
+    case PARAMS_SRC_CONTEXT:
+        return json_incref(json_object_get(json_object_get(t->doc, "context"), name));
+    case PARAMS_SRC_METHOD_REQUEST:
+        if (e.loc == PARAMS_LOC_PATH)
+            return json_incref(json_object_get(json_object_get(params, "path"), name));
+        if (e.loc == PARAMS_LOC_QUERYSTRING)
+            return json_incref(json_object_get(json_object_get(params, "querystring"), name));
+        if (e.loc == PARAMS_LOC_HEADER) {
+            const char *v = ti_header(json_object_get(params, "header"), name);
+            return v != NULL ? json_string(v) : NULL;
+        }
+        if (e.loc == PARAMS_LOC_BODY && e.name_len == 0)
+            return json_incref(json_object_get(t->doc, "body"));
+        return NULL;
+    default:
+        return NULL;
+    }
+}
+
+typedef struct {
+    ti_t *t;
+    json_t *path; /* integration.request.path.X values */
+} ti_uri_t;
+
+static const char *ti_uri_path(void *ctx, const char *name, size_t len, size_t *vlen)
+{
+    ti_uri_t *u = ctx;
+    char key[256];
+    if (len >= sizeof(key))
+        return NULL;
+    memcpy(key, name, len);
+    key[len] = '\0';
+    json_t *v = json_object_get(u->path, key);
+    if (v == NULL)
+        v = json_object_get(json_object_get(json_object_get(u->t->doc, "params"), "path"), key);
+    *vlen = json_string_length(v);
+    return json_string_value(v);
+}
+
+static const char *ti_uri_var(void *ctx, const char *name, size_t len, size_t *vlen)
+{
+    ti_uri_t *u = ctx;
+    char key[256];
+    if (len >= sizeof(key))
+        return NULL;
+    memcpy(key, name, len);
+    key[len] = '\0';
+    json_t *v = json_object_get(json_object_get(u->t->doc, "stageVariables"), key);
+    *vlen = json_string_length(v);
+    return json_string_value(v);
+}
+
+/* The mapped request parameters into path/query/headers, then the
+ * template's requestOverride (which wins). */
+static void ti_mapped(ti_t *t, json_t *integ, json_t *path, json_t *query, json_t *headers)
+{
+    const char *target;
+    json_t *src;
+    json_object_foreach(json_object_get(integ, "requestParameters"), target, src)
+    {
+        params_expr_t e;
+        json_t *v = ti_source(t, json_string_value(src));
+        if (json_is_string(v) && params_parse_integration_target(target, &e) == 0) {
+            json_t *into = e.loc == PARAMS_LOC_PATH          ? path
+                           : e.loc == PARAMS_LOC_QUERYSTRING ? query
+                           : e.loc == PARAMS_LOC_HEADER      ? headers
+                                                             : NULL;
+            char name[300];
+            if (into != NULL && e.name_len < sizeof(name)) {
+                memcpy(name, e.name, e.name_len);
+                name[e.name_len] = '\0';
+                json_object_set(into, name, v);
+            }
+        }
+        json_decref(v);
+    }
+    json_object_update(path, t->over_path);
+    json_object_update(query, t->over_query);
+    json_object_update(headers, t->over_headers);
+}
+
+/* The endpoint's URL: the URI template expanded, the query appended. */
+static char *ti_url(ti_t *t, const char *uri, json_t *path, json_t *query)
+{
+    ti_uri_t u = {t, path};
+    size_t cap = strlen(uri) + 4096;
+    pathtmpl_buf_t out = {malloc(cap), 0, cap};
+    if (out.buf == NULL ||
+        pathtmpl_expand(uri, strlen(uri), ti_uri_path, ti_uri_var, &u, &out) != 0) {
+        free(out.buf);
+        return NULL;
+    }
+    out.buf[out.len] = '\0';
+    CURL *curl = curl_easy_init();
+    const char *k;
+    json_t *v;
+    char *url = strdup(out.buf);
+    free(out.buf);
+    int first = strchr(url, '?') == NULL;
+    json_object_foreach(query, k, v)
+    {
+        char *ek = curl != NULL ? curl_easy_escape(curl, k, 0) : NULL;
+        char *ev = curl != NULL ? curl_easy_escape(curl, json_string_value(v), 0) : NULL;
+        char *joined = NULL;
+        if (ek != NULL && ev != NULL &&
+            asprintf(&joined, "%s%s%s=%s", url, first ? "?" : "&", ek, ev) > 0) {
+            free(url);
+            url = joined;
+            first = 0;
+        }
+        curl_free(ek);
+        curl_free(ev);
+    }
+    if (curl != NULL)
+        curl_easy_cleanup(curl);
+    return url;
+}
+
+/* Sends the (rendered) request; the endpoint's status, or -1 after logging. */
+static int ti_call_endpoint(ti_t *t, json_t *integ, const char *body, size_t len,
+                            const char *content_type)
+{
+    json_t *path = json_object(), *query = json_object(), *headers = json_object();
+    ti_mapped(t, integ, path, query, headers);
+    if (content_type != NULL && ti_header(headers, "Content-Type") == NULL)
+        json_object_set_new(headers, "Content-Type", json_string(content_type));
+    const char *uri = json_string_value(json_object_get(integ, "uri"));
+    const char *method = json_string_value(json_object_get(integ, "httpMethod"));
+    json_t *timeout = json_object_get(integ, "timeoutInMillis");
+    char *url = uri != NULL ? ti_url(t, uri, path, query) : NULL;
+    int status = -1;
+    char err[256];
+    ti_http_res_t res;
+    if (url == NULL) {
+        ti_log(t, "Execution failed due to configuration error: Invalid endpoint address");
+        goto out;
+    }
+    char *text = json_dumps(headers, JSON_COMPACT);
+    ti_log(t, "Endpoint request URI: %s", url);
+    ti_log(t, "Endpoint request headers: %s", text != NULL ? text : "{}");
+    ti_log(t, "Endpoint request body after transformations: %.*s", (int)len, body);
+    ti_log(t, "Sending request to %s", url);
+    free(text);
+    ti_http_req_t req = {method != NULL && strcmp(method, "ANY") != 0 ? method : "GET",
+                         url,
+                         headers,
+                         body,
+                         len,
+                         json_is_integer(timeout) ? (long)json_integer_value(timeout) : 29000};
+    if (ti_http_call(&req, &res, err, sizeof(err)) != 0) {
+        ti_log(t, "Execution failed due to a network error: %s", err);
+        goto out;
+    }
+    status = res.status;
+    ti_log(t, "Received response. Status: %d", status);
+    text = json_dumps(res.headers, JSON_COMPACT);
+    ti_log(t, "Endpoint response headers: %s", text != NULL ? text : "{}");
+    free(text);
+    ti_log(t, "Endpoint response body before transformations: %.*s", (int)res.body_len, res.body);
+    json_object_set_new(t->doc, "body", json_stringn(res.body, res.body_len));
+    json_decref(t->answer_headers);
+    t->answer_headers = json_incref(res.headers);
+    ti_http_res_dispose(&res);
+out:
+    free(url);
+    json_decref(path);
+    json_decref(query);
+    json_decref(headers);
+    return status;
+}
+
+/* ---- the integration's request and response ------------------------------- */
+
+/* The request phase: the template, then the endpoint (HTTP) or the status
+ * the template names (MOCK). The status, or the answer to give (415, 500)
+ * negated. */
+static int ti_request(ti_t *t, json_t *integ, json_t *req_headers)
 {
     const char *ct = ti_header(req_headers, "Content-Type"), *key = NULL;
     json_t *templates = json_object_get(integ, "requestTemplates");
     const char *src = ti_template_for(templates, ct != NULL ? ct : "application/json", &key);
     const char *pass = json_string_value(json_object_get(integ, "passthroughBehavior"));
-    int status = 200;
+    int http = strcmp(json_string_value(json_object_get(integ, "type")), "HTTP") == 0;
     if (src == NULL && pass != NULL &&
         (strcmp(pass, "NEVER") == 0 ||
          (strcmp(pass, "WHEN_NO_TEMPLATES") == 0 && json_object_size(templates) > 0))) {
         ti_log(t, "Execution failed: Unsupported Media Type");
+        return -415;
+    }
+    json_t *in_body = json_incref(json_object_get(t->doc, "body"));
+    char *out = NULL;
+    size_t len = json_string_length(in_body);
+    int status = 200;
+    if (src != NULL && (out = ti_render(t, src, &len)) == NULL)
+        status = -500;
+    else if (http)
+        status = ti_call_endpoint(t, integ, out != NULL ? out : json_string_value(in_body), len,
+                                  out != NULL ? key : ct);
+    else if (out != NULL)
+        status = ti_status_of(out);
+    if (!http && out != NULL)
+        ti_log(t, "Endpoint request body after transformations: %s", out);
+    if (!http)
+        json_object_set_new(t->doc, "body", json_string("")); /* MOCK: no endpoint body */
+    free(out);
+    json_decref(in_body);
+    return status < 0 ? -500 : status;
+}
+
+static void ti_response_params(ti_t *t, json_t *resp)
+{
+    const char *target;
+    json_t *v;
+    json_object_foreach(json_object_get(resp, "responseParameters"), target, v)
+    {
+        params_expr_t e;
+        const char *s = json_string_value(v);
+        json_t *val = NULL;
+        if (strncmp(target, "method.response.header.", 23) != 0 || s == NULL ||
+            params_parse_source(s, &e) != 0)
+            continue;
+        if (e.kind == PARAMS_SRC_INTEGRATION_RESPONSE && e.loc == PARAMS_LOC_HEADER) {
+            char name[300];
+            if (e.name_len < sizeof(name)) {
+                memcpy(name, e.name, e.name_len);
+                name[e.name_len] = '\0';
+                const char *h = ti_header(t->answer_headers, name);
+                val = h != NULL ? json_string(h) : NULL;
+            }
+        } else if (e.kind == PARAMS_SRC_INTEGRATION_RESPONSE && e.name_len == 0) {
+            val = json_incref(json_object_get(t->doc, "body"));
+        } else {
+            val = ti_source(t, s);
+        }
+        if (json_is_string(val))
+            json_object_set(t->headers, target + 23, val);
+        json_decref(val);
+    }
+}
+
+/* Runs the integration; the answer's status, with its body in *body. */
+static int ti_run(ti_t *t, json_t *integ, json_t *req_headers, char **body, size_t *body_len)
+{
+    const char *key = NULL;
+    int status = ti_request(t, integ, req_headers);
+    if (status == -415) {
         *body = strdup("{\"message\":\"Unsupported Media Type\"}");
         *body_len = strlen(*body);
         return 415;
     }
-    if (src != NULL) {
-        size_t len;
-        char *out = ti_render(t, src, &len);
-        if (out == NULL || (status = ti_status_of(out)) < 0) {
-            free(out);
-            goto fail;
-        }
-        ti_log(t, "Endpoint request body after transformations: %s", out);
-        free(out);
-    }
+    if (status < 0)
+        goto fail;
     json_t *resp = ti_select(json_object_get(integ, "integrationResponses"), status);
     if (resp == NULL) {
         ti_log(t,
@@ -274,28 +531,19 @@ static int ti_run_mock(ti_t *t, json_t *integ, json_t *req_headers, char **body,
         goto fail;
     }
     status = atoi(json_string_value(json_object_get(resp, "statusCode")));
-    json_object_set_new(t->doc, "body", json_string("")); /* MOCK: no endpoint body */
-    src = ti_accept_template(json_object_get(resp, "responseTemplates"),
-                             ti_header(req_headers, "Accept"), &key);
+    const char *src = ti_accept_template(json_object_get(resp, "responseTemplates"),
+                                         ti_header(req_headers, "Accept"), &key);
     json_object_set_new(t->headers, "Content-Type",
                         json_string(key != NULL ? key : "application/json"));
     if (src != NULL) {
         if ((*body = ti_render(t, src, body_len)) == NULL)
             goto fail;
     } else {
-        *body = strdup("");
-        *body_len = 0;
+        json_t *b = json_object_get(t->doc, "body");
+        *body = strdup(json_string_value(b) != NULL ? json_string_value(b) : "");
+        *body_len = json_string_length(b);
     }
-    const char *target;
-    json_t *v;
-    json_object_foreach(json_object_get(resp, "responseParameters"), target, v)
-    {
-        const char *s = json_string_value(v);
-        size_t n = s != NULL ? strlen(s) : 0;
-        if (strncmp(target, "method.response.header.", 23) == 0 && n >= 2 && s[0] == '\'' &&
-            s[n - 1] == '\'')
-            json_object_set_new(t->headers, target + 23, json_stringn(s + 1, n - 2));
-    }
+    ti_response_params(t, resp);
     ti_log(t, "Method response body after transformations: %.*s", (int)*body_len, *body);
     return t->status_override != 0 ? t->status_override : status;
 fail:
@@ -368,7 +616,7 @@ static void ti_answer(admin_call_t *c, ti_t *t, json_t *integ, const char *resou
            json_string_value(json_object_get(t->doc, "body")));
     char *body = NULL;
     size_t body_len = 0;
-    int status = ti_run_mock(t, integ, req_headers, &body, &body_len);
+    int status = ti_run(t, integ, req_headers, &body, &body_len);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     long long ms = (t1.tv_sec - t0.tv_sec) * 1000LL + (t1.tv_nsec - t0.tv_nsec) / 1000000;
     if (status < 500)
@@ -409,10 +657,10 @@ void admin_test_invoke(admin_call_t *c)
         admin_fail(c, 404, "NotFoundException", "No integration defined for method");
         goto out;
     }
-    if (strcmp(type, "MOCK") != 0) {
+    if (strcmp(type, "MOCK") != 0 && strcmp(type, "HTTP") != 0) {
         admin_bad_request(c,
-                          "TestInvokeMethod runs MOCK integrations only (this integration "
-                          "is %s); deploy to a stage to call its endpoint",
+                          "TestInvokeMethod runs MOCK and HTTP integrations (this integration "
+                          "is %s); deploy to a stage to call it",
                           type);
         goto out;
     }
@@ -420,6 +668,9 @@ void admin_test_invoke(admin_call_t *c)
     crypto_uuid4(t.request_id);
     t.arena = arena_create(64 * 1024);
     t.headers = json_object();
+    t.over_headers = json_object();
+    t.over_query = json_object();
+    t.over_path = json_object();
     t.doc = ti_request_doc(c, &t, resource_path != NULL ? resource_path : "/");
     if (t.arena == NULL || t.doc == NULL) {
         admin_fail(c, 500, "InternalFailure", "Out of memory");
@@ -431,6 +682,10 @@ out:
         arena_destroy(t.arena);
     json_decref(t.doc);
     json_decref(t.headers);
+    json_decref(t.over_headers);
+    json_decref(t.over_query);
+    json_decref(t.over_path);
+    json_decref(t.answer_headers);
     free(t.log);
     json_decref(method);
     json_decref(res);

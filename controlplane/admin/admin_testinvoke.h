@@ -1,5 +1,5 @@
 /* admin_testinvoke: TestInvokeMethod (POST /restapis/{id}/resources/{rid}/
- * methods/{M}) — runs a method's MOCK integration from the stored (not
+ * methods/{M}) — runs a method's MOCK or HTTP integration from the stored (not
  * deployed) definition with the request the caller describes
  * (pathWithQueryString, body, headers, stageVariables) and answers what the
  * data plane would: status, body, headers and the reference-shaped

@@ -321,8 +321,30 @@ def test_test_invoke_method_renders_a_mock_without_deploying(cp):
     r = cp.ok("POST", base, {"pathWithQueryString": "/7"})
     assert (r["status"], r["body"]) == (500, '{"message": "Internal server error"}')
     assert "Execution failed due to configuration error" in r["log"]
-    # HTTP integrations are not called from the control plane
-    cp.ok("PUT", base + "/integration", {"type": "HTTP", "httpMethod": "GET", "uri": "http://127.0.0.1:9/x"},
+    assert cp.call("POST", base, {"headers": {"a": 1}}).status_code == 400
+    # HTTP_PROXY is not run from the control plane
+    cp.ok("PUT", base + "/integration", {"type": "HTTP_PROXY", "httpMethod": "GET", "uri": "http://127.0.0.1:9/x"},
           expect=201)
     assert cp.call("POST", base, {}).status_code == 400
-    assert cp.call("POST", base, {"headers": {"a": 1}}).status_code == 400
+
+
+def test_test_invoke_method_calls_an_http_endpoint(cp, json_server):
+    up = json_server(lambda req: (202, {"seen": req["json"], "q": req["path"]}, {"x-up": "u"}))
+    api_id, base = api_with_method(cp, verb="POST", path_part="{id}",
+                                   method_extra={"requestParameters": {"method.request.header.X-K": False}})
+    http_integration(cp, base, up.url + "/pets/{id}", {"application/json": (
+        '#set($context.requestOverride.header.X-Over = "o"){"name": "$input.path(\'$.n\')", '
+        '"id": "$input.params(\'id\')"}')},
+        requestParameters={"integration.request.querystring.k": "method.request.header.X-K"})
+    response(cp, base, 200, pattern="2\\d{2}", templates={"application/json": (
+        '{"got": $input.json(\'$.seen\'), "path": "$input.path(\'$.q\')"}')},
+             params={"method.response.header.X-Up": "integration.response.header.x-up"})
+    r = cp.ok("POST", base, {"pathWithQueryString": "/9", "body": '{"n": "rex"}',
+                             "headers": {"X-K": "v w"}})
+    assert r["status"] == 200, r
+    assert json.loads(r["body"]) == {"got": {"name": "rex", "id": "9"}, "path": "/pets/9?k=v%20w"}
+    assert r["headers"]["X-Up"] == "u"
+    call = up.calls()[0]
+    assert call["headers"]["x-over"] == "o" and call["headers"]["content-type"] == "application/json"
+    assert "Endpoint request URI: " + up.url + "/pets/9?k=v%20w" in r["log"]
+    assert "Received response. Status: 202" in r["log"]
