@@ -10,10 +10,11 @@ import json
 import os
 import shutil
 import sys
+import time
 
 import pytest
 
-from harness import deploy
+from harness import deploy, wait_for
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "vtl"))
 import vtlcases  # noqa: E402
@@ -274,7 +275,7 @@ def test_template_syntax_error_refused_at_put(cp):
     assert r.status_code == 400
 
 
-def test_render_error_answers_500_and_logs_why(cp, make_dp, json_server):
+def test_render_error_answers_500_and_logs_why(cp, make_dp, json_server, tmp_path):
     up = json_server(lambda req: (200, {}))
     api_id, base = api_with_method(cp)
     http_integration(cp, base, up.url, {"application/json": '#set($s = "abc")$s.substring(10)'})
@@ -282,11 +283,19 @@ def test_render_error_answers_500_and_logs_why(cp, make_dp, json_server):
     deploy(cp, api_id)
     cp.ok("PATCH", f"/restapis/{api_id}/stages/prod", {"patchOperations": [
         {"op": "replace", "path": "/*/*/logging/loglevel", "value": "ERROR"}]})
-    dp = make_dp().start()
+    exec_log = str(tmp_path / "execution.log")
+    dp = make_dp(extra_args=("--execution-log", exec_log)).start()
     dp.wait_version(cp.version())
     r = dp.request("POST", api_id, "prod", "/items", data="{}")
     assert (r.status_code, r.text) == (500, '{"message": "Internal server error"}')
     assert up.calls() == []
+    rid = r.headers["x-amzn-RequestId"]
+    wait_for(lambda: os.path.exists(exec_log) and f"({rid})" in open(exec_log).read(), what="the log line")
+    time.sleep(0.3)
+    lines = [line for line in open(exec_log).read().splitlines() if f"({rid})" in line]
+    assert any("Execution failed due to configuration error: Unable to transform" in line
+               and "StringIndexOutOfBoundsException" in line for line in lines), lines
+    assert any("(API_CONFIGURATION_ERROR)" in line for line in lines), lines
 
 
 def test_test_invoke_method_renders_a_mock_without_deploying(cp):
