@@ -63,6 +63,16 @@ static void ti_log(ti_t *t, const char *fmt, ...)
 
 /* ---- the request the caller describes ------------------------------------- */
 
+/* Percent-decoded s as a JSON string (NULL when not UTF-8). */
+static json_t *ti_decoded(const char *s, size_t len)
+{
+    int n = 0;
+    char *d = curl_easy_unescape(NULL, s, (int)len, &n);
+    json_t *out = d != NULL ? json_stringn(d, (size_t)n) : NULL;
+    curl_free(d);
+    return out;
+}
+
 /* {name} and {name+} of the resource path matched against the request path. */
 static json_t *ti_path_params(const char *tmpl, const char *path)
 {
@@ -79,7 +89,7 @@ static json_t *ti_path_params(const char *tmpl, const char *path)
             if (nl < sizeof(name)) {
                 memcpy(name, tmpl + 1, nl);
                 name[nl] = '\0';
-                json_object_set_new(out, name, json_stringn(path, pl));
+                json_object_set_new(out, name, ti_decoded(path, pl));
             }
         }
         tmpl += tl;
@@ -100,7 +110,7 @@ static json_t *ti_query(const char *path_qs)
             name[nl] = '\0';
             if (json_object_get(q, name) == NULL)
                 json_object_set_new(
-                    q, name, nl < len ? json_stringn(p + nl + 1, len - nl - 1) : json_string(""));
+                    q, name, nl < len ? ti_decoded(p + nl + 1, len - nl - 1) : json_string(""));
         }
         p = p[len] == '&' ? p + len : NULL;
     }

@@ -312,8 +312,8 @@ def test_test_invoke_method_renders_a_mock_without_deploying(cp):
         '#set($context.responseOverride.status = 404)'
         '#set($context.responseOverride.header.X-Why = "gone")nope')})
 
-    r = cp.ok("POST", base, {"pathWithQueryString": "/7?q=a", "stageVariables": {"v": "x"}})
-    assert r["status"] == 200 and r["body"] == '{"id": "7", "q": "a", "v": "x"}'
+    r = cp.ok("POST", base, {"pathWithQueryString": "/7?q=a%20b", "stageVariables": {"v": "x"}})
+    assert r["status"] == 200 and r["body"] == '{"id": "7", "q": "a b", "v": "x"}'
     assert r["headers"]["X-Kind"] == "pet" and r["headers"]["Content-Type"] == "application/json"
     assert r["multiValueHeaders"]["X-Kind"] == ["pet"]
     assert r["log"].startswith("Execution log for request ")
