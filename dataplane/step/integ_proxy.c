@@ -15,11 +15,11 @@
 #include "gwresp.h"
 #include "httpval.h"
 #include "integ.h"
-#include "vtlreq.h"
 #include "log.h"
 #include "mapping.h"
 #include "pathtmpl.h"
 #include "upstream_call.h"
+#include "vtlreq.h"
 
 typedef struct {
     h2o_generator_t super;
