@@ -34,7 +34,6 @@ from harness import ControlPlane, DataPlane, deploy  # noqa: E402
 ROUNDS = int(os.environ.get("ROUNDS", "3"))
 SECONDS = int(os.environ.get("SECONDS", "5"))
 CONNECTIONS = int(os.environ.get("CONNECTIONS", "16"))
-UNTHROTTLED = ("--account-rate-limit", "1e9", "--account-burst-limit", "1000000000")
 
 REQUEST_TEMPLATE = """#set($root = $input.path('$'))
 {
@@ -120,12 +119,12 @@ def main():
     cp = ControlPlane(work, "bench-secret-0123456789abcdef").start()
     procs = []
     try:
-        up_dp = DataPlane(work, cp, name="endpoint", threads=1, extra_args=UNTHROTTLED).start()
+        up_dp = DataPlane(work, cp, name="endpoint", threads=1).start()
         procs.append(up_dp)
         up_api = make_upstream_api(cp)
         endpoint = up_dp.url(up_api, "prod", "/echo")  # path style: no name to resolve
         api_id = make_api(cp, endpoint)
-        dp = DataPlane(work, cp, name="dp", threads=1, extra_args=UNTHROTTLED).start()
+        dp = DataPlane(work, cp, name="dp", threads=1).start()
         procs.append(dp)
         dp.wait_version(cp.version())
         up_dp.wait_version(cp.version())
