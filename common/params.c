@@ -91,6 +91,25 @@ static int params_parse_prefixed(const char *expr, const char *prefix, enum para
     return 0;
 }
 
+/* "<prefix>body" (the whole body) or "<prefix>body.<JSONPath>" (a.b[0].c). */
+static int params_parse_body(const char *expr, const char *prefix, enum params_source_kind kind,
+                             params_expr_t *out)
+{
+    size_t plen = strlen(prefix);
+    if (strncmp(expr, prefix, plen) != 0 || strncmp(expr + plen, "body", 4) != 0)
+        return -1;
+    const char *rest = expr + plen + 4;
+    if (*rest == '\0') {
+        *out = (params_expr_t){.kind = kind, .loc = PARAMS_LOC_BODY};
+        return 0;
+    }
+    if (*rest != '.' || !params_name_ok(rest + 1, strlen(rest + 1)))
+        return -1;
+    *out = (params_expr_t){
+        .kind = kind, .loc = PARAMS_LOC_BODY, .name = rest + 1, .name_len = strlen(rest + 1)};
+    return 0;
+}
+
 int params_parse_source(const char *expr, params_expr_t *out)
 {
     size_t len = strlen(expr);
@@ -98,6 +117,9 @@ int params_parse_source(const char *expr, params_expr_t *out)
         *out = (params_expr_t){.kind = PARAMS_SRC_STATIC, .name = expr + 1, .name_len = len - 2};
         return 0;
     }
+    if (params_parse_body(expr, "method.request.", PARAMS_SRC_METHOD_REQUEST, out) == 0 ||
+        params_parse_body(expr, "integration.response.", PARAMS_SRC_INTEGRATION_RESPONSE, out) == 0)
+        return 0;
     if (params_parse_located(expr, "method.request.", out) == 0) {
         out->kind = PARAMS_SRC_METHOD_REQUEST;
         return 0;
@@ -108,10 +130,6 @@ int params_parse_source(const char *expr, params_expr_t *out)
     if (params_parse_prefixed(expr, "integration.response.header.", PARAMS_SRC_INTEGRATION_RESPONSE,
                               out) == 0) {
         out->loc = PARAMS_LOC_HEADER;
-        return 0;
-    }
-    if (strcmp(expr, "integration.response.body") == 0) {
-        *out = (params_expr_t){.kind = PARAMS_SRC_INTEGRATION_RESPONSE, .loc = PARAMS_LOC_BODY};
         return 0;
     }
     out->kind = PARAMS_SRC_INVALID;

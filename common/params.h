@@ -1,7 +1,8 @@
 /* params: the reference service's parameter mapping expressions —
  * `method.request.path.petId`, `integration.request.header.X-Tenant`,
  * `'static value'`, `stageVariables.name`, `context.authorizer.sub`,
- * `integration.response.header.X`, `method.response.header.X` — parsed into
+ * `integration.response.header.X`, `method.response.header.X`,
+ * `method.request.body[.a.b]`, `integration.response.body[.a.b]` — parsed into
  * (kind, location, name) for validation (control plane) and evaluation
  * (data plane). */
 #ifndef PORTICO_PARAMS_H

@@ -2,15 +2,15 @@
  * answers its default item ({"defaultResponse": true, ...}); PUT stores an
  * override (201, defaultResponse false), DELETE returns the type to its
  * default. responseParameters map gatewayresponse.header.X to a static
- * value or a request/context/stage-variable source; templates may use
- * $context and $stageVariables references (gwtmpl.h). */
+ * value or a request/context/stage-variable source; templates are VTL,
+ * compiled when stored (admin_template.h). */
 #include "admin_gwresp.h"
 
 #include <string.h>
 
 #include "admin_method.h"
 #include "admin_require.h"
-#include "gwtmpl.h"
+#include "admin_template.h"
 #include "gwtypes.h"
 #include "params.h"
 #include "admin_patch.h"
@@ -28,7 +28,7 @@ static const patch_rule_t gwresp_patch_rules[] = {
     {"/responseParameters/", PATCH_ADD | PATCH_REPLACE | PATCH_REMOVE, PATCH_MAP_ENTRY,
      "responseParameters", .max = 1024},
     {"/responseTemplates/", PATCH_ADD | PATCH_REPLACE | PATCH_REMOVE, PATCH_MAP_ENTRY,
-     "responseTemplates", .max = 65536},
+     "responseTemplates", .max = ADMIN_TEMPLATE_MAX_BYTES},
     {NULL},
 };
 
@@ -89,25 +89,6 @@ static int check_parameters(admin_call_t *c, json_t *params)
     return 0;
 }
 
-static int check_templates(admin_call_t *c, json_t *templates)
-{
-    const char *k;
-    json_t *v;
-    json_object_foreach(templates, k, v)
-    {
-        char err[256];
-        if (k[0] == '\0' || strpbrk(k, "\r\n") != NULL) {
-            admin_bad_request(c, "Invalid content type specified: %s", k);
-            return -1;
-        }
-        if (gwtmpl_check(json_string_value(v), err, sizeof(err)) != 0) {
-            admin_bad_request(c, "Invalid template for %s: %s", k, err);
-            return -1;
-        }
-    }
-    return 0;
-}
-
 static int gwresp_check_doc(admin_call_t *c, json_t *doc)
 {
     if (admin_check(c, doc, gwresp_fields) != 0)
@@ -118,7 +99,7 @@ static int gwresp_check_doc(admin_call_t *c, json_t *doc)
         return -1;
     }
     return check_parameters(c, json_object_get(doc, "responseParameters")) != 0 ||
-                   check_templates(c, json_object_get(doc, "responseTemplates")) != 0
+                   admin_template_check_map(c, json_object_get(doc, "responseTemplates")) != 0
                ? -1
                : 0;
 }

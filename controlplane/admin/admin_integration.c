@@ -1,16 +1,19 @@
 /* admin_integration: integration documents. Types this build executes are
- * accepted; the others are refused with 400 rather than stored and ignored. */
+ * accepted (MOCK, HTTP, HTTP_PROXY); the others are refused with 400 rather
+ * than stored and ignored. Mapping templates are compiled when stored
+ * (admin_template.h). */
 #include "admin_integration.h"
 
 #include <string.h>
 
 #include "admin_method.h"
+#include "admin_template.h"
 #include "pathtmpl.h"
 #include "params.h"
 #include "pattern.h"
 #include "store_api.h"
 
-static const char *const integration_types[] = {"MOCK", "HTTP_PROXY", NULL};
+static const char *const integration_types[] = {"MOCK", "HTTP", "HTTP_PROXY", NULL};
 static const char *const integration_http_methods[] = {"GET",  "POST",    "PUT", "PATCH", "DELETE",
                                                        "HEAD", "OPTIONS", "ANY", NULL};
 static const char *const passthrough_behaviors[] = {"WHEN_NO_MATCH", "WHEN_NO_TEMPLATES", "NEVER",
@@ -43,7 +46,7 @@ static const admin_field_t integration_response_fields[] = {
 
 static int integration_check_uri(admin_call_t *c, const char *type, const char *uri)
 {
-    if (strcmp(type, "HTTP_PROXY") != 0)
+    if (strcmp(type, "HTTP_PROXY") != 0 && strcmp(type, "HTTP") != 0)
         return 0;
     if (uri == NULL || (strncmp(uri, "http://", 7) != 0 && strncmp(uri, "https://", 8) != 0)) {
         admin_bad_request(c, "Invalid HTTP endpoint specified for URI");
@@ -75,7 +78,8 @@ static int integration_check_parameters(admin_call_t *c, json_t *params, json_t 
             admin_bad_request(c, "Invalid mapping expression specified: %s", src);
             return -1;
         }
-        if (s.kind == PARAMS_SRC_METHOD_REQUEST && json_object_get(declared, src) == NULL) {
+        if (s.kind == PARAMS_SRC_METHOD_REQUEST && s.loc != PARAMS_LOC_BODY &&
+            json_object_get(declared, src) == NULL) {
             admin_bad_request(c,
                               "Invalid mapping expression specified: Validation Result: warnings "
                               ": [], errors : [Invalid mapping expression parameter specified: %s]",
@@ -132,12 +136,14 @@ static json_t *integration_doc(admin_call_t *c)
 static int integration_check(admin_call_t *c, json_t *doc, json_t *method)
 {
     const char *type = json_string_value(json_object_get(doc, "type"));
-    if (strcmp(type, "HTTP_PROXY") == 0 && json_object_get(doc, "httpMethod") == NULL) {
+    if ((strcmp(type, "HTTP_PROXY") == 0 || strcmp(type, "HTTP") == 0) &&
+        json_object_get(doc, "httpMethod") == NULL) {
         admin_bad_request(c, "Enumeration value for HttpMethod must be non-empty");
         return -1;
     }
     if (integration_check_uri(c, type, json_string_value(json_object_get(doc, "uri"))) != 0 ||
-        integration_check_cache_keys(c, json_object_get(doc, "cacheKeyParameters"), method) != 0)
+        integration_check_cache_keys(c, json_object_get(doc, "cacheKeyParameters"), method) != 0 ||
+        admin_template_check_map(c, json_object_get(doc, "requestTemplates")) != 0)
         return -1;
     return integration_check_parameters(c, json_object_get(doc, "requestParameters"), method);
 }
@@ -241,6 +247,8 @@ static int response_check_doc(admin_call_t *c, const char *code, json_t *body)
         }
         pattern_free(re);
     }
+    if (admin_template_check_map(c, json_object_get(c->body, "responseTemplates")) != 0)
+        return -1;
     const char *target;
     json_t *v;
     json_object_foreach(json_object_get(body, "responseParameters"), target, v)

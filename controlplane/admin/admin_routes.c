@@ -12,6 +12,7 @@
 #include "admin_gwresp.h"
 #include "admin_import.h"
 #include "admin_integration.h"
+#include "admin_testinvoke.h"
 #include "admin_metrics.h"
 #include "admin_method.h"
 #include "admin_model.h"
@@ -51,6 +52,7 @@ const admin_route_t admin_routes[] = {
     {"GET", METHOD, admin_method_get},
     {"PATCH", METHOD, admin_method_update},
     {"DELETE", METHOD, admin_method_delete},
+    {"POST", METHOD, admin_test_invoke}, /* TestInvokeMethod (MOCK, HTTP) */
     {"PUT", METHOD "/responses/{status_code}", admin_method_response_put},
     {"GET", METHOD "/responses/{status_code}", admin_method_response_get},
     {"DELETE", METHOD "/responses/{status_code}", admin_method_response_delete},

@@ -151,7 +151,8 @@ json_t *openapi_in_integration(openapi_ctx_t *x, json_t *ext, const char *where,
         *failed = openapi_fail(x, "%s: the integration has no type", where);
         return NULL;
     }
-    if (strcasecmp(type, "MOCK") != 0 && strcasecmp(type, "HTTP_PROXY") != 0) {
+    if (strcasecmp(type, "MOCK") != 0 && strcasecmp(type, "HTTP_PROXY") != 0 &&
+        strcasecmp(type, "HTTP") != 0) {
         openapi_warn(x, "%s: integration type %s is not supported; the method is not imported",
                      where, type);
         *failed = 1; /* skip the method, no error */

@@ -11,6 +11,7 @@
 #include "gwtmpl.h"
 #include "httpval.h"
 #include "mapping.h"
+#include "vtlreq.h"
 
 /* $context.error.messageString: the message as a JSON string, or null. */
 static h2o_iovec_t message_string(h2o_mem_pool_t *pool, const char *message)
@@ -84,6 +85,30 @@ static const rt_gwresp_t *find_override(dp_request_t *r, const gwresp_row_t *row
     return o;
 }
 
+/* A template that needs the full engine: $context carries this answer's
+ * error (its message may be the caller's own). -1 when the render failed. */
+static int render_vtl(gwresp_ctx_t *g, const struct vtl_template *t, char **body, size_t *len)
+{
+    dp_request_t *r = g->r;
+    vtlreq_t v;
+    vtlreq_init(&v, r);
+    v.context = vtlreq_context(r);
+    json_t *err = json_object_get(v.context, "error");
+    if (!json_is_object(err)) {
+        err = json_object();
+        json_object_set_new(v.context, "error", err);
+    }
+    h2o_iovec_t ms = message_string(&r->req->pool, g->message);
+    json_object_set_new(err, "messageString", json_stringn(ms.base, ms.len));
+    json_object_set_new(err, "message", g->message != NULL ? json_string(g->message) : json_null());
+    h2o_iovec_t out;
+    if (vtlreq_render(&v, t, &out) != 0)
+        return -1;
+    *body = out.base;
+    *len = out.len;
+    return 0;
+}
+
 static void send_override(gwresp_ctx_t *g, const rt_gwresp_t *o)
 {
     dp_request_t *r = g->r;
@@ -97,7 +122,14 @@ static void send_override(gwresp_ctx_t *g, const rt_gwresp_t *o)
     const rt_kv_t *t = request_accept_template(r, o->templates, o->ntemplates);
     char *body = "";
     size_t len = 0;
-    if (t != NULL) {
+    const struct vtl_template *compiled =
+        t != NULL && o->compiled != NULL ? o->compiled[t - o->templates] : NULL;
+    if (compiled != NULL && render_vtl(g, compiled, &body, &len) != 0) {
+        gwresp_emit(r->req, 500, "{\"message\": \"Internal server error\"}", 36,
+                    "InternalServerErrorException");
+        return;
+    }
+    if (t != NULL && compiled == NULL) {
         size_t cap = t->value_len + 256;
         body = h2o_mem_alloc_pool(&r->req->pool, cap);
         len = gwtmpl_render(t->value, t->value_len, gwresp_lookup, g, body, cap);
@@ -105,10 +137,10 @@ static void send_override(gwresp_ctx_t *g, const rt_gwresp_t *o)
             body = h2o_mem_alloc_pool(&r->req->pool, len);
             gwtmpl_render(t->value, t->value_len, gwresp_lookup, g, body, len);
         }
-        if (httpval_header_value(t->key, t->key_len) == 0) /* else application/json */
-            h2o_add_header(&r->req->pool, &r->req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL,
-                           t->key, t->key_len);
     }
+    if (t != NULL && httpval_header_value(t->key, t->key_len) == 0) /* else application/json */
+        h2o_add_header(&r->req->pool, &r->req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL, t->key,
+                       t->key_len);
     gwresp_emit(r->req, o->status != 0 ? o->status : g->row->status, body, len, g->row->error_type);
 }
 

@@ -53,6 +53,8 @@ static const gwresp_row_t gwresp_rows[GW_CASE_COUNT] = {
                              "BadRequestException"},
     [GW_MISDIRECTED] = {GWT_NONE, 421, "message", "Misdirected Request", 0,
                         "MisdirectedRequestException"},
+    [GW_UNSUPPORTED_MEDIA_TYPE] = {GWT_UNSUPPORTED_MEDIA_TYPE, 415, "message",
+                                   "Unsupported Media Type", 0, "UnsupportedMediaTypeException"},
     [GW_BAD_REQUEST] = {GWT_DEFAULT_4XX, 400, "message", "Bad Request", 0, "BadRequestException"},
     [GW_IAM_INVALID_SIGNATURE] = {GWT_INVALID_SIGNATURE, 403, "message",
                                   "The request signature we calculated does not match the "

@@ -40,6 +40,8 @@ enum gwresp_case {
     GW_IAM_INVALID_SIGNATURE,    /* wrong signature, or a clock off by more than 5 minutes */
     GW_IAM_UNRECOGNIZED_CLIENT,  /* an access key without a signing key here */
     GW_IAM_INCOMPLETE_SIGNATURE, /* a malformed Authorization header or X-Amz-* query */
+    /* mapping templates: no request template for the Content-Type (passthroughBehavior) */
+    GW_UNSUPPORTED_MEDIA_TYPE,
     GW_CASE_COUNT,
 };
 

@@ -1,8 +1,10 @@
 /* mapping: sources are looked up on demand; nothing is precomputed per request. */
 #include "mapping.h"
 
+#include <jansson.h>
 #include <netdb.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -352,6 +354,59 @@ const char *mapping_context(dp_request_t *r, const char *name, size_t name_len, 
     return id >= 0 ? mapping_context_value(r, (enum ctxvar)id, len) : NULL;
 }
 
+/* One step of a path: ".name" or "[n]"; the next node, or NULL. */
+static json_t *json_step(json_t *node, const char **p, const char *end)
+{
+    if (**p == '[') {
+        char *stop;
+        long i = strtol(*p + 1, &stop, 10);
+        if (stop >= end || *stop != ']' || !json_is_array(node) || i < 0)
+            return NULL;
+        *p = stop + 1;
+        return json_array_get(node, (size_t)i);
+    }
+    if (**p == '.')
+        (*p)++;
+    const char *s = *p;
+    while (*p < end && **p != '.' && **p != '[')
+        (*p)++;
+    char key[256];
+    size_t n = (size_t)(*p - s);
+    if (n == 0 || n >= sizeof(key))
+        return NULL;
+    memcpy(key, s, n);
+    key[n] = '\0';
+    return json_object_get(node, key);
+}
+
+const char *mapping_json_pick(h2o_mem_pool_t *pool, h2o_iovec_t body, const char *path,
+                              size_t path_len, size_t *len)
+{
+    if (path_len == 0) {
+        *len = body.len;
+        return body.base != NULL ? body.base : "";
+    }
+    json_t *doc = json_loadb(body.base != NULL ? body.base : "", body.len, JSON_DECODE_ANY, NULL);
+    json_t *node = doc;
+    const char *p = path, *end = path + path_len;
+    while (node != NULL && p < end)
+        node = json_step(node, &p, end);
+    const char *out = NULL;
+    if (json_is_string(node)) {
+        h2o_iovec_t v = h2o_strdup(pool, json_string_value(node), json_string_length(node));
+        out = v.base, *len = v.len;
+    } else if (node != NULL && !json_is_null(node)) {
+        char *text = json_dumps(node, JSON_ENCODE_ANY | JSON_COMPACT);
+        if (text != NULL) {
+            h2o_iovec_t v = h2o_strdup(pool, text, SIZE_MAX);
+            out = v.base, *len = v.len;
+            free(text);
+        }
+    }
+    json_decref(doc);
+    return out;
+}
+
 const char *mapping_eval(dp_request_t *r, const params_expr_t *src, size_t *len)
 {
     switch (src->kind) {
@@ -374,6 +429,8 @@ const char *mapping_eval(dp_request_t *r, const params_expr_t *src, size_t *len)
         case PARAMS_LOC_HEADER:
         case PARAMS_LOC_MULTIVALUEHEADER:
             return request_header(r, src->name, src->name_len, len);
+        case PARAMS_LOC_BODY:
+            return mapping_json_pick(&r->req->pool, r->req->entity, src->name, src->name_len, len);
         default:
             return NULL;
         }

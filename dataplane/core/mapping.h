@@ -21,6 +21,12 @@ const char *mapping_context_value(dp_request_t *r, enum ctxvar id, size_t *len);
 /* 1 when id has a getter (every row must; the unit tests check). */
 int mapping_context_has_getter(enum ctxvar id);
 
+/* The value at path (a.b[0].c; len 0: the whole body) of a JSON body:
+ * strings as they are, other values as compact JSON. NULL when absent, null
+ * or when the body is not JSON. Pool memory. */
+const char *mapping_json_pick(h2o_mem_pool_t *pool, h2o_iovec_t body, const char *path,
+                              size_t path_len, size_t *len);
+
 /* Expands ${stageVariables.x} in s into the request pool. */
 h2o_iovec_t mapping_expand_vars(dp_request_t *r, const char *s, size_t len);
 

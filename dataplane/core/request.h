@@ -41,6 +41,8 @@ typedef struct dp_request {
     /* request validation: $context.error.validationErrorString, request pool */
     const char *validation_error;
     const char *iam_access_key; /* AWS_IAM: the SigV4 access key (runtime arena) */
+    /* why a mapping template failed (vtlreq.c), for the execution log; NULL: none */
+    const char *exec_error;
     /* ---- observability: filled as the request runs, read when it ends */
     uint64_t started_wall_ms;
     uint64_t integ_started_us; /* 0: no integration endpoint was called */

@@ -190,6 +190,8 @@ static void observe_exec_log(dp_request_t *r, const rt_obs_setting_t *setting, u
     }
     if (setting->data_trace && (level >= RT_LOG_INFO || failed))
         observe_data_trace(r);
+    if (r->exec_error != NULL && level >= RT_LOG_ERROR)
+        exec_log(r, "Execution failed due to configuration error: %s", r->exec_error);
     if (r->gw_case != 0 && (failed || level >= RT_LOG_INFO)) {
         enum gwresp_case c = (enum gwresp_case)(r->gw_case - 1);
         size_t mlen = 0;

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "gwtmpl.h"
+#include "vtl.h"
 
 #define GW_HEADER_PREFIX "gatewayresponse.header."
 
@@ -32,14 +33,22 @@ static int compile_params(rt_build_t *b, rt_gwresp_t *out, const Portico__Gatewa
 static int compile_templates(rt_build_t *b, rt_gwresp_t *out, const Portico__GatewayResponse *in)
 {
     rt_kv_t *t = arena_alloc(b->a, sizeof(*t) * (in->n_response_templates + 1));
+    const vtl_template_t **ct = arena_alloc(b->a, sizeof(*ct) * (in->n_response_templates + 1));
     for (size_t i = 0; i < in->n_response_templates; i++) {
         const Portico__KeyValue *kv = in->response_templates[i];
         char err[256];
-        if (gwtmpl_check(kv->value, err, sizeof(err)) != 0)
-            return rt_build_fail(b, "gateway response %s: %s", in->response_type, err);
         t[i] = (rt_kv_t){kv->key, strlen(kv->key), kv->value, strlen(kv->value)};
+        if (gwtmpl_check(kv->value, err, sizeof(err)) == 0)
+            continue;
+        vtl_template_t *c;
+        vtl_error_t e = {0};
+        if (vtl_compile(kv->value, t[i].value_len, b->a, &c, &e) != VTL_OK)
+            return rt_build_fail(b, "gateway response %s: line %d, column %d: %s",
+                                 in->response_type, e.line, e.column, e.message);
+        ct[i] = c;
     }
     out->templates = t;
+    out->compiled = ct;
     out->ntemplates = in->n_response_templates;
     return 0;
 }

@@ -44,17 +44,27 @@ typedef struct {
     params_expr_t source;
 } rt_mapping_t;
 
+/* mapping templates (common/vtl.h) and selection patterns (common/pattern.h),
+ * compiled with the snapshot by integ_conf.c */
+struct vtl_template;
+struct pattern;
+
 typedef struct {
     const char *status_code;
     int status;
     const char *selection_pattern; /* "" for the default response */
+    const struct pattern *re;      /* the compiled selection pattern; NULL for the default */
     const rt_mapping_t *params;
     size_t nparams;
-    const rt_kv_t *templates; /* content type → static body */
+    const rt_kv_t *templates;                   /* content type → template source */
+    const struct vtl_template *const *compiled; /* templates[i] compiled */
     size_t ntemplates;
+    int convert; /* contentHandling: 0 none, RT_CONVERT_TO_TEXT, RT_CONVERT_TO_BINARY */
 } rt_int_response_t;
 
-enum rt_integration_type { RT_INTEG_MOCK, RT_INTEG_HTTP_PROXY };
+enum rt_integration_type { RT_INTEG_MOCK, RT_INTEG_HTTP_PROXY, RT_INTEG_HTTP };
+enum rt_passthrough { RT_PASS_WHEN_NO_MATCH, RT_PASS_WHEN_NO_TEMPLATES, RT_PASS_NEVER };
+enum { RT_CONVERT_TO_TEXT = 1, RT_CONVERT_TO_BINARY = 2 };
 
 typedef struct {
     enum rt_integration_type type;
@@ -66,9 +76,12 @@ typedef struct {
     size_t nrequest_params;
     const rt_int_response_t *responses;
     size_t nresponses;
-    /* MOCK: the response is fixed by the request template's statusCode, so it
-     * is selected once here; NULL means none matches (a configuration error). */
-    const rt_int_response_t *mock_response;
+    /* request templates by content type (MOCK and HTTP) */
+    const rt_kv_t *request_templates;
+    const struct vtl_template *const *request_compiled; /* request_templates[i] compiled */
+    size_t nrequest_templates;
+    enum rt_passthrough passthrough;
+    int convert; /* contentHandling, as in rt_int_response_t */
 } rt_integration_t;
 
 /* authorization: compiled in authz_conf.c and gwresp_conf.c */

@@ -1,10 +1,9 @@
 /* runtime: compile = decode into the arena, validate everything a request
- * could trip over, and precompute what can be (routers, MOCK response
- * selection). A snapshot that fails any check is refused whole. */
+ * could trip over, and precompute what can be (routers, compiled templates
+ * and patterns: integ_conf.c). A snapshot that fails any check is refused whole. */
 #include "runtime.h"
 
 #include <ctype.h>
-#include <jansson.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,11 +13,10 @@
 #include "cache_registry.h"
 #include "authz_conf.h"
 #include "gwresp_conf.h"
+#include "integ_conf.h"
 #include "observe_conf.h"
 #include "iam_conf.h"
 #include "keys_conf.h"
-#include "pathtmpl.h"
-#include "pattern.h"
 #include "rt_build.h"
 #include "tls_conf.h"
 #include "validate_conf.h"
@@ -86,130 +84,6 @@ static rt_vars_t compile_merged_vars(compile_t *c, rt_vars_t base, Portico__KeyV
     return (rt_vars_t){items, count};
 }
 
-/* ---- integrations ------------------------------------------------------- */
-
-static int compile_request_params(compile_t *c, Portico__Integration *in, rt_integration_t *out)
-{
-    rt_mapping_t *maps = arena_alloc(c->a, sizeof(*maps) * (in->n_request_parameters + 1));
-    for (size_t i = 0; i < in->n_request_parameters; i++) {
-        Portico__KeyValue *kv = in->request_parameters[i];
-        if (params_parse_integration_target(kv->key, &maps[i].target) != 0)
-            return fail(c, "invalid integration request parameter %s", kv->key);
-        if (params_parse_source(kv->value, &maps[i].source) != 0 ||
-            maps[i].source.kind == PARAMS_SRC_INTEGRATION_RESPONSE)
-            return fail(c, "invalid mapping expression %s", kv->value);
-    }
-    out->request_params = maps;
-    out->nrequest_params = in->n_request_parameters;
-    return 0;
-}
-
-static int compile_responses(compile_t *c, Portico__Integration *in, rt_integration_t *out)
-{
-    rt_int_response_t *rs = arena_alloc(c->a, sizeof(*rs) * (in->n_responses + 1));
-    for (size_t i = 0; i < in->n_responses; i++) {
-        Portico__IntegrationResponse *r = in->responses[i];
-        int status = atoi(r->status_code);
-        if (status < 100 || status > 599)
-            return fail(c, "invalid integration response status %s", r->status_code);
-        rt_mapping_t *maps = arena_alloc(c->a, sizeof(*maps) * (r->n_response_parameters + 1));
-        for (size_t k = 0; k < r->n_response_parameters; k++) {
-            Portico__KeyValue *kv = r->response_parameters[k];
-            if (params_parse_response_target(kv->key, &maps[k].target) != 0 ||
-                params_parse_source(kv->value, &maps[k].source) != 0)
-                return fail(c, "invalid response parameter mapping %s", kv->key);
-        }
-        rs[i] = (rt_int_response_t){
-            .status_code = r->status_code,
-            .status = status,
-            .selection_pattern = r->selection_pattern,
-            .params = maps,
-            .nparams = r->n_response_parameters,
-            .templates = compile_vars(c, r->response_templates, r->n_response_templates).items,
-            .ntemplates = r->n_response_templates,
-        };
-    }
-    out->responses = rs;
-    out->nresponses = in->n_responses;
-    return 0;
-}
-
-/* The MOCK request template's statusCode (a JSON number or string); 200 when absent. */
-static int mock_status_of(Portico__Integration *in)
-{
-    const char *tmpl = NULL;
-    for (size_t i = 0; i < in->n_request_templates; i++)
-        if (tmpl == NULL || strcmp(in->request_templates[i]->key, "application/json") == 0)
-            tmpl = in->request_templates[i]->value;
-    if (tmpl == NULL)
-        return 200;
-    json_t *doc = json_loads(tmpl, JSON_DECODE_ANY, NULL);
-    json_t *code = json_object_get(doc, "statusCode");
-    int status = json_is_integer(code)  ? (int)json_integer_value(code)
-                 : json_is_string(code) ? atoi(json_string_value(code))
-                                        : 200;
-    json_decref(doc);
-    return status >= 100 && status <= 599 ? status : 200;
-}
-
-/* Selection as the reference does it: a response whose pattern matches the
- * whole status string, else the default (empty pattern). */
-/* Selection as the reference does it: the first response whose pattern
- * matches the whole status string, else the default (empty pattern). Every
- * pattern is compiled, so a bad one refuses the snapshot whatever its place. */
-static int compile_mock_selection(compile_t *c, Portico__Integration *in, rt_integration_t *out)
-{
-    char status[16];
-    snprintf(status, sizeof(status), "%d", mock_status_of(in));
-    const rt_int_response_t *def = NULL, *hit = NULL;
-    for (size_t i = 0; i < out->nresponses; i++) {
-        const rt_int_response_t *r = &out->responses[i];
-        if (r->selection_pattern[0] == '\0') {
-            def = r;
-            continue;
-        }
-        char err[256];
-        pattern_t *re = pattern_compile(r->selection_pattern, err, sizeof(err));
-        if (re == NULL)
-            return fail(c, "invalid selection pattern %s: %s", r->selection_pattern, err);
-        if (hit == NULL && pattern_matches(re, status, strlen(status)))
-            hit = r;
-        pattern_free(re);
-    }
-    out->mock_response = hit != NULL ? hit : def;
-    return 0;
-}
-
-static const rt_integration_t *compile_integration(compile_t *c, Portico__Integration *in)
-{
-    rt_integration_t *out = arena_alloc(c->a, sizeof(*out));
-    if (strcmp(in->type, "MOCK") == 0)
-        out->type = RT_INTEG_MOCK;
-    else if (strcmp(in->type, "HTTP_PROXY") == 0)
-        out->type = RT_INTEG_HTTP_PROXY;
-    else
-        return fail(c, "unsupported integration type %s", in->type), NULL;
-    out->http_method =
-        in->http_method[0] == '\0' || strcmp(in->http_method, "ANY") == 0 ? NULL : in->http_method;
-    if (out->http_method != NULL && !verb_ok(out->http_method))
-        return fail(c, "invalid integration method %s", in->http_method), NULL;
-    out->uri = in->uri;
-    out->uri_len = strlen(in->uri);
-    if (out->type == RT_INTEG_HTTP_PROXY && strncmp(in->uri, "http://", 7) != 0 &&
-        strncmp(in->uri, "https://", 8) != 0)
-        return fail(c, "integration uri must be http(s): %s", in->uri), NULL;
-    if (out->type == RT_INTEG_HTTP_PROXY && pathtmpl_uri_host_has_param(in->uri, out->uri_len))
-        return fail(c, "integration uri has a path parameter in its host: %s", in->uri), NULL;
-    out->timeout_ms = in->timeout_ms == 0 ? 29000 : in->timeout_ms;
-    if (out->timeout_ms < 50 || out->timeout_ms > 29000)
-        return fail(c, "integration timeout %u ms out of range", in->timeout_ms), NULL;
-    if (compile_request_params(c, in, out) != 0 || compile_responses(c, in, out) != 0)
-        return NULL;
-    if (out->type == RT_INTEG_MOCK && compile_mock_selection(c, in, out) != 0)
-        return NULL;
-    return out;
-}
-
 /* ---- deployments -------------------------------------------------------- */
 
 static int compile_method(compile_t *c, rt_deployment_t *d, Portico__Resource *res,
@@ -229,7 +103,7 @@ static int compile_method(compile_t *c, rt_deployment_t *d, Portico__Resource *r
         validate_conf_method(c->a, d->models, m, &rm->validate, c->err, c->err_len) != 0)
         return -1;
     if (m->integration != NULL) {
-        rm->integration = compile_integration(c, m->integration);
+        rm->integration = integ_conf_integration(&b, m->integration);
         if (rm->integration == NULL)
             return -1;
     }

@@ -1,6 +1,7 @@
-/* integ: the integrations a method can have — MOCK (integ_mock.c) and
- * HTTP_PROXY (integ_proxy.c) — and the integration-response writer they
- * share (integ_response.c). step_integration.c picks one. */
+/* integ: the integrations a method can have — MOCK (integ_mock.c),
+ * HTTP_PROXY (integ_proxy.c) and HTTP (integ_http.c) — the endpoint
+ * request builder HTTP and HTTP_PROXY share, and the integration-response
+ * writer (integ_response.c). step_integration.c picks one. */
 #ifndef PORTICO_INTEG_H
 #define PORTICO_INTEG_H
 
@@ -8,9 +9,36 @@
 
 enum step_result integ_mock_run(dp_request_t *r);
 enum step_result integ_proxy_run(dp_request_t *r);
+enum step_result integ_http_run(dp_request_t *r);
+
+struct vtlreq;
+
+/* What goes to an HTTP endpoint besides the URI, method and mappings. */
+typedef struct integ_http_req {
+    int pass_client;          /* HTTP_PROXY: the client's headers and query go too */
+    h2o_iovec_t body;         /* base NULL: none */
+    h2o_iovec_t content_type; /* len 0: none set here */
+    const struct vtlreq *vtl; /* requestOverride.{header,querystring,path}; NULL: none */
+} integ_http_req_t;
+
+/* Builds the request to r's integration endpoint in the request pool: its
+ * URL, method and head (request line and headers; the body is spec->body).
+ * -1 when built, else the gateway case to answer (enum gwresp_case). */
+int integ_http_build(dp_request_t *r, const integ_http_req_t *spec, h2o_url_t *url,
+                     h2o_iovec_t *method, h2o_iovec_t *head);
+
+/* The request template for the client's Content-Type (index into the
+ * integration's request_templates, or -1: the body passes through). -1
+ * when passthroughBehavior refuses the request (answered 415). */
+int integ_select_request_template(dp_request_t *r, int *idx);
+
+/* 1 when a request with this method may be sent twice. */
+int integ_method_is_idempotent(h2o_iovec_t m);
 
 /* Sets status, method.response.header.* mappings and the template body of an
- * integration response, then sends it. */
-void integ_response_send(dp_request_t *r, const rt_int_response_t *resp);
+ * integration response, then sends it. The response template chosen by
+ * Accept is rendered with vtl (whose body is then the endpoint's answer);
+ * responseOverride.{status,header} apply. vtl NULL: a fresh one. */
+void integ_response_send(dp_request_t *r, const rt_int_response_t *resp, struct vtlreq *vtl);
 
 #endif

@@ -1,6 +1,8 @@
 /* integ_proxy: HTTP_PROXY integrations. The client's method, path mapping,
  * query, headers and body go to the endpoint through the worker's keep-alive
- * pool; the endpoint's status, headers and body stream back unchanged. A
+ * pool; the endpoint's status, headers and body stream back unchanged. The
+ * request building (integ_http_build) is shared with HTTP integrations
+ * (integ_http.c), which send a rendered body instead. A
  * request that fails before any response byte arrived on a reused pooled
  * connection is retried once when it is idempotent (the endpoint may have
  * closed an idle connection as we picked it). */
@@ -17,6 +19,7 @@
 #include "mapping.h"
 #include "pathtmpl.h"
 #include "upstream_call.h"
+#include "vtlreq.h"
 
 typedef struct {
     h2o_generator_t super;
@@ -70,11 +73,25 @@ static const char *proxy_path_value(dp_request_t *r, const char *v, size_t *vlen
     return out;
 }
 
-/* {name} in the URI: integration.request.path.name's source, else the route's own parameter. */
+typedef struct {
+    dp_request_t *r;
+    const integ_http_req_t *spec;
+} proxy_ctx_t;
+
+/* {name} in the URI: a template's requestOverride.path.name, else
+ * integration.request.path.name's source, else the route's own parameter. */
 static const char *proxy_path_lookup(void *ctx, const char *name, size_t len, size_t *vlen)
 {
-    dp_request_t *r = ctx;
+    proxy_ctx_t *pc = ctx;
+    dp_request_t *r = pc->r;
     const rt_integration_t *in = r->method->integration;
+    const rt_kv_t *o = pc->spec->vtl != NULL
+                           ? vtlreq_override(pc->spec->vtl, VTLREQ_OVR_REQ_PATH, name, len)
+                           : NULL;
+    if (o != NULL) {
+        *vlen = o->value_len;
+        return proxy_path_value(r, o->value, vlen);
+    }
     for (size_t i = 0; i < in->nrequest_params; i++) {
         const rt_mapping_t *m = &in->request_params[i];
         if (m->target.loc == PARAMS_LOC_PATH && m->target.name_len == len &&
@@ -86,7 +103,7 @@ static const char *proxy_path_lookup(void *ctx, const char *name, size_t len, si
 
 static const char *proxy_var_lookup(void *ctx, const char *name, size_t len, size_t *vlen)
 {
-    dp_request_t *r = ctx;
+    dp_request_t *r = ((proxy_ctx_t *)ctx)->r;
     return rt_vars_get(r->variables, name, len, vlen);
 }
 
@@ -144,17 +161,22 @@ static int proxy_canon_target(dp_request_t *r, h2o_url_t *url)
     return 0;
 }
 
-static int proxy_target_url(dp_request_t *r, h2o_url_t *url)
+static int proxy_target_url(dp_request_t *r, const integ_http_req_t *spec, h2o_url_t *url)
 {
+    proxy_ctx_t pc = {r, spec};
     const rt_integration_t *in = r->method->integration;
     size_t cap = in->uri_len + r->path.len + 1;
     for (size_t i = 0; i < r->variables->n; i++)
         cap += r->variables->items[i].value_len;
     for (int i = 0; i < r->match.nparams; i++)
         cap += r->match.params[i].value_len;
+    if (spec->vtl != NULL)
+        for (size_t i = 0; i < spec->vtl->novr[VTLREQ_OVR_REQ_PATH]; i++)
+            cap += spec->vtl->ovr[VTLREQ_OVR_REQ_PATH][i].value_len * 3;
     cap += 1024;
     pathtmpl_buf_t out = {h2o_mem_alloc_pool(&r->req->pool, cap), 0, cap};
-    if (pathtmpl_expand(in->uri, in->uri_len, proxy_path_lookup, proxy_var_lookup, r, &out) != 0 ||
+    if (pathtmpl_expand(in->uri, in->uri_len, proxy_path_lookup, proxy_var_lookup, &pc, &out) !=
+            0 ||
         h2o_url_parse(out.buf, out.len, url) != 0)
         return -1;
     return proxy_canon_target(r, url);
@@ -183,8 +205,14 @@ static int header_is_hop_by_hop(const h2o_iovec_t *name)
     return 0;
 }
 
-static int header_is_mapped(const rt_integration_t *in, const h2o_iovec_t *name)
+static int header_is_mapped(const rt_integration_t *in, const integ_http_req_t *spec,
+                            const h2o_iovec_t *name)
 {
+    if (spec->vtl != NULL &&
+        vtlreq_override(spec->vtl, VTLREQ_OVR_REQ_HEADER, name->base, name->len) != NULL)
+        return 1;
+    if (spec->content_type.len > 0 && name == &H2O_TOKEN_CONTENT_TYPE->buf)
+        return 1;
     for (size_t i = 0; i < in->nrequest_params; i++) {
         const rt_mapping_t *m = &in->request_params[i];
         if (m->target.loc == PARAMS_LOC_HEADER &&
@@ -194,11 +222,25 @@ static int header_is_mapped(const rt_integration_t *in, const h2o_iovec_t *name)
     return 0;
 }
 
-static void proxy_put_query(dp_request_t *r, proxy_buf_t *b, const h2o_url_t *url)
+static void proxy_put_pair(dp_request_t *r, proxy_buf_t *b, int *has_query, const char *name,
+                           size_t name_len, const char *v, size_t vlen)
+{
+    pb_put(b, *has_query ? "&" : "?", 1);
+    h2o_iovec_t enc = h2o_uri_escape(&r->req->pool, name, name_len, NULL);
+    pb_put(b, enc.base, enc.len);
+    pb_put(b, "=", 1);
+    enc = h2o_uri_escape(&r->req->pool, v, vlen, NULL);
+    pb_put(b, enc.base, enc.len);
+    *has_query = 1;
+}
+
+static void proxy_put_query(dp_request_t *r, const integ_http_req_t *spec, proxy_buf_t *b,
+                            const h2o_url_t *url)
 {
     const rt_integration_t *in = r->method->integration;
+    const vtlreq_t *vtl = spec->vtl;
     int has_query = memchr(url->path.base, '?', url->path.len) != NULL;
-    if (r->query.len > 0) {
+    if (spec->pass_client && r->query.len > 0) {
         pb_put(b, has_query ? "&" : "?", 1);
         pb_put(b, r->query.base, r->query.len);
         has_query = 1;
@@ -208,15 +250,16 @@ static void proxy_put_query(dp_request_t *r, proxy_buf_t *b, const h2o_url_t *ur
         size_t vlen;
         const char *v;
         if (m->target.loc != PARAMS_LOC_QUERYSTRING ||
+            (vtl != NULL && vtlreq_override(vtl, VTLREQ_OVR_REQ_QUERY, m->target.name,
+                                            m->target.name_len) != NULL) ||
             (v = mapping_eval(r, &m->source, &vlen)) == NULL)
             continue;
-        pb_put(b, has_query ? "&" : "?", 1);
-        h2o_iovec_t enc = h2o_uri_escape(&r->req->pool, m->target.name, m->target.name_len, NULL);
-        pb_put(b, enc.base, enc.len);
-        pb_put(b, "=", 1);
-        enc = h2o_uri_escape(&r->req->pool, v, vlen, NULL);
-        pb_put(b, enc.base, enc.len);
-        has_query = 1;
+        proxy_put_pair(r, b, &has_query, m->target.name, m->target.name_len, v, vlen);
+    }
+    for (size_t i = 0; vtl != NULL && i < vtl->novr[VTLREQ_OVR_REQ_QUERY]; i++) {
+        const rt_kv_t *o = &vtl->ovr[VTLREQ_OVR_REQ_QUERY][i];
+        if (vtlreq_override(vtl, VTLREQ_OVR_REQ_QUERY, o->key, o->key_len) == o)
+            proxy_put_pair(r, b, &has_query, o->key, o->key_len, o->value, o->value_len);
     }
 }
 
@@ -236,7 +279,54 @@ static void proxy_put_trace(dp_request_t *r, proxy_buf_t *b)
     }
 }
 
-static int proxy_put_headers(dp_request_t *r, proxy_buf_t *b)
+/* A header the request sets: checked (httpval.h) before it is written. */
+static int proxy_put_header(dp_request_t *r, proxy_buf_t *b, const char *name, size_t name_len,
+                            const char *v, size_t vlen)
+{
+    if (httpval_header(name, name_len, v, vlen) != 0) {
+        log_warn("integration %s: refused: mapped header %.*s is not a valid HTTP header",
+                 r->request_id, (int)name_len, name);
+        return -1;
+    }
+    pb_put(b, name, name_len);
+    PB_LIT(b, ": ");
+    pb_put(b, v, vlen);
+    PB_LIT(b, "\r\n");
+    return 0;
+}
+
+/* The client's headers (HTTP_PROXY only), the mapped ones, the ones a
+ * template set in requestOverride.header, and the Content-Type of a rendered body. */
+static int proxy_put_set_headers(dp_request_t *r, const integ_http_req_t *spec, proxy_buf_t *b)
+{
+    const rt_integration_t *in = r->method->integration;
+    const vtlreq_t *vtl = spec->vtl;
+    for (size_t i = 0; i < in->nrequest_params; i++) {
+        const rt_mapping_t *m = &in->request_params[i];
+        size_t vlen;
+        const char *v;
+        if (m->target.loc != PARAMS_LOC_HEADER ||
+            (vtl != NULL && vtlreq_override(vtl, VTLREQ_OVR_REQ_HEADER, m->target.name,
+                                            m->target.name_len) != NULL) ||
+            (v = mapping_eval(r, &m->source, &vlen)) == NULL)
+            continue;
+        if (proxy_put_header(r, b, m->target.name, m->target.name_len, v, vlen) != 0)
+            return -1;
+    }
+    for (size_t i = 0; vtl != NULL && i < vtl->novr[VTLREQ_OVR_REQ_HEADER]; i++) {
+        const rt_kv_t *o = &vtl->ovr[VTLREQ_OVR_REQ_HEADER][i];
+        if (vtlreq_override(vtl, VTLREQ_OVR_REQ_HEADER, o->key, o->key_len) == o &&
+            proxy_put_header(r, b, o->key, o->key_len, o->value, o->value_len) != 0)
+            return -1;
+    }
+    if (spec->content_type.len > 0 &&
+        proxy_put_header(r, b, H2O_STRLIT("content-type"), spec->content_type.base,
+                         spec->content_type.len) != 0)
+        return -1;
+    return 0;
+}
+
+static int proxy_put_headers(dp_request_t *r, const integ_http_req_t *spec, proxy_buf_t *b)
 {
     const rt_integration_t *in = r->method->integration;
     const h2o_headers_t *hs = &r->req->headers;
@@ -245,7 +335,8 @@ static int proxy_put_headers(dp_request_t *r, proxy_buf_t *b)
         const h2o_header_t *h = &hs->entries[i];
         if (h2o_memis(h->name->base, h->name->len, H2O_STRLIT("x-forwarded-for")))
             xff = h->value;
-        if (header_is_hop_by_hop(h->name) || header_is_mapped(in, h->name) ||
+        if (!spec->pass_client || header_is_hop_by_hop(h->name) ||
+            header_is_mapped(in, spec, h->name) ||
             h2o_memis(h->name->base, h->name->len, H2O_STRLIT("traceparent")))
             continue;
         pb_put(b, h->orig_name != NULL ? h->orig_name : h->name->base, h->name->len);
@@ -253,22 +344,8 @@ static int proxy_put_headers(dp_request_t *r, proxy_buf_t *b)
         pb_put(b, h->value.base, h->value.len);
         PB_LIT(b, "\r\n");
     }
-    for (size_t i = 0; i < in->nrequest_params; i++) {
-        const rt_mapping_t *m = &in->request_params[i];
-        size_t vlen;
-        const char *v;
-        if (m->target.loc != PARAMS_LOC_HEADER || (v = mapping_eval(r, &m->source, &vlen)) == NULL)
-            continue;
-        if (httpval_header(m->target.name, m->target.name_len, v, vlen) != 0) {
-            log_warn("integration %s: refused: mapped header %.*s is not a valid HTTP header",
-                     r->request_id, (int)m->target.name_len, m->target.name);
-            return -1;
-        }
-        pb_put(b, m->target.name, m->target.name_len);
-        PB_LIT(b, ": ");
-        pb_put(b, v, vlen);
-        PB_LIT(b, "\r\n");
-    }
+    if (proxy_put_set_headers(r, spec, b) != 0)
+        return -1;
     size_t iplen;
     const char *ip = mapping_context(r, H2O_STRLIT("identity.sourceIp"), &iplen);
     PB_LIT(b, "x-forwarded-for: ");
@@ -299,24 +376,25 @@ static int proxy_line_invalid(dp_request_t *r, const h2o_url_t *url, h2o_iovec_t
     return 1;
 }
 
-static h2o_iovec_t proxy_build_request(dp_request_t *r, const h2o_url_t *url, h2o_iovec_t method)
+static h2o_iovec_t proxy_build_request(dp_request_t *r, const integ_http_req_t *spec,
+                                       const h2o_url_t *url, h2o_iovec_t method)
 {
     proxy_buf_t b = {h2o_mem_alloc_pool(&r->req->pool, 1024), 0, 1024, &r->req->pool};
     pb_put(&b, method.base, method.len);
     PB_LIT(&b, " ");
     pb_put(&b, url->path.base, url->path.len);
-    proxy_put_query(r, &b, url);
+    proxy_put_query(r, spec, &b, url);
     PB_LIT(&b, " HTTP/1.1\r\nconnection: keep-alive\r\nhost: ");
     pb_put(&b, url->authority.base, url->authority.len);
     PB_LIT(&b, "\r\n");
-    if (r->req->entity.base != NULL || h2o_memis(method.base, method.len, H2O_STRLIT("POST")) ||
+    if (spec->body.base != NULL || h2o_memis(method.base, method.len, H2O_STRLIT("POST")) ||
         h2o_memis(method.base, method.len, H2O_STRLIT("PUT")) ||
         h2o_memis(method.base, method.len, H2O_STRLIT("PATCH"))) {
         char cl[48];
-        int n = snprintf(cl, sizeof(cl), "content-length: %zu\r\n", r->req->entity.len);
+        int n = snprintf(cl, sizeof(cl), "content-length: %zu\r\n", spec->body.len);
         pb_put(&b, cl, (size_t)n);
     }
-    if (proxy_put_headers(r, &b) != 0)
+    if (proxy_put_headers(r, spec, &b) != 0)
         return h2o_iovec_init(NULL, 0);
     PB_LIT(&b, "\r\n");
     return h2o_iovec_init(b.buf, b.len);
@@ -480,7 +558,7 @@ static void proxy_dispose(void *arg)
     h2o_doublebuffer_dispose(&p->sending);
 }
 
-static int method_is_idempotent(h2o_iovec_t m)
+int integ_method_is_idempotent(h2o_iovec_t m)
 {
     static const char *const safe[] = {"GET", "HEAD", "OPTIONS", "PUT", "DELETE", NULL};
     for (const char *const *s = safe; *s != NULL; s++)
@@ -489,25 +567,30 @@ static int method_is_idempotent(h2o_iovec_t m)
     return 0;
 }
 
+int integ_http_build(dp_request_t *r, const integ_http_req_t *spec, h2o_url_t *url,
+                     h2o_iovec_t *method, h2o_iovec_t *head)
+{
+    const rt_integration_t *in = r->method->integration;
+    int rc = proxy_target_url(r, spec, url);
+    *method = in->http_method != NULL ? h2o_iovec_init(in->http_method, strlen(in->http_method))
+                                      : r->req->method;
+    if (rc == -2)
+        return GW_BAD_REQUEST;
+    if (rc != 0 || url->host.len == 0 || proxy_line_invalid(r, url, *method))
+        return GW_API_CONFIGURATION_ERROR;
+    *head = proxy_build_request(r, spec, url, *method);
+    return head->base == NULL ? GW_API_CONFIGURATION_ERROR : -1;
+}
+
 enum step_result integ_proxy_run(dp_request_t *r)
 {
     const rt_integration_t *in = r->method->integration;
+    integ_http_req_t spec = {.pass_client = 1, .body = r->req->entity};
     h2o_url_t url;
-    int rc = proxy_target_url(r, &url);
-    h2o_iovec_t method = in->http_method != NULL
-                             ? h2o_iovec_init(in->http_method, strlen(in->http_method))
-                             : r->req->method;
-    if (rc == -2) {
-        gwresp_send(r, GW_BAD_REQUEST);
-        return STEP_DONE;
-    }
-    if (rc != 0 || url.host.len == 0 || proxy_line_invalid(r, &url, method)) {
-        gwresp_send(r, GW_API_CONFIGURATION_ERROR);
-        return STEP_DONE;
-    }
-    h2o_iovec_t head = proxy_build_request(r, &url, method);
-    if (head.base == NULL) {
-        gwresp_send(r, GW_API_CONFIGURATION_ERROR);
+    h2o_iovec_t method, head;
+    int fail = integ_http_build(r, &spec, &url, &method, &head);
+    if (fail >= 0) {
+        gwresp_send(r, (enum gwresp_case)fail);
         return STEP_DONE;
     }
     proxy_t *p = h2o_mem_alloc_shared(&r->req->pool, sizeof(*p), proxy_dispose);
@@ -518,7 +601,7 @@ enum step_result integ_proxy_run(dp_request_t *r)
     p->call.bufs[0] = head;
     p->call.bufs[1] = r->req->entity;
     p->call.is_head = h2o_memis(method.base, method.len, H2O_STRLIT("HEAD"));
-    p->call.may_retry = method_is_idempotent(method);
+    p->call.may_retry = integ_method_is_idempotent(method);
     p->call.on_head = proxy_on_head;
     p->call.on_fail = proxy_on_fail;
     p->call.data = p;

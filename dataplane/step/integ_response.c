@@ -1,55 +1,108 @@
 /* integ_response: the integration-response writer shared by integrations
- * that select a response: status, method.response.header.* mappings and the
- * static template body. */
+ * that select a response (MOCK, HTTP): status, method.response.header.*
+ * mappings, the response template chosen by Accept rendered with the full
+ * engine, and what the template set in $context.responseOverride. */
 #include <string.h>
 
 #include "gwresp.h"
 #include "httpval.h"
 #include "integ.h"
+#include "vtlreq.h"
 #include "log.h"
 #include "mapping.h"
+
+static const char *response_value(dp_request_t *r, vtlreq_t *vtl, const rt_mapping_t *m,
+                                  size_t *vlen)
+{
+    if (m->source.kind == PARAMS_SRC_INTEGRATION_RESPONSE)
+        return vtlreq_answer_value(vtl, &m->source, vlen);
+    return mapping_eval(r, &m->source, vlen);
+}
 
 /* Every header value the answer would carry is checked before anything is
  * written: a mapped value with CR/LF (say from an authorizer's context)
  * makes the whole answer the gateway's 500 instead. */
-static int response_headers_valid(dp_request_t *r, const rt_int_response_t *resp, const rt_kv_t *t)
+static int response_headers_valid(dp_request_t *r, const rt_int_response_t *resp, vtlreq_t *vtl,
+                                  int status, const rt_kv_t *t)
 {
-    if (httpval_status(resp->status) != 0 ||
-        (t != NULL && httpval_header_value(t->key, t->key_len) != 0))
+    if (httpval_status(status) != 0 || (t != NULL && httpval_header_value(t->key, t->key_len) != 0))
         return 0;
     for (size_t i = 0; i < resp->nparams; i++) {
         const rt_mapping_t *m = &resp->params[i];
         size_t vlen;
-        const char *v = mapping_eval(r, &m->source, &vlen);
+        const char *v = response_value(r, vtl, m, &vlen);
         if (v != NULL && httpval_header(m->target.name, m->target.name_len, v, vlen) != 0) {
             log_warn("request %s: refused: response header %.*s is not valid HTTP", r->request_id,
                      (int)m->target.name_len, m->target.name);
             return 0;
         }
     }
+    for (size_t i = 0; i < vtl->novr[VTLREQ_OVR_RESP_HEADER]; i++) {
+        const rt_kv_t *o = &vtl->ovr[VTLREQ_OVR_RESP_HEADER][i];
+        if (httpval_header(o->key, o->key_len, o->value, o->value_len) != 0) {
+            log_warn("request %s: refused: responseOverride header %.*s is not valid HTTP",
+                     r->request_id, (int)o->key_len, o->key);
+            return 0;
+        }
+    }
     return 1;
 }
 
-void integ_response_send(dp_request_t *r, const rt_int_response_t *resp)
+/* The body: the chosen template rendered; without a template, the
+ * endpoint's answer passes through (MOCK has none: empty). */
+static int response_body(dp_request_t *r, const rt_int_response_t *resp, vtlreq_t *vtl,
+                         const rt_kv_t *t, h2o_iovec_t *body)
 {
-    h2o_req_t *req = r->req;
-    const rt_kv_t *t = request_accept_template(r, resp->templates, resp->ntemplates);
-    if (!response_headers_valid(r, resp, t)) {
-        gwresp_send(r, GW_API_CONFIGURATION_ERROR);
-        return;
+    if (t == NULL) {
+        *body = vtl->body;
+        return 0;
     }
-    req->res.status = resp->status;
-    req->res.reason = "OK";
+    return vtlreq_render(vtl, resp->compiled[t - resp->templates], body);
+}
+
+static void response_add_headers(dp_request_t *r, const rt_int_response_t *resp, vtlreq_t *vtl)
+{
     for (size_t i = 0; i < resp->nparams; i++) {
         const rt_mapping_t *m = &resp->params[i];
         size_t vlen;
-        const char *v = mapping_eval(r, &m->source, &vlen);
-        if (v == NULL)
-            continue;
-        request_add_response_header(r, m->target.name, m->target.name_len, v, vlen);
+        const char *v = response_value(r, vtl, m, &vlen);
+        if (v != NULL && vtlreq_override(vtl, VTLREQ_OVR_RESP_HEADER, m->target.name,
+                                         m->target.name_len) == NULL)
+            request_add_response_header(r, m->target.name, m->target.name_len, v, vlen);
     }
-    h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL,
-                   t != NULL ? t->key : "application/json", t != NULL ? t->key_len : 16);
-    req->res.content_length = t != NULL ? t->value_len : 0;
-    h2o_send_inline(req, t != NULL ? t->value : "", req->res.content_length);
+    for (size_t i = 0; i < vtl->novr[VTLREQ_OVR_RESP_HEADER]; i++) {
+        const rt_kv_t *o = &vtl->ovr[VTLREQ_OVR_RESP_HEADER][i];
+        if (vtlreq_override(vtl, VTLREQ_OVR_RESP_HEADER, o->key, o->key_len) == o)
+            request_add_response_header(r, o->key, o->key_len, o->value, o->value_len);
+    }
+}
+
+void integ_response_send(dp_request_t *r, const rt_int_response_t *resp, vtlreq_t *vtl)
+{
+    h2o_req_t *req = r->req;
+    vtlreq_t fresh;
+    if (vtl == NULL) {
+        vtlreq_init(&fresh, r);
+        fresh.body = h2o_iovec_init("", 0);
+        vtl = &fresh;
+    }
+    const rt_kv_t *t = request_accept_template(r, resp->templates, resp->ntemplates);
+    h2o_iovec_t body;
+    if (response_body(r, resp, vtl, t, &body) != 0) {
+        gwresp_send(r, GW_API_CONFIGURATION_ERROR);
+        return;
+    }
+    int status = vtl->status_override != 0 ? vtl->status_override : resp->status;
+    if (!response_headers_valid(r, resp, vtl, status, t)) {
+        gwresp_send(r, GW_API_CONFIGURATION_ERROR);
+        return;
+    }
+    req->res.status = status;
+    req->res.reason = "OK";
+    response_add_headers(r, resp, vtl);
+    if (h2o_find_header(&req->res.headers, H2O_TOKEN_CONTENT_TYPE, -1) == -1)
+        h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL,
+                       t != NULL ? t->key : "application/json", t != NULL ? t->key_len : 16);
+    req->res.content_length = body.len;
+    h2o_send_inline(req, body.base, body.len);
 }

@@ -11,6 +11,8 @@ enum step_result step_integration(dp_request_t *r)
         return integ_mock_run(r);
     case RT_INTEG_HTTP_PROXY:
         return integ_proxy_run(r);
+    case RT_INTEG_HTTP:
+        return integ_http_run(r);
     }
     gwresp_send(r, GW_API_CONFIGURATION_ERROR);
     return STEP_DONE;

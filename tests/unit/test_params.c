@@ -216,6 +216,16 @@ static void source_integration_response(void **state)
                   PARAMS_SRC_INTEGRATION_RESPONSE, PARAMS_LOC_HEADER, "X-Up");
     expect_parsed(params_parse_source, "integration.response.body", PARAMS_SRC_INTEGRATION_RESPONSE,
                   PARAMS_LOC_BODY, NULL);
+    expect_parsed(params_parse_source, "integration.response.body.a.b",
+                  PARAMS_SRC_INTEGRATION_RESPONSE, PARAMS_LOC_BODY, "a.b");
+}
+
+static void source_method_request_body(void **state)
+{
+    expect_parsed(params_parse_source, "method.request.body", PARAMS_SRC_METHOD_REQUEST,
+                  PARAMS_LOC_BODY, NULL);
+    expect_parsed(params_parse_source, "method.request.body.pet.tags[0]", PARAMS_SRC_METHOD_REQUEST,
+                  PARAMS_LOC_BODY, "pet.tags[0]");
 }
 
 static void source_invalid(void **state)
@@ -234,6 +244,8 @@ static void source_invalid(void **state)
         "method.request.path.",
         "integration.response.header.",
         "integration.response.bodyx",
+        "method.request.bodyx",
+        "method.request.body.",
         "integration.request.header.X",
         "method.response.header.X",
         NULL,
@@ -263,6 +275,7 @@ int main(void)
         cmocka_unit_test(source_stage_variable),
         cmocka_unit_test(source_context),
         cmocka_unit_test(source_integration_response),
+        cmocka_unit_test(source_method_request_body),
         cmocka_unit_test(source_invalid),
         cmocka_unit_test(source_invalid_sets_kind),
     };

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "arena.h"
+#include "integ_conf.h"
 #include "portico.pb-c.h"
 #include "router.h"
 #include "runtime.h"
@@ -208,13 +209,13 @@ static const rt_method_t *route(const rt_deployment_t *d, const char *verb, cons
     return m.value;
 }
 
-/* The MOCK response compiled for GET /pets on prod's deployment. */
-static const rt_int_response_t *mock_response_of(const runtime_t *rt)
+/* The integration compiled for GET /pets on prod's deployment. */
+static const rt_integration_t *integration_of(const runtime_t *rt)
 {
     const rt_method_t *m = route(stage_of(rt, "api1", "prod")->deployment, "GET", "/pets");
     assert_non_null(m);
     assert_non_null(m->integration);
-    return m->integration->mock_response;
+    return m->integration;
 }
 
 static void expect_var(const rt_vars_t *vars, const char *name, const char *want)
@@ -503,20 +504,17 @@ static void invalid_selection_pattern_refused(void **state)
     expect_refused(f, "invalid selection pattern");
 }
 
-/* ---- MOCK response selection -------------------------------------------- */
+/* ---- integration response selection ------------------------------------ */
 
-/* Replaces GET /pets' template with statusCode and responses with rows of
- * {status, pattern}, then returns the selected response's status (0: none). */
-static int select_mock(fixture_t *f, const char *template, const char *const (*rows)[2], size_t n)
+/* Replaces GET /pets' responses with rows of {status, pattern}, then returns
+ * the status of the response selected for the answer status `code` (0: none). */
+static int select_response(fixture_t *f, const char *code, const char *const (*rows)[2], size_t n)
 {
-    f->get_pets->n_request_templates = 0;
     f->get_pets->n_responses = 0;
-    if (template != NULL)
-        add_template(f, f->get_pets, "application/json", template);
     for (size_t i = 0; i < n; i++)
         add_response(f, f->get_pets, rows[i][0], rows[i][1]);
     runtime_t *rt = compile_ok(f);
-    const rt_int_response_t *r = mock_response_of(rt);
+    const rt_int_response_t *r = integ_conf_select(integration_of(rt), code, strlen(code));
     int status = r != NULL ? r->status : 0;
     runtime_release(rt);
     return status;
@@ -528,63 +526,66 @@ static const char *const responses_without_default[][2] = {{"404", "4\\d{2}"}, {
 
 #define NROWS(rows) (sizeof(rows) / sizeof(rows[0]))
 
-static void mock_selects_matching_pattern(void **state)
+static void selects_matching_pattern(void **state)
 {
     fixture_t *f = *state;
-    assert_int_equal(select_mock(f, "{\"statusCode\": 404}", responses_with_default,
-                                 NROWS(responses_with_default)),
-                     404);
-    assert_int_equal(select_mock(f, "{\"statusCode\": 503}", responses_with_default,
-                                 NROWS(responses_with_default)),
-                     500);
+    assert_int_equal(
+        select_response(f, "404", responses_with_default, NROWS(responses_with_default)), 404);
+    assert_int_equal(
+        select_response(f, "503", responses_with_default, NROWS(responses_with_default)), 500);
 }
 
-static void mock_status_as_string(void **state)
+static void falls_back_to_default(void **state)
 {
     fixture_t *f = *state;
-    assert_int_equal(select_mock(f, "{\"statusCode\": \"404\"}", responses_with_default,
-                                 NROWS(responses_with_default)),
-                     404);
+    assert_int_equal(
+        select_response(f, "201", responses_with_default, NROWS(responses_with_default)), 200);
 }
 
-static void mock_falls_back_to_default(void **state)
-{
-    fixture_t *f = *state;
-    assert_int_equal(select_mock(f, "{\"statusCode\": 201}", responses_with_default,
-                                 NROWS(responses_with_default)),
-                     200);
-    /* no template at all means statusCode 200 */
-    assert_int_equal(select_mock(f, NULL, responses_with_default, NROWS(responses_with_default)),
-                     200);
-}
-
-static void mock_pattern_is_whole_match(void **state)
+static void pattern_is_whole_match(void **state)
 {
     fixture_t *f = *state;
     static const char *const rows[][2] = {{"200", ""}, {"400", "4"}};
     /* "4" does not match the whole of "404" */
-    assert_int_equal(select_mock(f, "{\"statusCode\": 404}", rows, NROWS(rows)), 200);
+    assert_int_equal(select_response(f, "404", rows, NROWS(rows)), 200);
 }
 
-static void mock_without_match_or_default_is_null(void **state)
+static void without_match_or_default_is_null(void **state)
 {
     fixture_t *f = *state;
-    assert_int_equal(select_mock(f, "{\"statusCode\": 200}", responses_without_default,
-                                 NROWS(responses_without_default)),
-                     0);
-    assert_int_equal(select_mock(f, "{\"statusCode\": 200}", NULL, 0), 0);
+    assert_int_equal(
+        select_response(f, "200", responses_without_default, NROWS(responses_without_default)), 0);
+    assert_int_equal(select_response(f, "200", NULL, 0), 0);
 }
 
-static void mock_prefers_application_json_template(void **state)
+static void request_template_syntax_error_refused(void **state)
+{
+    fixture_t *f = *state;
+    add_template(f, f->get_pets, "text/plain", "#if($x");
+    expect_refused(f, "template for text/plain: line 1");
+}
+
+static void request_template_chosen_by_media_type(void **state)
 {
     fixture_t *f = *state;
     f->get_pets->n_request_templates = 0;
-    add_template(f, f->get_pets, "text/plain", "{\"statusCode\": 500}");
-    add_template(f, f->get_pets, "application/json", "{\"statusCode\": 404}");
-    add_response(f, f->get_pets, "404", "4\\d{2}");
-    add_response(f, f->get_pets, "500", "5\\d{2}");
+    add_template(f, f->get_pets, "text/plain", "a");
+    add_template(f, f->get_pets, "application/json", "b");
     runtime_t *rt = compile_ok(f);
-    assert_int_equal(mock_response_of(rt)->status, 404);
+    const rt_integration_t *in = integration_of(rt);
+    static const struct {
+        const char *ct;
+        int want;
+    } cases[] = {{"application/json", 1},
+                 {"Application/JSON; charset=utf-8", 1},
+                 {"text/plain;charset=x", 0},
+                 {"text/html", -1},
+                 {"application/jsonx", -1}};
+    for (size_t i = 0; i < NROWS(cases); i++)
+        assert_int_equal(integ_conf_template_for(in->request_templates, in->nrequest_templates,
+                                                 cases[i].ct, strlen(cases[i].ct)),
+                         cases[i].want);
+    assert_non_null(in->request_compiled[0]);
     runtime_release(rt);
 }
 
@@ -741,12 +742,12 @@ int main(void)
         RT_CASE(invalid_response_mapping_refused),
         RT_CASE(invalid_response_status_refused),
         RT_CASE(invalid_selection_pattern_refused),
-        RT_CASE(mock_selects_matching_pattern),
-        RT_CASE(mock_status_as_string),
-        RT_CASE(mock_falls_back_to_default),
-        RT_CASE(mock_pattern_is_whole_match),
-        RT_CASE(mock_without_match_or_default_is_null),
-        RT_CASE(mock_prefers_application_json_template),
+        RT_CASE(selects_matching_pattern),
+        RT_CASE(falls_back_to_default),
+        RT_CASE(pattern_is_whole_match),
+        RT_CASE(without_match_or_default_is_null),
+        RT_CASE(request_template_syntax_error_refused),
+        RT_CASE(request_template_chosen_by_media_type),
         RT_CASE(canary_variables_merged_with_overrides),
         RT_CASE(stage_without_canary_shares_variables),
         RT_CASE(hold_and_release),

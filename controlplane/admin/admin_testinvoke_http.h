@@ -1,0 +1,32 @@
+/* admin_testinvoke_http: the one blocking HTTP exchange TestInvokeMethod
+ * makes for an HTTP integration (libcurl, http/https only, no redirects,
+ * the integration's timeout, the answer bounded). Runs on the admin loop:
+ * the admin API waits for it, as the reference's TestInvokeMethod does. */
+#ifndef PORTICO_ADMIN_TESTINVOKE_HTTP_H
+#define PORTICO_ADMIN_TESTINVOKE_HTTP_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+typedef struct {
+    const char *method;
+    const char *url;
+    json_t *headers; /* {name: value} */
+    const char *body;
+    size_t body_len;
+    long timeout_ms;
+} ti_http_req_t;
+
+typedef struct {
+    int status;
+    json_t *headers; /* {name: value}, owned */
+    char *body;      /* malloc'd, NUL-terminated */
+    size_t body_len;
+} ti_http_res_t;
+
+/* 0 with res filled (the caller frees with ti_http_res_dispose), or -1
+ * with a reason in err (a timeout says so). */
+int ti_http_call(const ti_http_req_t *req, ti_http_res_t *res, char *err, size_t err_len);
+void ti_http_res_dispose(ti_http_res_t *res);
+
+#endif

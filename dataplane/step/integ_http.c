@@ -1,0 +1,189 @@
+/* integ_http: HTTP (non-proxy) integrations. The request template chosen
+ * by Content-Type (application/json when there is none) is rendered into
+ * the body sent to the endpoint, under passthroughBehavior: without a
+ * matching template the client's body goes as it came (WHEN_NO_MATCH; and
+ * WHEN_NO_TEMPLATES when the integration has no template at all), else 415.
+ * The endpoint's whole answer is read (bounded), its status code selects
+ * the integration response (selectionPattern, else the default; none: 500),
+ * whose template renders the answer (integ_response.c). */
+#include <string.h>
+
+#include "clock.h"
+#include "gwresp.h"
+#include "integ.h"
+#include "integ_conf.h"
+#include "vtlreq.h"
+#include "log.h"
+#include "upstream_call.h"
+
+/* The reference's payload limit: an answer over it is a bad answer. */
+#define INTEG_HTTP_MAX_ANSWER (10 * 1024 * 1024)
+
+typedef struct {
+    dp_request_t *r;
+    upstream_call_t call;
+    vtlreq_t vtl;
+    int status;
+    h2o_header_t *headers;
+    size_t nheaders;
+    char *answer; /* malloc'd while it grows; freed with the request */
+    size_t answer_len;
+} http_call_t;
+
+int integ_select_request_template(dp_request_t *r, int *idx)
+{
+    const rt_integration_t *in = r->method->integration;
+    size_t ctlen;
+    const char *ct = request_header(r, H2O_STRLIT("content-type"), &ctlen);
+    if (ct == NULL || ctlen == 0)
+        ct = "application/json", ctlen = 16;
+    *idx = integ_conf_template_for(in->request_templates, in->nrequest_templates, ct, ctlen);
+    if (*idx >= 0 || in->passthrough == RT_PASS_WHEN_NO_MATCH ||
+        (in->passthrough == RT_PASS_WHEN_NO_TEMPLATES && in->nrequest_templates == 0))
+        return 0;
+    gwresp_send(r, GW_UNSUPPORTED_MEDIA_TYPE);
+    return -1;
+}
+
+static void http_dispose(void *arg)
+{
+    http_call_t *hc = arg;
+    upstream_call_cancel(&hc->call);
+    free(hc->answer);
+}
+
+static void http_complete(http_call_t *hc)
+{
+    dp_request_t *r = hc->r;
+    char code[8];
+    int n = snprintf(code, sizeof(code), "%d", hc->status);
+    const rt_int_response_t *resp = integ_conf_select(r->method->integration, code, (size_t)n);
+    if (resp == NULL) {
+        r->exec_error = "No match for output mapping and no default output mapping configured";
+        gwresp_send(r, GW_API_CONFIGURATION_ERROR);
+        return;
+    }
+    hc->vtl.body = h2o_strdup(&r->req->pool, hc->answer != NULL ? hc->answer : "", hc->answer_len);
+    hc->vtl.answer_headers = hc->headers;
+    hc->vtl.nanswer_headers = hc->nheaders;
+    integ_response_send(r, resp, &hc->vtl);
+}
+
+static int http_on_body(h2o_http1client_t *client, const char *errstr)
+{
+    http_call_t *hc = ((upstream_call_t *)client->data)->data;
+    h2o_buffer_t *in = client->sock->input;
+    if (hc->answer_len + in->size > INTEG_HTTP_MAX_ANSWER) {
+        hc->call.client = NULL;
+        log_warn("integration %s: the answer is too large", hc->r->request_id);
+        gwresp_send(hc->r, GW_INTEGRATION_BAD_ANSWER);
+        return -1;
+    }
+    if (in->size > 0) {
+        char *bigger = realloc(hc->answer, hc->answer_len + in->size + 1);
+        if (bigger == NULL)
+            h2o_fatal("out of memory");
+        memcpy(bigger + hc->answer_len, in->bytes, in->size);
+        hc->answer = bigger;
+        hc->answer_len += in->size;
+        h2o_buffer_consume(&client->sock->input, in->size);
+    }
+    if (errstr == NULL)
+        return 0;
+    hc->call.client = NULL;
+    if (upstream_call_is_eos(errstr)) {
+        http_complete(hc);
+    } else {
+        log_debug("integration %s: body: %s", hc->r->request_id, errstr);
+        gwresp_send(hc->r, GW_INTEGRATION_BAD_ANSWER);
+    }
+    return 0;
+}
+
+static h2o_http1client_body_cb http_on_head(upstream_call_t *c, int status, h2o_iovec_t msg,
+                                            h2o_header_t *headers, size_t nheaders, int eos)
+{
+    http_call_t *hc = c->data;
+    dp_request_t *r = hc->r;
+    r->integ_ended_us = clock_mono_us();
+    r->integ_status = status;
+    hc->status = status;
+    hc->headers = h2o_mem_alloc_pool(&r->req->pool, sizeof(*headers) * (nheaders + 1));
+    for (size_t i = 0; i < nheaders; i++) {
+        h2o_iovec_t *name = h2o_mem_alloc_pool(&r->req->pool, sizeof(*name));
+        *name = h2o_strdup(&r->req->pool, headers[i].name->base, headers[i].name->len);
+        hc->headers[i] = (h2o_header_t){
+            .name = name,
+            .value = h2o_strdup(&r->req->pool, headers[i].value.base, headers[i].value.len)};
+    }
+    hc->nheaders = nheaders;
+    if (eos) {
+        hc->call.client = NULL;
+        http_complete(hc);
+        return NULL;
+    }
+    return http_on_body;
+}
+
+static void http_on_fail(upstream_call_t *c, enum upstream_call_error e, const char *errstr)
+{
+    http_call_t *hc = c->data;
+    hc->r->integ_ended_us = clock_mono_us();
+    log_debug("integration %s: %s", hc->r->request_id, errstr);
+    gwresp_send(hc->r, upstream_call_gw_case(e));
+}
+
+/* The body to send and its Content-Type: the rendered template, or the
+ * client's body as it came. -1 when the request was answered. */
+static int http_request_body(http_call_t *hc, integ_http_req_t *spec)
+{
+    dp_request_t *r = hc->r;
+    const rt_integration_t *in = r->method->integration;
+    int idx;
+    if (integ_select_request_template(r, &idx) != 0)
+        return -1;
+    if (idx < 0) {
+        size_t ctlen;
+        const char *ct = request_header(r, H2O_STRLIT("content-type"), &ctlen);
+        spec->body = r->req->entity;
+        if (ct != NULL)
+            spec->content_type = h2o_iovec_init(ct, ctlen);
+        return 0;
+    }
+    if (vtlreq_render(&hc->vtl, in->request_compiled[idx], &spec->body) != 0) {
+        gwresp_send(r, GW_API_CONFIGURATION_ERROR);
+        return -1;
+    }
+    spec->content_type =
+        h2o_iovec_init(in->request_templates[idx].key, in->request_templates[idx].key_len);
+    return 0;
+}
+
+enum step_result integ_http_run(dp_request_t *r)
+{
+    const rt_integration_t *in = r->method->integration;
+    http_call_t *hc = h2o_mem_alloc_shared(&r->req->pool, sizeof(*hc), http_dispose);
+    memset(hc, 0, sizeof(*hc));
+    hc->r = r;
+    vtlreq_init(&hc->vtl, r);
+    integ_http_req_t spec = {.vtl = &hc->vtl};
+    if (http_request_body(hc, &spec) != 0)
+        return STEP_DONE;
+    h2o_url_t url;
+    h2o_iovec_t method, head;
+    int fail = integ_http_build(r, &spec, &url, &method, &head);
+    if (fail >= 0) {
+        gwresp_send(r, (enum gwresp_case)fail);
+        return STEP_DONE;
+    }
+    hc->call.bufs[0] = head;
+    hc->call.bufs[1] = spec.body;
+    hc->call.is_head = h2o_memis(method.base, method.len, H2O_STRLIT("HEAD"));
+    hc->call.may_retry = integ_method_is_idempotent(method);
+    hc->call.on_head = http_on_head;
+    hc->call.on_fail = http_on_fail;
+    hc->call.data = hc;
+    r->integ_started_us = clock_mono_us();
+    upstream_call_start(&hc->call, &r->thread->upstream, &url, in->timeout_ms);
+    return STEP_PENDING;
+}
