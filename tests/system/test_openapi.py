@@ -29,7 +29,7 @@ PYENV_PYTHON = shutil.which("python3", path=os.environ.get("PATH", "")) or "pyth
 
 pytestmark = pytest.mark.skipif(not DOCS, reason=f"no OpenAPI examples in {EXAMPLES}")
 
-SUPPORTED_TYPES = {"mock", "http_proxy"}
+SUPPORTED_TYPES = {"mock", "http_proxy", "http"}
 VERBS = {"get": "GET", "put": "PUT", "post": "POST", "delete": "DELETE", "options": "OPTIONS",
          "head": "HEAD", "patch": "PATCH", "x-amazon-apigateway-any-method": "ANY"}
 
@@ -303,7 +303,7 @@ def test_failonwarnings(cp):
     assert r.status_code == 400 and r.headers["x-amzn-errortype"] == "BadRequestException"
     msg = r.json()["message"]
     assert msg.startswith("Warnings found during import:\n\t"), msg
-    assert "integration type http is not supported" in msg
+    assert "x-amazon-apigateway-documentation is not supported" in msg
     assert api_ids(cp) == before
     api = imported(cp, doc, failonwarnings="false")
     assert any("x-amazon-apigateway-documentation" in w for w in api["warnings"])
