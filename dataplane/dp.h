@@ -110,6 +110,7 @@ struct dp {
     const char *quota_away;    /* --quota-when-control-plane-away: "open" | "closed" */
     int quota_away_open;       /* 1: serve past the lease while the control plane is away */
     atomic_int quota_open_now; /* set by the cluster thread: away, and open */
+    atomic_int lease_cp_away;  /* the control plane is silent: no lease can be asked for */
     qlease_queue_t lease_queue;
 };
 

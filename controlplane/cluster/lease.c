@@ -71,8 +71,8 @@ static int lease_note(store_t *s, const lease_row_id_t *id, uint64_t incarnation
     sqlite3_stmt *st = store_stmt(
         s, "INSERT INTO quota_leases(plan_id, key_id, period_start, node_id, incarnation, seen_ms)"
            " VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(plan_id, key_id, period_start, node_id)"
-           " DO UPDATE SET returned = returned + held, held = 0, incarnation = ?5"
-           " WHERE incarnation <> ?5");
+           " DO UPDATE SET returned = returned + held, held = 0, incarnation = ?5,"
+           " granted_base = granted, returned_base = returned + held WHERE incarnation <> ?5");
     if (st == NULL)
         return STORE_EIO;
     lease_bind_id(st, id);
@@ -81,9 +81,11 @@ static int lease_note(store_t *s, const lease_row_id_t *id, uint64_t incarnation
     int rc = lease_step(s, st);
     if (rc != STORE_OK)
         return rc;
-    st = store_stmt(s, "UPDATE quota_leases SET returned = MIN(granted, returned + ?5),"
-                       " held = MIN(?6, granted - MIN(granted, returned + ?5)), seen_ms = ?7"
-                       " WHERE plan_id = ?1 AND key_id = ?2 AND period_start = ?3"
+    /* returns are cumulative: a lost report's return comes with the next */
+    st = store_stmt(s, "UPDATE quota_leases SET"
+                       " returned = MIN(granted, MAX(returned, returned_base + ?5)),"
+                       " held = MIN(?6, granted - MIN(granted, MAX(returned, returned_base + ?5))),"
+                       " seen_ms = ?7 WHERE plan_id = ?1 AND key_id = ?2 AND period_start = ?3"
                        " AND node_id = ?4");
     if (st == NULL)
         return STORE_EIO;
@@ -96,12 +98,13 @@ static int lease_note(store_t *s, const lease_row_id_t *id, uint64_t incarnation
 
 /* Budget out (granted - returned, all nodes) and the node's previous grant. */
 static int lease_outstanding(store_t *s, const lease_row_id_t *id, uint64_t *out,
-                             uint64_t *prev_grant, uint64_t *prev_ms)
+                             uint64_t *prev_grant, uint64_t *prev_ms, uint64_t *total)
 {
     sqlite3_stmt *st = store_stmt(
         s, "SELECT COALESCE(SUM(granted - returned), 0),"
            " COALESCE(MAX(CASE WHEN node_id = ?4 THEN last_grant END), 0),"
-           " COALESCE(MAX(CASE WHEN node_id = ?4 THEN last_grant_ms END), 0)"
+           " COALESCE(MAX(CASE WHEN node_id = ?4 THEN last_grant_ms END), 0),"
+           " COALESCE(MAX(CASE WHEN node_id = ?4 THEN granted - granted_base END), 0)"
            " FROM quota_leases WHERE plan_id = ?1 AND key_id = ?2 AND period_start = ?3");
     if (st == NULL)
         return STORE_EIO;
@@ -111,6 +114,7 @@ static int lease_outstanding(store_t *s, const lease_row_id_t *id, uint64_t *out
         *out = (uint64_t)sqlite3_column_int64(st, 0);
         *prev_grant = (uint64_t)sqlite3_column_int64(st, 1);
         *prev_ms = (uint64_t)sqlite3_column_int64(st, 2);
+        *total = (uint64_t)sqlite3_column_int64(st, 3);
         rc = STORE_OK;
     } else {
         rc = store_rc(s, rc);
@@ -133,7 +137,8 @@ static int lease_write_grant(store_t *s, const lease_row_id_t *id, uint64_t amou
     return lease_step(s, st);
 }
 
-static int lease_push(lease_grants_t *g, const Portico__LeaseAsk *a, uint64_t amount)
+static int lease_push(lease_grants_t *g, const Portico__LeaseAsk *a, uint64_t amount,
+                      uint64_t total)
 {
     if (g->n == g->cap) {
         size_t cap = g->cap == 0 ? 8 : g->cap * 2;
@@ -148,6 +153,7 @@ static int lease_push(lease_grants_t *g, const Portico__LeaseAsk *a, uint64_t am
     memcpy(x->plan_id, a->plan_id, KEYREC_PLAN_ID_LEN + 1);
     x->period_start = a->period_start;
     x->amount = amount;
+    x->total = total;
     return STORE_OK;
 }
 
@@ -156,10 +162,10 @@ static int lease_grant(store_t *s, const lease_row_id_t *id, const lease_quota_t
                        const Portico__LeaseAsk *a, unsigned live, uint64_t now_ms,
                        lease_grants_t *out)
 {
-    uint64_t outstanding = 0, used = 0, prev = 0, prev_ms = 0;
+    uint64_t outstanding = 0, used = 0, prev = 0, prev_ms = 0, total = 0;
     uint32_t today = period_day_of_ms(now_ms);
     uint64_t limit = period_limit(q->kind, q->limit, q->offset, q->initial_day, today);
-    int rc = lease_outstanding(s, id, &outstanding, &prev, &prev_ms);
+    int rc = lease_outstanding(s, id, &outstanding, &prev, &prev_ms, &total);
     if (rc == STORE_OK)
         rc = store_usage_sum(s, id->plan_id, id->key_id, id->period, today, &used);
     if (rc != STORE_OK)
@@ -171,10 +177,12 @@ static int lease_grant(store_t *s, const lease_row_id_t *id, const lease_quota_t
                         .interval_ms = a->interval_ms,
                         .prev_grant = prev,
                         .prev_age_ms = now_ms > prev_ms ? now_ms - prev_ms : 0};
-    uint64_t amount = lease_size(&in);
+    uint64_t amount = a->want ? lease_size(&in) : 0;
     if (amount > 0 && (rc = lease_write_grant(s, id, amount, now_ms)) != STORE_OK)
         return rc;
-    return lease_push(out, a, amount);
+    if (!a->want && a->received >= total)
+        return STORE_OK; /* nothing asked, nothing missing */
+    return lease_push(out, a, amount, total + amount);
 }
 
 static int lease_valid(const Portico__LeaseAsk *a)
@@ -198,8 +206,9 @@ static int lease_one(store_t *s, const Portico__NodeReport *r, const Portico__Le
     lease_row_id_t id = {a->plan_id, a->key_id, r->node_id, a->period_start};
     if ((rc = lease_note(s, &id, r->started_at_ms, a, now_ms)) != STORE_OK)
         return rc;
-    /* grants only for the current period */
-    if (!a->want || a->period_start != period_start(q.kind, period_day_of_ms(now_ms)))
+    /* grants only for the current period; a node that missed a grant
+     * message gets the total again */
+    if (a->period_start != period_start(q.kind, period_day_of_ms(now_ms)))
         return STORE_OK;
     return lease_grant(s, &id, &q, a, live, now_ms, out);
 }
@@ -245,6 +254,7 @@ int lease_pack(const lease_grants_t *g, const char *node_id, uint64_t incarnatio
         items[i].plan_id = (char *)g->items[i].plan_id;
         items[i].period_start = g->items[i].period_start;
         items[i].amount = g->items[i].amount;
+        items[i].total = g->items[i].total;
         ptrs[i] = &items[i];
     }
     lg.node_id = (char *)node_id;

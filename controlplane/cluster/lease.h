@@ -28,7 +28,8 @@ typedef struct {
     uint8_t sha[KEYREC_SHA_LEN];
     char plan_id[KEYREC_PLAN_ID_LEN + 1];
     uint32_t period_start;
-    uint64_t amount;
+    uint64_t amount; /* new now */
+    uint64_t total;  /* granted to the node's incarnation, all told */
 } lease_grant_t;
 
 typedef struct {

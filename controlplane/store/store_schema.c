@@ -226,9 +226,11 @@ static const char *const store_migrations[] = {
     "  period_start INTEGER NOT NULL,"
     "  node_id TEXT NOT NULL,"
     "  incarnation INTEGER NOT NULL,"
-    "  granted INTEGER NOT NULL DEFAULT 0," /* cumulative, this period */
-    "  returned INTEGER NOT NULL DEFAULT 0," /* given back or counted back */
-    "  held INTEGER NOT NULL DEFAULT 0,"    /* unspent, as the node last said */
+    "  granted INTEGER NOT NULL DEFAULT 0,"       /* cumulative, this period */
+    "  returned INTEGER NOT NULL DEFAULT 0,"      /* given back or counted back */
+    "  held INTEGER NOT NULL DEFAULT 0,"          /* unspent, as the node last said */
+    "  granted_base INTEGER NOT NULL DEFAULT 0,"  /* granted, returned when this */
+    "  returned_base INTEGER NOT NULL DEFAULT 0," /* incarnation began */
     "  last_grant INTEGER NOT NULL DEFAULT 0,"
     "  last_grant_ms INTEGER NOT NULL DEFAULT 0,"
     "  seen_ms INTEGER NOT NULL DEFAULT 0,"

@@ -558,6 +558,7 @@ static void cc_tick(cluster_client_t *c)
     uint64_t silent = now - c->last_heard_ms;
     atomic_store_explicit(&c->dp->quota_open_now, c->dp->quota_away_open && silent > CC_SILENCE_MS,
                           memory_order_relaxed);
+    atomic_store_explicit(&c->dp->lease_cp_away, silent >= QLEASE_AWAY_MS, memory_order_relaxed);
     qlease_tick(c->leases, &c->dp->lease_queue, now, silent);
     /* a lease ask goes at once (a request may be waiting for it) */
     if (now - c->last_report_ms >= CC_REPORT_MS ||

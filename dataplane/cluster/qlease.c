@@ -19,10 +19,12 @@ typedef struct {
     uint64_t asked_ms;      /* an ask in flight since; 0 none */
     uint64_t last_spend_ms; /* the last request that spent */
     uint64_t last_grant;
-    uint64_t returning;   /* taken back, to give back in the next report */
-    uint64_t reported_ms; /* last in a report */
-    int want;             /* ask in the next report */
-    int in_report;        /* in the report being sent */
+    uint64_t received;      /* every grant of this period, cumulative */
+    uint64_t returned;      /* everything taken back to give back, cumulative */
+    uint64_t returned_sent; /* as far as a sent report told */
+    uint64_t reported_ms;   /* last in a report */
+    int want;               /* ask in the next report */
+    int in_report;          /* in the report being sent */
     int asked_in_report;
     uint64_t returned_in_report;
     qlease_waiter_t *waiters;
@@ -152,16 +154,25 @@ static void qlease_expire_waiters(qlease_entry_t *e, uint64_t now_ms)
     }
 }
 
-/* Looks at one word; 0 when the entry can go. */
-static int qlease_watch(qlease_book_t *b, qlease_entry_t *e, uint64_t now_ms, uint64_t cp_silent_ms)
+static void qlease_take_back(qlease_book_t *b, qlease_entry_t *e, uint64_t n)
+{
+    e->returned += n;
+    b->returned_total += n;
+}
+
+/* Looks at one word; 0 when the entry can go. Entries stay for their period
+ * (their cumulative figures are what make lost messages harmless). */
+static int qlease_watch(qlease_book_t *b, qlease_entry_t *e, uint64_t now_ms, int away)
 {
     uint8_t usage_id[KEYREC_USAGE_ID_LEN];
     _Atomic uint64_t *word = b->word_fn(b->ctx, e->sha, e->plan_id, usage_id);
-    if (word == NULL) { /* the key left the snapshot: nothing to spend */
+    if (word == NULL || quota_period(word) > e->period) {
+        /* the key left the snapshot, or its period is over */
         qlease_wake_all(e);
-        e->returning += e->last_held;
+        if (word == NULL && e->last_held > 0)
+            qlease_take_back(b, e, e->last_held);
         e->last_held = 0;
-        return e->returning > 0;
+        return word == NULL && e->returned > e->returned_sent;
     }
     uint64_t held = quota_held(word, e->period);
     if (held < e->last_held) {
@@ -171,30 +182,40 @@ static int qlease_watch(qlease_book_t *b, qlease_entry_t *e, uint64_t now_ms, ui
     e->last_held = held;
     if (e->asked_ms != 0 && now_ms - e->asked_ms >= QLEASE_ASK_RETRY_MS)
         e->asked_ms = 0; /* the ask or its grant was lost: ask again */
-    if (cp_silent_ms >= QLEASE_NODE_TTL_MS || now_ms - e->last_spend_ms >= QLEASE_IDLE_MS) {
-        /* idle, or the control plane may soon count the lease back */
-        uint64_t back = quota_reclaim(word, e->period, cp_silent_ms >= QLEASE_NODE_TTL_MS);
-        e->returning += back;
-        b->returned_total += back;
+    if (away) {
+        qlease_wake_all(e); /* nobody to ask: refused now rather than later */
+        e->want = 0;
+    }
+    if (held > 0 && now_ms - e->last_spend_ms >= QLEASE_IDLE_MS) {
+        qlease_take_back(b, e, quota_reclaim(word, e->period, 0)); /* idle */
         e->last_held = 0;
         e->want = 0;
-        if (cp_silent_ms < QLEASE_NODE_TTL_MS)
-            quota_undry(word, e->period);
-    } else if (e->asked_ms == 0 && e->last_grant > 0 && held * 2 <= e->last_grant && e->spent > 0) {
+    } else if (!away && e->asked_ms == 0 && e->last_grant > 0 && held * 2 <= e->last_grant &&
+               e->spent > 0 && now_ms - e->last_spend_ms < QLEASE_IDLE_MS) {
         e->want = 1; /* half of the last lease spent: more before it runs out */
     }
     qlease_expire_waiters(e, now_ms);
-    return e->waiters != NULL || e->last_held > 0 || e->returning > 0 || e->asked_ms != 0 ||
-           e->want;
+    return 1;
 }
 
 void qlease_tick(qlease_book_t *b, qlease_queue_t *q, uint64_t now_ms, uint64_t cp_silent_ms)
 {
+    int away = cp_silent_ms >= QLEASE_AWAY_MS;
     qlease_take_queue(b, q, now_ms);
     size_t k = 0;
-    for (size_t i = 0; i < b->n; i++)
-        if (qlease_watch(b, &b->e[i], now_ms, cp_silent_ms))
-            b->e[k++] = b->e[i];
+    for (size_t i = 0; i < b->n; i++) {
+        qlease_entry_t *e = &b->e[i];
+        if (cp_silent_ms >= QLEASE_NODE_TTL_MS && e->last_held > 0) {
+            /* the control plane may count the lease back soon: set it aside */
+            uint8_t usage_id[KEYREC_USAGE_ID_LEN];
+            _Atomic uint64_t *word = b->word_fn(b->ctx, e->sha, e->plan_id, usage_id);
+            if (word != NULL)
+                qlease_take_back(b, e, quota_reclaim(word, e->period, 0));
+            e->last_held = 0;
+        }
+        if (qlease_watch(b, e, now_ms, away))
+            b->e[k++] = *e;
+    }
     b->n = k;
 }
 
@@ -208,7 +229,7 @@ int qlease_ask_due(const qlease_book_t *b)
 
 static int qlease_reportable(const qlease_entry_t *e, uint64_t now_ms)
 {
-    return (e->want && e->asked_ms == 0) || e->returning > 0 ||
+    return (e->want && e->asked_ms == 0) || e->returned > e->returned_sent ||
            (e->last_held > 0 && now_ms - e->reported_ms >= QLEASE_REFRESH_MS);
 }
 
@@ -238,7 +259,8 @@ void qlease_fill(qlease_book_t *b, Portico__NodeReport *r, uint64_t now_ms)
         a->plan_id = e->plan_id;
         a->period_start = e->period;
         a->held = e->last_held;
-        a->returned = e->returned_in_report = e->returning;
+        a->returned = e->returned_in_report = e->returned;
+        a->received = e->received;
         a->spent = e->spent;
         a->interval_ms = (uint32_t)(now_ms - e->window_ms);
         a->want = e->asked_in_report = e->want && e->asked_ms == 0;
@@ -257,7 +279,7 @@ void qlease_sent(qlease_book_t *b, int sent, uint64_t now_ms)
         e->in_report = 0;
         if (!sent)
             continue;
-        e->returning -= e->returned_in_report;
+        e->returned_sent = e->returned_in_report;
         e->reported_ms = now_ms;
         if (e->asked_in_report) {
             e->asked_ms = now_ms;
@@ -266,6 +288,26 @@ void qlease_sent(qlease_book_t *b, int sent, uint64_t now_ms)
             e->window_ms = now_ms;
         }
     }
+}
+
+/* Applies the node's cumulative total: what it has not received yet. */
+static void qlease_apply_grant(qlease_book_t *b, qlease_entry_t *e, _Atomic uint64_t *word,
+                               const Portico__LeaseGrant *x, uint64_t now_ms)
+{
+    uint64_t add = x->total > e->received ? x->total - e->received : 0;
+    e->received += add;
+    if (word == NULL) {
+        qlease_take_back(b, e, add); /* for a key this node no longer serves */
+        return;
+    }
+    quota_grant(word, x->period_start, add); /* add 0: nothing left, dry */
+    e->last_held += add;
+    if (add > 0) {
+        e->last_grant = add;
+        e->last_spend_ms = now_ms; /* a fresh lease is not idle */
+    }
+    e->asked_ms = 0;
+    qlease_wake_all(e);
 }
 
 void qlease_on_grants(qlease_book_t *b, const Portico__LeaseGrants *g, uint64_t now_ms)
@@ -277,24 +319,15 @@ void qlease_on_grants(qlease_book_t *b, const Portico__LeaseGrants *g, uint64_t 
         uint8_t usage_id[KEYREC_USAGE_ID_LEN];
         _Atomic uint64_t *word = b->word_fn(b->ctx, x->key_sha256.data, x->plan_id, usage_id);
         qlease_entry_t *e = qlease_find(b, x->key_sha256.data, x->plan_id, x->period_start);
-        if (word == NULL) {
-            /* granted for a key this node no longer serves: give it back */
-            if (e != NULL)
-                e->returning += x->amount;
-            continue;
-        }
-        quota_grant(word, x->period_start, x->amount);
-        if (e == NULL) /* dropped meanwhile: watched again, so idleness returns it */
+        if (e == NULL && word == NULL)
+            continue; /* never asked for here, and unknown: not ours to spend */
+        if (e == NULL)
             e = qlease_add(b, x->key_sha256.data, usage_id, x->period_start, now_ms);
         if (e == NULL) {
-            log_warn("quota lease: out of memory; a grant stays unwatched");
+            log_warn("quota lease: out of memory; a grant is not applied");
             continue;
         }
-        e->last_held += x->amount;
-        e->last_grant = x->amount;
-        e->asked_ms = 0;
-        e->last_spend_ms = now_ms; /* a fresh lease is not idle */
-        qlease_wake_all(e);
+        qlease_apply_grant(b, e, word, x, now_ms);
     }
 }
 
@@ -309,9 +342,7 @@ void qlease_release_all(qlease_book_t *b)
         qlease_entry_t *e = &b->e[i];
         uint8_t usage_id[KEYREC_USAGE_ID_LEN];
         _Atomic uint64_t *word = b->word_fn(b->ctx, e->sha, e->plan_id, usage_id);
-        uint64_t back = word != NULL ? quota_reclaim(word, e->period, 1) : 0;
-        e->returning += back;
-        b->returned_total += back;
+        qlease_take_back(b, e, word != NULL ? quota_reclaim(word, e->period, 1) : 0);
         e->last_held = 0;
         e->want = 0;
     }

@@ -33,6 +33,7 @@
 #define QLEASE_WAIT_MS 2000
 #define QLEASE_ASK_RETRY_MS 1500
 #define QLEASE_REFRESH_MS 5000
+#define QLEASE_AWAY_MS 1500 /* silent this long (heartbeats come every second): away */
 
 typedef struct qlease_waiter {
     park_t park;

@@ -18,6 +18,11 @@ uint64_t quota_held(_Atomic uint64_t *word, uint32_t period_start)
     return word_period(w) == period_start ? w & QUOTA_HELD_MAX : 0;
 }
 
+uint32_t quota_period(_Atomic uint64_t *word)
+{
+    return word_period(atomic_load_explicit(word, memory_order_relaxed));
+}
+
 int quota_dry(_Atomic uint64_t *word, uint32_t period_start)
 {
     uint64_t w = atomic_load_explicit(word, memory_order_relaxed);
@@ -73,4 +78,13 @@ void quota_undry(_Atomic uint64_t *word, uint32_t period_start)
         if (atomic_compare_exchange_weak_explicit(word, &old, old & ~QUOTA_DRY,
                                                   memory_order_relaxed, memory_order_relaxed))
             return;
+}
+
+uint64_t quota_move(_Atomic uint64_t *word)
+{
+    uint64_t old = atomic_load_explicit(word, memory_order_relaxed);
+    while (!atomic_compare_exchange_weak_explicit(word, &old, word_make(word_period(old), 0, 0),
+                                                  memory_order_relaxed, memory_order_relaxed))
+        ;
+    return old;
 }

@@ -20,6 +20,9 @@
 /* Budget held for period_start. */
 uint64_t quota_held(_Atomic uint64_t *word, uint32_t period_start);
 
+/* The period the word belongs to. */
+uint32_t quota_period(_Atomic uint64_t *word);
+
 /* 1 when the word is of period_start and marked dry. */
 int quota_dry(_Atomic uint64_t *word, uint32_t period_start);
 
@@ -34,6 +37,10 @@ void quota_grant(_Atomic uint64_t *word, uint32_t period_start, uint64_t n);
 /* Takes back everything held for period_start; returns it. dry 1 also
  * marks the word dry. */
 uint64_t quota_reclaim(_Atomic uint64_t *word, uint32_t period_start, int dry);
+
+/* Empties the word (its period kept) and returns what it held, flags and
+ * all: the budget moves to a new key table. */
+uint64_t quota_move(_Atomic uint64_t *word);
 
 /* Clears the dry mark (a new ask may succeed). */
 void quota_undry(_Atomic uint64_t *word, uint32_t period_start);

@@ -67,6 +67,29 @@ static int quota_spend(dp_request_t *r, uint32_t period)
            atomic_load_explicit(&r->thread->dp->quota_open_now, memory_order_relaxed);
 }
 
+static int quota_word_visit(void *ctx, const keytab_hit_t *hit)
+{
+    const uint8_t *record = *(const uint8_t **)ctx;
+    if (memcmp(hit->record + KEYREC_KEY_ID_AT, record + KEYREC_KEY_ID_AT, KEYREC_USAGE_ID_LEN) ||
+        hit->nstate <= KEYTAB_STATE_QUOTA)
+        return 0;
+    *(_Atomic uint64_t **)ctx = &hit->state[KEYTAB_STATE_QUOTA];
+    return 1;
+}
+
+/* The lease may have moved to a newer key table while the request waited:
+ * spends from the word of the table this worker serves now. */
+static int quota_spend_current(dp_request_t *r, uint32_t period)
+{
+    dp_lease_t *l = r->thread->lease;
+    if (l == NULL || l->rt == r->rt)
+        return 0;
+    void *ctx = (void *)r->key.record;
+    if (keytab_find(l->rt->keys, r->key.record, quota_word_visit, &ctx) != 1)
+        return 0;
+    return quota_take((_Atomic uint64_t *)ctx, period);
+}
+
 /* On the request's worker, after the cluster thread asked for a lease. */
 static void quota_on_wake(park_t *p, dp_request_t *r)
 {
@@ -75,7 +98,7 @@ static void quota_on_wake(park_t *p, dp_request_t *r)
     free(w);
     if (r == NULL)
         return;
-    if (!quota_spend(r, period)) {
+    if (!quota_spend(r, period) && !quota_spend_current(r, period)) {
         gwresp_send(r, GW_QUOTA_EXCEEDED);
         return;
     }
@@ -125,7 +148,7 @@ enum step_result step_throttle(dp_request_t *r)
     if (p == NULL)
         return STEP_CONTINUE;
     if (qw != NULL && !quota_spend(r, period)) {
-        if (quota_dry(qw, period))
+        if (quota_dry(qw, period) || atomic_load_explicit(&dp->lease_cp_away, memory_order_relaxed))
             goto out_quota;
         return quota_wait(r, period);
     }
