@@ -555,7 +555,8 @@ static void cc_tick(cluster_client_t *c)
     uint64_t now = clock_mono_ms();
     if (c->want_fetch && now - c->last_fetch_ms >= CC_FETCH_RETRY_MS)
         cc_fetch(c);
-    uint64_t silent = now - c->last_heard_ms;
+    now = clock_mono_ms(); /* a fetch above may have taken a while, and heard the control plane */
+    uint64_t silent = now > c->last_heard_ms ? now - c->last_heard_ms : 0;
     atomic_store_explicit(&c->dp->quota_open_now, c->dp->quota_away_open && silent > CC_SILENCE_MS,
                           memory_order_relaxed);
     atomic_store_explicit(&c->dp->lease_cp_away, silent >= QLEASE_AWAY_MS, memory_order_relaxed);

@@ -146,6 +146,8 @@ static void qlease_expire_waiters(qlease_entry_t *e, uint64_t now_ms)
     while (*pp != NULL) {
         qlease_waiter_t *w = *pp;
         if (now_ms - w->since_ms >= QLEASE_WAIT_MS) {
+            log_warn("quota lease: no grant for key %s within %d ms; a request is refused",
+                     e->key_id, QLEASE_WAIT_MS);
             *pp = w->next;
             park_wake(&w->park, NULL);
         } else {
@@ -182,7 +184,8 @@ static int qlease_watch(qlease_book_t *b, qlease_entry_t *e, uint64_t now_ms, in
     e->last_held = held;
     if (e->asked_ms != 0 && now_ms - e->asked_ms >= QLEASE_ASK_RETRY_MS)
         e->asked_ms = 0; /* the ask or its grant was lost: ask again */
-    if (away) {
+    if (away && e->waiters != NULL) {
+        log_debug("quota lease: the control plane is away; waiting requests are refused");
         qlease_wake_all(e); /* nobody to ask: refused now rather than later */
         e->want = 0;
     }
@@ -301,6 +304,8 @@ static void qlease_apply_grant(qlease_book_t *b, qlease_entry_t *e, _Atomic uint
         return;
     }
     quota_grant(word, x->period_start, add); /* add 0: nothing left, dry */
+    log_debug("quota lease: key %s plan %s: +%llu (total %llu)", e->key_id, e->plan_id,
+              (unsigned long long)add, (unsigned long long)x->total);
     e->last_held += add;
     if (add > 0) {
         e->last_grant = add;
