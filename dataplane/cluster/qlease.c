@@ -23,6 +23,7 @@ typedef struct {
     uint64_t returned;      /* everything taken back to give back, cumulative */
     uint64_t returned_sent; /* as far as a sent report told */
     uint64_t reported_ms;   /* last in a report */
+    uint64_t dry_ms;        /* when the control plane said nothing is left; 0 not */
     int want;               /* ask in the next report */
     int in_report;          /* in the report being sent */
     int asked_in_report;
@@ -189,6 +190,10 @@ static int qlease_watch(qlease_book_t *b, qlease_entry_t *e, uint64_t now_ms, in
         qlease_wake_all(e); /* nobody to ask: refused now rather than later */
         e->want = 0;
     }
+    if (e->dry_ms != 0 && now_ms - e->dry_ms >= QLEASE_DRY_MS) {
+        quota_undry(word, e->period); /* budget may have come back: a request asks again */
+        e->dry_ms = 0;
+    }
     if (held > 0 && now_ms - e->last_spend_ms >= QLEASE_IDLE_MS) {
         qlease_take_back(b, e, quota_reclaim(word, e->period, 0)); /* idle */
         e->last_held = 0;
@@ -307,6 +312,7 @@ static void qlease_apply_grant(qlease_book_t *b, qlease_entry_t *e, _Atomic uint
     log_debug("quota lease: key %s plan %s: +%llu (total %llu)", e->key_id, e->plan_id,
               (unsigned long long)add, (unsigned long long)x->total);
     e->last_held += add;
+    e->dry_ms = add == 0 ? now_ms : 0;
     if (add > 0) {
         e->last_grant = add;
         e->last_spend_ms = now_ms; /* a fresh lease is not idle */

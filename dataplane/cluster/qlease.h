@@ -15,8 +15,10 @@
  * A request that finds no budget (first use of a key on this node, or after
  * an idle return) parks on the queue; the cluster thread asks, and wakes it
  * when the grant arrives — or after QLEASE_WAIT_MS — to try once more. A
- * word marked dry (the control plane said nothing is left, or cannot be
- * asked) answers at once. */
+ * word marked dry (the control plane said nothing is left) answers at once
+ * for QLEASE_DRY_MS, then one request asks again (other nodes may have
+ * returned budget); with the control plane silent for QLEASE_AWAY_MS no
+ * request waits either. */
 #ifndef PORTICO_QLEASE_H
 #define PORTICO_QLEASE_H
 
@@ -33,6 +35,7 @@
 #define QLEASE_WAIT_MS 2000
 #define QLEASE_ASK_RETRY_MS 1500
 #define QLEASE_REFRESH_MS 5000
+#define QLEASE_DRY_MS 1000  /* how long "nothing left" is believed before asking again */
 #define QLEASE_AWAY_MS 1500 /* silent this long (heartbeats come every second): away */
 
 typedef struct qlease_waiter {
