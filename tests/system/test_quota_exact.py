@@ -197,3 +197,43 @@ def test_idle_lease_goes_back(cp, make_dp):
     tally = Tally()
     hammer(tally, [(dps[1], 40)], ids, key)
     assert tally.accepted == 32, (tally.accepted, ledger(cp))
+
+
+def test_rate_even_split_under_skewed_traffic(cp, make_dp):
+    """Rates are not leased: each of N nodes enforces rate / N. With exactly the
+    plan's rate sent 90/10 over two nodes the cluster passes about 60 % of it."""
+    ids = make_key_api(cp)
+    deploy(cp, ids["api"])
+    key = make_key(cp)
+    make_plan(cp, ids["api"], keys=[key], throttle={"rateLimit": 20.0, "burstLimit": 2})
+    dps = [make_dp().start() for _ in range(2)]
+    for dp in dps:
+        dp.wait_version(cp.version())
+    wait_for(lambda: all(n.get("status") != "STALE" for n in cp.nodes()["item"]) and
+             len(cp.nodes()["item"]) == 2, what="both nodes live")
+    time.sleep(1.5)  # the next status carries live_nodes = 2
+    seconds, counts = 6.0, {}
+
+    def send(dp, rate, name):
+        ok, started, sent = 0, time.monotonic(), 0
+        while time.monotonic() - started < seconds:
+            r = call(dp, ids, key)
+            assert r.status_code in (200, 429)
+            ok += r.status_code == 200
+            sent += 1
+            time.sleep(max(0.0, started + sent / rate - time.monotonic()))
+        counts[name] = (ok, sent)
+
+    threads = [threading.Thread(target=send, args=(dps[0], 18.0, "busy")),
+               threading.Thread(target=send, args=(dps[1], 2.0, "quiet"))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    passed = counts["busy"][0] + counts["quiet"][0]
+    offered = counts["busy"][1] + counts["quiet"][1]
+    share = passed / offered
+    print(f"90/10 over two nodes: {passed} of {offered} passed ({share:.2f}); per node {counts}")
+    # the busy node passes its half of the rate (plus its burst of 1), the quiet one everything
+    assert counts["quiet"][0] == counts["quiet"][1]
+    assert 0.5 <= share <= 0.72, counts
