@@ -87,6 +87,7 @@ static int cc_seal(cluster_client_t *c, envelope_t *env, uint8_t **out, size_t *
 /* ---- applying snapshots ------------------------------------------------- */
 
 static void cc_send_report(cluster_client_t *c);
+static void cc_make_current(cluster_client_t *c, runtime_t *rt);
 
 static void cc_reject(cluster_client_t *c, uint64_t version, const char *reason)
 {
@@ -142,8 +143,7 @@ static int cc_apply(cluster_client_t *c, const envelope_t *env, const uint8_t *r
                  rt->store_id);
     uint64_t version = rt->version;
     runtime_hold(rt);
-    runtime_release(c->current);
-    c->current = rt;
+    cc_make_current(c, rt);
     c->fetch_full = 0;
     /* a rejection is reported until a good snapshot replaces it */
     c->rejected_version = 0;
@@ -195,8 +195,7 @@ static int cc_apply_delta(cluster_client_t *c, const envelope_t *env, const uint
             rc = -1;
         } else {
             runtime_hold(rt);
-            runtime_release(c->current);
-            c->current = rt;
+            cc_make_current(c, rt);
             c->applied_version = rt->version;
             c->rejected_version = 0;
             c->reject_reason[0] = '\0';
@@ -242,6 +241,27 @@ static _Atomic uint64_t *cc_lease_word(void *ctx, const uint8_t *sha, const char
     if (c->current != NULL)
         keytab_find(c->current->keys, sha, cc_word_visit, &w);
     return w.word;
+}
+
+/* qlease_word_fn over a given runtime (ctx). */
+static _Atomic uint64_t *cc_runtime_word(void *ctx, const uint8_t *sha, const char *plan_id,
+                                         uint8_t *usage_id)
+{
+    runtime_t *rt = ctx;
+    cc_word_t w = {plan_id, NULL, usage_id};
+    if (rt != NULL)
+        keytab_find(rt->keys, sha, cc_word_visit, &w);
+    return w.word;
+}
+
+/* Makes rt current (taking the caller's reference); leased quota budget
+ * moves to its words before any worker sees it. */
+static void cc_make_current(cluster_client_t *c, runtime_t *rt)
+{
+    runtime_t *old = c->current;
+    c->current = rt;
+    qlease_move(c->leases, cc_runtime_word, old);
+    runtime_release(old);
 }
 
 static void cc_on_grants(cluster_client_t *c, const envelope_t *env)

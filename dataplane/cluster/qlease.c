@@ -302,6 +302,8 @@ void qlease_sent(qlease_book_t *b, int sent, uint64_t now_ms)
 static void qlease_apply_grant(qlease_book_t *b, qlease_entry_t *e, _Atomic uint64_t *word,
                                const Portico__LeaseGrant *x, uint64_t now_ms)
 {
+    if (x->total < e->received) /* the control plane's ledger went back (a restored store) */
+        e->received = x->total > x->amount ? x->total - x->amount : 0;
     uint64_t add = x->total > e->received ? x->total - e->received : 0;
     e->received += add;
     if (word == NULL) {
@@ -356,5 +358,22 @@ void qlease_release_all(qlease_book_t *b)
         qlease_take_back(b, e, word != NULL ? quota_reclaim(word, e->period, 1) : 0);
         e->last_held = 0;
         e->want = 0;
+    }
+}
+
+void qlease_move(qlease_book_t *b, qlease_word_fn old_fn, void *old_ctx)
+{
+    for (size_t i = 0; i < b->n; i++) {
+        qlease_entry_t *e = &b->e[i];
+        uint8_t usage_id[KEYREC_USAGE_ID_LEN];
+        _Atomic uint64_t *from = old_fn(old_ctx, e->sha, e->plan_id, usage_id);
+        _Atomic uint64_t *to = b->word_fn(b->ctx, e->sha, e->plan_id, usage_id);
+        if (from == to)
+            continue;
+        uint64_t v = from != NULL ? quota_move(from) : 0;
+        if (to != NULL)
+            atomic_store_explicit(to, v, memory_order_relaxed);
+        else if (from != NULL)
+            qlease_take_back(b, e, quota_held(&(_Atomic uint64_t){v}, e->period));
     }
 }

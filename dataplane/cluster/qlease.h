@@ -77,6 +77,12 @@ void qlease_sent(qlease_book_t *b, int sent, uint64_t now_ms);
 /* A LeaseGrants addressed to this node. */
 void qlease_on_grants(qlease_book_t *b, const Portico__LeaseGrants *g, uint64_t now_ms);
 
+/* A new key table is about to be installed (b's word_fn already finds the
+ * new words; old_fn the old table's): the budget of every lease moves from
+ * the old word to the new one, so requests still on the old table cannot
+ * spend it twice. Call before the workers get the new table. */
+void qlease_move(qlease_book_t *b, qlease_word_fn old_fn, void *old_ctx);
+
 /* Takes back everything held (a node stopping): the next report returns it. */
 void qlease_release_all(qlease_book_t *b);
 

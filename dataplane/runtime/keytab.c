@@ -3,8 +3,6 @@
  * probe sequences stay short whatever keys exist. */
 #include "keytab.h"
 
-#include "quota.h"
-
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -158,11 +156,6 @@ static int carry_visit(void *ctx, const keytab_hit_t *hit)
         atomic_store_explicit(&c->dst[w],
                               atomic_load_explicit(&hit->state[w], memory_order_relaxed),
                               memory_order_relaxed);
-    /* the quota word holds leased budget: moved, not copied, so requests
-     * still on the old table cannot spend it twice (they wait for a lease) */
-    if (words > KEYTAB_STATE_QUOTA)
-        atomic_store_explicit(&c->dst[KEYTAB_STATE_QUOTA],
-                              quota_move(&hit->state[KEYTAB_STATE_QUOTA]), memory_order_relaxed);
     return 1;
 }
 
@@ -311,15 +304,12 @@ static int entry_add(arena_t *a, struct keytab_entry *e, const uint8_t *record, 
         return -1;
     m->plan = plan;
     m->nstate = nstate;
-    if (from != NULL) {
+    if (from != NULL)
         for (uint32_t w = 0; w < nstate; w++)
             atomic_store_explicit(&m->state[w],
                                   atomic_load_explicit(&from[w], memory_order_relaxed),
                                   memory_order_relaxed);
-        if (nstate > KEYTAB_STATE_QUOTA) /* leased budget moves (see carry_visit) */
-            atomic_store_explicit(&m->state[KEYTAB_STATE_QUOTA],
-                                  quota_move(&from[KEYTAB_STATE_QUOTA]), memory_order_relaxed);
-    } else
+    else
         carry_state(old, m->record, m->state, nstate);
     e->filled++;
     return 0;

@@ -237,3 +237,24 @@ def test_rate_even_split_under_skewed_traffic(cp, make_dp):
     # the busy node passes its half of the rate (plus its burst of 1), the quiet one everything
     assert counts["quiet"][0] == counts["quiet"][1]
     assert 0.5 <= share <= 0.72, counts
+
+
+def test_key_changes_during_load_do_not_double_the_budget(cp, make_dp):
+    """A key delta swaps the key table under running requests: the leased budget
+    moves to the new table, so nothing is spent twice."""
+    ids, key, plan, dps = quota_setup(cp, make_dp, limit=30, nodes=2)
+    tally = Tally()
+    churn = threading.Thread(target=lambda: [
+        cp.ok("POST", f"/usageplans/{plan['id']}/keys", {"keyId": make_key(cp, name=f"k{i}")["id"],
+                                                         "keyType": "API_KEY"}, expect=201)
+        for i in range(6)])
+    churn.start()
+    hammer(tally, [(dps[0], 40), (dps[1], 40)], ids, key)
+    churn.join()
+    assert tally.accepted <= 30
+    deadline = time.monotonic() + 15
+    while tally.accepted < 30 and time.monotonic() < deadline:
+        tally.send(dps[tally.accepted % 2], ids, key)
+        time.sleep(0.05)
+    assert tally.accepted == 30, (tally.accepted, ledger(cp))
+    assert all("key delta" in dp.output() for dp in dps)
