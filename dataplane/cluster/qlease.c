@@ -24,6 +24,7 @@ typedef struct {
     uint64_t returned_sent; /* as far as a sent report told */
     uint64_t reported_ms;   /* last in a report */
     uint64_t dry_ms;        /* when the control plane said nothing is left; 0 not */
+    uint64_t looked_ms;     /* last look at the word */
     int want;               /* ask in the next report */
     int in_report;          /* in the report being sent */
     int asked_in_report;
@@ -165,8 +166,19 @@ static void qlease_take_back(qlease_book_t *b, qlease_entry_t *e, uint64_t n)
 
 /* Looks at one word; 0 when the entry can go. Entries stay for their period
  * (their cumulative figures are what make lost messages harmless). */
+static int qlease_quiet(const qlease_entry_t *e)
+{
+    return e->last_held == 0 && e->waiters == NULL && !e->want && e->asked_ms == 0 &&
+           e->dry_ms == 0 && e->returned == e->returned_sent;
+}
+
 static int qlease_watch(qlease_book_t *b, qlease_entry_t *e, uint64_t now_ms, int away)
 {
+    /* a lease with nothing held or pending is looked at now and then only
+     * (for the end of its period) */
+    if (qlease_quiet(e) && now_ms - e->looked_ms < QLEASE_QUIET_LOOK_MS)
+        return 1;
+    e->looked_ms = now_ms;
     uint8_t usage_id[KEYREC_USAGE_ID_LEN];
     _Atomic uint64_t *word = b->word_fn(b->ctx, e->sha, e->plan_id, usage_id);
     if (word == NULL || quota_period(word) > e->period) {

@@ -35,8 +35,9 @@
 #define QLEASE_WAIT_MS 2000
 #define QLEASE_ASK_RETRY_MS 1500
 #define QLEASE_REFRESH_MS 5000
-#define QLEASE_DRY_MS 1000  /* how long "nothing left" is believed before asking again */
-#define QLEASE_AWAY_MS 1500 /* silent this long (heartbeats come every second): away */
+#define QLEASE_QUIET_LOOK_MS 5000 /* a lease with nothing held or pending: looked at */
+#define QLEASE_DRY_MS 1000        /* how long "nothing left" is believed before asking again */
+#define QLEASE_AWAY_MS 1500       /* silent this long (heartbeats come every second): away */
 
 typedef struct qlease_waiter {
     park_t park;
