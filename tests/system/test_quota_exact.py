@@ -234,9 +234,12 @@ def test_rate_even_split_under_skewed_traffic(cp, make_dp):
     offered = counts["busy"][1] + counts["quiet"][1]
     share = passed / offered
     print(f"90/10 over two nodes: {passed} of {offered} passed ({share:.2f}); per node {counts}")
-    # the busy node passes its half of the rate (plus its burst of 1), the quiet one everything
+    # the busy node passes at most its half of the rate (plus its burst of 1), the
+    # quiet one everything: about 0.55-0.6 of the offered rate (less on a slow build,
+    # whose requests fall behind the pacing)
     assert counts["quiet"][0] == counts["quiet"][1]
-    assert 0.5 <= share <= 0.72, counts
+    assert counts["busy"][0] <= 10 * seconds + 2, counts
+    assert 0.3 <= share <= 0.72, counts
 
 
 def test_key_changes_during_load_do_not_double_the_budget(cp, make_dp):
