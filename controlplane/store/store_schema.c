@@ -220,7 +220,7 @@ static const char *const store_migrations[] = {
     /* exact quotas: the budget leased to each node per (plan, key, period);
      * granted is written before a grant is sent, so a restarted control
      * plane never hands out more than the quota */
-    "CREATE TABLE quota_leases ("
+    "CREATE TABLE IF NOT EXISTS quota_leases ("
     "  plan_id TEXT NOT NULL,"
     "  key_id TEXT NOT NULL,"
     "  period_start INTEGER NOT NULL,"
