@@ -239,7 +239,16 @@ static void cp_on_report(void *ctx, const Portico__NodeReport *r)
         log_warn("cluster: dropped a replayed report from node %s", r->node_id);
         return;
     }
-    usage_record(cp->usage, r, now); /* this thread's own connection */
+    /* this thread's own connection; grants go out once they are written */
+    lease_grants_t grants = {0};
+    usage_record(cp->usage, r, nodes_live_count(cp->nodes, now), now, &grants);
+    uint8_t *payload;
+    size_t len;
+    if (grants.n > 0 && lease_pack(&grants, r->node_id, r->started_at_ms, &payload, &len) == 0) {
+        cluster_publish_grants(cp->cluster, payload, len);
+        free(payload);
+    }
+    lease_grants_free(&grants);
     if (r->status == PORTICO__APPLY_STATUS__APPLY_NACK)
         log_warn("node %s refused version %llu: %s", r->node_id,
                  (unsigned long long)r->nack_version, r->nack_reason);

@@ -14,6 +14,7 @@
 #include "crypto.h"
 #include "dpusage.h"
 #include "envelope.h"
+#include "qlease_queue.h"
 #include "rng.h"
 #include "upstream.h"
 
@@ -105,6 +106,12 @@ struct dp {
     /* usage plans */
     atomic_uint live_nodes; /* limits are divided among them; from the control plane */
     dpusage_inbox_t usage_inbox;
+    /* exact quotas (qlease.h) */
+    const char *quota_away;    /* --quota-when-control-plane-away: "open" | "closed" */
+    int quota_away_open;       /* 1: serve past the lease while the control plane is away */
+    atomic_int quota_open_now; /* set by the cluster thread: away, and open */
+    atomic_int lease_cp_away;  /* the control plane is silent: no lease can be asked for */
+    qlease_queue_t lease_queue;
 };
 
 /* Called on any thread: gives every worker its own reference to rt and drops

@@ -78,6 +78,11 @@ static const opts_spec_t dp_specs[] = {
      "the CA that signs the control plane's certificate"},
     {"no-metrics", NULL, OPTS_FLAG, DP_OPT(metrics_off), 0, 0, 0, NULL,
      "count and report no request metrics"},
+    {"quota-when-control-plane-away", "open|closed", OPTS_STR, DP_OPT(quota_away), 0, 0, 0,
+     "closed",
+     "quotas while the control plane is unreachable: closed spends only the leased budget "
+     "this node holds, then answers 429 Limit Exceeded; open keeps serving, counted and "
+     "reported later"},
 };
 
 static const opts_table_t dp_options = {
@@ -122,6 +127,11 @@ static int dp_parse(int argc, char **argv, dp_t *dp)
         return -1;
     }
     dp->invoke_domain_len = strlen(dp->invoke_domain);
+    if (strcmp(dp->quota_away, "open") != 0 && strcmp(dp->quota_away, "closed") != 0) {
+        fprintf(stderr, "--quota-when-control-plane-away is open or closed\n");
+        return -1;
+    }
+    dp->quota_away_open = strcmp(dp->quota_away, "open") == 0;
     char err[512];
     clustertls_files_t tls = {dp->cluster_tls_cert, dp->cluster_tls_key, dp->cluster_tls_ca};
     if (clustertls_check(dp->control_plane, &tls, err, sizeof(err)) != 0) {

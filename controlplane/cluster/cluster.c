@@ -42,6 +42,7 @@ struct cluster {
     cluster_report_fn on_report;
     void *ctx;
     pthread_mutex_t mu;
+    pthread_mutex_t pub_mu; /* PUB's senders (admin loop, PULL thread's grants): seq in order */
     struct cluster_blob *current;
     struct cluster_blob *cumulative; /* KeyDelta since current, or NULL */
     pthread_t rep_thread, pull_thread;
@@ -111,8 +112,21 @@ int cluster_urls(const char *url, char *rep, char *pull, size_t len)
     return 0;
 }
 
-/* Seals and sends; NNG takes the buffer on success. */
+static int cluster_send_locked(cluster_t *c, nng_socket sock, const envelope_t *env, int flags);
+
+/* Seals and sends; NNG takes the buffer on success. Messages on PUB are
+ * numbered and sent under one lock, so receivers see their seq grow. */
 static int cluster_send(cluster_t *c, nng_socket sock, const envelope_t *env, int flags)
+{
+    if (nng_socket_id(sock) != nng_socket_id(c->pub))
+        return cluster_send_locked(c, sock, env, flags);
+    pthread_mutex_lock(&c->pub_mu);
+    int rc = cluster_send_locked(c, sock, env, flags);
+    pthread_mutex_unlock(&c->pub_mu);
+    return rc;
+}
+
+static int cluster_send_locked(cluster_t *c, nng_socket sock, const envelope_t *env, int flags)
 {
     uint8_t *buf;
     size_t len;
@@ -385,6 +399,7 @@ int cluster_start(const cluster_config_t *cfg, cluster_t **out, char *err, size_
         return -1;
     }
     pthread_mutex_init(&c->mu, NULL);
+    pthread_mutex_init(&c->pub_mu, NULL);
     c->secret = cfg->secret;
     snprintf(c->store_id, sizeof(c->store_id), "%s", cfg->store_id);
     c->on_report = cfg->on_report;
@@ -428,6 +443,7 @@ void cluster_stop(cluster_t *c)
     fresh_table_destroy(c->fetch_fresh);
     fresh_table_destroy(c->report_fresh);
     pthread_mutex_destroy(&c->mu);
+    pthread_mutex_destroy(&c->pub_mu);
     free(c);
 }
 
@@ -484,6 +500,15 @@ void cluster_publish_delta(cluster_t *c, uint64_t version, uint64_t epoch, uint8
 void cluster_publish_status(cluster_t *c, const uint8_t *payload, size_t len)
 {
     envelope_t env = {.kind = PORTICO__MESSAGE_KIND__KIND_USAGE_STATUS,
+                      .sent_at_ms = clock_wall_ms(),
+                      .payload = payload,
+                      .payload_len = len};
+    cluster_send(c, c->pub, &env, 0);
+}
+
+void cluster_publish_grants(cluster_t *c, const uint8_t *payload, size_t len)
+{
+    envelope_t env = {.kind = PORTICO__MESSAGE_KIND__KIND_LEASE_GRANTS,
                       .sent_at_ms = clock_wall_ms(),
                       .payload = payload,
                       .payload_len = len};

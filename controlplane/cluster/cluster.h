@@ -62,6 +62,9 @@ void cluster_publish_delta(cluster_t *c, uint64_t version, uint64_t epoch, uint8
 /* Broadcasts a UsageStatus payload (not taken). */
 void cluster_publish_status(cluster_t *c, const uint8_t *payload, size_t len);
 
+/* Broadcasts a LeaseGrants payload (not taken); any thread. */
+void cluster_publish_grants(cluster_t *c, const uint8_t *payload, size_t len);
+
 /* The URLs derived from the base address (for --help and logs). */
 int cluster_urls(const char *url, char *rep, char *pull, size_t len);
 

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "keyrec.h"
 #include "log.h"
 #include "period.h"
@@ -38,6 +39,7 @@ struct usage {
     pthread_mutex_t mu; /* guards changes */
     usage_change_t *changes;
     size_t nchanges, cap_changes;
+    uint64_t started_ms, orphans_ms; /* leases: when orphans were last counted back */
 };
 
 int usage_open(const char *path, usage_t **out)
@@ -50,6 +52,7 @@ int usage_open(const char *path, usage_t **out)
         return STORE_EIO;
     }
     pthread_mutex_init(&u->mu, NULL);
+    u->started_ms = clock_wall_ms();
     *out = u;
     return STORE_OK;
 }
@@ -148,27 +151,44 @@ static int usage_valid(const Portico__KeyUsage *k)
            k->count > 0 && k->count < INT64_MAX;
 }
 
-void usage_record(usage_t *u, const Portico__NodeReport *r, uint64_t now_ms)
+static int usage_add_counts(usage_t *u, const Portico__NodeReport *r, uint64_t now_ms)
 {
-    if (r->n_usage == 0)
-        return;
-    if (store_begin(u->store) != STORE_OK)
-        goto fail;
     for (size_t i = 0; i < r->n_usage; i++) {
         const Portico__KeyUsage *k = r->usage[i];
         if (usage_valid(k) &&
             store_usage_add(u->store, k->plan_id, k->key_id, k->day, k->count) != STORE_OK)
-            goto fail_rollback;
+            return STORE_EIO;
     }
     for (size_t i = 0; i < r->n_usage; i++)
         if (usage_valid(r->usage[i]) && usage_refresh(u, r->usage[i], now_ms) != STORE_OK)
-            goto fail_rollback;
-    if (store_commit(u->store) == STORE_OK)
+            return STORE_EIO;
+    return STORE_OK;
+}
+
+void usage_record(usage_t *u, const Portico__NodeReport *r, unsigned live_nodes, uint64_t now_ms,
+                  lease_grants_t *grants)
+{
+    int orphans = now_ms - u->orphans_ms >= 1000;
+    if (r->n_usage == 0 && r->n_lease_asks == 0 && !orphans)
         return;
+    if (store_begin(u->store) != STORE_OK)
+        goto fail;
+    /* counts first: the grants below see this report's requests as used */
+    if (usage_add_counts(u, r, now_ms) != STORE_OK ||
+        (orphans && lease_count_back_orphans(u->store, u->started_ms, now_ms) != STORE_OK) ||
+        lease_apply(u->store, r, live_nodes, now_ms, grants) != STORE_OK)
+        goto fail_rollback;
+    if (store_commit(u->store) == STORE_OK) {
+        if (orphans)
+            u->orphans_ms = now_ms;
+        return;
+    }
 fail_rollback:
     store_rollback(u->store);
 fail:
-    log_error("usage: could not record %zu counts from node %s", r->n_usage, r->node_id);
+    grants->n = 0; /* nothing granted is sent */
+    log_error("usage: could not record %zu counts and %zu lease asks from node %s", r->n_usage,
+              r->n_lease_asks, r->node_id);
 }
 
 /* ---- the status --------------------------------------------------------- */

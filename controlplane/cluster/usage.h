@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lease.h"
 #include "portico.pb-c.h"
 #include "store.h"
 
@@ -19,8 +20,11 @@ typedef struct usage usage_t;
 int usage_open(const char *path, usage_t **out);
 void usage_close(usage_t *u);
 
-/* PULL thread: one transaction per report. */
-void usage_record(usage_t *u, const Portico__NodeReport *r, uint64_t now_ms);
+/* PULL thread: one transaction per report — its counts, then its lease
+ * asks (lease.h); the grants it committed are appended to grants (none when
+ * the transaction failed), for the caller to send. */
+void usage_record(usage_t *u, const Portico__NodeReport *r, unsigned live_nodes, uint64_t now_ms,
+                  lease_grants_t *grants);
 
 /* Any thread: a packed UsageStatus (malloc'd) with every quota count that
  * changed since the previous call. */

@@ -228,6 +228,25 @@ static const char *const store_migrations[] = {
     "             json_extract(doc, '$.accessLogSettings.destinationArn') AS d FROM stages))"
     " WHERE stages.api_id = a AND stages.name = n"
     "  AND json_extract(doc, '$.accessLogSettings.destinationArn') LIKE '/%';",
+
+    /* 9: exact quotas (may run twice, like 8): the budget leased to each node per (plan, key,
+     * period); granted is written before a grant is sent, so a restarted control plane never hands
+     * out more than the quota */
+    "CREATE TABLE IF NOT EXISTS quota_leases ("
+    "  plan_id TEXT NOT NULL,"
+    "  key_id TEXT NOT NULL,"
+    "  period_start INTEGER NOT NULL,"
+    "  node_id TEXT NOT NULL,"
+    "  incarnation INTEGER NOT NULL,"
+    "  granted INTEGER NOT NULL DEFAULT 0,"       /* cumulative, this period */
+    "  returned INTEGER NOT NULL DEFAULT 0,"      /* given back or counted back */
+    "  held INTEGER NOT NULL DEFAULT 0,"          /* unspent, as the node last said */
+    "  granted_base INTEGER NOT NULL DEFAULT 0,"  /* granted, returned when this */
+    "  returned_base INTEGER NOT NULL DEFAULT 0," /* incarnation began */
+    "  last_grant INTEGER NOT NULL DEFAULT 0,"
+    "  last_grant_ms INTEGER NOT NULL DEFAULT 0,"
+    "  seen_ms INTEGER NOT NULL DEFAULT 0,"
+    "  PRIMARY KEY (plan_id, key_id, period_start, node_id));",
 };
 
 size_t store_schema_count(void)

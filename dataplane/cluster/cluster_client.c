@@ -22,11 +22,11 @@
 #include "log.h"
 #include "netaddr.h"
 #include "observe.h"
-#include "quota.h"
+#include "qlease.h"
 #include "runtime.h"
 #include "statefile.h"
 
-#define CC_POLL_MS 200
+#define CC_POLL_MS 50 /* also how soon a lease ask leaves */
 #define CC_REPORT_MS 1000
 #define CC_FETCH_RETRY_MS 1000
 #define CC_FETCH_TIMEOUT_MS 10000
@@ -71,7 +71,8 @@ struct cluster_client {
      * envelope sequence (incarnation: started_at_ms) */
     fresh_peer_t cp_fresh;
     uint64_t env_seq;
-    char cp_store_id[64]; /* the store the control plane last announced, "" before */
+    char cp_store_id[64];  /* the store the control plane last announced, "" before */
+    qlease_book_t *leases; /* exact quotas */
 };
 
 /* Seals a message from this node (sender, incarnation and sequence filled in). */
@@ -86,6 +87,7 @@ static int cc_seal(cluster_client_t *c, envelope_t *env, uint8_t **out, size_t *
 /* ---- applying snapshots ------------------------------------------------- */
 
 static void cc_send_report(cluster_client_t *c);
+static void cc_make_current(cluster_client_t *c, runtime_t *rt);
 
 static void cc_reject(cluster_client_t *c, uint64_t version, const char *reason)
 {
@@ -141,8 +143,7 @@ static int cc_apply(cluster_client_t *c, const envelope_t *env, const uint8_t *r
                  rt->store_id);
     uint64_t version = rt->version;
     runtime_hold(rt);
-    runtime_release(c->current);
-    c->current = rt;
+    cc_make_current(c, rt);
     c->fetch_full = 0;
     /* a rejection is reported until a good snapshot replaces it */
     c->rejected_version = 0;
@@ -194,8 +195,7 @@ static int cc_apply_delta(cluster_client_t *c, const envelope_t *env, const uint
             rc = -1;
         } else {
             runtime_hold(rt);
-            runtime_release(c->current);
-            c->current = rt;
+            cc_make_current(c, rt);
             c->applied_version = rt->version;
             c->rejected_version = 0;
             c->reject_reason[0] = '\0';
@@ -215,21 +215,65 @@ static int cc_apply_delta(cluster_client_t *c, const envelope_t *env, const uint
     return rc;
 }
 
-static int cc_quota_visit(void *ctx, const keytab_hit_t *hit)
+typedef struct {
+    const char *plan_id;
+    _Atomic uint64_t *word;
+    uint8_t *usage_id;
+} cc_word_t;
+
+static int cc_word_visit(void *ctx, const keytab_hit_t *hit)
 {
-    const Portico__QuotaUse *q = ctx;
-    if (memcmp(hit->record + KEYREC_PLAN_ID_AT, q->plan_id, KEYREC_PLAN_ID_LEN) != 0)
+    cc_word_t *w = ctx;
+    if (memcmp(hit->record + KEYREC_PLAN_ID_AT, w->plan_id, KEYREC_PLAN_ID_LEN) != 0 ||
+        hit->nstate <= KEYTAB_STATE_QUOTA)
         return 0;
-    quota_merge(&hit->state[KEYTAB_STATE_QUOTA], q->period_start, q->used);
+    w->word = &hit->state[KEYTAB_STATE_QUOTA];
+    memcpy(w->usage_id, hit->record + KEYREC_KEY_ID_AT, KEYREC_USAGE_ID_LEN);
     return 1;
 }
 
-/* Raises this node's quota counter of (key, plan) to the cluster-wide figure. */
-static void cc_quota_merge(cluster_client_t *c, const Portico__QuotaUse *q)
+/* qlease_word_fn: the quota word of (key, plan) in the runtime installed last. */
+static _Atomic uint64_t *cc_lease_word(void *ctx, const uint8_t *sha, const char *plan_id,
+                                       uint8_t *usage_id)
 {
-    if (q->key_sha256.len != KEYREC_SHA_LEN || strlen(q->plan_id) != KEYREC_PLAN_ID_LEN)
+    cluster_client_t *c = ctx;
+    cc_word_t w = {plan_id, NULL, usage_id};
+    if (c->current != NULL)
+        keytab_find(c->current->keys, sha, cc_word_visit, &w);
+    return w.word;
+}
+
+/* qlease_word_fn over a given runtime (ctx). */
+static _Atomic uint64_t *cc_runtime_word(void *ctx, const uint8_t *sha, const char *plan_id,
+                                         uint8_t *usage_id)
+{
+    runtime_t *rt = ctx;
+    cc_word_t w = {plan_id, NULL, usage_id};
+    if (rt != NULL)
+        keytab_find(rt->keys, sha, cc_word_visit, &w);
+    return w.word;
+}
+
+/* Makes rt current (taking the caller's reference); leased quota budget
+ * moves to its words before any worker sees it. */
+static void cc_make_current(cluster_client_t *c, runtime_t *rt)
+{
+    runtime_t *old = c->current;
+    c->current = rt;
+    qlease_move(c->leases, cc_runtime_word, old);
+    runtime_release(old);
+}
+
+static void cc_on_grants(cluster_client_t *c, const envelope_t *env)
+{
+    Portico__LeaseGrants *g = portico__lease_grants__unpack(NULL, env->payload_len, env->payload);
+    if (g == NULL) {
+        log_warn("a lease grant does not decode");
         return;
-    keytab_find(c->current->keys, q->key_sha256.data, cc_quota_visit, (void *)q);
+    }
+    if (strcmp(g->node_id, c->dp->node_id) == 0 && g->incarnation == c->started_at_ms)
+        qlease_on_grants(c->leases, g, clock_mono_ms());
+    portico__lease_grants__free_unpacked(g, NULL);
 }
 
 static void cc_on_status(cluster_client_t *c, const envelope_t *env)
@@ -239,10 +283,9 @@ static void cc_on_status(cluster_client_t *c, const envelope_t *env)
         log_warn("a usage status does not decode");
         return;
     }
+    /* quota figures are for /usage only now: nodes spend leases */
     if (st->live_nodes > 0)
         atomic_store(&c->dp->live_nodes, st->live_nodes);
-    for (size_t i = 0; c->current != NULL && i < st->n_quotas; i++)
-        cc_quota_merge(c, st->quotas[i]);
     portico__usage_status__free_unpacked(st, NULL);
 }
 
@@ -286,6 +329,8 @@ static void cc_on_message(cluster_client_t *c, const uint8_t *buf, size_t len, c
             c->want_fetch = 1;
     } else if (env.kind == PORTICO__MESSAGE_KIND__KIND_USAGE_STATUS) {
         cc_on_status(c, &env);
+    } else if (env.kind == PORTICO__MESSAGE_KIND__KIND_LEASE_GRANTS) {
+        cc_on_grants(c, &env);
     }
     envelope_free(owner);
 }
@@ -488,12 +533,17 @@ static void cc_send_report(cluster_client_t *c)
         cache_registry_stats(c->dp->caches, &r.caches, &r.n_caches);
     Portico__MetricSeries *series;
     cc_metric_series(c, &r, &series);
+    uint64_t now = clock_mono_ms();
+    if (c->leases != NULL)
+        qlease_fill(c->leases, &r, now);
     size_t plen = portico__node_report__get_packed_size(&r), slen;
     uint8_t *payload = malloc(plen == 0 ? 1 : plen), *sealed;
     if (payload == NULL) {
         free(r.metric_series);
         free(series);
         cc_usage_free(&usage);
+        if (c->leases != NULL)
+            qlease_sent(c->leases, 0, now);
         return;
     }
     portico__node_report__pack(&r, payload);
@@ -503,12 +553,15 @@ static void cc_send_report(cluster_client_t *c)
                       .sent_at_ms = clock_wall_ms(),
                       .payload = payload,
                       .payload_len = plen};
+    int sent = 0;
     if (cc_seal(c, &env, &sealed, &slen) == ENVELOPE_OK) {
         /* counts a report could not carry (no control plane) wait for the next */
-        if (nng_send(c->push, sealed, slen, NNG_FLAG_NONBLOCK) == 0)
+        if ((sent = nng_send(c->push, sealed, slen, NNG_FLAG_NONBLOCK) == 0))
             cc_usage_sent(c, r.n_usage);
         free(sealed);
     }
+    if (c->leases != NULL)
+        qlease_sent(c->leases, sent, now);
     free(series);
     cc_usage_free(&usage);
     free(payload);
@@ -522,7 +575,15 @@ static void cc_tick(cluster_client_t *c)
     uint64_t now = clock_mono_ms();
     if (c->want_fetch && now - c->last_fetch_ms >= CC_FETCH_RETRY_MS)
         cc_fetch(c);
-    if (now - c->last_report_ms >= CC_REPORT_MS)
+    now = clock_mono_ms(); /* a fetch above may have taken a while, and heard the control plane */
+    uint64_t silent = now > c->last_heard_ms ? now - c->last_heard_ms : 0;
+    atomic_store_explicit(&c->dp->quota_open_now, c->dp->quota_away_open && silent > CC_SILENCE_MS,
+                          memory_order_relaxed);
+    atomic_store_explicit(&c->dp->lease_cp_away, silent >= QLEASE_AWAY_MS, memory_order_relaxed);
+    qlease_tick(c->leases, &c->dp->lease_queue, now, silent);
+    /* a lease ask goes at once (a request may be waiting for it) */
+    if (now - c->last_report_ms >= CC_REPORT_MS ||
+        (qlease_ask_due(c->leases) && now - c->last_report_ms >= CC_POLL_MS / 2))
         cc_send_report(c);
     if (!c->silent_logged && clock_mono_ms() - c->last_heard_ms > CC_SILENCE_MS) {
         log_warn("no word from the control plane for %d s; serving version %llu",
@@ -616,6 +677,13 @@ int cluster_client_create(dp_t *dp, cluster_client_t **out, char *err, size_t er
         }
     }
     c->last_heard_ms = clock_mono_ms();
+    if ((c->leases = qlease_book_create(cc_lease_word, c)) == NULL) {
+        reqmetrics_agg_destroy(c->metrics);
+        free(c->metric_threads);
+        free(c);
+        snprintf(err, err_len, "out of memory");
+        return -1;
+    }
     *out = c;
     return 0;
 }
@@ -691,12 +759,14 @@ void cluster_client_stop(cluster_client_t *c)
         /* the workers are done: one last report with every series and their
          * last usage counts, then a moment for NNG to deliver it */
         c->metrics_full = 1;
+        qlease_release_all(c->leases); /* unspent leases go back */
         cc_send_report(c);
         nng_msleep(200);
     }
     /* The sockets are not closed: the process is exiting, and NNG 1.5's
      * nng_close can wait forever for a dialer still reconnecting to a control
      * plane that is gone (seen on a SUB socket at shutdown). */
+    qlease_book_destroy(c->leases);
     runtime_release(c->current);
     dpusage_destroy(c->unreported);
     reqmetrics_agg_destroy(c->metrics);

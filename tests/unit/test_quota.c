@@ -1,4 +1,6 @@
-/* test_quota: the per-key quota word. */
+/* test_quota: the per-key quota word — the lease budget a node holds. One
+ * table of named cases: each is a list of operations on one word and the
+ * budget held after each. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -8,47 +10,91 @@
 
 #include "quota.h"
 
-static void counts_up_to_the_limit(void **state)
-{
-    _Atomic uint64_t w = 0;
-    int ok = 0;
-    for (int i = 0; i < 10; i++)
-        ok += quota_take(&w, 19000, 4);
-    assert_int_equal(ok, 4);
-    assert_int_equal(quota_used(&w, 19000), 4);
-}
+enum op { GRANT, TAKE, RECLAIM, RECLAIM_DRY, UNDRY, END };
 
-static void a_new_period_starts_at_zero(void **state)
-{
-    _Atomic uint64_t w = 0;
-    for (int i = 0; i < 3; i++)
-        quota_take(&w, 19000, 3);
-    assert_int_equal(quota_take(&w, 19000, 3), 0);
-    assert_int_equal(quota_used(&w, 19001), 0);
-    assert_int_equal(quota_take(&w, 19001, 3), 1);
-    assert_int_equal(quota_used(&w, 19001), 1);
-}
+typedef struct {
+    enum op op;
+    uint32_t period;
+    uint64_t n;    /* GRANT: amount */
+    int result;    /* TAKE: 1/0; RECLAIM: what came back */
+    uint64_t held; /* after the op, in that period */
+    int dry;       /* after the op */
+} quota_step_t;
 
-static void merge_raises_never_lowers(void **state)
+typedef struct {
+    const char *name;
+    quota_step_t steps[10];
+} quota_case_t;
+
+static const quota_case_t quota_cases[] = {
+    {"nothing held: nothing spent", {{TAKE, 19000, 0, 0, 0, 0}, {END}}},
+    {"spends exactly the grant",
+     {{GRANT, 19000, 2, 0, 2, 0},
+      {TAKE, 19000, 0, 1, 1, 0},
+      {TAKE, 19000, 0, 1, 0, 0},
+      {TAKE, 19000, 0, 0, 0, 0},
+      {END}}},
+    {"grants add up", {{GRANT, 19000, 2, 0, 2, 0}, {GRANT, 19000, 3, 0, 5, 0}, {END}}},
+    {"a grant of 0 marks dry, a later grant clears it",
+     {{GRANT, 19000, 1, 0, 1, 0},
+      {GRANT, 19000, 0, 0, 1, 1},
+      {TAKE, 19000, 0, 1, 0, 1},
+      {GRANT, 19000, 4, 0, 4, 0},
+      {END}}},
+    {"a new period holds nothing of the old",
+     {{GRANT, 19000, 5, 0, 5, 0},
+      {TAKE, 19001, 0, 0, 0, 0},
+      {GRANT, 19001, 1, 0, 1, 0},
+      {TAKE, 19001, 0, 1, 0, 0},
+      {END}}},
+    {"a grant for an older period is ignored",
+     {{GRANT, 19001, 1, 0, 1, 0}, {GRANT, 19000, 7, 0, 0, 0}, {TAKE, 19001, 0, 1, 0, 0}, {END}}},
+    {"reclaim takes everything back",
+     {{GRANT, 19000, 6, 0, 6, 0},
+      {TAKE, 19000, 0, 1, 5, 0},
+      {RECLAIM, 19000, 0, 5, 0, 0},
+      {TAKE, 19000, 0, 0, 0, 0},
+      {END}}},
+    {"reclaim dry, then undry",
+     {{GRANT, 19000, 3, 0, 3, 0},
+      {RECLAIM_DRY, 19000, 0, 3, 0, 1},
+      {UNDRY, 19000, 0, 0, 0, 0},
+      {END}}},
+};
+
+static void quota_case(void **state)
 {
+    const quota_case_t *c = *state;
     _Atomic uint64_t w = 0;
-    quota_take(&w, 19000, 100);
-    quota_merge(&w, 19000, 40);
-    assert_int_equal(quota_used(&w, 19000), 40);
-    quota_merge(&w, 19000, 10);
-    assert_int_equal(quota_used(&w, 19000), 40);
-    /* a figure for an older period is ignored */
-    quota_take(&w, 19001, 100);
-    quota_merge(&w, 19000, 90);
-    assert_int_equal(quota_used(&w, 19001), 1);
+    for (const quota_step_t *s = c->steps; s->op != END; s++) {
+        switch (s->op) {
+        case GRANT:
+            quota_grant(&w, s->period, s->n);
+            break;
+        case TAKE:
+            assert_int_equal(quota_take(&w, s->period), s->result);
+            break;
+        case RECLAIM:
+        case RECLAIM_DRY:
+            assert_int_equal(quota_reclaim(&w, s->period, s->op == RECLAIM_DRY), s->result);
+            break;
+        case UNDRY:
+            quota_undry(&w, s->period);
+            break;
+        case END:
+            break;
+        }
+        assert_int_equal(quota_held(&w, s->period), s->held);
+        assert_int_equal(quota_dry(&w, s->period), s->dry);
+    }
 }
 
 int main(void)
 {
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(counts_up_to_the_limit),
-        cmocka_unit_test(a_new_period_starts_at_zero),
-        cmocka_unit_test(merge_raises_never_lowers),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    enum { N = sizeof(quota_cases) / sizeof(quota_cases[0]) };
+    struct CMUnitTest tests[N];
+    for (size_t i = 0; i < N; i++)
+        tests[i] = (struct CMUnitTest){quota_cases[i].name, quota_case, NULL, NULL,
+                                       (void *)&quota_cases[i]};
+    return _cmocka_run_group_tests("quota", tests, N, NULL, NULL);
 }

@@ -11,6 +11,11 @@
 
 #include <string.h>
 
+#include "clock.h"
+#include "crypto.h"
+#include "keytab.h"
+#include "period.h"
+#include "quota.h"
 #include "reqfixture.h"
 
 #define HOST "abcdefghij.execute-api.localhost"
@@ -23,6 +28,8 @@ typedef struct {
     int with_key;
     int nsent;
     int expect[MAX_SENT]; /* 0: through; else the 429 (1: throttled, 2: quota) */
+    int lease;            /* quota budget leased to the node before the requests */
+    int dry;              /* and then: nothing more to be had */
 } throttle_case_t;
 
 static const throttle_case_t throttle_cases[] = {
@@ -32,9 +39,35 @@ static const throttle_case_t throttle_cases[] = {
     {"method setting", "/prod/slow", 0, 3, {0, 1, 1}},
     /* plan burst 2 is reached before the stage's 3 */
     {"usage plan burst", "/keyed/pets", 1, 4, {0, 0, 1, 1}},
-    /* quota of 2 a day on its own plan, no throttle */
-    {"quota", "/quota/pets", 1, 4, {0, 0, 2, 2}},
+    /* quota of 2 a day on its own plan, no throttle: the node spends the
+     * lease it holds, then the control plane has nothing left */
+    {"quota lease spent", "/quota/pets", 1, 4, {0, 0, 2, 2}, 2, 1},
+    {"quota lease of one", "/quota/pets", 1, 3, {0, 2, 2}, 1, 1},
+    {"quota dry, no lease", "/quota/pets", 1, 2, {2, 2}, 0, 1},
 };
+
+static int lease_visit(void *ctx, const keytab_hit_t *hit)
+{
+    if (memcmp(hit->record + KEYREC_PLAN_ID_AT, "plan02", KEYREC_PLAN_ID_LEN) != 0)
+        return 0;
+    *(_Atomic uint64_t **)ctx = &hit->state[KEYTAB_STATE_QUOTA];
+    return 1;
+}
+
+/* What the cluster thread does when a grant arrives. */
+static void lease_grant(runtime_t *rt, uint64_t amount, int dry)
+{
+    uint8_t sha[CRYPTO_SHA256_LEN];
+    _Atomic uint64_t *word = NULL;
+    crypto_sha256(KEY, strlen(KEY), sha);
+    keytab_find(rt->keys, sha, lease_visit, &word);
+    assert_non_null(word);
+    uint32_t period = period_start(PERIOD_DAY, period_day_of_ms(clock_wall_ms()));
+    if (amount > 0)
+        quota_grant(word, period, amount);
+    if (dry)
+        quota_grant(word, period, 0);
+}
 
 static runtime_t *throttle_runtime(void)
 {
@@ -79,7 +112,10 @@ static void throttle_case(void **state)
     const throttle_case_t *c = *state;
     {
         reqfix_t f;
-        reqfix_init(&f, throttle_runtime()); /* fresh buckets for each case */
+        runtime_t *rt = throttle_runtime();
+        reqfix_init(&f, rt); /* fresh buckets for each case */
+        if (c->lease > 0 || c->dry)
+            lease_grant(rt, (uint64_t)c->lease, c->dry);
         for (int k = 0; k < c->nsent; k++) {
             reqfix_request(&f, "GET", HOST, c->path);
             if (c->with_key)
