@@ -385,7 +385,10 @@ void qlease_move(qlease_book_t *b, qlease_word_fn old_fn, void *old_ctx)
         uint64_t v = from != NULL ? quota_move(from) : 0;
         if (to != NULL)
             atomic_store_explicit(to, v, memory_order_relaxed);
-        else if (from != NULL)
-            qlease_take_back(b, e, quota_held(&(_Atomic uint64_t){v}, e->period));
+        else if (from != NULL) {
+            _Atomic uint64_t moved; /* the word's value, read the way quota.c reads it */
+            atomic_init(&moved, v);
+            qlease_take_back(b, e, quota_held(&moved, e->period));
+        }
     }
 }
