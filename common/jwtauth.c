@@ -15,6 +15,7 @@
 #include <openssl/pem.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define ALG(a) (1u << (a))
 #define ALGS_RS (ALG(JWT_ALG_RS256) | ALG(JWT_ALG_RS384) | ALG(JWT_ALG_RS512))
@@ -257,6 +258,10 @@ static int verify_signature(const jwtauth_config_t *cfg, const char *msg, size_t
     if (alg == JWT_ALG_INVAL || alg == JWT_ALG_NONE || strcmp(jwt_alg_str(alg), alg_name) != 0)
         return JWTAUTH_BAD_ALG;
     const char *kid = json_string_value(kid_v);
+    /* libjwt 1.10 refuses a typ other than JWT (any case): so do we, the
+     * way it did (no key verifies such a token) */
+    const char *typ = json_string_value(json_object_get(header, "typ"));
+    int typ_ok = typ == NULL || strcasecmp(typ, "JWT") == 0;
     int known_kid = 0, tried = 0;
     for (size_t i = 0; i < cfg->nkeys; i++) {
         const jwtauth_key_t *k = &cfg->keys[i];
@@ -264,7 +269,7 @@ static int verify_signature(const jwtauth_config_t *cfg, const char *msg, size_t
         if (!key_candidate(k, kid, alg))
             continue;
         tried = 1;
-        if (key_verifies(k, alg, msg, msg_len, sig, sig_len))
+        if (typ_ok && key_verifies(k, alg, msg, msg_len, sig, sig_len))
             return JWTAUTH_OK;
     }
     if (tried)

@@ -13,6 +13,7 @@
 
 #include <jwt.h>
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <openssl/pem.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -296,6 +297,70 @@ static void verifies_pyjwt_tokens(void **state)
         jwtauth_key_unload(&pk[i]);
 }
 
+static char *b64url(const unsigned char *in, size_t n)
+{
+    static const char abc[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    char *out = malloc(n * 4 / 3 + 4), *p = out;
+    for (size_t i = 0; i < n; i += 3) {
+        uint32_t v = (uint32_t)in[i] << 16 | (i + 1 < n ? (uint32_t)in[i + 1] << 8 : 0) |
+                     (i + 2 < n ? in[i + 2] : 0);
+        *p++ = abc[v >> 18 & 63];
+        *p++ = abc[v >> 12 & 63];
+        if (i + 1 < n)
+            *p++ = abc[v >> 6 & 63];
+        if (i + 2 < n)
+            *p++ = abc[v & 63];
+    }
+    *p = '\0';
+    return out;
+}
+
+/* An HS256 token with exactly this header, signed with the oct key. */
+static char *hs256_with_header(const char *header, const char *claims)
+{
+    char *h = b64url((const unsigned char *)header, strlen(header));
+    char *c = b64url((const unsigned char *)claims, strlen(claims));
+    char msg[2048];
+    snprintf(msg, sizeof(msg), "%s.%s", h, c);
+    unsigned char mac[32];
+    unsigned int len = 0;
+    HMAC(EVP_sha256(), hmac, (int)strlen(hmac), (const unsigned char *)msg, strlen(msg), mac, &len);
+    char *sig = b64url(mac, len);
+    char *token = malloc(strlen(msg) + strlen(sig) + 2);
+    sprintf(token, "%s.%s", msg, sig);
+    free(h);
+    free(c);
+    free(sig);
+    return token;
+}
+
+static void typ_as_libjwt_checks_it(void **state)
+{
+    static const struct {
+        const char *header;
+        int want;
+    } cases[] = {
+        {"{\"alg\":\"HS256\",\"kid\":\"hs\"}", 0},
+        {"{\"alg\":\"HS256\",\"typ\":\"JWT\",\"kid\":\"hs\"}", 0},
+        {"{\"alg\":\"HS256\",\"typ\":\"jwt\",\"kid\":\"hs\"}", 0},
+        {"{\"alg\":\"HS256\",\"typ\":\"at+jwt\",\"kid\":\"hs\"}", JWTAUTH_BAD_SIGNATURE},
+        {"{\"alg\":\"HS256\",\"typ\":\"JOSE\"}", JWTAUTH_BAD_SIGNATURE},
+        {"{\"alg\":\"HS256\",\"typ\":7,\"kid\":\"hs\"}", 0},
+    };
+    const char *c = CLAIMS "}";
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char *t = hs256_with_header(cases[i].header, c);
+        int ours = jwtauth_verify(&cfg, t, strlen(t), NOW, NULL);
+        jwt_t *jwt = NULL;
+        int theirs = jwt_decode(&jwt, t, (const unsigned char *)hmac, (int)strlen(hmac));
+        jwt_free(jwt);
+        if (ours != cases[i].want || (ours == 0) != (theirs == 0))
+            fail_msg("%s: jwtauth %d, libjwt %d, want %d", cases[i].header, ours, theirs,
+                     cases[i].want);
+        free(t);
+    }
+}
+
 static void checks_time_issuer_audience(void **state)
 {
     static const struct {
@@ -370,6 +435,7 @@ int main(void)
         cmocka_unit_test(key_load_checks_the_key_type),
         cmocka_unit_test(agrees_with_libjwt_on_tampered_tokens),
         cmocka_unit_test(verifies_pyjwt_tokens),
+        cmocka_unit_test(typ_as_libjwt_checks_it),
         cmocka_unit_test(checks_time_issuer_audience),
         cmocka_unit_test(scopes),
         cmocka_unit_test(key_algorithms),
