@@ -13,8 +13,9 @@
 #define UPSTREAM_MAX_HEADERS 100
 
 typedef struct {
-    h2o_http1client_t super; /* super.data is the call */
-    upstream_call_t *call;
+    h2o_http1client_t super;   /* super.data is the call */
+    upstream_call_t *call;     /* not touched once the caller has its answer head */
+    upstream_target_t *target; /* the call's, kept here for that reason */
     h2o_timeout_entry_t timeout;
     h2o_hostinfo_getaddr_req_t *getaddr_req;
     h2o_http1client_body_cb on_body;
@@ -39,7 +40,7 @@ static void client_close(upstream_client_t *cl)
         if (cl->can_keepalive) {
             /* no pipelining: what is left of the input is garbage */
             h2o_buffer_consume(&sock->input, sock->input->size);
-            upstream_give_back(cl->call->target, sock);
+            upstream_give_back(cl->target, sock);
         } else
             h2o_socket_close(sock);
     }
@@ -369,9 +370,8 @@ static void on_connect(h2o_socket_t *sock, const char *err)
         client_fail(cl, UPSTREAM_CALL_UNREACHABLE, err);
         return;
     }
-    if (cl->call->target->is_ssl) {
-        h2o_socket_ssl_handshake(sock, cl->super.ctx->ssl_ctx, cl->call->target->host,
-                                 on_handshake);
+    if (cl->target->is_ssl) {
+        h2o_socket_ssl_handshake(sock, cl->super.ctx->ssl_ctx, cl->target->host, on_handshake);
         return;
     }
     h2o_timeout_unlink(&cl->timeout);
@@ -385,7 +385,7 @@ static void start_connect(upstream_client_t *cl, struct sockaddr *addr, socklen_
         client_fail(cl, UPSTREAM_CALL_UNREACHABLE, "socket create error");
         return;
     }
-    upstream_adopt(cl->call->target, sock);
+    upstream_adopt(cl->target, sock);
     sock->data = cl;
     cl->super.sock = sock;
 }
@@ -406,7 +406,7 @@ static void on_getaddr(h2o_hostinfo_getaddr_req_t *req, const char *errstr, stru
 static void upstream_call_connect(upstream_call_t *c)
 {
     upstream_client_t *cl = h2o_mem_alloc(sizeof(*cl));
-    *cl = (upstream_client_t){.super = {.ctx = c->ctx, .data = c}, .call = c};
+    *cl = (upstream_client_t){.super = {.ctx = c->ctx, .data = c}, .call = c, .target = c->target};
     c->client = &cl->super;
     c->phase_ms = h2o_now(c->ctx->loop);
     upstream_target_t *t = c->target;
