@@ -1,11 +1,21 @@
 /* jwtauth: the header is read here first (alg, kid) to pick the key and pin
- * the algorithm; libjwt then checks the signature; the claims are checked
- * from the decoded payload. */
+ * the algorithm; OpenSSL then checks the signature with the key parsed at
+ * snapshot compile (what libjwt 1.10 does, without reading the PEM again on
+ * every call); the claims are checked from the decoded payload. */
 #include "jwtauth.h"
 
 #include <jwt.h>
+#include <limits.h>
+#include <openssl/bio.h>
+#include <openssl/bn.h>
+#include <openssl/crypto.h>
+#include <openssl/ec.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/pem.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define ALG(a) (1u << (a))
 #define ALGS_RS (ALG(JWT_ALG_RS256) | ALG(JWT_ALG_RS384) | ALG(JWT_ALG_RS512))
@@ -99,7 +109,146 @@ static int key_candidate(const jwtauth_key_t *k, const char *kid, jwt_alg_t alg)
     return (k->algs & ALG(alg)) != 0;
 }
 
-static int verify_signature(const jwtauth_config_t *cfg, const char *token, json_t *header)
+#define ALGS_ES (ALG(JWT_ALG_ES256) | ALG(JWT_ALG_ES384) | ALG(JWT_ALG_ES512))
+
+static const EVP_MD *alg_md(jwt_alg_t alg)
+{
+    switch (alg) {
+    case JWT_ALG_HS256:
+    case JWT_ALG_RS256:
+    case JWT_ALG_ES256:
+        return EVP_sha256();
+    case JWT_ALG_HS384:
+    case JWT_ALG_RS384:
+    case JWT_ALG_ES384:
+        return EVP_sha384();
+    case JWT_ALG_HS512:
+    case JWT_ALG_RS512:
+    case JWT_ALG_ES512:
+        return EVP_sha512();
+    default:
+        return NULL;
+    }
+}
+
+/* A public key whose type fits algs (RSA for RS*, EC of the right size for
+ * ES*), or NULL. */
+static EVP_PKEY *parse_public_key(const unsigned char *pem, size_t len, jwtauth_algs_t algs)
+{
+    if (len == 0 || len > INT_MAX || (algs & (ALGS_RS | ALGS_ES)) == 0 || (algs & ALGS_HS) != 0)
+        return NULL;
+    BIO *bio = BIO_new_mem_buf(pem, (int)len);
+    EVP_PKEY *pkey = bio != NULL ? PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL) : NULL;
+    BIO_free(bio);
+    if (pkey == NULL)
+        return NULL;
+    int ok;
+    if ((algs & ALGS_ES) == 0)
+        ok = EVP_PKEY_get_id(pkey) == EVP_PKEY_RSA;
+    else {
+        int bits = EVP_PKEY_get_bits(pkey);
+        jwtauth_algs_t want = bits == 256   ? ALG(JWT_ALG_ES256)
+                              : bits == 384 ? ALG(JWT_ALG_ES384)
+                              : bits == 521 ? ALG(JWT_ALG_ES512)
+                                            : 0;
+        ok = EVP_PKEY_get_id(pkey) == EVP_PKEY_EC && (algs & ~want) == 0;
+    }
+    if (!ok) {
+        EVP_PKEY_free(pkey);
+        return NULL;
+    }
+    return pkey;
+}
+
+int jwtauth_key_load(jwtauth_key_t *k)
+{
+    k->pkey = NULL;
+    if ((k->algs & ALGS_HS) != 0)
+        return (k->algs & ~ALGS_HS) == 0 && k->key_len > 0 ? 0 : -1;
+    k->pkey = parse_public_key(k->key, k->key_len, k->algs);
+    return k->pkey != NULL ? 0 : -1;
+}
+
+void jwtauth_key_unload(jwtauth_key_t *k)
+{
+    if (k == NULL)
+        return;
+    EVP_PKEY_free(k->pkey);
+    k->pkey = NULL;
+}
+
+static int verify_hmac(const jwtauth_key_t *k, const EVP_MD *md, const char *msg, size_t msg_len,
+                       const unsigned char *sig, size_t sig_len)
+{
+    unsigned char mac[EVP_MAX_MD_SIZE];
+    unsigned int mac_len = 0;
+    if (k->key_len > INT_MAX || HMAC(md, k->key, (int)k->key_len, (const unsigned char *)msg,
+                                     msg_len, mac, &mac_len) == NULL)
+        return 0;
+    return sig_len == mac_len && CRYPTO_memcmp(mac, sig, mac_len) == 0;
+}
+
+/* JWS ECDSA signatures are r||s, each the curve's size in bytes; OpenSSL
+ * wants DER. *der is malloc'd. */
+static int ecdsa_der(EVP_PKEY *pkey, const unsigned char *sig, size_t sig_len, unsigned char **der,
+                     size_t *der_len)
+{
+    size_t half = ((size_t)EVP_PKEY_get_bits(pkey) + 7) / 8;
+    if (half == 0 || sig_len != 2 * half)
+        return -1;
+    ECDSA_SIG *es = ECDSA_SIG_new();
+    BIGNUM *r = BN_bin2bn(sig, (int)half, NULL), *s = BN_bin2bn(sig + half, (int)half, NULL);
+    if (es == NULL || r == NULL || s == NULL || ECDSA_SIG_set0(es, r, s) != 1) {
+        BN_free(r);
+        BN_free(s);
+        ECDSA_SIG_free(es);
+        return -1;
+    }
+    *der = NULL;
+    int n = i2d_ECDSA_SIG(es, der);
+    ECDSA_SIG_free(es);
+    if (n <= 0)
+        return -1;
+    *der_len = (size_t)n;
+    return 0;
+}
+
+static int verify_public(EVP_PKEY *pkey, jwt_alg_t alg, const EVP_MD *md, const char *msg,
+                         size_t msg_len, const unsigned char *sig, size_t sig_len)
+{
+    unsigned char *der = NULL;
+    if ((ALG(alg) & ALGS_ES) != 0) {
+        if (ecdsa_der(pkey, sig, sig_len, &der, &sig_len) != 0)
+            return 0;
+        sig = der;
+    }
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    int ok = ctx != NULL && EVP_DigestVerifyInit(ctx, NULL, md, NULL, pkey) == 1 &&
+             EVP_DigestVerify(ctx, sig, sig_len, (const unsigned char *)msg, msg_len) == 1;
+    EVP_MD_CTX_free(ctx);
+    OPENSSL_free(der);
+    return ok;
+}
+
+/* 1 when sig is k's signature of msg under alg (already one k allows). */
+static int key_verifies(const jwtauth_key_t *k, jwt_alg_t alg, const char *msg, size_t msg_len,
+                        const unsigned char *sig, size_t sig_len)
+{
+    const EVP_MD *md = alg_md(alg);
+    if (md == NULL)
+        return 0;
+    if ((ALG(alg) & ALGS_HS) != 0)
+        return verify_hmac(k, md, msg, msg_len, sig, sig_len);
+    EVP_PKEY *pkey = k->pkey != NULL ? k->pkey : parse_public_key(k->key, k->key_len, k->algs);
+    int ok = pkey != NULL && verify_public(pkey, alg, md, msg, msg_len, sig, sig_len);
+    if (pkey != k->pkey)
+        EVP_PKEY_free(pkey);
+    return ok;
+}
+
+/* token[0, msg_len) is the signing input, sig the decoded signature. */
+static int verify_signature(const jwtauth_config_t *cfg, const char *msg, size_t msg_len,
+                            const unsigned char *sig, size_t sig_len, json_t *header)
 {
     const char *alg_name = json_string_value(json_object_get(header, "alg"));
     json_t *kid_v = json_object_get(header, "kid");
@@ -109,6 +258,10 @@ static int verify_signature(const jwtauth_config_t *cfg, const char *token, json
     if (alg == JWT_ALG_INVAL || alg == JWT_ALG_NONE || strcmp(jwt_alg_str(alg), alg_name) != 0)
         return JWTAUTH_BAD_ALG;
     const char *kid = json_string_value(kid_v);
+    /* libjwt 1.10 refuses a typ other than JWT (any case): so do we, the
+     * way it did (no key verifies such a token) */
+    const char *typ = json_string_value(json_object_get(header, "typ"));
+    int typ_ok = typ == NULL || strcasecmp(typ, "JWT") == 0;
     int known_kid = 0, tried = 0;
     for (size_t i = 0; i < cfg->nkeys; i++) {
         const jwtauth_key_t *k = &cfg->keys[i];
@@ -116,11 +269,7 @@ static int verify_signature(const jwtauth_config_t *cfg, const char *token, json
         if (!key_candidate(k, kid, alg))
             continue;
         tried = 1;
-        jwt_t *jwt = NULL;
-        int rc = jwt_decode(&jwt, token, k->key, (int)k->key_len);
-        int ok = rc == 0 && jwt_get_alg(jwt) == alg;
-        jwt_free(jwt);
-        if (ok)
+        if (typ_ok && key_verifies(k, alg, msg, msg_len, sig, sig_len))
             return JWTAUTH_OK;
     }
     if (tried)
@@ -193,13 +342,15 @@ int jwtauth_verify(const jwtauth_config_t *cfg, const char *token, size_t len, i
         return JWTAUTH_MALFORMED; /* exactly three parts (no JWE) */
     json_t *header = b64_json(token, (size_t)(dot1 - token));
     json_t *payload = b64_json(dot1 + 1, (size_t)(dot2 - dot1 - 1));
-    char *copy = strndup(token, len); /* libjwt wants a C string */
-    int rc = header == NULL || payload == NULL || copy == NULL
+    size_t sig_len = 0;
+    unsigned char *sig =
+        jwtauth_b64url_decode(dot2 + 1, len - (size_t)(dot2 + 1 - token), &sig_len);
+    int rc = header == NULL || payload == NULL || sig == NULL
                  ? JWTAUTH_MALFORMED
-                 : verify_signature(cfg, copy, header);
+                 : verify_signature(cfg, token, (size_t)(dot2 - token), sig, sig_len, header);
     if (rc == JWTAUTH_OK)
         rc = check_claims(cfg, payload, now);
-    free(copy);
+    free(sig);
     json_decref(header);
     if (rc == JWTAUTH_OK && claims != NULL)
         *claims = payload;

@@ -5,7 +5,11 @@
  * allows (an RSA key allows RS256/384/512 or the one its JWK names, an EC
  * key the one of its curve, a symmetric key HS256/384/512), so "none" and
  * algorithm confusion (an RSA public key used as an HMAC secret) cannot
- * pass. Signatures are checked by libjwt. Pure functions: any thread. */
+ * pass. Signatures are checked with OpenSSL's EVP (RSASSA-PKCS1-v1_5,
+ * ECDSA with the JWS r||s form, HMAC) against keys parsed once by
+ * jwtauth_key_load; libjwt gives the algorithm names (and is the unit
+ * tests' cross-check). Pure functions: any thread (a loaded key is only
+ * read). */
 #ifndef PORTICO_JWTAUTH_H
 #define PORTICO_JWTAUTH_H
 
@@ -24,6 +28,7 @@ typedef struct {
     jwtauth_algs_t algs;
     const unsigned char *key; /* PEM public key, or the HMAC secret */
     size_t key_len;
+    struct evp_pkey_st *pkey; /* key parsed by jwtauth_key_load; NULL: parsed on every call */
 } jwtauth_key_t;
 
 typedef struct {
@@ -49,6 +54,14 @@ enum jwtauth_result {
 /* The algorithms a JWK allows from its kty, crv and (optional) alg; 0 when
  * the combination is unusable. */
 jwtauth_algs_t jwtauth_key_algs(const char *kty, const char *crv, const char *alg);
+
+/* Parses k's PEM public key once into k->pkey (symmetric keys: nothing to
+ * do). -1 when it does not parse or its type does not fit k->algs; k is then
+ * left unloaded (every signature on it fails). */
+int jwtauth_key_load(jwtauth_key_t *k);
+
+/* Frees what jwtauth_key_load made (k may be NULL). */
+void jwtauth_key_unload(jwtauth_key_t *k);
 
 /* Verifies token (len bytes, no "Bearer ") at time now (seconds). On
  * JWTAUTH_OK *claims (when not NULL) receives the payload (caller decrefs). */

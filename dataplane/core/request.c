@@ -21,14 +21,33 @@ static void request_lease_release(dp_lease_t *lease)
     }
 }
 
+/* digits lower-case hex digits of v (the low ones), at out; past them. */
+static char *request_hex(char *out, uint64_t v, int digits)
+{
+    static const char hex[] = "0123456789abcdef";
+    for (int i = digits - 1; i >= 0; i--) {
+        out[i] = hex[v & 0xf];
+        v >>= 4;
+    }
+    return out + digits;
+}
+
+/* A version 4 UUID, 8-4-4-4-12, without snprintf (one per request). */
 static void request_id(dp_thread_t *t, char out[37])
 {
     uint64_t a = rng_next(&t->rng), b = rng_next(&t->rng);
     a = (a & 0xffffffffffff0fffULL) | 0x0000000000004000ULL;
     b = (b & 0x3fffffffffffffffULL) | 0x8000000000000000ULL;
-    snprintf(out, 37, "%08x-%04x-%04x-%04x-%012llx", (unsigned)(a >> 32),
-             (unsigned)(a >> 16) & 0xffff, (unsigned)a & 0xffff, (unsigned)(b >> 48),
-             (unsigned long long)(b & 0xffffffffffffULL));
+    char *p = request_hex(out, a >> 32, 8);
+    *p++ = '-';
+    p = request_hex(p, a >> 16, 4);
+    *p++ = '-';
+    p = request_hex(p, a, 4);
+    *p++ = '-';
+    p = request_hex(p, b >> 48, 4);
+    *p++ = '-';
+    p = request_hex(p, b, 12);
+    *p = '\0';
 }
 
 void request_init(dp_request_t *r, h2o_req_t *req, dp_thread_t *t)

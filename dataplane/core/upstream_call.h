@@ -6,8 +6,11 @@
  * is not a timeout came before any answer byte (a pooled connection the
  * endpoint had closed), and classifies failures into the gateway's cases:
  * a timeout (504), an endpoint that could not be reached (503), an answer
- * that could not be read (502). Owned by one worker; callbacks run on its
- * loop. */
+ * that could not be read (502). The HTTP/1.1 client is Portico's own (h2o
+ * 2.2.5's http1client, which can only use h2o's socket pool, ported onto
+ * upstream.h's pool): callers see an h2o_http1client_t (data, sock) and
+ * h2o's body callback type as before. Owned by one worker; callbacks run on
+ * its loop. */
 #ifndef PORTICO_UPSTREAM_CALL_H
 #define PORTICO_UPSTREAM_CALL_H
 
@@ -45,7 +48,7 @@ struct upstream_call {
     /* the call's own */
     h2o_http1client_t *client; /* NULL when no exchange is under way; body callbacks clear it */
     h2o_http1client_ctx_t *ctx;
-    h2o_socketpool_t *pool;
+    upstream_target_t *target;
     uint32_t timeout_ms;
     uint64_t phase_ms; /* loop time the connect, or the request's sending, began */
     int retried;

@@ -91,17 +91,37 @@ void trace_begin(trace_t *tr, rng_t *rng, const h2o_headers_t *headers)
     }
 }
 
+/* digits lower-case hex digits of v (the low ones), at out; past them. */
+static char *trace_put_hex(char *out, uint64_t v, int digits)
+{
+    static const char hex[] = "0123456789abcdef";
+    for (int i = digits - 1; i >= 0; i--) {
+        out[i] = hex[v & 0xf];
+        v >>= 4;
+    }
+    return out + digits;
+}
+
+/* "00-{trace 32}-{span 16}-{flags 2}" without snprintf (every proxied
+ * request formats one). */
 void trace_format_parent(const trace_t *tr, char *out)
 {
-    snprintf(out, TRACE_PARENT_LEN + 1, "00-%016llx%016llx-%016llx-%02x",
-             (unsigned long long)tr->trace_hi, (unsigned long long)tr->trace_lo,
-             (unsigned long long)tr->span, tr->flags);
+    char *p = out;
+    *p++ = '0';
+    *p++ = '0';
+    *p++ = '-';
+    p = trace_put_hex(p, tr->trace_hi, 16);
+    p = trace_put_hex(p, tr->trace_lo, 16);
+    *p++ = '-';
+    p = trace_put_hex(p, tr->span, 16);
+    *p++ = '-';
+    p = trace_put_hex(p, tr->flags, 2);
+    *p = '\0';
 }
 
 void trace_format_id(const trace_t *tr, char *out)
 {
-    snprintf(out, 33, "%016llx%016llx", (unsigned long long)tr->trace_hi,
-             (unsigned long long)tr->trace_lo);
+    trace_put_hex(trace_put_hex(out, tr->trace_hi, 16), tr->trace_lo, 16)[0] = '\0';
 }
 
 h2o_iovec_t trace_start_amzn(trace_t *tr, uint64_t wall_ms, rng_t *rng, h2o_mem_pool_t *pool)

@@ -31,7 +31,13 @@ int authz_conf_jwks(rt_build_t *b, const Portico__Snapshot *snap)
             jwtauth_algs_t algs = jwtauth_key_algs(src->kty, src->crv, src->alg);
             if (algs == 0 || src->key.len == 0)
                 continue; /* unusable: no token can name it */
-            j->keys[j->nkeys++] = (jwtauth_key_t){src->kid, algs, src->key.data, src->key.len};
+            jwtauth_key_t *key = &j->keys[j->nkeys++];
+            *key = (jwtauth_key_t){src->kid, algs, src->key.data, src->key.len, NULL};
+            /* parsed once here, freed with the runtime; a key that does not
+             * parse stays unloaded and verifies nothing */
+            if (jwtauth_key_load(key) == 0 && key->pkey != NULL &&
+                rt_build_cleanup(b, (void (*)(void *))jwtauth_key_unload, key) != 0)
+                return -1;
         }
         char key[8192];
         int n = jwks_key(set->issuer, set->jwks_uri, key, sizeof(key));

@@ -234,6 +234,7 @@ bench_expect_body() {
     out="$BENCH_TMP/check-$name.body"
     args=(-s -o "$out" -w '%{http_code}' --max-time 5)
     [[ -n "$host" ]] && args+=(-H "Host: $host")
+    [[ -n "${BENCH_WRK_HEADER:-}" ]] && args+=(-H "$BENCH_WRK_HEADER")
     code="$(curl "${args[@]}" "$url" 2>/dev/null || true)"
     if [[ "$code" != 200 ]] || [[ "$(cat "$out")" != "$BENCH_UPSTREAM_BODY" ]]; then
         bench_die "$name: GET $url${host:+ (Host: $host)} answered $code, body: $(head -c 300 "$out")"
@@ -602,6 +603,26 @@ bench_wait_dp_current() {
 # bench_dp_host [API_ID]: the Host header that routes to the API on DP_PORT.
 bench_dp_host() { printf '%s.execute-api.localhost:%s' "${1:-$API_ID}" "$DP_PORT"; }
 
+# bench_add_key_plan_metrics API_ID [STAGE]: makes the API's GET method need
+# an API key, puts the key in a usage plan on the stage (throttle lifted, no
+# quota) and turns per-method metrics on; deploys again. Sets API_KEY_VALUE.
+bench_add_key_plan_metrics() {
+    local api="$1" stage="${2:-prod}" key plan
+    bench_admin PATCH "/restapis/$api/resources/$API_RESOURCE_ID/methods/GET" \
+        '{"patchOperations":[{"op":"replace","path":"/apiKeyRequired","value":"true"}]}' 200
+    bench_admin POST "/restapis/$api/deployments" "$(jq -cn --arg s "$stage" '{stageName:$s}')" 201
+    bench_admin PATCH "/restapis/$api/stages/$stage" \
+        '{"patchOperations":[{"op":"replace","path":"/*/*/metrics/enabled","value":"true"}]}' 200
+    bench_admin POST /apikeys '{"name":"bench","enabled":true}' 201
+    key="$(jq -r .id <<<"$BENCH_ADMIN_BODY")"
+    API_KEY_VALUE="$(jq -r .value <<<"$BENCH_ADMIN_BODY")"
+    bench_admin POST /usageplans "$(jq -cn --arg a "$api" --arg s "$stage" \
+        '{name:"bench",apiStages:[{apiId:$a,stage:$s}],throttle:{rateLimit:1e9,burstLimit:1000000000}}')" 201
+    plan="$(jq -r .id <<<"$BENCH_ADMIN_BODY")"
+    bench_admin POST "/usageplans/$plan/keys" "$(jq -cn --arg k "$key" '{keyId:$k,keyType:"API_KEY"}')" 201
+    bench_log "API $api: GET needs key ${API_KEY_VALUE:0:6}..., usage plan $plan, per-method metrics on"
+}
+
 # --- wrk ---------------------------------------------------------------------
 
 # The Lua script wrk runs: done() prints one JSON line with the summary,
@@ -719,6 +740,7 @@ bench_wrk() {
     [[ -f "$BENCH_TMP/report.lua" ]] || bench_write_wrk_lua
     args=(-t "$BENCH_THREADS" -c "$BENCH_CONNECTIONS" --latency --timeout 5s -s "$BENCH_TMP/report.lua")
     [[ -n "$host" ]] && args+=(-H "Host: $host")
+    [[ -n "${BENCH_WRK_HEADER:-}" ]] && args+=(-H "$BENCH_WRK_HEADER")
     out="$BENCH_TMP/wrk-$name.txt"
     bench_wait_quiet
     if [[ "$BENCH_WARMUP" != 0 && "$BENCH_WARMUP" != 0s ]]; then

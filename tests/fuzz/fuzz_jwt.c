@@ -34,6 +34,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
                               (const unsigned char *)ec, strlen(ec)};
     keys[2] = (jwtauth_key_t){"hs", jwtauth_key_algs("oct", NULL, NULL),
                               (const unsigned char *)"secret-secret-secret", 20};
+    for (size_t i = 0; i < 3; i++)
+        jwtauth_key_load(&keys[i]); /* parsed once, as the data plane does */
     return 0;
 }
 
