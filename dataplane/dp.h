@@ -104,7 +104,7 @@ struct dp {
     uint64_t started_at_ms;
     atomic_uint_fast64_t runtime_memory; /* bytes of the runtime being served */
     /* usage plans */
-    atomic_uint live_nodes; /* limits are divided among them; from the control plane */
+    atomic_uint rate_share_ppm; /* this node's part of every rate limit (throttle.h) */
     dpusage_inbox_t usage_inbox;
     /* exact quotas (qlease.h) */
     const char *quota_away;    /* --quota-when-control-plane-away: "open" | "closed" */

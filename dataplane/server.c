@@ -207,7 +207,7 @@ static int worker_init(dp_t *dp, dp_thread_t *t, char *err, size_t err_len)
 
 int dp_start_workers(dp_t *dp, char *err, size_t err_len)
 {
-    atomic_store(&dp->live_nodes, 1);
+    atomic_store(&dp->rate_share_ppm, THROTTLE_SHARE_ALL);
     pthread_mutex_init(&dp->lease_queue.mu, NULL);
     dp->threads = calloc((size_t)dp->nthreads, sizeof(*dp->threads));
     if (dp->threads == NULL) {

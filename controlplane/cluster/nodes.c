@@ -2,6 +2,8 @@
  * second per node, so contention is not a concern here. */
 #include "nodes.h"
 
+#include "rate_share.h"
+
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -261,4 +263,69 @@ unsigned nodes_live_count(nodes_t *n, uint64_t now_ms)
             live++;
     pthread_mutex_unlock(&n->mu);
     return live;
+}
+
+/* Requests per second over the last NODES_SHARE_WINDOW_MS: from the last
+ * sample taken before it (or the node's start, with zero counts, when it
+ * started inside it) to the newest. */
+static double node_recent_rate(const struct node *nd, uint64_t now_ms)
+{
+    if (nd->nsamples == 0)
+        return 0;
+    unsigned first = (nd->next_sample + NODES_RATE_SAMPLES - nd->nsamples) % NODES_RATE_SAMPLES;
+    unsigned newest = (nd->next_sample + NODES_RATE_SAMPLES - 1) % NODES_RATE_SAMPLES;
+    struct node_sample base = {nd->started_at_ms, 0, 0, 0}, last = nd->samples[newest];
+    if (nd->started_at_ms + NODES_SHARE_WINDOW_MS <= now_ms)
+        base = nd->samples[first];
+    for (unsigned i = 0; i < nd->nsamples; i++) {
+        const struct node_sample *smp = &nd->samples[(first + i) % NODES_RATE_SAMPLES];
+        if (smp->at_ms + NODES_SHARE_WINDOW_MS <= now_ms)
+            base = *smp;
+    }
+    if (last.at_ms <= base.at_ms || last.requests < base.requests)
+        return 0;
+    return (double)(last.requests - base.requests) * 1000.0 / (double)(last.at_ms - base.at_ms);
+}
+
+int nodes_shares(nodes_t *n, uint64_t now_ms, nodes_share_t **out, size_t *count)
+{
+    int rc = -1;
+    pthread_mutex_lock(&n->mu);
+    nodes_share_t *shares = calloc(n->n + 1, sizeof(*shares));
+    double *demand = calloc(n->n + 1, sizeof(*demand));
+    uint32_t *ppm = calloc(n->n + 1, sizeof(*ppm));
+    size_t live = 0;
+    if (shares == NULL || demand == NULL || ppm == NULL)
+        goto out;
+    for (size_t i = 0; i < n->n; i++) {
+        const struct node *nd = &n->items[i];
+        if (now_ms - nd->last_report_ms > NODES_STALE_MS)
+            continue;
+        if ((shares[live].node_id = strdup(nd->id)) == NULL)
+            goto out;
+        shares[live].incarnation = nd->started_at_ms;
+        demand[live++] = node_recent_rate(nd, now_ms);
+    }
+    rate_share_split(demand, live, ppm);
+    for (size_t i = 0; i < live; i++)
+        shares[i].share_ppm = ppm[i];
+    *out = shares;
+    *count = live;
+    shares = NULL;
+    rc = 0;
+out:
+    pthread_mutex_unlock(&n->mu);
+    nodes_shares_free(shares, live);
+    free(demand);
+    free(ppm);
+    return rc;
+}
+
+void nodes_shares_free(nodes_share_t *shares, size_t count)
+{
+    if (shares == NULL)
+        return;
+    for (size_t i = 0; i < count; i++)
+        free(shares[i].node_id);
+    free(shares);
 }

@@ -30,4 +30,18 @@ json_t *nodes_to_json(nodes_t *n, uint64_t current_version, uint64_t now_ms);
 /* Nodes that reported within NODES_STALE_MS. */
 unsigned nodes_live_count(nodes_t *n, uint64_t now_ms);
 
+/* Rate shares are sized by the requests of this last stretch. */
+#define NODES_SHARE_WINDOW_MS 3000
+
+/* Every live node's part of the cluster's rate limits (rate_share.h), by
+ * its requests over NODES_SHARE_WINDOW_MS. *out: an array of *n entries
+ * (free with nodes_shares_free). Returns 0, or -1 on allocation failure. */
+typedef struct {
+    char *node_id;
+    uint64_t incarnation;
+    uint32_t share_ppm;
+} nodes_share_t;
+int nodes_shares(nodes_t *n, uint64_t now_ms, nodes_share_t **out, size_t *count);
+void nodes_shares_free(nodes_share_t *shares, size_t count);
+
 #endif

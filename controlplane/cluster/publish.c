@@ -320,15 +320,23 @@ static void publish_on_rebuild(h2o_timeout_entry_t *entry)
 
 /* ---- heartbeat ------------------------------------------------------------- */
 
-/* Quota counts that changed and the live node count. */
+/* Quota counts that changed, the live node count and the nodes' rate shares. */
 static void publish_usage_status(publish_t *p)
 {
     uint8_t *status;
     size_t len;
     if (p->cfg.usage == NULL || p->cfg.nodes == NULL)
         return;
-    unsigned live = nodes_live_count(p->cfg.nodes, clock_wall_ms());
-    if (usage_status(p->cfg.usage, live > 0 ? live : 1, store_id(p->cfg.store), &status, &len) != 0)
+    uint64_t now = clock_wall_ms();
+    unsigned live = nodes_live_count(p->cfg.nodes, now);
+    nodes_share_t *shares = NULL;
+    size_t nshares = 0;
+    if (nodes_shares(p->cfg.nodes, now, &shares, &nshares) != 0)
+        return;
+    int rc = usage_status(p->cfg.usage, live > 0 ? live : 1, shares, nshares,
+                          store_id(p->cfg.store), &status, &len);
+    nodes_shares_free(shares, nshares);
+    if (rc != 0)
         return;
     cluster_publish_status(p->cfg.cluster, status, len);
     free(status);

@@ -218,7 +218,8 @@ static size_t usage_dedupe(usage_change_t *ch, size_t n)
     return k;
 }
 
-int usage_status(usage_t *u, unsigned live_nodes, const char *store_id, uint8_t **out, size_t *len)
+int usage_status(usage_t *u, unsigned live_nodes, const nodes_share_t *shares, size_t nshares,
+                 const char *store_id, uint8_t **out, size_t *len)
 {
     pthread_mutex_lock(&u->mu);
     usage_change_t *ch = u->changes;
@@ -230,9 +231,18 @@ int usage_status(usage_t *u, unsigned live_nodes, const char *store_id, uint8_t 
     Portico__UsageStatus st = PORTICO__USAGE_STATUS__INIT;
     Portico__QuotaUse *q = calloc(n + 1, sizeof(*q));
     Portico__QuotaUse **qp = calloc(n + 1, sizeof(*qp));
+    Portico__NodeShare *ns = calloc(nshares + 1, sizeof(*ns));
+    Portico__NodeShare **nsp = calloc(nshares + 1, sizeof(*nsp));
     int rc = -1;
-    if (q == NULL || qp == NULL)
+    if (q == NULL || qp == NULL || ns == NULL || nsp == NULL)
         goto out;
+    for (size_t i = 0; i < nshares; i++) {
+        portico__node_share__init(&ns[i]);
+        ns[i].node_id = shares[i].node_id;
+        ns[i].incarnation = shares[i].incarnation;
+        ns[i].share_ppm = shares[i].share_ppm;
+        nsp[i] = &ns[i];
+    }
     for (size_t i = 0; i < n; i++) {
         portico__quota_use__init(&q[i]);
         q[i].key_sha256 = (ProtobufCBinaryData){.len = KEYREC_SHA_LEN, .data = ch[i].sha};
@@ -245,6 +255,8 @@ int usage_status(usage_t *u, unsigned live_nodes, const char *store_id, uint8_t 
     st.store_id = (char *)store_id;
     st.quotas = qp;
     st.n_quotas = n;
+    st.node_shares = nsp;
+    st.n_node_shares = nshares;
     *len = portico__usage_status__get_packed_size(&st);
     if ((*out = malloc(*len == 0 ? 1 : *len)) == NULL)
         goto out;
@@ -253,6 +265,8 @@ int usage_status(usage_t *u, unsigned live_nodes, const char *store_id, uint8_t 
 out:
     free(q);
     free(qp);
+    free(ns);
+    free(nsp);
     free(ch);
     return rc;
 }

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "lease.h"
+#include "nodes.h"
 #include "portico.pb-c.h"
 #include "store.h"
 
@@ -27,7 +28,8 @@ void usage_record(usage_t *u, const Portico__NodeReport *r, unsigned live_nodes,
                   lease_grants_t *grants);
 
 /* Any thread: a packed UsageStatus (malloc'd) with every quota count that
- * changed since the previous call. */
-int usage_status(usage_t *u, unsigned live_nodes, const char *store_id, uint8_t **out, size_t *len);
+ * changed since the previous call and the nodes' rate shares. */
+int usage_status(usage_t *u, unsigned live_nodes, const nodes_share_t *shares, size_t nshares,
+                 const char *store_id, uint8_t **out, size_t *len);
 
 #endif

@@ -276,6 +276,19 @@ static void cc_on_grants(cluster_client_t *c, const envelope_t *env)
     portico__lease_grants__free_unpacked(g, NULL);
 }
 
+/* This node's part of the rate limits: its own share when the status names
+ * this incarnation, else an even split. */
+static uint32_t cc_rate_share(const cluster_client_t *c, const Portico__UsageStatus *st)
+{
+    for (size_t i = 0; i < st->n_node_shares; i++) {
+        const Portico__NodeShare *s = st->node_shares[i];
+        if (strcmp(s->node_id, c->dp->node_id) == 0 && s->incarnation == c->started_at_ms &&
+            s->share_ppm > 0 && s->share_ppm <= THROTTLE_SHARE_ALL)
+            return s->share_ppm;
+    }
+    return THROTTLE_SHARE_ALL / (st->live_nodes > 0 ? st->live_nodes : 1);
+}
+
 static void cc_on_status(cluster_client_t *c, const envelope_t *env)
 {
     Portico__UsageStatus *st = portico__usage_status__unpack(NULL, env->payload_len, env->payload);
@@ -284,8 +297,7 @@ static void cc_on_status(cluster_client_t *c, const envelope_t *env)
         return;
     }
     /* quota figures are for /usage only now: nodes spend leases */
-    if (st->live_nodes > 0)
-        atomic_store(&c->dp->live_nodes, st->live_nodes);
+    atomic_store(&c->dp->rate_share_ppm, cc_rate_share(c, st));
     portico__usage_status__free_unpacked(st, NULL);
 }
 

@@ -5,12 +5,19 @@
 
 #include "throttle.h"
 
-int throttle_take(_Atomic uint64_t *tat, throttle_limit_t limit, unsigned nodes, uint64_t now_ns)
+#include <math.h>
+
+int throttle_take(_Atomic uint64_t *tat, throttle_limit_t limit, uint32_t share_ppm,
+                  uint64_t now_ns)
 {
-    if (nodes == 0)
-        nodes = 1;
-    double rate = limit.rate / nodes;
-    uint64_t burst = (limit.burst + nodes - 1) / nodes; /* ceil: every node keeps a burst of 1 */
+    if (share_ppm == 0 || share_ppm > THROTTLE_SHARE_ALL)
+        share_ppm = THROTTLE_SHARE_ALL;
+    double share = (double)share_ppm / THROTTLE_SHARE_ALL;
+    double rate = limit.rate * share;
+    /* ceil: every node keeps a burst of 1 */
+    uint64_t burst = (uint64_t)ceil((double)limit.burst * share - 1e-9);
+    if (limit.burst > 0 && burst == 0)
+        burst = 1;
     if (!(rate > 0) || burst == 0)
         return 0;
     double iv = 1e9 / rate;

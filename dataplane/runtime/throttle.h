@@ -5,9 +5,10 @@
  * refilled at rate per second. No lock, no per-bucket allocation; a word of
  * zero is a full bucket.
  *
- * Limits are cluster-wide as configured; each node enforces rate / N with a
- * bucket of ceil(burst / N), N being the number of live nodes the control
- * plane announces. */
+ * Limits are cluster-wide as configured; each node enforces its share of
+ * them (parts per million, from the control plane: by the node's part of
+ * recent traffic, see controlplane/cluster/rate_share.h; 1 / live nodes
+ * until it says) with a bucket of ceil(burst × share), never below one. */
 #ifndef PORTICO_THROTTLE_H
 #define PORTICO_THROTTLE_H
 
@@ -22,7 +23,10 @@ typedef struct {
 
 /* Takes one token: 1 when the request may pass, 0 when throttled. A rate or
  * burst of 0 refuses everything. Any thread. */
-int throttle_take(_Atomic uint64_t *tat, throttle_limit_t limit, unsigned nodes, uint64_t now_ns);
+int throttle_take(_Atomic uint64_t *tat, throttle_limit_t limit, uint32_t share_ppm,
+                  uint64_t now_ns);
+
+#define THROTTLE_SHARE_ALL 1000000u
 
 static inline uint64_t throttle_now_ns(void)
 {

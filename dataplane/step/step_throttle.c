@@ -25,30 +25,30 @@ static int method_is(const rt_method_t *m, const char *path, const char *verb)
 }
 
 /* 1 when every bucket of the usage plan let the request through. */
-static int plan_buckets(dp_request_t *r, unsigned nodes, uint64_t now)
+static int plan_buckets(dp_request_t *r, uint32_t share, uint64_t now)
 {
     const rt_plan_stage_t *ps = r->plan_stage;
     for (size_t i = 0; i < ps->nmethods; i++) {
         const rt_plan_method_t *pm = &ps->methods[i];
         if (method_is(r->method, pm->resource_path, pm->verb))
-            if (!throttle_take(&r->key.state[pm->slot], pm->limit, nodes, now))
+            if (!throttle_take(&r->key.state[pm->slot], pm->limit, share, now))
                 return 0;
     }
     const rt_plan_t *p = ps->plan;
     return !p->has_throttle ||
-           throttle_take(&r->key.state[KEYTAB_STATE_PLAN], p->throttle, nodes, now);
+           throttle_take(&r->key.state[KEYTAB_STATE_PLAN], p->throttle, share, now);
 }
 
-static int stage_buckets(dp_request_t *r, unsigned nodes, uint64_t now)
+static int stage_buckets(dp_request_t *r, uint32_t share, uint64_t now)
 {
     const rt_stage_t *s = r->stage;
     for (size_t i = 0; i < s->nmethod_limits; i++) {
         const rt_method_limit_t *ml = &s->method_limits[i];
         if (method_is(r->method, ml->resource_path, ml->verb))
-            return throttle_take(ml->limit.tat, ml->limit.limit, nodes, now);
+            return throttle_take(ml->limit.tat, ml->limit.limit, share, now);
     }
     return s->stage_limit == NULL ||
-           throttle_take(s->stage_limit->tat, s->stage_limit->limit, nodes, now);
+           throttle_take(s->stage_limit->tat, s->stage_limit->limit, share, now);
 }
 
 /* Counts the accepted request for /usage. */
@@ -125,7 +125,7 @@ static enum step_result quota_wait(dp_request_t *r, uint32_t period)
 enum step_result step_throttle(dp_request_t *r)
 {
     dp_t *dp = r->thread->dp;
-    unsigned nodes = atomic_load_explicit(&dp->live_nodes, memory_order_relaxed);
+    uint32_t share = atomic_load_explicit(&dp->rate_share_ppm, memory_order_relaxed);
     uint64_t now = throttle_now_ns();
     const rt_plan_t *p = r->plan_stage != NULL ? r->plan_stage->plan : NULL;
     uint32_t day = 0, period = 0;
@@ -139,9 +139,9 @@ enum step_result step_throttle(dp_request_t *r)
             !atomic_load_explicit(&dp->quota_open_now, memory_order_relaxed))
             goto out_quota;
     }
-    if ((p != NULL && !plan_buckets(r, nodes, now)) || !stage_buckets(r, nodes, now) ||
+    if ((p != NULL && !plan_buckets(r, share, now)) || !stage_buckets(r, share, now) ||
         (r->rt->account.limit.rate > 0 &&
-         !throttle_take(r->rt->account.tat, r->rt->account.limit, nodes, now))) {
+         !throttle_take(r->rt->account.tat, r->rt->account.limit, share, now))) {
         gwresp_send(r, GW_THROTTLED);
         return STEP_DONE;
     }

@@ -269,7 +269,7 @@ void reqfix_init(reqfix_t *f, runtime_t *rt)
     f->dp.invoke_domain = "localhost";
     f->dp.invoke_domain_len = strlen(f->dp.invoke_domain);
     f->dp.nthreads = 1;
-    atomic_init(&f->dp.live_nodes, 1);
+    atomic_init(&f->dp.rate_share_ppm, THROTTLE_SHARE_ALL);
     f->dp.threads = &f->thread;
     f->thread.dp = &f->dp;
     f->thread.rng.s[0] = 0x9e3779b97f4a7c15ULL; /* fixed: runs repeat */
