@@ -37,20 +37,36 @@ h2o_iovec_t mapping_expand_vars(dp_request_t *r, const char *s, size_t len)
  * its text is cached per worker (one entry: keep-alive requests come from the
  * same client back to back), since formatting it costs more than the rest of
  * an access log line. The value is copied to the pool: callers may keep it. */
+/* The client's address without its port: the bytes the per-thread cache of
+ * its text is keyed by (a client's connections differ only in the port). */
+static const void *peer_addr(const struct sockaddr_storage *ss, socklen_t sslen, size_t *n)
+{
+    if (ss->ss_family == AF_INET && sslen >= sizeof(struct sockaddr_in)) {
+        *n = sizeof(struct in_addr);
+        return &((const struct sockaddr_in *)ss)->sin_addr;
+    }
+    if (ss->ss_family == AF_INET6 && sslen >= sizeof(struct sockaddr_in6)) {
+        *n = sizeof(struct in6_addr);
+        return &((const struct sockaddr_in6 *)ss)->sin6_addr;
+    }
+    return NULL;
+}
+
 static const char *source_ip(dp_request_t *r, size_t *len)
 {
     struct sockaddr_storage ss;
     observe_thread_t *o = r->thread->obs;
     socklen_t sslen = r->req->conn->callbacks->get_peername(r->req->conn, (void *)&ss);
-    if (sslen == 0 || sslen > sizeof(o->ip_addr))
+    size_t n;
+    const void *addr = sslen == 0 || sslen > sizeof(ss) ? NULL : peer_addr(&ss, sslen, &n);
+    if (addr == NULL)
         return NULL;
-    if (sslen != o->ip_addr_len || memcmp(&ss, &o->ip_addr, sslen) != 0) {
-        size_t n = h2o_socket_getnumerichost((void *)&ss, sslen, o->ip_text);
-        if (n == SIZE_MAX)
+    if (o->ip_family != ss.ss_family || memcmp(o->ip_addr, addr, n) != 0) {
+        if (inet_ntop(ss.ss_family, addr, o->ip_text, sizeof(o->ip_text)) == NULL)
             return NULL;
-        o->ip_text_len = n;
-        memcpy(&o->ip_addr, &ss, sslen);
-        o->ip_addr_len = sslen;
+        o->ip_text_len = strlen(o->ip_text);
+        memcpy(o->ip_addr, addr, n);
+        o->ip_family = ss.ss_family;
     }
     *len = o->ip_text_len;
     return h2o_strdup(&r->req->pool, o->ip_text, o->ip_text_len).base;

@@ -6,6 +6,7 @@
 #define PORTICO_OBSERVE_THREAD_H
 
 #include <netdb.h>
+#include <netinet/in.h>
 #include <stdatomic.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -33,9 +34,9 @@ typedef struct observe_thread {
     accesslog_buf_t log;
     char *line; /* scratch for one log line */
     size_t line_cap;
-    struct sockaddr_storage ip_addr; /* the last client address formatted ... */
-    socklen_t ip_addr_len;
-    char ip_text[NI_MAXHOST]; /* ... and its text */
+    sa_family_t ip_family;          /* the last client address formatted (without its port) ... */
+    uint8_t ip_addr[16];            /* struct in_addr or in6_addr */
+    char ip_text[INET6_ADDRSTRLEN]; /* ... and its text */
     size_t ip_text_len;
     time_t clf_second; /* $context.requestTime of that second */
     char clf[32];

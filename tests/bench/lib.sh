@@ -533,8 +533,9 @@ bench_start_portico_dp() {
         rm -rf "$dir/state"
         # --drain-timeout 2: after the run nothing is in flight, but idle
         # keep-alive connections should not hold the shutdown for 30 s.
+        # shellcheck disable=SC2086 # BENCH_DP_WRAP: a command prefix (valgrind ...), split on spaces
         bench_spawn "portico-dp $node" "$dir/dp.log" env PORTICO_LOG_LEVEL="${PORTICO_LOG_LEVEL:-warn}" \
-            "$PORTICO_DP_BIN" --control-plane "$CP_CLUSTER_URL" --listen "127.0.0.1:$BENCH_PORT" \
+            ${BENCH_DP_WRAP:-} "$PORTICO_DP_BIN" --control-plane "$CP_CLUSTER_URL" --listen "127.0.0.1:$BENCH_PORT" \
             --state-dir "$dir/state" --node-id "$node" --threads "$threads" --drain-timeout 2 "$@"
         rc=0
         bench_wait_http "portico-dp" "$BENCH_LAST_PID" "$dir/dp.log" "http://127.0.0.1:$BENCH_PORT/" "" '^([1-4]..|50[0-24-9])$' || rc=$?

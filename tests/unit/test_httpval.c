@@ -44,6 +44,15 @@ static const struct val_case val_cases[] = {
     {"value NUL", VALUE, "a\0b", 3, BAD},
     {"value DEL", VALUE, "a\x7f", 0, BAD},
     {"value other control", VALUE, "a\x01", 0, BAD},
+    /* values of eight bytes and more are checked a word at a time */
+    {"value long plain", VALUE, "Mozilla/5.0 (X11; Linux x86_64) caf\xc3\xa9 \xff\x80 ~}", 0, 0},
+    {"value long HTAB", VALUE, "abcdefgh\tijklmnop\tq", 0, 0},
+    {"value long CR in the first word", VALUE, "abc\rdefghijklmnop", 0, BAD},
+    {"value long LF in the second word", VALUE, "abcdefghijk\nlmnop", 0, BAD},
+    {"value long DEL at a word's end", VALUE, "abcdefg\x7fhijklmnop", 0, BAD},
+    {"value long control in the tail", VALUE, "abcdefghijklmnopq\x1f", 0, BAD},
+    {"value long NUL after high bytes", VALUE, "\xff\xfe\xfd\xfc\x80\x81\x82\0xyz", 11, BAD},
+    {"value long 0x1f after a 0x20", VALUE, "        \x20\x1f      ", 0, BAD},
     {"target plain", TARGET, "/api/pets?x=1&y=%20", 0, 0},
     {"target obs bytes", TARGET, "/caf\xc3\xa9", 0, 0},
     {"target relative", TARGET, "api/pets", 0, BAD},
@@ -110,6 +119,23 @@ static void val_lengths(void **state)
     assert_int_equal(httpval_header_name(big, HTTPVAL_NAME_MAX + 1), BAD);
 }
 
+/* The word-at-a-time check agrees with the byte rule on every byte value at
+ * every position of values of every length up to three words. */
+static void val_value_words_agree(void **state)
+{
+    (void)state;
+    char buf[24];
+    for (size_t len = 1; len <= sizeof(buf); len++)
+        for (size_t at = 0; at < len; at++)
+            for (int c = 0; c < 256; c++) {
+                memset(buf, 0xe9, sizeof(buf)); /* a high byte around it */
+                buf[at] = (char)c;
+                int want = ((c >= 0x20 || c == '\t') && c != 0x7f) ? 0 : BAD;
+                if (httpval_header_value(buf, len) != want)
+                    fail_msg("len %zu, byte 0x%02x at %zu: want %d", len, c, at, want);
+            }
+}
+
 static void val_status(void **state)
 {
     (void)state;
@@ -123,9 +149,8 @@ static void val_status(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(val_table),
-        cmocka_unit_test(val_header_pair),
-        cmocka_unit_test(val_lengths),
+        cmocka_unit_test(val_table),   cmocka_unit_test(val_header_pair),
+        cmocka_unit_test(val_lengths), cmocka_unit_test(val_value_words_agree),
         cmocka_unit_test(val_status),
     };
     return cmocka_run_group_tests_name("httpval", tests, NULL, NULL);
