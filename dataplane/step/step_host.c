@@ -52,9 +52,12 @@ static int host_is_execute_api(dp_request_t *r, h2o_iovec_t host, h2o_iovec_t *a
     if (host.len != API_ID_LEN + suffix)
         return 0;
     const char *s = host.base + API_ID_LEN;
-    if (!h2o_lcstris(s, sizeof(EXECUTE_API) - 1, EXECUTE_API, sizeof(EXECUTE_API) - 1) ||
-        !h2o_lcstris(s + sizeof(EXECUTE_API) - 1, dp->invoke_domain_len, dp->invoke_domain,
-                     dp->invoke_domain_len))
+    /* clients send host names in lower case: memcmp first, case folding when it differs */
+    if ((memcmp(s, EXECUTE_API, sizeof(EXECUTE_API) - 1) != 0 &&
+         !h2o_lcstris(s, sizeof(EXECUTE_API) - 1, EXECUTE_API, sizeof(EXECUTE_API) - 1)) ||
+        (memcmp(s + sizeof(EXECUTE_API) - 1, dp->invoke_domain, dp->invoke_domain_len) != 0 &&
+         !h2o_lcstris(s + sizeof(EXECUTE_API) - 1, dp->invoke_domain_len, dp->invoke_domain,
+                      dp->invoke_domain_len)))
         return 0;
     *api_id = h2o_iovec_init(host.base, API_ID_LEN);
     return 1;
