@@ -1,16 +1,18 @@
 // The console's shell: sign-in with the admin token, the section links,
-// hash routes (#/apis, #/apis/ID, #/stages/ID, #/keys, #/cluster,
+// hash routes (#/apis, #/apis/ID, #/apis/ID/methods/RESOURCE/VERB, #/stages/ID, #/keys, #/cluster,
 // #/metrics/ID/STAGE) and sign-out, which forgets the token and the page.
 import { ApiError, call, token } from "./api.js";
 import { clear, clearFlash, el, showError } from "./ui.js";
 import * as apis from "./apis.js";
+import * as method from "./method.js";
 import * as stages from "./stages.js";
 import * as keys from "./keys.js";
 import * as cluster from "./cluster.js";
 import * as metrics from "./metrics.js";
 
 const pages = {
-  apis: (main, args) => (args.length ? apis.renderApi(main, args[0]) : apis.render(main)),
+  apis: (main, args) => (args[1] === "methods" && args.length === 4 ? method.render(main, args[0], args[2], args[3])
+    : args.length ? apis.renderApi(main, args[0]) : apis.render(main)),
   stages: (main, args) => stages.render(main, args[0]),
   keys: (main) => keys.render(main),
   cluster: (main) => cluster.render(main),
