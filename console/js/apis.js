@@ -97,7 +97,7 @@ async function fillApi(body, api) {
   const refresh = () => fillApi(body, api);
   resources.sort((a, b) => a.path.localeCompare(b.path));
   clear(body,
-    section("Resources", resourceTree(api, resources, authorizers, refresh)),
+    section("Resources", resourceTree(api, resources, authorizers, (validators && validators.item) || [], refresh)),
     section("Add a resource", resourceForm(api, resources, refresh)),
     section("Add a method", methodForm(api, resources, authorizers, refresh)),
     section("Authorizers", authorizerTable(authorizers)),
@@ -107,8 +107,9 @@ async function fillApi(body, api) {
     exportSection(api, (stages.item || []).sort((a, b) => a.stageName.localeCompare(b.stageName))));
 }
 
-function resourceTree(api, resources, authorizers, refresh) {
+function resourceTree(api, resources, authorizers, validators, refresh) {
   const byId = new Map(authorizers.map((a) => [a.id, a]));
+  const validatorName = new Map(validators.map((v) => [v.id, v.name]));
   const rows = [];
   for (const r of resources) {
     const depth = r.path === "/" ? 0 : r.path.split("/").length - 1;
@@ -130,7 +131,8 @@ function resourceTree(api, resources, authorizers, refresh) {
       const authorizer = m.authorizerId && byId.get(m.authorizerId);
       rows.push(el("tr", { class: "method", dataset: { verb } },
         el("td", null, el("span", { class: "tree", dataset: { depth: depth + 1 } }, badge(verb, "verb"))),
-        el("td", null, auth, authorizer ? ` (${authorizer.name})` : "", m.apiKeyRequired ? " · API key" : ""),
+        el("td", null, auth, authorizer ? ` (${authorizer.name})` : "", m.apiKeyRequired ? " · API key" : "",
+          m.requestValidatorId ? ` · validator ${validatorName.get(m.requestValidatorId) || m.requestValidatorId}` : ""),
         el("td", null, integ.type || "none"),
         el("td", { class: "uri" }, integ.type === "HTTP_PROXY" || integ.type === "HTTP"
           ? `${integ.httpMethod || ""} ${integ.uri || ""}` : ""),

@@ -5,6 +5,7 @@ import { ApiError, call, token } from "./api.js";
 import { clear, clearFlash, el, showError } from "./ui.js";
 import * as apis from "./apis.js";
 import * as method from "./method.js";
+import { revokeExport } from "./openapi.js";
 import * as stages from "./stages.js";
 import * as keys from "./keys.js";
 import * as cluster from "./cluster.js";
@@ -25,6 +26,7 @@ let cleanup = null;
 let generation = 0;
 
 function stopPage() {
+  revokeExport();
   if (cleanup) {
     try { cleanup(); } catch { /* a page's own teardown must not block the next */ }
   }

@@ -56,8 +56,8 @@ function validationSection(path, method, models, validators, refresh) {
       : { op: "remove", path: "/requestValidatorId" };
     if (!chooser.value && !method.requestValidatorId) return;
     await patch(path, [op]);
-    notify(chooser.value ? "The method validates its requests; deploy to apply." : "The method no longer validates.");
     await refresh();
+    notify(chooser.value ? "The method validates its requests; deploy to apply." : "The method no longer validates.");
   });
   const names = models.map((m) => [m.name, m.name]);
   const rows = Object.entries(method.requestModels || {}).sort(([a], [b]) => a.localeCompare(b)).map(([ct, name]) =>
@@ -75,9 +75,11 @@ function validationSection(path, method, models, validators, refresh) {
     field("Content type", ct), field("Model", model), el("button", { type: "submit", disabled: !names.length },
       "Set request model"),
   ], async () => {
-    await patch(path, [{ op: "add", path: `/requestModels/${seg(ct.value.trim())}`, value: model.value }]);
-    notify(`Bodies of type ${ct.value.trim()} are checked against ${model.value} when the validator checks bodies.`);
+    const type = ct.value.trim();
+    const name = model.value;
+    await patch(path, [{ op: "add", path: `/requestModels/${seg(type)}`, value: name }]);
     await refresh();
+    notify(`Bodies of type ${type} are checked against ${name} when the validator checks bodies.`);
   });
   return section("Request validation", validatorForm,
     el("h3", null, "Request models"),
@@ -119,8 +121,8 @@ function requestTemplates(path, integ, refresh) {
     // the GET's whole integration, back with new templates (its responses stay)
     const fresh = await get(`${path}/integration`);
     await put(`${path}/integration`, { ...pick(fresh, INTEGRATION_FIELDS), requestTemplates: templates });
-    notify("Saved the integration's request templates; deploy to apply.");
     await refresh();
+    notify("Saved the integration's request templates; deploy to apply.");
     return true;
   };
   return section("Integration request",
@@ -136,8 +138,8 @@ function responseTemplates(path, integ, refresh) {
       const fresh = await get(`${path}/integration/responses/${enc(code)}`);
       await put(`${path}/integration/responses/${enc(code)}`,
         { ...pick(fresh, RESPONSE_FIELDS), responseTemplates: templates });
-      notify(`Saved the templates of integration response ${code}; deploy to apply.`);
       await refresh();
+      notify(`Saved the templates of integration response ${code}; deploy to apply.`);
       return true;
     };
     return el("div", { class: "integration-response", dataset: { status: code } },

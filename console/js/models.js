@@ -20,7 +20,8 @@ const NEW_SCHEMA = `{
 export function modelsSection(api, models, refresh) {
   const base = `/restapis/${enc(api.id)}/models`;
   const items = [...models].sort((a, b) => a.name.localeCompare(b.name));
-  const name = el("input", { id: "model-name", name: "name", required: true, pattern: "[A-Za-z0-9]+", maxlength: 128 });
+  const name = el("input", { id: "model-name", name: "name", required: true, pattern: "[A-Za-z0-9]+", maxlength: 128,
+    placeholder: "letters and digits" });
   const contentType = el("input", { id: "model-content-type", name: "contentType", required: true,
     value: "application/json", maxlength: 256 });
   const description = el("input", { id: "model-description", name: "description", maxlength: 4096 });
@@ -54,13 +55,13 @@ export function modelsSection(api, models, refresh) {
         if (!(await confirmAction("Delete this model?", `Model ${m.name} is deleted.`, "Delete model")))
           return;
         await del(`${base}/${enc(m.name)}`);
-        notify(`Deleted model ${m.name}.`);
         await refresh();
+        notify(`Deleted model ${m.name}.`);
       }, { class: "danger small", "aria-label": `Delete model ${m.name}` }))));
 
   const f = form({ id: "model-form" }, [
     heading,
-    el("div", { class: "row" }, field("Name", name, "letters and digits"), field("Content type", contentType),
+    el("div", { class: "row" }, field("Name", name), field("Content type", contentType),
       field("Description", description)),
     schema.node,
     el("div", { class: "toolbar" }, submit, cancel),
@@ -77,8 +78,8 @@ export function modelsSection(api, models, refresh) {
       return post(base, body);
     });
     if (!saved) return;
-    notify(`${editing ? "Saved" : "Created"} model ${saved.name}.`);
     await refresh();
+    notify(`${editing ? "Saved" : "Created"} model ${saved.name}.`);
   });
   return section("Models",
     table(["Name", "Content type", "Description", ""], rows, { id: "models-table" }), f);
@@ -99,16 +100,16 @@ export function validatorsSection(api, validators, refresh) {
           await patch(`${base}/${enc(v.id)}`, [
             { op: "replace", path: "/validateRequestBody", value: String(body.checked) },
             { op: "replace", path: "/validateRequestParameters", value: String(params.checked) }]);
-          notify(`Saved validator ${v.name}.`);
           await refresh();
+          notify(`Saved validator ${v.name}.`);
         }, { class: "secondary small", "aria-label": `Save validator ${v.name}` }),
         button("Delete", async () => {
           if (!(await confirmAction("Delete this validator?",
             `Validator ${v.name} is deleted; methods using it stop validating.`, "Delete validator")))
             return;
           await del(`${base}/${enc(v.id)}`);
-          notify(`Deleted validator ${v.name}.`);
           await refresh();
+          notify(`Deleted validator ${v.name}.`);
         }, { class: "danger small", "aria-label": `Delete validator ${v.name}` })));
   });
   const name = el("input", { id: "validator-name", required: true, maxlength: 1024 });
@@ -124,8 +125,8 @@ export function validatorsSection(api, validators, refresh) {
     const v = await withInlineErrors(ed, () => post(base, { name: name.value.trim(),
       validateRequestBody: body.checked, validateRequestParameters: params.checked }));
     if (!v) return;
-    notify(`Added validator ${v.name}.`);
     await refresh();
+    notify(`Added validator ${v.name}.`);
   });
   return section("Request validators",
     table(["Name", "ID", "Body", "Parameters", ""], rows, { id: "validators-table" }), f, error,

@@ -11,6 +11,16 @@ import {
 
 const MAX_FILE = 6 * 1024 * 1024;
 
+// The object URL of the last export (a download link's target): revoked by
+// the next export and when the page is left (app.js), so no definition
+// stays reachable after sign-out.
+let exportUrl = null;
+
+export function revokeExport() {
+  if (exportUrl) URL.revokeObjectURL(exportUrl);
+  exportUrl = null;
+}
+
 // "application/json" for a document whose first non-blank character opens
 // JSON, else YAML (the importer reads both either way).
 function documentType(text) {
@@ -104,7 +114,6 @@ export function exportSection(api, stages) {
   const out = editor("Export", "", { id: "export-preview", rows: 14, readonly: true });
   out.node.hidden = true;
   const download = el("a", { id: "export-download", class: "button", hidden: true }, "Download");
-  let url = null;
   const f = form({ class: "inline", id: "export-form" }, [
     field("Stage", stage), field("Format", type), field("As", format),
     el("label", { class: "check" }, ext, " with x-amazon-apigateway extensions"),
@@ -117,9 +126,10 @@ export function exportSection(api, stages) {
       { accept: yaml ? "application/yaml" : "application/json", raw: true });
     out.input.value = text;
     out.node.hidden = false;
-    if (url) URL.revokeObjectURL(url);
+    revokeExport();
     const mime = yaml ? "application/yaml" : "application/json";
-    url = URL.createObjectURL(new Blob([text], { type: mime }));
+    const url = URL.createObjectURL(new Blob([text], { type: mime }));
+    exportUrl = url;
     const name = `${api.name.replace(/[^A-Za-z0-9._-]+/g, "_").slice(0, 60) || api.id}-${stage.value}-${type.value}`
       + `.${yaml ? "yaml" : "json"}`;
     download.setAttribute("href", url);

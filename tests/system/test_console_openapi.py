@@ -36,11 +36,26 @@ def set_value(ui, css, text):
     return e
 
 
+def unlabelled(ui):
+    """Form controls of the page without a label (a <label> or aria-label)."""
+    return ui.driver.execute_script(
+        "return [...document.querySelectorAll('#main textarea, #main input, #main select')]"
+        ".filter(e => e.type !== 'hidden' && !e.hidden && !e.labels.length && !e.getAttribute('aria-label'))"
+        ".map(e => e.id || e.name || e.outerHTML.slice(0, 80))")
+
+
+def sideways(ui):
+    return ui.driver.execute_script(
+        "return document.documentElement.scrollWidth - document.documentElement.clientWidth")
+
+
 def resource(cp, api_id, path):
     return next(r for r in cp.ok("GET", f"/restapis/{api_id}/resources")["item"] if r["path"] == path)
 
 
 def test_console_openapi_models_validators_templates(cp, make_dp, tmp_path):
+    from selenium.webdriver.common.keys import Keys
+
     reports = os.path.join(BUILD, "test-reports", "console")
     os.makedirs(reports, exist_ok=True)
     downloads = tmp_path / "downloads"
@@ -105,6 +120,7 @@ def test_console_openapi_models_validators_templates(cp, make_dp, tmp_path):
         set_value(ui, "#model-schema", '{"type": "object", "required": ["qty"],\n'
                                        ' "properties": {"qty": {"type": "integer", "minimum": 1}}}')
         ui.click("#model-form button[type=submit]")
+        ui.wait_text("#flash", "Created model Order")  # shown once the page is redrawn
         ui.find("#models-table tr[data-model='Order']")
         assert not ui.find("#model-schema-error", visible=False).is_displayed()
         order = cp.ok("GET", f"/restapis/{api['id']}/models/Order")
@@ -121,6 +137,7 @@ def test_console_openapi_models_validators_templates(cp, make_dp, tmp_path):
         ui.fill("#validator-name", "body-only")
         ui.click("#validator-params")  # unchecked: bodies only
         ui.click("#validator-form button[type=submit]")
+        ui.wait_text("#flash", "Added validator body-only")
         row = ui.find("#validators-table tr[data-validator-id]:not([data-validator-id=''])")
         validator = next(v for v in cp.ok("GET", f"/restapis/{api['id']}/requestvalidators")["item"]
                          if v["name"] == "body-only")
@@ -133,6 +150,7 @@ def test_console_openapi_models_validators_templates(cp, make_dp, tmp_path):
         ui.wait_text("#method-title", "/pets")
         ui.choose("#method-validator", validator["id"])
         ui.click("#method-validator-form button[type=submit]")
+        ui.wait_text("#flash", "validates its requests")  # shown once the page is redrawn
         ui.fill("#method-model-type", "application/json")
         ui.choose("#method-model-name", "Order")
         ui.click("#method-model-form button[type=submit]")
@@ -141,6 +159,7 @@ def test_console_openapi_models_validators_templates(cp, make_dp, tmp_path):
         assert method["requestValidatorId"] == validator["id"]
         assert method["requestModels"] == {"application/json": "Order"}
         ui.shot("23-method-validation")
+        assert not unlabelled(ui), unlabelled(ui)
 
         # -- templates: a bad request template is refused under its editor, a good one stored
         root = resource(cp, api["id"], "/")
@@ -209,12 +228,22 @@ def test_console_openapi_models_validators_templates(cp, make_dp, tmp_path):
         assert "x-amazon-apigateway-integration" not in json.dumps(doc)
         ui.shot("25-export")
 
-        # -- the keyboard reaches the new forms' controls, every editor has a label
-        unlabelled = ui.driver.execute_script(
-            "return [...document.querySelectorAll('#main textarea, #main input, #main select')]"
-            ".filter(e => e.type !== 'hidden' && !e.labels.length && !e.getAttribute('aria-label'))"
-            ".map(e => e.id || e.name || e.outerHTML.slice(0, 80))")
-        assert not unlabelled, unlabelled
+        # -- every control of the new forms has a label; the tree names the method's validator
+        assert not unlabelled(ui), unlabelled(ui)
+        assert "validator body-only" in ui.text(f"#resource-tree tr.method[data-verb='POST']")
+        # the method page is reached from the tree with the keyboard
+        edit = ui.find(f"#resource-tree a[aria-label='Edit POST /pets']")
+        edit.send_keys(Keys.ENTER)
+        ui.wait_text("#method-title", "/pets")
+        # tablet width: nothing scrolls sideways on the API and method pages
+        ui.driver.set_window_size(800, 1100)
+        time.sleep(0.3)
+        assert sideways(ui) <= 0
+        ui.route(f"#/apis/{api['id']}")
+        ui.find("#export-form")
+        time.sleep(0.3)
+        assert sideways(ui) <= 0
+        ui.shot("26-tablet-api")
 
         # -- no CSP violation, no script error (the 400s above are the API's answers)
         problems = [e for e in ui.browser_log() if e["level"] == "SEVERE"
