@@ -82,8 +82,41 @@ function validationSection(path, method, models, validators, refresh) {
     notify(`Bodies of type ${type} are checked against ${name} when the validator checks bodies.`);
   });
   return section("Request validation", validatorForm,
+    el("h3", null, "Request parameters"), parametersBlock(path, method, refresh),
     el("h3", null, "Request models"),
     table(["Content type", "Model", ""], rows, { id: "method-models" }), modelForm);
+}
+
+// The method's declared parameters (method.request.{path,querystring,header}.NAME
+// → required); a validator that checks parameters refuses a request lacking
+// a required one.
+function parametersBlock(path, method, refresh) {
+  const params = Object.entries(method.requestParameters || {}).sort(([a], [b]) => a.localeCompare(b));
+  const rows = params.map(([name, required]) => {
+    const m = /^method\.request\.(path|querystring|header|multivaluequerystring|multivalueheader)\.(.+)$/.exec(name);
+    const where = m ? m[1] : "";
+    return el("tr", { dataset: { parameter: name } }, el("td", null, where), el("td", null, el("code", null, m ? m[2] : name)),
+      el("td", null, required ? "required" : "optional"),
+      el("td", { class: "actions" }, where === "path" ? null : button("Remove", async () => {
+        if (!(await confirmAction("Remove this parameter?", `${name} is no longer declared by the method.`, "Remove")))
+          return;
+        await patch(path, [{ op: "remove", path: `/requestParameters/${seg(name)}` }]);
+        await refresh();
+      }, { class: "danger small", "aria-label": `Remove ${name}` })));
+  });
+  const where = select({ id: "method-param-where" }, [["querystring", "query string"], ["header", "header"]]);
+  const name = el("input", { id: "method-param-name", required: true, maxlength: 256, pattern: "[^\\s]+" });
+  const required = el("input", { type: "checkbox", id: "method-param-required", checked: true });
+  const f = form({ class: "inline", id: "method-param-form" }, [
+    field("In", where), field("Name", name), el("label", { class: "check" }, required, " required"),
+    el("button", { type: "submit" }, "Add parameter"),
+  ], async () => {
+    const key = `method.request.${where.value}.${name.value.trim()}`;
+    await patch(path, [{ op: "add", path: `/requestParameters/${seg(key)}`, value: String(required.checked) }]);
+    await refresh();
+    notify(`The method declares ${key}${required.checked ? " (required)" : ""}; deploy to apply.`);
+  });
+  return el("div", null, table(["In", "Name", "", ""], rows, { id: "method-params" }), f);
 }
 
 // ---- templates --------------------------------------------------------------------

@@ -130,6 +130,7 @@ def test_console_openapi_models_validators_templates(cp, make_dp, tmp_path):
         ui.wait_text("#model-form-title", "Edit model Order")
         ui.fill("#model-description", "an order")
         ui.click("#model-form button[type=submit]")
+        ui.wait_text("#flash", "Saved model Order")
         wait_for(lambda: cp.ok("GET", f"/restapis/{api['id']}/models/Order").get("description") == "an order",
                  what="the model's description")
 
@@ -155,7 +156,12 @@ def test_console_openapi_models_validators_templates(cp, make_dp, tmp_path):
         ui.choose("#method-model-name", "Order")
         ui.click("#method-model-form button[type=submit]")
         ui.find("#method-models tr[data-content-type='application/json']")
+        ui.choose("#method-param-where", "header")
+        ui.fill("#method-param-name", "x-order-id")
+        ui.click("#method-param-form button[type=submit]")
+        ui.find("#method-params tr[data-parameter='method.request.header.x-order-id']")
         method = cp.ok("GET", f"/restapis/{api['id']}/resources/{pets['id']}/methods/POST")
+        assert method["requestParameters"]["method.request.header.x-order-id"] is True
         assert method["requestValidatorId"] == validator["id"]
         assert method["requestModels"] == {"application/json": "Order"}
         ui.shot("23-method-validation")
