@@ -116,7 +116,7 @@ function parametersBlock(path, method, refresh) {
     await refresh();
     notify(`The method declares ${key}${required.checked ? " (required)" : ""}; deploy to apply.`);
   });
-  return el("div", null, table(["In", "Name", "", ""], rows, { id: "method-params" }), f);
+  return el("div", null, table(["In", "Name", "Required", ""], rows, { id: "method-params" }), f);
 }
 
 // ---- templates --------------------------------------------------------------------

@@ -50,7 +50,11 @@ export function importSection(api, done) {
       inlineError(doc, new Error(`${f.name} is larger than ${MAX_FILE / 1048576} MiB`));
       return;
     }
-    doc.input.value = await f.text();
+    try {
+      doc.input.value = await f.text();
+    } catch (e) {
+      inlineError(doc, new Error(`Could not read ${f.name}: ${e.message}`));
+    }
   });
   const f = form({ id: `${prefix}-form` }, [
     el("div", { class: "row" }, field("File", file)),
