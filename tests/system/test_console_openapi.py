@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 from harness import BUILD, ROOT, wait_for
-from test_console import Console, have_browser
+from test_console import XSS_NAME, Console, have_browser
 
 EXAMPLES = os.environ.get("PORTICO_OPENAPI_EXAMPLES", os.path.join(ROOT, "..", "shared", "openapi-examples"))
 PETSTORE = os.path.join(EXAMPLES, "petstore.swagger20.json")
@@ -233,6 +233,21 @@ def test_console_openapi_models_validators_templates(cp, make_dp, tmp_path):
         assert doc["swagger"] == "2.0" and doc["basePath"] == "/prod"
         assert "x-amazon-apigateway-integration" not in json.dumps(doc)
         ui.shot("25-export")
+
+        # -- markup from the API (a model's description, an import warning naming a scheme) is shown as text
+        cp.ok("POST", f"/restapis/{api['id']}/models", {"name": "Xss", "contentType": "text/plain",
+                                                       "description": XSS_NAME, "schema": '{"type": "string"}'})
+        set_value(ui, "#import-into-text", json.dumps({
+            "openapi": "3.0.1", "info": {"title": "ReqValidators Sample", "version": "1"}, "paths": {},
+            "components": {"securitySchemes": {XSS_NAME: {
+                "type": "apiKey", "name": "Authorization", "in": "header",
+                "x-amazon-apigateway-authtype": "cognito_user_pools",
+                "x-amazon-apigateway-authorizer": {"type": "cognito_user_pools", "providerARNs": []}}}}}))
+        ui.click("#import-into-form button[type=submit]")
+        ui.confirm()
+        ui.wait_text("#import-into-warnings", XSS_NAME)
+        ui.wait_text("#models-table tr[data-model='Xss']", XSS_NAME)
+        assert ui.driver.execute_script("return document.querySelectorAll('img').length") == 0
 
         # -- every control of the new forms has a label; the tree names the method's validator
         assert not unlabelled(ui), unlabelled(ui)
