@@ -251,9 +251,9 @@ def test_console_openapi_models_validators_templates(cp, make_dp, tmp_path):
 
         # -- every control of the new forms has a label; the tree names the method's validator
         assert not unlabelled(ui), unlabelled(ui)
-        assert "validator body-only" in ui.text(f"#resource-tree tr.method[data-verb='POST']")
+        assert "validator body-only" in ui.text("#resource-tree tr.method[data-verb='POST']")
         # the method page is reached from the tree with the keyboard
-        edit = ui.find(f"#resource-tree a[aria-label='Edit POST /pets']")
+        edit = ui.find("#resource-tree a[aria-label='Edit POST /pets']")
         edit.send_keys(Keys.ENTER)
         ui.wait_text("#method-title", "/pets")
         # tablet width: nothing scrolls sideways on the API and method pages
