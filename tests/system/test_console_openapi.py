@@ -267,8 +267,10 @@ def test_console_openapi_models_validators_templates(cp, make_dp, tmp_path):
         ui.shot("26-tablet-api")
 
         # -- no CSP violation, no script error (the 400s above are the API's answers)
+        absent = ("/v2/apis?", "/2015-03-31/functions?")  # sections this control plane may lack: hidden
         problems = [e for e in ui.browser_log() if e["level"] == "SEVERE"
-                    and "the server responded with a status of 400" not in e["message"]]
+                    and "the server responded with a status of 400" not in e["message"]
+                    and not any(x in e["message"] for x in absent)]
         assert not problems, problems
     except Exception:
         ui.shot("failure-openapi")
