@@ -55,7 +55,7 @@ async function renderFunction(main, name) {
   ]);
   const c = fn.Configuration || {};
   const facts = [
-    ["ARN", el("code", null, c.FunctionArn || "")], ["Runtime", c.Runtime || ""], ["Handler", c.Handler || ""],
+    ["ARN", el("code", null, c.FunctionArn || "")], ["Description", c.Description || ""], ["Runtime", c.Runtime || ""], ["Handler", c.Handler || ""],
     ["Memory", c.MemorySize ? `${c.MemorySize} MB` : ""], ["Timeout", c.Timeout ? `${c.Timeout} s` : ""],
     ["Code", `${c.CodeSize !== undefined ? bytes(c.CodeSize) : ""} · SHA-256 ${c.CodeSha256 || ""}`],
     ["Reserved concurrency", fn.Concurrency && fn.Concurrency.ReservedConcurrentExecutions !== undefined
