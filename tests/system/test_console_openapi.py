@@ -21,6 +21,7 @@ from test_console import XSS_NAME, Console, have_browser
 EXAMPLES = os.environ.get("PORTICO_OPENAPI_EXAMPLES", os.path.join(ROOT, "..", "shared", "openapi-examples"))
 PETSTORE = os.path.join(EXAMPLES, "petstore.swagger20.json")
 VALIDATORS = os.path.join(EXAMPLES, "request_validators.swagger20.json")
+COGNITO = os.path.join(EXAMPLES, "cognito_http_proxy.oas30.json")
 
 pytestmark = [
     pytest.mark.skipif(not have_browser(), reason="chromium, chromium-driver or python3-selenium missing"),
@@ -79,6 +80,15 @@ def test_console_openapi_models_validators_templates(cp, make_dp, tmp_path):
         api = next(a for a in cp.ok("GET", "/restapis")["item"] if a["name"] == "PetStore")
         assert resource(cp, api["id"], "/pets/{petId}")
         ui.shot("20-import")
+        # failonwarnings: the warnings come back as the 400 under the editor, nothing created
+        ui.find("#import-file").send_keys(os.path.abspath(COGNITO))
+        wait_for(lambda: '"openapi"' in ui.find("#import-text").get_attribute("value"), what="the file read")
+        ui.click("#import-failonwarnings")
+        ui.click("#import-form button[type=submit]")
+        ui.wait_text("#import-text-error", "Warnings found during import:")
+        assert "cognito_user_pools" in ui.text("#import-text-error")
+        ui.click("#import-failonwarnings")
+        assert len(cp.ok("GET", "/restapis")["item"]) == 1
         # a document that is not one: the API's 400 under the editor, nothing created
         set_value(ui, "#import-text", "openapi: 3.0.1\ninfo: [unclosed\n")
         ui.click("#import-form button[type=submit]")
