@@ -73,14 +73,15 @@ export async function renderApi(main, apiId) {
     el("p", { class: "muted" }, el("code", null, api.id), api.description ? ` — ${api.description}` : "",
       " · created ", date(api.createdDate), " · ", link("Stages", "stages", api.id), " · ",
       link("Metrics", "metrics", api.id)),
+    jumpBar(),
     body,
     // outside body: its result (and warnings) stays while body is redrawn
-    importSection(api, (imported) => {
+    part("import", importSection(api, (imported) => {
       // the document's title and description become the API's
       Object.assign(api, { name: imported.name, description: imported.description });
       document.getElementById("api-title").textContent = imported.name;
       return fillApi(body, api);
-    }));
+    })));
   await fillApi(body, api);
 }
 
@@ -97,14 +98,37 @@ async function fillApi(body, api) {
   const refresh = () => fillApi(body, api);
   resources.sort((a, b) => a.path.localeCompare(b.path));
   clear(body,
-    section("Resources", resourceTree(api, resources, authorizers, (validators && validators.item) || [], refresh)),
+    part("resources", section("Resources",
+      resourceTree(api, resources, authorizers, (validators && validators.item) || [], refresh))),
     section("Add a resource", resourceForm(api, resources, refresh)),
     section("Add a method", methodForm(api, resources, authorizers, refresh)),
     section("Authorizers", authorizerTable(authorizers)),
     section("Gateway responses", responsesTable(responses)),
-    models ? modelsSection(api, models.item || [], refresh) : null,
-    validators ? validatorsSection(api, validators.item || [], refresh) : null,
-    exportSection(api, (stages.item || []).sort((a, b) => a.stageName.localeCompare(b.stageName))));
+    models ? part("models", modelsSection(api, models.item || [], refresh)) : null,
+    validators ? part("validators", validatorsSection(api, validators.item || [], refresh)) : null,
+    part("export", exportSection(api, (stages.item || []).sort((a, b) => a.stageName.localeCompare(b.stageName)))));
+}
+
+// A section the jump bar can reach.
+function part(name, node) {
+  node.dataset.part = name;
+  return node;
+}
+
+// Buttons that move to a part of the (long) API page and put the focus on
+// its heading; buttons, not #anchors, since the hash is the console's route.
+function jumpBar() {
+  const parts = [["resources", "Resources"], ["models", "Models"], ["validators", "Validators"],
+    ["export", "Export OpenAPI"], ["import", "Import OpenAPI"]];
+  return el("nav", { class: "toolbar jump", "aria-label": "On this page" }, parts.map(([name, label]) =>
+    el("button", { type: "button", class: "secondary small", dataset: { jump: name }, onclick: () => {
+      const target = document.querySelector(`#main [data-part="${name}"]`);
+      if (!target) return;
+      const heading = target.querySelector("h2") || target;
+      heading.setAttribute("tabindex", "-1");
+      target.scrollIntoView({ block: "start" });
+      heading.focus();
+    } }, label)));
 }
 
 function resourceTree(api, resources, authorizers, validators, refresh) {

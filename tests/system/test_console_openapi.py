@@ -262,6 +262,9 @@ def test_console_openapi_models_validators_templates(cp, make_dp, tmp_path):
         # -- every control of the new forms has a label; the tree names the method's validator
         assert not unlabelled(ui), unlabelled(ui)
         assert "validator body-only" in ui.text("#resource-tree tr.method[data-verb='POST']")
+        # the jump bar moves the focus to a part of the long API page
+        ui.click("nav.jump button[data-jump='export']")
+        assert ui.driver.switch_to.active_element.text == "Export OpenAPI"
         # the method page is reached from the tree with the keyboard
         edit = ui.find("#resource-tree a[aria-label='Edit POST /pets']")
         edit.send_keys(Keys.ENTER)
