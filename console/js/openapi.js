@@ -39,7 +39,8 @@ export function importSection(api, done) {
     [["merge", "Merge: add and replace what the document defines"],
       ["overwrite", "Overwrite: replace the whole API"]], "merge") : null;
   const basepath = select({ id: `${prefix}-basepath`, name: "basepath" },
-    [["ignore", "ignore"], ["prepend", "prepend"], ["split", "split"]], "ignore");
+    [["ignore", "ignore the base path"], ["prepend", "prepend it to every path"],
+      ["split", "split: drop its first part"]], "ignore");
   const strict = el("input", { type: "checkbox", id: `${prefix}-failonwarnings` });
   const result = el("div", { class: "import-result", id: `${prefix}-result`, "aria-live": "polite" });
   file.addEventListener("change", async () => {
@@ -60,7 +61,7 @@ export function importSection(api, done) {
     el("div", { class: "row" }, field("File", file)),
     doc.node,
     el("div", { class: "row" }, mode ? field("Mode", mode) : null,
-      field("Base path", basepath, "what to do with basePath / the server URL's path"),
+      field("Base path (basePath or the server URL's path)", basepath),
       el("label", { class: "check" }, strict, " fail on warnings"),
       el("button", { type: "submit" }, api ? "Import into this API" : "Import as a new API")),
   ], async () => {

@@ -165,10 +165,12 @@ def test_console_openapi_models_validators_templates(cp, make_dp, tmp_path):
         ui.fill("#method-model-type", "application/json")
         ui.choose("#method-model-name", "Order")
         ui.click("#method-model-form button[type=submit]")
-        ui.find("#method-models tr[data-content-type='application/json']")
+        ui.wait_text("#flash", "checked against Order")  # shown once the page is redrawn
+        assert "Order" in ui.text("#method-models tr[data-content-type='application/json']")
         ui.choose("#method-param-where", "header")
         ui.fill("#method-param-name", "x-order-id")
         ui.click("#method-param-form button[type=submit]")
+        ui.wait_text("#flash", "declares method.request.header.x-order-id")
         ui.find("#method-params tr[data-parameter='method.request.header.x-order-id']")
         method = cp.ok("GET", f"/restapis/{api['id']}/resources/{pets['id']}/methods/POST")
         assert method["requestParameters"]["method.request.header.x-order-id"] is True
