@@ -280,6 +280,22 @@ def test_console_openapi_models_validators_templates(cp, make_dp, tmp_path):
         time.sleep(0.3)
         assert sideways(ui) <= 0
         ui.shot("26-tablet-api")
+        ui.driver.set_window_size(1280, 900)
+
+        # -- overwrite (confirmed): the API becomes the pet store again, the merged parts are gone
+        ui.find("#import-into-file").send_keys(os.path.abspath(PETSTORE))
+        wait_for(lambda: '"swagger"' in ui.find("#import-into-text").get_attribute("value"), what="the file read")
+        ui.choose("#import-into-mode", "overwrite")
+        ui.click("#import-into-form button[type=submit]")
+        ui.wait_text("dialog[open]", "Overwrite this API?")
+        ui.confirm()
+        ui.wait_text("#import-into-result", "Imported into PetStore")
+        ui.wait_text("#api-title", "PetStore")
+        paths = {r["path"] for r in cp.ok("GET", f"/restapis/{api['id']}/resources")["item"]}
+        assert "/validation" not in paths and "/pets/{petId}" in paths, paths
+        models = {m["name"] for m in cp.ok("GET", f"/restapis/{api['id']}/models")["item"]}
+        assert "Order" not in models and "Xss" not in models and "Pet" in models, models
+        wait_for(lambda: not ui.finds("#models-table tr[data-model='Order']"), what="the models redrawn")
 
         # -- no CSP violation, no script error (the 400s above are the API's answers)
         absent = ("/v2/apis?", "/2015-03-31/functions?")  # sections this control plane may lack: hidden
