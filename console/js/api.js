@@ -23,11 +23,19 @@ export const enc = encodeURIComponent;
 // One call; resolves with the parsed JSON body (or null), rejects with ApiError.
 // A 401 also raises "portico:unauthorized" so that the app signs out.
 export async function call(method, path, body, bearer = token.get()) {
-  const headers = { Accept: "application/json", Authorization: `Bearer ${bearer || ""}` };
+  return send(method, path, { body: body === undefined ? undefined : JSON.stringify(body),
+    contentType: "application/json" }, bearer);
+}
+
+// A call with a body sent as given (an OpenAPI document in JSON or YAML) or
+// an answer wanted in another type (accept): with raw the answer's text is
+// returned unparsed.
+export async function send(method, path, opts = {}, bearer = token.get()) {
+  const headers = { Accept: opts.accept || "application/json", Authorization: `Bearer ${bearer || ""}` };
   const init = { method, headers, cache: "no-store", credentials: "omit", redirect: "error" };
-  if (body !== undefined) {
-    headers["Content-Type"] = "application/json";
-    init.body = JSON.stringify(body);
+  if (opts.body !== undefined) {
+    headers["Content-Type"] = opts.contentType || "application/json";
+    init.body = opts.body;
   }
   let response;
   try {
@@ -36,6 +44,7 @@ export async function call(method, path, body, bearer = token.get()) {
     throw new ApiError(0, "NetworkError", `The control plane did not answer (${e.message})`);
   }
   const text = await response.text();
+  if (opts.raw && response.ok) return text;
   let data = null;
   if (text) {
     try {

@@ -2,8 +2,12 @@
 // API's resource tree with its methods, authorization and integrations,
 // authorizers, gateway responses, and models and validators where the
 // control plane has them. Resources and methods (HTTP_PROXY or MOCK) are
-// created from here.
+// created from here, and OpenAPI documents imported and exported
+// (openapi.js); models and validators are edited here too (models.js), a
+// method's validation and templates on its own page (method.js).
 import { del, enc, get, getOptional, listAll, post, put } from "./api.js";
+import { exportSection, importSection } from "./openapi.js";
+import { modelsSection, validatorsSection } from "./models.js";
 import {
   badge, button, clear, confirmAction, date, el, field, form, link, notify, section, select, table,
 } from "./ui.js";
@@ -12,7 +16,8 @@ const VERBS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "ANY"
 
 export async function render(main) {
   const list = el("div", { id: "api-list" }, el("p", { class: "muted" }, "Loading…"));
-  main.append(el("h1", null, "APIs"), createApiForm(), section("REST APIs", list));
+  main.append(el("h1", null, "APIs"), createApiForm(), section("REST APIs", list),
+    importSection(null, () => fillList(list)));
   await fillList(list);
 }
 
@@ -68,38 +73,67 @@ export async function renderApi(main, apiId) {
     el("p", { class: "muted" }, el("code", null, api.id), api.description ? ` — ${api.description}` : "",
       " · created ", date(api.createdDate), " · ", link("Stages", "stages", api.id), " · ",
       link("Metrics", "metrics", api.id)),
-    body);
+    jumpBar(),
+    body,
+    // outside body: its result (and warnings) stays while body is redrawn
+    part("import", importSection(api, (imported) => {
+      // the document's title and description become the API's
+      Object.assign(api, { name: imported.name, description: imported.description });
+      document.getElementById("api-title").textContent = imported.name;
+      return fillApi(body, api);
+    })));
   await fillApi(body, api);
 }
 
 async function fillApi(body, api) {
   const base = `/restapis/${enc(api.id)}`;
-  const [resources, authorizers, responses, models, validators] = await Promise.all([
+  const [resources, authorizers, responses, models, validators, stages] = await Promise.all([
     listAll(`${base}/resources?embed=methods`),
     listAll(`${base}/authorizers`),
     get(`${base}/gatewayresponses?limit=500`),
     getOptional(`${base}/models?limit=500`),
     getOptional(`${base}/requestvalidators?limit=500`),
+    get(`${base}/stages`),
   ]);
   const refresh = () => fillApi(body, api);
   resources.sort((a, b) => a.path.localeCompare(b.path));
   clear(body,
-    section("Resources", resourceTree(api, resources, authorizers, refresh)),
+    part("resources", section("Resources",
+      resourceTree(api, resources, authorizers, (validators && validators.item) || [], refresh))),
     section("Add a resource", resourceForm(api, resources, refresh)),
     section("Add a method", methodForm(api, resources, authorizers, refresh)),
     section("Authorizers", authorizerTable(authorizers)),
     section("Gateway responses", responsesTable(responses)),
-    models ? section("Models", table(["Name", "Content type", "Description"],
-      (models.item || []).map((m) => el("tr", null, el("td", null, m.name), el("td", null, m.contentType || ""),
-        el("td", null, m.description || ""))))) : null,
-    validators ? section("Request validators", table(["Name", "Body", "Parameters"],
-      (validators.item || []).map((v) => el("tr", null, el("td", null, v.name),
-        el("td", null, v.validateRequestBody ? "yes" : "no"),
-        el("td", null, v.validateRequestParameters ? "yes" : "no"))))) : null);
+    models ? part("models", modelsSection(api, models.item || [], refresh)) : null,
+    validators ? part("validators", validatorsSection(api, validators.item || [], refresh)) : null,
+    part("export", exportSection(api, (stages.item || []).sort((a, b) => a.stageName.localeCompare(b.stageName)))));
 }
 
-function resourceTree(api, resources, authorizers, refresh) {
+// A section the jump bar can reach.
+function part(name, node) {
+  node.dataset.part = name;
+  return node;
+}
+
+// Buttons that move to a part of the (long) API page and put the focus on
+// its heading; buttons, not #anchors, since the hash is the console's route.
+function jumpBar() {
+  const parts = [["resources", "Resources"], ["models", "Models"], ["validators", "Validators"],
+    ["export", "Export OpenAPI"], ["import", "Import OpenAPI"]];
+  return el("nav", { class: "toolbar jump", "aria-label": "On this page" }, parts.map(([name, label]) =>
+    el("button", { type: "button", class: "secondary small", dataset: { jump: name }, onclick: () => {
+      const target = document.querySelector(`#main [data-part="${name}"]`);
+      if (!target) return;
+      const heading = target.querySelector("h2") || target;
+      heading.setAttribute("tabindex", "-1");
+      target.scrollIntoView({ block: "start" });
+      heading.focus();
+    } }, label)));
+}
+
+function resourceTree(api, resources, authorizers, validators, refresh) {
   const byId = new Map(authorizers.map((a) => [a.id, a]));
+  const validatorName = new Map(validators.map((v) => [v.id, v.name]));
   const rows = [];
   for (const r of resources) {
     const depth = r.path === "/" ? 0 : r.path.split("/").length - 1;
@@ -121,16 +155,19 @@ function resourceTree(api, resources, authorizers, refresh) {
       const authorizer = m.authorizerId && byId.get(m.authorizerId);
       rows.push(el("tr", { class: "method", dataset: { verb } },
         el("td", null, el("span", { class: "tree", dataset: { depth: depth + 1 } }, badge(verb, "verb"))),
-        el("td", null, auth, authorizer ? ` (${authorizer.name})` : "", m.apiKeyRequired ? " · API key" : ""),
+        el("td", null, auth, authorizer ? ` (${authorizer.name})` : "", m.apiKeyRequired ? " · API key" : "",
+          m.requestValidatorId ? ` · validator ${validatorName.get(m.requestValidatorId) || m.requestValidatorId}` : ""),
         el("td", null, integ.type || "none"),
         el("td", { class: "uri" }, integ.type === "HTTP_PROXY" || integ.type === "HTTP"
           ? `${integ.httpMethod || ""} ${integ.uri || ""}` : ""),
-        el("td", { class: "actions" }, button("Delete", async () => {
+        el("td", { class: "actions" }, el("a", { class: "button small secondary edit-method",
+          href: `#/apis/${enc(api.id)}/methods/${enc(r.id)}/${enc(verb)}`, "aria-label": `Edit ${verb} ${r.path}` },
+        "Edit"), button("Delete", async () => {
           if (!(await confirmAction("Delete this method?", `${verb} ${r.path} is deleted.`, "Delete method")))
             return;
           await del(`/restapis/${enc(api.id)}/resources/${enc(r.id)}/methods/${enc(verb)}`);
           await refresh();
-        }, { class: "danger small" }))));
+        }, { class: "danger small", "aria-label": `Delete ${verb} ${r.path}` }))));
     }
   }
   return table(["Resource / method", "Authorization", "Integration", "Endpoint", ""], rows, { id: "resource-tree" });

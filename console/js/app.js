@@ -1,28 +1,47 @@
 // The console's shell: sign-in with the admin token, the section links,
-// hash routes (#/apis, #/apis/ID, #/stages/ID, #/keys, #/cluster,
-// #/metrics/ID/STAGE) and sign-out, which forgets the token and the page.
-import { ApiError, call, token } from "./api.js";
+// hash routes (#/apis, #/apis/ID, #/apis/ID/methods/RESOURCE/VERB, #/stages/ID, #/keys, #/cluster,
+// #/metrics/ID/STAGE, #/httpapis/ID, #/functions/NAME) and sign-out, which forgets the token and the page.
+import { ApiError, call, getOptional, token } from "./api.js";
 import { clear, clearFlash, el, showError } from "./ui.js";
 import * as apis from "./apis.js";
+import * as method from "./method.js";
+import { revokeExport } from "./openapi.js";
 import * as stages from "./stages.js";
 import * as keys from "./keys.js";
 import * as cluster from "./cluster.js";
 import * as metrics from "./metrics.js";
+import * as functions from "./functions.js";
+import * as httpapis from "./httpapis.js";
 
 const pages = {
-  apis: (main, args) => (args.length ? apis.renderApi(main, args[0]) : apis.render(main)),
+  apis: (main, args) => (args[1] === "methods" && args.length === 4 ? method.render(main, args[0], args[2], args[3])
+    : args.length ? apis.renderApi(main, args[0]) : apis.render(main)),
   stages: (main, args) => stages.render(main, args[0]),
   keys: (main) => keys.render(main),
   cluster: (main) => cluster.render(main),
   metrics: (main, args) => metrics.render(main, args[0], args[1]),
+  httpapis: (main, args) => httpapis.render(main, args[0]),
+  functions: (main, args) => functions.render(main, args[0]),
 };
 
 const main = document.getElementById("main");
 const top = document.getElementById("top");
 let cleanup = null;
 let generation = 0;
+let probed = false;
+
+// Sections for objects this control plane may not have (HTTP and WebSocket
+// APIs, functions): their links show once their list answers.
+function probeSections() {
+  if (probed) return;
+  probed = true;
+  for (const a of top.querySelectorAll("nav a[data-optional]")) {
+    getOptional(a.dataset.optional).then((found) => { a.hidden = found === null; }, () => { a.hidden = true; });
+  }
+}
 
 function stopPage() {
+  revokeExport();
   if (cleanup) {
     try { cleanup(); } catch { /* a page's own teardown must not block the next */ }
   }
@@ -47,6 +66,7 @@ async function route() {
   const mine = generation;
   const { name, args } = parseRoute();
   top.hidden = false;
+  probeSections();
   for (const a of top.querySelectorAll("nav a")) {
     a.toggleAttribute("aria-current", a.dataset.section === name);
     if (a.dataset.section === name) document.title = `${a.textContent} · Portico console`;
@@ -112,6 +132,7 @@ function signIn(message) {
 
 function signOut(message) {
   token.clear();
+  probed = false;
   clearFlash();
   signIn(message);
 }

@@ -160,3 +160,54 @@ export function select(attrs, options, selected) {
   return el("select", attrs, options.map(([value, label]) =>
     el("option", { value, selected: value === selected ? true : null }, label)));
 }
+
+// ---- editors with inline errors ------------------------------------------------
+
+let editorCount = 0;
+
+// A labelled monospace textarea with its own error line below it (role
+// alert, referenced by aria-describedby). Returns { node, input, error }.
+export function editor(label, value, attrs) {
+  const n = ++editorCount;
+  const id = (attrs && attrs.id) || `editor-${n}`;
+  const error = el("p", { class: "error inline-error", id: `${id}-error`, role: "alert", hidden: true });
+  const input = el("textarea", { rows: 8, spellcheck: "false", autocapitalize: "off", ...attrs, id,
+    "aria-describedby": `${id}-error` });
+  input.value = value || "";
+  return { node: el("div", { class: "editor" }, el("label", { for: id }, label), input, error), input, error };
+}
+
+// Shows error (an ApiError, or null to clear) in the error line of an
+// editor; where the message names "line L, column C" the caret goes there.
+export function inlineError(ed, error) {
+  const message = error ? `${error.type ? `${error.type}: ` : ""}${error.message || error}` : "";
+  ed.error.textContent = message;
+  ed.error.hidden = !error;
+  if (!ed.input) return;
+  if (error) ed.input.setAttribute("aria-invalid", "true");
+  else ed.input.removeAttribute("aria-invalid");
+  const at = error && /line (\d+), column (\d+)/.exec(message);
+  if (!at) return;
+  const lines = ed.input.value.split("\n");
+  const line = Math.min(Number(at[1]), lines.length);
+  let offset = 0;
+  for (let i = 0; i < line - 1; i++) offset += lines[i].length + 1;
+  offset += Math.max(0, Math.min(Number(at[2]) - 1, lines[line - 1].length));
+  ed.input.focus();
+  ed.input.setSelectionRange(offset, Math.min(offset + 1, ed.input.value.length));
+}
+
+// Runs action with the editor's error cleared first; a 400 from the API is
+// shown in the editor, any other error in the flash area.
+export async function withInlineErrors(ed, action) {
+  inlineError(ed, null);
+  try {
+    return await action();
+  } catch (e) {
+    if (e && e.status >= 400 && e.status < 500 && e.status !== 401) {
+      inlineError(ed, e);
+      return undefined;
+    }
+    throw e;
+  }
+}
