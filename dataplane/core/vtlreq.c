@@ -328,7 +328,8 @@ const char *vtlreq_answer_value(const vtlreq_t *v, const params_expr_t *src, siz
         return NULL;
     for (size_t i = 0; i < v->nanswer_headers; i++) {
         const h2o_header_t *h = &v->answer_headers[i];
-        if (h2o_lcstris(h->name->base, h->name->len, src->name, src->name_len)) {
+        if (h->name->len == src->name_len &&
+            strncasecmp(h->name->base, src->name, src->name_len) == 0) {
             *len = h->value.len;
             return h->value.base;
         }
