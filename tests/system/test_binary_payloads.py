@@ -133,3 +133,27 @@ def test_response_convert_to_text_and_mock_convert_to_binary(env):
     r = dp.request("GET", api_id, "prod", "/mock", headers={"Accept": "image/png"})
     assert r.status_code == 200, r.text
     assert r.content == PNG and r.headers["content-type"] == "image/png"
+
+
+def test_method_response_models_checked_kept_and_exported(env):
+    """responseModels are not applied at run time by the reference (they feed
+    exports and SDKs); they must name a model, block its deletion and be
+    exported as the response schema."""
+    cp, dp, up, api_id = env
+    res = next(r for r in cp.ok("GET", f"/restapis/{api_id}/resources")["item"] if r["path"] == "/img")
+    base = f"/restapis/{api_id}/resources/{res['id']}/methods/POST/responses"
+    r = cp.call("PUT", base + "/404", {"responseModels": {"application/json": "Nope"}})
+    assert r.status_code == 400 and r.json()["message"] == "Invalid model identifier specified: Nope"
+    cp.ok("PUT", base + "/404", {"responseModels": {"application/json": "Error"}}, expect=201)
+    assert cp.ok("GET", base + "/404")["responseModels"] == {"application/json": "Error"}
+    r = cp.call("DELETE", f"/restapis/{api_id}/models/Error")
+    assert r.status_code == 409
+    assert r.json()["message"] == "Cannot delete model 'Error', is referenced in method response: /img/POST/404"
+    deploy(cp, api_id)
+    r = cp.session.get(f"{cp.url}/restapis/{api_id}/stages/prod/exports/oas30",
+                       headers={"Accept": "application/json", "Authorization": f"Bearer {cp.token}"})
+    assert r.status_code == 200, r.text
+    doc = r.json()
+    assert doc["paths"]["/img"]["post"]["responses"]["404"]["content"]["application/json"]["schema"] == \
+        {"$ref": "#/components/schemas/Error"}
+    assert "Error" in doc["components"]["schemas"]
