@@ -2,6 +2,7 @@
 #include "payload.h"
 
 #include <ctype.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "rt.h"
@@ -180,6 +181,11 @@ h2o_iovec_t payload_utf8(h2o_mem_pool_t *pool, h2o_iovec_t s)
 {
     const unsigned char *p = (const unsigned char *)s.base;
     size_t i = 0, bad = 0;
+    for (uint64_t w; i + 8 <= s.len; i += 8) { /* ASCII eight bytes at a time */
+        memcpy(&w, p + i, 8);
+        if (w & 0x8080808080808080ull)
+            break;
+    }
     while (i < s.len) {
         size_t n = utf8_seq(p + i, s.len - i, &bad);
         if (n == 0)
@@ -209,11 +215,12 @@ h2o_iovec_t payload_utf8(h2o_mem_pool_t *pool, h2o_iovec_t s)
 
 /* ---- applying a plan ----------------------------------------------------- */
 
-h2o_iovec_t payload_before(h2o_mem_pool_t *pool, payload_plan_t p, h2o_iovec_t body)
+h2o_iovec_t payload_before(h2o_mem_pool_t *pool, payload_plan_t p, h2o_iovec_t body, int templated)
 {
     if (p.in_binary)
         return p.out_binary ? body : payload_base64_encode(pool, body.base, body.len);
-    return payload_utf8(pool, body);
+    /* a template reads its $input.body as UTF-8 itself */
+    return templated ? body : payload_utf8(pool, body);
 }
 
 int payload_after(h2o_mem_pool_t *pool, payload_plan_t p, h2o_iovec_t *body)

@@ -45,8 +45,9 @@ static inline int payload_template_applies(payload_plan_t p)
 }
 
 /* Before the template: binary to text is base64 (when the plan leaves it
- * text), text is made valid UTF-8. Output in pool (or body unchanged). */
-h2o_iovec_t payload_before(h2o_mem_pool_t *pool, payload_plan_t p, h2o_iovec_t body);
+ * text), text is made valid UTF-8 (templated: left to the template engine,
+ * which reads $input.body so). Output in pool (or body unchanged). */
+h2o_iovec_t payload_before(h2o_mem_pool_t *pool, payload_plan_t p, h2o_iovec_t body, int templated);
 
 /* After the template: text leaving binary is base64-decoded. 0, or -1 when
  * it is not base64 (the caller answers the configuration error). */

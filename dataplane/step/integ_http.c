@@ -167,7 +167,7 @@ static int http_request_body(http_call_t *hc, integ_http_req_t *spec)
         const char *ct = request_header(r, H2O_STRLIT("content-type"), &ctlen);
         spec->body = r->req->entity;
         if (spec->body.base != NULL) {
-            spec->body = payload_before(&r->req->pool, plan, spec->body);
+            spec->body = payload_before(&r->req->pool, plan, spec->body, 0);
             if (payload_after(&r->req->pool, plan, &spec->body) != 0)
                 return integ_convert_failed(r);
         }
@@ -175,7 +175,7 @@ static int http_request_body(http_call_t *hc, integ_http_req_t *spec)
             spec->content_type = h2o_iovec_init(ct, ctlen);
         return 0;
     }
-    hc->vtl.body = payload_before(&r->req->pool, plan, hc->vtl.body);
+    hc->vtl.body = payload_before(&r->req->pool, plan, hc->vtl.body, 1);
     if (vtlreq_render(&hc->vtl, in->request_compiled[idx], &spec->body) != 0) {
         gwresp_send(r, GW_API_CONFIGURATION_ERROR);
         return -1;

@@ -36,7 +36,7 @@ enum step_result integ_mock_run(dp_request_t *r)
     if (integ_select_request_template(r, &idx) != 0)
         return STEP_DONE;
     if (idx >= 0 && payload_template_applies(plan)) {
-        vtl->body = payload_before(&r->req->pool, plan, vtl->body);
+        vtl->body = payload_before(&r->req->pool, plan, vtl->body, 1);
         h2o_iovec_t out;
         if (vtlreq_render(vtl, in->request_compiled[idx], &out) != 0) {
             gwresp_send(r, GW_API_CONFIGURATION_ERROR);

@@ -116,7 +116,7 @@ void integ_response_send(dp_request_t *r, const rt_int_response_t *resp, vtlreq_
     }
     const rt_kv_t *t = request_accept_template(r, resp->templates, resp->ntemplates);
     payload_plan_t plan = response_plan(r, resp, vtl);
-    vtl->body = payload_before(&req->pool, plan, vtl->body);
+    vtl->body = payload_before(&req->pool, plan, vtl->body, t != NULL);
     h2o_iovec_t body;
     if (response_body(r, resp, vtl, t, plan, &body) != 0) {
         gwresp_send(r, GW_API_CONFIGURATION_ERROR);

@@ -227,14 +227,14 @@ static void plans_applied(void **state)
     h2o_iovec_t bin = h2o_iovec_init(png, sizeof(png) - 1);
     /* binary in, text out: the template sees base64 */
     payload_plan_t enc = payload_request_plan(1, 1, TO_TEXT);
-    h2o_iovec_t b = payload_before(&pool, enc, bin);
+    h2o_iovec_t b = payload_before(&pool, enc, bin, 1);
     assert_int_equal(b.len, 16);
     assert_memory_equal(b.base, "iVBORw0KGgoAAQ==", 16);
     assert_int_equal(payload_after(&pool, enc, &b), 0);
     assert_memory_equal(b.base, "iVBORw0KGgoAAQ==", 16);
     /* text in, binary out: decoded after the template */
     payload_plan_t dec = payload_request_plan(0, 0, TO_BIN);
-    h2o_iovec_t t = payload_before(&pool, dec, h2o_iovec_init("iVBORw0KGgoAAQ==", 16));
+    h2o_iovec_t t = payload_before(&pool, dec, h2o_iovec_init("iVBORw0KGgoAAQ==", 16), 0);
     assert_int_equal(payload_after(&pool, dec, &t), 0);
     assert_int_equal(t.len, bin.len);
     assert_memory_equal(t.base, png, bin.len);
@@ -242,10 +242,15 @@ static void plans_applied(void **state)
     assert_int_equal(payload_after(&pool, dec, &bad), -1);
     /* binary both ways: untouched */
     payload_plan_t pass = payload_request_plan(1, 1, NONE);
-    h2o_iovec_t p = payload_before(&pool, pass, bin);
+    h2o_iovec_t p = payload_before(&pool, pass, bin, 0);
     assert_ptr_equal(p.base, bin.base);
     assert_int_equal(payload_after(&pool, pass, &p), 0);
     assert_ptr_equal(p.base, bin.base);
+    /* text: made UTF-8 when it passes, left to the engine when templated */
+    payload_plan_t text = payload_request_plan(0, 0, NONE);
+    assert_ptr_equal(payload_before(&pool, text, bin, 1).base, bin.base);
+    h2o_iovec_t clean = payload_before(&pool, text, bin, 0);
+    assert_memory_equal(clean.base, "\xEF\xBF\xBDPNG", 6);
     h2o_mem_clear_pool(&pool);
 }
 
