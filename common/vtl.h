@@ -93,6 +93,13 @@ int vtl_render(const vtl_template_t *t, const vtl_provider_t *prov, const vtl_li
 
 const char *vtl_strerror(int code);
 
+/* What of $context t can read, known from its AST: 1 when it may read
+ * anything (a bare $context, a method or index on it, #evaluate, a macro or
+ * loop variable named context); else 0 with *names the first-level
+ * properties it names ("stage", "identity", "requestOverride"...), which
+ * are all a provider needs to build. */
+int vtl_context_names(const vtl_template_t *t, const char *const **names, size_t *n);
+
 /* A provider over one JSON document {"body": "...", "params": {...},
  * "context": {...}, "stageVariables": {...}}; doc must outlive renders. */
 typedef struct vtl_jsonprov {

@@ -98,6 +98,10 @@ typedef struct vtl_macro {
 struct vtl_template {
     vtl_node_t *body;
     vtl_macro_t *macros;
+    /* the first-level $context names the template reads (vtl_context_names) */
+    int context_all;
+    const char **context_names;
+    size_t ncontext_names;
 };
 
 /* Parses src with memory from al (an arena at compile time, the render
@@ -251,7 +255,13 @@ vtl_value_t vtl_bool(int b);
 vtl_value_t vtl_int(int64_t i); /* Integer when it fits, else Long */
 vtl_value_t vtl_long(int64_t i);
 vtl_value_t vtl_double(double d);
-vtl_value_t vtl_str(const char *p, size_t n);
+static inline vtl_value_t vtl_str(const char *p, size_t n)
+{
+    vtl_value_t v = {.type = V_STR};
+    v.u.s.p = p ? p : "";
+    v.u.s.n = n;
+    return v;
+}
 vtl_value_t vtl_cstr(vtl_rs_t *rs, const char *p, size_t n); /* copies */
 vtl_value_t vtl_list_new(vtl_rs_t *rs, int kind, size_t cap);
 vtl_value_t vtl_map_new(vtl_rs_t *rs, size_t cap);

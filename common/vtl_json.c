@@ -26,7 +26,8 @@ _Noreturn static void jfail(jcur_t *c, const char *why)
 
 static void jws(jcur_t *c)
 {
-    while (c->i < c->n && strchr(" \t\r\n", c->p[c->i]) && c->p[c->i])
+    while (c->i < c->n &&
+           (c->p[c->i] == ' ' || c->p[c->i] == '\n' || c->p[c->i] == '\r' || c->p[c->i] == '\t'))
         c->i++;
 }
 
@@ -100,8 +101,11 @@ static vtl_value_t jstring(jcur_t *c)
         c->i++;
         if (ch == '"')
             return vtl_str(b.p ? b.p : "", b.n);
-        if (ch != '\\') {
-            vtl_buf_add(c->rs, &b, c->p + c->i - 1, 1);
+        if (ch != '\\') { /* the run up to the next quote or escape at once */
+            size_t run = c->i - 1;
+            while (c->i < c->n && c->p[c->i] != '"' && c->p[c->i] != '\\')
+                c->i++;
+            vtl_buf_add(c->rs, &b, c->p + run, c->i - run);
             continue;
         }
         int e = jpeek(c);

@@ -685,6 +685,92 @@ vtl_alloc_t vtl_arena_alloc(arena_t *a)
     return (vtl_alloc_t){.alloc = arena_cb, .ud = a};
 }
 
+/* ---- what a template reads of $context ---------------------------------- */
+
+typedef struct {
+    arena_t *arena;
+    vtl_template_t *t;
+    size_t cap;
+} ctx_walk_t;
+
+static int is_context(const char *name, size_t len)
+{
+    return len == 7 && memcmp(name, "context", 7) == 0;
+}
+
+static void ctx_add(ctx_walk_t *w, const char *name, size_t len)
+{
+    vtl_template_t *t = w->t;
+    for (size_t i = 0; i < t->ncontext_names; i++)
+        if (strlen(t->context_names[i]) == len && memcmp(t->context_names[i], name, len) == 0)
+            return;
+    if (t->ncontext_names == w->cap) {
+        size_t cap = w->cap ? w->cap * 2 : 8;
+        const char **bigger = arena_alloc(w->arena, cap * sizeof(*bigger));
+        if (!bigger) {
+            t->context_all = 1;
+            return;
+        }
+        if (t->ncontext_names)
+            memcpy(bigger, t->context_names, t->ncontext_names * sizeof(*bigger));
+        t->context_names = bigger;
+        w->cap = cap;
+    }
+    char *copy = arena_alloc(w->arena, len + 1);
+    if (!copy) {
+        t->context_all = 1;
+        return;
+    }
+    memcpy(copy, name, len);
+    copy[len] = '\0';
+    t->context_names[t->ncontext_names++] = copy;
+}
+
+static void ctx_walk(ctx_walk_t *w, const vtl_node_t *n, unsigned depth)
+{
+    if (depth > 200) { /* deeper than the parser makes: assume anything */
+        w->t->context_all = 1;
+        return;
+    }
+    for (; n && !w->t->context_all; n = n->next) {
+        if (n->kind == N_EVALUATE || (n->kind == N_FOREACH && is_context(n->name, n->name_len)))
+            w->t->context_all = 1;
+        if (n->kind == N_REF && is_context(n->name, n->name_len)) {
+            if (n->mods && n->mods->kind == MOD_PROP)
+                ctx_add(w, n->mods->name, n->mods->name_len);
+            else
+                w->t->context_all = 1;
+        }
+        for (const vtl_mod_t *m = n->kind == N_REF ? n->mods : NULL; m; m = m->next)
+            for (size_t i = 0; i < m->nargs; i++)
+                ctx_walk(w, m->args[i], depth + 1);
+        ctx_walk(w, n->a, depth + 1);
+        ctx_walk(w, n->b, depth + 1);
+        ctx_walk(w, n->c, depth + 1);
+        for (size_t i = 0; i < n->nargs; i++)
+            ctx_walk(w, n->args[i], depth + 1);
+    }
+}
+
+static void ctx_names_of(vtl_template_t *t, arena_t *arena)
+{
+    ctx_walk_t w = {arena, t, 0};
+    ctx_walk(&w, t->body, 0);
+    for (const vtl_macro_t *m = t->macros; m; m = m->next) {
+        for (size_t i = 0; i < m->nparams; i++)
+            if (is_context(m->params[i]->name, m->params[i]->name_len))
+                t->context_all = 1;
+        ctx_walk(&w, m->body, 0);
+    }
+}
+
+int vtl_context_names(const vtl_template_t *t, const char *const **names, size_t *n)
+{
+    *names = (const char *const *)t->context_names;
+    *n = t->ncontext_names;
+    return t->context_all;
+}
+
 int vtl_compile(const char *src, size_t len, arena_t *arena, vtl_template_t **out, vtl_error_t *err)
 {
     vtl_error_t local;
@@ -708,9 +794,11 @@ int vtl_compile(const char *src, size_t len, arena_t *arena, vtl_template_t **ou
         snprintf(err->message, sizeof(err->message), "out of memory");
         return VTL_ENOMEM;
     }
+    memset(t, 0, sizeof(*t));
     int rc = vtl_parse(copy, clen, &al, &t->body, &t->macros, err);
     if (rc != VTL_OK)
         return rc;
+    ctx_names_of(t, arena);
     *out = t;
     return VTL_OK;
 }

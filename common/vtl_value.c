@@ -63,13 +63,6 @@ vtl_value_t vtl_int(int64_t i)
 {
     return (vtl_value_t){.type = (i >= INT32_MIN && i <= INT32_MAX) ? V_INT : V_LONG, .u.i = i};
 }
-vtl_value_t vtl_str(const char *p, size_t n)
-{
-    vtl_value_t v = {.type = V_STR};
-    v.u.s.p = p ? p : "";
-    v.u.s.n = n;
-    return v;
-}
 vtl_value_t vtl_cstr(vtl_rs_t *rs, const char *p, size_t n)
 {
     return vtl_str(vtl_strndup(rs, p, n), n);
@@ -639,6 +632,12 @@ const char *vtl_utf8_clean(vtl_rs_t *rs, const vtl_alloc_t *al, const char *p, s
 {
     const unsigned char *u = (const unsigned char *)p;
     size_t k = 0, bad;
+    /* ASCII eight bytes at a time, then sequence by sequence */
+    for (uint64_t w; k + 8 <= n; k += 8) {
+        memcpy(&w, u + k, 8);
+        if (w & 0x8080808080808080ull)
+            break;
+    }
     while (k < n) {
         size_t l = vtl_utf8_seq(u + k, n - k, &bad);
         if (!l)

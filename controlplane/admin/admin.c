@@ -495,7 +495,7 @@ static int admin_on_req(h2o_handler_t *self, h2o_req_t *req)
     int refused = !is_health && (admin_auth_headers(&c) != 0 || admin_auth_body(&c) != 0);
     if (!refused)
         admin_dispatch(&c);
-    if (!c.replied) {
+    if (!c.replied && !c.deferred) {
         /* a handler returned without answering: a bug, but never leave a request hanging */
         publish_rollback(c.publish);
         admin_fail(&c, 500, "InternalFailure", "The request was not answered");

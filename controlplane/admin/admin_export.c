@@ -50,8 +50,7 @@ static int wants_yaml(admin_call_t *c)
            h2o_strstr(v.base, v.len, H2O_STRLIT("application/x-yaml")) != SIZE_MAX;
 }
 
-/* The stage's deployed definition, unpacked; replies 404 when missing. */
-static Portico__ApiDefinition *export_definition(admin_call_t *c)
+Portico__ApiDefinition *admin_export_definition(admin_call_t *c)
 {
     json_t *stage;
     const char *api_id = admin_arg(c, "restapi_id");
@@ -109,7 +108,7 @@ void admin_export_get(admin_call_t *c)
     o.oas30 = strcmp(type, "oas30") == 0;
     if (export_extensions(c, &o.extensions) != 0 || admin_require_api(c, &api) != 0)
         return;
-    Portico__ApiDefinition *def = export_definition(c);
+    Portico__ApiDefinition *def = admin_export_definition(c);
     if (def != NULL) {
         json_t *doc = openapi_out_document(def, api, &o);
         export_reply(c, doc);

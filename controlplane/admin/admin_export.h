@@ -8,7 +8,13 @@
 #define PORTICO_ADMIN_EXPORT_H
 
 #include "admin.h"
+#include "portico.pb-c.h"
 
 void admin_export_get(admin_call_t *c);
+
+/* The definition deployed on the call's stage ({restapi_id}, {stage_name}),
+ * unpacked (portico__api_definition__free_unpacked); NULL after replying
+ * 404 when there is none. */
+Portico__ApiDefinition *admin_export_definition(admin_call_t *c);
 
 #endif

@@ -278,6 +278,8 @@ void admin_method_response_put(admin_call_t *c)
             return;
         }
     }
+    if (admin_model_check_map(c, json_object_get(c->body, "responseModels")) != 0)
+        return;
     json_t *doc = json_pack("{s:s}", "statusCode", admin_arg(c, "status_code"));
     admin_copy_fields(doc, c->body, method_response_fields);
     if (admin_begin(c) != 0)
@@ -342,5 +344,5 @@ int admin_method_response_check(admin_call_t *c, const char *code, json_t *doc)
             return -1;
         }
     }
-    return 0;
+    return admin_model_check_map(c, json_object_get(doc, "responseModels"));
 }

@@ -258,6 +258,12 @@ void admin_model_delete(admin_call_t *c)
                        user);
         goto fail;
     }
+    rc = rc == STORE_ENOTFOUND ? store_model_response_user(c->store, api_id, name, &user) : rc;
+    if (rc == STORE_OK) {
+        admin_conflict(c, "Cannot delete model '%s', is referenced in method response: %s", name,
+                       user);
+        goto fail;
+    }
     rc = rc == STORE_ENOTFOUND ? store_model_list(c->store, api_id, &models) : rc;
     if (rc == STORE_OK && (user = model_referrer(c, name, models)) != NULL) {
         admin_conflict(c, "Cannot delete model '%s', is referenced in model: %s", name, user);
@@ -296,9 +302,16 @@ int admin_model_check_method(admin_call_t *c, json_t *method)
             return -1;
         }
     }
+    return admin_model_check_map(c, json_object_get(method, "requestModels"));
+}
+
+int admin_model_check_map(admin_call_t *c, json_t *models)
+{
+    const char *api_id = admin_arg(c, "restapi_id");
+    json_t *doc = NULL;
     const char *type;
     json_t *v;
-    json_object_foreach(json_object_get(method, "requestModels"), type, v)
+    json_object_foreach(models, type, v)
     {
         const char *name = json_string_value(v);
         for (const char *p = type; *p != '\0'; p++) {

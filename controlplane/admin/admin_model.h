@@ -20,6 +20,11 @@ void admin_model_reply_page(admin_call_t *c, json_t *items, const char *key);
  * otherwise. */
 int admin_model_check_method(admin_call_t *c, json_t *method);
 
+/* Every value of a requestModels / responseModels map must name a model of
+ * the API and every key be a content type; replies 400 and returns -1
+ * otherwise. */
+int admin_model_check_map(admin_call_t *c, json_t *models);
+
 /* For admin_import: the checks of create on a model document (its schema
  * compiled against the API's stored models); 0, or -1 after replying 400. */
 int admin_model_check(admin_call_t *c, json_t *doc);

@@ -9,6 +9,7 @@
 #include "admin_deployment.h"
 #include "admin_domain.h"
 #include "admin_export.h"
+#include "admin_sdk.h"
 #include "admin_gwresp.h"
 #include "admin_import.h"
 #include "admin_integration.h"
@@ -42,6 +43,7 @@ const admin_route_t admin_routes[] = {
     /* OpenAPI import and export */
     {"PUT", API, admin_import_put, .document_body = 1},
     {"GET", API "/stages/{stage_name}/exports/{export_type}", admin_export_get},
+    {"GET", API "/stages/{stage_name}/sdks/{sdk_type}", admin_sdk_get},
 
     {"GET", API "/resources", admin_resource_list},
     {"POST", API "/resources/{parent_id}", admin_resource_create},

@@ -1,7 +1,8 @@
-/* admin_testinvoke: one test invocation, synchronous on the admin loop: a
- * MOCK integration makes no network call; an HTTP integration's endpoint is
- * called with a blocking client (admin_testinvoke_http.h). HTTP_PROXY is
- * refused with 400. */
+/* admin_testinvoke: one test invocation. A MOCK integration makes no network
+ * call and is answered at once; an HTTP integration's endpoint is called on
+ * a thread of its own (admin_testinvoke_http.h) while the admin loop goes on
+ * serving, and the answer is given when the call is back (or never, if the
+ * client went away). HTTP_PROXY is refused with 400. */
 #include "admin_testinvoke.h"
 
 #include <curl/curl.h>
@@ -21,7 +22,8 @@
 #include "store_api.h"
 #include "vtl.h"
 
-typedef struct {
+typedef struct ti ti_t;
+struct ti {
     vtl_jsonprov_t jp; /* first: the provider's ud is this struct */
     json_t *doc;       /* {"body", "params", "context", "stageVariables"} */
     json_t *headers;   /* the answer's headers */
@@ -32,7 +34,24 @@ typedef struct {
     size_t log_len;
     arena_t *arena;
     char request_id[37];
-} ti_t;
+    /* the endpoint call (HTTP), its strings owned here */
+    ti_http_req_t call;
+    char *call_url, *call_body;
+    json_t *call_headers;
+    /* what the answer needs once the call is back */
+    h2o_req_t *req; /* NULL when the client went away */
+    ti_t **gone;    /* in req's pool: clears req when the pool goes */
+    cp_t *cp;
+    store_t *store;
+    publish_t *publish;
+    json_t *method, *resource; /* owned */
+    json_t *integ;             /* in method */
+    const char *resource_path; /* in resource */
+    struct timespec t0;
+};
+
+/* ti_request's status when the endpoint call is under way */
+#define TI_PENDING (-1000)
 
 static void ti_log(ti_t *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -398,9 +417,10 @@ static char *ti_url(ti_t *t, const char *uri, json_t *path, json_t *query)
     return url;
 }
 
-/* Sends the (rendered) request; the endpoint's status, or -1 after logging. */
-static int ti_call_endpoint(ti_t *t, json_t *integ, const char *body, size_t len,
-                            const char *content_type)
+/* Prepares the call of the (rendered) request in t->call; 0, or -1 after
+ * logging. */
+static int ti_endpoint_prepare(ti_t *t, json_t *integ, const char *body, size_t len,
+                               const char *content_type)
 {
     json_t *path = json_object(), *query = json_object(), *headers = json_object();
     ti_mapped(t, integ, path, query, headers);
@@ -410,9 +430,7 @@ static int ti_call_endpoint(ti_t *t, json_t *integ, const char *body, size_t len
     const char *method = json_string_value(json_object_get(integ, "httpMethod"));
     json_t *timeout = json_object_get(integ, "timeoutInMillis");
     char *url = uri != NULL ? ti_url(t, uri, path, query) : NULL;
-    int status = -1;
-    char err[256];
-    ti_http_res_t res;
+    int rc = -1;
     if (url == NULL) {
         ti_log(t, "Execution failed due to configuration error: Invalid endpoint address");
         goto out;
@@ -423,39 +441,57 @@ static int ti_call_endpoint(ti_t *t, json_t *integ, const char *body, size_t len
     ti_log(t, "Endpoint request body after transformations: %.*s", (int)len, body);
     ti_log(t, "Sending request to %s", url);
     free(text);
-    ti_http_req_t req = {method != NULL && strcmp(method, "ANY") != 0 ? method : "GET",
-                         url,
-                         headers,
-                         body,
-                         len,
-                         json_is_integer(timeout) ? (long)json_integer_value(timeout) : 29000};
-    if (ti_http_call(&req, &res, err, sizeof(err)) != 0) {
-        ti_log(t, "Execution failed due to a network error: %s", err);
+    t->call_body = malloc(len + 1);
+    if (t->call_body == NULL) {
+        ti_log(t, "Execution failed: out of memory");
         goto out;
     }
-    status = res.status;
-    ti_log(t, "Received response. Status: %d", status);
-    text = json_dumps(res.headers, JSON_COMPACT);
-    ti_log(t, "Endpoint response headers: %s", text != NULL ? text : "{}");
-    free(text);
-    ti_log(t, "Endpoint response body before transformations: %.*s", (int)res.body_len, res.body);
-    json_object_set_new(t->doc, "body", json_stringn(res.body, res.body_len));
-    json_decref(t->answer_headers);
-    t->answer_headers = json_incref(res.headers);
-    ti_http_res_dispose(&res);
+    memcpy(t->call_body, body, len);
+    t->call_body[len] = '\0';
+    t->call_url = url;
+    url = NULL;
+    t->call_headers = json_incref(headers);
+    t->call = (ti_http_req_t){method != NULL && strcmp(method, "ANY") != 0 ? method : "GET",
+                              t->call_url,
+                              t->call_headers,
+                              t->call_body,
+                              len,
+                              json_is_integer(timeout) ? (long)json_integer_value(timeout) : 29000};
+    rc = 0;
 out:
     free(url);
     json_decref(path);
     json_decref(query);
     json_decref(headers);
+    return rc;
+}
+
+/* The call is back: the endpoint's status (its answer in t->doc), or -1
+ * after logging. */
+static int ti_endpoint_done(ti_t *t, int rc, ti_http_res_t *res, const char *err)
+{
+    if (rc != 0) {
+        ti_log(t, "Execution failed due to a network error: %s", err);
+        return -1;
+    }
+    ti_log(t, "Received response. Status: %d", res->status);
+    char *text = json_dumps(res->headers, JSON_COMPACT);
+    ti_log(t, "Endpoint response headers: %s", text != NULL ? text : "{}");
+    free(text);
+    ti_log(t, "Endpoint response body before transformations: %.*s", (int)res->body_len, res->body);
+    json_object_set_new(t->doc, "body", json_stringn(res->body, res->body_len));
+    json_decref(t->answer_headers);
+    t->answer_headers = json_incref(res->headers);
+    int status = res->status;
+    ti_http_res_dispose(res);
     return status;
 }
 
 /* ---- the integration's request and response ------------------------------- */
 
-/* The request phase: the template, then the endpoint (HTTP) or the status
- * the template names (MOCK). The status, or the answer to give (415, 500)
- * negated. */
+/* The request phase: the template, then the endpoint call prepared (HTTP:
+ * TI_PENDING) or the status the template names (MOCK). The status, or the
+ * answer to give (415, 500) negated. */
 static int ti_request(ti_t *t, json_t *integ, json_t *req_headers)
 {
     const char *ct = ti_header(req_headers, "Content-Type"), *key = NULL;
@@ -476,8 +512,10 @@ static int ti_request(ti_t *t, json_t *integ, json_t *req_headers)
     if (src != NULL && (out = ti_render(t, src, &len)) == NULL)
         status = -500;
     else if (http)
-        status = ti_call_endpoint(t, integ, out != NULL ? out : json_string_value(in_body), len,
-                                  out != NULL ? key : ct);
+        status = ti_endpoint_prepare(t, integ, out != NULL ? out : json_string_value(in_body), len,
+                                     out != NULL ? key : ct) == 0
+                     ? TI_PENDING
+                     : -1;
     else if (out != NULL)
         status = ti_status_of(out);
     if (!http && out != NULL)
@@ -486,7 +524,7 @@ static int ti_request(ti_t *t, json_t *integ, json_t *req_headers)
         json_object_set_new(t->doc, "body", json_string("")); /* MOCK: no endpoint body */
     free(out);
     json_decref(in_body);
-    return status < 0 ? -500 : status;
+    return status < 0 && status != TI_PENDING ? -500 : status;
 }
 
 static void ti_response_params(ti_t *t, json_t *resp)
@@ -520,11 +558,12 @@ static void ti_response_params(ti_t *t, json_t *resp)
     }
 }
 
-/* Runs the integration; the answer's status, with its body in *body. */
-static int ti_run(ti_t *t, json_t *integ, json_t *req_headers, char **body, size_t *body_len)
+/* The response phase, from the request phase's status (ti_request); the
+ * answer's status, with its body in *body. */
+static int ti_run(ti_t *t, json_t *integ, json_t *req_headers, int status, char **body,
+                  size_t *body_len)
 {
     const char *key = NULL;
-    int status = ti_request(t, integ, req_headers);
     if (status == -415) {
         *body = strdup("{\"message\":\"Unsupported Media Type\"}");
         *body_len = strlen(*body);
@@ -608,27 +647,39 @@ static int ti_check_body(admin_call_t *c)
     return 0;
 }
 
-static void ti_answer(admin_call_t *c, ti_t *t, json_t *integ, const char *resource_path)
+static void ti_free(ti_t *t)
 {
-    struct timespec t0, t1;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
-    json_t *req_headers = json_object_get(t->doc, "params");
-    req_headers = json_object_get(req_headers, "header");
-    ti_log(t, "Starting execution for request: %s", t->request_id);
-    ti_log(t, "HTTP Method: %s, Resource Path: %s", admin_arg(c, "http_method"), resource_path);
-    char *text = json_dumps(json_object_get(json_object_get(t->doc, "params"), "path"), 0);
-    ti_log(t, "Method request path: %s", text != NULL ? text : "{}");
-    free(text);
-    text = json_dumps(json_object_get(json_object_get(t->doc, "params"), "querystring"), 0);
-    ti_log(t, "Method request query string: %s", text != NULL ? text : "{}");
-    free(text);
-    ti_log(t, "Method request body before transformations: %s",
-           json_string_value(json_object_get(t->doc, "body")));
+    if (t->arena != NULL)
+        arena_destroy(t->arena);
+    json_decref(t->doc);
+    json_decref(t->headers);
+    json_decref(t->over_headers);
+    json_decref(t->over_query);
+    json_decref(t->over_path);
+    json_decref(t->answer_headers);
+    json_decref(t->call_headers);
+    json_decref(t->method);
+    json_decref(t->resource);
+    free(t->call_url);
+    free(t->call_body);
+    free(t->log);
+    free(t);
+}
+
+static json_t *ti_req_headers(ti_t *t)
+{
+    return json_object_get(json_object_get(t->doc, "params"), "header");
+}
+
+/* The answer, from the request phase's status. */
+static void ti_finish(admin_call_t *c, ti_t *t, int request_status)
+{
     char *body = NULL;
     size_t body_len = 0;
-    int status = ti_run(t, integ, req_headers, &body, &body_len);
+    int status = ti_run(t, t->integ, ti_req_headers(t), request_status, &body, &body_len);
+    struct timespec t1;
     clock_gettime(CLOCK_MONOTONIC, &t1);
-    long long ms = (t1.tv_sec - t0.tv_sec) * 1000LL + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+    long long ms = (t1.tv_sec - t->t0.tv_sec) * 1000LL + (t1.tv_nsec - t->t0.tv_nsec) / 1000000;
     if (status < 500)
         ti_log(t, "Successfully completed execution");
     ti_log(t, "Method completed with status: %d", status);
@@ -646,12 +697,68 @@ static void ti_answer(admin_call_t *c, ti_t *t, json_t *integ, const char *resou
     free(body);
 }
 
+static void ti_req_gone(void *p)
+{
+    ti_t *t = *(ti_t **)p;
+    if (t != NULL)
+        t->req = NULL;
+}
+
+/* The endpoint call is back (on the admin loop). */
+static void ti_call_back(void *arg, int rc, ti_http_res_t *res, const char *err)
+{
+    ti_t *t = arg;
+    int status = ti_endpoint_done(t, rc, res, err);
+    if (t->req != NULL) {
+        *t->gone = NULL;
+        admin_call_t c = {.req = t->req, .cp = t->cp, .store = t->store, .publish = t->publish};
+        ti_finish(&c, t, status < 0 ? -500 : status);
+    }
+    ti_free(t);
+}
+
+/* Logs the request and runs the request phase; answers at once, or starts
+ * the endpoint call and keeps t (then returns 1). */
+static int ti_start(admin_call_t *c, ti_t *t)
+{
+    clock_gettime(CLOCK_MONOTONIC, &t->t0);
+    ti_log(t, "Starting execution for request: %s", t->request_id);
+    ti_log(t, "HTTP Method: %s, Resource Path: %s", admin_arg(c, "http_method"), t->resource_path);
+    char *text = json_dumps(json_object_get(json_object_get(t->doc, "params"), "path"), 0);
+    ti_log(t, "Method request path: %s", text != NULL ? text : "{}");
+    free(text);
+    text = json_dumps(json_object_get(json_object_get(t->doc, "params"), "querystring"), 0);
+    ti_log(t, "Method request query string: %s", text != NULL ? text : "{}");
+    free(text);
+    ti_log(t, "Method request body before transformations: %s",
+           json_string_value(json_object_get(t->doc, "body")));
+    int status = ti_request(t, t->integ, ti_req_headers(t));
+    if (status != TI_PENDING) {
+        ti_finish(c, t, status);
+        return 0;
+    }
+    t->req = c->req;
+    t->cp = c->cp;
+    t->store = c->store;
+    t->publish = c->publish;
+    t->gone = h2o_mem_alloc_shared(&c->req->pool, sizeof(*t->gone), ti_req_gone);
+    *t->gone = t;
+    if (ti_http_start(c->cp->loop, &t->call, ti_call_back, t) != 0) {
+        *t->gone = NULL;
+        admin_fail(c, 429, "TooManyRequestsException",
+                   "Too many test invocations under way; try again later");
+        return 0;
+    }
+    c->deferred = 1;
+    return 1;
+}
+
 void admin_test_invoke(admin_call_t *c)
 {
     json_t *method = NULL, *res = NULL;
-    ti_t t = {0};
     if (ti_check_body(c) != 0 || admin_require_method(c, &method) != 0)
         return;
+    ti_t *t = NULL;
     int rc =
         admin_method_expand(c, admin_arg(c, "resource_id"), admin_arg(c, "http_method"), method);
     if (rc == STORE_OK)
@@ -659,44 +766,48 @@ void admin_test_invoke(admin_call_t *c)
                                 &res);
     if (rc != STORE_OK) {
         admin_store_fail(c, rc, "Invalid Resource identifier specified");
-        goto out;
+        goto fail;
     }
     json_t *integ = json_object_get(method, "methodIntegration");
     const char *type = json_string_value(json_object_get(integ, "type"));
     if (type == NULL) {
         admin_fail(c, 404, "NotFoundException", "No integration defined for method");
-        goto out;
+        goto fail;
     }
     if (strcmp(type, "MOCK") != 0 && strcmp(type, "HTTP") != 0) {
         admin_bad_request(c,
                           "TestInvokeMethod runs MOCK and HTTP integrations (this integration "
                           "is %s); deploy to a stage to call it",
                           type);
-        goto out;
+        goto fail;
     }
-    const char *resource_path = json_string_value(json_object_get(res, "path"));
-    crypto_uuid4(t.request_id);
-    t.arena = arena_create(64 * 1024);
-    t.headers = json_object();
-    t.over_headers = json_object();
-    t.over_query = json_object();
-    t.over_path = json_object();
-    t.doc = ti_request_doc(c, &t, resource_path != NULL ? resource_path : "/");
-    if (t.arena == NULL || t.doc == NULL) {
+    t = calloc(1, sizeof(*t));
+    if (t == NULL) {
         admin_fail(c, 500, "InternalFailure", "Out of memory");
-        goto out;
+        goto fail;
     }
-    ti_answer(c, &t, integ, resource_path != NULL ? resource_path : "/");
-out:
-    if (t.arena != NULL)
-        arena_destroy(t.arena);
-    json_decref(t.doc);
-    json_decref(t.headers);
-    json_decref(t.over_headers);
-    json_decref(t.over_query);
-    json_decref(t.over_path);
-    json_decref(t.answer_headers);
-    free(t.log);
+    t->method = method;
+    t->resource = res;
+    method = res = NULL;
+    t->integ = integ;
+    const char *resource_path = json_string_value(json_object_get(t->resource, "path"));
+    t->resource_path = resource_path != NULL ? resource_path : "/";
+    crypto_uuid4(t->request_id);
+    t->arena = arena_create(64 * 1024);
+    t->headers = json_object();
+    t->over_headers = json_object();
+    t->over_query = json_object();
+    t->over_path = json_object();
+    t->doc = ti_request_doc(c, t, t->resource_path);
+    if (t->arena == NULL || t->doc == NULL) {
+        admin_fail(c, 500, "InternalFailure", "Out of memory");
+        goto fail;
+    }
+    if (ti_start(c, t) == 1)
+        return; /* ti_call_back answers and frees t */
+fail:
+    if (t != NULL)
+        ti_free(t);
     json_decref(method);
     json_decref(res);
 }

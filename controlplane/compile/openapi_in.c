@@ -274,41 +274,67 @@ static void add_responses(openapi_ctx_t *x, json_t *method, json_t *op, const ch
 
 /* ---- security ------------------------------------------------------------- */
 
-/* Applies the first security requirement that names supported schemes.
- * 1: the method may not be imported (an unsupported authorizer guards it). */
+/* Applies the operation's security requirements (else the document's) as
+ * the reference does: every requirement object of the list counts, not only
+ * the first (its own exports list one object per scheme), so an API key
+ * scheme anywhere sets apiKeyRequired and the authorizer (a Lambda-style or
+ * JWT authorizer, or sigv4 for AWS_IAM) comes from the first scheme that
+ * names one; a method has one authorizer, so another one is warned about
+ * and not applied. 1: the method may not be imported (an unsupported scheme
+ * guards it). */
 static int add_security(openapi_ctx_t *x, json_t *method, json_t *op, const char *where)
 {
     json_t *security = json_object_get(op, "security");
     if (security == NULL)
         security = json_object_get(x->doc, "security");
-    json_t *req = json_array_get(security, 0);
     json_t *keys = json_object_get(x->plan, "apiKeySchemes");
+    json_t *iam = json_object_get(x->plan, "iamSchemes");
     json_t *denied = json_object_get(x->plan, "deniedSchemes");
     json_t *auths = json_object_get(x->plan, "authorizers");
-    const char *name;
-    json_t *scopes;
-    json_object_foreach(req, name, scopes)
+    const char *chosen = NULL; /* the scheme that gave the method its authorizer */
+    size_t i;
+    json_t *req;
+    json_array_foreach(security, i, req)
     {
-        json_t *a = json_object_get(auths, name);
-        if (json_object_get(keys, name) != NULL) {
-            json_object_set_new(method, "apiKeyRequired", json_true());
-        } else if (json_object_get(denied, name) != NULL) {
-            openapi_warn(x, "%s: not imported, its security scheme %s is not supported", where,
-                         name);
-            return 1;
-        } else if (a != NULL) {
+        const char *name;
+        json_t *scopes;
+        json_object_foreach(req, name, scopes)
+        {
+            json_t *a = json_object_get(auths, name);
+            if (json_object_get(keys, name) != NULL) {
+                json_object_set_new(method, "apiKeyRequired", json_true());
+                continue;
+            }
+            if (json_object_get(denied, name) != NULL) {
+                openapi_warn(x, "%s: not imported, its security scheme %s is not supported", where,
+                             name);
+                return 1;
+            }
+            if (a == NULL && json_object_get(iam, name) == NULL) {
+                openapi_warn(x, "%s: security scheme %s is not defined; ignored", where, name);
+                continue;
+            }
+            if (chosen != NULL) {
+                if (strcmp(chosen, name) != 0)
+                    openapi_warn(x,
+                                 "%s: security scheme %s is not applied: a method has one "
+                                 "authorizer and %s is applied",
+                                 where, name, chosen);
+                continue;
+            }
+            chosen = name;
+            if (a == NULL) {
+                json_object_set_new(method, "authorizationType", json_string("AWS_IAM"));
+                continue;
+            }
             const char *type = json_string_value(json_object_get(a, "type"));
             json_object_set_new(method, "authorizationType",
                                 json_string(strcmp(type, "JWT") == 0 ? "JWT" : "CUSTOM"));
             json_object_set_new(method, "authorizerName", json_string(name));
             if (json_array_size(scopes) > 0)
                 json_object_set(method, "authorizationScopes", scopes);
-        } else {
-            openapi_warn(x, "%s: security scheme %s is not defined; ignored", where, name);
         }
     }
-    if (json_array_size(security) > 1)
-        openapi_warn(x, "%s: only the first security requirement is imported", where);
     return 0;
 }
 
@@ -503,9 +529,9 @@ static int add_api(openapi_ctx_t *x)
 
 json_t *openapi_in_plan(json_t *doc, enum openapi_basepath basepath, char *err, size_t err_len)
 {
-    json_t *plan = json_pack("{s:{},s:{},s:{},s:{},s:{},s:{},s:{},s:{},s:[]}", "api", "resources",
-                             "models", "validators", "authorizers", "gatewayResponses",
-                             "apiKeySchemes", "deniedSchemes", "warnings");
+    json_t *plan = json_pack("{s:{},s:{},s:{},s:{},s:{},s:{},s:{},s:{},s:{},s:[]}", "api",
+                             "resources", "models", "validators", "authorizers", "gatewayResponses",
+                             "apiKeySchemes", "iamSchemes", "deniedSchemes", "warnings");
     openapi_ctx_t x = {doc, plan, json_object_get(plan, "warnings"), err, err_len};
     char prefix[OPENAPI_MAX_PATH];
     if (check_version(&x) != 0 || add_models(&x) != 0 || openapi_in_root_extensions(&x) != 0)
@@ -526,6 +552,7 @@ json_t *openapi_in_plan(json_t *doc, enum openapi_basepath basepath, char *err, 
             goto fail;
     }
     json_object_del(plan, "apiKeySchemes");
+    json_object_del(plan, "iamSchemes");
     json_object_del(plan, "deniedSchemes");
     return plan;
 fail:

@@ -217,6 +217,11 @@ static int security_scheme(openapi_ctx_t *x, const char *name, json_t *scheme)
         json_object_set_new(json_object_get(x->plan, "apiKeySchemes"), name, json_true());
         return 0;
     }
+    if (a == NULL && authtype != NULL && strcasecmp(authtype, "awsSigv4") == 0) {
+        /* the reference's IAM authorization: the method becomes AWS_IAM */
+        json_object_set_new(json_object_get(x->plan, "iamSchemes"), name, json_true());
+        return 0;
+    }
     int ok = type != NULL && (strcasecmp(type, "token") == 0 || strcasecmp(type, "request") == 0 ||
                               strcasecmp(type, "jwt") == 0);
     if (ok && strcasecmp(type, "jwt") != 0 &&

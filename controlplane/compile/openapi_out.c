@@ -178,6 +178,8 @@ static json_t *security(const Portico__ApiDefinition *def, const Portico__Method
             json_array_append_new(scopes, json_string(m->authorization_scopes[i]));
         json_object_set_new(req, name, scopes);
     }
+    if (strcmp(m->authorization_type, "AWS_IAM") == 0)
+        json_object_set_new(req, OPENAPI_SIGV4_SCHEME, json_array());
     if (m->api_key_required)
         json_object_set_new(req, API_KEY_SCHEME, json_array());
     if (json_object_size(req) == 0) {

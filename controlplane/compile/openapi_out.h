@@ -32,6 +32,10 @@ json_t *openapi_out_kv(Portico__KeyValue **kv, size_t n);
 json_t *openapi_out_integration(const Portico__Integration *in);
 /* securitySchemes / securityDefinitions. */
 json_t *openapi_out_security_schemes(const Portico__ApiDefinition *def, int extensions);
+
+/* The security scheme AWS_IAM methods require (x-amazon-apigateway-authtype
+ * awsSigv4), named as the reference names it. */
+#define OPENAPI_SIGV4_SCHEME "sigv4"
 /* definitions / components.schemas: models with "$ref"s in the document's form. */
 json_t *openapi_out_models(const Portico__ApiDefinition *def, int oas30);
 /* Root x-amazon-apigateway-* extensions into doc. */

@@ -121,10 +121,18 @@ json_t *openapi_out_security_schemes(const Portico__ApiDefinition *def, int exte
 {
     json_t *out = json_object();
     int with_ext = extensions & (OPENAPI_EXT_APIGATEWAY | OPENAPI_EXT_AUTHORIZERS);
-    int api_key = 0;
+    int api_key = 0, iam = 0;
     for (size_t i = 0; i < def->n_resources; i++)
-        for (size_t k = 0; k < def->resources[i]->n_methods; k++)
+        for (size_t k = 0; k < def->resources[i]->n_methods; k++) {
             api_key |= def->resources[i]->methods[k]->api_key_required;
+            iam |= strcmp(def->resources[i]->methods[k]->authorization_type, "AWS_IAM") == 0;
+        }
+    if (iam) { /* the reference's scheme for IAM authorization */
+        json_t *s =
+            json_pack("{s:s,s:s,s:s}", "type", "apiKey", "name", "Authorization", "in", "header");
+        json_object_set_new(s, EXT "authtype", json_string("awsSigv4"));
+        json_object_set_new(out, OPENAPI_SIGV4_SCHEME, s);
+    }
     if (api_key)
         json_object_set_new(
             out, "api_key",

@@ -142,6 +142,17 @@ int store_model_user(store_t *s, const char *api_id, const char *name, char **me
                 api_id, name, method);
 }
 
+int store_model_response_user(store_t *s, const char *api_id, const char *name, char **method)
+{
+    return user(s,
+                "SELECT r.path, mr.http_method || '/' || mr.status_code FROM method_responses mr "
+                "JOIN resources r ON r.api_id = mr.api_id AND r.id = mr.resource_id, "
+                "json_each(mr.doc, '$.responseModels') j "
+                "WHERE mr.api_id = ?1 AND j.value = ?2 "
+                "ORDER BY r.path, mr.http_method, mr.status_code LIMIT 1",
+                api_id, name, method);
+}
+
 int store_validator_put(store_t *s, const char *api_id, const char *id, json_t *doc)
 {
     return put(s,

@@ -20,6 +20,9 @@ int store_model_defaults(store_t *s, const char *api_id);
 /* "/path/VERB" of one method whose requestModels name the model, or
  * STORE_ENOTFOUND. */
 int store_model_user(store_t *s, const char *api_id, const char *name, char **method);
+/* "/path/VERB/status" of one method response whose responseModels name the
+ * model, or STORE_ENOTFOUND. */
+int store_model_response_user(store_t *s, const char *api_id, const char *name, char **method);
 
 int store_validator_put(store_t *s, const char *api_id, const char *id, json_t *doc);
 int store_validator_get(store_t *s, const char *api_id, const char *id, json_t **doc);

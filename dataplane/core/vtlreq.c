@@ -148,26 +148,49 @@ drop:
     json_decref(value);
 }
 
-json_t *vtlreq_context(dp_request_t *r)
+/* 1 when the first segment of name ("identity" of "identity.sourceIp") is
+ * one of names. */
+static int context_wanted(const char *name, const char *const *names, size_t n)
+{
+    const char *dot = strchr(name, '.');
+    size_t len = dot != NULL ? (size_t)(dot - name) : strlen(name);
+    for (size_t i = 0; i < n; i++)
+        if (strlen(names[i]) == len && memcmp(names[i], name, len) == 0)
+            return 1;
+    return 0;
+}
+
+json_t *vtlreq_context_of(dp_request_t *r, const char *const *names, size_t n)
 {
     json_t *ctx = json_object();
     for (int id = 0; id < CTXVAR_COUNT; id++) {
+        const char *name = ctxvar_name((enum ctxvar)id);
+        if (names != NULL && !context_wanted(name, names, n))
+            continue;
         size_t len;
         const char *v = mapping_context_value(r, (enum ctxvar)id, &len);
-        const char *name = ctxvar_name((enum ctxvar)id);
         if (v != NULL)
             context_put(ctx, name, strlen(name), json_stringn_nocheck(v, len));
     }
-    json_t *auth = json_object();
-    json_object_set_new(ctx, "authorizer", auth);
-    for (size_t i = 0; i < r->nauthorizer_ctx; i++) {
-        const rt_kv_t *kv = &r->authorizer_ctx[i];
-        context_put(auth, kv->key, kv->key_len, json_stringn_nocheck(kv->value, kv->value_len));
+    if (names == NULL || context_wanted("authorizer", names, n)) {
+        json_t *auth = json_object();
+        json_object_set_new(ctx, "authorizer", auth);
+        for (size_t i = 0; i < r->nauthorizer_ctx; i++) {
+            const rt_kv_t *kv = &r->authorizer_ctx[i];
+            context_put(auth, kv->key, kv->key_len, json_stringn_nocheck(kv->value, kv->value_len));
+        }
     }
-    json_object_set_new(ctx, "requestOverride",
-                        json_pack("{s:{},s:{},s:{}}", "header", "querystring", "path"));
-    json_object_set_new(ctx, "responseOverride", json_pack("{s:{}}", "header"));
+    if (names == NULL || context_wanted("requestOverride", names, n))
+        json_object_set_new(ctx, "requestOverride",
+                            json_pack("{s:{},s:{},s:{}}", "header", "querystring", "path"));
+    if (names == NULL || context_wanted("responseOverride", names, n))
+        json_object_set_new(ctx, "responseOverride", json_pack("{s:{}}", "header"));
     return ctx;
+}
+
+json_t *vtlreq_context(dp_request_t *r)
+{
+    return vtlreq_context_of(r, NULL, 0);
 }
 
 /* ---- the provider -------------------------------------------------------- */
@@ -190,8 +213,12 @@ static const json_t *prov_params(void *ud)
 static const json_t *prov_context(void *ud)
 {
     vtlreq_t *v = ud;
-    if (v->context == NULL)
-        v->context = vtlreq_context(v->r);
+    if (v->context == NULL) {
+        const char *const *names;
+        size_t n;
+        int all = v->tmpl == NULL || vtl_context_names(v->tmpl, &names, &n);
+        v->context = all ? vtlreq_context(v->r) : vtlreq_context_of(v->r, names, n);
+    }
     return v->context;
 }
 
@@ -290,7 +317,17 @@ int vtlreq_render(vtlreq_t *v, const vtl_template_t *t, h2o_iovec_t *out)
     vtl_error_t err = {0};
     char *text;
     size_t len;
-    int rc = vtl_render(t, &v->prov, NULL, &al, &text, &len, &err);
+    /* only the $context names t reads are built; what it cannot set
+     * (requestOverride, responseOverride) need not be read back */
+    const char *const *names;
+    size_t n;
+    vtl_provider_t prov = v->prov;
+    if (!vtl_context_names(t, &names, &n) && !context_wanted("requestOverride", names, n) &&
+        !context_wanted("responseOverride", names, n))
+        prov.context_out = NULL;
+    v->tmpl = t;
+    int rc = vtl_render(t, &prov, NULL, &al, &text, &len, &err);
+    v->tmpl = NULL;
     json_decref(v->params);
     json_decref(v->context);
     json_decref(v->stage_variables);
@@ -328,7 +365,8 @@ const char *vtlreq_answer_value(const vtlreq_t *v, const params_expr_t *src, siz
         return NULL;
     for (size_t i = 0; i < v->nanswer_headers; i++) {
         const h2o_header_t *h = &v->answer_headers[i];
-        if (h2o_lcstris(h->name->base, h->name->len, src->name, src->name_len)) {
+        if (h->name->len == src->name_len &&
+            strncasecmp(h->name->base, src->name, src->name_len) == 0) {
             *len = h->value.len;
             return h->value.base;
         }

@@ -34,6 +34,7 @@ typedef struct vtlreq {
     /* the endpoint's answer headers (integration.response.header.X), request pool */
     const h2o_header_t *answer_headers;
     size_t nanswer_headers;
+    const vtl_template_t *tmpl; /* the template being rendered */
     vtl_provider_t prov;
 } vtlreq_t;
 
@@ -59,5 +60,8 @@ json_t *vtlreq_params(dp_request_t *r);
 
 /* Builds $context for r (new reference). */
 json_t *vtlreq_context(dp_request_t *r);
+
+/* Builds only the first-level names of $context given (vtl_context_names). */
+json_t *vtlreq_context_of(dp_request_t *r, const char *const *names, size_t n);
 
 #endif

@@ -168,6 +168,9 @@ typedef struct {
     int api_key_from_header;
     /* request validation: the deployment's models (validate_conf.h) */
     struct rt_models *models;
+    /* binaryMediaTypes (core/payload.h) */
+    const char *const *binary_types;
+    size_t nbinary_types;
 } rt_deployment_t;
 
 /* ---- observability: compiled by observe_conf.c ---- */

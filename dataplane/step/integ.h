@@ -5,6 +5,7 @@
 #ifndef PORTICO_INTEG_H
 #define PORTICO_INTEG_H
 
+#include "payload.h"
 #include "steps.h"
 
 enum step_result integ_mock_run(dp_request_t *r);
@@ -31,6 +32,13 @@ int integ_http_build(dp_request_t *r, const integ_http_req_t *spec, h2o_url_t *u
  * integration's request_templates, or -1: the body passes through). -1
  * when passthroughBehavior refuses the request (answered 415). */
 int integ_select_request_template(dp_request_t *r, int *idx);
+
+/* The content type conversion of r's integration request (payload.h):
+ * binaryMediaTypes against Content-Type, and the integration's contentHandling. */
+payload_plan_t integ_request_plan(dp_request_t *r);
+
+/* Answers the gateway's 500 for a payload that does not convert; -1. */
+int integ_convert_failed(dp_request_t *r);
 
 /* 1 when a request with this method may be sent twice. */
 int integ_method_is_idempotent(h2o_iovec_t m);

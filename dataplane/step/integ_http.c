@@ -5,7 +5,8 @@
  * WHEN_NO_TEMPLATES when the integration has no template at all), else 415.
  * The endpoint's whole answer is read (bounded), its status code selects
  * the integration response (selectionPattern, else the default; none: 500),
- * whose template renders the answer (integ_response.c). */
+ * whose template renders the answer (integ_response.c). binaryMediaTypes
+ * and contentHandling convert the payloads both ways (core/payload.h). */
 #include <string.h>
 
 #include "clock.h"
@@ -14,6 +15,7 @@
 #include "integ_conf.h"
 #include "vtlreq.h"
 #include "log.h"
+#include "payload.h"
 #include "upstream_call.h"
 
 /* The reference's payload limit: an answer over it is a bad answer. */
@@ -42,6 +44,23 @@ int integ_select_request_template(dp_request_t *r, int *idx)
         (in->passthrough == RT_PASS_WHEN_NO_TEMPLATES && in->nrequest_templates == 0))
         return 0;
     gwresp_send(r, GW_UNSUPPORTED_MEDIA_TYPE);
+    return -1;
+}
+
+payload_plan_t integ_request_plan(dp_request_t *r)
+{
+    const rt_deployment_t *d = r->deployment;
+    size_t ctlen;
+    const char *ct = request_header(r, H2O_STRLIT("content-type"), &ctlen);
+    return payload_request_plan(d->nbinary_types > 0,
+                                payload_media_matches(d->binary_types, d->nbinary_types, ct, ctlen),
+                                r->method->integration->convert);
+}
+
+int integ_convert_failed(dp_request_t *r)
+{
+    r->exec_error = "Unable to convert the payload to binary: it is not base64";
+    gwresp_send(r, GW_API_CONFIGURATION_ERROR);
     return -1;
 }
 
@@ -139,21 +158,30 @@ static int http_request_body(http_call_t *hc, integ_http_req_t *spec)
 {
     dp_request_t *r = hc->r;
     const rt_integration_t *in = r->method->integration;
+    payload_plan_t plan = integ_request_plan(r);
     int idx;
     if (integ_select_request_template(r, &idx) != 0)
         return -1;
-    if (idx < 0) {
+    if (idx < 0 || !payload_template_applies(plan)) {
         size_t ctlen;
         const char *ct = request_header(r, H2O_STRLIT("content-type"), &ctlen);
         spec->body = r->req->entity;
+        if (spec->body.base != NULL) {
+            spec->body = payload_before(&r->req->pool, plan, spec->body, 0);
+            if (payload_after(&r->req->pool, plan, &spec->body) != 0)
+                return integ_convert_failed(r);
+        }
         if (ct != NULL)
             spec->content_type = h2o_iovec_init(ct, ctlen);
         return 0;
     }
+    hc->vtl.body = payload_before(&r->req->pool, plan, hc->vtl.body, 1);
     if (vtlreq_render(&hc->vtl, in->request_compiled[idx], &spec->body) != 0) {
         gwresp_send(r, GW_API_CONFIGURATION_ERROR);
         return -1;
     }
+    if (payload_after(&r->req->pool, plan, &spec->body) != 0)
+        return integ_convert_failed(r);
     spec->content_type =
         h2o_iovec_init(in->request_templates[idx].key, in->request_templates[idx].key_len);
     return 0;

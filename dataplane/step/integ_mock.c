@@ -32,9 +32,11 @@ enum step_result integ_mock_run(dp_request_t *r)
     vtlreq_t *vtl = h2o_mem_alloc_pool(&r->req->pool, sizeof(*vtl));
     vtlreq_init(vtl, r);
     int idx = -1, status = 200;
+    payload_plan_t plan = integ_request_plan(r);
     if (integ_select_request_template(r, &idx) != 0)
         return STEP_DONE;
-    if (idx >= 0) {
+    if (idx >= 0 && payload_template_applies(plan)) {
+        vtl->body = payload_before(&r->req->pool, plan, vtl->body, 1);
         h2o_iovec_t out;
         if (vtlreq_render(vtl, in->request_compiled[idx], &out) != 0) {
             gwresp_send(r, GW_API_CONFIGURATION_ERROR);

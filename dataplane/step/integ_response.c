@@ -1,7 +1,8 @@
 /* integ_response: the integration-response writer shared by integrations
  * that select a response (MOCK, HTTP): status, method.response.header.*
  * mappings, the response template chosen by Accept rendered with the full
- * engine, and what the template set in $context.responseOverride. */
+ * engine, and what the template set in $context.responseOverride; the
+ * answer's content type conversion (payload.h) around the template. */
 #include <string.h>
 
 #include "gwresp.h"
@@ -10,6 +11,33 @@
 #include "vtlreq.h"
 #include "log.h"
 #include "mapping.h"
+#include "payload.h"
+
+/* The conversion plan of the answer: binaryMediaTypes against the
+ * endpoint's Content-Type and the client's first Accept type, and the
+ * integration response's contentHandling. */
+static payload_plan_t response_plan(dp_request_t *r, const rt_int_response_t *resp,
+                                    const vtlreq_t *vtl)
+{
+    const rt_deployment_t *d = r->deployment;
+    if (d->nbinary_types == 0)
+        return payload_response_plan(0, 0, 0, resp->convert);
+    int answer_binary = 0;
+    for (size_t i = 0; i < vtl->nanswer_headers; i++) {
+        const h2o_header_t *h = &vtl->answer_headers[i];
+        if (h2o_lcstris(h->name->base, h->name->len, H2O_STRLIT("content-type"))) {
+            answer_binary = payload_media_matches(d->binary_types, d->nbinary_types, h->value.base,
+                                                  h->value.len);
+            break;
+        }
+    }
+    size_t alen;
+    const char *accept = request_header(r, H2O_STRLIT("accept"), &alen);
+    h2o_iovec_t first = payload_first_accept(accept, alen);
+    int accept_binary =
+        payload_media_matches(d->binary_types, d->nbinary_types, first.base, first.len);
+    return payload_response_plan(1, answer_binary, accept_binary, resp->convert);
+}
 
 static const char *response_value(dp_request_t *r, vtlreq_t *vtl, const rt_mapping_t *m,
                                   size_t *vlen)
@@ -51,9 +79,9 @@ static int response_headers_valid(dp_request_t *r, const rt_int_response_t *resp
 /* The body: the chosen template rendered; without a template, the
  * endpoint's answer passes through (MOCK has none: empty). */
 static int response_body(dp_request_t *r, const rt_int_response_t *resp, vtlreq_t *vtl,
-                         const rt_kv_t *t, h2o_iovec_t *body)
+                         const rt_kv_t *t, payload_plan_t plan, h2o_iovec_t *body)
 {
-    if (t == NULL) {
+    if (t == NULL || !payload_template_applies(plan)) {
         *body = vtl->body;
         return 0;
     }
@@ -87,9 +115,15 @@ void integ_response_send(dp_request_t *r, const rt_int_response_t *resp, vtlreq_
         vtl = &fresh;
     }
     const rt_kv_t *t = request_accept_template(r, resp->templates, resp->ntemplates);
+    payload_plan_t plan = response_plan(r, resp, vtl);
+    vtl->body = payload_before(&req->pool, plan, vtl->body, t != NULL);
     h2o_iovec_t body;
-    if (response_body(r, resp, vtl, t, &body) != 0) {
+    if (response_body(r, resp, vtl, t, plan, &body) != 0) {
         gwresp_send(r, GW_API_CONFIGURATION_ERROR);
+        return;
+    }
+    if (payload_after(&req->pool, plan, &body) != 0) {
+        integ_convert_failed(r);
         return;
     }
     int status = vtl->status_override != 0 ? vtl->status_override : resp->status;

@@ -13,7 +13,8 @@ from /proc/PID/stat over the run, divided by the requests wrk completed).
 Loopback only. Run with Debian's python:
   /usr/bin/python3 tests/bench/templates.py
 (PORTICO_BUILD_DIR picks the build, default build-bench (release), built if
-absent; ROUNDS, SECONDS, CONNECTIONS override the sizes.)"""
+absent, unless BENCH_SKIP_BUILD=1; ROUNDS, SECONDS, CONNECTIONS override the
+sizes.)"""
 
 import json
 import os
@@ -56,6 +57,8 @@ def body_1k():
 
 
 def build():
+    if os.environ.get("BENCH_SKIP_BUILD"):
+        return
     bdir = os.environ["PORTICO_BUILD_DIR"]
     if not os.path.exists(os.path.join(bdir, "build.ninja")):
         subprocess.run(["meson", "setup", bdir, ROOT, "--buildtype=release"], check=True,

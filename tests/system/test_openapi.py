@@ -67,6 +67,8 @@ def scheme_defs(doc):
 
 def scheme_supported(scheme):
     auth = scheme.get("x-amazon-apigateway-authorizer")
+    if auth is None and scheme.get("x-amazon-apigateway-authtype", "").lower() == "awssigv4":
+        return True  # AWS_IAM
     if auth is None:
         return scheme.get("type") == "apiKey" and scheme.get("name", "").lower() == "x-api-key"
     t = auth.get("type", "").lower()
@@ -89,7 +91,7 @@ def expected_methods(doc):
             if integ is not None and integ.get("type", "").lower() not in SUPPORTED_TYPES:
                 continue
             sec = op.get("security", doc.get("security", []))
-            names = sec[0].keys() if sec else []
+            names = [n for req in sec for n in req]  # every requirement counts
             if any(n in schemes and not scheme_supported(schemes[n]) for n in names):
                 continue
             out.add((path, verb))

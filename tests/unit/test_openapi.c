@@ -276,6 +276,87 @@ static void test_plans(void **state)
     }
 }
 
+/* ---- security requirements --------------------------------------------------------------- */
+
+#define SCHEMES                                                                                    \
+    "\"securityDefinitions\":{"                                                                    \
+    "\"api_key\":{\"type\":\"apiKey\",\"name\":\"x-api-key\",\"in\":\"header\"},"                  \
+    "\"sigv4\":{\"type\":\"apiKey\",\"name\":\"Authorization\",\"in\":\"header\","                 \
+    "\"x-amazon-apigateway-authtype\":\"awsSigv4\"},"                                              \
+    "\"tok\":{\"type\":\"apiKey\",\"name\":\"Authorization\",\"in\":\"header\","                   \
+    "\"x-amazon-apigateway-authtype\":\"custom\",\"x-amazon-apigateway-authorizer\":{"             \
+    "\"type\":\"token\",\"authorizerUri\":\"http://127.0.0.1:9/auth\"}},"                          \
+    "\"tok2\":{\"type\":\"apiKey\",\"name\":\"Authorization\",\"in\":\"header\","                  \
+    "\"x-amazon-apigateway-authtype\":\"custom\",\"x-amazon-apigateway-authorizer\":{"             \
+    "\"type\":\"token\",\"authorizerUri\":\"http://127.0.0.1:9/auth2\"}},"                         \
+    "\"pool\":{\"type\":\"apiKey\",\"name\":\"Authorization\",\"in\":\"header\","                  \
+    "\"x-amazon-apigateway-authtype\":\"cognito_user_pools\",\"x-amazon-apigateway-authorizer\":{" \
+    "\"type\":\"cognito_user_pools\",\"providerARNs\":[\"arn:x\"]}}},"
+
+static const struct {
+    const char *name, *security; /* the operation's "security" value */
+    int api_key;                 /* apiKeyRequired */
+    const char *auth;            /* authorizationType; NULL: the method is not imported */
+    const char *authorizer;      /* authorizerName, or NULL */
+    const char *warning;         /* in the warnings, or NULL */
+} security_cases[] = {
+    {"one requirement, AND of two", "[{\"tok\":[],\"api_key\":[]}]", 1, "CUSTOM", "tok", NULL},
+    {"the reference's export: one object per scheme", "[{\"tok\":[]},{\"api_key\":[]}]", 1,
+     "CUSTOM", "tok", NULL},
+    {"api key in a later requirement", "[{\"sigv4\":[]},{\"api_key\":[]}]", 1, "AWS_IAM", NULL,
+     NULL},
+    {"sigv4 is AWS_IAM", "[{\"sigv4\":[]}]", 0, "AWS_IAM", NULL, NULL},
+    {"a second authorizer is warned", "[{\"tok\":[]},{\"tok2\":[]}]", 0, "CUSTOM", "tok",
+     "security scheme tok2 is not applied: a method has one authorizer and tok is applied"},
+    {"unsupported scheme in any requirement", "[{\"api_key\":[]},{\"pool\":[]}]", 0, NULL, NULL,
+     "not imported, its security scheme pool is not supported"},
+    {"undefined scheme ignored", "[{\"nope\":[]},{\"api_key\":[]}]", 1, "NONE", NULL,
+     "security scheme nope is not defined; ignored"},
+    {"anonymous alternative", "[{},{\"api_key\":[]}]", 1, "NONE", NULL, NULL},
+};
+
+static void test_security_requirements(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof(security_cases) / sizeof(security_cases[0]); i++) {
+        char text[4096];
+        snprintf(text, sizeof(text),
+                 SW SCHEMES "\"paths\":{\"/a\":{\"get\":{\"responses\":{},\"security\":%s,"
+                            "\"x-amazon-apigateway-integration\":{\"type\":\"mock\"}}}}}",
+                 security_cases[i].security);
+        json_t *doc = json_loads(text, 0, NULL);
+        if (doc == NULL)
+            fail_msg("%s: test document is not JSON", security_cases[i].name);
+        char err[512] = "";
+        json_t *plan = openapi_in_plan(doc, OPENAPI_BASEPATH_IGNORE, err, sizeof(err));
+        if (plan == NULL)
+            fail_msg("%s: %s", security_cases[i].name, err);
+        json_t *m =
+            json_object_get(json_object_get(json_object_get(plan, "resources"), "/a"), "GET");
+        json_t *warnings = json_object_get(plan, "warnings");
+        if (security_cases[i].warning != NULL && !has_message(warnings, security_cases[i].warning))
+            fail_msg("%s: warnings %s", security_cases[i].name, json_dumps(warnings, JSON_COMPACT));
+        if (security_cases[i].auth == NULL) {
+            if (m != NULL)
+                fail_msg("%s: imported", security_cases[i].name);
+        } else {
+            if (m == NULL)
+                fail_msg("%s: not imported", security_cases[i].name);
+            const char *auth = json_string_value(json_object_get(m, "authorizationType"));
+            if (strcmp(auth != NULL ? auth : "NONE", security_cases[i].auth) != 0)
+                fail_msg("%s: authorizationType %s", security_cases[i].name, auth);
+            const char *an = json_string_value(json_object_get(m, "authorizerName"));
+            if ((an == NULL) != (security_cases[i].authorizer == NULL) ||
+                (an != NULL && strcmp(an, security_cases[i].authorizer) != 0))
+                fail_msg("%s: authorizerName %s", security_cases[i].name, an);
+            if (json_is_true(json_object_get(m, "apiKeyRequired")) != security_cases[i].api_key)
+                fail_msg("%s: apiKeyRequired", security_cases[i].name);
+        }
+        json_decref(plan);
+        json_decref(doc);
+    }
+}
+
 /* ---- export of a small definition ----------------------------------------------------- */
 
 static void test_export_definition(void **state)
@@ -334,9 +415,9 @@ static void test_export_definition(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_yaml_to_json),      cmocka_unit_test(test_yaml_dump_round_trip),
-        cmocka_unit_test(test_ref_rewrite),       cmocka_unit_test(test_plans),
-        cmocka_unit_test(test_export_definition),
+        cmocka_unit_test(test_yaml_to_json),          cmocka_unit_test(test_yaml_dump_round_trip),
+        cmocka_unit_test(test_ref_rewrite),           cmocka_unit_test(test_plans),
+        cmocka_unit_test(test_security_requirements), cmocka_unit_test(test_export_definition),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -348,6 +348,49 @@ static void test_render_twice(void **state)
     }
 }
 
+/* what a template reads of $context, from its AST: the names a provider
+ * must build, or everything */
+static void test_context_names(void **state)
+{
+    fixture_t *f = *state;
+    static const struct {
+        const char *src;
+        int all;
+        const char *names; /* space-separated, in first-use order */
+    } rows[] = {
+        {"no context here $input.body", 0, ""},
+        {"$context.stage $context.requestId $context.stage", 0, "stage requestId"},
+        {"$context.identity.sourceIp ${context.authorizer.claims.sub}", 0, "identity authorizer"},
+        {"#set($context.responseOverride.status = 404)", 0, "responseOverride"},
+        {"#if($context.httpMethod == 'GET')\"$context.path\"#end", 0, "httpMethod path"},
+        {"#foreach($x in [1])$util.escapeJavaScript($context.stage)#end", 0, "stage"},
+        {"#macro(m $a)$context.domainName#end#m(1)", 0, "domainName"},
+        {"$context", 1, NULL},
+        {"$context.keySet()", 1, NULL},
+        {"$context['stage']", 1, NULL},
+        {"#set($c = $context)$c.stage", 1, NULL},
+        {"#evaluate('$context.stage')", 1, NULL},
+        {"#foreach($context in [1])x#end", 1, NULL},
+        {"#macro(m $context)$context#end", 1, NULL},
+    };
+    for (size_t k = 0; k < sizeof(rows) / sizeof(rows[0]); k++) {
+        vtl_template_t *t;
+        assert_int_equal(vtl_compile(rows[k].src, strlen(rows[k].src), f->arena, &t, NULL), VTL_OK);
+        const char *const *names;
+        size_t n;
+        int all = vtl_context_names(t, &names, &n);
+        if (all != rows[k].all)
+            fail_msg("%s: all %d", rows[k].src, all);
+        if (all)
+            continue;
+        char got[256] = "";
+        for (size_t i = 0; i < n; i++)
+            snprintf(got + strlen(got), sizeof(got) - strlen(got), "%s%s", i ? " " : "", names[i]);
+        if (strcmp(got, rows[k].names) != 0)
+            fail_msg("%s: got \"%s\"", rows[k].src, got);
+    }
+}
+
 /* the compiled template keeps its own copy of the source */
 static void test_source_copied(void **state)
 {
@@ -420,7 +463,8 @@ static void test_context_out(void **state)
 
 int main(void)
 {
-    struct CMUnitTest tests[NCASES + 6] = {
+    struct CMUnitTest tests[NCASES + 7] = {
+        cmocka_unit_test_setup_teardown(test_context_names, setup, teardown),
         cmocka_unit_test_setup_teardown(test_source_copied, setup, teardown),
         cmocka_unit_test_setup_teardown(test_context_out, setup, teardown),
         cmocka_unit_test_setup_teardown(test_parse_error_position, setup, teardown),
@@ -429,7 +473,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_empty_provider, setup, teardown),
     };
     for (size_t k = 0; k < NCASES; k++)
-        tests[6 + k] =
+        tests[7 + k] =
             (struct CMUnitTest){cases[k].name, test_case, setup, teardown, (void *)&cases[k]};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
