@@ -16,6 +16,7 @@
 
 #include "compiler.h"
 #include "compiler_v2.h"
+#include "store_api.h"
 #include "store_domain.h"
 #include "store_schema.h"
 #include "store_v2.h"
@@ -354,6 +355,16 @@ static void snapshot_carries_v2(void **state)
     store_mapping_t m = {"v1", "httpapi001", "$default"};
     assert_int_equal(store_v2_mapping_insert(s, "api.example.com", "m000001", &m), STORE_OK);
     assert_int_equal(store_v2_mapping_insert(s, "api.example.com", "m000002", &m), STORE_ECONFLICT);
+    /* a REST base path mapping may not take the same base path, and the other way round */
+    json_t *rest = json_pack("{s:s,s:s}", "id", "rest000001", "name", "rest");
+    assert_int_equal(store_restapi_insert(s, "rest000001", 1, rest), STORE_OK);
+    json_decref(rest);
+    store_mapping_t v1 = {"v1", "rest000001", ""};
+    assert_int_equal(store_mapping_insert(s, "api.example.com", &v1), STORE_ECONFLICT);
+    v1.base_path = "other";
+    assert_int_equal(store_mapping_insert(s, "api.example.com", &v1), STORE_OK);
+    m.base_path = "other";
+    assert_int_equal(store_v2_mapping_update(s, "api.example.com", "m000001", &m), STORE_ECONFLICT);
 
     uint8_t *bytes;
     uint64_t version;
@@ -375,9 +386,12 @@ static void snapshot_carries_v2(void **state)
     assert_int_equal(snap->n_jwks, 1);
     assert_string_equal(snap->jwks[0]->issuer, "https://issuer.example");
     assert_int_equal(snap->n_domains, 1);
-    assert_int_equal(snap->domains[0]->n_mappings, 1);
-    assert_string_equal(snap->domains[0]->mappings[0]->base_path, "v1");
-    assert_string_equal(snap->domains[0]->mappings[0]->api_id, "httpapi001");
+    assert_int_equal(snap->domains[0]->n_mappings, 2); /* ordered by base path */
+    assert_string_equal(snap->domains[0]->mappings[0]->base_path, "other");
+    assert_string_equal(snap->domains[0]->mappings[0]->api_id, "rest000001");
+    assert_string_equal(snap->domains[0]->mappings[1]->base_path, "v1");
+    assert_string_equal(snap->domains[0]->mappings[1]->api_id, "httpapi001");
+    assert_string_equal(snap->domains[0]->mappings[1]->stage, "$default");
     portico__snapshot__free_unpacked(snap, NULL);
 }
 
