@@ -48,6 +48,39 @@ static int route_check_params(admin_call_t *c, json_t *params)
     return 0;
 }
 
+/* requestModels name models of the API. */
+static int route_check_models(admin_call_t *c, json_t *models)
+{
+    if (json_object_size(models) == 0)
+        return 0;
+    store_v2_key_t key = {admin_arg(c, "api_id"), STORE_V2_MODEL, "", NULL, NULL};
+    json_t *all;
+    int more;
+    int rc = store_v2_item_list(c->store, &key, NULL, -1, &all, &more);
+    if (rc != STORE_OK) {
+        admin_store_fail(c, rc, "");
+        return -1;
+    }
+    const char *k;
+    json_t *v, *m;
+    size_t i;
+    int missing = 0;
+    json_object_foreach(models, k, v)
+    {
+        int found = 0;
+        json_array_foreach(all, i, m) found |=
+            strcmp(json_string_value(json_object_get(m, "name")), json_string_value(v)) == 0;
+        if (!found) {
+            admin_bad_request(c, "Invalid model specified in requestModels: %s",
+                              json_string_value(v));
+            missing = 1;
+            break;
+        }
+    }
+    json_decref(all);
+    return missing ? -1 : 0;
+}
+
 static int route_check_auth(admin_call_t *c, enum store_v2_protocol p, json_t *doc)
 {
     const char *type = json_string_value(json_object_get(doc, "authorizationType"));
@@ -144,6 +177,8 @@ static int route_check(admin_call_t *c, json_t *api, enum store_v2_protocol p, j
                              "selection expression");
         return -1;
     }
+    if (route_check_models(c, json_object_get(doc, "requestModels")) != 0)
+        return -1;
     json_t *params = json_object_get(doc, "requestParameters");
     if (params != NULL && json_object_size(params) > 0 && strcmp(key, "$connect") != 0) {
         admin_bad_request(c, "Request parameters are supported only on the $connect route");

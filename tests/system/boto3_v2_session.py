@@ -231,6 +231,13 @@ def _():
     assert v2.get_model(ApiId=wid, ModelId=m["ModelId"])["Name"] == "Message"
     error(lambda: v2.create_model(ApiId=wid, Name="Bad", Schema='{"type": 5}'),
           v2.exceptions.BadRequestException, 400)
+    error(lambda: v2.create_route(ApiId=wid, RouteKey="typed", RequestModels={"$default": "Nope"},
+                                  ModelSelectionExpression="$default"),
+          v2.exceptions.BadRequestException, 400)
+    typed = v2.create_route(ApiId=wid, RouteKey="typed", RequestModels={"$default": "Message"},
+                            ModelSelectionExpression="$default")
+    error(lambda: v2.delete_model(ApiId=wid, ModelId=m["ModelId"]), v2.exceptions.ConflictException, 409)
+    v2.delete_route(ApiId=wid, RouteId=typed["RouteId"])
     for key in ("$connect", "$disconnect", "$default", "sendmessage"):
         r = v2.create_route(ApiId=wid, RouteKey=key, Target="integrations/" + i["IntegrationId"],
                             RouteResponseSelectionExpression="$default")
