@@ -187,7 +187,7 @@ static int route_check(admin_call_t *c, json_t *api, enum store_v2_protocol p, j
     return route_check_params(c, params);
 }
 
-static const admin_v2_kind_t route_kind = {
+const admin_v2_kind_t admin_v2_route_kind = {
     .kind = STORE_V2_ROUTE,
     .what = "Route",
     .id_field = "routeId",
@@ -199,23 +199,23 @@ static const admin_v2_kind_t route_kind = {
 
 void admin_v2_route_create(admin_call_t *c)
 {
-    admin_v2_item_create(c, &route_kind);
+    admin_v2_item_create(c, &admin_v2_route_kind);
 }
 void admin_v2_route_list(admin_call_t *c)
 {
-    admin_v2_item_list(c, &route_kind);
+    admin_v2_item_list(c, &admin_v2_route_kind);
 }
 void admin_v2_route_get(admin_call_t *c)
 {
-    admin_v2_item_get(c, &route_kind);
+    admin_v2_item_get(c, &admin_v2_route_kind);
 }
 void admin_v2_route_update(admin_call_t *c)
 {
-    admin_v2_item_update(c, &route_kind);
+    admin_v2_item_update(c, &admin_v2_route_kind);
 }
 void admin_v2_route_delete(admin_call_t *c)
 {
-    admin_v2_item_delete(c, &route_kind);
+    admin_v2_item_delete(c, &admin_v2_route_kind);
 }
 
 /* DeleteRouteRequestParameter: the body is the route without that key. */
