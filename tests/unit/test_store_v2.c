@@ -11,11 +11,13 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "compiler.h"
 #include "compiler_v2.h"
+#include "openapi_v2.h"
 #include "store_api.h"
 #include "store_domain.h"
 #include "store_schema.h"
@@ -215,6 +217,94 @@ static void parameter_keys(void **state)
                      -1);
 }
 
+/* ---- OpenAPI for HTTP APIs ---------------------------------------------- */
+
+static void counter_id(char *out, size_t len)
+{
+    static unsigned n;
+    snprintf(out, len + 1, "%0*u", (int)len, ++n);
+}
+
+static void openapi_plans(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *doc;
+        int ok;
+    } cases[] = {
+        {"{\"openapi\":\"3.0.1\",\"info\":{\"title\":\"t\"},\"paths\":{}}", 1},
+        {"{\"swagger\":\"2.0\",\"info\":{\"title\":\"t\"},\"paths\":{}}", 0},
+        {"{\"openapi\":\"3.0.1\",\"info\":{},\"paths\":{}}", 0},
+        {"{\"openapi\":\"3.0.1\",\"info\":{\"title\":\"t\"},\"paths\":{\"/a\":{\"get\":"
+         "{\"security\":[{\"nope\":[]}]}}}}",
+         0},
+    };
+    char err[256];
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        json_t *doc = json_loads(cases[i].doc, 0, NULL);
+        assert_non_null(doc);
+        json_t *plan = openapi_v2_plan(doc, counter_id, err, sizeof(err));
+        if ((plan != NULL) != cases[i].ok)
+            fail_msg("openapi case %zu: %s", i, plan == NULL ? err : "accepted");
+        json_decref(plan);
+        json_decref(doc);
+    }
+    const char *text =
+        "{\"openapi\":\"3.0.1\",\"info\":{\"title\":\"t\",\"version\":2},"
+        "\"paths\":{\"/p/{id}\":{\"get\":{\"security\":[{\"j\":[\"s\"]}],"
+        "\"x-amazon-apigateway-integration\":{\"type\":\"http_proxy\",\"httpMethod\":\"GET\","
+        "\"uri\":\"https://e.example/\"}}},\"/$default\":{\"x-amazon-apigateway-any-method\":{}}},"
+        "\"components\":{\"securitySchemes\":{\"j\":{\"x-amazon-apigateway-authorizer\":"
+        "{\"type\":\"jwt\",\"identitySource\":\"$request.header.Authorization\","
+        "\"jwtConfiguration\":{\"issuer\":\"https://i.example\",\"audience\":[\"a\"]}}},"
+        "\"k\":{\"type\":\"apiKey\"}}}}";
+    json_t *doc = json_loads(text, 0, NULL);
+    assert_non_null(doc);
+    json_t *plan = openapi_v2_plan(doc, counter_id, err, sizeof(err));
+    assert_non_null(plan);
+    assert_string_equal(json_string_value(json_object_get(json_object_get(plan, "api"), "version")),
+                        "2");
+    json_t *routes = json_object_get(plan, "routes");
+    assert_int_equal(json_array_size(routes), 2);
+    json_t *get = json_array_get(routes, 0), *def = json_array_get(routes, 1);
+    if (strcmp(json_string_value(json_object_get(get, "routeKey")), "$default") == 0) {
+        json_t *t = get;
+        get = def;
+        def = t;
+    }
+    assert_string_equal(json_string_value(json_object_get(get, "routeKey")), "GET /p/{id}");
+    assert_string_equal(json_string_value(json_object_get(def, "routeKey")), "$default");
+    assert_string_equal(json_string_value(json_object_get(get, "authorizationType")), "JWT");
+    json_t *integ = json_array_get(json_object_get(plan, "integrations"), 0);
+    char target[64];
+    snprintf(target, sizeof(target), "integrations/%s",
+             json_string_value(json_object_get(integ, "integrationId")));
+    assert_string_equal(json_string_value(json_object_get(get, "target")), target);
+    assert_string_equal(json_string_value(json_object_get(integ, "integrationType")), "HTTP_PROXY");
+    json_t *au = json_array_get(json_object_get(plan, "authorizers"), 0);
+    assert_string_equal(json_string_value(json_object_get(get, "authorizerId")),
+                        json_string_value(json_object_get(au, "authorizerId")));
+    assert_int_equal(json_array_size(json_object_get(plan, "warnings")), 1); /* "k" */
+    /* and back out */
+    json_t *api = json_pack("{s:s,s:s}", "name", "t", "apiEndpoint", "https://x.example");
+    json_t *out = openapi_v2_export(api, routes, json_object_get(plan, "integrations"),
+                                    json_object_get(plan, "authorizers"), "prod", 1);
+    json_t *op = json_object_get(json_object_get(json_object_get(out, "paths"), "/p/{id}"), "get");
+    assert_non_null(op);
+    assert_string_equal(json_string_value(json_object_get(
+                            json_object_get(op, "x-amazon-apigateway-integration"), "type")),
+                        "http_proxy");
+    assert_non_null(json_object_get(json_object_get(json_object_get(out, "paths"), "/$default"),
+                                    "x-amazon-apigateway-any-method"));
+    json_t *server = json_array_get(json_object_get(out, "servers"), 0);
+    assert_string_equal(json_string_value(json_object_get(server, "url")),
+                        "https://x.example/{basePath}");
+    json_decref(out);
+    json_decref(api);
+    json_decref(plan);
+    json_decref(doc);
+}
+
 /* ---- the store and the compiler ----------------------------------------- */
 
 static void put(store_t *s, const char *api, const char *kind, const char *parent, const char *id,
@@ -403,6 +493,7 @@ int main(void)
         cmocka_unit_test(ids_stage_names_protocols),
         cmocka_unit_test(integrations),
         cmocka_unit_test(parameter_keys),
+        cmocka_unit_test(openapi_plans),
         cmocka_unit_test_setup_teardown(documents, testdb_setup, testdb_teardown),
         cmocka_unit_test_setup_teardown(migration_runs_twice, testdb_setup, testdb_teardown),
         cmocka_unit_test_setup_teardown(snapshot_carries_v2, testdb_setup, testdb_teardown),
