@@ -290,6 +290,7 @@ static const char *const store_migrations[] = {
     "  api_id TEXT NOT NULL REFERENCES v2_apis(id) ON DELETE CASCADE,"
     "  stage TEXT NOT NULL,"
     "  PRIMARY KEY (domain_name, id),"
+    "  FOREIGN KEY (api_id, stage) REFERENCES v2_stages(api_id, name) ON DELETE CASCADE,"
     "  UNIQUE (domain_name, api_mapping_key));"
     /* one base path per domain across REST base path mappings and API mappings */
     "CREATE TRIGGER IF NOT EXISTS v2_api_mappings_free_key BEFORE INSERT ON v2_api_mappings"

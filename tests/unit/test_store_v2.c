@@ -483,6 +483,13 @@ static void snapshot_carries_v2(void **state)
     assert_string_equal(snap->domains[0]->mappings[1]->api_id, "httpapi001");
     assert_string_equal(snap->domains[0]->mappings[1]->stage, "$default");
     portico__snapshot__free_unpacked(snap, NULL);
+    /* a mapping needs its stage, and goes with it */
+    store_mapping_t nostage = {"x", "httpapi001", "nope"};
+    assert_int_equal(store_v2_mapping_insert(s, "api.example.com", "m000003", &nostage),
+                     STORE_ECONFLICT);
+    assert_int_equal(store_v2_stage_delete(s, "httpapi001", "$default"), STORE_OK);
+    json_t *gone = NULL;
+    assert_int_equal(store_v2_mapping_get(s, "api.example.com", "m000001", &gone), STORE_ENOTFOUND);
 }
 
 int main(void)
