@@ -72,6 +72,20 @@ def _():
     assert "CorsConfiguration" not in v2.get_api(ApiId=state["api"])
 
 
+@step("tag_resource + get_tags + untag_resource (API and stage ARNs)")
+def _():
+    arn = f"arn:aws:apigateway:{REGION}::/apis/{state['api']}"
+    v2.tag_resource(ResourceArn=arn, Tags={"team": "core", "env": "test"})
+    assert v2.get_tags(ResourceArn=arn)["Tags"] == {"team": "core", "env": "test"}
+    v2.untag_resource(ResourceArn=arn, TagKeys=["team", "absent"])
+    assert v2.get_tags(ResourceArn=arn)["Tags"] == {"env": "test"}
+    assert v2.get_api(ApiId=state["api"])["Tags"] == {"env": "test"}
+    error(lambda: v2.get_tags(ResourceArn=f"arn:aws:apigateway:{REGION}::/apis/zzzzzzzzzz"),
+          v2.exceptions.NotFoundException, 404)
+    error(lambda: v2.tag_resource(ResourceArn=arn, Tags={"aws:x": "y"}),
+          v2.exceptions.BadRequestException, 400)
+
+
 @step("create_integration HTTP_PROXY + AWS_PROXY, get_integrations")
 def _():
     i = v2.create_integration(ApiId=state["api"], IntegrationType="HTTP_PROXY",
@@ -171,6 +185,9 @@ def _():
     assert v2.get_stage(ApiId=state["api"], StageName="prod")["DeploymentId"] == d2["DeploymentId"]
     u = v2.update_stage(ApiId=state["api"], StageName="prod", StageVariables={"tier": "silver"})
     assert u["StageVariables"] == {"tier": "silver"}, u
+    stage_arn = f"arn:aws:apigateway:{REGION}::/apis/{state['api']}/stages/prod"
+    v2.tag_resource(ResourceArn=stage_arn, Tags={"tier": "1"})
+    assert v2.get_stage(ApiId=state["api"], StageName="prod")["Tags"] == {"tier": "1"}
     v2.delete_route_settings(ApiId=state["api"], StageName="prod", RouteKey="ANY /{proxy+}")
     assert v2.get_stage(ApiId=state["api"], StageName="prod")["RouteSettings"] == {}
     error(lambda: v2.create_stage(ApiId=state["api"], StageName="prod"),
