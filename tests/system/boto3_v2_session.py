@@ -221,6 +221,15 @@ def _():
     assert integ[0]["IntegrationType"] == "HTTP_PROXY", integ
     stages = v2.get_stages(ApiId=q["ApiId"])["Items"]
     assert stages[0]["StageName"] == "$default" and stages[0]["AutoDeploy"] is True, stages
+    before = stages[0]["DeploymentId"]
+    v2.update_api(ApiId=q["ApiId"], Target="arn:aws:lambda:us-east-1:000000000000:function:f",
+                  RouteKey="ANY /{proxy+}")
+    assert [r["RouteKey"] for r in v2.get_routes(ApiId=q["ApiId"])["Items"]] == ["ANY /{proxy+}"]
+    integ = v2.get_integrations(ApiId=q["ApiId"])["Items"][0]
+    assert integ["IntegrationType"] == "AWS_PROXY" and integ["PayloadFormatVersion"] == "2.0", integ
+    assert v2.get_stage(ApiId=q["ApiId"], StageName="$default")["DeploymentId"] != before
+    error(lambda: v2.update_api(ApiId=state["api"], Target="https://example.com"),
+          v2.exceptions.BadRequestException, 400)
     v2.delete_api(ApiId=q["ApiId"])
 
 
