@@ -62,6 +62,11 @@ typedef struct {
     int convert; /* contentHandling: 0 none, RT_CONVERT_TO_TEXT, RT_CONVERT_TO_BINARY */
 } rt_int_response_t;
 
+/* HTTP APIs (rt_v2.h) */
+struct rt_v2_integ;
+struct rt_v2_route;
+struct rt_v2_api;
+
 enum rt_integration_type { RT_INTEG_MOCK, RT_INTEG_HTTP_PROXY, RT_INTEG_HTTP };
 enum rt_passthrough { RT_PASS_WHEN_NO_MATCH, RT_PASS_WHEN_NO_TEMPLATES, RT_PASS_NEVER };
 enum { RT_CONVERT_TO_TEXT = 1, RT_CONVERT_TO_BINARY = 2 };
@@ -81,7 +86,8 @@ typedef struct {
     const struct vtl_template *const *request_compiled; /* request_templates[i] compiled */
     size_t nrequest_templates;
     enum rt_passthrough passthrough;
-    int convert; /* contentHandling, as in rt_int_response_t */
+    int convert;                  /* contentHandling, as in rt_int_response_t */
+    const struct rt_v2_integ *v2; /* HTTP APIs: parameter mappings (rt_v2.h); NULL for REST */
 } rt_integration_t;
 
 /* authorization: compiled in authz_conf.c and gwresp_conf.c */
@@ -152,6 +158,8 @@ typedef struct {
     size_t nscopes;
     /* request validation (validate_conf.h); NULL: none */
     const struct rt_validate *validate;
+    /* HTTP APIs (rt_v2.h): the route's key and mappings; NULL for REST */
+    const struct rt_v2_route *v2;
 } rt_method_t;
 
 typedef struct {
@@ -168,6 +176,8 @@ typedef struct {
     int api_key_from_header;
     /* request validation: the deployment's models (validate_conf.h) */
     struct rt_models *models;
+    /* HTTP APIs (rt_v2.h): CORS, the $default route; NULL for REST */
+    const struct rt_v2_api *v2;
 } rt_deployment_t;
 
 /* ---- observability: compiled by observe_conf.c ---- */
