@@ -201,9 +201,9 @@ const char *integ_v2_eval(dp_request_t *r, const char *expr, size_t len, const h
     }
     if (refs > 0 && found == 0 && !literal)
         return NULL;
-    vb_put(&b, "", 0);
+    vb_put(&b, "", 1); /* NUL-terminated for the callers that want it */
     *vlen = b.len - 1;
-    return b.buf != NULL ? b.buf : "";
+    return b.buf;
 }
 
 /* ---- the endpoint request -------------------------------------------------- */

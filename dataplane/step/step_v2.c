@@ -7,6 +7,7 @@
  * HTTP APIs: literal segments over {param} over {proxy+}, the exact method
  * over ANY, then `$default`. */
 #include <string.h>
+#include <strings.h>
 
 #include "gwresp.h"
 #include "rt_v2.h"
@@ -21,7 +22,7 @@ static int cors_origin_allowed(const rt_v2_cors_t *c, const char *origin, size_t
             return 1;
         }
         if (strlen(c->allow_origins[i]) == len &&
-            h2o_lcstris(c->allow_origins[i], len, origin, len))
+            strncasecmp(c->allow_origins[i], origin, len) == 0)
             return 1;
     }
     return 0;
@@ -33,7 +34,7 @@ static int list_has(const char *list, const char *item, size_t len)
     while (*p != '\0') {
         const char *end = strchr(p, ',');
         size_t n = end != NULL ? (size_t)(end - p) : strlen(p);
-        if (n == len && h2o_lcstris(p, n, item, len))
+        if (n == len && strncasecmp(p, item, len) == 0)
             return 1;
         p += n + (end != NULL);
     }
