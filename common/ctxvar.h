@@ -25,6 +25,8 @@
     X(IDENTITY_SOURCE_IP, "identity.sourceIp")                                                     \
     X(IDENTITY_USER, "identity.user")                                                              \
     X(IDENTITY_USER_AGENT, "identity.userAgent")                                                   \
+    X(INTEGRATION_ERROR, "integration.error")                                                      \
+    X(INTEGRATION_ERROR_MESSAGE, "integrationErrorMessage")                                        \
     X(INTEGRATION_LATENCY, "integration.latency")                                                  \
     X(INTEGRATION_STATUS, "integration.status")                                                    \
     X(INTEGRATION_LATENCY_LEGACY, "integrationLatency")                                            \
@@ -39,6 +41,7 @@
     X(RESOURCE_PATH, "resourcePath")                                                               \
     X(RESPONSE_LATENCY, "responseLatency")                                                         \
     X(RESPONSE_LENGTH, "responseLength")                                                           \
+    X(ROUTE_KEY, "routeKey")                                                                       \
     X(STAGE, "stage")                                                                              \
     X(STATUS, "status")                                                                            \
     X(TRACE_ID, "traceId")                                                                         \

@@ -285,6 +285,8 @@ static const eval_case_t eval_cases[] = {
     {"two references", "${request.path.id}-${stageVariables.color}", "7-blue"},
     {"stage variable", "$stageVariables.color", "blue"},
     {"context", "$context.stage", "$default"},
+    {"context routeKey", "$context.routeKey", "GET /pets/{id}"},
+    {"context apiId", "${context.apiId}", API},
     {"missing header", "$request.header.nope", NULL},
     {"missing inside text", "x${request.header.nope}y", "xy"},
     {"dollar not a reference", "$5 each", "$5 each"},
