@@ -290,12 +290,14 @@ static int v2_route_auth(rt_build_t *b, const rt_deployment_t *d, const Portico_
 static const char *const v2_verbs[] = {"GET",  "POST",    "PUT", "PATCH", "DELETE",
                                        "HEAD", "OPTIONS", "ANY", NULL};
 
-/* "GET /pets/{id}" → verb and path (arena); "$default" → ANY and "$default". */
+/* "GET /pets/{id}" → verb and path (arena); "$default" → ANY and
+ * "/$default" (a resource path no route key can have: its throttle bucket
+ * and metrics go by it, and REST's method settings want a leading '/'). */
 static int v2_route_key(rt_build_t *b, const char *key, const char **verb, const char **path)
 {
     if (strcmp(key, "$default") == 0) {
         *verb = "ANY";
-        *path = "$default";
+        *path = "/$default";
         return 0;
     }
     const char *sp = strchr(key, ' ');
@@ -403,7 +405,7 @@ int rt_build_v2_deployments(rt_build_t *b, const Portico__Snapshot *snap, strmap
 /* ---- stages -------------------------------------------------------------- */
 
 /* A route setting as a REST method setting: "GET /pets/{id}" on resource
- * /pets/{id} verb GET, `$default` on "$default" ANY, the stage's defaults on
+ * /pets/{id} verb GET, `$default` on "/$default" ANY, the stage's defaults on
  * "*" "*". */
 static Portico__MethodSetting *v2_setting(rt_build_t *b, const Portico__V2RouteSettings *rs)
 {
@@ -413,10 +415,6 @@ static Portico__MethodSetting *v2_setting(rt_build_t *b, const Portico__V2RouteS
         ms->resource_path = "*";
         ms->http_method = "*";
         ms->key = "*/*";
-    } else if (strcmp(rs->route_key, "$default") == 0) {
-        ms->resource_path = "$default";
-        ms->http_method = "ANY";
-        ms->key = "$default/ANY";
     } else {
         const char *verb, *path;
         if (v2_route_key(b, rs->route_key, &verb, &path) != 0)
@@ -432,6 +430,74 @@ static Portico__MethodSetting *v2_setting(rt_build_t *b, const Portico__V2RouteS
     ms->logging_level = rs->logging_level[0] != '\0' ? rs->logging_level : "OFF";
     ms->data_trace_enabled = rs->data_trace_enabled;
     return ms;
+}
+
+static const Portico__V2ApiDefinition *v2_find_def(const Portico__Snapshot *snap,
+                                                   const char *api_id, const char *deployment_id)
+{
+    for (size_t i = 0; i < snap->n_v2_deployments; i++)
+        if (strcmp(snap->v2_deployments[i]->api_id, api_id) == 0 &&
+            strcmp(snap->v2_deployments[i]->deployment_id, deployment_id) == 0)
+            return snap->v2_deployments[i];
+    return NULL;
+}
+
+static const Portico__V2RouteSettings *v2_route_settings(const Portico__V2Stage *vs,
+                                                         const char *route_key)
+{
+    for (size_t k = 0; k < vs->n_route_settings; k++)
+        if (strcmp(vs->route_settings[k]->route_key, route_key) == 0)
+            return vs->route_settings[k];
+    return NULL;
+}
+
+/* The stage's route settings as method settings. The defaults' throttle
+ * becomes one setting per route without a throttle of its own: each route
+ * has its own bucket, as the reference's default route throttling does; the
+ * stage-wide entry keeps the rest (metrics, logging). */
+static int v2_stage_settings(rt_build_t *b, const Portico__Snapshot *snap,
+                             const Portico__V2Stage *vs, Portico__StageBinding *sb)
+{
+    const Portico__V2ApiDefinition *def = v2_find_def(snap, vs->api_id, vs->deployment_id);
+    const Portico__V2RouteSettings *dflt = vs->default_route_settings;
+    size_t nroutes = def != NULL && dflt != NULL && dflt->has_throttle ? def->n_routes : 0;
+    size_t nset = vs->n_route_settings + (dflt != NULL) + nroutes;
+    sb->method_settings = arena_alloc(b->a, sizeof(*sb->method_settings) * (nset + 1));
+    if (dflt != NULL) {
+        Portico__MethodSetting *ms = v2_setting(b, dflt);
+        if (ms == NULL)
+            return rt_build_fail(b, "stage %s/%s: invalid default route settings", vs->api_id,
+                                 vs->stage_name);
+        ms->throttling_rate_limit = 0;
+        ms->throttling_burst_limit = 0;
+        sb->method_settings[sb->n_method_settings++] = ms;
+    }
+    for (size_t k = 0; k < vs->n_route_settings; k++) {
+        const Portico__V2RouteSettings *rs = vs->route_settings[k];
+        if (rs->route_key[0] == '\0')
+            continue;
+        Portico__MethodSetting *ms = v2_setting(b, rs);
+        if (ms == NULL)
+            return rt_build_fail(b, "stage %s/%s: invalid route settings %s", vs->api_id,
+                                 vs->stage_name, rs->route_key);
+        if (!rs->has_throttle && dflt != NULL && dflt->has_throttle) {
+            ms->throttling_rate_limit = dflt->throttling_rate_limit;
+            ms->throttling_burst_limit = dflt->throttling_burst_limit;
+        }
+        sb->method_settings[sb->n_method_settings++] = ms;
+    }
+    for (size_t i = 0; i < nroutes; i++) {
+        const char *key = def->routes[i]->route_key;
+        if (v2_route_settings(vs, key) != NULL)
+            continue;
+        Portico__V2RouteSettings rs = *dflt; /* its metrics and logging too */
+        rs.route_key = (char *)key;
+        Portico__MethodSetting *ms = v2_setting(b, &rs);
+        if (ms == NULL)
+            return rt_build_fail(b, "API %s: invalid route key %s", vs->api_id, key);
+        sb->method_settings[sb->n_method_settings++] = ms;
+    }
+    return 0;
 }
 
 int rt_build_v2_stages(rt_build_t *b, Portico__Snapshot *snap)
@@ -460,18 +526,8 @@ int rt_build_v2_stages(rt_build_t *b, Portico__Snapshot *snap)
         sb->variables = vs->variables;
         sb->n_variables = vs->n_variables;
         sb->access_log = vs->access_log;
-        size_t nset = vs->n_route_settings + (vs->default_route_settings != NULL);
-        sb->method_settings = arena_alloc(b->a, sizeof(*sb->method_settings) * (nset + 1));
-        if (vs->default_route_settings != NULL &&
-            (sb->method_settings[sb->n_method_settings++] =
-                 v2_setting(b, vs->default_route_settings)) == NULL)
-            return rt_build_fail(b, "stage %s/%s: invalid default route settings", vs->api_id,
-                                 vs->stage_name);
-        for (size_t k = 0; k < vs->n_route_settings; k++)
-            if ((sb->method_settings[sb->n_method_settings++] =
-                     v2_setting(b, vs->route_settings[k])) == NULL)
-                return rt_build_fail(b, "stage %s/%s: invalid route settings %s", vs->api_id,
-                                     vs->stage_name, vs->route_settings[k]->route_key);
+        if (v2_stage_settings(b, snap, vs, sb) != 0)
+            return -1;
         all[n++] = sb;
     }
     snap->stages = all;

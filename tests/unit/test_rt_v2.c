@@ -151,7 +151,21 @@ static runtime_t *v2_runtime(void)
     d->cors = cors;
     Portico__V2Stage *st = v2_stage(&s, API, "$default");
     v2_kv(&s, &st->variables, &st->n_variables, "color", "blue");
-    v2_stage(&s, API, "dev");
+    /* dev: every route 1 request (burst 1, a token per 1000 s) but GET /pets 2 */
+    Portico__V2Stage *dev = v2_stage(&s, API, "dev");
+    Portico__V2RouteSettings *dflt = v2_alloc(&s, sizeof(*dflt));
+    portico__v2_route_settings__init(dflt);
+    dflt->has_throttle = 1;
+    dflt->throttling_rate_limit = 0.001;
+    dflt->throttling_burst_limit = 1;
+    dev->default_route_settings = dflt;
+    Portico__V2RouteSettings *own = v2_alloc(&s, sizeof(*own));
+    portico__v2_route_settings__init(own);
+    own->route_key = "GET /pets";
+    own->has_throttle = 1;
+    own->throttling_rate_limit = 0.001;
+    own->throttling_burst_limit = 2;
+    v2_push(&s, &dev->route_settings, &dev->n_route_settings, own);
     /* a second API without a $default route */
     Portico__V2ApiDefinition *d2 = v2_api(&s, API2);
     v2_integ(&s, d2, "int2", "http://127.0.0.1:9");
@@ -263,6 +277,39 @@ static void cors_preflight(void **state)
     reqfix_request(&f, "OPTIONS", HOST, "/pets/1");
     assert_int_equal(reqfix_run(&f, steps, 3), STEP_CONTINUE);
     assert_string_equal(f.r.method->v2->route_key, "ANY /pets/{id}");
+    reqfix_dispose(&f);
+}
+
+/* ---- throttling per route ------------------------------------------------- */
+
+static int throttled(reqfix_t *f, const char *method, const char *path)
+{
+    static const step_fn steps[] = {step_canon, step_host, step_route, step_throttle};
+    reqfix_request(f, method, HOST, path);
+    enum step_result res = reqfix_run(f, steps, 4);
+    if (res == STEP_CONTINUE)
+        return 0;
+    assert_int_equal(reqfix_status(f), 429);
+    assert_true(
+        h2o_memis(f->body.base, f->body.len, H2O_STRLIT("{\"message\":\"Too Many Requests\"}")));
+    return 1;
+}
+
+static void route_throttling(void **state)
+{
+    (void)state;
+    reqfix_t f;
+    reqfix_init(&f, v2_runtime());
+    assert_false(throttled(&f, "GET", "/dev/pets/1")); /* GET /pets/{id}: default, 1 */
+    assert_true(throttled(&f, "GET", "/dev/pets/2"));
+    assert_false(throttled(&f, "DELETE", "/dev/pets/2")); /* ANY /pets/{id}: its own bucket */
+    assert_false(throttled(&f, "GET", "/dev/pets"));      /* GET /pets: its own setting, 2 */
+    assert_false(throttled(&f, "GET", "/dev/pets"));
+    assert_true(throttled(&f, "GET", "/dev/pets"));
+    assert_false(throttled(&f, "GET", "/dev/zzz")); /* $default */
+    assert_true(throttled(&f, "POST", "/dev/zzz"));
+    assert_false(throttled(&f, "GET", "/pets/1")); /* the $default stage has no limits */
+    assert_false(throttled(&f, "GET", "/pets/1"));
     reqfix_dispose(&f);
 }
 
@@ -403,7 +450,7 @@ int main(void)
 {
     enum { NR = sizeof(route_cases) / sizeof(route_cases[0]) };
     enum { NE = sizeof(eval_cases) / sizeof(eval_cases[0]) };
-    struct CMUnitTest tests[NR + NE + 3];
+    struct CMUnitTest tests[NR + NE + 4];
     size_t n = 0;
     for (size_t i = 0; i < NR; i++)
         tests[n++] = (struct CMUnitTest){route_cases[i].name, route_case, NULL, NULL,
@@ -414,5 +461,6 @@ int main(void)
     tests[n++] = (struct CMUnitTest){"CORS preflight", cors_preflight, NULL, NULL, NULL};
     tests[n++] = (struct CMUnitTest){"request mapping", request_mapping, NULL, NULL, NULL};
     tests[n++] = (struct CMUnitTest){"parameter keys", key_cases_run, NULL, NULL, NULL};
+    tests[n++] = (struct CMUnitTest){"throttling per route", route_throttling, NULL, NULL, NULL};
     return _cmocka_run_group_tests("rt_v2", tests, n, NULL, NULL);
 }
