@@ -132,6 +132,16 @@ static runtime_t *v2_runtime(void)
     v2_kv(&s, &in->request_parameters, &in->n_request_parameters, "append:querystring.z",
           "${stageVariables.color}!");
     v2_kv(&s, &in->request_parameters, &in->n_request_parameters, "remove:querystring.drop", "");
+    Portico__V2ResponseParameters *rp = v2_alloc(&s, sizeof(*rp));
+    portico__v2_response_parameters__init(rp);
+    rp->status_code = "200";
+    v2_kv(&s, &rp->mappings, &rp->n_mappings, "overwrite:header.x-up",
+          "$response.header.x-up,${context.stage}");
+    v2_kv(&s, &rp->mappings, &rp->n_mappings, "append:header.x-list", "b");
+    v2_kv(&s, &rp->mappings, &rp->n_mappings, "remove:header.x-del", "");
+    v2_kv(&s, &rp->mappings, &rp->n_mappings, "overwrite:header.x-bad", "$request.querystring.h");
+    v2_kv(&s, &rp->mappings, &rp->n_mappings, "overwrite:statuscode", "$request.header.x-code");
+    v2_push(&s, &in->response_parameters, &in->n_response_parameters, rp);
     for (const char *const *k = route_keys; *k != NULL; k++)
         v2_route(&s, d, *k, "integrations/int1");
     Portico__V2Cors *cors = v2_alloc(&s, sizeof(*cors));
@@ -395,6 +405,47 @@ static void request_mapping(void **state)
     reqfix_dispose(&f);
 }
 
+/* ---- response parameters ------------------------------------------------- */
+
+static void response_mapping(void **state)
+{
+    (void)state;
+    static const step_fn steps[] = {step_canon, step_host, step_route};
+    reqfix_t f;
+    reqfix_init(&f, v2_runtime());
+    reqfix_request(&f, "GET", HOST, "/pets/7?h=a%0Db");
+    reqfix_header(&f, "x-code", "201");
+    assert_int_equal(reqfix_run(&f, steps, 3), STEP_CONTINUE);
+    h2o_req_t *req = &f.req;
+    req->res.status = 200;
+    h2o_add_header_by_str(&req->pool, &req->res.headers, H2O_STRLIT("x-up"), 0, NULL,
+                          H2O_STRLIT("up"));
+    h2o_add_header_by_str(&req->pool, &req->res.headers, H2O_STRLIT("x-list"), 0, NULL,
+                          H2O_STRLIT("a"));
+    h2o_add_header_by_str(&req->pool, &req->res.headers, H2O_STRLIT("x-del"), 0, NULL,
+                          H2O_STRLIT("gone"));
+    integ_v2_response(&f.r);
+    assert_int_equal(req->res.status, 201);
+    size_t len;
+    const char *v = reqfix_res_header(&f, "x-up", &len);
+    assert_true(v != NULL && h2o_memis(v, len, H2O_STRLIT("up,$default")));
+    assert_null(reqfix_res_header(&f, "x-del", &len));
+    assert_null(reqfix_res_header(&f, "x-bad", &len)); /* a CR: left out */
+    int lists = 0;
+    for (size_t i = 0; i < req->res.headers.size; i++)
+        lists += h2o_memis(req->res.headers.entries[i].name->base,
+                           req->res.headers.entries[i].name->len, H2O_STRLIT("x-list"));
+    assert_int_equal(lists, 2); /* append adds a header beside the endpoint's */
+    /* another status: no mapping */
+    reqfix_request(&f, "GET", HOST, "/pets/7");
+    assert_int_equal(reqfix_run(&f, steps, 3), STEP_CONTINUE);
+    f.req.res.status = 404;
+    integ_v2_response(&f.r);
+    assert_int_equal(f.req.res.status, 404);
+    assert_null(reqfix_res_header(&f, "x-up", &len));
+    reqfix_dispose(&f);
+}
+
 /* ---- parameter keys ------------------------------------------------------ */
 
 typedef struct {
@@ -450,7 +501,7 @@ int main(void)
 {
     enum { NR = sizeof(route_cases) / sizeof(route_cases[0]) };
     enum { NE = sizeof(eval_cases) / sizeof(eval_cases[0]) };
-    struct CMUnitTest tests[NR + NE + 4];
+    struct CMUnitTest tests[NR + NE + 5];
     size_t n = 0;
     for (size_t i = 0; i < NR; i++)
         tests[n++] = (struct CMUnitTest){route_cases[i].name, route_case, NULL, NULL,
@@ -462,5 +513,6 @@ int main(void)
     tests[n++] = (struct CMUnitTest){"request mapping", request_mapping, NULL, NULL, NULL};
     tests[n++] = (struct CMUnitTest){"parameter keys", key_cases_run, NULL, NULL, NULL};
     tests[n++] = (struct CMUnitTest){"throttling per route", route_throttling, NULL, NULL, NULL};
+    tests[n++] = (struct CMUnitTest){"response mapping", response_mapping, NULL, NULL, NULL};
     return _cmocka_run_group_tests("rt_v2", tests, n, NULL, NULL);
 }
