@@ -125,9 +125,8 @@ enum step_result step_route_v2(dp_request_t *r)
 
 /* The reference ignores the backend's own CORS headers when the API has a
  * corsConfiguration: they are dropped, then the configuration's added. */
-void v2_cors_on_response(dp_request_t *r)
+static void v2_cors_on_response(dp_request_t *r, const rt_v2_cors_t *c)
 {
-    const rt_v2_cors_t *c = r->deployment->v2->cors;
     h2o_headers_t *hs = &r->req->res.headers;
     for (size_t i = 0; i < hs->size;) {
         const h2o_iovec_t *n = hs->entries[i].name;
@@ -145,4 +144,11 @@ void v2_cors_on_response(dp_request_t *r)
     if (c->expose_headers[0] != '\0')
         add_header(r, "access-control-expose-headers", c->expose_headers,
                    strlen(c->expose_headers));
+}
+
+void v2_on_response(dp_request_t *r)
+{
+    add_header(r, "apigw-requestid", r->request_id, strlen(r->request_id));
+    if (r->method != NULL && r->deployment->v2->cors != NULL)
+        v2_cors_on_response(r, r->deployment->v2->cors);
 }

@@ -9,8 +9,9 @@
 /* step_route for a deployment with r->deployment->v2 set. */
 enum step_result step_route_v2(dp_request_t *r);
 
-/* When a response of a routed HTTP API request with a corsConfiguration
- * starts: the configuration's CORS headers replace the backend's. */
-void v2_cors_on_response(dp_request_t *r);
+/* When any response of an HTTP API request starts: apigw-requestid, and on
+ * a routed request of an API with a corsConfiguration the configuration's
+ * CORS headers in place of the backend's. */
+void v2_on_response(dp_request_t *r);
 
 #endif
