@@ -1,0 +1,223 @@
+"""HTTP APIs (apigatewayv2, protocolType HTTP) end to end: made through the
+admin API's /v2/ paths like a user would, served by a real data plane to a
+real upstream — the `$default` stage with autoDeploy (a change is live
+without a deployment call), a named stage with its prefix, route priority,
+parameter mapping, the gateway's own CORS preflight (also from headless
+Chromium), JWT authorizers with scopes, and the HTTP API error texts."""
+
+import json
+import os
+
+import pytest
+
+from harness import CHROMIUM, Chromium, wait_for
+from test_jwt_authorizer import AUDIENCE, Issuer, wait_keys
+
+
+def v2(cp, method, path, body=None, expect=None):
+    return cp.ok(method, "/v2" + path, body, expect=expect)
+
+
+def make_api(cp, name, **extra):
+    body = {"name": name, "protocolType": "HTTP"}
+    body.update(extra)
+    return v2(cp, "POST", "/apis", body, expect=201)["apiId"]
+
+
+def integration(cp, api_id, uri, method="ANY", **extra):
+    body = {"integrationType": "HTTP_PROXY", "integrationUri": uri, "integrationMethod": method,
+            "payloadFormatVersion": "1.0"}
+    body.update(extra)
+    return v2(cp, "POST", f"/apis/{api_id}/integrations", body, expect=201)["integrationId"]
+
+
+def route(cp, api_id, key, integ=None, **extra):
+    body = {"routeKey": key}
+    if integ is not None:
+        body["target"] = "integrations/" + integ
+    body.update(extra)
+    return v2(cp, "POST", f"/apis/{api_id}/routes", body, expect=201)["routeId"]
+
+
+def host(dp, api_id):
+    return {"Host": f"{api_id}.execute-api.localhost:{dp.port}"}
+
+
+def call(dp, api_id, method, path, headers=None, **kw):
+    h = host(dp, api_id)
+    h.update(headers or {})
+    return dp.session.request(method, dp.base + path, headers=h, timeout=10, **kw)
+
+
+def up_path(r):
+    assert r.status_code == 200, (r.status_code, r.text)
+    return r.json()["path"]
+
+
+def test_routes_stages_and_mapping(cp, make_dp, upstream):
+    up = upstream("up")
+    api = make_api(cp, "pets")
+    plain = integration(cp, api, up.url)  # no path: the client's path goes as sent
+    exact = integration(cp, api, up.url + "/exact/{id}", "GET")
+    anyi = integration(cp, api, up.url + "/any/{id}")
+    greedy = integration(cp, api, up.url + "/files/{proxy}")
+    mapped = integration(cp, api, up.url + "/m", requestParameters={
+        "overwrite:header.x-one": "$request.header.x-src",
+        "append:header.x-two": "added",
+        "remove:header.x-gone": "''",
+        "overwrite:querystring.q": "$request.path.id",
+        "overwrite:path": "/mapped/${request.path.id}/${stageVariables.color}",
+    }, responseParameters={"200": {"overwrite:header.x-from": "$response.header.x-upstream",
+                                   "overwrite:statuscode": "202"}})
+    route(cp, api, "GET /pets/{id}", exact)
+    route(cp, api, "ANY /pets/{id}", anyi)
+    route(cp, api, "GET /files/{proxy+}", greedy)
+    route(cp, api, "GET /m/{id}", mapped)
+    route(cp, api, "$default", plain)
+    v2(cp, "POST", f"/apis/{api}/stages",
+       {"stageName": "$default", "autoDeploy": True, "stageVariables": {"color": "blue"}}, expect=201)
+    other = make_api(cp, "nodefault")
+    route(cp, other, "GET /only", integration(cp, other, up.url))
+    v2(cp, "POST", f"/apis/{other}/stages", {"stageName": "$default", "autoDeploy": True}, expect=201)
+    dp = make_dp().start()
+    wait_for(lambda: call(dp, api, "GET", "/pets/7").status_code == 200, what="the HTTP API live")
+
+    # route priority: exact method over ANY, literal over greedy, $default last
+    assert up_path(call(dp, api, "GET", "/pets/7")) == "/exact/7"
+    assert up_path(call(dp, api, "DELETE", "/pets/7")) == "/any/7"
+    assert up_path(call(dp, api, "GET", "/files/a/b.txt")) == "/files/a/b.txt"
+    assert up_path(call(dp, api, "POST", "/zzz/y?k=1")) == "/zzz/y?k=1"
+    assert up_path(call(dp, api, "GET", "/files")) == "/files"  # {proxy+} needs a segment
+    r = call(dp, other, "GET", "/nope")
+    assert r.status_code == 404 and r.json() == {"message": "Not Found"}
+    assert "x-amzn-errortype" not in {k.lower() for k in r.headers}
+    assert r.headers["apigw-requestid"]
+
+    # parameter mapping, both ways
+    r = call(dp, api, "GET", "/m/5?q=old&keep=1",
+             headers={"x-src": "client", "x-two": "first", "x-gone": "bye"})
+    assert r.status_code == 202 and r.headers["x-from"] == "up", (r.status_code, dict(r.headers))
+    seen = r.json()
+    assert seen["path"] == "/mapped/5/blue?keep=1&q=5"
+    assert seen["headers"]["x-one"] == "client" and seen["headers"]["x-two"] == "first,added"
+    assert "x-gone" not in seen["headers"]
+    # a decoded CR LF in a mapped header refuses the call
+    r = call(dp, api, "GET", "/m/5", headers={"x-src": "ok"}, params={"q": "x"})
+    assert r.status_code == 202
+    r = dp.session.get(dp.base + "/m/5%0D%0Ax-evil:1", headers=host(dp, api), timeout=10)
+    assert r.status_code in (400, 500), r.status_code
+
+    # autoDeploy: a new route is live without a deployment call
+    route(cp, api, "GET /late", integration(cp, api, up.url + "/late-target", "GET"))
+    wait_for(lambda: call(dp, api, "GET", "/late").json().get("path") == "/late-target",
+             what="the new route live")
+
+    # a named stage: deployed by a call, served with its prefix
+    v2(cp, "POST", f"/apis/{api}/stages", {"stageName": "dev"}, expect=201)
+    v2(cp, "POST", f"/apis/{api}/deployments", {"stageName": "dev"}, expect=201)
+    wait_for(lambda: call(dp, api, "GET", "/dev/pets/3").status_code == 200, what="the dev stage")
+    assert up_path(call(dp, api, "GET", "/dev/pets/3")) == "/exact/3"
+    assert up_path(call(dp, api, "GET", "/dev/other")) == "/dev/other"  # the prefix goes along
+
+
+def make_cors_api(cp, up, origin):
+    api = make_api(cp, "cors", corsConfiguration={
+        "allowOrigins": [origin], "allowMethods": ["GET", "POST"],
+        "allowHeaders": ["content-type", "x-custom"], "exposeHeaders": ["x-upstream"],
+        "maxAge": 60})
+    route(cp, api, "GET /pets", integration(cp, api, up.url + "/pets", "GET"))
+    v2(cp, "POST", f"/apis/{api}/stages", {"stageName": "$default", "autoDeploy": True}, expect=201)
+    return api
+
+
+def test_cors(cp, make_dp, upstream, json_server, tmp_path):
+    up = upstream("up")
+    results, probes = [], []
+    page = """<!doctype html><html><body><script>
+(async () => {
+  const out = [];
+  for (const [name, url] of %s) {
+    try {
+      const r = await fetch(url, {headers: {"X-Custom": "1", "Content-Type": "application/json"}});
+      out.push({name, ok: true, status: r.status, exposed: r.headers.get("x-upstream")});
+    } catch (e) { out.push({name, ok: false, error: String(e)}); }
+  }
+  await fetch("/result", {method: "POST", body: JSON.stringify(out)});
+})();
+</script></body></html>"""
+
+    def serve(req):
+        if req["method"] == "POST" and req["path"] == "/result":
+            results.append(req["json"])
+            return 204, b""
+        return 200, page % json.dumps(probes), {"content-type": "text/html"}
+
+    site = json_server(serve)
+    origin = site.url
+    api = make_cors_api(cp, up, origin)
+    plain = make_api(cp, "plain")
+    route(cp, plain, "GET /pets", integration(cp, plain, up.url + "/pets", "GET"))
+    v2(cp, "POST", f"/apis/{plain}/stages", {"stageName": "$default", "autoDeploy": True}, expect=201)
+    dp = make_dp().start()
+    wait_for(lambda: call(dp, api, "GET", "/pets").status_code == 200, what="the CORS API live")
+    wait_for(lambda: call(dp, plain, "GET", "/pets").status_code == 200, what="the plain API live")
+
+    # the preflight is the gateway's own (no OPTIONS route exists)
+    r = call(dp, api, "OPTIONS", "/pets", headers={
+        "Origin": origin, "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "x-custom"})
+    assert r.status_code == 204, r.status_code
+    assert r.headers["Access-Control-Allow-Origin"] == origin
+    assert r.headers["Access-Control-Allow-Methods"] == "GET,POST"
+    assert r.headers["Access-Control-Allow-Headers"] == "content-type,x-custom"
+    assert r.headers["Access-Control-Max-Age"] == "60"
+    assert not up.calls or all(c["method"] != "OPTIONS" for c in up.calls)
+    r = call(dp, api, "OPTIONS", "/pets", headers={"Origin": "http://evil.example",
+                                                   "Access-Control-Request-Method": "GET"})
+    assert r.status_code == 204 and "Access-Control-Allow-Origin" not in r.headers
+    r = call(dp, api, "GET", "/pets", headers={"Origin": origin})
+    assert r.headers["Access-Control-Allow-Origin"] == origin
+    assert r.headers["Access-Control-Expose-Headers"] == "x-upstream"
+
+    if not os.path.exists(CHROMIUM):
+        return
+    base = lambda a: f"http://{a}.execute-api.localhost:{dp.port}"  # noqa: E731
+    probes.extend([["cors", base(api) + "/pets"], ["no-cors", base(plain) + "/pets"]])
+    browser = Chromium(str(tmp_path), origin + "/page")
+    browser.start()
+    try:
+        wait_for(lambda: results, timeout=60, interval=0.2, what="the page's report")
+    finally:
+        browser.kill()
+    got = {p["name"]: p for p in results[0]}
+    assert got["cors"]["ok"] and got["cors"]["status"] == 200, got["cors"]
+    assert got["cors"]["exposed"] == "up"
+    assert not got["no-cors"]["ok"], got["no-cors"]
+
+
+def test_jwt_scopes(cp, make_dp, upstream, json_server):
+    up = upstream("up")
+    issuer = Issuer(json_server)
+    api = make_api(cp, "jwt")
+    auth = v2(cp, "POST", f"/apis/{api}/authorizers", {
+        "name": "oidc", "authorizerType": "JWT", "identitySource": ["$request.header.Authorization"],
+        "jwtConfiguration": {"issuer": issuer.issuer, "audience": [AUDIENCE]}}, expect=201)
+    integ = integration(cp, api, up.url + "/pets", "GET")
+    route(cp, api, "GET /pets", integ, authorizationType="JWT", authorizerId=auth["authorizerId"],
+          authorizationScopes=["pets:read"])
+    route(cp, api, "GET /open", integ)
+    v2(cp, "POST", f"/apis/{api}/stages", {"stageName": "$default", "autoDeploy": True}, expect=201)
+    wait_keys(cp, issuer, 3)
+    dp = make_dp().start()
+    good = "Bearer " + issuer.token(scope="pets:read other")
+    wait_for(lambda: call(dp, api, "GET", "/pets", headers={"Authorization": good}).status_code == 200,
+             what="the JWT route live")
+    assert call(dp, api, "GET", "/open").status_code == 200
+    r = call(dp, api, "GET", "/pets")
+    assert r.status_code == 401 and r.json() == {"message": "Unauthorized"}
+    r = call(dp, api, "GET", "/pets", headers={"Authorization": "Bearer not.a.token"})
+    assert r.status_code == 401 and r.json() == {"message": "Unauthorized"}
+    r = call(dp, api, "GET", "/pets", headers={"Authorization": "Bearer " + issuer.token(scope="x")})
+    assert r.status_code == 403 and r.json() == {"message": "Forbidden"}
+    r = call(dp, api, "GET", "/pets", headers={"Authorization": issuer.token(scope="pets:read")})
+    assert r.status_code == 200  # without "Bearer " too, as the reference
