@@ -324,7 +324,7 @@ h2o_iovec_t integ_v2_headers(dp_request_t *r)
         vb_put(&b, v, n);
         vb_put(&b, "\r\n", 2);
     }
-    return h2o_iovec_init(b.buf, b.len);
+    return b.buf != NULL ? h2o_iovec_init(b.buf, b.len) : h2o_iovec_init("", 0);
 }
 
 static void v2_put_pair(dp_request_t *r, v2buf_t *b, int *has_query, const char *name, size_t nlen,
@@ -376,7 +376,7 @@ h2o_iovec_t integ_v2_query(dp_request_t *r, int has_query)
             continue;
         v2_put_pair(r, &b, &has_query, p->name, p->name_len, v, n);
     }
-    return h2o_iovec_init(b.buf, b.len);
+    return b.buf != NULL ? h2o_iovec_init(b.buf, b.len) : h2o_iovec_init("", 0);
 }
 
 /* ---- the answer ---------------------------------------------------------- */

@@ -6,6 +6,7 @@
  * pipeline's response hook). The router's priority is the reference's for
  * HTTP APIs: literal segments over {param} over {proxy+}, the exact method
  * over ANY, then `$default`. */
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
