@@ -397,6 +397,13 @@ static void request_mapping(void **state)
     const char wantq[] = "?keep=1&z=0&q=7&z=blue!";
     assert_int_equal(q.len, sizeof(wantq) - 1);
     assert_memory_equal(q.base, wantq, q.len);
+    /* no mappings: nothing added, and not a failure */
+    reqfix_request(&f, "GET", HOST2, "/only?a=1");
+    assert_int_equal(reqfix_run(&f, steps, 3), STEP_CONTINUE);
+    hs = integ_v2_headers(&f.r);
+    assert_true(hs.base != NULL && hs.len == 0);
+    q = integ_v2_query(&f.r, 0);
+    assert_true(q.base != NULL && h2o_memis(q.base, q.len, H2O_STRLIT("?a=1")));
     /* a mapped value that is not valid HTTP (a decoded CR LF) refuses the call */
     reqfix_request(&f, "GET", HOST, "/pets/7?h=a%0D%0Ax-evil:%201");
     assert_int_equal(reqfix_run(&f, steps, 3), STEP_CONTINUE);
