@@ -353,8 +353,18 @@ static int v2_query_replaced(const rt_v2_integ_t *vi, const char *name, size_t l
 h2o_iovec_t integ_v2_query(dp_request_t *r, int has_query)
 {
     const rt_v2_integ_t *vi = v2_integ(r);
+    int mapped = 0;
+    for (size_t i = 0; vi != NULL && i < vi->nreq && !mapped; i++)
+        mapped = vi->req[i].loc == RT_V2_QUERY;
+    if (!mapped) { /* the client's query as it sent it */
+        if (r->query.len == 0)
+            return h2o_iovec_init("", 0);
+        char *out = h2o_mem_alloc_pool(&r->req->pool, r->query.len + 1);
+        out[0] = has_query ? '&' : '?';
+        memcpy(out + 1, r->query.base, r->query.len);
+        return h2o_iovec_init(out, r->query.len + 1);
+    }
     v2buf_t b = {NULL, 0, 0, &r->req->pool};
-    vb_put(&b, "", 0);
     query_iter_t it;
     query_pair_t q;
     query_iter_init(&it, r->query.base, r->query.len);
