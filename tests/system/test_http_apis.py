@@ -14,6 +14,9 @@ from harness import CHROMIUM, Chromium, wait_for
 from test_jwt_authorizer import AUDIENCE, Issuer, wait_keys
 
 
+LOG_FORMAT = "v2log $context.requestId $context.apiId $context.stage $context.routeKey $context.status"
+
+
 def v2(cp, method, path, body=None, expect=None):
     return cp.ok(method, "/v2" + path, body, expect=expect)
 
@@ -75,7 +78,8 @@ def test_routes_stages_and_mapping(cp, make_dp, upstream):
     route(cp, api, "GET /m/{id}", mapped)
     route(cp, api, "$default", plain)
     v2(cp, "POST", f"/apis/{api}/stages",
-       {"stageName": "$default", "autoDeploy": True, "stageVariables": {"color": "blue"}}, expect=201)
+       {"stageName": "$default", "autoDeploy": True, "stageVariables": {"color": "blue"},
+        "accessLogSettings": {"destinationArn": "stdout", "format": LOG_FORMAT}}, expect=201)
     other = make_api(cp, "nodefault")
     route(cp, other, "GET /only", integration(cp, other, up.url))
     v2(cp, "POST", f"/apis/{other}/stages", {"stageName": "$default", "autoDeploy": True}, expect=201)
@@ -88,6 +92,11 @@ def test_routes_stages_and_mapping(cp, make_dp, upstream):
     assert up_path(call(dp, api, "GET", "/files/a/b.txt")) == "/files/a/b.txt"
     assert up_path(call(dp, api, "POST", "/zzz/y?k=1")) == "/zzz/y?k=1"
     assert up_path(call(dp, api, "GET", "/files")) == "/files"  # {proxy+} needs a segment
+    # the access log names the route
+    rid = call(dp, api, "DELETE", "/pets/9").headers["apigw-requestid"]
+    line = f"v2log {rid} {api} $default ANY /pets/{{id}} 200"
+    wait_for(lambda: line in open(dp.log_path).read(), what="the access log line")
+
     r = call(dp, other, "GET", "/nope")
     assert r.status_code == 404 and r.json() == {"message": "Not Found"}
     assert "x-amzn-errortype" not in {k.lower() for k in r.headers}
