@@ -277,6 +277,7 @@ typedef struct runtime {
     const keytab_t *keys;
     rt_limit_t account;
     struct runtime *root; /* NULL when compiled from a snapshot */
+    strmap_t *v2_apis;    /* HTTP API id → one of its deployments (rt_build_v2.c) */
 } runtime_t;
 
 const rt_stage_t *runtime_stage(const runtime_t *rt, const char *api_id, size_t api_len,

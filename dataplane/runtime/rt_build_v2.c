@@ -383,6 +383,9 @@ static int v2_compile_api(rt_build_t *b, const Portico__V2ApiDefinition *def, st
         if (v2_route(b, d, api, def, integs, def->routes[i]) != 0)
             return -1;
     router_seal(d->router);
+    if (strmap_get(b->rt->v2_apis, d->api_id, strlen(d->api_id)) == NULL &&
+        strmap_put(b->rt->v2_apis, d->api_id, strlen(d->api_id), d) != 0)
+        return rt_build_fail(b, "out of memory");
     char key[256];
     int n = snprintf(key, sizeof(key), "%s/%s", d->api_id, d->id);
     if (n >= (int)sizeof(key) || strmap_get(deployments, key, (size_t)n) != NULL)
@@ -392,6 +395,7 @@ static int v2_compile_api(rt_build_t *b, const Portico__V2ApiDefinition *def, st
 
 int rt_build_v2_deployments(rt_build_t *b, const Portico__Snapshot *snap, strmap_t *deployments)
 {
+    b->rt->v2_apis = strmap_create(b->a, snap->n_v2_deployments);
     for (size_t i = 0; i < snap->n_v2_deployments; i++) {
         const Portico__V2ApiDefinition *def = snap->v2_deployments[i];
         if (!v2_is_http(def))

@@ -139,6 +139,11 @@ enum step_result step_host(dp_request_t *r)
     if (rc == 0 && s == NULL && t.whole.base != NULL &&
         (s = runtime_stage(r->rt, t.api_id.base, t.api_id.len, H2O_STRLIT("$default"))) != NULL)
         t.rest = t.whole;
+    if (s == NULL && rc == 0 && r->rt->v2_apis != NULL &&
+        (r->deployment = strmap_get(r->rt->v2_apis, t.api_id.base, t.api_id.len)) != NULL) {
+        gwresp_send(r, GW_NOT_FOUND); /* an HTTP API without that stage (nor `$default`) */
+        return STEP_DONE;
+    }
     if (s == NULL || (s->deployment->disable_execute_api_endpoint && !t.via_domain)) {
         gwresp_send(r, GW_FORBIDDEN_STAGE);
         return STEP_DONE;

@@ -182,6 +182,10 @@ static runtime_t *v2_runtime(void)
     v2_route(&s, d2, "GET /only", "int2");
     v2_route(&s, d2, "GET /nointeg", "");
     v2_stage(&s, API2, "$default");
+    /* an HTTP API with a named stage only */
+    Portico__V2ApiDefinition *d3 = v2_api(&s, "namedonly1");
+    v2_route(&s, d3, "GET /x", v2_integ(&s, d3, "int3", "http://127.0.0.1:9")->id);
+    v2_stage(&s, "namedonly1", "prod");
     /* a WebSocket API is left to its own compile */
     Portico__V2ApiDefinition *ws = v2_api(&s, "websocket1");
     ws->protocol_type = "WEBSOCKET";
@@ -228,6 +232,12 @@ static const route_case_t route_cases[] = {
     {"route without integration: 500", "GET", HOST2, "/nointeg", NULL, NULL, 500,
      "{\"message\":\"Internal Server Error\"}"},
     {"other API route", "GET", HOST2, "/only", "GET /only", "$default", 0, NULL},
+    {"HTTP API, unknown stage: 404", "GET", "namedonly1.execute-api.localhost", "/beta/x", NULL,
+     NULL, 404, "{\"message\":\"Not Found\"}"},
+    {"HTTP API, named stage only", "GET", "namedonly1.execute-api.localhost", "/prod/x", "GET /x",
+     "prod", 0, NULL},
+    {"unknown API: REST's 403", "GET", "unknown123.execute-api.localhost", "/prod/x", NULL, NULL,
+     403, "{\"message\":\"Forbidden\"}"},
     {"WebSocket API not served here", "GET", "websocket1.execute-api.localhost", "/prod/x", NULL,
      NULL, 403, "{\"message\":\"Forbidden\"}"},
 };
