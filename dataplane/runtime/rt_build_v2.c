@@ -513,7 +513,8 @@ int rt_build_v2_stages(rt_build_t *b, Portico__Snapshot *snap)
         return 0;
     Portico__StageBinding **all =
         arena_alloc(b->a, sizeof(*all) * (snap->n_stages + snap->n_v2_stages + 1));
-    memcpy(all, snap->stages, sizeof(*all) * snap->n_stages);
+    if (snap->n_stages > 0)
+        memcpy(all, snap->stages, sizeof(*all) * snap->n_stages);
     size_t n = snap->n_stages;
     for (size_t i = 0; i < snap->n_v2_stages; i++) {
         const Portico__V2Stage *vs = snap->v2_stages[i];

@@ -84,9 +84,9 @@ static enum step_result cors_preflight(dp_request_t *r, const rt_v2_cors_t *c, c
         else if (!c->any_header && c->allow_headers[0] != '\0')
             add_header(r, "access-control-allow-headers", c->allow_headers,
                        strlen(c->allow_headers));
-        if (c->max_age >= 0) {
-            char age[16];
-            int n = snprintf(age, sizeof(age), "%d", c->max_age);
+        if (c->max_age >= 0) { /* header values are not copied: pool memory */
+            char *age = h2o_mem_alloc_pool(&r->req->pool, 16);
+            int n = snprintf(age, 16, "%d", c->max_age);
             add_header(r, "access-control-max-age", age, (size_t)n);
         }
     }
