@@ -25,7 +25,6 @@
     X(IDENTITY_SOURCE_IP, "identity.sourceIp")                                                     \
     X(IDENTITY_USER, "identity.user")                                                              \
     X(IDENTITY_USER_AGENT, "identity.userAgent")                                                   \
-    X(INTEGRATION_ERROR, "integration.error")                                                      \
     X(INTEGRATION_ERROR_MESSAGE, "integrationErrorMessage")                                        \
     X(INTEGRATION_LATENCY, "integration.latency")                                                  \
     X(INTEGRATION_STATUS, "integration.status")                                                    \

@@ -335,7 +335,6 @@ static const ctx_getter_fn mapping_ctx_getters[CTXVAR_COUNT] = {
     [CTXVAR_IDENTITY_SOURCE_IP] = ctx_source_ip,
     [CTXVAR_IDENTITY_USER] = ctx_iam_access_key,
     [CTXVAR_IDENTITY_USER_AGENT] = ctx_user_agent,
-    [CTXVAR_INTEGRATION_ERROR] = ctx_integration_error,
     [CTXVAR_INTEGRATION_ERROR_MESSAGE] = ctx_integration_error,
     [CTXVAR_INTEGRATION_LATENCY] = ctx_integration_latency,
     [CTXVAR_INTEGRATION_STATUS] = ctx_integration_status,
