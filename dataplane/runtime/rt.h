@@ -62,7 +62,13 @@ typedef struct {
     int convert; /* contentHandling: 0 none, RT_CONVERT_TO_TEXT, RT_CONVERT_TO_BINARY */
 } rt_int_response_t;
 
-enum rt_integration_type { RT_INTEG_MOCK, RT_INTEG_HTTP_PROXY, RT_INTEG_HTTP };
+enum rt_integration_type {
+    RT_INTEG_MOCK,
+    RT_INTEG_HTTP_PROXY,
+    RT_INTEG_HTTP,
+    RT_INTEG_AWS_PROXY, /* a function, proxy event 1.0 (integ_fn.c) */
+    RT_INTEG_AWS,       /* a function, request/response templates (integ_fn.c) */
+};
 enum rt_passthrough { RT_PASS_WHEN_NO_MATCH, RT_PASS_WHEN_NO_TEMPLATES, RT_PASS_NEVER };
 enum { RT_CONVERT_TO_TEXT = 1, RT_CONVERT_TO_BINARY = 2 };
 
@@ -82,6 +88,10 @@ typedef struct {
     size_t nrequest_templates;
     enum rt_passthrough passthrough;
     int convert; /* contentHandling, as in rt_int_response_t */
+    /* AWS_PROXY and AWS: the function reference of the Lambda invocation
+     * URI (fnuri.h), ${stageVariables.x} substituted per request */
+    const char *function;
+    size_t function_len;
 } rt_integration_t;
 
 /* authorization: compiled in authz_conf.c and gwresp_conf.c */
@@ -168,6 +178,9 @@ typedef struct {
     int api_key_from_header;
     /* request validation: the deployment's models (validate_conf.h) */
     struct rt_models *models;
+    /* binaryMediaTypes: bodies of these types reach functions base64-encoded */
+    const char *const *binary_media_types;
+    size_t nbinary_media_types;
 } rt_deployment_t;
 
 /* ---- observability: compiled by observe_conf.c ---- */

@@ -123,6 +123,8 @@ static int compile_deployment(compile_t *c, Portico__ApiDefinition *def)
     d->router = router_create(c->a);
     d->disable_execute_api_endpoint = def->disable_execute_api_endpoint;
     d->api_key_from_header = strcmp(def->api_key_source, "AUTHORIZER") != 0;
+    d->binary_media_types = (const char *const *)def->binary_media_types;
+    d->nbinary_media_types = def->n_binary_media_types;
     rt_build_t b = build_of(c);
     if (authz_conf_deployment(&b, d, def) != 0 || gwresp_conf_deployment(&b, d, def) != 0 ||
         validate_conf_deployment(c->a, def, &d->models, c->err, c->err_len) != 0)
