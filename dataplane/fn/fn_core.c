@@ -1,5 +1,6 @@
 /* fn_core: pools, the invocation queue, slots, timeouts (see fn_core.h). */
-#include "fn_core_int.h"
+#include "fn_core.h"
+#include "fn_sup.h"
 
 #include <signal.h>
 #include <stdarg.h>

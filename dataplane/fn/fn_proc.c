@@ -4,7 +4,7 @@
  * clean environment, its memory limit, its process group (killed whole),
  * and its output, read line by line into the execution log tagged with the
  * gateway request id and the invocation's request id. */
-#include "fn_core_int.h"
+#include "fn_sup.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -199,8 +199,19 @@ static void env_build(fn_proc_t *p, envv_t *e)
     snprintf(buf, sizeof(buf), "%04d/%02d/%02d/[%s]%s", tm.tm_year + 1900, tm.tm_mon + 1,
              tm.tm_mday, c->version, hex);
     env_add(e, "AWS_LAMBDA_LOG_STREAM_NAME", buf);
-    env_add(e, "AWS_REGION", core->conf.region);
-    env_add(e, "AWS_DEFAULT_REGION", core->conf.region);
+    /* the region of the function's ARN (arn:aws:lambda:REGION:...) */
+    char region[64];
+    const char *r = c->arn;
+    for (int i = 0; i < 3 && r != NULL; i++)
+        r = strchr(r, ':') != NULL ? strchr(r, ':') + 1 : NULL;
+    size_t rl = r != NULL ? strcspn(r, ":") : 0;
+    if (rl == 0 || rl >= sizeof(region))
+        snprintf(region, sizeof(region), "%s",
+                 core->conf.region != NULL ? core->conf.region : "us-east-1");
+    else
+        snprintf(region, sizeof(region), "%.*s", (int)rl, r);
+    env_add(e, "AWS_REGION", region);
+    env_add(e, "AWS_DEFAULT_REGION", region);
     if (is_node(c->runtime)) {
         snprintf(buf, sizeof(buf), "AWS_Lambda_%s", c->runtime);
         env_add(e, "AWS_EXECUTION_ENV", buf);

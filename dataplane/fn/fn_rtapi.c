@@ -5,7 +5,7 @@
  * error, 400 for an unknown request id or an invocation that is not this
  * process's, 403 for a port that names no live process, 404 for other
  * paths, 413 (h2o itself) for a body over the 6 MB limit. */
-#include "fn_core_int.h"
+#include "fn_sup.h"
 
 #include <jansson.h>
 #include <netinet/in.h>

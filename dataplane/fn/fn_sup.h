@@ -1,10 +1,10 @@
-/* fn_core_int: the supervisor's records, shared by fn_core.c (pools,
+/* fn_sup: the supervisor's records, shared by fn_core.c (pools,
  * queue, slots, timeouts), fn_proc.c (starting processes, their output)
  * and fn_rtapi.c (the Runtime API). Core loop only. */
-#ifndef PORTICO_FN_CORE_INT_H
-#define PORTICO_FN_CORE_INT_H
+#ifndef PORTICO_FN_SUP_H
+#define PORTICO_FN_SUP_H
 
-#include "fn_core.h"
+#include "fn_types.h"
 
 enum fn_code_state { FN_CODE_NONE, FN_CODE_FETCHING, FN_CODE_READY, FN_CODE_FAILED };
 
@@ -74,7 +74,7 @@ struct fn_core {
 #define FN_TICK_MS 25
 #define FN_INIT_BUDGET_MS 10000 /* the reference's init phase limit */
 #define FN_CODE_RETRY_MS 5000   /* a failed code fetch is tried again after this */
-#define FN_MAX_PAYLOAD ((size_t)6 * 1024 * 1024)
+#define FN_MAX_PAYLOAD FN_MAX_PAYLOAD_BYTES
 
 /* fn_core.c */
 void fn_core_dispatch(fn_pool_t *pool);
