@@ -274,6 +274,7 @@ static int cp_run(const cp_options_t *o)
     domain_tls_set_secret(&secret);
     iam_keys_configure(&cp.seal_secret, &secret, o->iam_region);
     cp.admin_token_len = strlen(token);
+    cp.region = o->iam_region;
     snprintf(path, sizeof(path), "%s/portico.db", o->data_dir);
     if (store_open(path, &cp.store) != STORE_OK || store_mark_open(cp.store, path) != STORE_OK ||
         metrics_agg_open(path, o->metrics_retention_days, &cp.metrics) != STORE_OK ||
