@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "codefetch.h"
+#include "compiler.h"
 #include "store.h"
 #include "store_function.h"
 #include "testdb.h"
@@ -402,6 +403,74 @@ static void test_code_fetch(void **state)
     }
 }
 
+/* ---- the snapshot ---------------------------------------------------------- */
+
+/* One FunctionVersion per $LATEST and published version, with the code's hash
+ * and size but never its bytes, and one FunctionAlias per alias. */
+static void test_snapshot(void **state)
+{
+    testdb_t *f = *state;
+    uint8_t sha[32], *buf = NULL;
+    size_t len = 0;
+    uint64_t version = 0;
+    static const char zip[] = "the zip's bytes, which never travel in a snapshot";
+    json_t *tags = json_object();
+    json_t *latest = json_pack(
+        "{s:s,s:s,s:s,s:s,s:s,s:i,s:i,s:I,s:s,s:{s:{s:s}}}", "FunctionName", "f", "Version",
+        "$LATEST", "FunctionArn", "arn:aws:lambda:eu-west-1:000000000000:function:f", "Runtime",
+        "provided.al2023", "Handler", "h", "Timeout", 9, "MemorySize", 256, "CodeSize",
+        (json_int_t)(sizeof(zip) - 1), "RevisionId", "r1", "Environment", "Variables", "K", "v");
+    json_t *v1 = json_deep_copy(latest), *remote = json_deep_copy(latest);
+    json_object_set_new(v1, "Version", json_string("1"));
+    json_object_set_new(v1, "FunctionArn",
+                        json_string("arn:aws:lambda:eu-west-1:000000000000:function:f:1"));
+    json_object_set_new(remote, "FunctionName", json_string("r"));
+    json_object_set_new(remote, STORE_FN_DOC_REMOTE, json_string("http://127.0.0.1:9001"));
+    SHA256((const uint8_t *)zip, sizeof(zip) - 1, sha);
+    json_t *alias = json_pack("{s:s}", "Name", "live");
+    assert_int_equal(store_code_put(f->s, sha, zip, sizeof(zip) - 1), STORE_OK);
+    assert_int_equal(store_fn_create(f->s, "f", tags, latest, sha), STORE_OK);
+    assert_int_equal(store_fn_version_put(f->s, "f", "1", 1, v1, sha), STORE_OK);
+    assert_int_equal(store_fn_alias_put(f->s, "f", "live", "1", alias, 1), STORE_OK);
+    assert_int_equal(store_fn_set_reserved(f->s, "f", 4), STORE_OK);
+    assert_int_equal(store_fn_create(f->s, "r", tags, remote, NULL), STORE_OK);
+    assert_int_equal(compiler_build_snapshot(f->s, &buf, &len, &version), STORE_OK);
+    assert_null(memmem(buf, len, zip, sizeof(zip) - 1));
+    Portico__Snapshot *snap = portico__snapshot__unpack(NULL, len, buf);
+    assert_non_null(snap);
+    assert_int_equal(snap->n_functions, 3);
+    Portico__FunctionVersion *fl = snap->functions[0], *f1 = snap->functions[1];
+    Portico__FunctionVersion *r = snap->functions[2];
+    assert_string_equal(fl->version, "$LATEST");
+    assert_string_equal(f1->version, "1");
+    assert_string_equal(f1->arn, "arn:aws:lambda:eu-west-1:000000000000:function:f");
+    assert_string_equal(f1->runtime, "provided.al2023");
+    assert_int_equal(f1->timeout_s, 9);
+    assert_int_equal(f1->memory_mb, 256);
+    assert_int_equal(f1->code_size, sizeof(zip) - 1);
+    assert_int_equal(f1->code_sha256.len, 32);
+    assert_memory_equal(f1->code_sha256.data, sha, 32);
+    assert_int_equal(f1->reserved_concurrency, 4);
+    assert_int_equal(f1->n_environment, 1);
+    assert_string_equal(f1->environment[0]->key, "K");
+    assert_string_equal(f1->remote_endpoint, "");
+    assert_string_equal(r->name, "r");
+    assert_int_equal(r->code_sha256.len, 0);
+    assert_int_equal(r->reserved_concurrency, -1);
+    assert_string_equal(r->remote_endpoint, "http://127.0.0.1:9001");
+    assert_int_equal(snap->n_function_aliases, 1);
+    assert_string_equal(snap->function_aliases[0]->function_name, "f");
+    assert_string_equal(snap->function_aliases[0]->name, "live");
+    assert_string_equal(snap->function_aliases[0]->function_version, "1");
+    portico__snapshot__free_unpacked(snap, NULL);
+    free(buf);
+    json_decref(tags);
+    json_decref(latest);
+    json_decref(v1);
+    json_decref(remote);
+    json_decref(alias);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -409,6 +478,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_published_versions_are_immutable, testdb_setup,
                                         testdb_teardown),
         cmocka_unit_test_setup_teardown(test_code_fetch, testdb_setup, testdb_teardown),
+        cmocka_unit_test_setup_teardown(test_snapshot, testdb_setup, testdb_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
