@@ -270,6 +270,11 @@ typedef struct runtime {
     strmap_t *tls_domains;  /* lower-case domain → SSL_CTX (tls_conf.c) */
     strmap_t *iam_keys;     /* "id\ndate\nregion" → rt_iam_key_t (iam_conf.c) */
     uint64_t serial;        /* unique among this process's runtimes (caches key on it) */
+    /* functions (fn_conf.c): "name\nqualifier" → fn_entry_t, and every
+     * version's pool key */
+    strmap_t *functions;
+    char **function_keys;
+    size_t nfunctions;
     /* API keys, usage plans and throttling. A key delta makes a
      * new runtime_t that copies this struct (so it shares everything above,
      * which lives in root's arena), holds root, and has its own keys. */

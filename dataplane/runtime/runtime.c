@@ -11,6 +11,7 @@
 
 #include "cache_conf.h"
 #include "cache_registry.h"
+#include "fn_conf.h"
 #include "authz_conf.h"
 #include "gwresp_conf.h"
 #include "integ_conf.h"
@@ -253,7 +254,7 @@ runtime_t *runtime_compile_from(const uint8_t *payload, size_t len, const runtim
     rt->stage_list = arena_alloc(a, sizeof(*rt->stage_list) * (snap->n_stages + 1));
     rt_build_t b = build_of(&c);
     if (authz_conf_jwks(&b, snap) != 0 || tls_conf_domains(&b, snap) != 0 ||
-        iam_conf_keys(&b, snap) != 0)
+        iam_conf_keys(&b, snap) != 0 || fn_conf_compile(&b, snap) != 0)
         goto fail;
     for (size_t i = 0; i < snap->n_deployments; i++)
         if (compile_deployment(&c, snap->deployments[i]) != 0)
