@@ -42,6 +42,8 @@ enum gwresp_case {
     GW_IAM_INCOMPLETE_SIGNATURE, /* a malformed Authorization header or X-Amz-* query */
     /* mapping templates: no request template for the Content-Type (passthroughBehavior) */
     GW_UNSUPPORTED_MEDIA_TYPE,
+    /* functions (integ_fn.c): the function had no free slot */
+    GW_INTEGRATION_THROTTLED,
     GW_CASE_COUNT,
 };
 
