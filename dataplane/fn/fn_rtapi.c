@@ -50,7 +50,7 @@ static void reply_error(h2o_req_t *req, int status, const char *reason, const ch
 
 static void add_header(h2o_req_t *req, const char *name, const char *value)
 {
-    if (value == NULL || value[0] == '\0' || !httpval_header_value(value, strlen(value)))
+    if (value == NULL || value[0] == '\0' || httpval_header_value(value, strlen(value)) != 0)
         return;
     h2o_add_header_by_str(&req->pool, &req->res.headers, name, strlen(name), 0, NULL, value,
                           strlen(value));
