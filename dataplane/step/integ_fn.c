@@ -291,8 +291,11 @@ static void proxy_answer(fn_call_t *fc, const fnhost_result_t *res)
             !h2o_lcstris(a.headers[i].name, a.headers[i].name_len,
                          H2O_STRLIT("transfer-encoding")) &&
             !h2o_lcstris(a.headers[i].name, a.headers[i].name_len, H2O_STRLIT("connection")))
-            request_add_response_header(r, a.headers[i].name, a.headers[i].name_len,
-                                        a.headers[i].value, a.headers[i].value_len);
+            request_add_response_header(
+                r, h2o_strdup(&req->pool, a.headers[i].name, a.headers[i].name_len).base,
+                a.headers[i].name_len,
+                h2o_strdup(&req->pool, a.headers[i].value, a.headers[i].value_len).base,
+                a.headers[i].value_len);
     h2o_iovec_t body = h2o_strdup(&req->pool, a.body, a.body_len);
     fn_answer_free(&a);
     req->res.content_length = body.len;
