@@ -28,6 +28,9 @@
     X(INTEGRATION_ERROR_MESSAGE, "integrationErrorMessage")                                        \
     X(INTEGRATION_LATENCY, "integration.latency")                                                  \
     X(INTEGRATION_STATUS, "integration.status")                                                    \
+    X(INTEGRATION_ERROR, "integration.error")                                                      \
+    X(INTEGRATION_INTEGRATION_STATUS, "integration.integrationStatus")                             \
+    X(INTEGRATION_REQUEST_ID, "integration.requestId")                                             \
     X(INTEGRATION_LATENCY_LEGACY, "integrationLatency")                                            \
     X(INTEGRATION_STATUS_LEGACY, "integrationStatus")                                              \
     X(IS_CANARY_REQUEST, "isCanaryRequest")                                                        \

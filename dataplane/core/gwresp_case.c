@@ -65,6 +65,8 @@ static const gwresp_row_t gwresp_rows[GW_CASE_COUNT] = {
                                     "The security token included in the request is invalid.", 0,
                                     "UnrecognizedClientException"},
     [GW_NOT_FOUND] = {GWT_RESOURCE_NOT_FOUND, 404, "message", "Not Found", 0, "NotFoundException"},
+    [GW_INTEGRATION_THROTTLED] = {GWT_INTEGRATION_FAILURE, 500, "message", "Internal server error",
+                                  1, "InternalServerErrorException"},
     [GW_IAM_INCOMPLETE_SIGNATURE] = {GWT_INVALID_SIGNATURE, 403, "message", NULL, 0,
                                      "IncompleteSignatureException"},
 };

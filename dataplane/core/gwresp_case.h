@@ -44,6 +44,8 @@ enum gwresp_case {
     GW_UNSUPPORTED_MEDIA_TYPE,
     /* HTTP APIs: no route, and no `$default` route either */
     GW_NOT_FOUND,
+    /* functions (integ_fn.c): the function had no free slot */
+    GW_INTEGRATION_THROTTLED,
     GW_CASE_COUNT,
 };
 

@@ -172,10 +172,13 @@ static const char *ctx_route_key(dp_request_t *r, size_t *len)
                    len);
 }
 
-/* The integration's failure as the gateway answered it (timeout, connection,
+/* HTTP APIs' integrationErrorMessage: a function's error message, else the
+ * integration's failure as the gateway answered it (timeout, connection,
  * unreadable answer); NULL when the integration did not fail. */
-static const char *ctx_integration_error(dp_request_t *r, size_t *len)
+static const char *ctx_integration_error_message(dp_request_t *r, size_t *len)
 {
+    if (r->integ_error != NULL)
+        return ctx_str(r->integ_error, len);
     if (r->gw_case == 0)
         return NULL;
     enum gwresp_case c = (enum gwresp_case)(r->gw_case - 1);
@@ -218,6 +221,25 @@ static const char *ctx_integration_latency(dp_request_t *r, size_t *len)
 static const char *ctx_integration_status(dp_request_t *r, size_t *len)
 {
     return r->integ_status != 0 ? pool_printf_u64(r, (uint64_t)r->integ_status, len) : NULL;
+}
+
+/* A function integration's error message (integ_fn.c). */
+static const char *ctx_integration_error(dp_request_t *r, size_t *len)
+{
+    return ctx_str(r->integ_error, len);
+}
+
+/* The status a proxy function's answer gave (statusCode). */
+static const char *ctx_integration_fn_status(dp_request_t *r, size_t *len)
+{
+    return r->integ_fn_status != 0 ? pool_printf_u64(r, (uint64_t)r->integ_fn_status, len) : NULL;
+}
+
+/* The function host does not name its invocations: none (see
+ * docs/ARCHITECTURE.md, "Function integrations"). */
+static const char *ctx_integration_request_id(dp_request_t *r, size_t *len)
+{
+    return NULL;
 }
 
 static const char *ctx_is_canary(dp_request_t *r, size_t *len)
@@ -335,9 +357,12 @@ static const ctx_getter_fn mapping_ctx_getters[CTXVAR_COUNT] = {
     [CTXVAR_IDENTITY_SOURCE_IP] = ctx_source_ip,
     [CTXVAR_IDENTITY_USER] = ctx_iam_access_key,
     [CTXVAR_IDENTITY_USER_AGENT] = ctx_user_agent,
-    [CTXVAR_INTEGRATION_ERROR_MESSAGE] = ctx_integration_error,
+    [CTXVAR_INTEGRATION_ERROR_MESSAGE] = ctx_integration_error_message,
     [CTXVAR_INTEGRATION_LATENCY] = ctx_integration_latency,
     [CTXVAR_INTEGRATION_STATUS] = ctx_integration_status,
+    [CTXVAR_INTEGRATION_ERROR] = ctx_integration_error,
+    [CTXVAR_INTEGRATION_INTEGRATION_STATUS] = ctx_integration_fn_status,
+    [CTXVAR_INTEGRATION_REQUEST_ID] = ctx_integration_request_id,
     [CTXVAR_INTEGRATION_LATENCY_LEGACY] = ctx_integration_latency,
     [CTXVAR_INTEGRATION_STATUS_LEGACY] = ctx_integration_status,
     [CTXVAR_IS_CANARY_REQUEST] = ctx_is_canary,

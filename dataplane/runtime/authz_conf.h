@@ -21,6 +21,8 @@ typedef struct rt_authorizer {
     /* TOKEN and REQUEST */
     const char *uri;
     size_t uri_len;
+    const char *function; /* a function invocation URI's function (fnuri.h), else NULL */
+    size_t function_len;
     const params_expr_t *sources; /* identity sources, in order */
     size_t nsources;
     const pattern_t *validation; /* TOKEN identityValidationExpression, or NULL */

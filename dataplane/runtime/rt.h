@@ -67,7 +67,13 @@ struct rt_v2_integ;
 struct rt_v2_route;
 struct rt_v2_api;
 
-enum rt_integration_type { RT_INTEG_MOCK, RT_INTEG_HTTP_PROXY, RT_INTEG_HTTP };
+enum rt_integration_type {
+    RT_INTEG_MOCK,
+    RT_INTEG_HTTP_PROXY,
+    RT_INTEG_HTTP,
+    RT_INTEG_AWS_PROXY, /* a function, proxy event 1.0 (integ_fn.c) */
+    RT_INTEG_AWS,       /* a function, request/response templates (integ_fn.c) */
+};
 enum rt_passthrough { RT_PASS_WHEN_NO_MATCH, RT_PASS_WHEN_NO_TEMPLATES, RT_PASS_NEVER };
 enum { RT_CONVERT_TO_TEXT = 1, RT_CONVERT_TO_BINARY = 2 };
 
@@ -86,7 +92,11 @@ typedef struct {
     const struct vtl_template *const *request_compiled; /* request_templates[i] compiled */
     size_t nrequest_templates;
     enum rt_passthrough passthrough;
-    int convert;                  /* contentHandling, as in rt_int_response_t */
+    int convert; /* contentHandling, as in rt_int_response_t */
+    /* AWS_PROXY and AWS: the function reference of the Lambda invocation
+     * URI (fnuri.h), ${stageVariables.x} substituted per request */
+    const char *function;
+    size_t function_len;
     const struct rt_v2_integ *v2; /* HTTP APIs: parameter mappings (rt_v2.h); NULL for REST */
 } rt_integration_t;
 
@@ -178,6 +188,9 @@ typedef struct {
     struct rt_models *models;
     /* HTTP APIs (rt_v2.h): CORS, the $default route; NULL for REST */
     const struct rt_v2_api *v2;
+    /* binaryMediaTypes: bodies of these types reach functions base64-encoded */
+    const char *const *binary_media_types;
+    size_t nbinary_media_types;
 } rt_deployment_t;
 
 /* ---- observability: compiled by observe_conf.c ---- */
@@ -267,6 +280,11 @@ typedef struct runtime {
     strmap_t *tls_domains;  /* lower-case domain → SSL_CTX (tls_conf.c) */
     strmap_t *iam_keys;     /* "id\ndate\nregion" → rt_iam_key_t (iam_conf.c) */
     uint64_t serial;        /* unique among this process's runtimes (caches key on it) */
+    /* functions (fn_conf.c): "name\nqualifier" → fn_entry_t, and every
+     * version's pool key */
+    strmap_t *functions;
+    char **function_keys;
+    size_t nfunctions;
     /* API keys, usage plans and throttling. A key delta makes a
      * new runtime_t that copies this struct (so it shares everything above,
      * which lives in root's arena), holds root, and has its own keys. */

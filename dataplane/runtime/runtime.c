@@ -11,6 +11,7 @@
 
 #include "cache_conf.h"
 #include "cache_registry.h"
+#include "fn_conf.h"
 #include "authz_conf.h"
 #include "gwresp_conf.h"
 #include "integ_conf.h"
@@ -124,6 +125,8 @@ static int compile_deployment(compile_t *c, Portico__ApiDefinition *def)
     d->router = router_create(c->a);
     d->disable_execute_api_endpoint = def->disable_execute_api_endpoint;
     d->api_key_from_header = strcmp(def->api_key_source, "AUTHORIZER") != 0;
+    d->binary_media_types = (const char *const *)def->binary_media_types;
+    d->nbinary_media_types = def->n_binary_media_types;
     rt_build_t b = build_of(c);
     if (authz_conf_deployment(&b, d, def) != 0 || gwresp_conf_deployment(&b, d, def) != 0 ||
         validate_conf_deployment(c->a, def, &d->models, c->err, c->err_len) != 0)
@@ -255,7 +258,7 @@ runtime_t *runtime_compile_from(const uint8_t *payload, size_t len, const runtim
     rt->stages = strmap_create(a, snap->n_stages);
     rt->stage_list = arena_alloc(a, sizeof(*rt->stage_list) * (snap->n_stages + 1));
     if (authz_conf_jwks(&b, snap) != 0 || tls_conf_domains(&b, snap) != 0 ||
-        iam_conf_keys(&b, snap) != 0)
+        iam_conf_keys(&b, snap) != 0 || fn_conf_compile(&b, snap) != 0)
         goto fail;
     for (size_t i = 0; i < snap->n_deployments; i++)
         if (compile_deployment(&c, snap->deployments[i]) != 0)

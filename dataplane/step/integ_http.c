@@ -133,11 +133,8 @@ static void http_on_fail(upstream_call_t *c, enum upstream_call_error e, const c
     gwresp_send(hc->r, upstream_call_gw_case(e));
 }
 
-/* The body to send and its Content-Type: the rendered template, or the
- * client's body as it came. -1 when the request was answered. */
-static int http_request_body(http_call_t *hc, integ_http_req_t *spec)
+int integ_request_body(dp_request_t *r, vtlreq_t *vtl, integ_http_req_t *spec)
 {
-    dp_request_t *r = hc->r;
     const rt_integration_t *in = r->method->integration;
     int idx;
     if (integ_select_request_template(r, &idx) != 0)
@@ -150,7 +147,7 @@ static int http_request_body(http_call_t *hc, integ_http_req_t *spec)
             spec->content_type = h2o_iovec_init(ct, ctlen);
         return 0;
     }
-    if (vtlreq_render(&hc->vtl, in->request_compiled[idx], &spec->body) != 0) {
+    if (vtlreq_render(vtl, in->request_compiled[idx], &spec->body) != 0) {
         gwresp_send(r, GW_API_CONFIGURATION_ERROR);
         return -1;
     }
@@ -167,7 +164,7 @@ enum step_result integ_http_run(dp_request_t *r)
     hc->r = r;
     vtlreq_init(&hc->vtl, r);
     integ_http_req_t spec = {.vtl = &hc->vtl};
-    if (http_request_body(hc, &spec) != 0)
+    if (integ_request_body(r, &hc->vtl, &spec) != 0)
         return STEP_DONE;
     h2o_url_t url;
     h2o_iovec_t method, head;
