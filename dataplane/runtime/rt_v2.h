@@ -37,6 +37,7 @@ typedef struct rt_v2_integ {
     const rt_v2_resp_t *resp;
     size_t nresp;
     int uri_has_path; /* 0: the integration URI names only scheme://host[:port] */
+    int payload_v2;   /* AWS_PROXY: payloadFormatVersion 2.0 (else 1.0) */
 } rt_v2_integ_t;
 
 /* What an HTTP API route adds to its rt_method_t. */

@@ -28,6 +28,7 @@
 #include "gwresp.h"
 #include "integ.h"
 #include "integ_conf.h"
+#include "integ_v2.h"
 #include "keyrec.h"
 #include "log.h"
 #include "mapping.h"
@@ -275,7 +276,7 @@ static void proxy_answer(fn_call_t *fc, const fnhost_result_t *res)
         h2o_send_inline(req, "", 0);
         return;
     }
-    if (fn_answer_parse(FN_ANSWER_V1, res->payload, res->len, &a, err, sizeof(err)) != 0) {
+    if (fn_answer_parse(integ_v2_fn_format(r), res->payload, res->len, &a, err, sizeof(err)) != 0) {
         log_warn("request %s: execution failed due to configuration error: malformed Lambda "
                  "proxy response (%s)",
                  r->request_id, err);
@@ -296,6 +297,10 @@ static void proxy_answer(fn_call_t *fc, const fnhost_result_t *res)
                 a.headers[i].name_len,
                 h2o_strdup(&req->pool, a.headers[i].value, a.headers[i].value_len).base,
                 a.headers[i].value_len);
+    for (size_t i = 0; i < a.ncookies; i++) /* payload 2.0 (HTTP APIs) */
+        request_add_response_header(r, H2O_STRLIT("set-cookie"),
+                                    h2o_strdup(&req->pool, a.cookies[i], SIZE_MAX).base,
+                                    strlen(a.cookies[i]));
     h2o_iovec_t body = h2o_strdup(&req->pool, a.body, a.body_len);
     fn_answer_free(&a);
     req->res.content_length = body.len;
@@ -408,7 +413,8 @@ static int fn_payload(fn_call_t *fc, h2o_iovec_t *payload)
         fn_event_in_t ev;
         size_t len;
         integ_fn_event_in(r, &ev);
-        char *text = fn_event_v1(&ev, &len);
+        int v2 = r->method->v2 != NULL && integ_v2_fn_event(r, &ev); /* HTTP APIs */
+        char *text = v2 ? fn_event_v2(&ev, &len) : fn_event_v1(&ev, &len);
         if (text == NULL)
             h2o_fatal("out of memory");
         *payload = h2o_strdup(&r->req->pool, text, len);

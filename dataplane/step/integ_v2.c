@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fn_event.h"
 #include "httpval.h"
 #include "log.h"
 #include "mapping.h"
@@ -443,4 +444,29 @@ void integ_v2_response(dp_request_t *r)
     }
     if (status != 0)
         req->res.status = status;
+}
+
+/* ---- function integrations ------------------------------------------------- */
+
+int integ_v2_fn_event(dp_request_t *r, struct fn_event_in *ev)
+{
+    const rt_v2_route_t *rv = r->method->v2;
+    ev->route_key = rv->route_key;
+    ev->resource = strcmp(rv->route_key, "$default") == 0 ? "$default" : r->method->resource_path;
+    if (strcmp(r->stage->name, "$default") != 0) { /* rawPath names the stage */
+        size_t slen = strlen(r->stage->name);
+        char *p = h2o_mem_alloc_pool(&r->req->pool, slen + r->path.len + 2);
+        p[0] = '/';
+        memcpy(p + 1, r->stage->name, slen);
+        memcpy(p + 1 + slen, r->path.base, r->path.len);
+        p[1 + slen + r->path.len] = '\0';
+        ev->path = p;
+    }
+    return rv->integ != NULL && rv->integ->payload_v2;
+}
+
+int integ_v2_fn_format(const dp_request_t *r)
+{
+    const rt_v2_route_t *rv = r->method->v2;
+    return rv != NULL && rv->integ != NULL && rv->integ->payload_v2 ? FN_ANSWER_V2 : FN_ANSWER_V1;
 }

@@ -33,6 +33,16 @@ h2o_iovec_t integ_v2_headers(dp_request_t *r);
  * applied, starting with '?' or '&' (has_query) or empty. */
 h2o_iovec_t integ_v2_query(dp_request_t *r, int has_query);
 
+/* HTTP API function integrations (integ_fn.c): the event's HTTP API parts
+ * (route key, the route's path as resource, the path with a named stage's
+ * prefix); 1 when the integration wants payload 2.0. */
+struct fn_event_in;
+int integ_v2_fn_event(dp_request_t *r, struct fn_event_in *ev);
+
+/* The answer format the route's function integration uses (enum
+ * fn_answer_format): 2.0 for an HTTP API asking for it, else 1.0. */
+int integ_v2_fn_format(const dp_request_t *r);
+
 /* Applies the response parameters for the answer's status to
  * r->req->res (headers, status). Invalid values are left out. */
 void integ_v2_response(dp_request_t *r);

@@ -234,3 +234,57 @@ def test_jwt_scopes(cp, make_dp, upstream, json_server):
     assert r.status_code == 403 and r.json() == {"message": "Forbidden"}
     r = call(dp, api, "GET", "/pets", headers={"Authorization": issuer.token(scope="pets:read")})
     assert r.status_code == 200  # without "Bearer " too, as the reference
+
+
+FN_BOOTSTRAP = r'''#!/usr/bin/python3
+import json, os, urllib.request
+api = "http://" + os.environ["AWS_LAMBDA_RUNTIME_API"] + "/2018-06-01/runtime/invocation/"
+while True:
+    with urllib.request.urlopen(api + "next") as r:
+        rid = r.headers["Lambda-Runtime-Aws-Request-Id"]
+        event = json.loads(r.read())
+    path = event.get("rawPath") or event.get("path") or ""
+    if path.endswith("/plain"):
+        out = {"plain": True}
+    elif event.get("version") == "2.0":
+        out = {"statusCode": 201, "headers": {"x-fn": "v2"}, "cookies": ["a=1", "b=2"],
+               "body": json.dumps(event)}
+    else:
+        out = {"statusCode": 200, "headers": {"x-fn": "v1"}, "body": json.dumps(event)}
+    req = urllib.request.Request(api + rid + "/response", data=json.dumps(out).encode(),
+                                 method="POST")
+    urllib.request.urlopen(req).read()
+'''
+
+
+def test_function_routes(cp, make_dp):
+    from test_lambda_integrations import create_function
+    create_function(cp, "v2fn", "provided.al2023", "bootstrap", {"bootstrap": FN_BOOTSTRAP})
+    api = make_api(cp, "fns")
+    v2fn = integration(cp, api, "arn:aws:lambda:us-east-1:000000000000:function:v2fn", "POST",
+                       integrationType="AWS_PROXY", payloadFormatVersion="2.0")
+    v1fn = integration(cp, api, "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/"
+                       "arn:aws:lambda:us-east-1:000000000000:function:v2fn/invocations", "POST",
+                       integrationType="AWS_PROXY", payloadFormatVersion="1.0")
+    route(cp, api, "GET /v2/{id}", v2fn)
+    route(cp, api, "GET /v1/{id}", v1fn)
+    v2(cp, "POST", f"/apis/{api}/stages", {"stageName": "$default", "autoDeploy": True}, expect=201)
+    dp = make_dp().start()
+    wait_for(lambda: call(dp, api, "GET", "/v2/7").status_code == 201, timeout=30,
+             what="the function route live")
+    r = call(dp, api, "GET", "/v2/7?a=1&a=2", headers={"x-h": "v", "Cookie": "c=3"})
+    assert r.status_code == 201 and r.headers["x-fn"] == "v2"
+    assert r.headers.get("set-cookie") in ("a=1, b=2", "a=1,b=2") or "a=1" in r.headers["set-cookie"]
+    ev = r.json()
+    assert ev["version"] == "2.0" and ev["routeKey"] == "GET /v2/{id}"
+    assert ev["rawPath"] == "/v2/7" and ev["rawQueryString"] == "a=1&a=2"
+    assert ev["queryStringParameters"] == {"a": "1,2"} and ev["pathParameters"] == {"id": "7"}
+    assert ev["headers"]["x-h"] == "v" and ev["cookies"] == ["c=3"]
+    assert ev["requestContext"]["apiId"] == api and ev["requestContext"]["stage"] == "$default"
+    r = call(dp, api, "GET", "/v2/plain")
+    assert r.status_code == 200 and r.json() == {"plain": True}  # 2.0: any JSON is the body
+    r = call(dp, api, "GET", "/v1/9")
+    assert r.status_code == 200 and r.headers["x-fn"] == "v1"
+    ev = r.json()
+    assert ev["resource"] == "/v1/{id}" and ev["path"] == "/v1/9" and ev["httpMethod"] == "GET"
+    assert ev["pathParameters"] == {"id": "9"}
