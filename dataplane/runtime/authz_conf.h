@@ -27,6 +27,9 @@ typedef struct rt_authorizer {
     size_t nsources;
     const pattern_t *validation; /* TOKEN identityValidationExpression, or NULL */
     uint32_t ttl_s;              /* 0: no caching, no coalescing */
+    /* HTTP APIs' REQUEST authorizers (rt_build_v2.c, authz_v2.h): 0 for REST */
+    int v2_payload;       /* payloadFormatVersion: 1 or 2 */
+    int simple_responses; /* enableSimpleResponses: {isAuthorized, context} */
     /* JWT */
     const char *header; /* the header holding the token */
     size_t header_len;

@@ -265,9 +265,57 @@ static int v2_cors(rt_build_t *b, rt_v2_api_t *api, const Portico__V2ApiDefiniti
 
 /* ---- authorizers --------------------------------------------------------- */
 
+/* An HTTP API identity source in the REST spelling authz_conf parses:
+ * $request.header.X → method.request.header.X, $request.querystring.X →
+ * method.request.querystring.X, $context.X → context.X, $stageVariables.X →
+ * stageVariables.X; NULL for anything else. */
+static const char *v2_identity_source(rt_build_t *b, const char *src)
+{
+    static const struct {
+        const char *v2, *rest;
+    } forms[] = {{"$request.header.", "method.request.header."},
+                 {"$request.querystring.", "method.request.querystring."},
+                 {"$context.", "context."},
+                 {"$stageVariables.", "stageVariables."}};
+    for (size_t i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
+        size_t n = strlen(forms[i].v2);
+        if (strncmp(src, forms[i].v2, n) != 0 || src[n] == '\0' || strchr(src, ',') != NULL)
+            continue;
+        size_t len = strlen(forms[i].rest) + strlen(src + n) + 1;
+        char *out = arena_alloc(b->a, len);
+        snprintf(out, len, "%s%s", forms[i].rest, src + n);
+        return out;
+    }
+    return NULL;
+}
+
+/* A REQUEST authorizer as REST's (an HTTP endpoint or a function): its
+ * identity sources joined with commas, caching only with sources. */
+static int v2_request_authorizer(rt_build_t *b, const Portico__V2Authorizer *in,
+                                 Portico__Authorizer *a)
+{
+    size_t cap = 1;
+    const char **srcs = arena_alloc(b->a, sizeof(*srcs) * (in->n_identity_source + 1));
+    for (size_t k = 0; k < in->n_identity_source; k++) {
+        if ((srcs[k] = v2_identity_source(b, in->identity_source[k])) == NULL)
+            return rt_build_fail(b, "authorizer %s: invalid identity source %s", in->id,
+                                 in->identity_source[k]);
+        cap += strlen(srcs[k]) + 1;
+    }
+    char *joined = arena_alloc(b->a, cap);
+    for (size_t k = 0, at = 0; k < in->n_identity_source; k++)
+        at += (size_t)snprintf(joined + at, cap - at, "%s%s", k > 0 ? "," : "", srcs[k]);
+    a->type = "REQUEST";
+    a->identity_source = joined;
+    a->authorizer_uri = in->authorizer_uri;
+    a->result_ttl_seconds = in->n_identity_source > 0 ? in->result_ttl_seconds : 0;
+    return 0;
+}
+
 /* JWT authorizers go through authz_conf as REST JWT authorizers do (the
- * first identity source names the header; keys come from Snapshot.jwks).
- * REQUEST authorizers are not served yet: routes using one answer 500. */
+ * first identity source names the header; keys come from Snapshot.jwks);
+ * REQUEST authorizers as REST REQUEST authorizers, marked with their
+ * payload version and simple responses (authz_v2.h). */
 static int v2_authorizers(rt_build_t *b, rt_deployment_t *d, const Portico__V2ApiDefinition *def)
 {
     Portico__Authorizer *list = arena_alloc(b->a, sizeof(*list) * (def->n_authorizers + 1));
@@ -275,16 +323,21 @@ static int v2_authorizers(rt_build_t *b, rt_deployment_t *d, const Portico__V2Ap
     size_t n = 0;
     for (size_t i = 0; i < def->n_authorizers; i++) {
         const Portico__V2Authorizer *in = def->authorizers[i];
-        if (strcmp(in->type, "JWT") != 0)
-            continue;
         Portico__Authorizer *a = &list[n];
         portico__authorizer__init(a);
         a->id = in->id;
         a->name = in->name;
-        a->type = "JWT";
-        a->identity_source =
-            in->n_identity_source > 0 ? in->identity_source[0] : "$request.header.Authorization";
-        a->jwt = in->jwt;
+        if (strcmp(in->type, "JWT") == 0) {
+            a->type = "JWT";
+            a->identity_source = in->n_identity_source > 0 ? in->identity_source[0]
+                                                           : "$request.header.Authorization";
+            a->jwt = in->jwt;
+        } else if (strcmp(in->type, "REQUEST") == 0) {
+            if (v2_request_authorizer(b, in, a) != 0)
+                return -1;
+        } else {
+            return rt_build_fail(b, "authorizer %s: unsupported type %s", in->id, in->type);
+        }
         ptrs[n++] = a;
     }
     Portico__ApiDefinition shell;
@@ -293,17 +346,23 @@ static int v2_authorizers(rt_build_t *b, rt_deployment_t *d, const Portico__V2Ap
     shell.deployment_id = def->deployment_id;
     shell.authorizers = ptrs;
     shell.n_authorizers = n;
-    return authz_conf_deployment(b, d, &shell);
+    if (authz_conf_deployment(b, d, &shell) != 0)
+        return -1;
+    for (size_t i = 0; i < n; i++) { /* authz_conf compiled them in this order */
+        const Portico__V2Authorizer *in = def->authorizers[i];
+        rt_authorizer_t *ra = (rt_authorizer_t *)&d->authorizers[i];
+        if (ra->type != RT_AUTHORIZER_REQUEST)
+            continue;
+        ra->v2_payload = strcmp(in->payload_format_version, "1.0") == 0 ? 1 : 2;
+        ra->simple_responses = ra->v2_payload == 2 && in->enable_simple_responses;
+    }
+    return 0;
 }
 
 static int v2_route_auth(rt_build_t *b, const rt_deployment_t *d, const Portico__V2Route *rt,
-                         rt_method_t *rm, int *unserved)
+                         rt_method_t *rm)
 {
     const char *type = rt->authorization_type;
-    if (strcmp(type, "CUSTOM") == 0) {
-        *unserved = 1; /* REQUEST authorizers: not served yet */
-        return 0;
-    }
     Portico__Method m;
     portico__method__init(&m);
     m.http_method = (char *)rm->verb;
@@ -366,10 +425,9 @@ static int v2_route(rt_build_t *b, rt_deployment_t *d, rt_v2_api_t *api,
     rm->resource_id = route->id;
     rv->route_key = route->route_key;
     rm->v2 = rv;
-    int unserved = 0;
-    if (v2_route_auth(b, d, route, rm, &unserved) != 0)
+    if (v2_route_auth(b, d, route, rm) != 0)
         return -1;
-    if (!unserved && route->target_integration_id[0] != '\0') {
+    if (route->target_integration_id[0] != '\0') {
         rm->integration = v2_find_integ(def, integs, route->target_integration_id);
         rv->integ = rm->integration != NULL ? rm->integration->v2 : NULL;
     }

@@ -20,6 +20,7 @@
 
 #include "authz_cache.h"
 #include "authz_event.h"
+#include "authz_v2.h"
 #include "clock.h"
 #include "fn_event.h"
 #include "fnhost.h"
@@ -231,8 +232,9 @@ static void call_complete(authz_call_t *call)
     authz_decision_t *d;
     char err[256];
     if (call->status == 200) {
-        d = authz_decision_parse(call->answer != NULL ? call->answer : "", call->answer_len,
-                                 call->api_id, err, sizeof(err));
+        d = (call->auth->simple_responses ? authz_v2_simple_parse : authz_decision_parse)(
+            call->answer != NULL ? call->answer : "", call->answer_len, call->api_id, err,
+            sizeof(err));
         if (d != NULL && d->outcome == AUTHZ_CONFIG_ERROR)
             log_warn("authorizer %s: malformed answer: %s", call->auth->id, err);
     } else {

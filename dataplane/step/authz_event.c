@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "authz_v2.h"
 #include "mapping.h"
 #include "policy.h"
 #include "query.h"
@@ -157,6 +158,8 @@ static json_t *request_context(dp_request_t *r)
 char *authz_event_build(dp_request_t *r, const rt_authorizer_t *a, h2o_iovec_t identity,
                         size_t *len)
 {
+    if (a->v2_payload == 2) /* an HTTP API's REQUEST authorizer, payload 2.0 */
+        return authz_v2_event(r, a, identity, len);
     h2o_iovec_t arn = request_method_arn(r);
     json_t *ev;
     if (a->type == RT_AUTHORIZER_TOKEN) {

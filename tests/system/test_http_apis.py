@@ -288,3 +288,56 @@ def test_function_routes(cp, make_dp):
     ev = r.json()
     assert ev["resource"] == "/v1/{id}" and ev["path"] == "/v1/9" and ev["httpMethod"] == "GET"
     assert ev["pathParameters"] == {"id": "9"}
+
+
+def test_request_authorizer(cp, make_dp, upstream, json_server):
+    up = upstream("up")
+
+    def decide(req):
+        ev = req["json"] or {}
+        if ev.get("version") == "2.0":
+            token = ev["identitySource"][0]
+        else:  # 1.0: the REST REQUEST event
+            token = (ev.get("queryStringParameters") or {}).get("t", "")
+        if token == "policy":  # an IAM policy answer from the 1.0 authorizer
+            return 200, {"principalId": "p1", "context": {"via": "policy"}, "policyDocument": {
+                "Version": "2012-10-17", "Statement": [
+                    {"Effect": "Allow", "Action": "execute-api:Invoke", "Resource": ev["methodArn"]}]}}
+        return 200, {"isAuthorized": token == "let-me-in", "context": {"user": "u1", "n": 7}}
+
+    auth_server = json_server(decide)
+    api = make_api(cp, "authz")
+    simple = v2(cp, "POST", f"/apis/{api}/authorizers", {
+        "name": "simple", "authorizerType": "REQUEST", "authorizerUri": auth_server.url + "/auth",
+        "identitySource": ["$request.header.x-token"], "authorizerPayloadFormatVersion": "2.0",
+        "enableSimpleResponses": True, "authorizerResultTtlInSeconds": 0}, expect=201)
+    iam = v2(cp, "POST", f"/apis/{api}/authorizers", {
+        "name": "iam", "authorizerType": "REQUEST", "authorizerUri": auth_server.url + "/auth1",
+        "identitySource": ["$request.querystring.t"], "authorizerPayloadFormatVersion": "1.0",
+        "authorizerResultTtlInSeconds": 60}, expect=201)
+    integ = integration(cp, api, up.url + "/pets", "GET", requestParameters={
+        "overwrite:header.x-user": "$context.authorizer.user"})
+    route(cp, api, "GET /pets", integ, authorizationType="CUSTOM",
+          authorizerId=simple["authorizerId"])
+    route(cp, api, "GET /old", integ, authorizationType="CUSTOM", authorizerId=iam["authorizerId"])
+    v2(cp, "POST", f"/apis/{api}/stages", {"stageName": "$default", "autoDeploy": True}, expect=201)
+    dp = make_dp().start()
+    ok = {"x-token": "let-me-in"}
+    wait_for(lambda: call(dp, api, "GET", "/pets", headers=ok).status_code == 200,
+             what="the authorized route live")
+    r = call(dp, api, "GET", "/pets", headers=ok)
+    assert r.json()["headers"]["x-user"] == "u1"  # $context.authorizer.* from the simple answer
+    ev = auth_server.calls("/auth")[-1]["json"]
+    assert ev["version"] == "2.0" and ev["type"] == "REQUEST" and ev["routeKey"] == "GET /pets"
+    assert ev["identitySource"] == ["let-me-in"] and ev["routeArn"].endswith("/GET/pets")
+    r = call(dp, api, "GET", "/pets", headers={"x-token": "nope"})
+    assert r.status_code == 403 and r.json() == {"message": "Forbidden"}
+    r = call(dp, api, "GET", "/pets")
+    assert r.status_code == 401 and r.json() == {"message": "Unauthorized"}
+    # payload 1.0 with an IAM policy answer, cached for the identity
+    assert call(dp, api, "GET", "/old?t=policy").status_code == 200
+    assert call(dp, api, "GET", "/old?t=policy").status_code == 200
+    assert len(auth_server.calls("/auth1")) == 1
+    assert auth_server.calls("/auth1")[0]["json"]["type"] == "REQUEST"
+    r = call(dp, api, "GET", "/old?t=other")
+    assert r.status_code == 500  # neither a policy nor a simple answer from a 1.0 authorizer
