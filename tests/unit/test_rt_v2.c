@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "authz_v2.h"
 #include "integ_v2.h"
 #include "reqfixture.h"
 #include "rt_build_v2.h"
@@ -463,6 +464,55 @@ static void response_mapping(void **state)
     reqfix_dispose(&f);
 }
 
+/* ---- REQUEST authorizers' simple responses ---------------------------------- */
+
+typedef struct {
+    const char *answer;
+    enum authz_outcome outcome;
+    int allowed;     /* for AUTHZ_POLICY */
+    const char *ctx; /* "key=value" expected in the context, or NULL */
+} simple_case_t;
+
+static const simple_case_t simple_cases[] = {
+    {"{\"isAuthorized\": true}", AUTHZ_POLICY, 1, NULL},
+    {"{\"isAuthorized\": true, \"context\": {\"user\": \"u1\", \"n\": 7}}", AUTHZ_POLICY, 1, "n=7"},
+    {"{\"isAuthorized\": false, \"context\": {\"why\": \"no\"}}", AUTHZ_POLICY, 0, NULL},
+    {"{\"isAuthorized\": \"true\"}", AUTHZ_CONFIG_ERROR, 0, NULL},
+    {"{\"context\": {}}", AUTHZ_CONFIG_ERROR, 0, NULL},
+    {"{\"isAuthorized\": true, \"context\": []}", AUTHZ_CONFIG_ERROR, 0, NULL},
+    {"[true]", AUTHZ_CONFIG_ERROR, 0, NULL},
+    {"not json", AUTHZ_CONFIG_ERROR, 0, NULL},
+};
+
+static void simple_responses(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof(simple_cases) / sizeof(simple_cases[0]); i++) {
+        const simple_case_t *c = &simple_cases[i];
+        char err[256];
+        authz_decision_t *d =
+            authz_v2_simple_parse(c->answer, strlen(c->answer), API, err, sizeof(err));
+        assert_non_null(d);
+        assert_int_equal(d->outcome, c->outcome);
+        if (c->outcome == AUTHZ_POLICY) {
+            static const char arn[] =
+                "arn:aws:execute-api:local:000000000000:" API "/$default/GET/pets";
+            policy_request_t pr = {arn, sizeof(arn) - 1, NULL};
+            assert_int_equal(policy_evaluate(d->policy, &pr) == POLICY_ALLOW, c->allowed);
+        }
+        if (c->ctx != NULL) {
+            const char *eq = strchr(c->ctx, '=');
+            int found = 0;
+            for (size_t k = 0; k < d->nctx; k++)
+                found |= d->ctx[k].key_len == (size_t)(eq - c->ctx) &&
+                         memcmp(d->ctx[k].key, c->ctx, d->ctx[k].key_len) == 0 &&
+                         strcmp(d->ctx[k].value, eq + 1) == 0;
+            assert_true(found);
+        }
+        authz_decision_release(d);
+    }
+}
+
 /* ---- parameter keys ------------------------------------------------------ */
 
 typedef struct {
@@ -518,7 +568,7 @@ int main(void)
 {
     enum { NR = sizeof(route_cases) / sizeof(route_cases[0]) };
     enum { NE = sizeof(eval_cases) / sizeof(eval_cases[0]) };
-    struct CMUnitTest tests[NR + NE + 5];
+    struct CMUnitTest tests[NR + NE + 6];
     size_t n = 0;
     for (size_t i = 0; i < NR; i++)
         tests[n++] = (struct CMUnitTest){route_cases[i].name, route_case, NULL, NULL,
@@ -531,5 +581,6 @@ int main(void)
     tests[n++] = (struct CMUnitTest){"parameter keys", key_cases_run, NULL, NULL, NULL};
     tests[n++] = (struct CMUnitTest){"throttling per route", route_throttling, NULL, NULL, NULL};
     tests[n++] = (struct CMUnitTest){"response mapping", response_mapping, NULL, NULL, NULL};
+    tests[n++] = (struct CMUnitTest){"simple responses", simple_responses, NULL, NULL, NULL};
     return _cmocka_run_group_tests("rt_v2", tests, n, NULL, NULL);
 }
