@@ -29,6 +29,7 @@
 #include "admin_v2_auth.h"
 #include "admin_v2_domain.h"
 #include "admin_v2_integration.h"
+#include "admin_v2_openapi.h"
 #include "admin_v2_route.h"
 #include "admin_v2_stage.h"
 
@@ -174,6 +175,9 @@ const admin_route_t admin_routes[] = {
     {"PATCH", V2API, admin_v2_api_update},
     {"DELETE", V2API, admin_v2_api_delete},
     {"DELETE", V2API "/cors", admin_v2_cors_delete},
+    {"PUT", "/v2/apis", admin_v2_import},
+    {"PUT", V2API, admin_v2_reimport},
+    {"GET", V2API "/exports/{specification}", admin_v2_export},
     {"POST", V2API "/routes", admin_v2_route_create},
     {"GET", V2API "/routes", admin_v2_route_list},
     {"GET", V2ROUTE, admin_v2_route_get},

@@ -54,6 +54,11 @@ typedef struct admin_v2_kind {
  * -1 after answering 500 when the store fails. */
 int admin_v2_routes_use(admin_call_t *c, const char *field, const char *value);
 
+/* The families OpenAPI import writes (admin_v2_route.c, admin_v2_integration.c,
+ * admin_v2_auth.c). */
+extern const admin_v2_kind_t admin_v2_route_kind, admin_v2_integration_kind,
+    admin_v2_authorizer_kind;
+
 void admin_v2_item_create(admin_call_t *c, const admin_v2_kind_t *k);
 void admin_v2_item_get(admin_call_t *c, const admin_v2_kind_t *k);
 void admin_v2_item_list(admin_call_t *c, const admin_v2_kind_t *k);

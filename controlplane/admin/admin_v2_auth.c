@@ -194,7 +194,7 @@ static int authorizer_before_delete(admin_call_t *c, const char *id)
     return used != 0 ? -1 : 0;
 }
 
-static const admin_v2_kind_t authorizer_kind = {
+const admin_v2_kind_t admin_v2_authorizer_kind = {
     .kind = STORE_V2_AUTHORIZER,
     .what = "Authorizer",
     .id_field = "authorizerId",
@@ -209,23 +209,23 @@ static const admin_v2_kind_t authorizer_kind = {
 
 void admin_v2_authorizer_create(admin_call_t *c)
 {
-    admin_v2_item_create(c, &authorizer_kind);
+    admin_v2_item_create(c, &admin_v2_authorizer_kind);
 }
 void admin_v2_authorizer_list(admin_call_t *c)
 {
-    admin_v2_item_list(c, &authorizer_kind);
+    admin_v2_item_list(c, &admin_v2_authorizer_kind);
 }
 void admin_v2_authorizer_get(admin_call_t *c)
 {
-    admin_v2_item_get(c, &authorizer_kind);
+    admin_v2_item_get(c, &admin_v2_authorizer_kind);
 }
 void admin_v2_authorizer_update(admin_call_t *c)
 {
-    admin_v2_item_update(c, &authorizer_kind);
+    admin_v2_item_update(c, &admin_v2_authorizer_kind);
 }
 void admin_v2_authorizer_delete(admin_call_t *c)
 {
-    admin_v2_item_delete(c, &authorizer_kind);
+    admin_v2_item_delete(c, &admin_v2_authorizer_kind);
 }
 
 /* ---- models (WebSocket APIs) --------------------------------------------- */

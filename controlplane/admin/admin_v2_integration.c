@@ -190,7 +190,7 @@ static int integration_before_delete(admin_call_t *c, const char *id)
     return used != 0 ? -1 : 0;
 }
 
-static const admin_v2_kind_t integration_kind = {
+const admin_v2_kind_t admin_v2_integration_kind = {
     .kind = STORE_V2_INTEGRATION,
     .what = "Integration",
     .id_field = "integrationId",
@@ -203,23 +203,23 @@ static const admin_v2_kind_t integration_kind = {
 
 void admin_v2_integration_create(admin_call_t *c)
 {
-    admin_v2_item_create(c, &integration_kind);
+    admin_v2_item_create(c, &admin_v2_integration_kind);
 }
 void admin_v2_integration_list(admin_call_t *c)
 {
-    admin_v2_item_list(c, &integration_kind);
+    admin_v2_item_list(c, &admin_v2_integration_kind);
 }
 void admin_v2_integration_get(admin_call_t *c)
 {
-    admin_v2_item_get(c, &integration_kind);
+    admin_v2_item_get(c, &admin_v2_integration_kind);
 }
 void admin_v2_integration_update(admin_call_t *c)
 {
-    admin_v2_item_update(c, &integration_kind);
+    admin_v2_item_update(c, &admin_v2_integration_kind);
 }
 void admin_v2_integration_delete(admin_call_t *c)
 {
-    admin_v2_item_delete(c, &integration_kind);
+    admin_v2_item_delete(c, &admin_v2_integration_kind);
 }
 
 /* ---- integration responses (WebSocket) ---------------------------------- */

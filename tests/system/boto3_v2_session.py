@@ -231,6 +231,13 @@ def _():
     assert v2.get_model(ApiId=wid, ModelId=m["ModelId"])["Name"] == "Message"
     error(lambda: v2.create_model(ApiId=wid, Name="Bad", Schema='{"type": 5}'),
           v2.exceptions.BadRequestException, 400)
+    error(lambda: v2.create_route(ApiId=wid, RouteKey="typed", RequestModels={"$default": "Nope"},
+                                  ModelSelectionExpression="$default"),
+          v2.exceptions.BadRequestException, 400)
+    typed = v2.create_route(ApiId=wid, RouteKey="typed", RequestModels={"$default": "Message"},
+                            ModelSelectionExpression="$default")
+    error(lambda: v2.delete_model(ApiId=wid, ModelId=m["ModelId"]), v2.exceptions.ConflictException, 409)
+    v2.delete_route(ApiId=wid, RouteId=typed["RouteId"])
     for key in ("$connect", "$disconnect", "$default", "sendmessage"):
         r = v2.create_route(ApiId=wid, RouteKey=key, Target="integrations/" + i["IntegrationId"],
                             RouteResponseSelectionExpression="$default")
@@ -276,6 +283,82 @@ def _():
     v2.delete_api_mapping(DomainName="api.example.com", ApiMappingId=m["ApiMappingId"])
     v2.delete_domain_name(DomainName="api.example.com")
     error(lambda: v2.get_domain_name(DomainName="api.example.com"), v2.exceptions.NotFoundException, 404)
+
+
+OPENAPI = """
+openapi: 3.0.1
+info:
+  title: imported
+  version: 1.0
+paths:
+  /pets/{id}:
+    get:
+      security:
+        - jwt: [read]
+      x-amazon-apigateway-integration:
+        type: http_proxy
+        httpMethod: GET
+        uri: https://example.com/pets/{id}
+        payloadFormatVersion: "1.0"
+        requestParameters:
+          overwrite:header.x-source: imported
+  /$default:
+    x-amazon-apigateway-any-method:
+      x-amazon-apigateway-integration:
+        type: aws_proxy
+        uri: arn:aws:lambda:us-east-1:000000000000:function:fn
+        payloadFormatVersion: "2.0"
+components:
+  securitySchemes:
+    jwt:
+      type: oauth2
+      x-amazon-apigateway-authorizer:
+        type: jwt
+        identitySource: $request.header.Authorization
+        jwtConfiguration:
+          issuer: https://issuer.example.com
+          audience: [portico]
+x-amazon-apigateway-cors:
+  allowOrigins: ["https://app.example.com"]
+"""
+
+
+@step("import_api (YAML) + export_api (JSON, YAML) + reimport_api")
+def _():
+    a = v2.import_api(Body=OPENAPI)
+    assert a["Name"] == "imported" and a["Version"] == "1", a
+    assert a["CorsConfiguration"]["AllowOrigins"] == ["https://app.example.com"], a
+    routes = {r["RouteKey"]: r for r in v2.get_routes(ApiId=a["ApiId"])["Items"]}
+    assert set(routes) == {"GET /pets/{id}", "$default"}, routes
+    assert routes["GET /pets/{id}"]["AuthorizationType"] == "JWT", routes
+    assert routes["GET /pets/{id}"]["AuthorizationScopes"] == ["read"], routes
+    integ = {i["IntegrationType"]: i for i in v2.get_integrations(ApiId=a["ApiId"])["Items"]}
+    assert integ["AWS_PROXY"]["PayloadFormatVersion"] == "2.0", integ
+    assert integ["HTTP_PROXY"]["RequestParameters"] == {"overwrite:header.x-source": "imported"}
+    out = json.loads(v2.export_api(ApiId=a["ApiId"], Specification="OAS30", OutputType="JSON")["body"].read())
+    assert out["openapi"] == "3.0.1" and out["info"]["title"] == "imported", out
+    op = out["paths"]["/pets/{id}"]["get"]
+    assert op["security"] == [{"jwt": ["read"]}], op
+    assert op["x-amazon-apigateway-integration"]["type"] == "http_proxy", op
+    assert "x-amazon-apigateway-any-method" in out["paths"]["/$default"], out
+    auth = out["components"]["securitySchemes"]["jwt"]["x-amazon-apigateway-authorizer"]
+    assert auth["jwtConfiguration"]["issuer"] == "https://issuer.example.com", auth
+    y = v2.export_api(ApiId=a["ApiId"], Specification="OAS30", OutputType="YAML")["body"].read().decode()
+    assert "openapi: 3.0.1" in y and "/pets/{id}" in y, y
+    # the export imports back into a new API with the same routes
+    again = v2.import_api(Body=json.dumps(out))
+    keys = {r["RouteKey"] for r in v2.get_routes(ApiId=again["ApiId"])["Items"]}
+    assert keys == {"GET /pets/{id}", "$default"}, keys
+    v2.delete_api(ApiId=again["ApiId"])
+    r = v2.reimport_api(ApiId=a["ApiId"], Body=OPENAPI.replace("/pets/{id}", "/dogs"))
+    keys = {r["RouteKey"] for r in v2.get_routes(ApiId=a["ApiId"])["Items"]}
+    assert keys == {"GET /dogs", "$default"}, keys
+    assert len(v2.get_integrations(ApiId=a["ApiId"])["Items"]) == 2
+    error(lambda: v2.import_api(Body="swagger: '2.0'\ninfo: {title: x}\npaths: {}"),
+          v2.exceptions.BadRequestException, 400)
+    error(lambda: v2.import_api(Body=OPENAPI.replace("GET\n", "FETCH\n").replace("/pets/{id}", "/a/{b+}/c")),
+          v2.exceptions.BadRequestException, 400)
+    v2.delete_api(ApiId=a["ApiId"])
 
 
 @step("delete routes, integrations, stages, apis; 404 afterwards")

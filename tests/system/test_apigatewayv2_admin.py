@@ -49,7 +49,7 @@ def test_boto3_apigatewayv2_session(v2, tmp_path):
     assert p.returncode == 0, p.stderr
     out = json.loads(p.stdout)
     assert out["failed"] == [], "\n".join(out["failed"])
-    assert len(out["passed"]) == 13, out["passed"]
+    assert len(out["passed"]) == 14, out["passed"]
 
 
 def test_aws_cli_apigatewayv2(v2, tmp_path):
