@@ -121,6 +121,16 @@ def test_routes_stages_and_mapping(cp, make_dp, upstream):
     wait_for(lambda: call(dp, api, "GET", "/late").json().get("path") == "/late-target",
              what="the new route live")
 
+    # an API mapping on a custom domain: the mapping key, then the routes
+    cp.ok("POST", "/v2/domainnames", {"domainName": "pets.example.test"})
+    cp.ok("POST", "/v2/domainnames/pets.example.test/apimappings",
+          {"apiId": api, "stage": "$default", "apiMappingKey": "v1"})
+    dom = {"Host": f"pets.example.test:{dp.port}"}
+    wait_for(lambda: dp.session.get(dp.base + "/v1/pets/4", headers=dom, timeout=5).status_code == 200,
+             what="the API mapping live")
+    assert up_path(dp.session.get(dp.base + "/v1/pets/4", headers=dom, timeout=5)) == "/exact/4"
+    assert up_path(dp.session.get(dp.base + "/v1/zzz", headers=dom, timeout=5)) == "/zzz"
+
     # a named stage: deployed by a call, served with its prefix
     v2(cp, "POST", f"/apis/{api}/stages", {"stageName": "dev"}, expect=201)
     v2(cp, "POST", f"/apis/{api}/deployments", {"stageName": "dev"}, expect=201)
