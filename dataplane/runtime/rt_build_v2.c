@@ -593,10 +593,7 @@ static int v2_stage_settings(rt_build_t *b, const Portico__Snapshot *snap,
 
 int rt_build_v2_stages(rt_build_t *b, Portico__Snapshot *snap)
 {
-    size_t extra = 0;
-    for (size_t i = 0; i < snap->n_v2_stages; i++)
-        extra++;
-    if (extra == 0)
+    if (snap->n_v2_stages == 0)
         return 0;
     Portico__StageBinding **all =
         arena_alloc(b->a, sizeof(*all) * (snap->n_stages + snap->n_v2_stages + 1));
