@@ -20,15 +20,6 @@ static int v2_is_http(const Portico__V2ApiDefinition *def)
     return strcmp(def->protocol_type, "HTTP") == 0;
 }
 
-/* The protocol of api_id as the snapshot's deployments say, NULL when none. */
-static const char *v2_protocol(const Portico__Snapshot *snap, const char *api_id)
-{
-    for (size_t i = 0; i < snap->n_v2_deployments; i++)
-        if (strcmp(snap->v2_deployments[i]->api_id, api_id) == 0)
-            return snap->v2_deployments[i]->protocol_type;
-    return NULL;
-}
-
 /* ---- parameter keys ------------------------------------------------------ */
 
 int rt_build_v2_reserved_header(const char *name, size_t len)
@@ -602,10 +593,10 @@ int rt_build_v2_stages(rt_build_t *b, Portico__Snapshot *snap)
     size_t n = snap->n_stages;
     for (size_t i = 0; i < snap->n_v2_stages; i++) {
         const Portico__V2Stage *vs = snap->v2_stages[i];
-        const char *proto = v2_protocol(snap, vs->api_id);
-        /* not deployed yet (no deployment, or none in this snapshot): not served;
+        const Portico__V2ApiDefinition *def = v2_find_def(snap, vs->api_id, vs->deployment_id);
+        /* not deployed yet (no deployment, or not in this snapshot): not served;
          * WEBSOCKET stages: rt_build_v2_ws_stage (i15-ws) hooks in here */
-        if (vs->deployment_id[0] == '\0' || proto == NULL || strcmp(proto, "HTTP") != 0)
+        if (def == NULL || !v2_is_http(def))
             continue;
         Portico__StageBinding *sb = arena_alloc(b->a, sizeof(*sb));
         portico__stage_binding__init(sb);
