@@ -348,6 +348,7 @@ def test_request_authorizer(cp, make_dp, upstream, json_server):
     assert call(dp, api, "GET", "/old?t=policy").status_code == 200
     assert call(dp, api, "GET", "/old?t=policy").status_code == 200
     assert len(auth_server.calls("/auth1")) == 1
-    assert auth_server.calls("/auth1")[0]["json"]["type"] == "REQUEST"
+    ev = auth_server.calls("/auth1")[0]["json"]
+    assert ev["type"] == "REQUEST" and ev["version"] == "1.0" and ev["identitySource"] == "policy"
     r = call(dp, api, "GET", "/old?t=other")
     assert r.status_code == 500  # neither a policy nor a simple answer from a 1.0 authorizer
