@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "canonpath.h"
 #include "fn_event.h"
 #include "httpval.h"
 #include "log.h"
@@ -214,6 +215,27 @@ static const rt_v2_integ_t *v2_integ(const dp_request_t *r)
     return r->method->v2 != NULL ? r->method->v2->integ : NULL;
 }
 
+/* The part of an overwrite:path value before its first reference, cut
+ * after the last '/', made canonical: what the mapped path may not climb
+ * out of (a decoded "../" from a path parameter must not leave "/files/"). */
+static int v2_path_confined(dp_request_t *r, const rt_v2_param_t *p, h2o_iovec_t path)
+{
+    const char *dollar = memchr(p->value, '$', p->value_len);
+    size_t fixed = dollar != NULL ? (size_t)(dollar - p->value) : p->value_len;
+    while (fixed > 0 && p->value[fixed - 1] != '/')
+        fixed--;
+    size_t cap = canonpath_room(fixed + 1), plen, cap2 = canonpath_room(path.len), len;
+    char *prefix = h2o_mem_alloc_pool(&r->req->pool, cap);
+    char *canon = h2o_mem_alloc_pool(&r->req->pool, cap2);
+    const char *q = memchr(path.base, '?', path.len);
+    size_t pathlen = q != NULL ? (size_t)(q - path.base) : path.len;
+    if (fixed == 0 || p->value[0] != '/')
+        return canonpath_normalize(path.base, pathlen, canon, cap2, &len) == CANONPATH_OK;
+    return canonpath_normalize(p->value, fixed, prefix, cap, &plen) == CANONPATH_OK &&
+           canonpath_normalize(path.base, pathlen, canon, cap2, &len) == CANONPATH_OK &&
+           canonpath_within(canon, len, prefix, plen);
+}
+
 int integ_v2_path(dp_request_t *r, h2o_url_t *url)
 {
     const rt_v2_integ_t *vi = v2_integ(r);
@@ -224,14 +246,21 @@ int integ_v2_path(dp_request_t *r, h2o_url_t *url)
                                 ? h2o_iovec_init(q, url->path.len - (size_t)(q - url->path.base))
                                 : h2o_iovec_init("", 0);
     h2o_iovec_t path = {NULL, 0};
+    const rt_v2_param_t *mapped = NULL;
     for (size_t i = 0; i < vi->nreq; i++) {
         const rt_v2_param_t *p = &vi->req[i];
         if (p->loc != RT_V2_PATH)
             continue;
         size_t n;
         const char *v = integ_v2_eval(r, p->value, p->value_len, NULL, &n);
-        if (v != NULL)
+        if (v != NULL) {
             path = h2o_iovec_init(v, n);
+            mapped = p;
+        }
+    }
+    if (mapped != NULL && !v2_path_confined(r, mapped, path)) {
+        log_warn("integration %s: the mapped path leaves its fixed prefix", r->request_id);
+        return -1;
     }
     if (path.base == NULL && vi->uri_has_path)
         return 0;

@@ -116,6 +116,11 @@ def test_routes_stages_and_mapping(cp, make_dp, upstream):
     r = dp.session.get(dp.base + "/m/5%0D%0Ax-evil:1", headers=host(dp, api), timeout=10)
     assert r.status_code in (400, 500), r.status_code
 
+    # a decoded "../" in a path parameter cannot climb out of the mapped path's prefix
+    r = dp.session.get(dp.base + "/m/..%2F..%2Fadmin", headers=host(dp, api), timeout=10)
+    assert r.status_code == 400 and r.json() == {"message": "Bad Request"}, r.text
+    assert not any("/admin" in c["path"] for c in up.calls)
+
     # autoDeploy: a new route is live without a deployment call
     route(cp, api, "GET /late", integration(cp, api, up.url + "/late-target", "GET"))
     wait_for(lambda: call(dp, api, "GET", "/late").json().get("path") == "/late-target",
