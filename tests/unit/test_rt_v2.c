@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -182,6 +183,10 @@ static runtime_t *v2_runtime(void)
     v2_integ(&s, d2, "int2", "http://127.0.0.1:9");
     v2_route(&s, d2, "GET /only", "int2");
     v2_route(&s, d2, "GET /nointeg", "");
+    Portico__V2Integration *files = v2_integ(&s, d2, "int4", "http://127.0.0.1:9/up?x=1");
+    v2_kv(&s, &files->request_parameters, &files->n_request_parameters, "overwrite:path",
+          "/files/${request.querystring.f}");
+    v2_route(&s, d2, "GET /files", "int4");
     v2_stage(&s, API2, "$default");
     /* an HTTP API with a named stage only */
     Portico__V2ApiDefinition *d3 = v2_api(&s, "namedonly1");
@@ -423,6 +428,48 @@ static void request_mapping(void **state)
     reqfix_dispose(&f);
 }
 
+/* ---- overwrite:path ------------------------------------------------------ */
+
+typedef struct {
+    const char *query;
+    const char *want; /* NULL: refused */
+} path_case_t;
+
+static const path_case_t path_cases[] = {
+    {"f=a/b", "/files/a/b?x=1"},
+    {"f=a%2Fb", "/files/a/b?x=1"},
+    {"f=../../admin", NULL},
+    {"f=..%2F..%2Fadmin", NULL},
+    {"f=a/../../x", NULL},
+    {"f=a/../b", "/files/a/../b?x=1"}, /* made canonical by integ_proxy afterwards */
+    {"f=a%0Db", NULL},
+};
+
+static void path_mapping(void **state)
+{
+    (void)state;
+    static const step_fn steps[] = {step_canon, step_host, step_route};
+    reqfix_t f;
+    reqfix_init(&f, v2_runtime());
+    for (size_t i = 0; i < sizeof(path_cases) / sizeof(path_cases[0]); i++) {
+        const path_case_t *c = &path_cases[i];
+        char target[128];
+        snprintf(target, sizeof(target), "/files?%s", c->query);
+        reqfix_request(&f, "GET", HOST2, target);
+        assert_int_equal(reqfix_run(&f, steps, 3), STEP_CONTINUE);
+        h2o_url_t url;
+        assert_int_equal(h2o_url_parse(H2O_STRLIT("http://127.0.0.1:9/up?x=1"), &url), 0);
+        int rc = integ_v2_path(&f.r, &url);
+        if (c->want == NULL) {
+            assert_int_equal(rc, -1);
+            continue;
+        }
+        assert_int_equal(rc, 0);
+        assert_true(h2o_memis(url.path.base, url.path.len, c->want, strlen(c->want)));
+    }
+    reqfix_dispose(&f);
+}
+
 /* ---- response parameters ------------------------------------------------- */
 
 static void response_mapping(void **state)
@@ -568,7 +615,7 @@ int main(void)
 {
     enum { NR = sizeof(route_cases) / sizeof(route_cases[0]) };
     enum { NE = sizeof(eval_cases) / sizeof(eval_cases[0]) };
-    struct CMUnitTest tests[NR + NE + 6];
+    struct CMUnitTest tests[NR + NE + 7];
     size_t n = 0;
     for (size_t i = 0; i < NR; i++)
         tests[n++] = (struct CMUnitTest){route_cases[i].name, route_case, NULL, NULL,
@@ -582,5 +629,6 @@ int main(void)
     tests[n++] = (struct CMUnitTest){"throttling per route", route_throttling, NULL, NULL, NULL};
     tests[n++] = (struct CMUnitTest){"response mapping", response_mapping, NULL, NULL, NULL};
     tests[n++] = (struct CMUnitTest){"simple responses", simple_responses, NULL, NULL, NULL};
+    tests[n++] = (struct CMUnitTest){"overwrite:path", path_mapping, NULL, NULL, NULL};
     return _cmocka_run_group_tests("rt_v2", tests, n, NULL, NULL);
 }
