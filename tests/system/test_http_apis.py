@@ -10,7 +10,7 @@ import os
 
 import pytest
 
-from harness import CHROMIUM, Chromium, wait_for
+from harness import CHROMIUM, Chromium, parse_prometheus, wait_for
 from test_jwt_authorizer import AUDIENCE, Issuer, wait_keys
 
 
@@ -234,9 +234,11 @@ def test_jwt_scopes(cp, make_dp, upstream, json_server):
     route(cp, api, "GET /pets", integ, authorizationType="JWT", authorizerId=auth["authorizerId"],
           authorizationScopes=["pets:read"])
     route(cp, api, "GET /open", integ)
-    v2(cp, "POST", f"/apis/{api}/stages", {"stageName": "$default", "autoDeploy": True}, expect=201)
+    v2(cp, "POST", f"/apis/{api}/stages", {"stageName": "$default", "autoDeploy": True,
+                                           "defaultRouteSettings": {"detailedMetricsEnabled": True}},
+       expect=201)
     wait_keys(cp, issuer, 3)
-    dp = make_dp().start()
+    dp = make_dp(status=True).start()
     good = "Bearer " + issuer.token(scope="pets:read other")
     wait_for(lambda: call(dp, api, "GET", "/pets", headers={"Authorization": good}).status_code == 200,
              what="the JWT route live")
@@ -249,6 +251,17 @@ def test_jwt_scopes(cp, make_dp, upstream, json_server):
     assert r.status_code == 403 and r.json() == {"message": "Forbidden"}
     r = call(dp, api, "GET", "/pets", headers={"Authorization": issuer.token(scope="pets:read")})
     assert r.status_code == 200  # without "Bearer " too, as the reference
+
+    # metrics per route (detailedMetricsEnabled): the route's path and method
+    def counts():
+        text = dp.session.get(dp.status_url + "/metrics", timeout=5).text
+        return {(lb["resource"], lb["method"], lb["status_class"]): v
+                for (n, lbs), v in parse_prometheus(text).items()
+                if n == "portico_requests_total" and (lb := dict(lbs))["api"] == api}
+    # (the wait for the route to go live may have added 4xx answers)
+    wait_for(lambda: counts().get(("/pets", "GET", "4xx"), 0) >= 3.0, what="per-route metrics")
+    assert counts().get(("/open", "GET", "2xx")) == 1.0
+    assert counts().get(("/pets", "GET", "2xx"), 0) >= 2.0
 
 
 FN_BOOTSTRAP = r'''#!/usr/bin/python3
