@@ -25,8 +25,12 @@
     X(IDENTITY_SOURCE_IP, "identity.sourceIp")                                                     \
     X(IDENTITY_USER, "identity.user")                                                              \
     X(IDENTITY_USER_AGENT, "identity.userAgent")                                                   \
+    X(INTEGRATION_ERROR_MESSAGE, "integrationErrorMessage")                                        \
     X(INTEGRATION_LATENCY, "integration.latency")                                                  \
     X(INTEGRATION_STATUS, "integration.status")                                                    \
+    X(INTEGRATION_ERROR, "integration.error")                                                      \
+    X(INTEGRATION_INTEGRATION_STATUS, "integration.integrationStatus")                             \
+    X(INTEGRATION_REQUEST_ID, "integration.requestId")                                             \
     X(INTEGRATION_LATENCY_LEGACY, "integrationLatency")                                            \
     X(INTEGRATION_STATUS_LEGACY, "integrationStatus")                                              \
     X(IS_CANARY_REQUEST, "isCanaryRequest")                                                        \
@@ -39,6 +43,7 @@
     X(RESOURCE_PATH, "resourcePath")                                                               \
     X(RESPONSE_LATENCY, "responseLatency")                                                         \
     X(RESPONSE_LENGTH, "responseLength")                                                           \
+    X(ROUTE_KEY, "routeKey")                                                                       \
     X(STAGE, "stage")                                                                              \
     X(STATUS, "status")                                                                            \
     X(TRACE_ID, "traceId")                                                                         \

@@ -258,6 +258,7 @@ static void cp_on_report(void *ctx, const Portico__NodeReport *r)
 static int cp_run(const cp_options_t *o)
 {
     cp_t cp = {0};
+    store_t *code_store = NULL;
     envelope_secret_t secret = {0};
     char err[512], path[4096];
     int rc = 1;
@@ -274,8 +275,10 @@ static int cp_run(const cp_options_t *o)
     domain_tls_set_secret(&secret);
     iam_keys_configure(&cp.seal_secret, &secret, o->iam_region);
     cp.admin_token_len = strlen(token);
+    cp.region = o->iam_region;
     snprintf(path, sizeof(path), "%s/portico.db", o->data_dir);
     if (store_open(path, &cp.store) != STORE_OK || store_mark_open(cp.store, path) != STORE_OK ||
+        store_open(path, &code_store) != STORE_OK || /* the REP thread's: functions' zips */
         metrics_agg_open(path, o->metrics_retention_days, &cp.metrics) != STORE_OK ||
         usage_open(path, &cp.usage) != STORE_OK)
         goto out;
@@ -296,7 +299,9 @@ static int cp_run(const cp_options_t *o)
                            .store_id = store_id(cp.store),
                            .on_report = cp_on_report,
                            .ctx = &cp,
-                           .tls = o->cluster_tls};
+                           .tls = o->cluster_tls,
+                           .code_fetch = codefetch_from_store,
+                           .code_ctx = code_store};
     if (cluster_start(&cc, &cp.cluster, err, sizeof(err)) != 0) {
         log_error("%s", err);
         goto out;
@@ -328,6 +333,7 @@ static int cp_run(const cp_options_t *o)
 out:
     jwks_fetch_stop(cp.jwks);
     cluster_stop(cp.cluster);
+    store_close(code_store);
     metrics_agg_close(cp.metrics);
     usage_close(cp.usage);
     publish_destroy(cp.publish);

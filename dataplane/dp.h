@@ -43,6 +43,7 @@ typedef struct dp_thread {
     h2o_multithread_receiver_t runtime_receiver;
     h2o_multithread_receiver_t control_receiver;
     h2o_multithread_receiver_t park_receiver; /* wakes of parked requests (park.h) */
+    h2o_multithread_receiver_t fn_receiver;   /* function invocations' answers (fnhost.c) */
     dp_lease_t *lease;                        /* NULL until the first snapshot */
     upstream_pool_t upstream;
     rng_t rng; /* request ids, trace ids, canary split */
@@ -112,6 +113,10 @@ struct dp {
     atomic_int quota_open_now; /* set by the cluster thread: away, and open */
     atomic_int lease_cp_away;  /* the control plane is silent: no lease can be asked for */
     qlease_queue_t lease_queue;
+    /* functions (fnhost_life.h) */
+    unsigned function_slots;  /* --function-slots (0: 4 per core) */
+    unsigned function_idle_s; /* --function-idle-seconds */
+    const char *function_ric; /* --function-node-ric */
 };
 
 /* Called on any thread: gives every worker its own reference to rt and drops

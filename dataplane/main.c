@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fnhost_life.h"
 #include "cache_registry.h"
 #include "accesslog.h"
 #include "clock.h"
@@ -83,6 +84,14 @@ static const opts_spec_t dp_specs[] = {
      "quotas while the control plane is unreachable: closed spends only the leased budget "
      "this node holds, then answers 429 Limit Exceeded; open keeps serving, counted and "
      "reported later"},
+    {"function-slots", "N", OPTS_UINT, DP_OPT(function_slots), 1, 4096, 0, NULL,
+     "runtime processes this node runs at once, all functions together (default: 4 per core); "
+     "idle warm ones make room for others"},
+    {"function-idle-seconds", "SECONDS", OPTS_UINT, DP_OPT(function_idle_s), 0, 86400, 0, "600",
+     "a warm runtime process idle this long is stopped (0: never)"},
+    {"function-node-ric", "DIR", OPTS_STR, DP_OPT(function_ric), 0, 0, 0, NULL,
+     "aws-lambda-ric's package directory (node_modules/aws-lambda-ric, installed by "
+     "deploy/install-deps), for the nodejs20.x and nodejs22.x runtimes"},
 };
 
 static const opts_table_t dp_options = {
@@ -111,6 +120,19 @@ static int dp_check_node_id(const char *id)
     fprintf(stderr, "--node-id must be 1..%d printable characters without spaces\n",
             DP_MAX_NODE_ID);
     return -1;
+}
+
+/* The function host: slots default to 4 per core (runtimes mostly wait on
+ * I/O; memory is bounded per process). */
+static int dp_start_functions(dp_t *dp, char *err, size_t err_len)
+{
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    fnhost_conf_t conf = {.slots = dp->function_slots != 0 ? dp->function_slots
+                                                           : (unsigned)(cores > 0 ? cores : 1) * 4,
+                          .idle_s = dp->function_idle_s,
+                          .ric_dir = dp->function_ric,
+                          .region = "us-east-1"};
+    return fnhost_start(dp, &conf, err, err_len);
 }
 
 /* Returns 0 to run, 1 after --help, -1 on a bad command line. */
@@ -235,6 +257,10 @@ static int dp_run(dp_t *dp)
         log_error("%s", err);
         goto out;
     }
+    if (dp_start_functions(dp, err, sizeof(err)) != 0) {
+        log_error("%s", err);
+        goto out;
+    }
     cluster_client_load_state(dp, cc);
     if (cluster_client_start(cc, err, sizeof(err)) != 0) {
         log_error("%s", err);
@@ -247,6 +273,7 @@ static int dp_run(dp_t *dp)
     log_info("%s: draining in-flight requests", sig == SIGTERM ? "SIGTERM" : "SIGINT");
     dp_drain_workers(dp);
     dp_join_workers(dp);
+    fnhost_stop();
     log_info("stopped");
     rc = 0;
 out:

@@ -5,6 +5,7 @@
 #include "gwresp.h"
 #include "observe.h"
 #include "resetguard.h"
+#include "step_v2.h"
 #include "steps.h"
 
 static const struct {
@@ -36,6 +37,8 @@ static void pipeline_on_response(h2o_req_prefilter_t *self, h2o_req_t *req, h2o_
 {
     dp_request_t *r = ((pipeline_prefilter_t *)self)->r;
     request_add_common_headers(r); /* x-amzn-RequestId, X-Amzn-Trace-Id */
+    if (r->deployment != NULL && r->deployment->v2 != NULL)
+        v2_on_response(r); /* HTTP APIs: apigw-requestid, the corsConfiguration's headers */
     if (r->cache_fill != NULL)
         slot = cache_fill_on_response(r, slot); /* tag; store a cacheable miss */
     h2o_setup_next_prefilter(self, req, slot);

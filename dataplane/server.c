@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "cache_registry.h"
+#include "fnhost_life.h"
 #include "authz.h"
 #include "crypto.h"
 #include "dp.h"
@@ -193,6 +194,7 @@ static int worker_init(dp_t *dp, dp_thread_t *t, char *err, size_t err_len)
     h2o_multithread_register_receiver(t->ctx.queue, &t->runtime_receiver, worker_on_runtime);
     h2o_multithread_register_receiver(t->ctx.queue, &t->control_receiver, worker_on_control);
     h2o_multithread_register_receiver(t->ctx.queue, &t->park_receiver, park_on_message);
+    fnhost_worker_init(t);
     upstream_init(&t->upstream, t->loop, &t->ctx.receivers.hostinfo_getaddr);
     if (authz_thread_init(t) != 0 || observe_thread_init(t) != 0 ||
         (t->usage = dpusage_create()) == NULL || (t->hasher = crypto_hasher_create()) == NULL) {
@@ -247,6 +249,7 @@ void dp_install_runtime(dp_t *dp, runtime_t *rt)
         m->rt = rt;
         h2o_multithread_send_message(&dp->threads[i].runtime_receiver, &m->super);
     }
+    fnhost_on_runtime(rt);
     atomic_store(&dp->applied_version, rt->version);
     atomic_store(&dp->runtime_memory, rt->memory);
     atomic_store(&dp->has_runtime, 1);

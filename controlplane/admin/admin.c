@@ -14,7 +14,6 @@
 #include "log.h"
 #include "netaddr.h"
 
-#define ADMIN_MAX_BODY (6 * 1024 * 1024)
 #define ADMIN_MAX_SEGMENTS 16
 
 typedef struct {
@@ -427,16 +426,21 @@ static int admin_match(admin_call_t *c, const char *pattern, h2o_iovec_t *segs, 
     return 1;
 }
 
-static int admin_parse_body(admin_call_t *c, int document)
+static int admin_parse_body(admin_call_t *c, int document, size_t max_body)
 {
     h2o_iovec_t e = c->req->entity;
-    if (e.base == NULL || e.len == 0 || (document && e.len <= ADMIN_MAX_BODY)) {
+    size_t max = max_body != 0 ? max_body : ADMIN_MAX_BODY;
+    if (e.base == NULL || e.len == 0 || (document && e.len <= max)) {
         c->body = json_object();
         return 0;
     }
-    if (e.len > ADMIN_MAX_BODY) {
-        admin_fail(c, 413, "BadRequestException", "Request body is larger than %d bytes",
-                   ADMIN_MAX_BODY);
+    if (e.len > max) {
+        if (max_body != 0)
+            admin_fail(c, 413, "RequestEntityTooLargeException",
+                       "Request must be smaller than %zu bytes for this operation", max);
+        else
+            admin_fail(c, 413, "BadRequestException", "Request body is larger than %d bytes",
+                       ADMIN_MAX_BODY);
         return -1;
     }
     json_error_t err;
@@ -469,7 +473,8 @@ static void admin_dispatch(admin_call_t *c)
         path_known = 1;
         if (!h2o_memis(req->method.base, req->method.len, r->method, strlen(r->method)))
             continue;
-        if (admin_parse_body(c, r->document_body && admin_query(c, "mode") != NULL) == 0)
+        if (admin_parse_body(c, r->document_body && admin_query(c, "mode") != NULL, r->max_body) ==
+            0)
             r->handler(c);
         return;
     }
@@ -516,7 +521,7 @@ static void admin_on_accept(h2o_socket_t *listener, const char *err)
 h2o_context_t *admin_init(cp_t *cp)
 {
     h2o_config_init(&admin_globalconf);
-    admin_globalconf.max_request_entity_size = ADMIN_MAX_BODY * 2;
+    admin_globalconf.max_request_entity_size = ADMIN_MAX_ENTITY;
     admin_globalconf.server_name = h2o_iovec_init(H2O_STRLIT("portico-cp"));
     h2o_hostconf_t *host =
         h2o_config_register_host(&admin_globalconf, h2o_iovec_init(H2O_STRLIT("default")), 65535);

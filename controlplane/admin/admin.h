@@ -12,6 +12,10 @@
 #include "publish.h"
 
 #define ADMIN_MAX_ARGS 6
+#define ADMIN_MAX_BODY (6 * 1024 * 1024)
+/* What h2o reads at most (the function code routes' limit, admin_function.h);
+ * each route then refuses more than its own max_body. */
+#define ADMIN_MAX_ENTITY (72 * 1024 * 1024)
 
 typedef struct admin_call {
     h2o_req_t *req;
@@ -36,6 +40,7 @@ typedef struct {
     admin_handler_fn handler;
     int document_body; /* with ?mode=: the body is a document (JSON or YAML) the
                           handler reads from req->entity; c->body is {} */
+    size_t max_body;   /* the largest body the route takes; 0: ADMIN_MAX_BODY */
 } admin_route_t;
 
 /* The route table (admin_routes.c). */

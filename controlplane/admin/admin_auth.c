@@ -1,5 +1,6 @@
 /* admin_auth: who may call the management API — the bearer token, or AWS
- * Signature Version 4 (service "apigateway", any region) with the bootstrap
+ * Signature Version 4 (service "apigateway", any region; "lambda" on the
+ * Lambda management API's paths) with the bootstrap
  * access key or one created through /portico/accesskeys — and the
  * reference's 403 answers when neither holds (MissingAuthenticationToken,
  * UnrecognizedClient, InvalidSignature, IncompleteSignature).
@@ -26,6 +27,7 @@
 #include "sigv4_h2o.h"
 
 #define ADMIN_AUTH_SERVICE "apigateway"
+#define ADMIN_AUTH_SERVICE_LAMBDA "lambda"
 #define ADMIN_AUTH_MAX_HEADERS 100
 
 struct admin_sigv4 {
@@ -43,6 +45,17 @@ struct admin_sigv4 {
 static void refuse(admin_call_t *c, const char *type, const char *msg)
 {
     admin_fail(c, 403, type, "%s", msg);
+}
+
+/* The service a request's credential scope names: "lambda" for the Lambda
+ * management API's paths (its three API versions), else "apigateway". */
+static const char *admin_auth_service(h2o_req_t *req)
+{
+    static const char *const lambda_prefixes[] = {"/2015-03-31/", "/2017-10-31/", "/2019-09-30/"};
+    for (size_t i = 0; i < sizeof(lambda_prefixes) / sizeof(lambda_prefixes[0]); i++)
+        if (req->path.len >= 12 && memcmp(req->path.base, lambda_prefixes[i], 12) == 0)
+            return ADMIN_AUTH_SERVICE_LAMBDA;
+    return ADMIN_AUTH_SERVICE;
 }
 
 /* 1 when the Authorization header is a bearer token (valid or not). */
@@ -100,9 +113,10 @@ int admin_auth_headers(admin_call_t *c)
         refuse_parse(c, rc, &s->auth);
         return -1;
     }
-    if (strcmp(s->auth.service, ADMIN_AUTH_SERVICE) != 0) {
-        refuse(c, "InvalidSignatureException",
-               "Credential should be scoped to correct service: '" ADMIN_AUTH_SERVICE "'. ");
+    const char *service = admin_auth_service(c->req);
+    if (strcmp(s->auth.service, service) != 0) {
+        admin_fail(c, 403, "InvalidSignatureException",
+                   "Credential should be scoped to correct service: '%s'. ", service);
         return -1;
     }
     if (sigv4_check_time(&s->auth, admin_now(), msg, sizeof(msg)) != SIGV4_OK) {

@@ -1,5 +1,6 @@
 /* admin_authorizer: authorizer documents. TOKEN and REQUEST are the
- * reference's Lambda authorizers with an HTTP endpoint in authorizerUri;
+ * reference's Lambda authorizers: a function invocation URI (fnuri.h) or an
+ * HTTP endpoint in authorizerUri;
  * JWT carries the HTTP-API style jwtConfiguration. Every document is
  * validated whole (after PATCH too); a JWT authorizer's key source is
  * recorded in the same transaction and the JWKS fetcher is woken after the
@@ -12,6 +13,7 @@
 
 #include "admin_require.h"
 #include "crypto.h"
+#include "fnuri.h"
 #include "jwk.h"
 #include "jwks_fetch.h"
 #include "params.h"
@@ -65,8 +67,19 @@ static const patch_rule_t authorizer_patch_rules[] = {
 
 static int check_uri(admin_call_t *c, const char *uri)
 {
+    const char *fn;
+    size_t fn_len;
+    if (uri != NULL && fnuri_function(uri, strlen(uri), &fn, &fn_len) == 0) {
+        if (fnuri_check_template(fn, fn_len) == 0)
+            return 0;
+        admin_bad_request(c, "Invalid authorizer URI specified: invalid function ARN %.*s",
+                          (int)fn_len, fn);
+        return -1;
+    }
     if (uri == NULL || (strncmp(uri, "http://", 7) != 0 && strncmp(uri, "https://", 8) != 0)) {
-        admin_bad_request(c, "Invalid authorizer URI specified: it must be an http(s) endpoint");
+        admin_bad_request(c, "Invalid authorizer URI specified: it must be a function invocation "
+                             "URI (arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/"
+                             "{functionArn}/invocations) or an http(s) endpoint");
         return -1;
     }
     return 0;

@@ -1,19 +1,22 @@
 /* admin_integration: integration documents. Types this build executes are
- * accepted (MOCK, HTTP, HTTP_PROXY); the others are refused with 400 rather
- * than stored and ignored. Mapping templates are compiled when stored
- * (admin_template.h). */
+ * accepted (MOCK, HTTP, HTTP_PROXY, and AWS_PROXY and AWS with the Lambda
+ * invocation URI, fnuri.h); the others (AWS service integrations other than
+ * Lambda, VPC links) are refused with 400 rather than stored and ignored.
+ * Mapping templates are compiled when stored (admin_template.h). */
 #include "admin_integration.h"
 
 #include <string.h>
 
 #include "admin_method.h"
 #include "admin_template.h"
+#include "fnuri.h"
 #include "pathtmpl.h"
 #include "params.h"
 #include "pattern.h"
 #include "store_api.h"
 
-static const char *const integration_types[] = {"MOCK", "HTTP", "HTTP_PROXY", NULL};
+static const char *const integration_types[] = {"MOCK",      "HTTP", "HTTP_PROXY",
+                                                "AWS_PROXY", "AWS",  NULL};
 static const char *const integration_http_methods[] = {"GET",  "POST",    "PUT", "PATCH", "DELETE",
                                                        "HEAD", "OPTIONS", "ANY", NULL};
 static const char *const passthrough_behaviors[] = {"WHEN_NO_MATCH", "WHEN_NO_TEMPLATES", "NEVER",
@@ -33,6 +36,7 @@ static const admin_field_t integration_fields[] = {
     {"cacheKeyParameters", ADMIN_STRING_LIST},
     {"contentHandling", ADMIN_STRING, .choices = content_handlings},
     {"timeoutInMillis", ADMIN_INT, .min = 50, .max = 29000},
+    {"credentials", ADMIN_STRING, .max = 2048}, /* AWS, AWS_PROXY: kept, not needed here */
     {NULL},
 };
 
@@ -44,8 +48,40 @@ static const admin_field_t integration_response_fields[] = {
     {NULL},
 };
 
+/* AWS and AWS_PROXY: the Lambda invocation URI; a function reference that
+ * may name its function or alias with ${stageVariables.x}. */
+static int integration_check_function_uri(admin_call_t *c, const char *type, const char *uri)
+{
+    const char *fn;
+    size_t fn_len;
+    if (uri == NULL) {
+        admin_bad_request(c, "Invalid ARN specified in the request");
+        return -1;
+    }
+    if (fnuri_function(uri, strlen(uri), &fn, &fn_len) != 0) {
+        if (strcmp(type, "AWS") == 0 && fnuri_is_aws(uri, strlen(uri)))
+            admin_bad_request(c, "AWS service integrations other than Lambda are not supported: "
+                                 "use arn:aws:apigateway:{region}:lambda:path/2015-03-31/"
+                                 "functions/{functionArn}/invocations");
+        else
+            admin_bad_request(c,
+                              "Invalid ARN specified in the request: %s integrations take "
+                              "arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/"
+                              "{functionArn}/invocations",
+                              type);
+        return -1;
+    }
+    if (fnuri_check_template(fn, fn_len) != 0) {
+        admin_bad_request(c, "Invalid function ARN or invalid uri: %.*s", (int)fn_len, fn);
+        return -1;
+    }
+    return 0;
+}
+
 static int integration_check_uri(admin_call_t *c, const char *type, const char *uri)
 {
+    if (strcmp(type, "AWS_PROXY") == 0 || strcmp(type, "AWS") == 0)
+        return integration_check_function_uri(c, type, uri);
     if (strcmp(type, "HTTP_PROXY") != 0 && strcmp(type, "HTTP") != 0)
         return 0;
     if (uri == NULL || (strncmp(uri, "http://", 7) != 0 && strncmp(uri, "https://", 8) != 0)) {
@@ -136,8 +172,7 @@ static json_t *integration_doc(admin_call_t *c)
 static int integration_check(admin_call_t *c, json_t *doc, json_t *method)
 {
     const char *type = json_string_value(json_object_get(doc, "type"));
-    if ((strcmp(type, "HTTP_PROXY") == 0 || strcmp(type, "HTTP") == 0) &&
-        json_object_get(doc, "httpMethod") == NULL) {
+    if (strcmp(type, "MOCK") != 0 && json_object_get(doc, "httpMethod") == NULL) {
         admin_bad_request(c, "Enumeration value for HttpMethod must be non-empty");
         return -1;
     }

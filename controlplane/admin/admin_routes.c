@@ -9,6 +9,7 @@
 #include "admin_deployment.h"
 #include "admin_domain.h"
 #include "admin_export.h"
+#include "admin_function.h"
 #include "admin_sdk.h"
 #include "admin_gwresp.h"
 #include "admin_import.h"
@@ -45,6 +46,7 @@
 #define V2INTEG V2API "/integrations/{integration_id}"
 #define V2STAGE V2API "/stages/{stage_name}"
 #define V2DOMAIN "/v2/domainnames/{domain_name}"
+#define FUNCTION "/2015-03-31/functions/{FunctionName}"
 
 const admin_route_t admin_routes[] = {
     {"POST", "/restapis", admin_restapi_create, .document_body = 1},
@@ -143,6 +145,27 @@ const admin_route_t admin_routes[] = {
     {"PATCH", API "/requestvalidators/{requestvalidator_id}", admin_validator_update},
     {"DELETE", API "/requestvalidators/{requestvalidator_id}", admin_validator_delete},
     /* SigV4 access keys of the management API */
+    /* functions: the Lambda management API (admin_function*.c) */
+    {"POST", "/2015-03-31/functions", admin_function_create, .max_body = ADMIN_FUNCTION_MAX_BODY},
+    {"GET", "/2015-03-31/functions", admin_function_list},
+    {"GET", FUNCTION, admin_function_get},
+    {"DELETE", FUNCTION, admin_function_delete},
+    {"GET", FUNCTION "/configuration", admin_function_get_configuration},
+    {"PUT", FUNCTION "/configuration", admin_function_update_configuration},
+    {"PUT", FUNCTION "/code", admin_function_update_code, .max_body = ADMIN_FUNCTION_MAX_BODY},
+    {"POST", FUNCTION "/versions", admin_function_publish},
+    {"GET", FUNCTION "/versions", admin_function_versions},
+    {"POST", FUNCTION "/aliases", admin_function_alias_create},
+    {"GET", FUNCTION "/aliases", admin_function_alias_list},
+    {"GET", FUNCTION "/aliases/{Name}", admin_function_alias_get},
+    {"PUT", FUNCTION "/aliases/{Name}", admin_function_alias_update},
+    {"DELETE", FUNCTION "/aliases/{Name}", admin_function_alias_delete},
+    {"PUT", "/2017-10-31/functions/{FunctionName}/concurrency", admin_function_concurrency_put},
+    {"DELETE", "/2017-10-31/functions/{FunctionName}/concurrency",
+     admin_function_concurrency_delete},
+    {"GET", "/2019-09-30/functions/{FunctionName}/concurrency", admin_function_concurrency_get},
+    {"GET", "/portico/code/{sha256}", admin_function_code_get},
+
     {"POST", "/portico/accesskeys", admin_accesskey_create},
     {"GET", "/portico/accesskeys", admin_accesskey_list},
     {"GET", "/portico/accesskeys/{access_key_id}", admin_accesskey_get},

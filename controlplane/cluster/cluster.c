@@ -54,6 +54,9 @@ struct cluster {
     atomic_uint_fast64_t seq;
     atomic_int regressed; /* a node holds a version this store never published */
     fresh_table_t *fetch_fresh, *report_fresh;
+    fresh_table_t *code_fresh; /* code fetches: a node may send them from another socket */
+    codefetch_fn code_fetch;
+    void *code_ctx;
 };
 
 #define CLUSTER_SENDER "portico-cp"
@@ -232,15 +235,31 @@ static void cluster_answer_fetch(cluster_t *c, const envelope_t *req)
     free(scratch);
 }
 
+/* A function's zip by hash (codefetch.h). */
+static void cluster_answer_code(cluster_t *c, const envelope_t *req)
+{
+    uint8_t *owned = NULL;
+    envelope_t reply = {
+        .sent_at_ms = clock_wall_ms(), .nonce = req->nonce, .nonce_len = req->nonce_len};
+    if (codefetch_answer(req, c->code_fetch, c->code_ctx, &reply, &owned) != 0 ||
+        cluster_send(c, c->rep, &reply, 0) != 0) {
+        log_warn("cluster: could not answer a code fetch");
+        nng_send(c->rep, "", 0, 0);
+    }
+    free(owned);
+}
+
 static void cluster_handle_fetch(cluster_t *c, const uint8_t *buf, size_t len)
 {
     envelope_t env;
     Portico__Envelope *owner = NULL;
     int rc = envelope_open(&c->secret, buf, len, &env, &owner);
     const char *why = rc != ENVELOPE_OK ? envelope_strerror(rc) : NULL;
-    if (why == NULL && env.kind != PORTICO__MESSAGE_KIND__KIND_FETCH)
+    int code = why == NULL && env.kind == PORTICO__MESSAGE_KIND__KIND_CODE_FETCH;
+    if (why == NULL && env.kind != PORTICO__MESSAGE_KIND__KIND_FETCH && !code)
         why = "unexpected message kind";
-    if (why == NULL && (rc = fresh_table_accept(c->fetch_fresh, &env, clock_wall_ms())) != 0)
+    if (why == NULL && (rc = fresh_table_accept(code ? c->code_fresh : c->fetch_fresh, &env,
+                                                clock_wall_ms())) != 0)
         why = fresh_strerror(rc);
     if (why != NULL) {
         log_warn("cluster: refused a fetch request: %s", why);
@@ -249,7 +268,10 @@ static void cluster_handle_fetch(cluster_t *c, const uint8_t *buf, size_t len)
         envelope_free(owner);
         return;
     }
-    cluster_answer_fetch(c, &env);
+    if (code)
+        cluster_answer_code(c, &env);
+    else
+        cluster_answer_fetch(c, &env);
     envelope_free(owner);
 }
 
@@ -407,7 +429,10 @@ int cluster_start(const cluster_config_t *cfg, cluster_t **out, char *err, size_
     c->incarnation = clock_wall_ms();
     c->fetch_fresh = fresh_table_create(CLUSTER_MAX_NODES);
     c->report_fresh = fresh_table_create(CLUSTER_MAX_NODES);
-    if (c->fetch_fresh == NULL || c->report_fresh == NULL) {
+    c->code_fresh = fresh_table_create(CLUSTER_MAX_NODES);
+    c->code_fetch = cfg->code_fetch;
+    c->code_ctx = cfg->code_ctx;
+    if (c->fetch_fresh == NULL || c->report_fresh == NULL || c->code_fresh == NULL) {
         snprintf(err, err_len, "out of memory");
         goto fail;
     }
@@ -442,6 +467,7 @@ void cluster_stop(cluster_t *c)
     blob_release(c->cumulative);
     fresh_table_destroy(c->fetch_fresh);
     fresh_table_destroy(c->report_fresh);
+    fresh_table_destroy(c->code_fresh);
     pthread_mutex_destroy(&c->mu);
     pthread_mutex_destroy(&c->pub_mu);
     free(c);

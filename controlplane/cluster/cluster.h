@@ -1,6 +1,7 @@
 /* cluster: the control plane's side of the cluster protocol over NNG.
  *   base port     PUB  — snapshots on change, announcements every second
- *   base port + 1 REP  — data planes fetch the current snapshot
+ *   base port + 1 REP  — data planes fetch the current snapshot, and
+ *                        functions' code by hash (codefetch.h)
  *   base port + 2 PULL — node reports
  * Every message is an authenticated envelope (common/envelope.h). The REP and
  * PULL sides each run on a thread of their own; publishing is thread-safe. */
@@ -11,6 +12,7 @@
 #include <stdint.h>
 
 #include "clustertls.h"
+#include "codefetch.h"
 #include "envelope.h"
 #include "portico.pb-c.h"
 
@@ -26,6 +28,9 @@ typedef struct {
     cluster_report_fn on_report;
     void *ctx;
     clustertls_files_t tls; /* for a tls+tcp:// url (clustertls.h) */
+    /* functions' zips for KIND_CODE_FETCH on REP (NULL: "unknown code" to all) */
+    codefetch_fn code_fetch;
+    void *code_ctx; /* used on the REP thread only */
 } cluster_config_t;
 
 int cluster_start(const cluster_config_t *cfg, cluster_t **out, char *err, size_t err_len);

@@ -47,6 +47,7 @@ enum publish_what {
     PUBLISH_PLANS = 1u << 7,
     PUBLISH_AUTHORIZER_KEYS = 1u << 8, /* JWKS fetched */
     PUBLISH_ACCESS_KEYS = 1u << 10,    /* AWS_IAM signing keys: an access key or a new day */
+    PUBLISH_FUNCTIONS = 1u << 11,      /* function versions, aliases, reserved concurrency */
     /* a key delta */
     PUBLISH_KEYS = 1u << 9, /* key memberships: enabled, deleted, in or out of a plan */
 };
@@ -55,7 +56,7 @@ enum publish_what {
     (PUBLISH_DEFINITION | PUBLISH_DEPLOYMENTS | PUBLISH_KEY_INFO | PUBLISH_DOMAIN_INFO)
 #define PUBLISH_SNAPSHOT                                                                           \
     (PUBLISH_APIS | PUBLISH_STAGES | PUBLISH_DOMAINS | PUBLISH_PLANS | PUBLISH_AUTHORIZER_KEYS |   \
-     PUBLISH_ACCESS_KEYS)
+     PUBLISH_ACCESS_KEYS | PUBLISH_FUNCTIONS)
 
 typedef struct publish publish_t;
 

@@ -8,6 +8,7 @@
 
 #include "clock.h"
 #include "compiler_auth.h"
+#include "compiler_functions.h"
 #include "compiler_model.h"
 #include "domain_tls.h"
 #include "iam_keys.h"
@@ -518,6 +519,8 @@ int compiler_build_snapshot_with(store_t *s, const compiler_settings_t *cs, uint
     if (rc == STORE_OK)
         rc = iam_keys_snapshot(s, x.arena, (int64_t)(clock_wall_ms() / 86400000),
                                &snap.iam_signing_keys, &snap.n_iam_signing_keys);
+    if (rc == STORE_OK)
+        rc = compiler_functions_add(s, x.arena, &snap);
     if (rc == STORE_OK)
         rc = store_commit(s);
     else

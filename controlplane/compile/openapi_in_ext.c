@@ -6,6 +6,7 @@
 #include <strings.h>
 #include <string.h>
 
+#include "fnuri.h"
 #include "gwtypes.h"
 #include "openapi_in.h"
 
@@ -151,8 +152,13 @@ json_t *openapi_in_integration(openapi_ctx_t *x, json_t *ext, const char *where,
         *failed = openapi_fail(x, "%s: the integration has no type", where);
         return NULL;
     }
+    const char *uri = json_string_value(json_object_get(ext, "uri"));
+    const char *fn;
+    size_t fn_len;
+    int lambda = (strcasecmp(type, "AWS_PROXY") == 0 || strcasecmp(type, "AWS") == 0) &&
+                 uri != NULL && fnuri_function(uri, strlen(uri), &fn, &fn_len) == 0;
     if (strcasecmp(type, "MOCK") != 0 && strcasecmp(type, "HTTP_PROXY") != 0 &&
-        strcasecmp(type, "HTTP") != 0) {
+        strcasecmp(type, "HTTP") != 0 && !lambda) {
         openapi_warn(x, "%s: integration type %s is not supported; the method is not imported",
                      where, type);
         *failed = 1; /* skip the method, no error */

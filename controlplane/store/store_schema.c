@@ -311,6 +311,35 @@ static const char *const store_migrations[] = {
     "  WHEN EXISTS (SELECT 1 FROM v2_api_mappings WHERE domain_name = NEW.domain_name"
     "               AND api_mapping_key = NEW.base_path)"
     "  BEGIN SELECT RAISE(ABORT, 'base path in use'); END;",
+    /* 11: functions (the Lambda management API; may run twice, like 8): one row per function;
+     * one per version ('$LATEST' mutable, numbered ones immutable snapshots of its configuration
+     * document); aliases; zips stored once per SHA-256 and dropped when no version uses them */
+    "CREATE TABLE IF NOT EXISTS functions ("
+    "  name TEXT PRIMARY KEY,"
+    "  created_at INTEGER NOT NULL,"
+    "  last_version INTEGER NOT NULL DEFAULT 0," /* the highest number published */
+    "  reserved INTEGER,"                        /* reserved concurrency; NULL: none */
+    "  tags TEXT NOT NULL DEFAULT '{}');"
+    "CREATE TABLE IF NOT EXISTS function_code ("
+    "  sha256 BLOB PRIMARY KEY,"
+    "  size INTEGER NOT NULL,"
+    "  zip BLOB NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS function_versions ("
+    "  function_name TEXT NOT NULL REFERENCES functions(name) ON DELETE CASCADE,"
+    "  version TEXT NOT NULL,"                             /* '$LATEST' or a decimal number */
+    "  number INTEGER NOT NULL,"                           /* 0 for '$LATEST': orders the list */
+    "  code_sha256 BLOB REFERENCES function_code(sha256)," /* NULL: a remote function */
+    "  doc TEXT NOT NULL,"                                 /* FunctionConfiguration */
+    "  PRIMARY KEY (function_name, version));"
+    "CREATE INDEX IF NOT EXISTS function_versions_by_code ON function_versions(code_sha256);"
+    "CREATE TABLE IF NOT EXISTS function_aliases ("
+    "  function_name TEXT NOT NULL,"
+    "  name TEXT NOT NULL,"
+    "  function_version TEXT NOT NULL,"
+    "  doc TEXT NOT NULL," /* AliasConfiguration */
+    "  PRIMARY KEY (function_name, name),"
+    "  FOREIGN KEY (function_name, function_version)"
+    "    REFERENCES function_versions(function_name, version));",
 };
 
 size_t store_schema_count(void)

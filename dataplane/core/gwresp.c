@@ -149,6 +149,15 @@ void gwresp_send_message(dp_request_t *r, enum gwresp_case c, const char *messag
     const gwresp_row_t *row = gwresp_case_row(c);
     gwresp_ctx_t g = {r, row, message != NULL ? message : row->message};
     r->gw_case = (int)c + 1;
+    if (r->deployment != NULL && r->deployment->v2 != NULL) { /* HTTP APIs: fixed texts */
+        const char *text;
+        int status = gwresp_case_v2(c, &text);
+        size_t cap = strlen(text) + 16;
+        char *body = h2o_mem_alloc_pool(&r->req->pool, cap);
+        int n = snprintf(body, cap, "{\"message\":\"%s\"}", text);
+        gwresp_emit(r->req, status, body, (size_t)n, NULL);
+        return;
+    }
     const rt_gwresp_t *o = find_override(r, row);
     if (o != NULL) {
         send_override(&g, o);

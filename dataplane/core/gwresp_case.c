@@ -64,6 +64,9 @@ static const gwresp_row_t gwresp_rows[GW_CASE_COUNT] = {
     [GW_IAM_UNRECOGNIZED_CLIENT] = {GWT_INVALID_SIGNATURE, 403, "message",
                                     "The security token included in the request is invalid.", 0,
                                     "UnrecognizedClientException"},
+    [GW_NOT_FOUND] = {GWT_RESOURCE_NOT_FOUND, 404, "message", "Not Found", 0, "NotFoundException"},
+    [GW_INTEGRATION_THROTTLED] = {GWT_INTEGRATION_FAILURE, 500, "message", "Internal server error",
+                                  1, "InternalServerErrorException"},
     [GW_IAM_INCOMPLETE_SIGNATURE] = {GWT_INVALID_SIGNATURE, 403, "message", NULL, 0,
                                      "IncompleteSignatureException"},
 };
@@ -90,4 +93,47 @@ const char *gwresp_case_response_type(enum gwresp_case c)
 int gwresp_case_status(enum gwresp_case c)
 {
     return gwresp_rows[c].status;
+}
+
+int gwresp_case_v2(enum gwresp_case c, const char **message)
+{
+    int status = gwresp_rows[c].status;
+    switch (c) {
+    case GW_MISSING_AUTHENTICATION_TOKEN:
+    case GW_NOT_FOUND:
+        *message = "Not Found";
+        return 404;
+    case GW_UNAUTHORIZED:
+        *message = "Unauthorized";
+        return 401;
+    case GW_THROTTLED:
+        *message = "Too Many Requests";
+        return 429;
+    case GW_REQUEST_TOO_LARGE:
+        *message = "Request Entity Too Large";
+        return 413;
+    case GW_INTEGRATION_TIMEOUT:
+        *message = "Gateway Timeout";
+        return 504;
+    case GW_INTEGRATION_UNREACHABLE:
+    case GW_NOT_READY:
+        *message = "Service Unavailable";
+        return 503;
+    case GW_BAD_REQUEST:
+    case GW_BAD_REQUEST_PARAMETERS:
+    case GW_BAD_REQUEST_BODY:
+        *message = "Bad Request";
+        return 400;
+    case GW_MISDIRECTED:
+        *message = "Misdirected Request";
+        return 421;
+    default:
+        break;
+    }
+    if (status >= 500) {
+        *message = "Internal Server Error";
+        return 500;
+    }
+    *message = status == 401 ? "Unauthorized" : "Forbidden";
+    return status == 401 ? 401 : 403;
 }

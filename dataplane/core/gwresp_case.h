@@ -42,6 +42,10 @@ enum gwresp_case {
     GW_IAM_INCOMPLETE_SIGNATURE, /* a malformed Authorization header or X-Amz-* query */
     /* mapping templates: no request template for the Content-Type (passthroughBehavior) */
     GW_UNSUPPORTED_MEDIA_TYPE,
+    /* HTTP APIs: no route, and no `$default` route either */
+    GW_NOT_FOUND,
+    /* functions (integ_fn.c): the function had no free slot */
+    GW_INTEGRATION_THROTTLED,
     GW_CASE_COUNT,
 };
 
@@ -62,5 +66,10 @@ const char *gwresp_case_message(enum gwresp_case c, size_t *len);
 /* The reference's gateway response type of c, or NULL when it has none. */
 const char *gwresp_case_response_type(enum gwresp_case c);
 int gwresp_case_status(enum gwresp_case c);
+
+/* HTTP APIs answer with their own fixed texts ({"message":"Not Found"},
+ * "Unauthorized", "Forbidden", "Internal Server Error", ...) and have no
+ * gateway responses to customize: c's status and message there. */
+int gwresp_case_v2(enum gwresp_case c, const char **message);
 
 #endif

@@ -13,6 +13,7 @@
 #include "gwresp_case.h"
 #include "observe_thread.h"
 #include "pathtmpl.h"
+#include "rt_v2.h"
 
 static const char *vars_lookup(void *ctx, const char *name, size_t len, size_t *vlen)
 {
@@ -180,6 +181,29 @@ static const char *ctx_error_response_type(dp_request_t *r, size_t *len)
                    len);
 }
 
+/* HTTP APIs: the route's key ("GET /pets/{id}", "$default"). */
+static const char *ctx_route_key(dp_request_t *r, size_t *len)
+{
+    return ctx_str(r->method != NULL && r->method->v2 != NULL ? r->method->v2->route_key : NULL,
+                   len);
+}
+
+/* HTTP APIs' integrationErrorMessage: a function's error message, else the
+ * integration's failure as the gateway answered it (timeout, connection,
+ * unreadable answer); NULL when the integration did not fail. */
+static const char *ctx_integration_error_message(dp_request_t *r, size_t *len)
+{
+    if (r->integ_error != NULL)
+        return ctx_str(r->integ_error, len);
+    if (r->gw_case == 0)
+        return NULL;
+    enum gwresp_case c = (enum gwresp_case)(r->gw_case - 1);
+    if (c != GW_INTEGRATION_TIMEOUT && c != GW_INTEGRATION_UNREACHABLE &&
+        c != GW_INTEGRATION_BAD_ANSWER)
+        return NULL;
+    return gwresp_case_message(c, len);
+}
+
 static const char *ctx_request_id(dp_request_t *r, size_t *len)
 {
     *len = 36;
@@ -213,6 +237,25 @@ static const char *ctx_integration_latency(dp_request_t *r, size_t *len)
 static const char *ctx_integration_status(dp_request_t *r, size_t *len)
 {
     return r->integ_status != 0 ? pool_printf_u64(r, (uint64_t)r->integ_status, len) : NULL;
+}
+
+/* A function integration's error message (integ_fn.c). */
+static const char *ctx_integration_error(dp_request_t *r, size_t *len)
+{
+    return ctx_str(r->integ_error, len);
+}
+
+/* The status a proxy function's answer gave (statusCode). */
+static const char *ctx_integration_fn_status(dp_request_t *r, size_t *len)
+{
+    return r->integ_fn_status != 0 ? pool_printf_u64(r, (uint64_t)r->integ_fn_status, len) : NULL;
+}
+
+/* The function host does not name its invocations: none (see
+ * docs/ARCHITECTURE.md, "Function integrations"). */
+static const char *ctx_integration_request_id(dp_request_t *r, size_t *len)
+{
+    return NULL;
 }
 
 static const char *ctx_is_canary(dp_request_t *r, size_t *len)
@@ -330,8 +373,12 @@ static const ctx_getter_fn mapping_ctx_getters[CTXVAR_COUNT] = {
     [CTXVAR_IDENTITY_SOURCE_IP] = ctx_source_ip,
     [CTXVAR_IDENTITY_USER] = ctx_iam_access_key,
     [CTXVAR_IDENTITY_USER_AGENT] = ctx_user_agent,
+    [CTXVAR_INTEGRATION_ERROR_MESSAGE] = ctx_integration_error_message,
     [CTXVAR_INTEGRATION_LATENCY] = ctx_integration_latency,
     [CTXVAR_INTEGRATION_STATUS] = ctx_integration_status,
+    [CTXVAR_INTEGRATION_ERROR] = ctx_integration_error,
+    [CTXVAR_INTEGRATION_INTEGRATION_STATUS] = ctx_integration_fn_status,
+    [CTXVAR_INTEGRATION_REQUEST_ID] = ctx_integration_request_id,
     [CTXVAR_INTEGRATION_LATENCY_LEGACY] = ctx_integration_latency,
     [CTXVAR_INTEGRATION_STATUS_LEGACY] = ctx_integration_status,
     [CTXVAR_IS_CANARY_REQUEST] = ctx_is_canary,
@@ -344,6 +391,7 @@ static const ctx_getter_fn mapping_ctx_getters[CTXVAR_COUNT] = {
     [CTXVAR_RESOURCE_PATH] = ctx_resource_path,
     [CTXVAR_RESPONSE_LATENCY] = ctx_response_latency,
     [CTXVAR_RESPONSE_LENGTH] = ctx_response_length,
+    [CTXVAR_ROUTE_KEY] = ctx_route_key,
     [CTXVAR_STAGE] = ctx_stage,
     [CTXVAR_STATUS] = ctx_status,
     [CTXVAR_TRACE_ID] = ctx_trace_id,

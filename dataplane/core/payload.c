@@ -177,21 +177,33 @@ static size_t utf8_seq(const unsigned char *s, size_t n, size_t *bad)
     return need + 1;
 }
 
-h2o_iovec_t payload_utf8(h2o_mem_pool_t *pool, h2o_iovec_t s)
+/* How many leading bytes of s are valid UTF-8. */
+static size_t utf8_valid_prefix(const unsigned char *p, size_t len)
 {
-    const unsigned char *p = (const unsigned char *)s.base;
     size_t i = 0, bad = 0;
-    for (uint64_t w; i + 8 <= s.len; i += 8) { /* ASCII eight bytes at a time */
+    for (uint64_t w; i + 8 <= len; i += 8) { /* ASCII eight bytes at a time */
         memcpy(&w, p + i, 8);
         if (w & 0x8080808080808080ull)
             break;
     }
-    while (i < s.len) {
-        size_t n = utf8_seq(p + i, s.len - i, &bad);
+    while (i < len) {
+        size_t n = utf8_seq(p + i, len - i, &bad);
         if (n == 0)
             break;
         i += n;
     }
+    return i;
+}
+
+int payload_is_utf8(const char *s, size_t len)
+{
+    return utf8_valid_prefix((const unsigned char *)s, len) == len;
+}
+
+h2o_iovec_t payload_utf8(h2o_mem_pool_t *pool, h2o_iovec_t s)
+{
+    const unsigned char *p = (const unsigned char *)s.base;
+    size_t i = utf8_valid_prefix(p, s.len), bad = 0;
     if (i == s.len)
         return s;
     /* at most 3 bytes out for each byte in */

@@ -60,4 +60,7 @@ h2o_iovec_t payload_base64_encode(h2o_mem_pool_t *pool, const void *p, size_t le
 /* s with each invalid UTF-8 sequence replaced by U+FFFD (s itself when valid). */
 h2o_iovec_t payload_utf8(h2o_mem_pool_t *pool, h2o_iovec_t s);
 
+/* 1 when s is valid UTF-8 (RFC 3629: no overlongs, surrogates or code points past U+10FFFF). */
+int payload_is_utf8(const char *s, size_t len);
+
 #endif

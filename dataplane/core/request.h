@@ -48,6 +48,8 @@ typedef struct dp_request {
     uint64_t integ_started_us; /* 0: no integration endpoint was called */
     uint64_t integ_ended_us;   /* its answer's head arrived (or it failed) */
     int integ_status;          /* the endpoint's status, 0 when none */
+    int integ_fn_status;       /* a proxy function's own statusCode, 0 when none */
+    const char *integ_error;   /* the integration's error (a function's errorMessage), or NULL */
     int gw_case;               /* enum gwresp_case + 1 of a gateway answer, 0 when none */
     int final_status;          /* set when the request ends (499: the client left unanswered) */
     trace_t trace;

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "fnuri.h"
 #include "policy.h"
 
 typedef struct {
@@ -126,8 +127,12 @@ static int compile_custom(rt_build_t *b, rt_authorizer_t *out, const Portico__Au
     out->ttl_s = (uint32_t)in->result_ttl_seconds;
     out->uri = in->authorizer_uri;
     out->uri_len = strlen(in->authorizer_uri);
-    if (strncmp(out->uri, "http://", 7) != 0 && strncmp(out->uri, "https://", 8) != 0)
-        return rt_build_fail(b, "authorizer %s: the URI must be http(s)", in->id);
+    if (fnuri_function(out->uri, out->uri_len, &out->function, &out->function_len) == 0) {
+        if (fnuri_check_template(out->function, out->function_len) != 0)
+            return rt_build_fail(b, "authorizer %s: invalid function %s", in->id, out->uri);
+    } else if (strncmp(out->uri, "http://", 7) != 0 && strncmp(out->uri, "https://", 8) != 0) {
+        return rt_build_fail(b, "authorizer %s: the URI must be http(s) or a function's", in->id);
+    }
     return compile_sources(b, out, in) != 0 ? -1 : compile_validation(b, out, in);
 }
 

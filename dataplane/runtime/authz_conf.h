@@ -21,10 +21,15 @@ typedef struct rt_authorizer {
     /* TOKEN and REQUEST */
     const char *uri;
     size_t uri_len;
+    const char *function; /* a function invocation URI's function (fnuri.h), else NULL */
+    size_t function_len;
     const params_expr_t *sources; /* identity sources, in order */
     size_t nsources;
     const pattern_t *validation; /* TOKEN identityValidationExpression, or NULL */
     uint32_t ttl_s;              /* 0: no caching, no coalescing */
+    /* HTTP APIs' REQUEST authorizers (rt_build_v2.c, authz_v2.h): 0 for REST */
+    int v2_payload;       /* payloadFormatVersion: 1 or 2 */
+    int simple_responses; /* enableSimpleResponses: {isAuthorized, context} */
     /* JWT */
     const char *header; /* the header holding the token */
     size_t header_len;

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "fnuri.h"
 #include "pathtmpl.h"
 #include "pattern.h"
 #include "vtl.h"
@@ -130,8 +131,11 @@ static int integ_type(rt_build_t *b, const char *type, rt_integration_t *out)
     static const struct {
         const char *name;
         enum rt_integration_type type;
-    } types[] = {
-        {"MOCK", RT_INTEG_MOCK}, {"HTTP_PROXY", RT_INTEG_HTTP_PROXY}, {"HTTP", RT_INTEG_HTTP}};
+    } types[] = {{"MOCK", RT_INTEG_MOCK},
+                 {"HTTP_PROXY", RT_INTEG_HTTP_PROXY},
+                 {"HTTP", RT_INTEG_HTTP},
+                 {"AWS_PROXY", RT_INTEG_AWS_PROXY},
+                 {"AWS", RT_INTEG_AWS}};
     for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
         if (strcmp(type, types[i].name) == 0) {
             out->type = types[i].type;
@@ -150,6 +154,13 @@ static int integ_endpoint(rt_build_t *b, Portico__Integration *in, rt_integratio
     out->uri_len = strlen(in->uri);
     if (out->type == RT_INTEG_MOCK)
         return 0;
+    if (out->type == RT_INTEG_AWS_PROXY || out->type == RT_INTEG_AWS) {
+        if (fnuri_function(in->uri, out->uri_len, &out->function, &out->function_len) != 0 ||
+            fnuri_check_template(out->function, out->function_len) != 0)
+            return rt_build_fail(b, "integration uri is not a function invocation URI: %s",
+                                 in->uri);
+        return 0;
+    }
     if (strncmp(in->uri, "http://", 7) != 0 && strncmp(in->uri, "https://", 8) != 0)
         return rt_build_fail(b, "integration uri must be http(s): %s", in->uri);
     if (pathtmpl_uri_host_has_param(in->uri, out->uri_len))

@@ -62,7 +62,18 @@ typedef struct {
     int convert; /* contentHandling: 0 none, RT_CONVERT_TO_TEXT, RT_CONVERT_TO_BINARY */
 } rt_int_response_t;
 
-enum rt_integration_type { RT_INTEG_MOCK, RT_INTEG_HTTP_PROXY, RT_INTEG_HTTP };
+/* HTTP APIs (rt_v2.h) */
+struct rt_v2_integ;
+struct rt_v2_route;
+struct rt_v2_api;
+
+enum rt_integration_type {
+    RT_INTEG_MOCK,
+    RT_INTEG_HTTP_PROXY,
+    RT_INTEG_HTTP,
+    RT_INTEG_AWS_PROXY, /* a function, proxy event 1.0 (integ_fn.c) */
+    RT_INTEG_AWS,       /* a function, request/response templates (integ_fn.c) */
+};
 enum rt_passthrough { RT_PASS_WHEN_NO_MATCH, RT_PASS_WHEN_NO_TEMPLATES, RT_PASS_NEVER };
 enum { RT_CONVERT_TO_TEXT = 1, RT_CONVERT_TO_BINARY = 2 };
 
@@ -82,6 +93,11 @@ typedef struct {
     size_t nrequest_templates;
     enum rt_passthrough passthrough;
     int convert; /* contentHandling, as in rt_int_response_t */
+    /* AWS_PROXY and AWS: the function reference of the Lambda invocation
+     * URI (fnuri.h), ${stageVariables.x} substituted per request */
+    const char *function;
+    size_t function_len;
+    const struct rt_v2_integ *v2; /* HTTP APIs: parameter mappings (rt_v2.h); NULL for REST */
 } rt_integration_t;
 
 /* authorization: compiled in authz_conf.c and gwresp_conf.c */
@@ -152,6 +168,8 @@ typedef struct {
     size_t nscopes;
     /* request validation (validate_conf.h); NULL: none */
     const struct rt_validate *validate;
+    /* HTTP APIs (rt_v2.h): the route's key and mappings; NULL for REST */
+    const struct rt_v2_route *v2;
 } rt_method_t;
 
 typedef struct {
@@ -168,7 +186,9 @@ typedef struct {
     int api_key_from_header;
     /* request validation: the deployment's models (validate_conf.h) */
     struct rt_models *models;
-    /* binaryMediaTypes (core/payload.h) */
+    /* HTTP APIs (rt_v2.h): CORS, the $default route; NULL for REST */
+    const struct rt_v2_api *v2;
+    /* binaryMediaTypes (core/payload.h); bodies of these types reach functions base64-encoded */
     const char *const *binary_types;
     size_t nbinary_types;
 } rt_deployment_t;
@@ -260,6 +280,11 @@ typedef struct runtime {
     strmap_t *tls_domains;  /* lower-case domain → SSL_CTX (tls_conf.c) */
     strmap_t *iam_keys;     /* "id\ndate\nregion" → rt_iam_key_t (iam_conf.c) */
     uint64_t serial;        /* unique among this process's runtimes (caches key on it) */
+    /* functions (fn_conf.c): "name\nqualifier" → fn_entry_t, and every
+     * version's pool key */
+    strmap_t *functions;
+    char **function_keys;
+    size_t nfunctions;
     /* API keys, usage plans and throttling. A key delta makes a
      * new runtime_t that copies this struct (so it shares everything above,
      * which lives in root's arena), holds root, and has its own keys. */
@@ -270,6 +295,7 @@ typedef struct runtime {
     const keytab_t *keys;
     rt_limit_t account;
     struct runtime *root; /* NULL when compiled from a snapshot */
+    strmap_t *v2_apis;    /* HTTP API id → one of its deployments (rt_build_v2.c) */
 } runtime_t;
 
 const rt_stage_t *runtime_stage(const runtime_t *rt, const char *api_id, size_t api_len,

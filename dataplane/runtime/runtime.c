@@ -11,6 +11,7 @@
 
 #include "cache_conf.h"
 #include "cache_registry.h"
+#include "fn_conf.h"
 #include "authz_conf.h"
 #include "gwresp_conf.h"
 #include "integ_conf.h"
@@ -18,6 +19,7 @@
 #include "iam_conf.h"
 #include "keys_conf.h"
 #include "rt_build.h"
+#include "rt_build_v2.h"
 #include "tls_conf.h"
 #include "validate_conf.h"
 
@@ -248,16 +250,21 @@ runtime_t *runtime_compile_from(const uint8_t *payload, size_t len, const runtim
     atomic_init(&rt->refs, 1);
     rt->version = snap->version;
     rt->store_id = snap->store_id;
-    c.deployments = strmap_create(a, snap->n_deployments);
+    rt_build_t b = build_of(&c);
+    /* HTTP API stages join the REST ones (rt_build_v2.h) */
+    if (rt_build_v2_stages(&b, snap) != 0)
+        goto fail;
+    c.deployments = strmap_create(a, snap->n_deployments + snap->n_v2_deployments);
     rt->stages = strmap_create(a, snap->n_stages);
     rt->stage_list = arena_alloc(a, sizeof(*rt->stage_list) * (snap->n_stages + 1));
-    rt_build_t b = build_of(&c);
     if (authz_conf_jwks(&b, snap) != 0 || tls_conf_domains(&b, snap) != 0 ||
-        iam_conf_keys(&b, snap) != 0)
+        iam_conf_keys(&b, snap) != 0 || fn_conf_compile(&b, snap) != 0)
         goto fail;
     for (size_t i = 0; i < snap->n_deployments; i++)
         if (compile_deployment(&c, snap->deployments[i]) != 0)
             goto fail;
+    if (rt_build_v2_deployments(&b, snap, c.deployments) != 0)
+        goto fail;
     for (size_t i = 0; i < snap->n_stages; i++)
         if (compile_stage(&c, snap->stages[i]) != 0)
             goto fail;

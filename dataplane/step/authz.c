@@ -8,7 +8,11 @@
  * A waiter outlives its request if the client goes away (park.h wakes it
  * with no request); waiters and calls count in their worker's in-flight
  * total, so a draining worker stays up until they end. The HTTP exchange is
- * upstream_call.h's. */
+ * upstream_call.h's; an authorizer whose URI is a function's is invoked
+ * through the function host (fnhost.h) on the home's loop instead, its
+ * reference resolved (stage variables) by the requester. A function error
+ * whose errorMessage is "Unauthorized" is the reference's 401; any other
+ * error, a timeout or a throttled function is its 500. */
 #include "authz.h"
 
 #include <stdlib.h>
@@ -16,7 +20,11 @@
 
 #include "authz_cache.h"
 #include "authz_event.h"
+#include "authz_v2.h"
 #include "clock.h"
+#include "fn_event.h"
+#include "fnhost.h"
+#include "fnuri.h"
 #include "gwresp.h"
 #include "httpval.h"
 #include "log.h"
@@ -52,6 +60,7 @@ typedef struct authz_call {
     const char *api_id;
     authz_waiter_t *waiters;
     upstream_call_t http;
+    char *ref; /* a function authorizer's function, else NULL */
     char *event;
     char *answer;
     size_t answer_len;
@@ -74,6 +83,7 @@ typedef struct {
     const rt_authorizer_t *auth;
     runtime_t *rt;
     const char *api_id;
+    char *ref; /* owned by the message until handled; NULL: HTTP */
     char *event;
 } authz_msg_t;
 
@@ -200,6 +210,7 @@ static void call_finish(authz_call_t *call, authz_decision_t *d)
     authz_decision_release(d);
     runtime_release(call->rt);
     free(call->key);
+    free(call->ref);
     free(call->event);
     free(call->http.bufs[0].base);
     free(call->answer);
@@ -221,8 +232,9 @@ static void call_complete(authz_call_t *call)
     authz_decision_t *d;
     char err[256];
     if (call->status == 200) {
-        d = authz_decision_parse(call->answer != NULL ? call->answer : "", call->answer_len,
-                                 call->api_id, err, sizeof(err));
+        d = (call->auth->simple_responses ? authz_v2_simple_parse : authz_decision_parse)(
+            call->answer != NULL ? call->answer : "", call->answer_len, call->api_id, err,
+            sizeof(err));
         if (d != NULL && d->outcome == AUTHZ_CONFIG_ERROR)
             log_warn("authorizer %s: malformed answer: %s", call->auth->id, err);
     } else {
@@ -300,6 +312,75 @@ static int call_request(authz_call_t *call, const h2o_url_t *url, size_t event_l
     return 0;
 }
 
+/* ---- a function authorizer ------------------------------------------------- */
+
+static void on_function(void *arg, const fnhost_result_t *res)
+{
+    authz_call_t *call = arg;
+    switch (res->status) {
+    case FNHOST_OK:
+        call->status = 200;
+        if (res->len > AUTHZ_MAX_ANSWER) {
+            call_fail(call, "the answer is too large");
+            return;
+        }
+        call->answer = malloc(res->len + 1);
+        if (call->answer == NULL)
+            h2o_fatal("out of memory");
+        memcpy(call->answer, res->payload, res->len);
+        call->answer[res->len] = '\0';
+        call->answer_len = res->len;
+        call_complete(call);
+        return;
+    case FNHOST_FUNCTION_ERROR: {
+        size_t len = 0;
+        char *msg = fn_error_message(res->payload, res->len, &len);
+        int unauthorized = msg != NULL && len == 12 && memcmp(msg, "Unauthorized", 12) == 0;
+        free(msg);
+        if (unauthorized) {
+            call->status = 401;
+            call_complete(call);
+        } else {
+            call_fail(call, "the function failed");
+        }
+        return;
+    }
+    case FNHOST_TIMEOUT:
+        call_fail(call, "the function timed out");
+        return;
+    case FNHOST_THROTTLED:
+        call_fail(call, "the function was throttled");
+        return;
+    case FNHOST_NOT_FOUND:
+        call_fail(call, "no such function");
+        return;
+    case FNHOST_FAILED:
+        break;
+    }
+    call_fail(call, "the function could not run");
+}
+
+static const char *var_lookup(void *ctx, const char *name, size_t len, size_t *vlen)
+{
+    return rt_vars_get(ctx, name, len, vlen);
+}
+
+/* A function authorizer's reference for r (stage variables substituted),
+ * malloc'd; NULL when it is not a valid one. */
+static char *function_ref(dp_request_t *r, const rt_authorizer_t *a)
+{
+    char buf[512];
+    size_t n;
+    if (fnuri_expand(a->function, a->function_len, var_lookup, (void *)r->variables, buf,
+                     sizeof(buf), &n) != 0 ||
+        fnuri_check_ref(buf, n) != 0)
+        return NULL;
+    char *ref = strdup(buf);
+    if (ref == NULL)
+        h2o_fatal("out of memory");
+    return ref;
+}
+
 /* Takes over the ask's key, event and runtime reference. */
 static void call_start(dp_thread_t *home, authz_msg_t *ask)
 {
@@ -314,11 +395,18 @@ static void call_start(dp_thread_t *home, authz_msg_t *ask)
                            .rt = ask->rt,
                            .api_id = ask->api_id,
                            .waiters = ask->w,
+                           .ref = ask->ref,
                            .event = ask->event};
     home->inflight++;
     if (call->key != NULL) {
         call->hash = strmap_hash(call->key, call->key_len);
         *inflight_slot(home, call->hash, call->key, call->key_len) = call;
+    }
+    if (call->ref != NULL) {
+        fnhost_opts_t opts = {.deadline_ms = AUTHZ_TIMEOUT_MS};
+        fnhost_invoke(home->loop, call->ref, call->event, strlen(call->event), &opts, on_function,
+                      call);
+        return;
     }
     h2o_url_t url;
     if (h2o_url_parse(call->auth->uri, call->auth->uri_len, &url) != 0 ||
@@ -353,6 +441,7 @@ static void home_handle(dp_thread_t *home, authz_msg_t *ask)
     }
     runtime_release(ask->rt);
     free(ask->key);
+    free(ask->ref);
     free(ask->event);
 }
 
@@ -395,6 +484,12 @@ enum step_result authz_custom_run(dp_request_t *r, const rt_authorizer_t *a)
     }
     authz_msg_t ask = {
         .ttl_s = a->ttl_s, .auth = a, .rt = (runtime_t *)r->rt, .api_id = r->stage->api_id};
+    if (a->function != NULL && (ask.ref = function_ref(r, a)) == NULL) {
+        log_warn("authorizer %s: invalid function reference %.*s", a->id, (int)a->function_len,
+                 a->function);
+        gwresp_send(r, GW_AUTHORIZER_CONFIGURATION_ERROR);
+        return STEP_DONE;
+    }
     size_t event_len;
     ask.event = authz_event_build(r, a, identity, &event_len);
     if (ask.event == NULL)

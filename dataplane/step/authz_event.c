@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "authz_v2.h"
 #include "mapping.h"
 #include "policy.h"
 #include "query.h"
@@ -157,6 +158,8 @@ static json_t *request_context(dp_request_t *r)
 char *authz_event_build(dp_request_t *r, const rt_authorizer_t *a, h2o_iovec_t identity,
                         size_t *len)
 {
+    if (a->v2_payload == 2) /* an HTTP API's REQUEST authorizer, payload 2.0 */
+        return authz_v2_event(r, a, identity, len);
     h2o_iovec_t arn = request_method_arn(r);
     json_t *ev;
     if (a->type == RT_AUTHORIZER_TOKEN) {
@@ -174,6 +177,14 @@ char *authz_event_build(dp_request_t *r, const rt_authorizer_t *a, h2o_iovec_t i
         if (ev != NULL) {
             add_headers(r, ev);
             add_query(r, ev);
+        }
+        if (ev != NULL && a->v2_payload == 1) { /* an HTTP API's payload 1.0 */
+            char *ids = h2o_mem_alloc_pool(&r->req->pool, identity.len + 1);
+            size_t n = identity.len > 0 ? identity.len - 1 : 0; /* values: NUL → ',' */
+            for (size_t i = 0; i < n; i++)
+                ids[i] = identity.base[i] != '\0' ? identity.base[i] : ',';
+            json_object_set_new(ev, "version", json_string("1.0"));
+            json_object_set_new(ev, "identitySource", jstrn(ids, n));
         }
     }
     char *text = ev != NULL ? json_dumps(ev, JSON_COMPACT) : NULL;

@@ -1,5 +1,6 @@
 /* integ: the integrations a method can have — MOCK (integ_mock.c),
- * HTTP_PROXY (integ_proxy.c) and HTTP (integ_http.c) — the endpoint
+ * HTTP_PROXY (integ_proxy.c), HTTP (integ_http.c), and AWS_PROXY and AWS
+ * calling functions (integ_fn.c) — the endpoint
  * request builder HTTP and HTTP_PROXY share, and the integration-response
  * writer (integ_response.c). step_integration.c picks one. */
 #ifndef PORTICO_INTEG_H
@@ -11,6 +12,12 @@
 enum step_result integ_mock_run(dp_request_t *r);
 enum step_result integ_proxy_run(dp_request_t *r);
 enum step_result integ_http_run(dp_request_t *r);
+enum step_result integ_fn_run(dp_request_t *r);
+
+/* The proxy event's input (fn_event.h) for r, in r's pool: what a REST
+ * request (and an HTTP API request through the same dp_request_t) gives. */
+struct fn_event_in;
+void integ_fn_event_in(dp_request_t *r, struct fn_event_in *in);
 
 struct vtlreq;
 
@@ -39,6 +46,11 @@ payload_plan_t integ_request_plan(dp_request_t *r);
 
 /* Answers the gateway's 500 for a payload that does not convert; -1. */
 int integ_convert_failed(dp_request_t *r);
+
+/* The body an integration sends and its Content-Type: the request template
+ * chosen by Content-Type rendered with vtl, or the client's body as it came
+ * (passthroughBehavior). -1 when the request was answered (415, 500). */
+int integ_request_body(dp_request_t *r, struct vtlreq *vtl, integ_http_req_t *spec);
 
 /* 1 when a request with this method may be sent twice. */
 int integ_method_is_idempotent(h2o_iovec_t m);

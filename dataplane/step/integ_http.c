@@ -152,11 +152,8 @@ static void http_on_fail(upstream_call_t *c, enum upstream_call_error e, const c
     gwresp_send(hc->r, upstream_call_gw_case(e));
 }
 
-/* The body to send and its Content-Type: the rendered template, or the
- * client's body as it came. -1 when the request was answered. */
-static int http_request_body(http_call_t *hc, integ_http_req_t *spec)
+int integ_request_body(dp_request_t *r, vtlreq_t *vtl, integ_http_req_t *spec)
 {
-    dp_request_t *r = hc->r;
     const rt_integration_t *in = r->method->integration;
     payload_plan_t plan = integ_request_plan(r);
     int idx;
@@ -175,8 +172,8 @@ static int http_request_body(http_call_t *hc, integ_http_req_t *spec)
             spec->content_type = h2o_iovec_init(ct, ctlen);
         return 0;
     }
-    hc->vtl.body = payload_before(&r->req->pool, plan, hc->vtl.body, 1);
-    if (vtlreq_render(&hc->vtl, in->request_compiled[idx], &spec->body) != 0) {
+    vtl->body = payload_before(&r->req->pool, plan, vtl->body, 1);
+    if (vtlreq_render(vtl, in->request_compiled[idx], &spec->body) != 0) {
         gwresp_send(r, GW_API_CONFIGURATION_ERROR);
         return -1;
     }
@@ -195,7 +192,7 @@ enum step_result integ_http_run(dp_request_t *r)
     hc->r = r;
     vtlreq_init(&hc->vtl, r);
     integ_http_req_t spec = {.vtl = &hc->vtl};
-    if (http_request_body(hc, &spec) != 0)
+    if (integ_request_body(r, &hc->vtl, &spec) != 0)
         return STEP_DONE;
     h2o_url_t url;
     h2o_iovec_t method, head;

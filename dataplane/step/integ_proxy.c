@@ -15,6 +15,7 @@
 #include "gwresp.h"
 #include "httpval.h"
 #include "integ.h"
+#include "integ_v2.h"
 #include "log.h"
 #include "mapping.h"
 #include "pathtmpl.h"
@@ -179,6 +180,8 @@ static int proxy_target_url(dp_request_t *r, const integ_http_req_t *spec, h2o_u
             0 ||
         h2o_url_parse(out.buf, out.len, url) != 0)
         return -1;
+    if (r->method->v2 != NULL && integ_v2_path(r, url) != 0) /* HTTP APIs */
+        return -2;
     return proxy_canon_target(r, url);
 }
 
@@ -240,6 +243,11 @@ static void proxy_put_query(dp_request_t *r, const integ_http_req_t *spec, proxy
     const rt_integration_t *in = r->method->integration;
     const vtlreq_t *vtl = spec->vtl;
     int has_query = memchr(url->path.base, '?', url->path.len) != NULL;
+    if (r->method->v2 != NULL) { /* HTTP APIs: the client's query, mapped */
+        h2o_iovec_t q = integ_v2_query(r, has_query);
+        pb_put(b, q.base, q.len);
+        return;
+    }
     if (spec->pass_client && r->query.len > 0) {
         pb_put(b, has_query ? "&" : "?", 1);
         pb_put(b, r->query.base, r->query.len);
@@ -337,6 +345,7 @@ static int proxy_put_headers(dp_request_t *r, const integ_http_req_t *spec, prox
             xff = h->value;
         if (!spec->pass_client || header_is_hop_by_hop(h->name) ||
             header_is_mapped(in, spec, h->name) ||
+            (r->method->v2 != NULL && integ_v2_header_mapped(r, h->name)) ||
             h2o_memis(h->name->base, h->name->len, H2O_STRLIT("traceparent")))
             continue;
         pb_put(b, h->orig_name != NULL ? h->orig_name : h->name->base, h->name->len);
@@ -346,6 +355,12 @@ static int proxy_put_headers(dp_request_t *r, const integ_http_req_t *spec, prox
     }
     if (proxy_put_set_headers(r, spec, b) != 0)
         return -1;
+    if (r->method->v2 != NULL) { /* HTTP APIs: the mapped headers */
+        h2o_iovec_t mapped = integ_v2_headers(r);
+        if (mapped.base == NULL)
+            return -1;
+        pb_put(b, mapped.base, mapped.len);
+    }
     size_t iplen;
     const char *ip = mapping_context(r, H2O_STRLIT("identity.sourceIp"), &iplen);
     PB_LIT(b, "x-forwarded-for: ");
@@ -542,6 +557,8 @@ static h2o_http1client_body_cb proxy_on_head(upstream_call_t *c, int status, h2o
         h2o_add_header_by_str(&req->pool, &req->res.headers, n.base, n.len, 1, headers[i].orig_name,
                               v.base, v.len);
     }
+    if (r->method->v2 != NULL) /* HTTP APIs: responseParameters for this status */
+        integ_v2_response(r);
     h2o_start_response(req, &p->super);
     if (eos) {
         h2o_send(req, NULL, 0, H2O_SEND_STATE_FINAL);

@@ -2,6 +2,7 @@
  *   Host {api_id}.execute-api.{invoke-domain}, path /{stage}/{resource path}
  *   any Host, path /restapis/{api_id}/{stage}/_user_request_/{resource path}
  *   Host a custom domain name, by the longest base path mapping
+ *   Host {api_id}.execute-api..., any path, an HTTP API's `$default` stage
  * and, on canary stages, which deployment serves it. */
 #include <string.h>
 
@@ -15,8 +16,9 @@
 typedef struct {
     h2o_iovec_t api_id;
     h2o_iovec_t stage;
-    h2o_iovec_t rest; /* the resource path, starting with '/' (or empty) */
-    int via_domain;   /* reached through a custom domain name */
+    h2o_iovec_t rest;  /* the resource path, starting with '/' (or empty) */
+    int via_domain;    /* reached through a custom domain name */
+    h2o_iovec_t whole; /* execute-api host: the path with no stage taken off ($default) */
 } host_target_t;
 
 static h2o_iovec_t host_without_port(h2o_iovec_t authority)
@@ -97,6 +99,7 @@ static int host_target(dp_request_t *r, h2o_iovec_t path, host_target_t *t)
     if (domain != NULL)
         return host_custom_domain(domain, path, t);
     if (host_is_execute_api(r, host, &t->api_id)) {
+        t->whole = path;
         t->stage = next_segment(&path);
         t->rest = path;
         return 0;
@@ -135,6 +138,15 @@ enum step_result step_host(dp_request_t *r)
     }
     if (rc == 0 && t.stage.len > 0)
         s = runtime_stage(r->rt, t.api_id.base, t.api_id.len, t.stage.base, t.stage.len);
+    /* HTTP APIs: a `$default` stage serves every path no named stage takes */
+    if (rc == 0 && s == NULL && t.whole.base != NULL &&
+        (s = runtime_stage(r->rt, t.api_id.base, t.api_id.len, H2O_STRLIT("$default"))) != NULL)
+        t.rest = t.whole;
+    if (s == NULL && rc == 0 && r->rt->v2_apis != NULL &&
+        (r->deployment = strmap_get(r->rt->v2_apis, t.api_id.base, t.api_id.len)) != NULL) {
+        gwresp_send(r, GW_NOT_FOUND); /* an HTTP API without that stage (nor `$default`) */
+        return STEP_DONE;
+    }
     if (s == NULL || (s->deployment->disable_execute_api_endpoint && !t.via_domain)) {
         gwresp_send(r, GW_FORBIDDEN_STAGE);
         return STEP_DONE;

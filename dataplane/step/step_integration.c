@@ -13,6 +13,9 @@ enum step_result step_integration(dp_request_t *r)
         return integ_proxy_run(r);
     case RT_INTEG_HTTP:
         return integ_http_run(r);
+    case RT_INTEG_AWS_PROXY:
+    case RT_INTEG_AWS:
+        return integ_fn_run(r);
     }
     gwresp_send(r, GW_API_CONFIGURATION_ERROR);
     return STEP_DONE;

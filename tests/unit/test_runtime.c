@@ -393,8 +393,44 @@ static void duplicate_deployment_refused(void **state)
 static void unsupported_integration_type_refused(void **state)
 {
     fixture_t *f = *state;
-    f->get_pets->type = "AWS";
-    expect_refused(f, "unsupported integration type AWS");
+    f->get_pets->type = "VPC";
+    expect_refused(f, "unsupported integration type VPC");
+}
+
+/* AWS and AWS_PROXY: only the Lambda invocation URI, its function checked
+ * with ${stageVariables.x} allowed in the name or qualifier. */
+static void function_integrations_compiled(void **state)
+{
+    fixture_t *f = *state;
+    static const struct {
+        const char *type, *uri, *function; /* function NULL: refused */
+    } cases[] = {
+        {"AWS_PROXY",
+         "arn:aws:apigateway:local:lambda:path/2015-03-31/functions/"
+         "arn:aws:lambda:local:000000000000:function:echo:${stageVariables.alias}/invocations",
+         "arn:aws:lambda:local:000000000000:function:echo:${stageVariables.alias}"},
+        {"AWS", "arn:aws:apigateway:local:lambda:path/2015-03-31/functions/echo/invocations",
+         "echo"},
+        {"AWS", "arn:aws:apigateway:local:s3:path/bucket/key", NULL},
+        {"AWS_PROXY", "https://example.com/x", NULL},
+        {"AWS_PROXY",
+         "arn:aws:apigateway:local:lambda:path/2015-03-31/functions/bad name/invocations", NULL},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        f->get_pets->type = (char *)cases[i].type;
+        f->get_pets->uri = (char *)cases[i].uri;
+        if (cases[i].function == NULL) {
+            expect_refused(f, "not a function invocation URI");
+            continue;
+        }
+        runtime_t *rt = compile_ok(f);
+        const rt_integration_t *in = integration_of(rt);
+        assert_int_equal(in->type,
+                         strcmp(cases[i].type, "AWS") == 0 ? RT_INTEG_AWS : RT_INTEG_AWS_PROXY);
+        assert_int_equal(in->function_len, strlen(cases[i].function));
+        assert_memory_equal(in->function, cases[i].function, in->function_len);
+        runtime_release(rt);
+    }
 }
 
 static void http_uri_must_be_http(void **state)
@@ -729,6 +765,7 @@ int main(void)
         RT_CASE(duplicate_stage_refused),
         RT_CASE(duplicate_deployment_refused),
         RT_CASE(unsupported_integration_type_refused),
+        RT_CASE(function_integrations_compiled),
         RT_CASE(http_uri_must_be_http),
         RT_CASE(timeout_out_of_range_refused),
         RT_CASE(invalid_route_refused),
