@@ -18,6 +18,9 @@ import pytest
 
 from harness import ControlPlane, DataPlane, deploy, wait_for
 
+LOG_VARS = ("requestId", "status", "integration.status", "integration.integrationStatus",
+            "integration.error", "integration.latency", "integrationLatency", "integrationStatus")
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 NODE_RIC = os.path.join(HERE, "..", "..", "deploy", "node-ric")
 HAS_NODE_RIC = os.path.exists(os.path.join(NODE_RIC, "node_modules", "aws-lambda-ric"))
@@ -41,7 +44,7 @@ while True:
     action = ""
     if isinstance(event, dict):
         action = event.get("action") or (event.get("path") or "").rsplit("/", 1)[-1]
-        if event.get("type") == "TOKEN":
+        if event.get("type") in ("TOKEN", "REQUEST"):
             action = "authorize"
     if action == "fail":
         post(api + rid + "/error", {"errorMessage": (event.get("message") or "boom"),
@@ -54,14 +57,14 @@ while True:
     elif action == "raw":
         out = {"got": event, "version": os.environ.get("AWS_LAMBDA_FUNCTION_VERSION")}
     elif action == "authorize":
-        token = event.get("authorizationToken", "")
+        token = event.get("authorizationToken") or (event.get("headers") or {}).get("X-Tenant", "")
         if token == "deny-me":
             post(api + rid + "/error", {"errorMessage": "Unauthorized", "errorType": "Error"})
             continue
         if token == "crash":
             post(api + rid + "/error", {"errorMessage": "kaput", "errorType": "Error"})
             continue
-        out = {"principalId": "user-" + token, "context": {"tier": "gold"},
+        out = {"principalId": "user-" + token, "context": {"tier": "gold", "type": event["type"]},
                "policyDocument": {"Version": "2012-10-17", "Statement": [
                    {"Action": "execute-api:Invoke", "Effect": "Allow", "Resource": event["methodArn"]}]}}
     else:
@@ -126,7 +129,9 @@ def env(tmp_path_factory):
     cp = ControlPlane(work, secrets.token_hex(24))
     cp.start()
     extra = ("--function-node-ric", os.path.abspath(NODE_RIC)) if HAS_NODE_RIC else ()
-    dp = DataPlane(work, cp, threads=2, extra_args=extra)
+    dp = DataPlane(work, cp, threads=2,
+                   extra_args=(*extra, "--access-log-dir", os.path.join(work, "logs")))
+    os.makedirs(os.path.join(work, "logs"), exist_ok=True)
     dp.start()
     create_function(cp, "echo", "provided.al2023", "echo", {"bootstrap": BOOTSTRAP})
     cp.ok("POST", "/2015-03-31/functions/echo/versions", {}, expect=201)
@@ -135,6 +140,8 @@ def env(tmp_path_factory):
     # $LATEST moves on after version 1 was published
     cp.ok("PUT", "/2015-03-31/functions/echo/code",
           {"ZipFile": base64.b64encode(zip_of({"bootstrap": BOOTSTRAP + "\n# v2\n"})).decode()})
+    create_function(cp, "tight", "provided.al2023", "tight", {"bootstrap": BOOTSTRAP})
+    cp.ok("PUT", "/2017-10-31/functions/tight/concurrency", {"ReservedConcurrentExecutions": 0})
     if HAS_NODE_RIC:
         create_function(cp, "node", "nodejs20.x", "index.handler", {"index.mjs": NODE_HANDLER},
                         timeout=10)
@@ -146,6 +153,11 @@ def env(tmp_path_factory):
                  {"name": "fnauth", "type": "TOKEN", "authorizerUri": fn_uri("echo"),
                   "identitySource": "method.request.header.Authorization",
                   "authorizerResultTtlInSeconds": 0}, expect=201)["id"]
+    req_auth = cp.ok("POST", f"/restapis/{api_id}/authorizers",
+                     {"name": "fnreq", "type": "REQUEST",
+                      "authorizerUri": fn_uri("arn:aws:lambda:us-east-1:000000000000:function:echo"),
+                      "identitySource": "method.request.header.X-Tenant",
+                      "authorizerResultTtlInSeconds": 300}, expect=201)["id"]
     proxy = {"type": "AWS_PROXY", "httpMethod": "POST",
              "uri": fn_uri("arn:aws:lambda:us-east-1:000000000000:function:echo:${stageVariables.alias}")}
     items = add_resource(cp, api_id, root, "items")
@@ -155,6 +167,9 @@ def env(tmp_path_factory):
     put_method(cp, api_id, slow, "GET", dict(proxy, timeoutInMillis=1000))
     secure = add_resource(cp, api_id, root, "secure")
     put_method(cp, api_id, secure, "GET", proxy, auth=auth)
+    put_method(cp, api_id, add_resource(cp, api_id, root, "tenant"), "GET", proxy, auth=req_auth)
+    put_method(cp, api_id, add_resource(cp, api_id, root, "tight"), "GET",
+               dict(proxy, uri=fn_uri("tight")))
     broken = add_resource(cp, api_id, root, "broken")
     put_method(cp, api_id, broken, "GET", dict(proxy, uri=fn_uri("echo:${stageVariables.nope}")))
     aws = add_resource(cp, api_id, root, "aws")
@@ -180,10 +195,14 @@ def env(tmp_path_factory):
         put_method(cp, api_id, add_resource(cp, api_id, node, "{id}"), "GET",
                    {"type": "AWS_PROXY", "httpMethod": "POST", "uri": fn_uri("node")})
     deploy(cp, api_id, "prod", variables={"alias": "live"})
+    fmt = "{" + ",".join(f'"{v}":"$context.{v}"' for v in LOG_VARS) + "}"
+    cp.ok("PATCH", f"/restapis/{api_id}/stages/prod", {"patchOperations": [
+        {"op": "replace", "path": "/accessLogSettings/format", "value": fmt},
+        {"op": "replace", "path": "/accessLogSettings/destinationArn", "value": "access.log"}]})
     cp.ok("POST", f"/restapis/{api_id}/deployments", {"stageName": "dev",
                                                       "variables": {"alias": "$LATEST"}}, expect=201)
     dp.wait_version(cp.version())
-    yield {"cp": cp, "dp": dp, "api": api_id}
+    yield {"cp": cp, "dp": dp, "api": api_id, "log": os.path.join(work, "logs", "access.log")}
     dp.stop()
     cp.stop()
 
@@ -305,3 +324,40 @@ def test_admin_refuses_other_aws_services(env):
     r = cp.call("PUT", f"/restapis/{api_id}/resources/{res}/methods/PATCH/integration",
                 {"type": "AWS_PROXY", "httpMethod": "POST", "uri": fn_uri("bad name")})
     assert r.status_code == 400
+
+
+def test_access_log_follows_the_invocation(env):
+    ok = call(env, "GET", "/items/1")
+    failed = call(env, "GET", "/items/fail")
+    timed_out = call(env, "GET", "/slow")
+    want = {ok.headers["x-amzn-RequestId"]: ("201", "200", "201", "-"),
+            failed.headers["x-amzn-RequestId"]: ("502", "200", "-", "boom"),
+            timed_out.headers["x-amzn-RequestId"]: ("504", "-", "-", "Endpoint request timed out")}
+
+    def lines():
+        if not os.path.exists(env["log"]):
+            return None
+        with open(env["log"]) as f:
+            got = {d["requestId"]: d for d in map(json.loads, f.read().splitlines())}
+        return got if all(k in got for k in want) else None
+    got = wait_for(lines, 10, what="access log lines")
+    for rid, (status, integ_status, fn_status, error) in want.items():
+        line = got[rid]
+        assert line["status"] == status, line
+        assert line["integration.status"] == integ_status == line["integrationStatus"], line
+        assert line["integration.integrationStatus"] == fn_status, line
+        assert line["integration.error"] == error, line
+        assert line["integration.latency"].isdigit() and line["integrationLatency"].isdigit(), line
+
+
+def test_request_authorizer_function(env):
+    r = call(env, "GET", "/tenant", headers={"X-Tenant": "acme"})
+    assert r.status_code == 201, r.text
+    auth = r.json()["event"]["requestContext"]["authorizer"]
+    assert auth["principalId"] == "user-acme" and auth["type"] == "REQUEST"
+    assert call(env, "GET", "/tenant").status_code == 401
+
+
+def test_throttled_function(env):
+    r = call(env, "GET", "/tight")
+    assert r.status_code == 500 and r.text == '{"message": "Internal server error"}'
