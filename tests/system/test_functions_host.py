@@ -27,6 +27,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 RIC = os.path.join(HERE, "..", "..", "deploy", "node-ric", "node_modules", "aws-lambda-ric")
 HAVE_RIC = os.path.exists(os.path.join(RIC, "dist", "rapid-client.node"))
 ROLE = "arn:aws:iam::000000000000:role/lambda-role"
+# the node's own credentials, for remote functions (never a function's)
+NODE_KEY_ID = "AKIAPORTICONODE00001"
+NODE_SECRET = "portico-node-secret-0123456789abcdefghij"
 
 BOOTSTRAP = r"""#!/usr/bin/python3
 import json, os, sys, time, urllib.request
@@ -83,7 +86,13 @@ def env(tmp_path_factory):
     args = ["--function-slots", "4", "--function-idle-seconds", "60", "--execution-log", log]
     if HAVE_RIC:
         args += ["--function-node-ric", os.path.abspath(RIC)]
-    dp = DataPlane(work, cp, threads=1, extra_args=args)
+    saved = dict(os.environ)
+    os.environ.update(AWS_ACCESS_KEY_ID=NODE_KEY_ID, AWS_SECRET_ACCESS_KEY=NODE_SECRET)
+    try:
+        dp = DataPlane(work, cp, threads=1, extra_args=args)
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
     dp.start()
     yield cp, dp, secret, log
     dp.stop()
@@ -166,6 +175,7 @@ def test_provided_bootstrap_warm_and_environment(env):
                                           base64.b64decode(made["CodeSha256"]).hex())
     assert e["AWS_LAMBDA_RUNTIME_API"].startswith("127.0.0.1:")
     assert not any(k.startswith("PORTICO") for k in e), sorted(e)
+    assert "AWS_SECRET_ACCESS_KEY" not in e and NODE_SECRET not in json.dumps(e)
     assert secret not in json.dumps(e) and cp.token not in json.dumps(e)
     # the code was unpacked once under its hash in the state directory
     code = os.path.join(dp.dir, "state", "functions", base64.b64decode(made["CodeSha256"]).hex())
@@ -239,3 +249,31 @@ def test_nodejs_through_aws_lambda_ric(env):
     out = r.json()
     assert out["hello"] == "portico" and out["fn"] == "nodefn" and len(out["rid"]) == 36
     wait_for(lambda: "node got" in read(log), timeout=5, what="the node log line")
+
+
+def test_remote_function_through_the_invoke_api(env, tmp_path):
+    """A function whose code lives behind another Lambda Invoke API (here a
+    second Portico: control plane B, whose node runs it): node A calls B's
+    Invoke signed with SigV4 from its own environment's credentials."""
+    cp, dp, secret, log = env
+    b = ControlPlane(str(tmp_path), secrets.token_hex(24),
+                     extra_env={"PORTICO_ACCESS_KEY_ID": NODE_KEY_ID,
+                                "PORTICO_SECRET_ACCESS_KEY": NODE_SECRET},
+                     extra_args=("--iam-region", "us-east-1"))
+    b.start()
+    bdp = DataPlane(str(tmp_path), b, name="dpb", threads=1)
+    bdp.start()
+    try:
+        create(b, "far", BASIC)
+        wait_for(lambda: invoke(b, "far", "warm").status_code == 200, timeout=15, what="far on B")
+        body = {"FunctionName": "far", "Role": ROLE, "Tags": {"portico:remote-endpoint": b.url}}
+        r = cp.call("POST", "/2015-03-31/functions", body)
+        assert r.status_code == 201, r.text
+        assert ":us-east-1:" in r.json()["FunctionArn"]
+        r = invoke_when_there(cp, "far", "from-a")
+        assert r.status_code == 200, r.text
+        assert r.json()["event"] == '"from-a"'
+        assert invoke(cp, "far", "error").headers.get("X-Amz-Function-Error") == "Unhandled"
+    finally:
+        bdp.stop()
+        b.stop()
