@@ -360,8 +360,9 @@ int fn_config_apply(admin_call_t *c, json_t *doc, json_t *body)
     json_t *env = json_object_get(body, "Environment");
     if (env != NULL) {
         json_t *vars = json_object_get(env, "Variables");
-        json_object_set_new(doc, "Environment",
-                            json_pack("{s:O}", "Variables", vars != NULL ? vars : json_object()));
+        json_object_set_new(
+            doc, "Environment",
+            json_pack("{s:o}", "Variables", vars != NULL ? json_deep_copy(vars) : json_object()));
     }
     return 0;
 }
