@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -275,6 +276,7 @@ static void child(fn_proc_t *p, char **argv, char **envp, int out, int errfd,
                   const struct rlimit *as)
 {
     setsid();
+    prctl(PR_SET_PDEATHSIG, SIGKILL); /* the node's death (the host thread forked it) */
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);

@@ -19,6 +19,7 @@
 #include "fn_conf.h"
 #include "fn_core.h"
 #include "fn_fetch.h"
+#include "fn_remote.h"
 #include "fnhost_life.h"
 #include "log.h"
 #include "request.h"
@@ -131,6 +132,21 @@ static void answer_now(fnhost_call_t *c, fnhost_status_t status, const char *tex
     h2o_multithread_send_message(&c->t->fn_receiver, &c->super);
 }
 
+/* A remote function's answer, on the worker: still sent as a message, so the
+ * callback never runs inside fnhost_invoke whatever upstream_call does. */
+static void on_remote_done(void *arg, fnhost_status_t status, char *payload, size_t len,
+                           const char *version)
+{
+    fnhost_call_t *c = arg;
+    c->status = status;
+    c->payload = payload;
+    c->len = len;
+    c->function_error = status == FNHOST_FUNCTION_ERROR;
+    snprintf(c->executed_version, sizeof(c->executed_version), "%s",
+             version != NULL && version[0] != '\0' ? version : "$LATEST");
+    h2o_multithread_send_message(&c->t->fn_receiver, &c->super);
+}
+
 fnhost_call_t *fnhost_invoke(h2o_loop_t *loop, const char *ref, const void *payload, size_t len,
                              const fnhost_opts_t *opts, fnhost_cb cb, void *arg)
 {
@@ -164,9 +180,8 @@ fnhost_call_t *fnhost_invoke(h2o_loop_t *loop, const char *ref, const void *payl
     }
     if (c->entry == NULL) {
         answer_now(c, FNHOST_NOT_FOUND, "Function not found");
-    } else if (c->entry->remote_endpoint != NULL) {
-        snprintf(c->executed_version, sizeof(c->executed_version), "%s", c->entry->cfg.version);
-        answer_now(c, FNHOST_FAILED, "remote functions are not served by this node yet");
+    } else if (c->entry->remote_endpoint != NULL && len <= FN_MAX_PAYLOAD_BYTES) {
+        fn_remote_start(t, c->entry, c->inv.payload, len, opts, on_remote_done, c);
     } else if (len > FN_MAX_PAYLOAD_BYTES) {
         answer_now(c, FNHOST_FAILED, "the request payload is larger than 6 MB");
     } else if (!g_host.started) {
@@ -341,6 +356,7 @@ int fnhost_start(dp_t *dp, const fnhost_conf_t *conf, char *err, size_t err_len)
 {
     g_host.dp = dp;
     g_host.conf = *conf;
+    fn_remote_init();
     snprintf(g_host.code_root, sizeof(g_host.code_root), "%s/functions", dp->state_dir);
     g_host.loop = h2o_evloop_create();
     g_host.queue = h2o_multithread_create_queue(g_host.loop);
