@@ -22,8 +22,9 @@ LOG_VARS = ("requestId", "status", "integration.status", "integration.integratio
             "integration.error", "integration.latency", "integrationLatency", "integrationStatus")
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-NODE_RIC = os.path.join(HERE, "..", "..", "deploy", "node-ric")
-HAS_NODE_RIC = os.path.exists(os.path.join(NODE_RIC, "node_modules", "aws-lambda-ric"))
+NODE_RIC = os.path.join(HERE, "..", "..", "deploy", "node-ric", "node_modules", "aws-lambda-ric")
+HAS_NODE_RIC = all(os.path.exists(os.path.join(NODE_RIC, f))
+                   for f in ("bin/index.mjs", "dist/rapid-client.node"))
 ROLE = "arn:aws:iam::000000000000:role/lambda-role"
 
 # A `provided` runtime: the bootstrap speaks the Runtime API itself. What it
