@@ -381,10 +381,14 @@ static char *dump(json_t *ev, size_t *len)
 
 char *fn_event_v1(const fn_event_in_t *in, size_t *len)
 {
-    json_t *ev = json_pack("{s:o,s:o,s:o}", "resource", jstr_or_null(in->resource), "path",
-                           jstr_or_null(in->path), "httpMethod", jstr_or_null(in->method));
+    json_t *ev = json_object();
     if (ev == NULL)
         return NULL;
+    if (in->version != NULL)
+        json_object_set_new(ev, "version", jstr_or_null(in->version));
+    json_object_set_new(ev, "resource", jstr_or_null(in->resource));
+    json_object_set_new(ev, "path", jstr_or_null(in->path));
+    json_object_set_new(ev, "httpMethod", jstr_or_null(in->method));
     v1_headers(in, ev);
     v1_query(in, ev);
     json_object_set_new(ev, "pathParameters", pairs_object(in->path_params, in->npath_params, 1));

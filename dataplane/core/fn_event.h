@@ -63,7 +63,8 @@ typedef struct fn_event_in {
     size_t nstage_vars;
     const char *body; /* NULL: no body */
     size_t body_len;
-    int body_binary; /* 1: the body goes base64 with isBase64Encoded true */
+    int body_binary;     /* 1: the body goes base64 with isBase64Encoded true */
+    const char *version; /* 1.0: "1.0" first in HTTP APIs' events; NULL: none (REST) */
     /* routing */
     const char *resource;    /* 1.0: the resource path "/pets/{id}" (HTTP APIs: the route's path) */
     const char *resource_id; /* 1.0 requestContext.resourceId, NULL: null */

@@ -362,3 +362,28 @@ def test_request_authorizer_function(env):
 def test_throttled_function(env):
     r = call(env, "GET", "/tight")
     assert r.status_code == 500 and r.text == '{"message": "Internal server error"}'
+
+
+def test_openapi_import_of_function_integrations(env):
+    cp = env["cp"]
+    integ = {"type": "aws_proxy", "httpMethod": "POST", "uri": fn_uri("echo:${stageVariables.alias}")}
+    doc = {"openapi": "3.0.1", "info": {"title": "fnimport", "version": "1"},
+           "paths": {"/hello": {"get": {"responses": {"200": {"description": "ok"}},
+                                        "x-amazon-apigateway-integration": integ}},
+                     "/s3": {"get": {"responses": {"200": {"description": "ok"}},
+                                     "x-amazon-apigateway-integration": {
+                                         "type": "aws", "httpMethod": "GET",
+                                         "uri": "arn:aws:apigateway:us-east-1:s3:path/b/k"}}}}}
+    r = cp.call("POST", "/restapis", raw=json.dumps(doc), params={"mode": "import"})
+    assert r.status_code == 201, r.text
+    api = r.json()
+    assert any("/s3" in w or "aws" in w.lower() for w in api.get("warnings", [])), api
+    res = {x["path"]: x["id"] for x in cp.ok("GET", f"/restapis/{api['id']}/resources")["item"]}
+    assert "/s3" not in res or "GET" not in (cp.ok("GET", f"/restapis/{api['id']}/resources/{res['/s3']}")
+                                             .get("resourceMethods") or {})
+    got = cp.ok("GET", f"/restapis/{api['id']}/resources/{res['/hello']}/methods/GET/integration")
+    assert got["type"] == "AWS_PROXY" and got["uri"] == integ["uri"]
+    deploy(cp, api["id"], "prod", variables={"alias": "live"})
+    env["dp"].wait_version(cp.version())
+    r = env["dp"].request("GET", api["id"], "prod", "/hello", timeout=20)
+    assert r.status_code == 201 and r.json()["version"] == "1"

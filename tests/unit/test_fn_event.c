@@ -141,8 +141,15 @@ static void empty_request(fn_event_in_t *in)
     in->nscopes = 1;
 }
 
+static void http_api_v1(fn_event_in_t *in)
+{
+    in->version = "1.0";
+}
+
 static const event_case_t v1_cases[] = {
     {"plain", no_tweak, "{" V1_CONTEXT("") "\"body\":\"hello\",\"isBase64Encoded\":false}"},
+    {"HTTP API 1.0", http_api_v1,
+     "{" V1_CONTEXT("") "\"body\":\"hello\",\"isBase64Encoded\":false,\"version\":\"1.0\"}"},
     {"binary body, lambda authorizer", binary_lambda,
      "{" V1_CONTEXT(",\"authorizer\":{\"principalId\":\"u1\",\"tier\":\"gold\"}") "\"body\":"
                                                                                   "\"AP8Q\","
