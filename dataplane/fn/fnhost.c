@@ -246,9 +246,10 @@ static void on_call(h2o_multithread_receiver_t *receiver, h2o_linklist_t *messag
             inv->done = on_async_done;
         }
         c->status = inv != NULL ? FNHOST_OK : FNHOST_FAILED;
-        h2o_multithread_send_message(&c->t->fn_receiver, &c->super);
+        /* submitted before the answer goes: the worker frees c once it has it */
         if (inv != NULL)
             fn_core_submit(g_host.core, &c->entry->cfg, inv);
+        h2o_multithread_send_message(&c->t->fn_receiver, &c->super);
     }
 }
 
