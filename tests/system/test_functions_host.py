@@ -239,6 +239,38 @@ def test_concurrency_event_and_mac(env):
     assert good.status_code == 200
 
 
+def processes_in(code_dir):
+    """Live processes whose working directory is code_dir (runtime processes)."""
+    n = 0
+    for pid in os.listdir("/proc"):
+        try:
+            if pid.isdigit() and os.readlink(f"/proc/{pid}/cwd") == code_dir:
+                n += 1
+        except OSError:
+            pass
+    return n
+
+
+def test_deleted_while_in_flight(env):
+    cp, dp, secret, log = env
+    made = create(cp, "gone", BASIC, timeout=2)
+    wait_for(lambda: direct(dp, secret, "gone", "warm").status_code == 200, timeout=15,
+             what="gone on the node")
+    code = os.path.join(dp.dir, "state", "functions", base64.b64decode(made["CodeSha256"]).hex())
+    assert processes_in(code) == 1
+    slow = {}
+    t = threading.Thread(target=lambda: slow.setdefault("r", direct(dp, secret, "gone", "sleep")))
+    t.start()
+    time.sleep(0.3)
+    assert cp.call("DELETE", "/2015-03-31/functions/gone").status_code == 204
+    t.join()
+    # the invocation under way ends cleanly (here: its timeout), then the process goes
+    assert slow["r"].status_code == 200 and slow["r"].headers["X-Amz-Function-Error"] == "Unhandled"
+    wait_for(lambda: processes_in(code) == 0, timeout=5, what="the runtime process reaped")
+    wait_for(lambda: direct(dp, secret, "gone", "x").status_code == 404, timeout=5,
+             what="gone unknown on the node")
+
+
 @pytest.mark.skipif(not HAVE_RIC, reason="aws-lambda-ric not installed (deploy/install-deps)")
 def test_nodejs_through_aws_lambda_ric(env):
     cp, dp, secret, log = env
