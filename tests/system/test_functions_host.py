@@ -24,7 +24,8 @@ import requests
 from harness import ControlPlane, DataPlane, wait_for
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-RIC = os.path.join(HERE, "..", "..", "deploy", "node-ric", "node_modules", "aws-lambda-ric")
+RIC = os.environ.get("PORTICO_NODE_RIC") or os.path.join(HERE, "..", "..", "deploy", "node-ric",
+                                                         "node_modules", "aws-lambda-ric")
 HAVE_RIC = os.path.exists(os.path.join(RIC, "dist", "rapid-client.node"))
 ROLE = "arn:aws:iam::000000000000:role/lambda-role"
 # the node's own credentials, for remote functions (never a function's)
