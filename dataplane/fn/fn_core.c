@@ -340,6 +340,8 @@ void fn_core_submit(fn_core_t *core, const fn_config_t *cfg, fn_inv_t *inv)
     }
     inv->pool = pool;
     pool->retired = 0;
+    /* PutFunctionConcurrency keeps the RevisionId: the newest snapshot's figure counts */
+    pool->cfg->reserved_concurrency = cfg->reserved_concurrency;
     int32_t reserved = pool->cfg->reserved_concurrency;
     if ((reserved >= 0 && pool->nbusy + pool->nwaiting >= (unsigned)reserved) ||
         core->nwaiting >= core->conf.wait_max) {

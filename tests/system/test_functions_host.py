@@ -219,6 +219,7 @@ def test_concurrency_event_and_mac(env):
     cp, dp, secret, log = env
     create(cp, "single", BASIC, timeout=2)
     cp.ok("PUT", "/2017-10-31/functions/single/concurrency", {"ReservedConcurrentExecutions": 1})
+    dp.wait_version(cp.version())
     wait_for(lambda: direct(dp, secret, "single", "warm").status_code == 200, timeout=15,
              what="single on the node with its concurrency")
     slow = {}
@@ -254,7 +255,7 @@ def processes_in(code_dir):
 
 def test_deleted_while_in_flight(env):
     cp, dp, secret, log = env
-    made = create(cp, "gone", BASIC, timeout=2)
+    made = create(cp, "gone", {**BASIC, "mark": ("gone", 0o644)}, timeout=2)  # code of its own
     wait_for(lambda: direct(dp, secret, "gone", "warm").status_code == 200, timeout=15,
              what="gone on the node")
     code = os.path.join(dp.dir, "state", "functions", base64.b64decode(made["CodeSha256"]).hex())
