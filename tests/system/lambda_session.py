@@ -153,8 +153,11 @@ def _():
     assert again["Version"] == "1", again
 
 
-@step("UpdateFunctionCode with Publish: version 2")
+@step("UpdateFunctionCode: DryRun stores nothing; with Publish: version 2")
 def _():
+    dry = lam.update_function_code(FunctionName="echo", ZipFile=BOOT2, DryRun=True)
+    assert dry["CodeSha256"] == sha_b64(BOOT2), dry
+    assert lam.get_function_configuration(FunctionName="echo")["CodeSha256"] == sha_b64(BOOT)
     r = lam.update_function_code(FunctionName="echo", ZipFile=BOOT2, Publish=True)
     assert r["Version"] == "2" and r["CodeSha256"] == sha_b64(BOOT2), r
     latest = lam.get_function_configuration(FunctionName="echo")
@@ -238,6 +241,7 @@ def _():
     refused(create(Code={"ZipFile": zip_of({"bootstrap": "x", "../evil": "x"})}), 400,
             "InvalidParameterValueException", "not allowed")
     refused(create(FunctionName="no spaces"), 400, "ValidationException")
+    refused(create(Role="not-a-role"), 400, "ValidationException", "role")
 
 
 @step("a zip bomb is refused")
