@@ -124,7 +124,7 @@ def invoke_when_there(cp, name, event):
 
     def ok():
         holder["r"] = invoke(cp, name, event)
-        return holder["r"].status_code != 404
+        return holder["r"].status_code not in (404, 503)  # not there yet, no node reported yet
     wait_for(ok, timeout=15, what=f"{name} on the node")
     return holder["r"]
 
