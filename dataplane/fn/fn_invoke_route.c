@@ -11,8 +11,9 @@
 #include "fresh.h"
 #include "invokemac.h"
 
-#define SEEN_BUCKETS 16384 /* nonces remembered: buckets of SEEN_WAYS, by the nonce's first bytes  \
-                            */
+#define SEEN_BUCKETS                                                                               \
+    16384 /* nonces remembered: buckets of SEEN_WAYS, by the nonce's first bytes                   \
+           */
 #define SEEN_WAYS 4
 
 typedef struct {

@@ -109,6 +109,12 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
+    /* every process gone and its connections closed before the core goes */
+    fn_core_retain(core, NULL, 0);
+    for (int i = 0; i < 300 && fn_core_processes(core) > 0; i++)
+        h2o_evloop_run(loop, 10);
+    for (int i = 0; i < 20; i++)
+        h2o_evloop_run(loop, 10);
     fn_core_destroy(core);
     fn_code_remove_tree(root);
     return 0;
