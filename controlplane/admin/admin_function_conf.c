@@ -78,9 +78,10 @@ void fn_store_fail(admin_call_t *c, int rc, const char *name, const char *qualif
 const char *fn_arn(admin_call_t *c, const char *name, const char *qualifier)
 {
     int q = qualifier != NULL && qualifier[0] != '\0';
-    size_t cap = 64 + strlen(c->cp->region) + strlen(name) + (q ? strlen(qualifier) : 0);
+    const char *region = c->cp->region != NULL ? c->cp->region : "us-east-1";
+    size_t cap = 64 + strlen(region) + strlen(name) + (q ? strlen(qualifier) : 0);
     char *out = h2o_mem_alloc_pool(&c->req->pool, cap);
-    snprintf(out, cap, "arn:aws:lambda:%s:" FN_ACCOUNT_ID ":function:%s%s%s", c->cp->region, name,
+    snprintf(out, cap, "arn:aws:lambda:%s:" FN_ACCOUNT_ID ":function:%s%s%s", region, name,
              q ? ":" : "", q ? qualifier : "");
     return out;
 }

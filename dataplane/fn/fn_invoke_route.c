@@ -11,42 +11,45 @@
 #include "fresh.h"
 #include "invokemac.h"
 
-#define SEEN_MAX 4096 /* nonces remembered (within the freshness window) */
+#define SEEN_BUCKETS                                                                               \
+    16384 /* nonces remembered: buckets of SEEN_WAYS, by the nonce's first bytes                   \
+           */
+#define SEEN_WAYS 4
 
 typedef struct {
     h2o_handler_t super;
     dp_t *dp;
 } route_t;
 
-/* Nonces seen lately, every worker together. */
+/* Nonces of MACs taken whose time is still inside the freshness window,
+ * every worker together. A nonce is random, so buckets fill evenly; a bucket
+ * whose ways all hold live nonces refuses (fail closed): about
+ * SEEN_BUCKETS * SEEN_WAYS invocations per window. */
 static struct {
     pthread_mutex_t mu;
-    uint8_t nonce[SEEN_MAX][16];
-    uint64_t at[SEEN_MAX];
-    size_t next;
+    uint8_t nonce[SEEN_BUCKETS][SEEN_WAYS][16];
+    uint64_t t[SEEN_BUCKETS][SEEN_WAYS]; /* the MAC's time; 0: empty */
 } seen = {.mu = PTHREAD_MUTEX_INITIALIZER};
 
-/* 1 when nonce is new (and is remembered now). */
-static int seen_first(const uint8_t nonce[16], uint64_t now)
+/* 1 when nonce (of a MAC made at t_ms) is new, and remembers it. */
+static int seen_first(const uint8_t nonce[16], uint64_t t_ms, uint64_t now)
 {
-    int fresh = 1;
+    size_t b = ((size_t)nonce[0] << 8 | nonce[1]) % SEEN_BUCKETS;
+    int free_way = -1, fresh = 1;
     pthread_mutex_lock(&seen.mu);
-    for (size_t i = 0; i < SEEN_MAX && fresh; i++)
-        fresh = seen.at[i] == 0 || now - seen.at[i] > 2 * FRESH_WINDOW_MS ||
-                memcmp(seen.nonce[i], nonce, 16) != 0;
-    if (fresh) {
-        /* a slot still inside the window is never reused: refuse instead */
-        size_t i = seen.next;
-        if (seen.at[i] != 0 && now - seen.at[i] <= 2 * FRESH_WINDOW_MS) {
+    for (int w = 0; w < SEEN_WAYS; w++) {
+        int live = seen.t[b][w] != 0 && seen.t[b][w] + FRESH_WINDOW_MS >= now;
+        if (live && memcmp(seen.nonce[b][w], nonce, 16) == 0)
             fresh = 0;
-        } else {
-            memcpy(seen.nonce[i], nonce, 16);
-            seen.at[i] = now;
-            seen.next = (i + 1) % SEEN_MAX;
-        }
+        else if (!live && free_way < 0)
+            free_way = w;
+    }
+    if (fresh && free_way >= 0) {
+        memcpy(seen.nonce[b][free_way], nonce, 16);
+        seen.t[b][free_way] = t_ms;
     }
     pthread_mutex_unlock(&seen.mu);
-    return fresh;
+    return fresh && free_way >= 0;
 }
 
 typedef struct {
@@ -200,7 +203,7 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
     if (mac.base == NULL ||
         invokemac_check(&rt->dp->secret, mac.base, mac.len, ref, type, body, len, &t_ms, nonce) !=
             0 ||
-        !fresh_in_window(t_ms, now) || !seen_first(nonce, now)) {
+        !fresh_in_window(t_ms, now) || !seen_first(nonce, t_ms, now)) {
         reply_text(req, 403, "AccessDeniedException", "{\"message\":\"Forbidden\"}");
         return 0;
     }

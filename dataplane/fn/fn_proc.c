@@ -356,7 +356,7 @@ void fn_proc_kill(fn_proc_t *p)
     if (p->state == FN_PROC_STARTING || p->state == FN_PROC_BETWEEN)
         p->pool->nsoon--;
     if (p->state != FN_PROC_DEAD)
-        fn_rtapi_drop_next(p);
+        fn_rtapi_abandon_next(p);
     p->state = FN_PROC_DEAD;
 }
 
@@ -377,7 +377,7 @@ void fn_proc_free(fn_proc_t *p)
     if (p->state == FN_PROC_STARTING || p->state == FN_PROC_BETWEEN)
         pool->nsoon--;
     if (p->state != FN_PROC_DEAD)
-        fn_rtapi_drop_next(p);
+        fn_rtapi_abandon_next(p);
     pipe_drain(&p->out);
     pipe_drain(&p->err);
     if (p->listener != NULL) {

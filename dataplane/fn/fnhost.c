@@ -72,7 +72,7 @@ typedef struct {
     h2o_timeout_t log_timeout;
     h2o_timeout_entry_t log_entry;
     atomic_int stopping;
-    int started;
+    atomic_int started;
 } fnhost_t;
 
 static fnhost_t g_host;
@@ -106,16 +106,22 @@ static void on_answer(h2o_multithread_receiver_t *receiver, h2o_linklist_t *mess
     }
 }
 
+/* The workers' dp, known from the first worker's initialisation on (before
+ * fnhost_start: an invocation then answers FAILED rather than nothing). */
+static dp_t *_Atomic g_workers_dp;
+
 void fnhost_worker_init(dp_thread_t *t)
 {
     h2o_multithread_register_receiver(t->ctx.queue, &t->fn_receiver, on_answer);
+    atomic_store(&g_workers_dp, t->dp);
 }
 
 static dp_thread_t *thread_of(h2o_loop_t *loop)
 {
-    for (int i = 0; g_host.dp != NULL && i < g_host.dp->nthreads; i++)
-        if (g_host.dp->threads[i].loop == loop)
-            return &g_host.dp->threads[i];
+    dp_t *dp = atomic_load(&g_workers_dp);
+    for (int i = 0; dp != NULL && i < dp->nthreads; i++)
+        if (dp->threads[i].loop == loop)
+            return &dp->threads[i];
     return NULL;
 }
 
@@ -152,8 +158,10 @@ fnhost_call_t *fnhost_invoke(h2o_loop_t *loop, const char *ref, const void *payl
 {
     dp_thread_t *t = thread_of(loop);
     fnhost_call_t *c = calloc(1, sizeof(*c));
-    if (c == NULL || t == NULL)
-        h2o_fatal("fnhost_invoke: out of memory or not on a worker");
+    if (t == NULL)
+        h2o_fatal("fnhost_invoke: not called on a data-plane worker's loop");
+    if (c == NULL)
+        h2o_fatal("out of memory");
     c->t = t;
     c->cb = cb;
     c->arg = arg;

@@ -24,7 +24,8 @@ import requests
 from harness import ControlPlane, DataPlane, wait_for
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-RIC = os.path.join(HERE, "..", "..", "deploy", "node-ric", "node_modules", "aws-lambda-ric")
+RIC = os.environ.get("PORTICO_NODE_RIC") or os.path.join(HERE, "..", "..", "deploy", "node-ric",
+                                                         "node_modules", "aws-lambda-ric")
 HAVE_RIC = os.path.exists(os.path.join(RIC, "dist", "rapid-client.node"))
 ROLE = "arn:aws:iam::000000000000:role/lambda-role"
 # the node's own credentials, for remote functions (never a function's)
@@ -123,7 +124,7 @@ def invoke_when_there(cp, name, event):
 
     def ok():
         holder["r"] = invoke(cp, name, event)
-        return holder["r"].status_code != 404
+        return holder["r"].status_code not in (404, 503)  # not there yet, no node reported yet
     wait_for(ok, timeout=15, what=f"{name} on the node")
     return holder["r"]
 
@@ -218,6 +219,7 @@ def test_concurrency_event_and_mac(env):
     cp, dp, secret, log = env
     create(cp, "single", BASIC, timeout=2)
     cp.ok("PUT", "/2017-10-31/functions/single/concurrency", {"ReservedConcurrentExecutions": 1})
+    dp.wait_version(cp.version())
     wait_for(lambda: direct(dp, secret, "single", "warm").status_code == 200, timeout=15,
              what="single on the node with its concurrency")
     slow = {}
@@ -237,6 +239,38 @@ def test_concurrency_event_and_mac(env):
     assert direct(dp, "not-the-secret", "echo", "x").status_code == 403
     good = direct(dp, secret, "echo", "once")
     assert good.status_code == 200
+
+
+def processes_in(code_dir):
+    """Live processes whose working directory is code_dir (runtime processes)."""
+    n = 0
+    for pid in os.listdir("/proc"):
+        try:
+            if pid.isdigit() and os.readlink(f"/proc/{pid}/cwd") == code_dir:
+                n += 1
+        except OSError:
+            pass
+    return n
+
+
+def test_deleted_while_in_flight(env):
+    cp, dp, secret, log = env
+    made = create(cp, "gone", {**BASIC, "mark": ("gone", 0o644)}, timeout=2)  # code of its own
+    wait_for(lambda: direct(dp, secret, "gone", "warm").status_code == 200, timeout=15,
+             what="gone on the node")
+    code = os.path.join(dp.dir, "state", "functions", base64.b64decode(made["CodeSha256"]).hex())
+    assert processes_in(code) == 1
+    slow = {}
+    t = threading.Thread(target=lambda: slow.setdefault("r", direct(dp, secret, "gone", "sleep")))
+    t.start()
+    time.sleep(0.3)
+    assert cp.call("DELETE", "/2015-03-31/functions/gone").status_code == 204
+    t.join()
+    # the invocation under way ends cleanly (here: its timeout), then the process goes
+    assert slow["r"].status_code == 200 and slow["r"].headers["X-Amz-Function-Error"] == "Unhandled"
+    wait_for(lambda: processes_in(code) == 0, timeout=5, what="the runtime process reaped")
+    wait_for(lambda: direct(dp, secret, "gone", "x").status_code == 404, timeout=5,
+             what="gone unknown on the node")
 
 
 @pytest.mark.skipif(not HAVE_RIC, reason="aws-lambda-ric not installed (deploy/install-deps)")
