@@ -170,6 +170,19 @@ def _():
 def _():
     r = lam.list_versions_by_function(FunctionName="echo")
     assert [v["Version"] for v in r["Versions"]] == ["$LATEST", "1", "2"], r
+    page = lam.list_versions_by_function(FunctionName="echo", MaxItems=2)
+    rest = lam.list_versions_by_function(FunctionName="echo", Marker=page["NextMarker"])
+    assert [v["Version"] for v in page["Versions"] + rest["Versions"]] == ["$LATEST", "1", "2"]
+    seen_all, marker = [], None
+    while True:  # ListFunctions FunctionVersion=ALL, two at a time
+        kw = {"Marker": marker} if marker else {}
+        got = lam.list_functions(FunctionVersion="ALL", MaxItems=2, **kw)
+        seen_all += [(f["FunctionName"], f["Version"]) for f in got["Functions"]]
+        marker = got.get("NextMarker")
+        if not marker:
+            break
+    assert seen_all == [("echo", "$LATEST"), ("echo", "1"), ("echo", "2"),
+                        ("node-fn", "$LATEST")], seen_all
 
 
 @step("CreateAlias, GetAlias, UpdateAlias, ListAliases, qualified reads")
