@@ -15,6 +15,7 @@ import time
 import zipfile
 
 import pytest
+import requests
 
 from harness import ControlPlane, DataPlane, deploy, wait_for
 
@@ -387,3 +388,11 @@ def test_openapi_import_of_function_integrations(env):
     env["dp"].wait_version(cp.version())
     r = env["dp"].request("GET", api["id"], "prod", "/hello", timeout=20)
     assert r.status_code == 201 and r.json()["version"] == "1"
+
+
+def test_client_gone_mid_invocation(env):
+    with pytest.raises(requests.exceptions.ReadTimeout):
+        env["dp"].request("GET", env["api"], "prod", "/slow", timeout=0.3)
+    time.sleep(1.5)  # the function's answer (or its timeout) comes for a request that is gone
+    assert env["dp"].alive()
+    assert call(env, "GET", "/items/1").status_code == 201
