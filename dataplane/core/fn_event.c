@@ -723,6 +723,10 @@ static int answer_body(const json_t *body, const json_t *b64, fn_answer_t *a, ch
         if (base64_decode(json_string_value(body), json_string_length(body), &a->body,
                           &a->body_len) != 0)
             return fail(err, errlen, "body is not valid base64");
+        a->encoded_len = json_string_length(body);
+        if ((a->encoded = malloc(a->encoded_len + 1)) == NULL)
+            return fail(err, errlen, "out of memory");
+        memcpy(a->encoded, json_string_value(body), a->encoded_len + 1);
         return 0;
     }
     a->body_len = json_string_length(body);
@@ -861,6 +865,7 @@ void fn_answer_free(fn_answer_t *a)
         free(a->cookies[i]);
     free(a->cookies);
     free(a->body);
+    free(a->encoded);
     memset(a, 0, sizeof(*a));
 }
 

@@ -114,6 +114,10 @@ typedef struct {
     size_t ncookies;
     char *body;
     size_t body_len;
+    /* isBase64Encoded: the body as the function wrote it (base64), else
+     * NULL — a REST API answers it when the client's Accept is not binary */
+    char *encoded;
+    size_t encoded_len;
 } fn_answer_t;
 
 enum fn_answer_format { FN_ANSWER_V1, FN_ANSWER_V2 };

@@ -260,6 +260,27 @@ static void fn_dispose(void *arg)
     fc->call = NULL;
 }
 
+/* The reference decides by the client's first Accept media type: a body the
+ * function base64-encoded is decoded only when that type is one of the
+ * API's binaryMediaTypes; otherwise the client gets the base64 text. */
+static int accept_is_binary(dp_request_t *r)
+{
+    const rt_deployment_t *d = r->deployment;
+    size_t len;
+    const char *accept = request_header(r, H2O_STRLIT("accept"), &len);
+    if (accept == NULL || d == NULL)
+        return 0;
+    const char *comma = memchr(accept, ',', len);
+    if (comma != NULL)
+        len = (size_t)(comma - accept);
+    while (len > 0 && (*accept == ' ' || *accept == '\t'))
+        accept++, len--;
+    for (size_t i = 0; i < d->nbinary_media_types; i++)
+        if (media_type_matches(accept, len, d->binary_media_types[i]))
+            return 1;
+    return 0;
+}
+
 static void proxy_answer(fn_call_t *fc, const fnhost_result_t *res)
 {
     dp_request_t *r = fc->r;
@@ -296,7 +317,9 @@ static void proxy_answer(fn_call_t *fc, const fnhost_result_t *res)
                 a.headers[i].name_len,
                 h2o_strdup(&req->pool, a.headers[i].value, a.headers[i].value_len).base,
                 a.headers[i].value_len);
-    h2o_iovec_t body = h2o_strdup(&req->pool, a.body, a.body_len);
+    h2o_iovec_t body = a.encoded != NULL && !accept_is_binary(r)
+                           ? h2o_strdup(&req->pool, a.encoded, a.encoded_len)
+                           : h2o_strdup(&req->pool, a.body, a.body_len);
     fn_answer_free(&a);
     req->res.content_length = body.len;
     h2o_send_inline(req, body.base, body.len);

@@ -56,6 +56,9 @@ while True:
         time.sleep(3)
     if action == "bad":
         out = {"statusCode": 200, "unexpected": True}
+    elif action == "b64":
+        out = {"statusCode": 200, "headers": {"Content-Type": "application/octet-stream"},
+               "body": "AAFiaW4=", "isBase64Encoded": True}
     elif action == "raw":
         out = {"got": event, "version": os.environ.get("AWS_LAMBDA_FUNCTION_VERSION")}
     elif action == "authorize":
@@ -396,3 +399,10 @@ def test_client_gone_mid_invocation(env):
     time.sleep(1.5)  # the function's answer (or its timeout) comes for a request that is gone
     assert env["dp"].alive()
     assert call(env, "GET", "/items/1").status_code == 201
+
+
+def test_base64_answer_by_first_accept(env):
+    r = call(env, "GET", "/items/b64", headers={"Accept": "application/octet-stream, */*"})
+    assert r.status_code == 200 and r.content == b"\x00\x01bin"
+    r = call(env, "GET", "/items/b64", headers={"Accept": "text/plain, application/octet-stream"})
+    assert r.status_code == 200 and r.content == b"AAFiaW4="

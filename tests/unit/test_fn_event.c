@@ -326,6 +326,12 @@ static void parses_answers(void **state)
         assert_string_equal(got, c->headers);
         assert_int_equal(a.body_len, strlen(c->body));
         assert_memory_equal(a.body, c->body, a.body_len);
+        if (strstr(c->payload, "\"isBase64Encoded\": true") != NULL) {
+            assert_non_null(a.encoded);
+            assert_string_equal(a.encoded, "aGk=");
+        } else {
+            assert_null(a.encoded);
+        }
         if (c->fmt == FN_ANSWER_V2 && strstr(c->payload, "cookies") != NULL) {
             assert_int_equal(a.ncookies, 1);
             assert_string_equal(a.cookies[0], "c=1");
