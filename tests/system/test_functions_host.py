@@ -129,7 +129,7 @@ def invoke_when_there(cp, name, event):
     return holder["r"]
 
 
-def direct(dp, secret, ref, event, invocation_type="RequestResponse", mac=None):
+def direct(dp, secret, ref, event, invocation_type="RequestResponse", mac=None, headers=None):
     """The node's forwarded-invoke route with a MAC made as the control plane makes it."""
     body = json.dumps(event).encode()
     t = int(time.time() * 1000)
@@ -140,7 +140,7 @@ def direct(dp, secret, ref, event, invocation_type="RequestResponse", mac=None):
     header = mac if mac is not None else f"t={t};n={nonce};m={m}"
     return requests.post(f"{dp.base}/.portico/invoke/{ref}", data=body, timeout=30,
                          headers={"x-portico-invoke": header,
-                                  "x-amz-invocation-type": invocation_type})
+                                  "x-amz-invocation-type": invocation_type, **(headers or {})})
 
 
 BASIC = {"bootstrap": (BOOTSTRAP, 0o755)}
@@ -237,8 +237,14 @@ def test_concurrency_event_and_mac(env):
     # the node's route takes only the control plane's MAC, once
     assert direct(dp, secret, "echo", "x", mac="t=1;n=00;m=00").status_code == 403
     assert direct(dp, "not-the-secret", "echo", "x").status_code == 403
-    good = direct(dp, secret, "echo", "once")
+    ctx = json.dumps({"custom": {"a": "b"}})
+    good = direct(dp, secret, "echo", "once", headers={
+        "x-amz-client-context": base64.b64encode(ctx.encode()).decode(),
+        "x-amzn-trace-id": "Root=1-5759e988-bd862e3fe1be46a994272793"})
     assert good.status_code == 200
+    h = {k.lower(): v for k, v in good.json()["headers"].items()}
+    assert h["lambda-runtime-client-context"] == ctx
+    assert h["lambda-runtime-trace-id"] == "Root=1-5759e988-bd862e3fe1be46a994272793"
 
 
 def processes_in(code_dir):
