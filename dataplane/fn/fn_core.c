@@ -518,6 +518,22 @@ fn_core_t *fn_core_create(h2o_evloop_t *loop, const fn_core_conf_t *conf, char *
     return core;
 }
 
+void fn_core_shutdown(fn_core_t *core)
+{
+    for (h2o_linklist_t *l = core->pools.next; l != &core->pools; l = l->next) {
+        fn_pool_t *pool = H2O_STRUCT_FROM_MEMBER(fn_pool_t, link, l);
+        pool->retired = 1;
+        fn_core_fail_waiting(pool, FNHOST_FAILED, "the function host is stopping");
+        for (h2o_linklist_t *m = pool->procs.next; m != &pool->procs; m = m->next) {
+            fn_proc_t *p = H2O_STRUCT_FROM_MEMBER(fn_proc_t, link, m);
+            if (p->inv != NULL)
+                complete_text(p->inv, FNHOST_FAILED, "the function host is stopping");
+            fn_proc_kill(p);
+        }
+    }
+    fn_core_arm_tick(core);
+}
+
 void fn_core_destroy(fn_core_t *core)
 {
     core->destroying = 1;

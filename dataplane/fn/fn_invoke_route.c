@@ -1,6 +1,7 @@
 /* fn_invoke_route: forwarded Invoke calls (see fn_invoke_route.h). */
 #include "fn_invoke_route.h"
 
+#include <openssl/evp.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -102,8 +103,6 @@ static void on_result(void *arg, const fnhost_result_t *r)
         header(req, "x-amz-executed-version", r->executed_version);
     switch (r->status) {
     case FNHOST_OK:
-        if (req->res.status == 202 || g->call == NULL)
-            break;
         reply(req, 200, NULL, r->payload, r->len);
         return;
     case FNHOST_NOT_FOUND:
@@ -217,9 +216,14 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
     h2o_iovec_t v = header_value(req, H2O_STRLIT("x-amzn-trace-id"));
     if (v.base != NULL && v.len < sizeof(trace))
         snprintf(trace, sizeof(trace), "%.*s", (int)v.len, v.base);
+    /* X-Amz-Client-Context is base64; the runtime gets the JSON itself */
     v = header_value(req, H2O_STRLIT("x-amz-client-context"));
-    if (v.base != NULL && v.len < sizeof(cc))
-        snprintf(cc, sizeof(cc), "%.*s", (int)v.len, v.base);
+    if (v.base != NULL && v.len > 0 && v.len < 3500 && v.len % 4 == 0) {
+        int n = EVP_DecodeBlock((unsigned char *)cc, (const unsigned char *)v.base, (int)v.len);
+        while (n > 0 && v.base[v.len - 1] == '=' && cc[n - 1] == '\0')
+            n--, v.len--;
+        cc[n > 0 ? n : 0] = '\0';
+    }
     guard_t *g = h2o_mem_alloc_shared(&req->pool, sizeof(*g), on_gone);
     *g = (guard_t){.req = req};
     fnhost_opts_t opts = {.trace_id = trace,

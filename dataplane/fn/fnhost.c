@@ -254,8 +254,7 @@ static void on_call(h2o_multithread_receiver_t *receiver, h2o_linklist_t *messag
             inv->done = on_async_done;
         }
         c->status = inv != NULL ? FNHOST_OK : FNHOST_FAILED;
-        /* submitted before the answer goes: the worker frees c once it has it */
-        if (inv != NULL)
+        if (inv != NULL) /* before the answer: the worker frees c, entry's runtime with it */
             fn_core_submit(g_host.core, &c->entry->cfg, inv);
         h2o_multithread_send_message(&c->t->fn_receiver, &c->super);
     }
@@ -356,6 +355,13 @@ static void *host_main(void *arg)
     (void)arg;
     while (!atomic_load(&g_host.stopping))
         h2o_evloop_run(g_host.loop, INT32_MAX);
+    /* processes killed and reaped, their connections closed, within a second */
+    fn_core_shutdown(g_host.core);
+    for (int i = 0; i < 100 && fn_core_processes(g_host.core) > 0; i++)
+        h2o_evloop_run(g_host.loop, 10);
+    for (int i = 0; i < 20;
+         i++) /* the 410s to parked /next requests fail, their connections close */
+        h2o_evloop_run(g_host.loop, 10);
     fn_core_destroy(g_host.core);
     accesslog_flush(&g_host.log);
     return NULL;

@@ -129,7 +129,7 @@ def invoke_when_there(cp, name, event):
     return holder["r"]
 
 
-def direct(dp, secret, ref, event, invocation_type="RequestResponse", mac=None):
+def direct(dp, secret, ref, event, invocation_type="RequestResponse", mac=None, headers=None):
     """The node's forwarded-invoke route with a MAC made as the control plane makes it."""
     body = json.dumps(event).encode()
     t = int(time.time() * 1000)
@@ -140,7 +140,7 @@ def direct(dp, secret, ref, event, invocation_type="RequestResponse", mac=None):
     header = mac if mac is not None else f"t={t};n={nonce};m={m}"
     return requests.post(f"{dp.base}/.portico/invoke/{ref}", data=body, timeout=30,
                          headers={"x-portico-invoke": header,
-                                  "x-amz-invocation-type": invocation_type})
+                                  "x-amz-invocation-type": invocation_type, **(headers or {})})
 
 
 BASIC = {"bootstrap": (BOOTSTRAP, 0o755)}
@@ -237,8 +237,14 @@ def test_concurrency_event_and_mac(env):
     # the node's route takes only the control plane's MAC, once
     assert direct(dp, secret, "echo", "x", mac="t=1;n=00;m=00").status_code == 403
     assert direct(dp, "not-the-secret", "echo", "x").status_code == 403
-    good = direct(dp, secret, "echo", "once")
+    ctx = json.dumps({"custom": {"a": "b"}})
+    good = direct(dp, secret, "echo", "once", headers={
+        "x-amz-client-context": base64.b64encode(ctx.encode()).decode(),
+        "x-amzn-trace-id": "Root=1-5759e988-bd862e3fe1be46a994272793"})
     assert good.status_code == 200
+    h = {k.lower(): v for k, v in good.json()["headers"].items()}
+    assert h["lambda-runtime-client-context"] == ctx
+    assert h["lambda-runtime-trace-id"] == "Root=1-5759e988-bd862e3fe1be46a994272793"
 
 
 def processes_in(code_dir):
@@ -285,29 +291,36 @@ def test_nodejs_through_aws_lambda_ric(env):
     wait_for(lambda: "node got" in read(log), timeout=5, what="the node log line")
 
 
-def test_remote_function_through_the_invoke_api(env, tmp_path):
-    """A function whose code lives behind another Lambda Invoke API (here a
-    second Portico: control plane B, whose node runs it): node A calls B's
-    Invoke signed with SigV4 from its own environment's credentials."""
-    cp, dp, secret, log = env
-    b = ControlPlane(str(tmp_path), secrets.token_hex(24),
+@pytest.fixture(scope="module")
+def remote_b(tmp_path_factory):
+    """Control plane B (SigV4 with the node's key) and its node, which runs the
+    code of a function A only knows by B's endpoint."""
+    work = str(tmp_path_factory.mktemp("fnhost-b"))
+    b = ControlPlane(work, secrets.token_hex(24),
                      extra_env={"PORTICO_ACCESS_KEY_ID": NODE_KEY_ID,
                                 "PORTICO_SECRET_ACCESS_KEY": NODE_SECRET},
                      extra_args=("--iam-region", "us-east-1"))
     b.start()
-    bdp = DataPlane(str(tmp_path), b, name="dpb", threads=1)
+    bdp = DataPlane(work, b, name="dpb", threads=1)
     bdp.start()
-    try:
-        create(b, "far", BASIC)
-        wait_for(lambda: invoke(b, "far", "warm").status_code == 200, timeout=15, what="far on B")
-        body = {"FunctionName": "far", "Role": ROLE, "Tags": {"portico:remote-endpoint": b.url}}
-        r = cp.call("POST", "/2015-03-31/functions", body)
-        assert r.status_code == 201, r.text
-        assert ":us-east-1:" in r.json()["FunctionArn"]
-        r = invoke_when_there(cp, "far", "from-a")
-        assert r.status_code == 200, r.text
-        assert r.json()["event"] == '"from-a"'
-        assert invoke(cp, "far", "error").headers.get("X-Amz-Function-Error") == "Unhandled"
-    finally:
-        bdp.stop()
-        b.stop()
+    yield b
+    bdp.stop()
+    b.stop()
+
+
+def test_remote_function_through_the_invoke_api(env, remote_b):
+    """A function whose code lives behind another Lambda Invoke API (here a
+    second Portico: control plane B, whose node runs it): node A calls B's
+    Invoke signed with SigV4 from its own environment's credentials."""
+    cp, dp, secret, log = env
+    b = remote_b
+    create(b, "far", BASIC)
+    wait_for(lambda: invoke(b, "far", "warm").status_code == 200, timeout=15, what="far on B")
+    body = {"FunctionName": "far", "Role": ROLE, "Tags": {"portico:remote-endpoint": b.url}}
+    r = cp.call("POST", "/2015-03-31/functions", body)
+    assert r.status_code == 201, r.text
+    assert ":us-east-1:" in r.json()["FunctionArn"]
+    r = invoke_when_there(cp, "far", "from-a")
+    assert r.status_code == 200, r.text
+    assert r.json()["event"] == '"from-a"'
+    assert invoke(cp, "far", "error").headers.get("X-Amz-Function-Error") == "Unhandled"
