@@ -149,7 +149,8 @@ int fnuri_expand(const char *tmpl, size_t len, fnuri_lookup_fn lookup, void *ctx
         }
         if (n + vlen >= cap)
             return -1;
-        memcpy(out + n, v, vlen);
+        if (vlen > 0)
+            memcpy(out + n, v, vlen);
         n += vlen;
     }
     if (n >= cap)

@@ -39,7 +39,7 @@ typedef struct cp {
     const char *secret_access_key;
     envelope_secret_t seal_secret; /* DATA-DIR/sealing.key */
     int api_key_values_hashed;     /* --api-key-values hashed: keep no API key value */
-    const char *region;            /* --iam-region: also the region of function ARNs */
+    const char *region; /* --iam-region: also the region of function ARNs (NULL: us-east-1) */
     /* admin_accesskey_known, for the admin gate (set by main.c) */
     int (*access_key_known)(void *cp, const char *id, size_t len);
 } cp_t;

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fn_invoke_route.h"
 #include "fnhost_life.h"
 #include "cache_registry.h"
 #include "accesslog.h"
@@ -182,6 +183,7 @@ static void dp_configure_h2o(dp_t *dp)
     dp->globalconf.max_request_entity_size = DP_MAX_BODY;
     h2o_hostconf_t *host =
         h2o_config_register_host(&dp->globalconf, h2o_iovec_init(H2O_STRLIT("default")), 65535);
+    fn_invoke_route_register(host, dp);
     h2o_pathconf_t *path = h2o_config_register_path(host, "/", 0);
     h2o_handler_t *h = h2o_create_handler(path, sizeof(*h));
     h->on_req = pipeline_on_req;

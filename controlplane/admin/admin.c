@@ -473,8 +473,8 @@ static void admin_dispatch(admin_call_t *c)
         path_known = 1;
         if (!h2o_memis(req->method.base, req->method.len, r->method, strlen(r->method)))
             continue;
-        if (admin_parse_body(c, r->document_body && admin_query(c, "mode") != NULL, r->max_body) ==
-            0)
+        int raw = (r->document_body && admin_query(c, "mode") != NULL) || r->raw_body;
+        if (admin_parse_body(c, raw, r->max_body) == 0)
             r->handler(c);
         return;
     }

@@ -41,6 +41,7 @@ typedef struct {
     int document_body; /* with ?mode=: the body is a document (JSON or YAML) the
                           handler reads from req->entity; c->body is {} */
     size_t max_body;   /* the largest body the route takes; 0: ADMIN_MAX_BODY */
+    int raw_body;      /* the body is any bytes (Invoke's payload): c->body is {} */
 } admin_route_t;
 
 /* The route table (admin_routes.c). */

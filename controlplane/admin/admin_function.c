@@ -136,10 +136,10 @@ static void fn_create_write(admin_call_t *c, const fn_ref_t *ref, json_t *doc, c
     json_t *tags = json_object_get(c->body, "Tags"), *out = NULL;
     if (admin_begin(c) != 0)
         return;
+    tags = tags != NULL ? json_incref(tags) : json_object();
     if (zip != NULL && fn_code_store(c, zip, len, doc, sha) != 0)
         goto fail;
-    int rc = store_fn_create(c->store, ref->name, tags != NULL ? tags : json_object(), doc,
-                             zip != NULL ? sha : NULL);
+    int rc = store_fn_create(c->store, ref->name, tags, doc, zip != NULL ? sha : NULL);
     if (rc == STORE_ECONFLICT) {
         fn_conflict(c, "Function already exist: %s", ref->name);
         goto fail;
@@ -158,9 +158,11 @@ static void fn_create_write(admin_call_t *c, const fn_ref_t *ref, json_t *doc, c
     if (admin_commit(c) == 0)
         fn_reply_doc(c, 201, out != NULL ? out : doc);
     json_decref(out);
+    json_decref(tags);
     return;
 fail:
     json_decref(out);
+    json_decref(tags);
     publish_rollback(c->publish);
 }
 

@@ -38,4 +38,7 @@ void admin_function_alias_get(admin_call_t *c);
 void admin_function_alias_update(admin_call_t *c);
 void admin_function_alias_delete(admin_call_t *c);
 
+/* Invoke, run on a data-plane node (admin_function_invoke.c). */
+void admin_function_invoke(admin_call_t *c);
+
 #endif

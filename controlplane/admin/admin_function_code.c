@@ -163,6 +163,18 @@ fail:
     publish_rollback(c->publish);
 }
 
+/* DryRun: the configuration the code would give, with nothing stored. */
+static void fn_dry_run(admin_call_t *c, json_t *doc, const uint8_t *zip, size_t len)
+{
+    uint8_t sha[32];
+    char b64[48];
+    SHA256(zip, len, sha);
+    EVP_EncodeBlock((unsigned char *)b64, sha, 32);
+    json_object_set_new(doc, "CodeSha256", json_string(b64));
+    json_object_set_new(doc, "CodeSize", json_integer((json_int_t)len));
+    fn_reply_doc(c, 200, doc);
+}
+
 void admin_function_update_code(admin_call_t *c)
 {
     fn_ref_t ref;
@@ -187,7 +199,10 @@ void admin_function_update_code(admin_call_t *c)
     }
     if (fn_code_decode(c, json_object_get(c->body, "ZipFile"), runtime, handler, &zip, &len) != 0)
         goto out;
-    fn_update_code(c, &ref, doc, zip, len);
+    if (json_is_true(json_object_get(c->body, "DryRun")))
+        fn_dry_run(c, doc, zip, len); /* checked; nothing stored */
+    else
+        fn_update_code(c, &ref, doc, zip, len);
 out:
     free(zip);
     json_decref(doc);

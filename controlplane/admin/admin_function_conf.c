@@ -78,9 +78,10 @@ void fn_store_fail(admin_call_t *c, int rc, const char *name, const char *qualif
 const char *fn_arn(admin_call_t *c, const char *name, const char *qualifier)
 {
     int q = qualifier != NULL && qualifier[0] != '\0';
-    size_t cap = 64 + strlen(c->cp->region) + strlen(name) + (q ? strlen(qualifier) : 0);
+    const char *region = c->cp->region != NULL ? c->cp->region : "us-east-1";
+    size_t cap = 64 + strlen(region) + strlen(name) + (q ? strlen(qualifier) : 0);
     char *out = h2o_mem_alloc_pool(&c->req->pool, cap);
-    snprintf(out, cap, "arn:aws:lambda:%s:" FN_ACCOUNT_ID ":function:%s%s%s", c->cp->region, name,
+    snprintf(out, cap, "arn:aws:lambda:%s:" FN_ACCOUNT_ID ":function:%s%s%s", region, name,
              q ? ":" : "", q ? qualifier : "");
     return out;
 }
@@ -240,6 +241,34 @@ static int fn_check_handler(admin_call_t *c, json_t *v)
     return -1;
 }
 
+/* arn:aws[-partition]:iam::{12 digits}:role/{path and name}, as the reference requires
+ * (Portico stores the role and never assumes it). */
+static int fn_check_role(admin_call_t *c, json_t *v)
+{
+    const char *r = json_string_value(v), *p = r;
+    int ok = strncmp(p, "arn:aws", 7) == 0;
+    if (ok) {
+        p += 7;
+        p += strspn(p, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-");
+        ok = strncmp(p, ":iam::", 6) == 0 && strspn(p + 6, "0123456789") == 12 &&
+             strncmp(p + 18, ":role/", 6) == 0;
+    }
+    if (ok) {
+        p += 24;
+        size_t n = strlen(p);
+        ok = n > 0 && strspn(p, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+                                "+=,.@-_/") == n;
+    }
+    if (ok)
+        return 0;
+    fn_validation(c,
+                  "1 validation error detected: Value '%.200s' at 'role' failed to satisfy "
+                  "constraint: Member must satisfy regular expression pattern: "
+                  "arn:(aws[a-zA-Z-]*)?:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+",
+                  r);
+    return -1;
+}
+
 static int fn_env_name_ok(const char *k)
 {
     if (!isalpha((unsigned char)k[0]) || k[1] == '\0')
@@ -330,7 +359,8 @@ static int fn_config_check(admin_call_t *c, json_t *body)
     if ((v = json_object_get(body, "Handler")) != NULL &&
         (fn_check_string(c, v, "handler", FN_HANDLER_MAX) != 0 || fn_check_handler(c, v) != 0))
         return -1;
-    if ((v = json_object_get(body, "Role")) != NULL && fn_check_string(c, v, "role", FN_ROLE_MAX))
+    if ((v = json_object_get(body, "Role")) != NULL &&
+        (fn_check_string(c, v, "role", FN_ROLE_MAX) != 0 || fn_check_role(c, v) != 0))
         return -1;
     if ((v = json_object_get(body, "Description")) != NULL &&
         fn_check_string(c, v, "description", FN_DESCRIPTION_MAX) != 0)
@@ -360,8 +390,9 @@ int fn_config_apply(admin_call_t *c, json_t *doc, json_t *body)
     json_t *env = json_object_get(body, "Environment");
     if (env != NULL) {
         json_t *vars = json_object_get(env, "Variables");
-        json_object_set_new(doc, "Environment",
-                            json_pack("{s:O}", "Variables", vars != NULL ? vars : json_object()));
+        json_object_set_new(
+            doc, "Environment",
+            json_pack("{s:o}", "Variables", vars != NULL ? json_deep_copy(vars) : json_object()));
     }
     return 0;
 }

@@ -165,6 +165,9 @@ const admin_route_t admin_routes[] = {
      admin_function_concurrency_delete},
     {"GET", "/2019-09-30/functions/{FunctionName}/concurrency", admin_function_concurrency_get},
     {"GET", "/portico/code/{sha256}", admin_function_code_get},
+    /* functions: Invoke, forwarded to a data-plane node (admin_function_invoke.c) */
+    {"POST", FUNCTION "/invocations", admin_function_invoke, .max_body = ADMIN_MAX_BODY,
+     .raw_body = 1},
 
     {"POST", "/portico/accesskeys", admin_accesskey_create},
     {"GET", "/portico/accesskeys", admin_accesskey_list},

@@ -565,3 +565,8 @@ void cluster_announce(cluster_t *c)
     cluster_send(c, c->pub, &env, 0);
     blob_release(b);
 }
+
+const envelope_secret_t *cluster_secret(const cluster_t *c)
+{
+    return &c->secret;
+}

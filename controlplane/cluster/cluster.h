@@ -73,4 +73,7 @@ void cluster_publish_grants(cluster_t *c, const uint8_t *payload, size_t len);
 /* The URLs derived from the base address (for --help and logs). */
 int cluster_urls(const char *url, char *rep, char *pull, size_t len);
 
+/* The cluster secret (for MACs the admin API makes, e.g. a forwarded Invoke). */
+const envelope_secret_t *cluster_secret(const cluster_t *c);
+
 #endif

@@ -6,6 +6,7 @@
 
 #include <pthread.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 /* ---- request rates: a ring of the node's cumulative totals, one
@@ -328,4 +329,22 @@ void nodes_shares_free(nodes_share_t *shares, size_t count)
     for (size_t i = 0; i < count; i++)
         free(shares[i].node_id);
     free(shares);
+}
+
+int nodes_pick_addr(nodes_t *n, uint64_t now_ms, char *out, size_t out_len)
+{
+    static unsigned turn;
+    int rc = -1;
+    pthread_mutex_lock(&n->mu);
+    for (size_t k = 0; k < n->n && rc != 0; k++) {
+        struct node *nd = &n->items[(turn + k) % n->n];
+        if (now_ms - nd->last_report_ms <= NODES_STALE_MS && nd->addr != NULL &&
+            nd->addr[0] != '\0' && strlen(nd->addr) < out_len) {
+            snprintf(out, out_len, "%s", nd->addr);
+            turn = (unsigned)((turn + k + 1) % n->n);
+            rc = 0;
+        }
+    }
+    pthread_mutex_unlock(&n->mu);
+    return rc;
 }

@@ -27,6 +27,10 @@ int nodes_record(nodes_t *n, const Portico__NodeReport *r, uint64_t now_ms);
 /* {"item": [...]} describing every known node against the current version. */
 json_t *nodes_to_json(nodes_t *n, uint64_t current_version, uint64_t now_ms);
 
+/* The listen address of a live node (reported within NODES_STALE_MS), taking
+ * turns among them, into out: 0, or -1 when none is live. Any thread. */
+int nodes_pick_addr(nodes_t *n, uint64_t now_ms, char *out, size_t out_len);
+
 /* Nodes that reported within NODES_STALE_MS. */
 unsigned nodes_live_count(nodes_t *n, uint64_t now_ms);
 

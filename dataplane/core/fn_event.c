@@ -381,10 +381,14 @@ static char *dump(json_t *ev, size_t *len)
 
 char *fn_event_v1(const fn_event_in_t *in, size_t *len)
 {
-    json_t *ev = json_pack("{s:o,s:o,s:o}", "resource", jstr_or_null(in->resource), "path",
-                           jstr_or_null(in->path), "httpMethod", jstr_or_null(in->method));
+    json_t *ev = json_object();
     if (ev == NULL)
         return NULL;
+    if (in->version != NULL)
+        json_object_set_new(ev, "version", jstr_or_null(in->version));
+    json_object_set_new(ev, "resource", jstr_or_null(in->resource));
+    json_object_set_new(ev, "path", jstr_or_null(in->path));
+    json_object_set_new(ev, "httpMethod", jstr_or_null(in->method));
     v1_headers(in, ev);
     v1_query(in, ev);
     json_object_set_new(ev, "pathParameters", pairs_object(in->path_params, in->npath_params, 1));
@@ -719,6 +723,10 @@ static int answer_body(const json_t *body, const json_t *b64, fn_answer_t *a, ch
         if (base64_decode(json_string_value(body), json_string_length(body), &a->body,
                           &a->body_len) != 0)
             return fail(err, errlen, "body is not valid base64");
+        a->encoded_len = json_string_length(body);
+        if ((a->encoded = malloc(a->encoded_len + 1)) == NULL)
+            return fail(err, errlen, "out of memory");
+        memcpy(a->encoded, json_string_value(body), a->encoded_len + 1);
         return 0;
     }
     a->body_len = json_string_length(body);
@@ -857,6 +865,7 @@ void fn_answer_free(fn_answer_t *a)
         free(a->cookies[i]);
     free(a->cookies);
     free(a->body);
+    free(a->encoded);
     memset(a, 0, sizeof(*a));
 }
 

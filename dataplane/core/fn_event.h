@@ -63,7 +63,8 @@ typedef struct fn_event_in {
     size_t nstage_vars;
     const char *body; /* NULL: no body */
     size_t body_len;
-    int body_binary; /* 1: the body goes base64 with isBase64Encoded true */
+    int body_binary;     /* 1: the body goes base64 with isBase64Encoded true */
+    const char *version; /* 1.0: "1.0" first in HTTP APIs' events; NULL: none (REST) */
     /* routing */
     const char *resource;    /* 1.0: the resource path "/pets/{id}" (HTTP APIs: the route's path) */
     const char *resource_id; /* 1.0 requestContext.resourceId, NULL: null */
@@ -113,6 +114,10 @@ typedef struct {
     size_t ncookies;
     char *body;
     size_t body_len;
+    /* isBase64Encoded: the body as the function wrote it (base64), else
+     * NULL — a REST API answers it when the client's Accept is not binary */
+    char *encoded;
+    size_t encoded_len;
 } fn_answer_t;
 
 enum fn_answer_format { FN_ANSWER_V1, FN_ANSWER_V2 };

@@ -236,15 +236,18 @@ void fn_core_code_ready(fn_core_t *core, const uint8_t sha[32], int ok, const ch
 
 /* ---- slots ------------------------------------------------------------------------- */
 
-/* Kills the longest-idle process of another pool to free a node-wide slot. */
+/* Kills the longest-idle process of another pool to free a node-wide slot
+ * (one at a time: none while a killed one is not reaped yet). */
 static int evict_idle(fn_core_t *core, fn_pool_t *except)
 {
     fn_proc_t *victim = NULL;
     for (h2o_linklist_t *l = core->pools.next; l != &core->pools; l = l->next) {
         fn_pool_t *p = H2O_STRUCT_FROM_MEMBER(fn_pool_t, link, l);
-        for (h2o_linklist_t *m = p->procs.next; p != except && m != &p->procs; m = m->next) {
+        for (h2o_linklist_t *m = p->procs.next; m != &p->procs; m = m->next) {
             fn_proc_t *pr = H2O_STRUCT_FROM_MEMBER(fn_proc_t, link, m);
-            if (pr->state == FN_PROC_IDLE &&
+            if (pr->state == FN_PROC_DEAD)
+                return 0; /* a slot frees when it is reaped */
+            if (p != except && pr->state == FN_PROC_IDLE &&
                 (victim == NULL || pr->idle_since_ms < victim->idle_since_ms))
                 victim = pr;
         }
@@ -337,6 +340,8 @@ void fn_core_submit(fn_core_t *core, const fn_config_t *cfg, fn_inv_t *inv)
     }
     inv->pool = pool;
     pool->retired = 0;
+    /* PutFunctionConcurrency keeps the RevisionId: the newest snapshot's figure counts */
+    pool->cfg->reserved_concurrency = cfg->reserved_concurrency;
     int32_t reserved = pool->cfg->reserved_concurrency;
     if ((reserved >= 0 && pool->nbusy + pool->nwaiting >= (unsigned)reserved) ||
         core->nwaiting >= core->conf.wait_max) {
@@ -511,6 +516,22 @@ fn_core_t *fn_core_create(h2o_evloop_t *loop, const fn_core_conf_t *conf, char *
     h2o_timeout_init(loop, &core->tick, FN_TICK_MS);
     core->tick_entry = (h2o_timeout_entry_t){.cb = on_tick};
     return core;
+}
+
+void fn_core_shutdown(fn_core_t *core)
+{
+    for (h2o_linklist_t *l = core->pools.next; l != &core->pools; l = l->next) {
+        fn_pool_t *pool = H2O_STRUCT_FROM_MEMBER(fn_pool_t, link, l);
+        pool->retired = 1;
+        fn_core_fail_waiting(pool, FNHOST_FAILED, "the function host is stopping");
+        for (h2o_linklist_t *m = pool->procs.next; m != &pool->procs; m = m->next) {
+            fn_proc_t *p = H2O_STRUCT_FROM_MEMBER(fn_proc_t, link, m);
+            if (p->inv != NULL)
+                complete_text(p->inv, FNHOST_FAILED, "the function host is stopping");
+            fn_proc_kill(p);
+        }
+    }
+    fn_core_arm_tick(core);
 }
 
 void fn_core_destroy(fn_core_t *core)

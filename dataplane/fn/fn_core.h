@@ -15,7 +15,10 @@
  * per process). NULL with err. conf's strings must outlive the core. */
 fn_core_t *fn_core_create(h2o_evloop_t *loop, const fn_core_conf_t *conf, char *err,
                           size_t err_len);
-/* Kills every process and fails every invocation (FNHOST_FAILED). */
+/* Fails every invocation (FNHOST_FAILED) and kills every process; they are
+ * reaped, and their connections closed, as the loop runs on. */
+void fn_core_shutdown(fn_core_t *core);
+/* Kills what is left, waits for it, and frees the core. */
 void fn_core_destroy(fn_core_t *core);
 
 /* Copies cfg (when the version's pool does not exist yet) and queues inv. */

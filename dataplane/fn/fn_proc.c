@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -275,6 +276,7 @@ static void child(fn_proc_t *p, char **argv, char **envp, int out, int errfd,
                   const struct rlimit *as)
 {
     setsid();
+    prctl(PR_SET_PDEATHSIG, SIGKILL); /* the node's death (the host thread forked it) */
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
@@ -354,7 +356,7 @@ void fn_proc_kill(fn_proc_t *p)
     if (p->state == FN_PROC_STARTING || p->state == FN_PROC_BETWEEN)
         p->pool->nsoon--;
     if (p->state != FN_PROC_DEAD)
-        fn_rtapi_drop_next(p);
+        fn_rtapi_abandon_next(p);
     p->state = FN_PROC_DEAD;
 }
 
@@ -375,7 +377,7 @@ void fn_proc_free(fn_proc_t *p)
     if (p->state == FN_PROC_STARTING || p->state == FN_PROC_BETWEEN)
         pool->nsoon--;
     if (p->state != FN_PROC_DEAD)
-        fn_rtapi_drop_next(p);
+        fn_rtapi_abandon_next(p);
     pipe_drain(&p->out);
     pipe_drain(&p->err);
     if (p->listener != NULL) {

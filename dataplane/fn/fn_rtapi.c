@@ -64,6 +64,16 @@ void fn_rtapi_drop_next(fn_proc_t *p)
     p->next_req = NULL; /* the connection dies with the process */
 }
 
+void fn_rtapi_abandon_next(fn_proc_t *p)
+{
+    h2o_req_t *req = p->next_req;
+    fn_rtapi_drop_next(p);
+    /* answered so that h2o (which does not read a connection while its
+     * request is being handled) finishes it and sees the process gone */
+    if (req != NULL)
+        reply_error(req, 410, "Gone", "RuntimeStopped", "the runtime is being stopped");
+}
+
 void fn_rtapi_deliver(fn_proc_t *p)
 {
     h2o_req_t *req = p->next_req;

@@ -103,7 +103,9 @@ fn_proc_t *fn_proc_by_port(fn_core_t *core, uint16_t port);
 void fn_rtapi_register(fn_core_t *core);
 /* Answers p's parked /next with its invocation. */
 void fn_rtapi_deliver(fn_proc_t *p);
-/* Forgets p's parked /next (the process is going away). */
+/* Forgets p's parked /next. */
 void fn_rtapi_drop_next(fn_proc_t *p);
+/* Answers p's parked /next (410) and forgets it: the process is going away. */
+void fn_rtapi_abandon_next(fn_proc_t *p);
 
 #endif

@@ -19,6 +19,7 @@
 #include "fn_conf.h"
 #include "fn_core.h"
 #include "fn_fetch.h"
+#include "fn_remote.h"
 #include "fnhost_life.h"
 #include "log.h"
 #include "request.h"
@@ -71,7 +72,7 @@ typedef struct {
     h2o_timeout_t log_timeout;
     h2o_timeout_entry_t log_entry;
     atomic_int stopping;
-    int started;
+    atomic_int started;
 } fnhost_t;
 
 static fnhost_t g_host;
@@ -105,16 +106,22 @@ static void on_answer(h2o_multithread_receiver_t *receiver, h2o_linklist_t *mess
     }
 }
 
+/* The workers' dp, known from the first worker's initialisation on (before
+ * fnhost_start: an invocation then answers FAILED rather than nothing). */
+static dp_t *_Atomic g_workers_dp;
+
 void fnhost_worker_init(dp_thread_t *t)
 {
     h2o_multithread_register_receiver(t->ctx.queue, &t->fn_receiver, on_answer);
+    atomic_store(&g_workers_dp, t->dp);
 }
 
 static dp_thread_t *thread_of(h2o_loop_t *loop)
 {
-    for (int i = 0; g_host.dp != NULL && i < g_host.dp->nthreads; i++)
-        if (g_host.dp->threads[i].loop == loop)
-            return &g_host.dp->threads[i];
+    dp_t *dp = atomic_load(&g_workers_dp);
+    for (int i = 0; dp != NULL && i < dp->nthreads; i++)
+        if (dp->threads[i].loop == loop)
+            return &dp->threads[i];
     return NULL;
 }
 
@@ -131,13 +138,30 @@ static void answer_now(fnhost_call_t *c, fnhost_status_t status, const char *tex
     h2o_multithread_send_message(&c->t->fn_receiver, &c->super);
 }
 
+/* A remote function's answer, on the worker: still sent as a message, so the
+ * callback never runs inside fnhost_invoke whatever upstream_call does. */
+static void on_remote_done(void *arg, fnhost_status_t status, char *payload, size_t len,
+                           const char *version)
+{
+    fnhost_call_t *c = arg;
+    c->status = status;
+    c->payload = payload;
+    c->len = len;
+    c->function_error = status == FNHOST_FUNCTION_ERROR;
+    snprintf(c->executed_version, sizeof(c->executed_version), "%s",
+             version != NULL && version[0] != '\0' ? version : "$LATEST");
+    h2o_multithread_send_message(&c->t->fn_receiver, &c->super);
+}
+
 fnhost_call_t *fnhost_invoke(h2o_loop_t *loop, const char *ref, const void *payload, size_t len,
                              const fnhost_opts_t *opts, fnhost_cb cb, void *arg)
 {
     dp_thread_t *t = thread_of(loop);
     fnhost_call_t *c = calloc(1, sizeof(*c));
-    if (c == NULL || t == NULL)
-        h2o_fatal("fnhost_invoke: out of memory or not on a worker");
+    if (t == NULL)
+        h2o_fatal("fnhost_invoke: not called on a data-plane worker's loop");
+    if (c == NULL)
+        h2o_fatal("out of memory");
     c->t = t;
     c->cb = cb;
     c->arg = arg;
@@ -164,9 +188,8 @@ fnhost_call_t *fnhost_invoke(h2o_loop_t *loop, const char *ref, const void *payl
     }
     if (c->entry == NULL) {
         answer_now(c, FNHOST_NOT_FOUND, "Function not found");
-    } else if (c->entry->remote_endpoint != NULL) {
-        snprintf(c->executed_version, sizeof(c->executed_version), "%s", c->entry->cfg.version);
-        answer_now(c, FNHOST_FAILED, "remote functions are not served by this node yet");
+    } else if (c->entry->remote_endpoint != NULL && len <= FN_MAX_PAYLOAD_BYTES) {
+        fn_remote_start(t, c->entry, c->inv.payload, len, opts, on_remote_done, c);
     } else if (len > FN_MAX_PAYLOAD_BYTES) {
         answer_now(c, FNHOST_FAILED, "the request payload is larger than 6 MB");
     } else if (!g_host.started) {
@@ -231,9 +254,9 @@ static void on_call(h2o_multithread_receiver_t *receiver, h2o_linklist_t *messag
             inv->done = on_async_done;
         }
         c->status = inv != NULL ? FNHOST_OK : FNHOST_FAILED;
-        h2o_multithread_send_message(&c->t->fn_receiver, &c->super);
-        if (inv != NULL)
+        if (inv != NULL) /* before the answer: the worker frees c, entry's runtime with it */
             fn_core_submit(g_host.core, &c->entry->cfg, inv);
+        h2o_multithread_send_message(&c->t->fn_receiver, &c->super);
     }
 }
 
@@ -332,6 +355,13 @@ static void *host_main(void *arg)
     (void)arg;
     while (!atomic_load(&g_host.stopping))
         h2o_evloop_run(g_host.loop, INT32_MAX);
+    /* processes killed and reaped, their connections closed, within a second */
+    fn_core_shutdown(g_host.core);
+    for (int i = 0; i < 100 && fn_core_processes(g_host.core) > 0; i++)
+        h2o_evloop_run(g_host.loop, 10);
+    for (int i = 0; i < 20;
+         i++) /* the 410s to parked /next requests fail, their connections close */
+        h2o_evloop_run(g_host.loop, 10);
     fn_core_destroy(g_host.core);
     accesslog_flush(&g_host.log);
     return NULL;
@@ -341,6 +371,7 @@ int fnhost_start(dp_t *dp, const fnhost_conf_t *conf, char *err, size_t err_len)
 {
     g_host.dp = dp;
     g_host.conf = *conf;
+    fn_remote_init();
     snprintf(g_host.code_root, sizeof(g_host.code_root), "%s/functions", dp->state_dir);
     g_host.loop = h2o_evloop_create();
     g_host.queue = h2o_multithread_create_queue(g_host.loop);

@@ -458,13 +458,22 @@ static void on_message(h2o_multithread_receiver_t *receiver, h2o_linklist_t *mes
 
 /* ---- the step ------------------------------------------------------------ */
 
-static h2o_iovec_t cache_key(dp_request_t *r, const rt_authorizer_t *a, h2o_iovec_t identity)
+/* api/deployment/authorizer, NUL, the identity; and for a function whose
+ * reference names stage variables, NUL and the resolved reference (two
+ * stages of one deployment may call different functions). */
+static h2o_iovec_t cache_key(dp_request_t *r, const rt_authorizer_t *a, h2o_iovec_t identity,
+                             const char *ref)
 {
-    size_t len = a->cache_key_len + 1 + identity.len;
+    size_t rlen = ref != NULL && fnuri_has_vars(a->function, a->function_len) ? strlen(ref) + 1 : 0;
+    size_t len = a->cache_key_len + 1 + identity.len + rlen;
     char *key = h2o_mem_alloc_pool(&r->req->pool, len);
     memcpy(key, a->cache_key, a->cache_key_len);
     key[a->cache_key_len] = '\0';
     memcpy(key + a->cache_key_len + 1, identity.base, identity.len);
+    if (rlen > 0) {
+        key[a->cache_key_len + 1 + identity.len] = '\0';
+        memcpy(key + a->cache_key_len + 2 + identity.len, ref, rlen - 1);
+    }
     return h2o_iovec_init(key, len);
 }
 
@@ -476,12 +485,6 @@ enum step_result authz_custom_run(dp_request_t *r, const rt_authorizer_t *a)
         gwresp_send(r, GW_UNAUTHORIZED);
         return STEP_DONE;
     }
-    if (a->ttl_s > 0) {
-        key = cache_key(r, a, identity);
-        authz_decision_t *d = authz_cache_get(t->authz->cache, key.base, key.len, clock_mono_ms());
-        if (d != NULL)
-            return apply(r, d);
-    }
     authz_msg_t ask = {
         .ttl_s = a->ttl_s, .auth = a, .rt = (runtime_t *)r->rt, .api_id = r->stage->api_id};
     if (a->function != NULL && (ask.ref = function_ref(r, a)) == NULL) {
@@ -489,6 +492,14 @@ enum step_result authz_custom_run(dp_request_t *r, const rt_authorizer_t *a)
                  a->function);
         gwresp_send(r, GW_AUTHORIZER_CONFIGURATION_ERROR);
         return STEP_DONE;
+    }
+    if (a->ttl_s > 0) {
+        key = cache_key(r, a, identity, ask.ref);
+        authz_decision_t *d = authz_cache_get(t->authz->cache, key.base, key.len, clock_mono_ms());
+        if (d != NULL) {
+            free(ask.ref);
+            return apply(r, d);
+        }
     }
     size_t event_len;
     ask.event = authz_event_build(r, a, identity, &event_len);

@@ -228,6 +228,20 @@ static void fn_dispose(void *arg)
     fc->call = NULL;
 }
 
+/* The reference decides by the client's first Accept media type: a body the
+ * function base64-encoded is decoded only when that type is one of the
+ * API's binaryMediaTypes; otherwise the client gets the base64 text. */
+static int accept_is_binary(dp_request_t *r)
+{
+    const rt_deployment_t *d = r->deployment;
+    size_t len;
+    const char *accept = request_header(r, H2O_STRLIT("accept"), &len);
+    if (accept == NULL || d == NULL)
+        return 0;
+    h2o_iovec_t first = payload_first_accept(accept, len);
+    return payload_media_matches(d->binary_types, d->nbinary_types, first.base, first.len);
+}
+
 static void proxy_answer(fn_call_t *fc, const fnhost_result_t *res)
 {
     dp_request_t *r = fc->r;
@@ -268,7 +282,9 @@ static void proxy_answer(fn_call_t *fc, const fnhost_result_t *res)
         request_add_response_header(r, H2O_STRLIT("set-cookie"),
                                     h2o_strdup(&req->pool, a.cookies[i], SIZE_MAX).base,
                                     strlen(a.cookies[i]));
-    h2o_iovec_t body = h2o_strdup(&req->pool, a.body, a.body_len);
+    h2o_iovec_t body = a.encoded != NULL && !accept_is_binary(r)
+                           ? h2o_strdup(&req->pool, a.encoded, a.encoded_len)
+                           : h2o_strdup(&req->pool, a.body, a.body_len);
     fn_answer_free(&a);
     req->res.content_length = body.len;
     h2o_send_inline(req, body.base, body.len);

@@ -153,8 +153,11 @@ def _():
     assert again["Version"] == "1", again
 
 
-@step("UpdateFunctionCode with Publish: version 2")
+@step("UpdateFunctionCode: DryRun stores nothing; with Publish: version 2")
 def _():
+    dry = lam.update_function_code(FunctionName="echo", ZipFile=BOOT2, DryRun=True)
+    assert dry["CodeSha256"] == sha_b64(BOOT2), dry
+    assert lam.get_function_configuration(FunctionName="echo")["CodeSha256"] == sha_b64(BOOT)
     r = lam.update_function_code(FunctionName="echo", ZipFile=BOOT2, Publish=True)
     assert r["Version"] == "2" and r["CodeSha256"] == sha_b64(BOOT2), r
     latest = lam.get_function_configuration(FunctionName="echo")
@@ -167,6 +170,19 @@ def _():
 def _():
     r = lam.list_versions_by_function(FunctionName="echo")
     assert [v["Version"] for v in r["Versions"]] == ["$LATEST", "1", "2"], r
+    page = lam.list_versions_by_function(FunctionName="echo", MaxItems=2)
+    rest = lam.list_versions_by_function(FunctionName="echo", Marker=page["NextMarker"])
+    assert [v["Version"] for v in page["Versions"] + rest["Versions"]] == ["$LATEST", "1", "2"]
+    seen_all, marker = [], None
+    while True:  # ListFunctions FunctionVersion=ALL, two at a time
+        kw = {"Marker": marker} if marker else {}
+        got = lam.list_functions(FunctionVersion="ALL", MaxItems=2, **kw)
+        seen_all += [(f["FunctionName"], f["Version"]) for f in got["Functions"]]
+        marker = got.get("NextMarker")
+        if not marker:
+            break
+    assert seen_all == [("echo", "$LATEST"), ("echo", "1"), ("echo", "2"),
+                        ("node-fn", "$LATEST")], seen_all
 
 
 @step("CreateAlias, GetAlias, UpdateAlias, ListAliases, qualified reads")
@@ -238,6 +254,7 @@ def _():
     refused(create(Code={"ZipFile": zip_of({"bootstrap": "x", "../evil": "x"})}), 400,
             "InvalidParameterValueException", "not allowed")
     refused(create(FunctionName="no spaces"), 400, "ValidationException")
+    refused(create(Role="not-a-role"), 400, "ValidationException", "role")
 
 
 @step("a zip bomb is refused")

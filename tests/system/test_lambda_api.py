@@ -43,6 +43,8 @@ def lcp(tmp_path_factory):
     c.start()
     yield c
     c.stop()
+    report = c.sanitizer_report()  # the autouse check only sees processes a test started
+    assert report is None, report
 
 
 @pytest.mark.skipif(not _has_boto3(), reason="boto3 (pyenv Python) not installed")

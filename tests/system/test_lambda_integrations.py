@@ -15,12 +15,17 @@ import time
 import zipfile
 
 import pytest
+import requests
 
 from harness import ControlPlane, DataPlane, deploy, wait_for
 
+LOG_VARS = ("requestId", "status", "integration.status", "integration.integrationStatus",
+            "integration.error", "integration.latency", "integrationLatency", "integrationStatus")
+
 HERE = os.path.dirname(os.path.abspath(__file__))
-NODE_RIC = os.path.join(HERE, "..", "..", "deploy", "node-ric")
-HAS_NODE_RIC = os.path.exists(os.path.join(NODE_RIC, "node_modules", "aws-lambda-ric"))
+NODE_RIC = os.path.join(HERE, "..", "..", "deploy", "node-ric", "node_modules", "aws-lambda-ric")
+HAS_NODE_RIC = all(os.path.exists(os.path.join(NODE_RIC, f))
+                   for f in ("bin/index.mjs", "dist/rapid-client.node"))
 ROLE = "arn:aws:iam::000000000000:role/lambda-role"
 
 # A `provided` runtime: the bootstrap speaks the Runtime API itself. What it
@@ -41,7 +46,7 @@ while True:
     action = ""
     if isinstance(event, dict):
         action = event.get("action") or (event.get("path") or "").rsplit("/", 1)[-1]
-        if event.get("type") == "TOKEN":
+        if event.get("type") in ("TOKEN", "REQUEST"):
             action = "authorize"
     if action == "fail":
         post(api + rid + "/error", {"errorMessage": (event.get("message") or "boom"),
@@ -51,17 +56,20 @@ while True:
         time.sleep(3)
     if action == "bad":
         out = {"statusCode": 200, "unexpected": True}
+    elif action == "b64":
+        out = {"statusCode": 200, "headers": {"Content-Type": "application/octet-stream"},
+               "body": "AAFiaW4=", "isBase64Encoded": True}
     elif action == "raw":
         out = {"got": event, "version": os.environ.get("AWS_LAMBDA_FUNCTION_VERSION")}
     elif action == "authorize":
-        token = event.get("authorizationToken", "")
+        token = event.get("authorizationToken") or (event.get("headers") or {}).get("X-Tenant", "")
         if token == "deny-me":
             post(api + rid + "/error", {"errorMessage": "Unauthorized", "errorType": "Error"})
             continue
         if token == "crash":
             post(api + rid + "/error", {"errorMessage": "kaput", "errorType": "Error"})
             continue
-        out = {"principalId": "user-" + token, "context": {"tier": "gold"},
+        out = {"principalId": "user-" + token, "context": {"tier": "gold", "type": event["type"]},
                "policyDocument": {"Version": "2012-10-17", "Statement": [
                    {"Action": "execute-api:Invoke", "Effect": "Allow", "Resource": event["methodArn"]}]}}
     else:
@@ -126,7 +134,9 @@ def env(tmp_path_factory):
     cp = ControlPlane(work, secrets.token_hex(24))
     cp.start()
     extra = ("--function-node-ric", os.path.abspath(NODE_RIC)) if HAS_NODE_RIC else ()
-    dp = DataPlane(work, cp, threads=2, extra_args=extra)
+    dp = DataPlane(work, cp, threads=2,
+                   extra_args=(*extra, "--access-log-dir", os.path.join(work, "logs")))
+    os.makedirs(os.path.join(work, "logs"), exist_ok=True)
     dp.start()
     create_function(cp, "echo", "provided.al2023", "echo", {"bootstrap": BOOTSTRAP})
     cp.ok("POST", "/2015-03-31/functions/echo/versions", {}, expect=201)
@@ -135,6 +145,8 @@ def env(tmp_path_factory):
     # $LATEST moves on after version 1 was published
     cp.ok("PUT", "/2015-03-31/functions/echo/code",
           {"ZipFile": base64.b64encode(zip_of({"bootstrap": BOOTSTRAP + "\n# v2\n"})).decode()})
+    create_function(cp, "tight", "provided.al2023", "tight", {"bootstrap": BOOTSTRAP})
+    cp.ok("PUT", "/2017-10-31/functions/tight/concurrency", {"ReservedConcurrentExecutions": 0})
     if HAS_NODE_RIC:
         create_function(cp, "node", "nodejs20.x", "index.handler", {"index.mjs": NODE_HANDLER},
                         timeout=10)
@@ -146,6 +158,11 @@ def env(tmp_path_factory):
                  {"name": "fnauth", "type": "TOKEN", "authorizerUri": fn_uri("echo"),
                   "identitySource": "method.request.header.Authorization",
                   "authorizerResultTtlInSeconds": 0}, expect=201)["id"]
+    req_auth = cp.ok("POST", f"/restapis/{api_id}/authorizers",
+                     {"name": "fnreq", "type": "REQUEST",
+                      "authorizerUri": fn_uri("arn:aws:lambda:us-east-1:000000000000:function:echo"),
+                      "identitySource": "method.request.header.X-Tenant",
+                      "authorizerResultTtlInSeconds": 300}, expect=201)["id"]
     proxy = {"type": "AWS_PROXY", "httpMethod": "POST",
              "uri": fn_uri("arn:aws:lambda:us-east-1:000000000000:function:echo:${stageVariables.alias}")}
     items = add_resource(cp, api_id, root, "items")
@@ -155,6 +172,9 @@ def env(tmp_path_factory):
     put_method(cp, api_id, slow, "GET", dict(proxy, timeoutInMillis=1000))
     secure = add_resource(cp, api_id, root, "secure")
     put_method(cp, api_id, secure, "GET", proxy, auth=auth)
+    put_method(cp, api_id, add_resource(cp, api_id, root, "tenant"), "GET", proxy, auth=req_auth)
+    put_method(cp, api_id, add_resource(cp, api_id, root, "tight"), "GET",
+               dict(proxy, uri=fn_uri("tight")))
     broken = add_resource(cp, api_id, root, "broken")
     put_method(cp, api_id, broken, "GET", dict(proxy, uri=fn_uri("echo:${stageVariables.nope}")))
     aws = add_resource(cp, api_id, root, "aws")
@@ -175,15 +195,22 @@ def env(tmp_path_factory):
                {"type": "AWS", "httpMethod": "POST", "uri": fn_uri("echo"),
                 "requestParameters": {"integration.request.header.X-Amz-Invocation-Type": "'Event'"}},
                responses={"200": {}})
+    put_method(cp, api_id, add_resource(cp, api_id, root, "qproxy"), "POST",
+               dict(proxy, requestParameters={
+                   "integration.request.header.X-Amz-Invocation-Type": "'Event'"}))
     if HAS_NODE_RIC:
         node = add_resource(cp, api_id, root, "node")
         put_method(cp, api_id, add_resource(cp, api_id, node, "{id}"), "GET",
                    {"type": "AWS_PROXY", "httpMethod": "POST", "uri": fn_uri("node")})
     deploy(cp, api_id, "prod", variables={"alias": "live"})
+    fmt = "{" + ",".join(f'"{v}":"$context.{v}"' for v in LOG_VARS) + "}"
+    cp.ok("PATCH", f"/restapis/{api_id}/stages/prod", {"patchOperations": [
+        {"op": "replace", "path": "/accessLogSettings/format", "value": fmt},
+        {"op": "replace", "path": "/accessLogSettings/destinationArn", "value": "access.log"}]})
     cp.ok("POST", f"/restapis/{api_id}/deployments", {"stageName": "dev",
                                                       "variables": {"alias": "$LATEST"}}, expect=201)
     dp.wait_version(cp.version())
-    yield {"cp": cp, "dp": dp, "api": api_id}
+    yield {"cp": cp, "dp": dp, "api": api_id, "log": os.path.join(work, "logs", "access.log")}
     dp.stop()
     cp.stop()
 
@@ -268,10 +295,11 @@ def test_aws_integration_templates_and_selection(env):
 
 
 def test_async_invocation(env):
-    started = time.monotonic()
-    r = call(env, "POST", "/queue", json={"action": "slow"})
-    assert r.status_code == 200 and r.content == b""
-    assert time.monotonic() - started < 2
+    for path in ("/queue", "/qproxy"):
+        started = time.monotonic()
+        r = call(env, "POST", path, json={"action": "slow"})
+        assert r.status_code == 200 and r.content == b"", (path, r.text)
+        assert time.monotonic() - started < 2, path
 
 
 def test_token_authorizer_function(env):
@@ -305,3 +333,80 @@ def test_admin_refuses_other_aws_services(env):
     r = cp.call("PUT", f"/restapis/{api_id}/resources/{res}/methods/PATCH/integration",
                 {"type": "AWS_PROXY", "httpMethod": "POST", "uri": fn_uri("bad name")})
     assert r.status_code == 400
+
+
+def test_access_log_follows_the_invocation(env):
+    ok = call(env, "GET", "/items/1")
+    failed = call(env, "GET", "/items/fail")
+    timed_out = call(env, "GET", "/slow")
+    want = {ok.headers["x-amzn-RequestId"]: ("201", "200", "201", "-"),
+            failed.headers["x-amzn-RequestId"]: ("502", "200", "-", "boom"),
+            timed_out.headers["x-amzn-RequestId"]: ("504", "-", "-", "Endpoint request timed out")}
+
+    def lines():
+        if not os.path.exists(env["log"]):
+            return None
+        with open(env["log"]) as f:
+            got = {d["requestId"]: d for d in map(json.loads, f.read().splitlines())}
+        return got if all(k in got for k in want) else None
+    got = wait_for(lines, 10, what="access log lines")
+    for rid, (status, integ_status, fn_status, error) in want.items():
+        line = got[rid]
+        assert line["status"] == status, line
+        assert line["integration.status"] == integ_status == line["integrationStatus"], line
+        assert line["integration.integrationStatus"] == fn_status, line
+        assert line["integration.error"] == error, line
+        assert line["integration.latency"].isdigit() and line["integrationLatency"].isdigit(), line
+
+
+def test_request_authorizer_function(env):
+    r = call(env, "GET", "/tenant", headers={"X-Tenant": "acme"})
+    assert r.status_code == 201, r.text
+    auth = r.json()["event"]["requestContext"]["authorizer"]
+    assert auth["principalId"] == "user-acme" and auth["type"] == "REQUEST"
+    assert call(env, "GET", "/tenant").status_code == 401
+
+
+def test_throttled_function(env):
+    r = call(env, "GET", "/tight")
+    assert r.status_code == 500 and r.text == '{"message": "Internal server error"}'
+
+
+def test_openapi_import_of_function_integrations(env):
+    cp = env["cp"]
+    integ = {"type": "aws_proxy", "httpMethod": "POST", "uri": fn_uri("echo:${stageVariables.alias}")}
+    doc = {"openapi": "3.0.1", "info": {"title": "fnimport", "version": "1"},
+           "paths": {"/hello": {"get": {"responses": {"200": {"description": "ok"}},
+                                        "x-amazon-apigateway-integration": integ}},
+                     "/s3": {"get": {"responses": {"200": {"description": "ok"}},
+                                     "x-amazon-apigateway-integration": {
+                                         "type": "aws", "httpMethod": "GET",
+                                         "uri": "arn:aws:apigateway:us-east-1:s3:path/b/k"}}}}}
+    r = cp.call("POST", "/restapis", raw=json.dumps(doc), params={"mode": "import"})
+    assert r.status_code == 201, r.text
+    api = r.json()
+    assert any("/s3" in w or "aws" in w.lower() for w in api.get("warnings", [])), api
+    res = {x["path"]: x["id"] for x in cp.ok("GET", f"/restapis/{api['id']}/resources")["item"]}
+    assert "/s3" not in res or "GET" not in (cp.ok("GET", f"/restapis/{api['id']}/resources/{res['/s3']}")
+                                             .get("resourceMethods") or {})
+    got = cp.ok("GET", f"/restapis/{api['id']}/resources/{res['/hello']}/methods/GET/integration")
+    assert got["type"] == "AWS_PROXY" and got["uri"] == integ["uri"]
+    deploy(cp, api["id"], "prod", variables={"alias": "live"})
+    env["dp"].wait_version(cp.version())
+    r = env["dp"].request("GET", api["id"], "prod", "/hello", timeout=20)
+    assert r.status_code == 201 and r.json()["version"] == "1"
+
+
+def test_client_gone_mid_invocation(env):
+    with pytest.raises(requests.exceptions.ReadTimeout):
+        env["dp"].request("GET", env["api"], "prod", "/slow", timeout=0.3)
+    time.sleep(1.5)  # the function's answer (or its timeout) comes for a request that is gone
+    assert env["dp"].alive()
+    assert call(env, "GET", "/items/1").status_code == 201
+
+
+def test_base64_answer_by_first_accept(env):
+    r = call(env, "GET", "/items/b64", headers={"Accept": "application/octet-stream, */*"})
+    assert r.status_code == 200 and r.content == b"\x00\x01bin"
+    r = call(env, "GET", "/items/b64", headers={"Accept": "text/plain, application/octet-stream"})
+    assert r.status_code == 200 and r.content == b"AAFiaW4="

@@ -109,6 +109,12 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
+    /* every process gone and its connections closed before the core goes */
+    fn_core_retain(core, NULL, 0);
+    for (int i = 0; i < 300 && fn_core_processes(core) > 0; i++)
+        h2o_evloop_run(loop, 10);
+    for (int i = 0; i < 20; i++)
+        h2o_evloop_run(loop, 10);
     fn_core_destroy(core);
     fn_code_remove_tree(root);
     return 0;
@@ -278,13 +284,37 @@ static void test_retire(void **state)
     assert_int_equal(fn_core_processes(core), 0);
 }
 
+/* The node-wide limit (4 slots here): a fifth function waits until a slot
+ * frees (the four busy ones time out and are reaped), then runs. */
+static void test_node_slots(void **state)
+{
+    (void)state;
+    static const char *names[] = {"s1", "s2", "s3", "s4"};
+    waiter_t busy[4], fifth;
+    waiter_t *all[] = {&busy[0], &busy[1], &busy[2], &busy[3], &fifth};
+    fn_config_t cfgs[4];
+    for (int i = 0; i < 4; i++) {
+        cfgs[i] = config(names[i], "plain", 1, -1, 1);
+        submit(&busy[i], &cfgs[i], "sleep");
+    }
+    fn_config_t five = config("s5", "plain", 5, -1, 1);
+    submit(&fifth, &five, "hi");
+    for (int i = 0; i < 50; i++)
+        h2o_evloop_run(loop, 10);
+    assert_true(fn_core_processes(core) <= 4);
+    assert_int_equal(fifth.done, 0); /* still waiting for a slot */
+    run_until(all, 5, 15000);
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(busy[i].status, FNHOST_TIMEOUT);
+    assert_int_equal(fifth.status, FNHOST_OK);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_cases),
-        cmocka_unit_test(test_warm),
-        cmocka_unit_test(test_throttle),
-        cmocka_unit_test(test_retire),
+        cmocka_unit_test(test_cases),      cmocka_unit_test(test_warm),
+        cmocka_unit_test(test_throttle),   cmocka_unit_test(test_retire),
+        cmocka_unit_test(test_node_slots),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

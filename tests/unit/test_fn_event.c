@@ -141,8 +141,15 @@ static void empty_request(fn_event_in_t *in)
     in->nscopes = 1;
 }
 
+static void http_api_v1(fn_event_in_t *in)
+{
+    in->version = "1.0";
+}
+
 static const event_case_t v1_cases[] = {
     {"plain", no_tweak, "{" V1_CONTEXT("") "\"body\":\"hello\",\"isBase64Encoded\":false}"},
+    {"HTTP API 1.0", http_api_v1,
+     "{" V1_CONTEXT("") "\"body\":\"hello\",\"isBase64Encoded\":false,\"version\":\"1.0\"}"},
     {"binary body, lambda authorizer", binary_lambda,
      "{" V1_CONTEXT(",\"authorizer\":{\"principalId\":\"u1\",\"tier\":\"gold\"}") "\"body\":"
                                                                                   "\"AP8Q\","
@@ -319,6 +326,12 @@ static void parses_answers(void **state)
         assert_string_equal(got, c->headers);
         assert_int_equal(a.body_len, strlen(c->body));
         assert_memory_equal(a.body, c->body, a.body_len);
+        if (strstr(c->payload, "\"isBase64Encoded\": true") != NULL) {
+            assert_non_null(a.encoded);
+            assert_string_equal(a.encoded, "aGk=");
+        } else {
+            assert_null(a.encoded);
+        }
         if (c->fmt == FN_ANSWER_V2 && strstr(c->payload, "cookies") != NULL) {
             assert_int_equal(a.ncookies, 1);
             assert_string_equal(a.cookies[0], "c=1");

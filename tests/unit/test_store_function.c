@@ -8,11 +8,16 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <nng/nng.h>
+#include <nng/protocol/reqrep0/req.h>
 #include <openssl/sha.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "clock.h"
+#include "cluster.h"
 #include "codefetch.h"
 #include "compiler.h"
 #include "store.h"
@@ -403,6 +408,114 @@ static void test_code_fetch(void **state)
     }
 }
 
+/* ---- codefetch through cluster.c's REP socket, from a real REQ socket ------ */
+
+static const uint8_t test_secret[] = "unit-test-cluster-secret-0123456789";
+
+/* Sends a sealed request of kind with payload; returns the opened reply's
+ * kind and copies its payload (or -1: an empty reply, the refusal). */
+static int rep_exchange(nng_socket req, Portico__MessageKind kind, const uint8_t *payload,
+                        size_t len, uint64_t seq, char *out, size_t cap, size_t *out_len)
+{
+    envelope_secret_t sec = {test_secret, sizeof(test_secret) - 1};
+    uint8_t nonce[16] = {1, 2, 3}, *sealed, *buf;
+    size_t sealed_len, n;
+    envelope_t e = {.kind = kind,
+                    .sent_at_ms = clock_wall_ms(),
+                    .nonce = nonce,
+                    .nonce_len = sizeof(nonce),
+                    .payload = payload,
+                    .payload_len = len,
+                    .sender = "node-1",
+                    .incarnation = 7,
+                    .seq = seq};
+    assert_int_equal(envelope_seal(&sec, &e, &sealed, &sealed_len), ENVELOPE_OK);
+    assert_int_equal(nng_send(req, sealed, sealed_len, 0), 0);
+    free(sealed);
+    assert_int_equal(nng_recv(req, &buf, &n, NNG_FLAG_ALLOC), 0);
+    if (n == 0) {
+        nng_free(buf, n);
+        return -1;
+    }
+    envelope_t reply;
+    Portico__Envelope *owner = NULL;
+    assert_int_equal(envelope_open(&sec, buf, n, &reply, &owner), ENVELOPE_OK);
+    assert_int_equal(reply.nonce_len, sizeof(nonce));
+    assert_memory_equal(reply.nonce, nonce, sizeof(nonce));
+    *out_len = reply.payload_len;
+    memcpy(out, reply.payload, reply.payload_len < cap ? reply.payload_len : cap);
+    int got = (int)reply.kind;
+    envelope_free(owner);
+    nng_free(buf, n);
+    return got;
+}
+
+static size_t pack_fetch(const uint8_t sha[32], uint8_t *buf)
+{
+    Portico__CodeFetch cf = PORTICO__CODE_FETCH__INIT;
+    cf.node_id = "node-1";
+    cf.code_sha256.data = (uint8_t *)sha;
+    cf.code_sha256.len = 32;
+    return portico__code_fetch__pack(&cf, buf);
+}
+
+static void test_code_fetch_socket(void **state)
+{
+    testdb_t *f = *state;
+    static const char zip[] = "PK\x03\x04 a zip that crosses the cluster channel";
+    uint8_t sha[32], other[32], payload[128];
+    char got[256], url[64], rep_url[64], pull_url[64];
+    size_t got_len = 0;
+    SHA256((const uint8_t *)zip, sizeof(zip) - 1, sha);
+    SHA256((const uint8_t *)"nothing", 7, other);
+    assert_int_equal(store_code_put(f->s, sha, zip, sizeof(zip) - 1), STORE_OK);
+    cluster_t *cl = NULL;
+    char err[256];
+    for (int attempt = 0; cl == NULL && attempt < 20; attempt++) {
+        snprintf(url, sizeof(url), "tcp://127.0.0.1:%d",
+                 20000 + (getpid() * 7 + attempt * 97) % 40000);
+        cluster_config_t cc = {.url = url,
+                               .secret = {test_secret, sizeof(test_secret) - 1},
+                               .store_id = "unit",
+                               .code_fetch = codefetch_from_store,
+                               .code_ctx = f->s};
+        if (cluster_start(&cc, &cl, err, sizeof(err)) != 0)
+            cl = NULL;
+    }
+    assert_non_null(cl);
+    assert_int_equal(cluster_urls(url, rep_url, pull_url, sizeof(rep_url)), 0);
+    nng_socket req;
+    assert_int_equal(nng_req0_open(&req), 0);
+    nng_socket_set_ms(req, NNG_OPT_RECVTIMEO, 10000);
+    assert_int_equal(nng_dial(req, rep_url, NULL, 0), 0);
+
+    size_t n = pack_fetch(sha, payload);
+    assert_int_equal(rep_exchange(req, PORTICO__MESSAGE_KIND__KIND_CODE_FETCH, payload, n, 1, got,
+                                  sizeof(got), &got_len),
+                     PORTICO__MESSAGE_KIND__KIND_CODE);
+    assert_int_equal(got_len, sizeof(zip) - 1);
+    assert_memory_equal(got, zip, got_len);
+
+    n = pack_fetch(other, payload);
+    assert_int_equal(rep_exchange(req, PORTICO__MESSAGE_KIND__KIND_CODE_FETCH, payload, n, 2, got,
+                                  sizeof(got), &got_len),
+                     PORTICO__MESSAGE_KIND__KIND_ERROR);
+    assert_int_equal(got_len, strlen("unknown code"));
+    assert_memory_equal(got, "unknown code", got_len);
+
+    /* a replayed sequence number is refused (an empty reply) */
+    n = pack_fetch(sha, payload);
+    assert_int_equal(rep_exchange(req, PORTICO__MESSAGE_KIND__KIND_CODE_FETCH, payload, n, 2, got,
+                                  sizeof(got), &got_len),
+                     -1);
+    /* snapshot fetches still go their way: none is published yet */
+    assert_int_equal(rep_exchange(req, PORTICO__MESSAGE_KIND__KIND_FETCH, NULL, 0, 3, got,
+                                  sizeof(got), &got_len),
+                     PORTICO__MESSAGE_KIND__KIND_ERROR);
+    nng_close(req);
+    cluster_stop(cl);
+}
+
 /* ---- the snapshot ---------------------------------------------------------- */
 
 /* One FunctionVersion per $LATEST and published version, with the code's hash
@@ -479,6 +592,7 @@ int main(void)
                                         testdb_teardown),
         cmocka_unit_test_setup_teardown(test_code_fetch, testdb_setup, testdb_teardown),
         cmocka_unit_test_setup_teardown(test_snapshot, testdb_setup, testdb_teardown),
+        cmocka_unit_test_setup_teardown(test_code_fetch_socket, testdb_setup, testdb_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
