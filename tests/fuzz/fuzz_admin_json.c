@@ -168,12 +168,13 @@ static void fz_fixtures(void)
              fz_api);
     fz_setup_call("POST", "/usageplans", body, "id", fz_plan);
     /* a function (a zip holding bootstrap) with a version and an alias */
-    fz_setup_call("POST", "/2015-03-31/functions",
-                  "{\"FunctionName\":\"fz\",\"Runtime\":\"provided\",\"Handler\":\"h\","
-                  "\"Code\":{\"ZipFile\":\"UEsDBBQAAAAAAIdrfl0dnfsECgAAAAoAAAAJAAAAYm9vdHN0cmFwI"
-                  "yEvYmluL3NoClBLAQIUAxQAAAAAAIdrfl0dnfsECgAAAAoAAAAJAAAAAAAAAAAAAACAAQAAAABib290c3"
-                  "RyYXBQSwUGAAAAAAEAAQA3AAAAMQAAAAAA\"},\"Publish\":true}",
-                  NULL, NULL);
+    fz_setup_call(
+        "POST", "/2015-03-31/functions",
+        "{\"FunctionName\":\"fz\",\"Runtime\":\"provided\",\"Handler\":\"h\","
+        "\"Code\":{\"ZipFile\":\"UEsDBBQAAAAAAIdrfl0dnfsECgAAAAoAAAAJAAAAYm9vdHN0cmFwI"
+        "yEvYmluL3NoClBLAQIUAxQAAAAAAIdrfl0dnfsECgAAAAoAAAAJAAAAAAAAAAAAAACAAQAAAABib290c3"
+        "RyYXBQSwUGAAAAAAEAAQA3AAAAMQAAAAAA\"},\"Publish\":true}",
+        NULL, NULL);
     fz_setup_call("POST", "/2015-03-31/functions/fz/aliases",
                   "{\"Name\":\"live\",\"FunctionVersion\":\"1\"}", NULL, NULL);
 }
