@@ -66,6 +66,7 @@ typedef struct dp_thread {
     crypto_hasher_t *hasher; /* x-api-key digests without OpenSSL's lookup lock */
     h2o_timeout_t usage_timeout;
     h2o_timeout_entry_t usage_entry;
+    struct ws_thread *ws; /* WebSocket connections on this loop (ws_sock.h) */
 } dp_thread_t;
 
 struct dp {
@@ -112,6 +113,10 @@ struct dp {
     atomic_int quota_open_now; /* set by the cluster thread: away, and open */
     atomic_int lease_cp_away;  /* the control plane is silent: no lease can be asked for */
     qlease_queue_t lease_queue;
+    /* WebSocket APIs (ws_sock.h limits, ws_peer.h directory) */
+    uint64_t ws_frame_max, ws_message_max, ws_outbound_max;
+    unsigned ws_idle_ms, ws_lifetime_ms, ws_connects_per_s;
+    const char *ws_peers;
 };
 
 /* Called on any thread: gives every worker its own reference to rt and drops

@@ -267,6 +267,8 @@ typedef struct runtime {
     const keytab_t *keys;
     rt_limit_t account;
     struct runtime *root; /* NULL when compiled from a snapshot */
+    /* WebSocket APIs: "api_id/stage" → ws_stage_t (ws_conf.h) */
+    strmap_t *ws_stages;
 } runtime_t;
 
 const rt_stage_t *runtime_stage(const runtime_t *rt, const char *api_id, size_t api_len,

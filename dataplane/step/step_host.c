@@ -8,6 +8,7 @@
 #include "gwresp.h"
 #include "steps.h"
 #include "tls.h"
+#include "ws_sock.h"
 
 #define EXECUTE_API ".execute-api."
 #define API_ID_LEN 10
@@ -132,6 +133,13 @@ enum step_result step_host(dp_request_t *r)
     }
     if (rc == 0 && t.stage.len > 0)
         s = runtime_stage(r->rt, t.api_id.base, t.api_id.len, t.stage.base, t.stage.len);
+    const ws_stage_t *ws;
+    if (s == NULL && rc == 0 && t.stage.len > 0 &&
+        (ws = ws_conf_stage(r->rt, t.api_id.base, t.api_id.len, t.stage.base, t.stage.len)) !=
+            NULL) {
+        ws_handle(r, ws, t.rest); /* a WebSocket API: the handshake or @connections */
+        return STEP_DONE;
+    }
     if (s == NULL || (s->deployment->disable_execute_api_endpoint && !t.via_domain)) {
         gwresp_send(r, GW_FORBIDDEN_STAGE);
         return STEP_DONE;

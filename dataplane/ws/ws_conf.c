@@ -1,0 +1,274 @@
+/* ws_conf: WebSocket APIs into the runtime. Every template, pattern and
+ * selection expression is compiled here so a bad one refuses the snapshot
+ * and messages never parse. */
+#include "ws_conf.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "pattern.h"
+#include "vtl.h"
+
+#define WS_DEFAULT_TIMEOUT_MS 29000
+
+static void ws_pattern_free(void *p)
+{
+    pattern_free(p);
+}
+
+static int ws_templates(rt_build_t *b, Portico__KeyValue **kv, size_t n, const char *tse,
+                        ws_templates_t *out)
+{
+    ws_template_t *items = arena_alloc(b->a, sizeof(*items) * (n + 1));
+    if (items == NULL)
+        return rt_build_fail(b, "out of memory");
+    for (size_t i = 0; i < n; i++) {
+        vtl_template_t *t;
+        vtl_error_t err;
+        if (vtl_compile(kv[i]->value, strlen(kv[i]->value), b->a, &t, &err) != VTL_OK)
+            return rt_build_fail(b, "template %s: line %d, column %d: %s", kv[i]->key, err.line,
+                                 err.column, err.message);
+        items[i] = (ws_template_t){kv[i]->key, t};
+    }
+    out->items = items;
+    out->n = n;
+    out->selection = NULL;
+    if (tse != NULL && tse[0] != '\0') {
+        char err[160];
+        out->selection = ws_select_parse(b->a, tse, err, sizeof(err));
+        if (out->selection == NULL)
+            return rt_build_fail(b, "templateSelectionExpression: %s", err);
+    }
+    return 0;
+}
+
+static int ws_integ_response(rt_build_t *b, const Portico__V2IntegrationResponse *src,
+                             ws_integ_response_t *out)
+{
+    out->key = src->key;
+    out->re = NULL;
+    size_t len = strlen(src->key);
+    if (strcmp(src->key, "$default") != 0) {
+        if (len < 2 || src->key[0] != '/' || src->key[len - 1] != '/')
+            return rt_build_fail(b, "integration response key %s", src->key);
+        char *re_src = arena_strndup(b->a, src->key + 1, len - 2), err[160];
+        pattern_t *re = re_src != NULL ? pattern_compile(re_src, err, sizeof(err)) : NULL;
+        if (re == NULL)
+            return rt_build_fail(b, "integration response key %s", src->key);
+        if (rt_build_cleanup(b, ws_pattern_free, re) != 0)
+            return -1;
+        out->re = re;
+    }
+    return ws_templates(b, src->response_templates, src->n_response_templates,
+                        src->template_selection_expression, &out->templates);
+}
+
+static int ws_integration(rt_build_t *b, const Portico__V2Integration *src, ws_integration_t *out)
+{
+    if (strcmp(src->type, "MOCK") == 0)
+        out->type = WS_INTEG_MOCK;
+    else if (strcmp(src->type, "HTTP") == 0)
+        out->type = WS_INTEG_HTTP;
+    else if (strcmp(src->type, "HTTP_PROXY") == 0)
+        out->type = WS_INTEG_HTTP_PROXY;
+    else
+        return rt_build_fail(b, "WebSocket integration %s: type %s is not served", src->id,
+                             src->type);
+    out->method = src->method[0] != '\0' ? src->method : "POST";
+    out->uri = src->uri;
+    if (out->type != WS_INTEG_MOCK && strncmp(src->uri, "http://", 7) != 0 &&
+        strncmp(src->uri, "https://", 8) != 0)
+        return rt_build_fail(b, "WebSocket integration %s: uri must be http(s)", src->id);
+    out->timeout_ms = src->timeout_ms != 0 ? src->timeout_ms : WS_DEFAULT_TIMEOUT_MS;
+    out->passthrough_never = strcmp(src->passthrough_behavior, "NEVER") == 0;
+    if (ws_templates(b, src->request_templates, src->n_request_templates,
+                     src->template_selection_expression, &out->templates) != 0)
+        return -1;
+    ws_integ_response_t *rs = arena_alloc(b->a, sizeof(*rs) * (src->n_responses + 1));
+    if (rs == NULL)
+        return rt_build_fail(b, "out of memory");
+    for (size_t i = 0; i < src->n_responses; i++)
+        if (ws_integ_response(b, src->responses[i], &rs[i]) != 0)
+            return -1;
+    out->responses = rs;
+    out->nresponses = src->n_responses;
+    return 0;
+}
+
+/* "$request.header.Auth" / "route.request.header.Auth" → "h:Auth";
+ * "...querystring.t" → "q:t". */
+static const char *ws_identity_source(rt_build_t *b, const char *s)
+{
+    static const char *const prefixes[] = {"$request.", "route.request.", "method.request."};
+    for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
+        size_t pl = strlen(prefixes[i]);
+        if (strncmp(s, prefixes[i], pl) != 0)
+            continue;
+        const char *rest = s + pl;
+        char buf[160];
+        if (strncmp(rest, "header.", 7) == 0 && rest[7] != '\0') {
+            int n = snprintf(buf, sizeof(buf), "h:%s", rest + 7);
+            for (int k = 2; k < n && (size_t)k < sizeof(buf); k++)
+                if (buf[k] >= 'A' && buf[k] <= 'Z')
+                    buf[k] = (char)(buf[k] - 'A' + 'a');
+        } else if (strncmp(rest, "querystring.", 12) == 0 && rest[12] != '\0')
+            snprintf(buf, sizeof(buf), "q:%s", rest + 12);
+        else
+            return NULL;
+        return arena_strdup(b->a, buf);
+    }
+    return NULL;
+}
+
+static int ws_authorizer(rt_build_t *b, const Portico__V2Authorizer *src, ws_authorizer_t *out)
+{
+    out->id = src->id;
+    out->uri = src->authorizer_uri;
+    out->ttl_s = src->result_ttl_seconds > 0 ? (uint32_t)src->result_ttl_seconds : 0;
+    out->simple = src->enable_simple_responses;
+    const char **ss = arena_alloc(b->a, sizeof(*ss) * (src->n_identity_source + 1));
+    if (ss == NULL)
+        return rt_build_fail(b, "out of memory");
+    for (size_t i = 0; i < src->n_identity_source; i++) {
+        ss[i] = ws_identity_source(b, src->identity_source[i]);
+        if (ss[i] == NULL)
+            return rt_build_fail(b, "authorizer %s: identity source %s", src->id,
+                                 src->identity_source[i]);
+    }
+    out->sources = ss;
+    out->nsources = src->n_identity_source;
+    return 0;
+}
+
+static int ws_api(rt_build_t *b, const Portico__V2ApiDefinition *def, ws_api_t *api)
+{
+    char err[160];
+    api->api_id = def->api_id;
+    api->deployment_id = def->deployment_id;
+    api->rse =
+        ws_select_parse(b->a,
+                        def->route_selection_expression[0] != '\0' ? def->route_selection_expression
+                                                                   : "$request.body.action",
+                        err, sizeof(err));
+    if (api->rse == NULL)
+        return rt_build_fail(b, "API %s: routeSelectionExpression: %s", def->api_id, err);
+    ws_integration_t *integs = arena_alloc(b->a, sizeof(*integs) * (def->n_integrations + 1));
+    ws_authorizer_t *auths = arena_alloc(b->a, sizeof(*auths) * (def->n_authorizers + 1));
+    ws_route_t *routes = arena_alloc(b->a, sizeof(*routes) * (def->n_routes + 1));
+    api->by_key = strmap_create(b->a, def->n_routes);
+    if (integs == NULL || auths == NULL || routes == NULL || api->by_key == NULL)
+        return rt_build_fail(b, "out of memory");
+    for (size_t i = 0; i < def->n_integrations; i++)
+        if (ws_integration(b, def->integrations[i], &integs[i]) != 0)
+            return -1;
+    size_t nauth = 0;
+    for (size_t i = 0; i < def->n_authorizers; i++) {
+        if (strcmp(def->authorizers[i]->type, "REQUEST") != 0)
+            continue;
+        if (ws_authorizer(b, def->authorizers[i], &auths[nauth]) != 0)
+            return -1;
+        nauth++;
+    }
+    for (size_t i = 0; i < def->n_routes; i++) {
+        const Portico__V2Route *src = def->routes[i];
+        ws_route_t *r = &routes[i];
+        memset(r, 0, sizeof(*r));
+        r->key = src->route_key;
+        r->two_way = src->route_response_selection_expression[0] != '\0';
+        for (size_t k = 0; src->target_integration_id[0] != '\0' && k < def->n_integrations; k++)
+            if (strcmp(def->integrations[k]->id, src->target_integration_id) == 0)
+                r->integ = &integs[k];
+        const char *target = src->target_integration_id;
+        if (strncmp(target, "integrations/", 13) == 0)
+            for (size_t k = 0; k < def->n_integrations; k++)
+                if (strcmp(def->integrations[k]->id, target + 13) == 0)
+                    r->integ = &integs[k];
+        if (strcmp(src->authorization_type, "CUSTOM") == 0) {
+            for (size_t k = 0; k < nauth; k++)
+                if (strcmp(auths[k].id, src->authorizer_id) == 0)
+                    r->authorizer = &auths[k];
+            if (r->authorizer == NULL)
+                return rt_build_fail(b, "route %s: authorizer %s is not a REQUEST authorizer",
+                                     src->route_key, src->authorizer_id);
+        }
+        if (strmap_put(api->by_key, r->key, strlen(r->key), r) != 0)
+            return rt_build_fail(b, "out of memory");
+        if (strcmp(r->key, "$connect") == 0)
+            api->on_connect = r;
+        else if (strcmp(r->key, "$disconnect") == 0)
+            api->on_disconnect = r;
+        else if (strcmp(r->key, "$default") == 0)
+            api->on_default = r;
+    }
+    api->routes = routes;
+    api->nroutes = def->n_routes;
+    return 0;
+}
+
+static rt_vars_t ws_vars(rt_build_t *b, Portico__KeyValue **kv, size_t n)
+{
+    rt_kv_t *items = arena_alloc(b->a, sizeof(*items) * (n + 1));
+    for (size_t i = 0; items != NULL && i < n; i++)
+        items[i] = (rt_kv_t){kv[i]->key, strlen(kv[i]->key), kv[i]->value, strlen(kv[i]->value)};
+    return (rt_vars_t){items, items != NULL ? n : 0};
+}
+
+int ws_conf_compile(rt_build_t *b, const Portico__Snapshot *snap)
+{
+    strmap_t *apis = strmap_create(b->a, snap->n_v2_deployments);
+    b->rt->ws_stages = strmap_create(b->a, snap->n_v2_stages);
+    if (apis == NULL || b->rt->ws_stages == NULL)
+        return rt_build_fail(b, "out of memory");
+    for (size_t i = 0; i < snap->n_v2_deployments; i++) {
+        const Portico__V2ApiDefinition *def = snap->v2_deployments[i];
+        if (strcmp(def->protocol_type, "WEBSOCKET") != 0)
+            continue;
+        ws_api_t *api = arena_alloc(b->a, sizeof(*api));
+        if (api == NULL)
+            return rt_build_fail(b, "out of memory");
+        memset(api, 0, sizeof(*api));
+        if (ws_api(b, def, api) != 0)
+            return -1;
+        char key[256];
+        int n = snprintf(key, sizeof(key), "%s/%s", def->api_id, def->deployment_id);
+        if (n < 0 || (size_t)n >= sizeof(key) || strmap_put(apis, key, (size_t)n, api) != 0)
+            return rt_build_fail(b, "out of memory");
+    }
+    for (size_t i = 0; i < snap->n_v2_stages; i++) {
+        const Portico__V2Stage *st = snap->v2_stages[i];
+        char key[256];
+        int n = snprintf(key, sizeof(key), "%s/%s", st->api_id, st->deployment_id);
+        if (n < 0 || (size_t)n >= sizeof(key))
+            continue;
+        const ws_api_t *api = strmap_get(apis, key, (size_t)n);
+        if (api == NULL) /* an HTTP API's stage, or a stage without a deployment */
+            continue;
+        ws_stage_t *s = arena_alloc(b->a, sizeof(*s));
+        if (s == NULL)
+            return rt_build_fail(b, "out of memory");
+        *s = (ws_stage_t){st->api_id, st->stage_name, api,
+                          ws_vars(b, st->variables, st->n_variables)};
+        n = snprintf(key, sizeof(key), "%s/%s", st->api_id, st->stage_name);
+        if (n < 0 || (size_t)n >= sizeof(key) ||
+            strmap_put(b->rt->ws_stages, key, (size_t)n, s) != 0)
+            return rt_build_fail(b, "out of memory");
+    }
+    return 0;
+}
+
+const ws_stage_t *ws_conf_stage(const runtime_t *rt, const char *api_id, size_t api_len,
+                                const char *stage, size_t stage_len)
+{
+    char key[256];
+    if (rt->ws_stages == NULL || api_len + stage_len + 1 > sizeof(key))
+        return NULL;
+    memcpy(key, api_id, api_len);
+    key[api_len] = '/';
+    memcpy(key + api_len + 1, stage, stage_len);
+    return strmap_get(rt->ws_stages, key, api_len + 1 + stage_len);
+}
+
+const ws_route_t *ws_conf_route(const ws_api_t *api, const char *key, size_t len)
+{
+    return strmap_get(api->by_key, key, len);
+}
