@@ -24,6 +24,10 @@
 #include "admin_usageplan_keys.h"
 #include "admin_usageplan_usage.h"
 #include "admin_validator.h"
+#include "admin_v2_api.h"
+#include "admin_v2_integration.h"
+#include "admin_v2_route.h"
+#include "admin_v2_stage.h"
 
 #define API "/restapis/{restapi_id}"
 #define RESOURCE API "/resources/{resource_id}"
@@ -31,6 +35,10 @@
 #define INTEGRATION METHOD "/integration"
 #define DOMAIN "/domainnames/{domain_name}"
 #define PLAN "/usageplans/{usageplan_id}"
+#define V2API "/v2/apis/{api_id}"
+#define V2ROUTE V2API "/routes/{route_id}"
+#define V2INTEG V2API "/integrations/{integration_id}"
+#define V2STAGE V2API "/stages/{stage_name}"
 
 const admin_route_t admin_routes[] = {
     {"POST", "/restapis", admin_restapi_create, .document_body = 1},
@@ -132,6 +140,51 @@ const admin_route_t admin_routes[] = {
     {"GET", "/portico/accesskeys", admin_accesskey_list},
     {"GET", "/portico/accesskeys/{access_key_id}", admin_accesskey_get},
     {"DELETE", "/portico/accesskeys/{access_key_id}", admin_accesskey_delete},
+
+    /* apigatewayv2: HTTP and WebSocket APIs */
+    {"POST", "/v2/apis", admin_v2_api_create},
+    {"GET", "/v2/apis", admin_v2_api_list},
+    {"GET", V2API, admin_v2_api_get},
+    {"PATCH", V2API, admin_v2_api_update},
+    {"DELETE", V2API, admin_v2_api_delete},
+    {"DELETE", V2API "/cors", admin_v2_cors_delete},
+    {"POST", V2API "/routes", admin_v2_route_create},
+    {"GET", V2API "/routes", admin_v2_route_list},
+    {"GET", V2ROUTE, admin_v2_route_get},
+    {"PATCH", V2ROUTE, admin_v2_route_update},
+    {"DELETE", V2ROUTE, admin_v2_route_delete},
+    {"DELETE", V2ROUTE "/requestparameters/{param_key}", admin_v2_route_param_delete},
+    {"POST", V2ROUTE "/routeresponses", admin_v2_route_response_create},
+    {"GET", V2ROUTE "/routeresponses", admin_v2_route_response_list},
+    {"GET", V2ROUTE "/routeresponses/{route_response_id}", admin_v2_route_response_get},
+    {"PATCH", V2ROUTE "/routeresponses/{route_response_id}", admin_v2_route_response_update},
+    {"DELETE", V2ROUTE "/routeresponses/{route_response_id}", admin_v2_route_response_delete},
+    {"POST", V2API "/integrations", admin_v2_integration_create},
+    {"GET", V2API "/integrations", admin_v2_integration_list},
+    {"GET", V2INTEG, admin_v2_integration_get},
+    {"PATCH", V2INTEG, admin_v2_integration_update},
+    {"DELETE", V2INTEG, admin_v2_integration_delete},
+    {"POST", V2INTEG "/integrationresponses", admin_v2_integration_response_create},
+    {"GET", V2INTEG "/integrationresponses", admin_v2_integration_response_list},
+    {"GET", V2INTEG "/integrationresponses/{integration_response_id}",
+     admin_v2_integration_response_get},
+    {"PATCH", V2INTEG "/integrationresponses/{integration_response_id}",
+     admin_v2_integration_response_update},
+    {"DELETE", V2INTEG "/integrationresponses/{integration_response_id}",
+     admin_v2_integration_response_delete},
+    {"POST", V2API "/stages", admin_v2_stage_create},
+    {"GET", V2API "/stages", admin_v2_stage_list},
+    {"GET", V2STAGE, admin_v2_stage_get},
+    {"PATCH", V2STAGE, admin_v2_stage_update},
+    {"DELETE", V2STAGE, admin_v2_stage_delete},
+    {"DELETE", V2STAGE "/accesslogsettings", admin_v2_stage_access_log_delete},
+    {"DELETE", V2STAGE "/routesettings/{route_key}", admin_v2_stage_route_settings_delete},
+    {"DELETE", V2STAGE "/cache/authorizers", admin_v2_stage_authorizer_cache_reset},
+    {"POST", V2API "/deployments", admin_v2_deployment_create},
+    {"GET", V2API "/deployments", admin_v2_deployment_list},
+    {"GET", V2API "/deployments/{deployment_id}", admin_v2_deployment_get},
+    {"PATCH", V2API "/deployments/{deployment_id}", admin_v2_deployment_update},
+    {"DELETE", V2API "/deployments/{deployment_id}", admin_v2_deployment_delete},
 
     {"GET", "/cluster/nodes", admin_cluster_nodes},
     {"GET", "/cluster/metrics", admin_metrics_query},

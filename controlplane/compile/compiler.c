@@ -12,6 +12,7 @@
 #include "domain_tls.h"
 #include "iam_keys.h"
 #include "compiler_plans.h"
+#include "compiler_v2.h"
 #include "log.h"
 #include "pbjson.h"
 #include "store_api.h"
@@ -506,7 +507,10 @@ int compiler_build_snapshot_with(store_t *s, const compiler_settings_t *cs, uint
     if (rc == STORE_OK)
         rc = store_mapping_visit_all(s, snapshot_add_mapping, &x);
     if (rc == STORE_OK)
-        rc = compiler_auth_jwks(s, x.arena, x.defs, x.ndefs, &snap.jwks, &snap.n_jwks);
+        rc = compiler_v2_snapshot(s, x.arena, &snap);
+    if (rc == STORE_OK)
+        rc = compiler_auth_jwks(s, x.arena, x.defs, x.ndefs, snap.v2_deployments,
+                                snap.n_v2_deployments, &snap.jwks, &snap.n_jwks);
     if (rc == STORE_OK)
         rc = domain_tls_snapshot(s, x.arena, &snap.domain_tls, &snap.n_domain_tls);
     if (rc == STORE_OK)

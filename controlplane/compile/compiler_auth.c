@@ -135,29 +135,42 @@ static Portico__JwksKeySet *snapshot_set(arena_t *a, const Portico__JwtConfigura
     return set;
 }
 
+static int jwks_add(store_t *s, arena_t *a, const Portico__JwtConfiguration *j,
+                    Portico__JwksKeySet **sets, size_t *count)
+{
+    if (j == NULL || jwks_listed(sets, *count, j))
+        return STORE_OK;
+    json_t *keys = NULL;
+    int64_t fetched = 0;
+    int rc = store_jwks_keys(s, j->issuer, j->jwks_uri, &keys, &fetched);
+    if (rc != STORE_OK && rc != STORE_ENOTFOUND)
+        return rc;
+    /* a source not fetched yet travels without keys: its tokens get 401 */
+    sets[(*count)++] = snapshot_set(a, j, keys, fetched);
+    json_decref(keys);
+    return STORE_OK;
+}
+
 int compiler_auth_jwks(store_t *s, arena_t *a, Portico__ApiDefinition **defs, size_t ndefs,
-                       Portico__JwksKeySet ***out, size_t *n)
+                       Portico__V2ApiDefinition **v2, size_t nv2, Portico__JwksKeySet ***out,
+                       size_t *n)
 {
     size_t cap = 0;
     for (size_t d = 0; d < ndefs; d++)
         cap += defs[d]->n_authorizers;
+    for (size_t d = 0; d < nv2; d++)
+        cap += v2[d]->n_authorizers;
     Portico__JwksKeySet **sets = arena_alloc(a, sizeof(*sets) * (cap + 1));
     size_t count = 0;
-    for (size_t d = 0; d < ndefs; d++) {
-        for (size_t i = 0; i < defs[d]->n_authorizers; i++) {
-            const Portico__JwtConfiguration *j = defs[d]->authorizers[i]->jwt;
-            if (j == NULL || jwks_listed(sets, count, j))
-                continue;
-            json_t *keys = NULL;
-            int64_t fetched = 0;
-            int rc = store_jwks_keys(s, j->issuer, j->jwks_uri, &keys, &fetched);
-            if (rc != STORE_OK && rc != STORE_ENOTFOUND)
-                return rc;
-            /* a source not fetched yet travels without keys: its tokens get 401 */
-            sets[count++] = snapshot_set(a, j, keys, fetched);
-            json_decref(keys);
-        }
-    }
+    int rc = STORE_OK;
+    for (size_t d = 0; rc == STORE_OK && d < ndefs; d++)
+        for (size_t i = 0; rc == STORE_OK && i < defs[d]->n_authorizers; i++)
+            rc = jwks_add(s, a, defs[d]->authorizers[i]->jwt, sets, &count);
+    for (size_t d = 0; rc == STORE_OK && d < nv2; d++)
+        for (size_t i = 0; rc == STORE_OK && i < v2[d]->n_authorizers; i++)
+            rc = jwks_add(s, a, v2[d]->authorizers[i]->jwt, sets, &count);
+    if (rc != STORE_OK)
+        return rc;
     *out = sets;
     *n = count;
     return STORE_OK;

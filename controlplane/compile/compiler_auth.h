@@ -17,9 +17,10 @@ int compiler_auth_tree(store_t *s, const char *api_id, json_t *tree);
 /* Fills def->authorizers and def->gateway_responses from the tree. */
 void compiler_auth_definition(arena_t *a, json_t *tree, Portico__ApiDefinition *def);
 
-/* The key sets of the JWT authorizers in defs (each source once), read
- * inside the caller's transaction. */
+/* The key sets of the JWT authorizers in defs and in the apigatewayv2
+ * definitions v2 (each source once), read inside the caller's transaction. */
 int compiler_auth_jwks(store_t *s, arena_t *a, Portico__ApiDefinition **defs, size_t ndefs,
-                       Portico__JwksKeySet ***out, size_t *n);
+                       Portico__V2ApiDefinition **v2, size_t nv2, Portico__JwksKeySet ***out,
+                       size_t *n);
 
 #endif

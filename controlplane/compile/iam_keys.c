@@ -27,6 +27,11 @@ void iam_keys_configure(const envelope_secret_t *seal, const envelope_secret_t *
     iam_keys.configured = 1;
 }
 
+const char *iam_keys_region(void)
+{
+    return iam_keys.region[0] != '\0' ? iam_keys.region : "us-east-1";
+}
+
 typedef struct {
     arena_t *a;
     char dates[IAM_KEYS_DAYS][9];

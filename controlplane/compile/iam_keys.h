@@ -21,6 +21,8 @@
  * secret that seals what travels, and the region data planes accept. */
 void iam_keys_configure(const envelope_secret_t *seal, const envelope_secret_t *cluster,
                         const char *region);
+/* The configured region ("us-east-1" before iam_keys_configure). */
+const char *iam_keys_region(void);
 
 /* The keys for day (days since 1970-01-01, UTC) - 1 .. day + 1 (inside the
  * caller's read transaction). Nothing when not configured. */

@@ -247,6 +247,50 @@ static const char *const store_migrations[] = {
     "  last_grant_ms INTEGER NOT NULL DEFAULT 0,"
     "  seen_ms INTEGER NOT NULL DEFAULT 0,"
     "  PRIMARY KEY (plan_id, key_id, period_start, node_id));",
+
+    /* 10: apigatewayv2 (HTTP and WebSocket APIs; may run twice, like 8). v2_items holds the
+     * documents under an API: routes, integrations, authorizers, models and (parent_id = their
+     * route or integration) route and integration responses; `name` is what must be unique among
+     * siblings (route key, authorizer or model name, response key). API mappings sit beside the
+     * REST base path mappings of the same domain names. */
+    "CREATE TABLE IF NOT EXISTS v2_apis ("
+    "  id TEXT PRIMARY KEY,"
+    "  created_at INTEGER NOT NULL,"
+    "  doc TEXT NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS v2_items ("
+    "  api_id TEXT NOT NULL REFERENCES v2_apis(id) ON DELETE CASCADE,"
+    "  kind TEXT NOT NULL,"
+    "  id TEXT NOT NULL,"
+    "  parent_id TEXT NOT NULL DEFAULT '',"
+    "  name TEXT NOT NULL,"
+    "  doc TEXT NOT NULL,"
+    "  PRIMARY KEY (api_id, kind, id),"
+    "  UNIQUE (api_id, kind, parent_id, name));"
+    "CREATE TABLE IF NOT EXISTS v2_deployments ("
+    "  api_id TEXT NOT NULL REFERENCES v2_apis(id) ON DELETE CASCADE,"
+    "  id TEXT NOT NULL,"
+    "  created_at INTEGER NOT NULL,"
+    "  description TEXT NOT NULL DEFAULT '',"
+    "  auto_deployed INTEGER NOT NULL DEFAULT 0,"
+    "  definition BLOB NOT NULL,"
+    "  PRIMARY KEY (api_id, id));"
+    "CREATE TABLE IF NOT EXISTS v2_stages ("
+    "  api_id TEXT NOT NULL REFERENCES v2_apis(id) ON DELETE CASCADE,"
+    "  name TEXT NOT NULL,"
+    "  deployment_id TEXT,"
+    "  created_at INTEGER NOT NULL,"
+    "  updated_at INTEGER NOT NULL,"
+    "  doc TEXT NOT NULL,"
+    "  PRIMARY KEY (api_id, name),"
+    "  FOREIGN KEY (api_id, deployment_id) REFERENCES v2_deployments(api_id, id));"
+    "CREATE TABLE IF NOT EXISTS v2_api_mappings ("
+    "  domain_name TEXT NOT NULL REFERENCES domain_names(name) ON DELETE CASCADE,"
+    "  id TEXT NOT NULL,"
+    "  api_mapping_key TEXT NOT NULL,"
+    "  api_id TEXT NOT NULL REFERENCES v2_apis(id) ON DELETE CASCADE,"
+    "  stage TEXT NOT NULL,"
+    "  PRIMARY KEY (domain_name, id),"
+    "  UNIQUE (domain_name, api_mapping_key));",
 };
 
 size_t store_schema_count(void)
