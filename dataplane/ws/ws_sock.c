@@ -50,19 +50,6 @@ static void ws_on_connect_verdict(void *arg, int status, const char *body)
     h2o_http1_upgrade(req, NULL, 0, ws_frame_start, c);
 }
 
-static int ws_header_has_token(h2o_req_t *req, const h2o_token_t *tok, const char *want)
-{
-    ssize_t i = h2o_find_header(&req->headers, tok, -1);
-    if (i < 0)
-        return 0;
-    h2o_iovec_t v = req->headers.entries[i].value;
-    size_t wl = strlen(want);
-    for (size_t p = 0; p + wl <= v.len; p++)
-        if (h2o_lcstris(v.base + p, wl, want, wl))
-            return 1;
-    return 0;
-}
-
 static int ws_connect_allowed(void)
 {
     static _Atomic uint64_t window, count;
@@ -80,8 +67,8 @@ static void ws_handshake(dp_request_t *r, const ws_stage_t *s)
     ssize_t ki = h2o_find_header_by_str(&req->headers, H2O_STRLIT("sec-websocket-key"), -1);
     ssize_t vi = h2o_find_header_by_str(&req->headers, H2O_STRLIT("sec-websocket-version"), -1);
     if (req->version >= 0x200 || !h2o_memis(req->method.base, req->method.len, H2O_STRLIT("GET")) ||
-        ki < 0 || !ws_header_has_token(req, H2O_TOKEN_UPGRADE, "websocket") ||
-        !ws_header_has_token(req, H2O_TOKEN_CONNECTION, "upgrade")) {
+        ki < 0 || req->upgrade.base == NULL ||
+        !h2o_lcstris(req->upgrade.base, req->upgrade.len, H2O_STRLIT("websocket"))) {
         h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_UPGRADE, NULL,
                        H2O_STRLIT("websocket"));
         ws_answer(req, 426, "{\"message\":\"Upgrade Required\"}");

@@ -1,0 +1,434 @@
+"""WebSocket APIs on the data plane with real clients: Python's websockets
+(Debian python3-websockets), npm ws and headless Chromium's WebSocket.
+
+One control plane and two data-plane nodes (each other's --ws-peers) for the
+module; APIs are made through the apigatewayv2 admin API (/v2/) and served
+from the snapshot. Covers $connect refusal by a REQUEST authorizer, route
+selection ($request.body.action, non-JSON frames to $default, the Forbidden
+frame without $default), a MOCK two-way route, an HTTP integration with a
+request template, @connections (SigV4, ManageConnections) across nodes, 410
+after close, the frame and message limits (close 1009), a client that never
+reads (closed, bounded), a flood of connects against
+--ws-connects-per-second, and a redeploy that keeps a connection open."""
+import asyncio
+import base64
+import hashlib
+import json
+import os
+import shutil
+import socket
+import subprocess
+import time
+
+import pytest
+import requests
+import websockets
+
+from harness import ControlPlane, DataPlane, JsonServer, wait_for
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+JS_DIR = os.path.join(HERE, "..", "js")
+REGION = "us-east-1"
+
+
+def _pyenv_tool(name):
+    root = os.environ.get("PYENV_ROOT", os.path.expanduser("~/.pyenv"))
+    shim = os.path.join(root, "shims", name)
+    return shim if os.access(shim, os.X_OK) else shutil.which(name)
+
+
+PYTHON = _pyenv_tool("python3")
+
+
+def _has_botocore():
+    return PYTHON is not None and subprocess.run([PYTHON, "-c", "import botocore"],
+                                                 capture_output=True).returncode == 0
+
+
+def sign(method, url, key_id, secret, body=b""):
+    p = subprocess.run([PYTHON, os.path.join(HERE, "sigv4_sign.py"), method, url, key_id, secret,
+                        REGION, "execute-api", "0"], input=body, capture_output=True, timeout=60)
+    assert p.returncode == 0, p.stderr
+    return json.loads(p.stdout)
+
+
+def authorizer(req):
+    """A REQUEST authorizer: header auth "allow" → Allow with a context."""
+    ev = req["json"] or {}
+    token = (ev.get("headers") or {}).get("auth", "")
+    effect = "Allow" if token == "allow" else "Deny"
+    return 200, {"principalId": "user-1", "context": {"team": "blue"},
+                 "policyDocument": {"Version": "2012-10-17", "Statement": [
+                     {"Action": "execute-api:Invoke", "Effect": effect, "Resource": ev.get("methodArn")}]}}
+
+
+def backend(req):
+    if req["path"].startswith("/authorize"):
+        return authorizer(req)
+    return 200, {"got": req["json"], "cid": req["headers"].get("connectionid")}
+
+
+class Env:
+    pass
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory):
+    root = str(tmp_path_factory.mktemp("ws"))
+    e = Env()
+    e.cp = ControlPlane(root, "ws-secret-" + "0" * 40).start()
+    e.backend = JsonServer(backend)
+    e.dps = [DataPlane(root, e.cp, name=f"ws{i}", threads=2) for i in (1, 2)]
+    peers = ",".join(f"{d.name}=http://127.0.0.1:{d.port}" for d in e.dps)
+    for d in e.dps:
+        d.argv += ["--ws-peers", peers, "--ws-connects-per-second", "40"]
+    for d in e.dps:
+        d.start()
+    cp = e.cp
+    api = cp.ok("POST", "/v2/apis", {"name": "chat", "protocolType": "WEBSOCKET",
+                                     "routeSelectionExpression": "$request.body.action"}, expect=201)
+    e.api = api["apiId"]
+    base = f"/v2/apis/{e.api}"
+    mock = cp.ok("POST", base + "/integrations", {
+        "integrationType": "MOCK", "templateSelectionExpression": "\\$default",
+        "requestTemplates": {"$default": '{"statusCode": 200}'}}, expect=201)["integrationId"]
+    cp.ok("POST", f"{base}/integrations/{mock}/integrationresponses", {
+        "integrationResponseKey": "$default", "templateSelectionExpression": "\\$default",
+        "responseTemplates": {"$default": '{"route": "$context.routeKey", "x": $input.json(\'$.x\'), '
+                                          '"team": "$!context.authorizer.team"}'}}, expect=201)
+    dflt = cp.ok("POST", base + "/integrations", {
+        "integrationType": "MOCK", "requestTemplates": {"$default": '{"statusCode": 200}'},
+        "templateSelectionExpression": "\\$default"}, expect=201)["integrationId"]
+    e.dflt_resp = cp.ok("POST", f"{base}/integrations/{dflt}/integrationresponses", {
+        "integrationResponseKey": "$default",
+        "responseTemplates": {"$default": 'default: $input.body'}}, expect=201)
+    e.dflt = dflt
+    http = cp.ok("POST", base + "/integrations", {
+        "integrationType": "HTTP", "integrationMethod": "POST", "integrationUri": e.backend.url + "/msg",
+        "templateSelectionExpression": "\\$default",
+        "requestTemplates": {"$default": '{"cid": "$context.connectionId", "v": $input.json(\'$.v\'), '
+                                         '"event": "$context.eventType"}'}}, expect=201)["integrationId"]
+    proxy = cp.ok("POST", base + "/integrations", {
+        "integrationType": "HTTP_PROXY", "integrationMethod": "POST",
+        "integrationUri": e.backend.url + "/proxy"}, expect=201)["integrationId"]
+    auth = cp.call("POST", base + "/authorizers", {
+        "name": "gate", "authorizerType": "REQUEST", "identitySource": ["route.request.header.auth"],
+        "authorizerUri": e.backend.url + "/authorize"})
+    e.has_auth = auth.status_code == 201  # the authorizers admin API may come later
+    if e.has_auth:
+        cp.ok("POST", base + "/routes", {"routeKey": "$connect", "authorizationType": "CUSTOM",
+                                         "authorizerId": auth.json()["authorizerId"]}, expect=201)
+    for key, target in (("echo", mock), ("$default", dflt), ("http", http), ("proxy", proxy)):
+        cp.ok("POST", base + "/routes", {"routeKey": key, "target": f"integrations/{target}",
+                                         "routeResponseSelectionExpression": "$default"}, expect=201)
+    cp.ok("POST", base + "/stages", {"stageName": "prod", "autoDeploy": True}, expect=201)
+    # a second API without $default (the Forbidden frame)
+    api2 = cp.ok("POST", "/v2/apis", {"name": "strict", "protocolType": "WEBSOCKET",
+                                      "routeSelectionExpression": "${request.body.action}"}, expect=201)
+    e.api2 = api2["apiId"]
+    m2 = cp.ok("POST", f"/v2/apis/{e.api2}/integrations", {"integrationType": "MOCK"},
+               expect=201)["integrationId"]
+    cp.ok("POST", f"/v2/apis/{e.api2}/routes", {"routeKey": "only", "target": f"integrations/{m2}"},
+          expect=201)
+    cp.ok("POST", f"/v2/apis/{e.api2}/stages", {"stageName": "prod", "autoDeploy": True}, expect=201)
+    # a key allowed to manage connections
+    policy = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "execute-api:ManageConnections",
+         "Resource": f"arn:aws:execute-api:*:*:{e.api}/prod/*/@connections/*"}]}
+    key = cp.ok("POST", "/portico/accesskeys", {"description": "ws", "policy": json.dumps(policy)},
+                expect=201)
+    e.key = key["accessKeyId"], key["secretAccessKey"]
+    v = cp.version()
+    for d in e.dps:
+        d.wait_version(v)
+    yield e
+    for d in e.dps:
+        d.stop()
+    e.backend.stop()
+    e.cp.stop()
+
+
+def ws_url(dp, api, stage="prod"):
+    return f"ws://127.0.0.1:{dp.port}/restapis/{api}/{stage}/_user_request_"
+
+
+def conn_url(dp, api, cid, stage="prod"):
+    return f"{dp.base}/restapis/{api}/{stage}/_user_request_/@connections/{cid}"
+
+
+def run(coro):
+    return asyncio.run(asyncio.wait_for(coro, 20))
+
+
+OK_HEADERS = {"auth": "allow"}
+
+
+async def connect(dp, api, headers=OK_HEADERS, **kw):
+    return await websockets.connect(ws_url(dp, api), extra_headers=headers, **kw)
+
+
+async def whoami(ws):
+    """The connection id, from the error frame of an unroutable message on
+    the strict API or from our echo of it: here, from an HTTP route's answer."""
+    await ws.send(json.dumps({"action": "http", "v": 0}))
+    return json.loads(await ws.recv())["got"]["cid"]
+
+
+def test_connect_refused_without_or_with_a_bad_identity(env):
+    if not env.has_auth:
+        pytest.skip("no /v2/apis/{id}/authorizers in the admin API yet")
+
+    async def go():
+        with pytest.raises(websockets.exceptions.InvalidStatusCode) as e:
+            await connect(env.dps[0], env.api, headers={})
+        assert e.value.status_code == 401
+        with pytest.raises(websockets.exceptions.InvalidStatusCode) as e:
+            await connect(env.dps[0], env.api, headers={"auth": "nope"})
+        assert e.value.status_code == 403
+        ws = await connect(env.dps[0], env.api)
+        await ws.close()
+    run(go())
+
+
+def test_plain_get_on_the_stage_asks_for_an_upgrade(env):
+    r = requests.get(f"{env.dps[0].base}/restapis/{env.api}/prod/_user_request_/", timeout=5)
+    assert r.status_code == 426
+
+
+def test_route_selection_mock_two_way_and_default(env):
+    async def go():
+        ws = await connect(env.dps[0], env.api)
+        await ws.send(json.dumps({"action": "echo", "x": {"a": [1, 2]}}))
+        got = json.loads(await ws.recv())
+        assert got == {"route": "echo", "x": {"a": [1, 2]}, "team": "blue" if env.has_auth else ""}
+        await ws.send("plain text, not JSON")
+        assert await ws.recv() == "default: plain text, not JSON"
+        await ws.send(json.dumps({"action": "nosuchroute"}))
+        assert (await ws.recv()).startswith("default: ")
+        await ws.close()
+        strict = await connect(env.dps[0], env.api2, headers={})
+        await strict.send("{}")
+        frame = json.loads(await strict.recv())
+        assert frame["message"] == "Forbidden" and len(frame["connectionId"]) == 16
+        assert frame["requestId"]
+        await strict.close()
+    run(go())
+
+
+def test_http_integration_with_a_template_and_http_proxy(env):
+    async def go():
+        ws = await connect(env.dps[0], env.api)
+        await ws.send(json.dumps({"action": "http", "v": {"k": "v"}}))
+        got = json.loads(await ws.recv())
+        assert got["got"]["v"] == {"k": "v"} and got["got"]["event"] == "MESSAGE"
+        assert got["got"]["cid"] == got["cid"] and len(got["cid"]) == 16
+        await ws.send(json.dumps({"action": "proxy", "raw": True}))
+        got = json.loads(await ws.recv())
+        assert got["got"] == {"action": "proxy", "raw": True}
+        await ws.close()
+    run(go())
+
+
+@pytest.mark.skipif(not _has_botocore(), reason="no Python with botocore (the pyenv one)")
+def test_connections_across_nodes_and_410_after_close(env):
+    kid, secret = env.key
+    a, b = env.dps
+
+    def call(dp, method, cid, body=b"", key=(kid, secret)):
+        url = conn_url(dp, env.api, cid)
+        return requests.request(method, url, data=body, timeout=10,
+                                headers=sign(method, url, key[0], key[1], body))
+
+    async def go():
+        ws = await connect(b, env.api, user_agent_header="ws-test/1")
+        cid = await whoami(ws)
+        # unsigned: refused
+        assert requests.post(conn_url(a, env.api, cid), data=b"x", timeout=5).status_code == 403
+        r = call(a, "POST", cid, b'{"pushed": 1}')  # node A, connection on node B
+        assert r.status_code == 200, r.text
+        assert json.loads(await ws.recv()) == {"pushed": 1}
+        r = call(b, "POST", cid, b"local")
+        assert r.status_code == 200 and await ws.recv() == "local"
+        for dp in (a, b):
+            info = call(dp, "GET", cid)
+            assert info.status_code == 200, info.text
+            doc = info.json()
+            assert doc["identity"]["sourceIp"] == "127.0.0.1"
+            assert doc["identity"]["userAgent"] == "ws-test/1"
+            assert doc["connectedAt"].endswith("Z") and doc["lastActiveAt"]
+        assert call(a, "DELETE", cid).status_code == 204
+        await asyncio.wait_for(ws.wait_closed(), 5)
+        for dp in (a, b):
+            r = call(dp, "POST", cid, b"late")
+            assert r.status_code == 410 and r.headers["x-amzn-ErrorType"] == "GoneException"
+            assert call(dp, "GET", cid).status_code == 410
+        # a made-up id on each node, and a key without the permission
+        assert call(a, "POST", "AAAAAAAAAAAAAAAA", b"x").status_code == 410
+        assert call(a, "POST", "not-an-id", b"x").status_code == 410
+    run(go())
+
+
+def test_frame_and_message_limits_close_1009(env):
+    async def go():
+        ws = await connect(env.dps[0], env.api, max_size=None)
+        await ws.send("x" * (40 * 1024))  # one frame over 32 KB
+        await asyncio.wait_for(ws.wait_closed(), 5)
+        assert ws.close_code == 1009
+        ws = await connect(env.dps[0], env.api, max_size=None)
+        await ws.send(iter(["y" * (30 * 1024)] * 5))  # 150 KB in 30 KB fragments
+        await asyncio.wait_for(ws.wait_closed(), 5)
+        assert ws.close_code == 1009
+        ws = await connect(env.dps[0], env.api)  # the node still serves
+        await ws.send("still here")
+        assert await ws.recv() == "default: still here"
+        await ws.close()
+    run(go())
+
+
+def raw_handshake(dp, api, headers=OK_HEADERS):
+    s = socket.create_connection(("127.0.0.1", dp.port))
+    key = base64.b64encode(os.urandom(16)).decode()
+    extra = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+    s.sendall((f"GET /restapis/{api}/prod/_user_request_ HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
+               f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
+               f"{extra}\r\n").encode())
+    head = b""
+    while b"\r\n\r\n" not in head:
+        head += s.recv(1)
+    assert head.startswith(b"HTTP/1.1 101"), head
+    accept = base64.b64encode(hashlib.sha1((key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11").encode())
+                              .digest()).decode()
+    assert accept.encode() in head
+    return s
+
+
+def client_frame(payload):
+    mask = os.urandom(4)
+    n = len(payload)
+    head = bytes([0x81]) + (bytes([0x80 | n]) if n < 126 else bytes([0x80 | 126]) + n.to_bytes(2, "big"))
+    return head + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+
+
+def rss_kb(dp):
+    with open(f"/proc/{dp.proc.pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+@pytest.mark.skipif(not _has_botocore(), reason="no Python with botocore (the pyenv one)")
+def test_a_client_that_never_reads_is_closed_with_bounded_memory(env):
+    kid, secret = env.key
+    dp = env.dps[0]
+    s = raw_handshake(dp, env.api)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    s.sendall(client_frame(json.dumps({"action": "http", "v": 1}).encode()))
+    # the answer carries our id; read just enough of it, then never read again
+    data = b""
+    while b'"cid": "' not in data or len(data.split(b'"cid": "')[1]) < 16:
+        data += s.recv(1)
+    cid = data.split(b'"cid": "')[1][:16].decode()
+    before = rss_kb(dp)
+    url = conn_url(dp, env.api, cid)
+    body = b"z" * (100 * 1024)
+    gone = False
+    headers = sign("POST", url, kid, secret, body)  # SigV4 has no nonce: one signature serves
+    for i in range(300):
+        r = requests.post(url, data=body, timeout=10, headers=headers)
+        if r.status_code == 410:
+            gone = True
+            break
+        assert r.status_code == 200, r.text
+    assert gone, "the connection was never closed"
+    print(f"closed after {i} posts of 100 KB")
+    assert i * 100 < 30 * 1024  # closed after well under 30 MB were posted
+    assert rss_kb(dp) - before < 20 * 1024  # and the node did not keep them
+    s.close()
+
+
+def test_a_flood_of_connects_is_limited_and_the_node_keeps_serving(env):
+    async def one():
+        try:
+            ws = await connect(env.dps[1], env.api2, headers={})
+            await ws.close()
+            return 101
+        except websockets.exceptions.InvalidStatusCode as e:
+            return e.status_code
+
+    async def go():
+        time.sleep(1.0)
+        codes = await asyncio.gather(*[one() for _ in range(120)])
+        assert set(codes) <= {101, 429}, codes
+        assert codes.count(429) > 0 and codes.count(101) >= 30
+        await asyncio.sleep(1.1)
+        assert await one() == 101
+    run(go())
+
+
+def test_a_redeploy_keeps_the_connection_and_later_messages_use_it(env):
+    cp = env.cp
+
+    async def go():
+        ws = await connect(env.dps[0], env.api)
+        await ws.send("before")
+        assert await ws.recv() == "default: before"
+        cp.ok("PATCH", f"/v2/apis/{env.api}/integrations/{env.dflt}/integrationresponses/"
+                       f"{env.dflt_resp['integrationResponseId']}",
+              {"responseTemplates": {"$default": "v2: $input.body"}})
+        v = cp.version()
+        env.dps[0].wait_version(v)
+        await ws.send("after")
+        assert await ws.recv() == "v2: after"
+        await ws.close()
+    run(go())
+
+
+def test_npm_ws_client(env):
+    node = shutil.which("node")
+    if node is None or not os.path.isdir(os.path.join(JS_DIR, "node_modules", "ws")):
+        pytest.skip("node or the npm ws module is not installed (deploy/install-deps)")
+    script = """
+const WebSocket = require('ws');
+const ws = new WebSocket(process.argv[2], {headers: {auth: 'allow'}});
+ws.on('open', () => ws.send(JSON.stringify({action: 'echo', x: 7})));
+ws.on('message', (m) => { console.log(m.toString()); ws.close(); });
+ws.on('error', (e) => { console.error(e.message); process.exit(2); });
+"""
+    p = subprocess.run([node, "-e", script, ws_url(env.dps[1], env.api)], cwd=JS_DIR,
+                       capture_output=True, text=True, timeout=20)
+    assert p.returncode == 0, p.stderr
+    assert json.loads(p.stdout)["x"] == 7
+
+
+def test_chromium_websocket(env, tmp_path):
+    try:
+        from selenium import webdriver
+        from selenium.webdriver.chrome.options import Options
+        from selenium.webdriver.chrome.service import Service
+    except ImportError:
+        pytest.skip("python3-selenium is not installed")
+    driver_bin = shutil.which("chromedriver")
+    if driver_bin is None:
+        pytest.skip("chromedriver is not installed")
+    opts = Options()
+    for a in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+              "--no-first-run", "--disable-background-networking", "--disable-component-update",
+              "--disable-sync", f"--user-data-dir={tmp_path / 'chromium-profile'}"):
+        opts.add_argument(a)
+    browser = webdriver.Chrome(service=Service(driver_bin), options=opts)
+    try:
+        browser.get(env.dps[0].base + "/")  # a page on the node: same address space as the socket
+        browser.set_script_timeout(15)
+        got = browser.execute_async_script("""
+const done = arguments[arguments.length - 1];
+const ws = new WebSocket(arguments[0]);
+ws.onopen = () => ws.send(JSON.stringify({action: 'nope', x: 1}));
+ws.onmessage = (e) => { done(e.data); ws.close(); };
+ws.onerror = () => done('error');
+""", ws_url(env.dps[0], env.api2))
+    finally:
+        browser.quit()
+    assert got != "error"
+    frame = json.loads(got)
+    assert frame["message"] == "Forbidden" and len(frame["connectionId"]) == 16
