@@ -42,6 +42,7 @@ typedef struct ws_conn {
     int frame_too_big;             /* a frame over the limit began: close 1009 */
     int closing;                   /* a close was queued: no more messages are handled */
     int disconnect_done;           /* $disconnect was started (or not needed) */
+    int in_proceed;                /* ws_proceed is running: a nested call leaves it to the loop */
     struct ws_conn *hnext;         /* registry bucket chain */
     struct ws_conn *tprev, *tnext; /* the owning thread's list */
 } ws_conn_t;

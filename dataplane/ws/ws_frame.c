@@ -120,11 +120,11 @@ static ssize_t ws_recv_cb(wslay_event_context_ptr ctx, uint8_t *buf, size_t len,
                           void *ud)
 {
     ws_conn_t *c = ud;
-    h2o_buffer_t *in = c->sock->input;
-    if (in->size == 0 || c->frame_too_big) {
+    if (c->sock == NULL || c->sock->input->size == 0 || c->frame_too_big) {
         wslay_event_set_error(ctx, WSLAY_ERR_WOULDBLOCK);
         return -1;
     }
+    h2o_buffer_t *in = c->sock->input;
     size_t n = in->size < len ? in->size : len;
     memcpy(buf, in->bytes, n);
     h2o_buffer_consume(&c->sock->input, n);
@@ -135,7 +135,7 @@ static ssize_t ws_send_cb(wslay_event_context_ptr ctx, const uint8_t *data, size
                           void *ud)
 {
     ws_conn_t *c = ud;
-    if (h2o_socket_is_writing(c->sock) || c->wbuf->size >= WS_WBUF_MAX) {
+    if (c->sock == NULL || h2o_socket_is_writing(c->sock) || c->wbuf->size >= WS_WBUF_MAX) {
         wslay_event_set_error(ctx, WSLAY_ERR_WOULDBLOCK);
         return -1;
     }
@@ -201,9 +201,10 @@ static void ws_on_read(h2o_socket_t *sock, const char *err)
 /* Runs wslay until nothing moves, then writes, reads or closes. */
 static void ws_proceed(ws_conn_t *c)
 {
-    if (c->sock == NULL)
+    if (c->sock == NULL || c->in_proceed) /* a nested call: the running loop sees the change */
         return;
     ws_conn_hold(c);
+    c->in_proceed = 1;
     int moved;
     do {
         moved = 0;
@@ -244,6 +245,7 @@ static void ws_proceed(ws_conn_t *c)
 Close:
     ws_finish(c);
 Done:
+    c->in_proceed = 0;
     ws_conn_release(c);
 }
 

@@ -12,13 +12,16 @@ reads (closed, bounded), a flood of connects against
 --ws-connects-per-second, and a redeploy that keeps a connection open."""
 import asyncio
 import base64
+import datetime
 import hashlib
+import hmac
 import json
 import os
 import shutil
 import socket
 import subprocess
 import time
+import urllib.parse
 
 import pytest
 import requests
@@ -31,25 +34,25 @@ JS_DIR = os.path.join(HERE, "..", "js")
 REGION = "us-east-1"
 
 
-def _pyenv_tool(name):
-    root = os.environ.get("PYENV_ROOT", os.path.expanduser("~/.pyenv"))
-    shim = os.path.join(root, "shims", name)
-    return shim if os.access(shim, os.X_OK) else shutil.which(name)
-
-
-PYTHON = _pyenv_tool("python3")
-
-
-def _has_botocore():
-    return PYTHON is not None and subprocess.run([PYTHON, "-c", "import botocore"],
-                                                 capture_output=True).returncode == 0
-
-
 def sign(method, url, key_id, secret, body=b""):
-    p = subprocess.run([PYTHON, os.path.join(HERE, "sigv4_sign.py"), method, url, key_id, secret,
-                        REGION, "execute-api", "0"], input=body, capture_output=True, timeout=60)
-    assert p.returncode == 0, p.stderr
-    return json.loads(p.stdout)
+    """AWS Signature Version 4 headers for service execute-api (the
+    reference's algorithm; test_aws_clients.py checks Portico against
+    botocore's signer)."""
+    u = urllib.parse.urlsplit(url)
+    now = datetime.datetime.now(datetime.timezone.utc)
+    amz_date, day = now.strftime("%Y%m%dT%H%M%SZ"), now.strftime("%Y%m%d")
+    host = u.netloc
+    payload = hashlib.sha256(body).hexdigest()
+    canon = "\n".join([method, urllib.parse.quote(u.path, safe="/~"), u.query,
+                       f"host:{host}\nx-amz-date:{amz_date}\n", "host;x-amz-date", payload])
+    scope = f"{day}/{REGION}/execute-api/aws4_request"
+    to_sign = "\n".join(["AWS4-HMAC-SHA256", amz_date, scope, hashlib.sha256(canon.encode()).hexdigest()])
+    k = ("AWS4" + secret).encode()
+    for part in (day, REGION, "execute-api", "aws4_request"):
+        k = hmac.new(k, part.encode(), hashlib.sha256).digest()
+    sig = hmac.new(k, to_sign.encode(), hashlib.sha256).hexdigest()
+    return {"x-amz-date": amz_date, "Authorization": f"AWS4-HMAC-SHA256 Credential={key_id}/{scope}, "
+                                                      f"SignedHeaders=host;x-amz-date, Signature={sig}"}
 
 
 def authorizer(req):
@@ -229,7 +232,6 @@ def test_http_integration_with_a_template_and_http_proxy(env):
     run(go())
 
 
-@pytest.mark.skipif(not _has_botocore(), reason="no Python with botocore (the pyenv one)")
 def test_connections_across_nodes_and_410_after_close(env):
     kid, secret = env.key
     a, b = env.dps
@@ -317,7 +319,6 @@ def rss_kb(dp):
     return 0
 
 
-@pytest.mark.skipif(not _has_botocore(), reason="no Python with botocore (the pyenv one)")
 def test_a_client_that_never_reads_is_closed_with_bounded_memory(env):
     kid, secret = env.key
     dp = env.dps[0]
@@ -390,7 +391,7 @@ def test_npm_ws_client(env):
         pytest.skip("node or the npm ws module is not installed (deploy/install-deps)")
     script = """
 const WebSocket = require('ws');
-const ws = new WebSocket(process.argv[2], {headers: {auth: 'allow'}});
+const ws = new WebSocket(process.argv[1], {headers: {auth: 'allow'}});
 ws.on('open', () => ws.send(JSON.stringify({action: 'echo', x: 7})));
 ws.on('message', (m) => { console.log(m.toString()); ws.close(); });
 ws.on('error', (e) => { console.error(e.message); process.exit(2); });
