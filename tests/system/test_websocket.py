@@ -121,6 +121,13 @@ def env(tmp_path_factory):
     if e.has_auth:
         cp.ok("POST", base + "/routes", {"routeKey": "$connect", "authorizationType": "CUSTOM",
                                          "authorizerId": auth.json()["authorizerId"]}, expect=201)
+    bye = cp.ok("POST", base + "/integrations", {
+        "integrationType": "HTTP", "integrationMethod": "POST",
+        "integrationUri": e.backend.url + "/disconnect", "templateSelectionExpression": "\\$default",
+        "requestTemplates": {"$default": '{"event": "$context.eventType", "cid": "$context.connectionId"}'}},
+        expect=201)["integrationId"]
+    cp.ok("POST", base + "/routes", {"routeKey": "$disconnect", "target": f"integrations/{bye}"},
+          expect=201)
     for key, target in (("echo", mock), ("$default", dflt), ("http", http), ("proxy", proxy)):
         cp.ok("POST", base + "/routes", {"routeKey": key, "target": f"integrations/{target}",
                                          "routeResponseSelectionExpression": "$default"}, expect=201)
@@ -141,6 +148,11 @@ def env(tmp_path_factory):
     key = cp.ok("POST", "/portico/accesskeys", {"description": "ws", "policy": json.dumps(policy)},
                 expect=201)
     e.key = key["accessKeyId"], key["secretAccessKey"]
+    invoke_only = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "execute-api:Invoke", "Resource": "arn:aws:execute-api:*:*:*"}]}
+    other = cp.ok("POST", "/portico/accesskeys", {"description": "no-manage",
+                                                 "policy": json.dumps(invoke_only)}, expect=201)
+    e.invoke_key = other["accessKeyId"], other["secretAccessKey"]
     v = cp.version()
     for d in e.dps:
         d.wait_version(v)
@@ -264,7 +276,18 @@ def test_connections_across_nodes_and_410_after_close(env):
             r = call(dp, "POST", cid, b"late")
             assert r.status_code == 410 and r.headers["x-amzn-ErrorType"] == "GoneException"
             assert call(dp, "GET", cid).status_code == 410
-        # a made-up id on each node, and a key without the permission
+        # $disconnect ran (the HTTP integration got the event)
+        wait_for(lambda: any(r["path"] == "/disconnect" and (r["json"] or {}).get("cid") == cid
+                             for r in env.backend.requests), timeout=5, what="$disconnect")
+        ev = [r for r in env.backend.requests if r["path"] == "/disconnect"][-1]["json"]
+        assert ev["event"] == "DISCONNECT"
+        # a key without execute-api:ManageConnections
+        ws2 = await connect(b, env.api)
+        cid2 = await whoami(ws2)
+        r = call(a, "POST", cid2, b"x", key=env.invoke_key)
+        assert r.status_code == 403 and "ManageConnections" in r.json()["message"]
+        await ws2.close()
+        # a made-up id on each node
         assert call(a, "POST", "AAAAAAAAAAAAAAAA", b"x").status_code == 410
         assert call(a, "POST", "not-an-id", b"x").status_code == 410
     run(go())
