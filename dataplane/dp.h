@@ -117,6 +117,7 @@ struct dp {
     uint64_t ws_frame_max, ws_message_max, ws_outbound_max;
     unsigned ws_idle_ms, ws_lifetime_ms, ws_connects_per_s;
     const char *ws_peers;
+    const char *ws_advertise;
 };
 
 /* Called on any thread: gives every worker its own reference to rt and drops

@@ -100,7 +100,11 @@ static const opts_spec_t dp_specs[] = {
      "reference's account default is 500)"},
     {"ws-peers", "LIST", OPTS_STR, DP_OPT(ws_peers), 0, 0, 0, NULL,
      "WebSocket APIs: NODEID=http://HOST:PORT,... the other data-plane nodes' client "
-     "listeners, where @connections calls for their connections are forwarded"},
+     "listeners, where @connections calls for their connections are forwarded (besides the "
+     "control plane's directory)"},
+    {"ws-advertise", "URL", OPTS_STR, DP_OPT(ws_advertise), 0, 0, 0, NULL,
+     "WebSocket APIs: http://HOST:PORT other nodes use to reach this node's listener "
+     "(default: http://LISTEN unless LISTEN is a wildcard address)"},
 };
 
 static const opts_table_t dp_options = {

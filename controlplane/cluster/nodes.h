@@ -27,6 +27,10 @@ int nodes_record(nodes_t *n, const Portico__NodeReport *r, uint64_t now_ms);
 /* {"item": [...]} describing every known node against the current version. */
 json_t *nodes_to_json(nodes_t *n, uint64_t current_version, uint64_t now_ms);
 
+/* WebSocket APIs: the live nodes' peer URLs as a packed WsDirectory
+ * (malloc'd). 0 or -1. */
+int nodes_ws_directory(nodes_t *n, uint64_t now_ms, uint8_t **out, size_t *len);
+
 /* Nodes that reported within NODES_STALE_MS. */
 unsigned nodes_live_count(nodes_t *n, uint64_t now_ms);
 

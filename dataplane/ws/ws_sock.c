@@ -149,5 +149,7 @@ int ws_configure(dp_t *dp, char *err, size_t err_len)
     ws_frame_hooks.on_message = ws_route_message;
     ws_frame_hooks.on_closed = ws_route_disconnect;
     ws_registry_init(dp->node_id);
+    if (ws_peer_set_self(dp->ws_advertise, dp->listen, err, err_len) != 0)
+        return -1;
     return ws_peer_configure(dp->ws_peers, err, err_len);
 }

@@ -83,8 +83,10 @@ def env(tmp_path_factory):
     e.backend = JsonServer(backend)
     e.dps = [DataPlane(root, e.cp, name=f"ws{i}", threads=2) for i in (1, 2)]
     peers = ",".join(f"{d.name}=http://127.0.0.1:{d.port}" for d in e.dps)
+    # ws1 finds ws2 through the control plane's directory; ws2 is also told by --ws-peers
+    e.dps[1].argv += ["--ws-peers", peers]
     for d in e.dps:
-        d.argv += ["--ws-peers", peers, "--ws-connects-per-second", "40"]
+        d.argv += ["--ws-connects-per-second", "40"]
     for d in e.dps:
         d.start()
     cp = e.cp
@@ -258,8 +260,9 @@ def test_connections_across_nodes_and_410_after_close(env):
         cid = await whoami(ws)
         # unsigned: refused
         assert requests.post(conn_url(a, env.api, cid), data=b"x", timeout=5).status_code == 403
-        r = call(a, "POST", cid, b'{"pushed": 1}')  # node A, connection on node B
-        assert r.status_code == 200, r.text
+        # node A, connection on node B: A knows B once the directory has come
+        wait_for(lambda: call(a, "POST", cid, b'{"pushed": 1}').status_code == 200, timeout=10,
+                 what="node A to forward to node B")
         assert json.loads(await ws.recv()) == {"pushed": 1}
         r = call(b, "POST", cid, b"local")
         assert r.status_code == 200 and await ws.recv() == "local"
