@@ -391,7 +391,7 @@ void ws_thread_drain(dp_thread_t *t)
         if (c->sock != NULL && !c->closing) {
             wslay_event_queue_close(c->ctx, 1001, (const uint8_t *)"Going away", 10);
             wslay_event_send(c->ctx); /* into wbuf, written below when the socket takes it */
-            if (c->wbuf->size > 0 && !h2o_socket_is_writing(c->sock)) {
+            if (c->wbuf->size > 0 && !h2o_socket_is_writing(c->sock) && c->sock->ssl == NULL) {
                 /* a best-effort close frame: the socket goes right after */
                 ssize_t rc = write(h2o_socket_get_fd(c->sock), c->wbuf->bytes, c->wbuf->size);
                 (void)rc;

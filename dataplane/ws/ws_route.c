@@ -60,6 +60,7 @@ static ws_call_t *ws_call_new(ws_conn_t *c, enum ws_event ev, const char *data, 
         h2o_fatal("out of memory");
     call->c = c;
     ws_conn_hold(c);
+    t->inflight++; /* a draining worker waits for its calls ($disconnect) */
     call->lease = t->lease;
     call->lease->refs++;
     call->stage = s;
@@ -78,6 +79,9 @@ static ws_call_t *ws_call_new(ws_conn_t *c, enum ws_event ev, const char *data, 
 
 static void ws_call_free(ws_call_t *call)
 {
+    dp_thread_t *t = call->c->thread;
+    if (--t->inflight == 0 && t->draining)
+        t->done = 1;
     json_decref(call->json);
     free(call->body);
     ws_lease_release(call->lease);

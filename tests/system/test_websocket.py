@@ -18,6 +18,7 @@ import hmac
 import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import time
@@ -459,3 +460,23 @@ ws.onerror = () => done('error');
     assert got != "error"
     frame = json.loads(got)
     assert frame["message"] == "Forbidden" and len(frame["connectionId"]) == 16
+
+
+def test_node_shutdown_closes_with_1001_and_runs_disconnect(env, tmp_path):
+    dp = DataPlane(str(tmp_path), env.cp, name="ws3", threads=1).start()
+    try:
+        dp.wait_version(env.cp.version())
+
+        async def go():
+            ws = await connect(dp, env.api)
+            cid = await whoami(ws)
+            dp.proc.send_signal(signal.SIGTERM)
+            await asyncio.wait_for(ws.wait_closed(), 10)
+            assert ws.close_code == 1001
+            return cid
+        cid = run(go())
+        wait_for(lambda: any(r["path"] == "/disconnect" and (r["json"] or {}).get("cid") == cid
+                             for r in env.backend.requests), timeout=10, what="$disconnect at shutdown")
+        assert dp.proc.wait(30) == 0
+    finally:
+        dp.stop()
