@@ -20,6 +20,7 @@ import os
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import time
 import urllib.parse
@@ -28,7 +29,7 @@ import pytest
 import requests
 import websockets
 
-from harness import ControlPlane, DataPlane, JsonServer, wait_for
+from harness import ControlPlane, DataPlane, JsonServer, free_port, wait_for
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 JS_DIR = os.path.join(HERE, "..", "js")
@@ -478,5 +479,30 @@ def test_node_shutdown_closes_with_1001_and_runs_disconnect(env, tmp_path):
         wait_for(lambda: any(r["path"] == "/disconnect" and (r["json"] or {}).get("cid") == cid
                              for r in env.backend.requests), timeout=10, what="$disconnect at shutdown")
         assert dp.proc.wait(30) == 0
+    finally:
+        dp.stop()
+
+
+def test_websocket_over_tls(env, tmp_path):
+    key, cert = str(tmp_path / "k.pem"), str(tmp_path / "c.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key,
+                    "-out", cert, "-days", "1", "-subj", "/CN=localhost",
+                    "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"],
+                   check=True, capture_output=True, timeout=30)
+    tls_port = free_port()
+    dp = DataPlane(str(tmp_path), env.cp, name="ws4", threads=1,
+                   extra_args=("--tls-listen", f"127.0.0.1:{tls_port}", "--tls-cert", cert,
+                               "--tls-key", key)).start()
+    try:
+        dp.wait_version(env.cp.version())
+        ctx = ssl.create_default_context(cafile=cert)
+
+        async def go():
+            url = f"wss://127.0.0.1:{tls_port}/restapis/{env.api}/prod/_user_request_"
+            ws = await websockets.connect(url, ssl=ctx, extra_headers=OK_HEADERS)
+            await ws.send(json.dumps({"action": "echo", "x": "tls"}))
+            assert json.loads(await ws.recv())["x"] == "tls"
+            await ws.close()
+        run(go())
     finally:
         dp.stop()
