@@ -25,7 +25,10 @@
 #include "admin_usageplan_usage.h"
 #include "admin_validator.h"
 #include "admin_v2_api.h"
+#include "admin_v2_auth.h"
+#include "admin_v2_domain.h"
 #include "admin_v2_integration.h"
+#include "admin_v2_openapi.h"
 #include "admin_v2_route.h"
 #include "admin_v2_stage.h"
 
@@ -39,6 +42,7 @@
 #define V2ROUTE V2API "/routes/{route_id}"
 #define V2INTEG V2API "/integrations/{integration_id}"
 #define V2STAGE V2API "/stages/{stage_name}"
+#define V2DOMAIN "/v2/domainnames/{domain_name}"
 
 const admin_route_t admin_routes[] = {
     {"POST", "/restapis", admin_restapi_create, .document_body = 1},
@@ -148,6 +152,9 @@ const admin_route_t admin_routes[] = {
     {"PATCH", V2API, admin_v2_api_update},
     {"DELETE", V2API, admin_v2_api_delete},
     {"DELETE", V2API "/cors", admin_v2_cors_delete},
+    {"PUT", "/v2/apis", admin_v2_import},
+    {"PUT", V2API, admin_v2_reimport},
+    {"GET", V2API "/exports/{specification}", admin_v2_export},
     {"POST", V2API "/routes", admin_v2_route_create},
     {"GET", V2API "/routes", admin_v2_route_list},
     {"GET", V2ROUTE, admin_v2_route_get},
@@ -185,6 +192,25 @@ const admin_route_t admin_routes[] = {
     {"GET", V2API "/deployments/{deployment_id}", admin_v2_deployment_get},
     {"PATCH", V2API "/deployments/{deployment_id}", admin_v2_deployment_update},
     {"DELETE", V2API "/deployments/{deployment_id}", admin_v2_deployment_delete},
+    {"POST", V2API "/authorizers", admin_v2_authorizer_create},
+    {"GET", V2API "/authorizers", admin_v2_authorizer_list},
+    {"GET", V2API "/authorizers/{authorizer_id}", admin_v2_authorizer_get},
+    {"PATCH", V2API "/authorizers/{authorizer_id}", admin_v2_authorizer_update},
+    {"DELETE", V2API "/authorizers/{authorizer_id}", admin_v2_authorizer_delete},
+    {"POST", V2API "/models", admin_v2_model_create},
+    {"GET", V2API "/models", admin_v2_model_list},
+    {"GET", V2API "/models/{model_id}", admin_v2_model_get},
+    {"PATCH", V2API "/models/{model_id}", admin_v2_model_update},
+    {"DELETE", V2API "/models/{model_id}", admin_v2_model_delete},
+    {"POST", "/v2/domainnames", admin_v2_domain_create},
+    {"GET", "/v2/domainnames", admin_v2_domain_list},
+    {"GET", V2DOMAIN, admin_v2_domain_get},
+    {"DELETE", V2DOMAIN, admin_v2_domain_delete},
+    {"POST", V2DOMAIN "/apimappings", admin_v2_mapping_create},
+    {"GET", V2DOMAIN "/apimappings", admin_v2_mapping_list},
+    {"GET", V2DOMAIN "/apimappings/{mapping_id}", admin_v2_mapping_get},
+    {"PATCH", V2DOMAIN "/apimappings/{mapping_id}", admin_v2_mapping_update},
+    {"DELETE", V2DOMAIN "/apimappings/{mapping_id}", admin_v2_mapping_delete},
 
     {"GET", "/cluster/nodes", admin_cluster_nodes},
     {"GET", "/cluster/metrics", admin_metrics_query},

@@ -42,9 +42,22 @@ typedef struct admin_v2_kind {
     /* Completes and validates the merged document (old: NULL on create);
      * replies 400 and returns -1 when it refuses. */
     int (*check)(admin_call_t *c, json_t *api, enum store_v2_protocol p, json_t *doc, json_t *old);
-    /* Optional: inside the write transaction, after the write. */
+    /* Optional: inside the write transaction, after the write (a store_err). */
     int (*after_write)(admin_call_t *c, json_t *doc);
+    /* Optional: after a committed create or update. */
+    void (*after_commit)(admin_call_t *c, json_t *doc);
+    /* Optional: refuses a delete (replies and returns -1), e.g. while routes use it. */
+    int (*before_delete)(admin_call_t *c, const char *id);
 } admin_v2_kind_t;
+
+/* 1 when a route of {api_id} has field (e.g. "authorizerId") equal to value;
+ * -1 after answering 500 when the store fails. */
+int admin_v2_routes_use(admin_call_t *c, const char *field, const char *value);
+
+/* The families OpenAPI import writes (admin_v2_route.c, admin_v2_integration.c,
+ * admin_v2_auth.c). */
+extern const admin_v2_kind_t admin_v2_route_kind, admin_v2_integration_kind,
+    admin_v2_authorizer_kind;
 
 void admin_v2_item_create(admin_call_t *c, const admin_v2_kind_t *k);
 void admin_v2_item_get(admin_call_t *c, const admin_v2_kind_t *k);

@@ -99,7 +99,7 @@ static int api_check_cors(admin_call_t *c, json_t *cors)
 }
 
 /* The whole document's rules (create and after an update's merge). */
-static int api_check(admin_call_t *c, json_t *doc)
+int admin_v2_api_check(admin_call_t *c, json_t *doc)
 {
     enum store_v2_protocol p;
     char err[512];
@@ -183,6 +183,28 @@ static void api_endpoint(json_t *doc, const char *id, enum store_v2_protocol p)
                                      p == STORE_V2_HTTP ? "https" : "wss", id, iam_keys_region()));
 }
 
+int admin_v2_api_complete(admin_call_t *c, json_t *doc)
+{
+    if (admin_check(c, doc, api_fields) != 0)
+        return -1;
+    enum store_v2_protocol p;
+    if (store_v2_check_protocol(json_string_value(json_object_get(doc, "protocolType")), &p) != 0) {
+        admin_bad_request(c, "Invalid protocol type: HTTP or WEBSOCKET");
+        return -1;
+    }
+    char id[STORE_V2_API_ID_LEN + 1];
+    crypto_random_id(id, STORE_V2_API_ID_LEN);
+    json_object_set_new(doc, "apiId", json_string(id));
+    api_endpoint(doc, id, p);
+    if (json_object_get(doc, "disableExecuteApiEndpoint") == NULL)
+        json_object_set_new(doc, "disableExecuteApiEndpoint", json_false());
+    if (json_object_get(doc, "ipAddressType") == NULL)
+        json_object_set_new(doc, "ipAddressType", json_string("ipv4"));
+    if (json_object_get(doc, "tags") == NULL)
+        json_object_set_new(doc, "tags", json_object());
+    return admin_v2_api_check(c, doc);
+}
+
 void admin_v2_api_create(admin_call_t *c)
 {
     if (admin_check(c, c->body, api_fields) != 0 || admin_check(c, c->body, quick_fields) != 0)
@@ -209,20 +231,11 @@ void admin_v2_api_create(admin_call_t *c)
         admin_bad_request(c, "Invalid target %s: an http(s) URL or a function ARN", target);
         return;
     }
-    char id[STORE_V2_API_ID_LEN + 1];
-    crypto_random_id(id, STORE_V2_API_ID_LEN);
     json_t *doc = json_object();
-    json_object_set_new(doc, "apiId", json_string(id));
     admin_copy_fields(doc, c->body, api_fields);
-    api_endpoint(doc, id, p);
-    if (json_object_get(doc, "disableExecuteApiEndpoint") == NULL)
-        json_object_set_new(doc, "disableExecuteApiEndpoint", json_false());
-    if (json_object_get(doc, "ipAddressType") == NULL)
-        json_object_set_new(doc, "ipAddressType", json_string("ipv4"));
-    if (json_object_get(doc, "tags") == NULL)
-        json_object_set_new(doc, "tags", json_object());
-    if (api_check(c, doc) != 0 || admin_begin(c) != 0)
+    if (admin_v2_api_complete(c, doc) != 0 || admin_begin(c) != 0)
         goto out;
+    const char *id = json_string_value(json_object_get(doc, "apiId"));
     int64_t now = admin_now();
     int rc = store_v2_api_insert(c->store, id, now, doc);
     if (rc == STORE_OK && target != NULL)
@@ -270,7 +283,7 @@ void admin_v2_api_get(admin_call_t *c)
 static void api_save(admin_call_t *c, json_t *doc)
 {
     const char *id = admin_arg(c, "api_id");
-    if (api_check(c, doc) != 0 || admin_begin(c) != 0)
+    if (admin_v2_api_check(c, doc) != 0 || admin_begin(c) != 0)
         return;
     int rc = store_v2_api_update(c->store, id, doc);
     if (rc == STORE_OK)

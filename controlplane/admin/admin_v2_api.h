@@ -14,4 +14,10 @@ void admin_v2_api_update(admin_call_t *c);
 void admin_v2_api_delete(admin_call_t *c);
 void admin_v2_cors_delete(admin_call_t *c);
 
+/* For OpenAPI import: gives a new API document its id, endpoint and
+ * defaults and checks it (admin_v2_api_check); replies 400 and returns -1. */
+int admin_v2_api_complete(admin_call_t *c, json_t *doc);
+/* Checks a whole API document, filling the selection expressions' defaults. */
+int admin_v2_api_check(admin_call_t *c, json_t *doc);
+
 #endif

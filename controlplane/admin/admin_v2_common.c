@@ -124,6 +124,28 @@ int admin_v2_string_map(admin_call_t *c, json_t *map, const char *field)
 
 /* ---- documents under an API --------------------------------------------- */
 
+int admin_v2_routes_use(admin_call_t *c, const char *field, const char *value)
+{
+    store_v2_key_t key = {admin_arg(c, "api_id"), STORE_V2_ROUTE, "", NULL, NULL};
+    json_t *routes;
+    int more;
+    int rc = store_v2_item_list(c->store, &key, NULL, -1, &routes, &more);
+    if (rc != STORE_OK) {
+        admin_store_fail(c, rc, "");
+        return -1;
+    }
+    int used = 0;
+    size_t i;
+    json_t *r;
+    json_array_foreach(routes, i, r)
+    {
+        const char *v = json_string_value(json_object_get(r, field));
+        used |= v != NULL && strcmp(v, value) == 0;
+    }
+    json_decref(routes);
+    return used;
+}
+
 int admin_v2_item_load(admin_call_t *c, const char *kind, const char *parent_id, const char *id,
                        json_t **doc)
 {
@@ -183,8 +205,11 @@ static void item_write(admin_call_t *c, const admin_v2_kind_t *k, const char *pa
         item_fail(c, k, key.name, rc);
         return;
     }
-    if (admin_commit(c) == 0)
-        admin_reply(c, create ? 201 : 200, json_incref(doc));
+    if (admin_commit(c) != 0)
+        return;
+    if (k->after_commit != NULL)
+        k->after_commit(c, doc);
+    admin_reply(c, create ? 201 : 200, json_incref(doc));
 }
 
 void admin_v2_item_create(admin_call_t *c, const admin_v2_kind_t *k)
@@ -281,7 +306,11 @@ out:
 void admin_v2_item_delete(admin_call_t *c, const admin_v2_kind_t *k)
 {
     const char *parent_id;
-    if (item_scope(c, k, NULL, NULL, &parent_id) != 0 || admin_begin(c) != 0)
+    if (item_scope(c, k, NULL, NULL, &parent_id) != 0)
+        return;
+    if (k->before_delete != NULL && k->before_delete(c, admin_arg(c, k->id_arg)) != 0)
+        return;
+    if (admin_begin(c) != 0)
         return;
     const char *api_id = admin_arg(c, "api_id");
     store_v2_key_t key = {api_id, k->kind, parent_id, admin_arg(c, k->id_arg), NULL};

@@ -1,8 +1,10 @@
 /* admin_v2_integration: integrations and integration responses. */
 #include "admin_v2_integration.h"
 
+#include <stdio.h>
 #include <string.h>
 
+#include "admin_template.h"
 #include "admin_v2.h"
 #include "store_v2.h"
 
@@ -160,6 +162,8 @@ static int integration_check(admin_call_t *c, json_t *api, enum store_v2_protoco
                 return -1;
             }
     } else if (strstr(type, "PROXY") == NULL) {
+        if (admin_template_check_map(c, json_object_get(doc, "requestTemplates")) != 0)
+            return -1;
         if (json_object_get(doc, "passthroughBehavior") == NULL)
             json_object_set_new(doc, "passthroughBehavior", json_string("WHEN_NO_MATCH"));
         json_object_set_new(doc, "integrationResponseSelectionExpression",
@@ -173,7 +177,20 @@ static int integration_check(admin_call_t *c, json_t *api, enum store_v2_protoco
     return integration_check_params(c, p, doc);
 }
 
-static const admin_v2_kind_t integration_kind = {
+static int integration_before_delete(admin_call_t *c, const char *id)
+{
+    char target[64];
+    snprintf(target, sizeof(target), "integrations/%s", id);
+    int used = admin_v2_routes_use(c, "target", target);
+    if (used == 1)
+        admin_conflict(c,
+                       "Integration %s is the target of a route: change or delete the route "
+                       "first",
+                       id);
+    return used != 0 ? -1 : 0;
+}
+
+const admin_v2_kind_t admin_v2_integration_kind = {
     .kind = STORE_V2_INTEGRATION,
     .what = "Integration",
     .id_field = "integrationId",
@@ -181,27 +198,28 @@ static const admin_v2_kind_t integration_kind = {
     .name_field = "integrationId", /* no unique name: the id itself */
     .fields = integration_fields,
     .check = integration_check,
+    .before_delete = integration_before_delete,
 };
 
 void admin_v2_integration_create(admin_call_t *c)
 {
-    admin_v2_item_create(c, &integration_kind);
+    admin_v2_item_create(c, &admin_v2_integration_kind);
 }
 void admin_v2_integration_list(admin_call_t *c)
 {
-    admin_v2_item_list(c, &integration_kind);
+    admin_v2_item_list(c, &admin_v2_integration_kind);
 }
 void admin_v2_integration_get(admin_call_t *c)
 {
-    admin_v2_item_get(c, &integration_kind);
+    admin_v2_item_get(c, &admin_v2_integration_kind);
 }
 void admin_v2_integration_update(admin_call_t *c)
 {
-    admin_v2_item_update(c, &integration_kind);
+    admin_v2_item_update(c, &admin_v2_integration_kind);
 }
 void admin_v2_integration_delete(admin_call_t *c)
 {
-    admin_v2_item_delete(c, &integration_kind);
+    admin_v2_item_delete(c, &admin_v2_integration_kind);
 }
 
 /* ---- integration responses (WebSocket) ---------------------------------- */
@@ -230,6 +248,8 @@ static int integration_response_check(admin_call_t *c, json_t *api, enum store_v
         admin_bad_request(c, "Invalid integration response key %s: $default or a /regex/", key);
         return -1;
     }
+    if (admin_template_check_map(c, json_object_get(doc, "responseTemplates")) != 0)
+        return -1;
     const char *k;
     json_t *v;
     json_object_foreach(json_object_get(doc, "responseParameters"), k, v)

@@ -48,6 +48,39 @@ static int route_check_params(admin_call_t *c, json_t *params)
     return 0;
 }
 
+/* requestModels name models of the API. */
+static int route_check_models(admin_call_t *c, json_t *models)
+{
+    if (json_object_size(models) == 0)
+        return 0;
+    store_v2_key_t key = {admin_arg(c, "api_id"), STORE_V2_MODEL, "", NULL, NULL};
+    json_t *all;
+    int more;
+    int rc = store_v2_item_list(c->store, &key, NULL, -1, &all, &more);
+    if (rc != STORE_OK) {
+        admin_store_fail(c, rc, "");
+        return -1;
+    }
+    const char *k;
+    json_t *v, *m;
+    size_t i;
+    int missing = 0;
+    json_object_foreach(models, k, v)
+    {
+        int found = 0;
+        json_array_foreach(all, i, m) found |=
+            strcmp(json_string_value(json_object_get(m, "name")), json_string_value(v)) == 0;
+        if (!found) {
+            admin_bad_request(c, "Invalid model specified in requestModels: %s",
+                              json_string_value(v));
+            missing = 1;
+            break;
+        }
+    }
+    json_decref(all);
+    return missing ? -1 : 0;
+}
+
 static int route_check_auth(admin_call_t *c, enum store_v2_protocol p, json_t *doc)
 {
     const char *type = json_string_value(json_object_get(doc, "authorizationType"));
@@ -83,6 +116,11 @@ static int route_check_auth(admin_call_t *c, enum store_v2_protocol p, json_t *d
         json_object_del(doc, "authorizerId");
     }
     json_t *scopes = json_object_get(doc, "authorizationScopes");
+    if (json_array_size(scopes) > 0 && strcmp(type, "JWT") != 0 &&
+        json_object_get(c->body, "authorizationScopes") == NULL) {
+        json_object_del(doc, "authorizationScopes"); /* left from an earlier JWT route */
+        scopes = NULL;
+    }
     if (json_array_size(scopes) > 0 && strcmp(type, "JWT") != 0) {
         admin_bad_request(c, "Authorization scopes are supported only for JWT authorizers");
         return -1;
@@ -144,6 +182,8 @@ static int route_check(admin_call_t *c, json_t *api, enum store_v2_protocol p, j
                              "selection expression");
         return -1;
     }
+    if (route_check_models(c, json_object_get(doc, "requestModels")) != 0)
+        return -1;
     json_t *params = json_object_get(doc, "requestParameters");
     if (params != NULL && json_object_size(params) > 0 && strcmp(key, "$connect") != 0) {
         admin_bad_request(c, "Request parameters are supported only on the $connect route");
@@ -152,7 +192,7 @@ static int route_check(admin_call_t *c, json_t *api, enum store_v2_protocol p, j
     return route_check_params(c, params);
 }
 
-static const admin_v2_kind_t route_kind = {
+const admin_v2_kind_t admin_v2_route_kind = {
     .kind = STORE_V2_ROUTE,
     .what = "Route",
     .id_field = "routeId",
@@ -164,23 +204,23 @@ static const admin_v2_kind_t route_kind = {
 
 void admin_v2_route_create(admin_call_t *c)
 {
-    admin_v2_item_create(c, &route_kind);
+    admin_v2_item_create(c, &admin_v2_route_kind);
 }
 void admin_v2_route_list(admin_call_t *c)
 {
-    admin_v2_item_list(c, &route_kind);
+    admin_v2_item_list(c, &admin_v2_route_kind);
 }
 void admin_v2_route_get(admin_call_t *c)
 {
-    admin_v2_item_get(c, &route_kind);
+    admin_v2_item_get(c, &admin_v2_route_kind);
 }
 void admin_v2_route_update(admin_call_t *c)
 {
-    admin_v2_item_update(c, &route_kind);
+    admin_v2_item_update(c, &admin_v2_route_kind);
 }
 void admin_v2_route_delete(admin_call_t *c)
 {
-    admin_v2_item_delete(c, &route_kind);
+    admin_v2_item_delete(c, &admin_v2_route_kind);
 }
 
 /* DeleteRouteRequestParameter: the body is the route without that key. */

@@ -281,9 +281,10 @@ void admin_v2_stage_delete(admin_call_t *c)
 {
     if (admin_v2_require_api(c, NULL, NULL) != 0 || admin_begin(c) != 0)
         return;
+    /* its API mappings go with it (foreign key) */
     int rc = store_v2_stage_delete(c->store, admin_arg(c, "api_id"), admin_arg(c, "stage_name"));
     if (rc == STORE_OK)
-        rc = publish_change(c->publish, PUBLISH_STAGES, NULL, 0);
+        rc = publish_change(c->publish, PUBLISH_STAGES | PUBLISH_DOMAINS, NULL, 0);
     if (rc != STORE_OK) {
         publish_rollback(c->publish);
         admin_store_fail(c, rc, "Invalid stage identifier specified");

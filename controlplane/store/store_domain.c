@@ -132,7 +132,9 @@ int store_mapping_delete(store_t *s, const char *domain, const char *base_path)
 int store_mapping_visit_all(store_t *s, store_mapping_visit_fn fn, void *ctx)
 {
     sqlite3_stmt *st = store_stmt(s, "SELECT domain_name, base_path, api_id, stage "
-                                     "FROM base_path_mappings ORDER BY domain_name, base_path");
+                                     "FROM base_path_mappings UNION ALL "
+                                     "SELECT domain_name, api_mapping_key, api_id, stage "
+                                     "FROM v2_api_mappings ORDER BY 1, 2");
     if (st == NULL)
         return STORE_EIO;
     int rc, cb = 0;
@@ -147,4 +149,87 @@ int store_mapping_visit_all(store_t *s, store_mapping_visit_fn fn, void *ctx)
     if (cb != 0)
         return cb;
     return rc == SQLITE_DONE ? STORE_OK : store_rc(s, rc);
+}
+
+/* ---- apigatewayv2 API mappings ------------------------------------------- */
+
+static int v2_mapping_write(store_t *s, const char *sql, const char *domain, const char *id,
+                            const store_mapping_t *m)
+{
+    sqlite3_stmt *st = store_stmt(s, sql);
+    if (st == NULL)
+        return STORE_EIO;
+    sqlite3_bind_text(st, 1, domain, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, m->base_path, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, m->api_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, m->stage, -1, SQLITE_STATIC);
+    int rc = store_finish(s, st, sqlite3_step(st));
+    if (rc == STORE_OK && sqlite3_changes(store_db(s)) == 0)
+        return STORE_ENOTFOUND;
+    return rc;
+}
+
+int store_v2_mapping_insert(store_t *s, const char *domain, const char *id,
+                            const store_mapping_t *m)
+{
+    return v2_mapping_write(s,
+                            "INSERT INTO v2_api_mappings(domain_name, id, api_mapping_key, "
+                            "api_id, stage) VALUES (?1, ?2, ?3, ?4, ?5)",
+                            domain, id, m);
+}
+
+int store_v2_mapping_update(store_t *s, const char *domain, const char *id,
+                            const store_mapping_t *m)
+{
+    return v2_mapping_write(s,
+                            "UPDATE v2_api_mappings SET api_mapping_key = ?3, api_id = ?4, "
+                            "stage = ?5 WHERE domain_name = ?1 AND id = ?2",
+                            domain, id, m);
+}
+
+static json_t *v2_mapping_row(sqlite3_stmt *st)
+{
+    return json_pack("{s:s,s:s,s:s,s:s}", "apiMappingId", (const char *)sqlite3_column_text(st, 0),
+                     "apiMappingKey", (const char *)sqlite3_column_text(st, 1), "apiId",
+                     (const char *)sqlite3_column_text(st, 2), "stage",
+                     (const char *)sqlite3_column_text(st, 3));
+}
+
+int store_v2_mapping_get(store_t *s, const char *domain, const char *id, json_t **out)
+{
+    sqlite3_stmt *st = store_stmt(s, "SELECT id, api_mapping_key, api_id, stage "
+                                     "FROM v2_api_mappings WHERE domain_name = ?1 AND id = ?2");
+    if (st == NULL)
+        return STORE_EIO;
+    sqlite3_bind_text(st, 1, domain, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
+    return store_step_row(s, st, v2_mapping_row, out);
+}
+
+int store_v2_mapping_list(store_t *s, const char *domain, const char *after, int limit,
+                          json_t **items, int *more)
+{
+    sqlite3_stmt *st = store_stmt(s, "SELECT id, api_mapping_key, api_id, stage "
+                                     "FROM v2_api_mappings WHERE domain_name = ?1 AND id > ?2 "
+                                     "ORDER BY id");
+    if (st == NULL)
+        return STORE_EIO;
+    sqlite3_bind_text(st, 1, domain, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, after != NULL ? after : "", -1, SQLITE_STATIC);
+    return store_collect(s, st, v2_mapping_row, limit, items, more);
+}
+
+int store_v2_mapping_delete(store_t *s, const char *domain, const char *id)
+{
+    sqlite3_stmt *st =
+        store_stmt(s, "DELETE FROM v2_api_mappings WHERE domain_name = ?1 AND id = ?2");
+    if (st == NULL)
+        return STORE_EIO;
+    sqlite3_bind_text(st, 1, domain, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
+    int rc = store_finish(s, st, sqlite3_step(st));
+    if (rc == STORE_OK && sqlite3_changes(store_db(s)) == 0)
+        return STORE_ENOTFOUND;
+    return rc;
 }

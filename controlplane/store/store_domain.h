@@ -29,7 +29,20 @@ int store_mapping_get(store_t *s, const char *domain, const char *base_path, jso
 int store_mapping_list(store_t *s, const char *domain, json_t **items);
 int store_mapping_delete(store_t *s, const char *domain, const char *base_path);
 
-/* Every mapping of every domain, ordered by domain, for the snapshot. */
+/* apigatewayv2 API mappings: beside the base path mappings of the same domain
+ * names (v2_api_mappings), keyed by an id; their apiMappingKey is the base
+ * path. {apiId, apiMappingId, apiMappingKey, stage}. */
+int store_v2_mapping_insert(store_t *s, const char *domain, const char *id,
+                            const store_mapping_t *m);
+int store_v2_mapping_update(store_t *s, const char *domain, const char *id,
+                            const store_mapping_t *m);
+int store_v2_mapping_get(store_t *s, const char *domain, const char *id, json_t **out);
+int store_v2_mapping_list(store_t *s, const char *domain, const char *after, int limit,
+                          json_t **items, int *more);
+int store_v2_mapping_delete(store_t *s, const char *domain, const char *id);
+
+/* Every mapping of every domain (base path mappings and API mappings),
+ * ordered by domain, for the snapshot. */
 typedef int (*store_mapping_visit_fn)(void *ctx, const char *domain, const store_mapping_t *m);
 int store_mapping_visit_all(store_t *s, store_mapping_visit_fn fn, void *ctx);
 

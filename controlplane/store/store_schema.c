@@ -290,7 +290,27 @@ static const char *const store_migrations[] = {
     "  api_id TEXT NOT NULL REFERENCES v2_apis(id) ON DELETE CASCADE,"
     "  stage TEXT NOT NULL,"
     "  PRIMARY KEY (domain_name, id),"
-    "  UNIQUE (domain_name, api_mapping_key));",
+    "  FOREIGN KEY (api_id, stage) REFERENCES v2_stages(api_id, name) ON DELETE CASCADE,"
+    "  UNIQUE (domain_name, api_mapping_key));"
+    /* one base path per domain across REST base path mappings and API mappings */
+    "CREATE TRIGGER IF NOT EXISTS v2_api_mappings_free_key BEFORE INSERT ON v2_api_mappings"
+    "  WHEN EXISTS (SELECT 1 FROM base_path_mappings WHERE domain_name = NEW.domain_name"
+    "               AND base_path = NEW.api_mapping_key)"
+    "  BEGIN SELECT RAISE(ABORT, 'base path in use'); END;"
+    "CREATE TRIGGER IF NOT EXISTS v2_api_mappings_free_key_update"
+    "  BEFORE UPDATE OF api_mapping_key ON v2_api_mappings"
+    "  WHEN EXISTS (SELECT 1 FROM base_path_mappings WHERE domain_name = NEW.domain_name"
+    "               AND base_path = NEW.api_mapping_key)"
+    "  BEGIN SELECT RAISE(ABORT, 'base path in use'); END;"
+    "CREATE TRIGGER IF NOT EXISTS base_path_mappings_free_key BEFORE INSERT ON base_path_mappings"
+    "  WHEN EXISTS (SELECT 1 FROM v2_api_mappings WHERE domain_name = NEW.domain_name"
+    "               AND api_mapping_key = NEW.base_path)"
+    "  BEGIN SELECT RAISE(ABORT, 'base path in use'); END;"
+    "CREATE TRIGGER IF NOT EXISTS base_path_mappings_free_key_update"
+    "  BEFORE UPDATE OF base_path ON base_path_mappings"
+    "  WHEN EXISTS (SELECT 1 FROM v2_api_mappings WHERE domain_name = NEW.domain_name"
+    "               AND api_mapping_key = NEW.base_path)"
+    "  BEGIN SELECT RAISE(ABORT, 'base path in use'); END;",
 };
 
 size_t store_schema_count(void)
