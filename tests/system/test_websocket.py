@@ -28,6 +28,7 @@ import urllib.parse
 import pytest
 import requests
 import websockets
+import websockets.exceptions
 
 from harness import ControlPlane, DataPlane, JsonServer, free_port, wait_for
 
