@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "log.h"
 #include "pattern.h"
 #include "vtl.h"
 
@@ -36,8 +37,8 @@ static int ws_templates(rt_build_t *b, Portico__KeyValue **kv, size_t n, const c
     if (tse != NULL && tse[0] != '\0') {
         char err[160];
         out->selection = ws_select_parse(b->a, tse, err, sizeof(err));
-        if (out->selection == NULL)
-            return rt_build_fail(b, "templateSelectionExpression: %s", err);
+        if (out->selection == NULL) /* the control plane checks it: never refuse a snapshot */
+            log_warn("WebSocket templateSelectionExpression %s: %s ($default is used)", tse, err);
     }
     return 0;
 }
@@ -49,12 +50,16 @@ static int ws_integ_response(rt_build_t *b, const Portico__V2IntegrationResponse
     out->re = NULL;
     size_t len = strlen(src->key);
     if (strcmp(src->key, "$default") != 0) {
-        if (len < 2 || src->key[0] != '/' || src->key[len - 1] != '/')
-            return rt_build_fail(b, "integration response key %s", src->key);
-        char *re_src = arena_strndup(b->a, src->key + 1, len - 2), err[160];
+        /* "/regex/", or an exact status code ("200") */
+        int slashed = len >= 2 && src->key[0] == '/' && src->key[len - 1] == '/';
+        char *re_src = slashed ? arena_strndup(b->a, src->key + 1, len - 2)
+                               : arena_strndup(b->a, src->key, len),
+             err[160];
         pattern_t *re = re_src != NULL ? pattern_compile(re_src, err, sizeof(err)) : NULL;
-        if (re == NULL)
-            return rt_build_fail(b, "integration response key %s", src->key);
+        if (re == NULL) {
+            log_warn("WebSocket integration response key %s is not a pattern: left out", src->key);
+            return 1;
+        }
         if (rt_build_cleanup(b, ws_pattern_free, re) != 0)
             return -1;
         out->re = re;
@@ -72,13 +77,12 @@ static int ws_integration(rt_build_t *b, const Portico__V2Integration *src, ws_i
     else if (strcmp(src->type, "HTTP_PROXY") == 0)
         out->type = WS_INTEG_HTTP_PROXY;
     else
-        return rt_build_fail(b, "WebSocket integration %s: type %s is not served", src->id,
-                             src->type);
+        out->type = WS_INTEG_UNSERVED; /* functions: messages answer Internal server error */
     out->method = src->method[0] != '\0' ? src->method : "POST";
     out->uri = src->uri;
     if (out->type != WS_INTEG_MOCK && strncmp(src->uri, "http://", 7) != 0 &&
         strncmp(src->uri, "https://", 8) != 0)
-        return rt_build_fail(b, "WebSocket integration %s: uri must be http(s)", src->id);
+        out->type = WS_INTEG_UNSERVED;
     out->timeout_ms = src->timeout_ms != 0 ? src->timeout_ms : WS_DEFAULT_TIMEOUT_MS;
     out->passthrough_never = strcmp(src->passthrough_behavior, "NEVER") == 0;
     if (ws_templates(b, src->request_templates, src->n_request_templates,
@@ -87,11 +91,16 @@ static int ws_integration(rt_build_t *b, const Portico__V2Integration *src, ws_i
     ws_integ_response_t *rs = arena_alloc(b->a, sizeof(*rs) * (src->n_responses + 1));
     if (rs == NULL)
         return rt_build_fail(b, "out of memory");
-    for (size_t i = 0; i < src->n_responses; i++)
-        if (ws_integ_response(b, src->responses[i], &rs[i]) != 0)
+    size_t n = 0;
+    for (size_t i = 0; i < src->n_responses; i++) {
+        int rc = ws_integ_response(b, src->responses[i], &rs[n]);
+        if (rc < 0)
             return -1;
+        if (rc == 0)
+            n++;
+    }
     out->responses = rs;
-    out->nresponses = src->n_responses;
+    out->nresponses = n;
     return 0;
 }
 
@@ -129,14 +138,17 @@ static int ws_authorizer(rt_build_t *b, const Portico__V2Authorizer *src, ws_aut
     const char **ss = arena_alloc(b->a, sizeof(*ss) * (src->n_identity_source + 1));
     if (ss == NULL)
         return rt_build_fail(b, "out of memory");
+    size_t n = 0;
     for (size_t i = 0; i < src->n_identity_source; i++) {
-        ss[i] = ws_identity_source(b, src->identity_source[i]);
-        if (ss[i] == NULL)
-            return rt_build_fail(b, "authorizer %s: identity source %s", src->id,
-                                 src->identity_source[i]);
+        ss[n] = ws_identity_source(b, src->identity_source[i]);
+        if (ss[n] == NULL) /* e.g. context.x or stageVariables.x: not checked here */
+            log_warn("WebSocket authorizer %s: identity source %s is not checked", src->id,
+                     src->identity_source[i]);
+        else
+            n++;
     }
     out->sources = ss;
-    out->nsources = src->n_identity_source;
+    out->nsources = n;
     return 0;
 }
 
@@ -150,8 +162,9 @@ static int ws_api(rt_build_t *b, const Portico__V2ApiDefinition *def, ws_api_t *
                         def->route_selection_expression[0] != '\0' ? def->route_selection_expression
                                                                    : "$request.body.action",
                         err, sizeof(err));
-    if (api->rse == NULL)
-        return rt_build_fail(b, "API %s: routeSelectionExpression: %s", def->api_id, err);
+    if (api->rse == NULL) /* the control plane checks it: never refuse a snapshot */
+        log_warn("WebSocket API %s: routeSelectionExpression: %s (every message goes to $default)",
+                 def->api_id, err);
     ws_integration_t *integs = arena_alloc(b->a, sizeof(*integs) * (def->n_integrations + 1));
     ws_authorizer_t *auths = arena_alloc(b->a, sizeof(*auths) * (def->n_authorizers + 1));
     ws_route_t *routes = arena_alloc(b->a, sizeof(*routes) * (def->n_routes + 1));
@@ -187,9 +200,7 @@ static int ws_api(rt_build_t *b, const Portico__V2ApiDefinition *def, ws_api_t *
             for (size_t k = 0; k < nauth; k++)
                 if (strcmp(auths[k].id, src->authorizer_id) == 0)
                     r->authorizer = &auths[k];
-            if (r->authorizer == NULL)
-                return rt_build_fail(b, "route %s: authorizer %s is not a REQUEST authorizer",
-                                     src->route_key, src->authorizer_id);
+            r->authorizer_unserved = r->authorizer == NULL; /* $connect answers 500 */
         }
         if (strmap_put(api->by_key, r->key, strlen(r->key), r) != 0)
             return rt_build_fail(b, "out of memory");

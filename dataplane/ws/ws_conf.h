@@ -13,7 +13,9 @@
 struct vtl_template;
 struct pattern;
 
-enum ws_integ_type { WS_INTEG_MOCK, WS_INTEG_HTTP, WS_INTEG_HTTP_PROXY };
+/* UNSERVED: a type or URI this node does not call (functions until they
+ * come): its events fail as the reference's Internal server error. */
+enum ws_integ_type { WS_INTEG_MOCK, WS_INTEG_HTTP, WS_INTEG_HTTP_PROXY, WS_INTEG_UNSERVED };
 
 typedef struct {
     const char *key; /* a template selection value, or "$default" */
@@ -59,12 +61,13 @@ typedef struct {
     const ws_integration_t *integ; /* NULL: no integration */
     int two_way;                   /* routeResponseSelectionExpression set */
     const ws_authorizer_t *authorizer;
+    int authorizer_unserved; /* CUSTOM with an authorizer this node cannot call */
 } ws_route_t;
 
 typedef struct {
     const char *api_id;
     const char *deployment_id;
-    const ws_select_t *rse; /* routeSelectionExpression */
+    const ws_select_t *rse; /* routeSelectionExpression; NULL: every message to $default */
     const ws_route_t *routes;
     size_t nroutes;
     strmap_t *by_key;

@@ -262,6 +262,10 @@ static void ws_integrate(ws_call_t *call)
         ws_integ_done(call, 200, "", 0);
         return;
     }
+    if (in->type == WS_INTEG_UNSERVED) {
+        ws_integ_done(call, 0, "", 0);
+        return;
+    }
     char *payload = NULL;
     size_t plen = 0;
     const ws_template_t *t =
@@ -310,7 +314,7 @@ void ws_route_message(ws_conn_t *c, const char *data, size_t len)
     }
     const ws_api_t *api = call->stage->api;
     char key[256];
-    int n = ws_select_eval(api->rse, call->json, key, sizeof(key));
+    int n = api->rse != NULL ? ws_select_eval(api->rse, call->json, key, sizeof(key)) : -1;
     if (n >= 0)
         call->route = ws_conf_route(api, key, (size_t)n);
     if (call->route == NULL || call->route == api->on_connect || call->route == api->on_disconnect)
@@ -455,6 +459,11 @@ void ws_route_connect(ws_conn_t *c, const ws_stage_t *s, h2o_req_t *req, ws_conn
         return;
     }
     const ws_authorizer_t *a = call->route->authorizer;
+    if (call->route->authorizer_unserved) {
+        cb(arg, 500, "{\"message\":\"Internal server error\"}");
+        ws_call_free(call);
+        return;
+    }
     if (a == NULL) {
         ws_integrate(call);
         return;
