@@ -115,7 +115,8 @@ static json_t *ws_context(ws_call_t *call)
         "requestTimeEpoch", (json_int_t)atomic_load(&c->last_active_ms), "messageDirection", "IN",
         "identity", "sourceIp", c->source_ip, "userAgent", c->user_agent);
     if (ctx != NULL)
-        json_object_set(ctx, "authorizer", c->authorizer != NULL ? c->authorizer : json_object());
+        json_object_set_new(ctx, "authorizer",
+                            c->authorizer != NULL ? json_incref(c->authorizer) : json_object());
     return ctx;
 }
 

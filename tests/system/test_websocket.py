@@ -373,7 +373,10 @@ def test_a_client_that_never_reads_is_closed_with_bounded_memory(env):
     assert gone, "the connection was never closed"
     print(f"closed after {i} posts of 100 KB")
     assert i * 100 < 30 * 1024  # closed after well under 30 MB were posted
-    assert rss_kb(dp) - before < 20 * 1024  # and the node did not keep them
+    with open(f"/proc/{dp.proc.pid}/maps") as f:
+        asan = "libasan" in f.read()  # ASan's quarantine keeps freed memory resident
+    if not asan:
+        assert rss_kb(dp) - before < 20 * 1024  # and the node did not keep them
     s.close()
 
 
