@@ -487,7 +487,7 @@ def test_node_shutdown_closes_with_1001_and_runs_disconnect(env, tmp_path):
         dp.stop()
 
 
-def test_websocket_over_tls(env, tmp_path):
+def test_websocket_over_tls_and_the_idle_timeout(env, tmp_path):
     key, cert = str(tmp_path / "k.pem"), str(tmp_path / "c.pem")
     subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key,
                     "-out", cert, "-days", "1", "-subj", "/CN=localhost",
@@ -496,7 +496,7 @@ def test_websocket_over_tls(env, tmp_path):
     tls_port = free_port()
     dp = DataPlane(str(tmp_path), env.cp, name="ws4", threads=1,
                    extra_args=("--tls-listen", f"127.0.0.1:{tls_port}", "--tls-cert", cert,
-                               "--tls-key", key)).start()
+                               "--tls-key", key, "--ws-idle-timeout", "2")).start()
     try:
         dp.wait_version(env.cp.version())
         ctx = ssl.create_default_context(cafile=cert)
@@ -506,7 +506,10 @@ def test_websocket_over_tls(env, tmp_path):
             ws = await websockets.connect(url, ssl=ctx, extra_headers=OK_HEADERS)
             await ws.send(json.dumps({"action": "echo", "x": "tls"}))
             assert json.loads(await ws.recv())["x"] == "tls"
-            await ws.close()
+            # --ws-idle-timeout 2: no message for 2 s closes with 1001
+            t = time.monotonic()
+            await asyncio.wait_for(ws.wait_closed(), 8)
+            assert ws.close_code == 1001 and time.monotonic() - t > 1.5
         run(go())
     finally:
         dp.stop()
