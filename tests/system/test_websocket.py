@@ -71,6 +71,9 @@ def authorizer(req):
 def backend(req):
     if req["path"].startswith("/authorize"):
         return authorizer(req)
+    if req["path"] == "/connect-check":
+        ok = (req["json"] or {}).get("ua") != "refuse-me"
+        return (200, {}) if ok else (403, {"message": "no"})
     return 200, {"got": req["json"], "cid": req["headers"].get("connectionid")}
 
 
@@ -145,6 +148,13 @@ def env(tmp_path_factory):
                expect=201)["integrationId"]
     cp.ok("POST", f"/v2/apis/{e.api2}/routes", {"routeKey": "only", "target": f"integrations/{m2}"},
           expect=201)
+    gate = cp.ok("POST", f"/v2/apis/{e.api2}/integrations", {
+        "integrationType": "HTTP", "integrationMethod": "POST",
+        "integrationUri": e.backend.url + "/connect-check", "templateSelectionExpression": "\\$default",
+        "requestTemplates": {"$default": '{"ua": "$context.identity.userAgent", "event": "$context.eventType"}'}},
+        expect=201)["integrationId"]
+    cp.ok("POST", f"/v2/apis/{e.api2}/routes", {"routeKey": "$connect", "target": f"integrations/{gate}"},
+          expect=201)
     cp.ok("POST", f"/v2/apis/{e.api2}/stages", {"stageName": "prod", "autoDeploy": True}, expect=201)
     # a key allowed to manage connections
     policy = {"Version": "2012-10-17", "Statement": [
@@ -213,6 +223,18 @@ def test_connect_refused_without_or_with_a_bad_identity(env):
 def test_plain_get_on_the_stage_asks_for_an_upgrade(env):
     r = requests.get(f"{env.dps[0].base}/restapis/{env.api}/prod/_user_request_/", timeout=5)
     assert r.status_code == 426
+
+
+def test_connect_integration_answering_non_2xx_refuses(env):
+    async def go():
+        with pytest.raises(websockets.exceptions.InvalidStatusCode) as e:
+            await connect(env.dps[0], env.api2, headers={}, user_agent_header="refuse-me")
+        assert e.value.status_code == 403
+        ws = await connect(env.dps[0], env.api2, headers={})
+        await ws.close()
+    run(go())
+    ev = [r for r in env.backend.requests if r["path"] == "/connect-check"][-1]["json"]
+    assert ev["event"] == "CONNECT"
 
 
 def test_route_selection_mock_two_way_and_default(env):
