@@ -198,6 +198,20 @@ static void ws_on_read(h2o_socket_t *sock, const char *err)
     ws_proceed(c);
 }
 
+/* An idle connection keeps no buffers: the socket's input buffer (8 KB
+ * from the handshake on) goes back to the loop's recycle list when empty. */
+static void ws_shrink(ws_conn_t *c)
+{
+    if (c->sock->input->size == 0 && c->sock->input->capacity != 0) {
+        h2o_buffer_dispose(&c->sock->input);
+        h2o_buffer_init(&c->sock->input, &h2o_socket_buffer_prototype);
+    }
+    if (c->wbuf->size == 0 && c->wbuf->capacity != 0 && !h2o_socket_is_writing(c->sock)) {
+        h2o_buffer_dispose(&c->wbuf);
+        h2o_buffer_init(&c->wbuf, &h2o_socket_buffer_prototype);
+    }
+}
+
 /* Runs wslay until nothing moves, then writes, reads or closes. */
 static void ws_proceed(ws_conn_t *c)
 {
@@ -231,6 +245,7 @@ static void ws_proceed(ws_conn_t *c)
     } while (moved && c->sock != NULL);
     if (c->sock == NULL)
         goto Done;
+    ws_shrink(c);
     if (c->wbuf->size > 0 && !h2o_socket_is_writing(c->sock)) {
         h2o_iovec_t buf = h2o_iovec_init(c->wbuf->bytes, c->wbuf->size);
         h2o_socket_write(c->sock, &buf, 1, ws_on_write_done);
