@@ -31,6 +31,7 @@
 #include "admin_v2_openapi.h"
 #include "admin_v2_route.h"
 #include "admin_v2_stage.h"
+#include "admin_v2_tags.h"
 
 #define API "/restapis/{restapi_id}"
 #define RESOURCE API "/resources/{resource_id}"
@@ -211,6 +212,9 @@ const admin_route_t admin_routes[] = {
     {"GET", V2DOMAIN "/apimappings/{mapping_id}", admin_v2_mapping_get},
     {"PATCH", V2DOMAIN "/apimappings/{mapping_id}", admin_v2_mapping_update},
     {"DELETE", V2DOMAIN "/apimappings/{mapping_id}", admin_v2_mapping_delete},
+    {"GET", "/v2/tags/{resource_arn}", admin_v2_tags_get},
+    {"POST", "/v2/tags/{resource_arn}", admin_v2_tags_add},
+    {"DELETE", "/v2/tags/{resource_arn}", admin_v2_tags_remove},
 
     {"GET", "/cluster/nodes", admin_cluster_nodes},
     {"GET", "/cluster/metrics", admin_metrics_query},

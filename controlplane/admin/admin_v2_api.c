@@ -130,6 +130,18 @@ int admin_v2_api_check(admin_call_t *c, json_t *doc)
     return 0;
 }
 
+/* A quick create target: an http(s) URL or a function ARN, printable. */
+static int quick_target_ok(const char *t)
+{
+    if (strncmp(t, "http://", 7) != 0 && strncmp(t, "https://", 8) != 0 &&
+        strncmp(t, "arn:", 4) != 0)
+        return 0;
+    for (; *t != '\0'; t++)
+        if ((unsigned char)*t <= 0x20 || *t == 0x7f)
+            return 0;
+    return 1;
+}
+
 /* HTTP APIs' quick create: the integration, route and $default stage. */
 static int api_quick_create(admin_call_t *c, const char *api_id)
 {
@@ -226,8 +238,7 @@ void admin_v2_api_create(admin_call_t *c)
         admin_bad_request(c, "%s", err);
         return;
     }
-    if (target != NULL && strncmp(target, "http://", 7) != 0 &&
-        strncmp(target, "https://", 8) != 0 && strncmp(target, "arn:", 4) != 0) {
+    if (target != NULL && !quick_target_ok(target)) {
         admin_bad_request(c, "Invalid target %s: an http(s) URL or a function ARN", target);
         return;
     }
@@ -280,12 +291,67 @@ void admin_v2_api_get(admin_call_t *c)
         admin_reply(c, 200, doc);
 }
 
-static void api_save(admin_call_t *c, json_t *doc)
+/* The quick-created (apiGatewayManaged) document of kind, or NULL. */
+static json_t *managed_item(admin_call_t *c, const char *kind)
+{
+    store_v2_key_t key = {admin_arg(c, "api_id"), kind, "", NULL, NULL};
+    json_t *items = NULL, *found = NULL, *v;
+    int more;
+    size_t i;
+    if (store_v2_item_list(c->store, &key, NULL, -1, &items, &more) != STORE_OK)
+        return NULL;
+    json_array_foreach(items, i, v) if (json_is_true(json_object_get(v, "apiGatewayManaged")))
+        found = json_incref(v);
+    json_decref(items);
+    return found;
+}
+
+/* UpdateApi's target / routeKey change the quick-created integration and
+ * route (inside the transaction). Replies and returns -1 on refusal. */
+static int api_update_quick(admin_call_t *c, json_t *route, json_t *integ)
+{
+    const char *api_id = admin_arg(c, "api_id");
+    const char *target = json_string_value(json_object_get(c->body, "target"));
+    const char *route_key = json_string_value(json_object_get(c->body, "routeKey"));
+    int rc = STORE_OK;
+    if (target != NULL) {
+        int lambda = strncmp(target, "arn:", 4) == 0;
+        json_object_set_new(integ, "integrationUri", json_string(target));
+        json_object_set_new(integ, "integrationType",
+                            json_string(lambda ? "AWS_PROXY" : "HTTP_PROXY"));
+        json_object_set_new(integ, "payloadFormatVersion", json_string(lambda ? "2.0" : "1.0"));
+        json_object_set_new(integ, "integrationMethod", json_string(lambda ? "POST" : "ANY"));
+        const char *iid = json_string_value(json_object_get(integ, "integrationId"));
+        store_v2_key_t k = {api_id, STORE_V2_INTEGRATION, "", iid, iid};
+        rc = store_v2_item_update(c->store, &k, integ);
+    }
+    if (rc == STORE_OK && route_key != NULL) {
+        json_object_set_new(route, "routeKey", json_string(route_key));
+        store_v2_key_t k = {api_id, STORE_V2_ROUTE, "",
+                            json_string_value(json_object_get(route, "routeId")), route_key};
+        rc = store_v2_item_update(c->store, &k, route);
+    }
+    if (rc != STORE_OK) {
+        if (rc == STORE_ECONFLICT)
+            admin_conflict(c, "Route with routeKey %s already exists for this API",
+                           route_key != NULL ? route_key : "");
+        else
+            admin_store_fail(c, rc, "");
+        return -1;
+    }
+    return 0;
+}
+
+static void api_save(admin_call_t *c, json_t *doc, json_t *route, json_t *integ)
 {
     const char *id = admin_arg(c, "api_id");
     if (admin_v2_api_check(c, doc) != 0 || admin_begin(c) != 0)
         return;
     int rc = store_v2_api_update(c->store, id, doc);
+    if (rc == STORE_OK && route != NULL && api_update_quick(c, route, integ) != 0) {
+        publish_rollback(c->publish);
+        return;
+    }
     if (rc == STORE_OK)
         rc = admin_v2_changed(c, id);
     if (rc != STORE_OK) {
@@ -299,19 +365,38 @@ static void api_save(admin_call_t *c, json_t *doc)
 
 void admin_v2_api_update(admin_call_t *c)
 {
-    json_t *doc;
+    json_t *doc, *route = NULL, *integ = NULL;
     if (admin_v2_require_api(c, &doc, NULL) != 0)
         return;
-    if (json_object_get(c->body, "target") != NULL ||
-        json_object_get(c->body, "routeKey") != NULL) {
-        admin_bad_request(c, "target and routeKey can only be set when the API is created");
+    if (admin_check(c, c->body, api_update_fields) != 0 ||
+        admin_check(c, c->body, quick_fields) != 0)
         goto out;
+    const char *target = json_string_value(json_object_get(c->body, "target"));
+    const char *route_key = json_string_value(json_object_get(c->body, "routeKey"));
+    if (target != NULL || route_key != NULL) {
+        char err[512];
+        route = managed_item(c, STORE_V2_ROUTE);
+        integ = managed_item(c, STORE_V2_INTEGRATION);
+        if (route == NULL || integ == NULL) {
+            admin_bad_request(c, "target and routeKey can be updated only on an API made by "
+                                 "quick create");
+            goto out;
+        }
+        if (route_key != NULL &&
+            store_v2_check_route_key(STORE_V2_HTTP, route_key, err, sizeof(err)) != 0) {
+            admin_bad_request(c, "%s", err);
+            goto out;
+        }
+        if (target != NULL && !quick_target_ok(target)) {
+            admin_bad_request(c, "Invalid target %s: an http(s) URL or a function ARN", target);
+            goto out;
+        }
     }
-    if (admin_check(c, c->body, api_update_fields) != 0)
-        goto out;
     admin_copy_fields(doc, c->body, api_update_fields);
-    api_save(c, doc);
+    api_save(c, doc, route, integ);
 out:
+    json_decref(route);
+    json_decref(integ);
     json_decref(doc);
 }
 

@@ -72,6 +72,20 @@ def _():
     assert "CorsConfiguration" not in v2.get_api(ApiId=state["api"])
 
 
+@step("tag_resource + get_tags + untag_resource (API and stage ARNs)")
+def _():
+    arn = f"arn:aws:apigateway:{REGION}::/apis/{state['api']}"
+    v2.tag_resource(ResourceArn=arn, Tags={"team": "core", "env": "test"})
+    assert v2.get_tags(ResourceArn=arn)["Tags"] == {"team": "core", "env": "test"}
+    v2.untag_resource(ResourceArn=arn, TagKeys=["team", "absent"])
+    assert v2.get_tags(ResourceArn=arn)["Tags"] == {"env": "test"}
+    assert v2.get_api(ApiId=state["api"])["Tags"] == {"env": "test"}
+    error(lambda: v2.get_tags(ResourceArn=f"arn:aws:apigateway:{REGION}::/apis/zzzzzzzzzz"),
+          v2.exceptions.NotFoundException, 404)
+    error(lambda: v2.tag_resource(ResourceArn=arn, Tags={"aws:x": "y"}),
+          v2.exceptions.BadRequestException, 400)
+
+
 @step("create_integration HTTP_PROXY + AWS_PROXY, get_integrations")
 def _():
     i = v2.create_integration(ApiId=state["api"], IntegrationType="HTTP_PROXY",
@@ -171,6 +185,9 @@ def _():
     assert v2.get_stage(ApiId=state["api"], StageName="prod")["DeploymentId"] == d2["DeploymentId"]
     u = v2.update_stage(ApiId=state["api"], StageName="prod", StageVariables={"tier": "silver"})
     assert u["StageVariables"] == {"tier": "silver"}, u
+    stage_arn = f"arn:aws:apigateway:{REGION}::/apis/{state['api']}/stages/prod"
+    v2.tag_resource(ResourceArn=stage_arn, Tags={"tier": "1"})
+    assert v2.get_stage(ApiId=state["api"], StageName="prod")["Tags"] == {"tier": "1"}
     v2.delete_route_settings(ApiId=state["api"], StageName="prod", RouteKey="ANY /{proxy+}")
     assert v2.get_stage(ApiId=state["api"], StageName="prod")["RouteSettings"] == {}
     error(lambda: v2.create_stage(ApiId=state["api"], StageName="prod"),
@@ -204,6 +221,15 @@ def _():
     assert integ[0]["IntegrationType"] == "HTTP_PROXY", integ
     stages = v2.get_stages(ApiId=q["ApiId"])["Items"]
     assert stages[0]["StageName"] == "$default" and stages[0]["AutoDeploy"] is True, stages
+    before = stages[0]["DeploymentId"]
+    v2.update_api(ApiId=q["ApiId"], Target="arn:aws:lambda:us-east-1:000000000000:function:f",
+                  RouteKey="ANY /{proxy+}")
+    assert [r["RouteKey"] for r in v2.get_routes(ApiId=q["ApiId"])["Items"]] == ["ANY /{proxy+}"]
+    integ = v2.get_integrations(ApiId=q["ApiId"])["Items"][0]
+    assert integ["IntegrationType"] == "AWS_PROXY" and integ["PayloadFormatVersion"] == "2.0", integ
+    assert v2.get_stage(ApiId=q["ApiId"], StageName="$default")["DeploymentId"] != before
+    error(lambda: v2.update_api(ApiId=state["api"], Target="https://example.com"),
+          v2.exceptions.BadRequestException, 400)
     v2.delete_api(ApiId=q["ApiId"])
 
 

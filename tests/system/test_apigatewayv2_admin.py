@@ -32,6 +32,13 @@ def v2(tmp_path_factory):
     yield cp, dp, workdir
     dp.stop()
     cp.stop()
+    # the per-test sanitizer check does not see module-scoped processes: no
+    # ASan/UBSan report, and no leak through apigatewayv2 code (an open
+    # keep-alive connection's h2o socket is reported as leaked by every
+    # SigV4 client session at exit, test_aws_clients.py's too)
+    for p in (dp, cp):
+        r = p.sanitizer_report() or ""
+        assert not any(m in r for m in ("ERROR: AddressSanitizer", "runtime error", "_v2")), r
 
 
 def fail_shape(r, status, error_type):
@@ -49,7 +56,7 @@ def test_boto3_apigatewayv2_session(v2, tmp_path):
     assert p.returncode == 0, p.stderr
     out = json.loads(p.stdout)
     assert out["failed"] == [], "\n".join(out["failed"])
-    assert len(out["passed"]) == 14, out["passed"]
+    assert len(out["passed"]) == 15, out["passed"]
 
 
 def test_aws_cli_apigatewayv2(v2, tmp_path):
