@@ -37,14 +37,14 @@ JS_DIR = os.path.join(HERE, "..", "js")
 REGION = "us-east-1"
 
 
-def sign(method, url, key_id, secret, body=b""):
+def sign(method, url, key_id, secret, body=b"", host=None):
     """AWS Signature Version 4 headers for service execute-api (the
     reference's algorithm; test_aws_clients.py checks Portico against
     botocore's signer)."""
     u = urllib.parse.urlsplit(url)
     now = datetime.datetime.now(datetime.timezone.utc)
     amz_date, day = now.strftime("%Y%m%dT%H%M%SZ"), now.strftime("%Y%m%d")
-    host = u.netloc
+    host = host or u.netloc
     payload = hashlib.sha256(body).hexdigest()
     canon = "\n".join([method, urllib.parse.quote(u.path, safe="/~"), u.query,
                        f"host:{host}\nx-amz-date:{amz_date}\n", "host;x-amz-date", payload])
@@ -54,7 +54,7 @@ def sign(method, url, key_id, secret, body=b""):
     for part in (day, REGION, "execute-api", "aws4_request"):
         k = hmac.new(k, part.encode(), hashlib.sha256).digest()
     sig = hmac.new(k, to_sign.encode(), hashlib.sha256).hexdigest()
-    return {"x-amz-date": amz_date, "Authorization": f"AWS4-HMAC-SHA256 Credential={key_id}/{scope}, "
+    return {"Host": host, "x-amz-date": amz_date, "Authorization": f"AWS4-HMAC-SHA256 Credential={key_id}/{scope}, "
                                                       f"SignedHeaders=host;x-amz-date, Signature={sig}"}
 
 
@@ -156,6 +156,10 @@ def env(tmp_path_factory):
     cp.ok("POST", f"/v2/apis/{e.api2}/routes", {"routeKey": "$connect", "target": f"integrations/{gate}"},
           expect=201)
     cp.ok("POST", f"/v2/apis/{e.api2}/stages", {"stageName": "prod", "autoDeploy": True}, expect=201)
+    # a custom domain mapping: ws.example.com/chat -> the chat API's prod stage
+    cp.ok("POST", "/v2/domainnames", {"domainName": "ws.example.com"}, expect=201)
+    cp.ok("POST", "/v2/domainnames/ws.example.com/apimappings",
+          {"apiId": e.api, "stage": "prod", "apiMappingKey": "chat"}, expect=201)
     # a key allowed to manage connections
     policy = {"Version": "2012-10-17", "Statement": [
         {"Effect": "Allow", "Action": "execute-api:ManageConnections",
@@ -535,3 +539,20 @@ def test_websocket_over_tls_and_the_idle_timeout(env, tmp_path):
         run(go())
     finally:
         dp.stop()
+
+
+def test_custom_domain_mapping_for_the_socket_and_connections(env):
+    kid, secret = env.key
+    dp = env.dps[1]
+
+    async def go():
+        ws = await websockets.connect(f"ws://127.0.0.1:{dp.port}/chat",
+                                      extra_headers={"Host": "ws.example.com", **OK_HEADERS})
+        cid = await whoami(ws)
+        url = f"{dp.base}/chat/@connections/{cid}"
+        r = requests.post(url, data=b"via domain", timeout=10,
+                          headers=sign("POST", url, kid, secret, b"via domain", host="ws.example.com"))
+        assert r.status_code == 200, r.text
+        assert await ws.recv() == "via domain"
+        await ws.close()
+    run(go())
