@@ -98,10 +98,15 @@ int ws_http_call_host(dp_thread_t *t, const char *method, const char *url_s, con
     ws_http_t *w = calloc(1, sizeof(*w));
     if (w == NULL)
         h2o_fatal("out of memory");
+    /* headers that bring their own content-type keep it (a forwarded,
+     * signed request) */
+    int own_type = headers != NULL && (strncmp(headers, "content-type:", 13) == 0 ||
+                                       strstr(headers, "\ncontent-type:") != NULL);
     int n = asprintf(&w->head,
-                     "%s %.*s HTTP/1.1\r\nhost: %.*s\r\ncontent-type: application/json\r\n"
+                     "%s %.*s HTTP/1.1\r\nhost: %.*s\r\n%s"
                      "%scontent-length: %zu\r\nconnection: keep-alive\r\n\r\n",
                      method, (int)url.path.len, url.path.base, (int)host_len, host,
+                     own_type ? "" : "content-type: application/json\r\n",
                      headers != NULL ? headers : "", len);
     w->body = len > 0 ? malloc(len) : NULL;
     if (n < 0 || (len > 0 && w->body == NULL))

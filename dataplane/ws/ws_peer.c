@@ -8,6 +8,7 @@
 
 #include "gwresp.h"
 #include "httpval.h"
+#include "park.h"
 #include "portico.pb-c.h"
 #include "ws_http.h"
 
@@ -121,22 +122,38 @@ static int ws_peer_lookup(uint16_t tag, char *url, size_t cap)
     return rc;
 }
 
+/* The request waits parked (park.h): an HTTP/2 client may reset it while
+ * the owner answers. */
 typedef struct {
-    h2o_req_t *req;
+    park_t park;
+    int status;
+    char *body;
 } ws_fwd_t;
+
+static void ws_fwd_wake(park_t *p, dp_request_t *r)
+{
+    ws_fwd_t *f = (ws_fwd_t *)p;
+    if (r != NULL) {
+        h2o_req_t *req = r->req;
+        int status = f->status;
+        if (status == 0 || status == 502 || status == 503 || status == 504 || f->body == NULL)
+            gwresp_send_plain(req, 410, "{\"message\":null}", "GoneException");
+        else
+            gwresp_send_plain(req, status, h2o_strdup(&req->pool, f->body, SIZE_MAX).base,
+                              status == 410   ? "GoneException"
+                              : status == 403 ? "ForbiddenException"
+                                              : NULL);
+    }
+    free(f->body);
+    free(f);
+}
 
 static void ws_on_forwarded(void *arg, int status, const char *body, size_t len, const char *err)
 {
     ws_fwd_t *f = arg;
-    h2o_req_t *req = f->req;
-    if (status == 0 || status == 502 || status == 503 || status == 504) {
-        gwresp_send_plain(req, 410, "{\"message\":null}", "GoneException");
-        return;
-    }
-    const char *type = status == 410   ? "GoneException"
-                       : status == 403 ? "ForbiddenException"
-                                       : NULL;
-    gwresp_send_plain(req, status, h2o_strdup(&req->pool, body, len).base, type);
+    f->status = status;
+    f->body = strndup(body, len);
+    park_wake(&f->park, f->park.owner);
 }
 
 void ws_peer_forward(dp_request_t *r, uint16_t tag, h2o_iovec_t id, int op, h2o_iovec_t body)
@@ -157,7 +174,6 @@ void ws_peer_forward(dp_request_t *r, uint16_t tag, h2o_iovec_t id, int op, h2o_
     for (size_t i = 0; i < req->headers.size; i++) {
         const h2o_header_t *h = &req->headers.entries[i];
         if (h2o_lcstris(h->name->base, h->name->len, H2O_STRLIT("content-length")) ||
-            h2o_lcstris(h->name->base, h->name->len, H2O_STRLIT("content-type")) ||
             h2o_lcstris(h->name->base, h->name->len, H2O_STRLIT("connection")) ||
             h2o_lcstris(h->name->base, h->name->len, H2O_STRLIT("host")) ||
             httpval_header(h->name->base, h->name->len, h->value.base, h->value.len) != 0)
@@ -170,11 +186,14 @@ void ws_peer_forward(dp_request_t *r, uint16_t tag, h2o_iovec_t id, int op, h2o_
     snprintf(url, sizeof(url), "%s%.*s", peer, (int)req->path.len, req->path.base);
     char method[16];
     snprintf(method, sizeof(method), "%.*s", (int)req->method.len, req->method.base);
-    ws_fwd_t *f = h2o_mem_alloc_pool(&req->pool, sizeof(*f));
-    f->req = req;
+    ws_fwd_t *f = calloc(1, sizeof(*f));
+    if (f == NULL)
+        h2o_fatal("out of memory");
     (void)op;
     (void)id;
+    park_init(&f->park, r, ws_fwd_wake, NULL);
+    park_request(&f->park);
     if (ws_http_call_host(r->thread, method, url, req->authority.base, req->authority.len, headers,
                           body.base, body.len, WS_PEER_TIMEOUT_MS, ws_on_forwarded, f) != 0)
-        gwresp_send_plain(req, 410, "{\"message\":null}", "GoneException");
+        park_wake(&f->park, r->thread); /* status 0: 410 */
 }

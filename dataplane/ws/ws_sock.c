@@ -12,6 +12,7 @@
 
 #include "clock.h"
 #include "gwresp.h"
+#include "park.h"
 #include "ws_manage.h"
 #include "ws_peer.h"
 #include "ws_route.h"
@@ -20,10 +21,14 @@
 
 /* ---- the handshake ------------------------------------------------------------ */
 
+/* The handshake waits parked (park.h) while $connect runs: the client may
+ * go away meanwhile. */
 typedef struct {
+    park_t park;
     ws_conn_t *c;
-    h2o_req_t *req;
     char accept[32];
+    int status;
+    char *body;
 } ws_hs_t;
 
 static void ws_answer(h2o_req_t *req, int status, const char *body)
@@ -31,23 +36,40 @@ static void ws_answer(h2o_req_t *req, int status, const char *body)
     gwresp_send_plain(req, status, body, NULL);
 }
 
-static void ws_on_connect_verdict(void *arg, int status, const char *body)
+static void ws_hs_wake(park_t *p, dp_request_t *r)
 {
-    ws_hs_t *hs = arg;
+    ws_hs_t *hs = (ws_hs_t *)p;
     ws_conn_t *c = hs->c;
-    h2o_req_t *req = hs->req;
-    if (status != 0) {
+    int status = hs->status;
+    if (r == NULL || status != 0) {
         c->disconnect_done = 1; /* never connected: no $disconnect */
-        ws_answer(req, status, body != NULL ? body : "{\"message\":\"Forbidden\"}");
+        if (r != NULL)
+            ws_answer(r->req, status,
+                      hs->body != NULL ? h2o_strdup(&r->req->pool, hs->body, SIZE_MAX).base
+                                       : "{\"message\":\"Forbidden\"}");
         ws_conn_release(c);
+        free(hs->body);
+        free(hs);
         return;
     }
+    h2o_req_t *req = r->req;
     req->res.status = 101;
     req->res.reason = "Switching Protocols";
     h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_UPGRADE, NULL, H2O_STRLIT("websocket"));
     h2o_add_header_by_str(&req->pool, &req->res.headers, H2O_STRLIT("sec-websocket-accept"), 0,
-                          NULL, hs->accept, strlen(hs->accept));
+                          NULL, h2o_strdup(&req->pool, hs->accept, SIZE_MAX).base,
+                          strlen(hs->accept));
+    free(hs->body);
+    free(hs);
     h2o_http1_upgrade(req, NULL, 0, ws_frame_start, c);
+}
+
+static void ws_on_connect_verdict(void *arg, int status, const char *body)
+{
+    ws_hs_t *hs = arg;
+    hs->status = status;
+    hs->body = body != NULL ? strdup(body) : NULL;
+    park_wake(&hs->park, hs->park.owner);
 }
 
 static int ws_connect_allowed(void)
@@ -87,8 +109,8 @@ static void ws_handshake(dp_request_t *r, const ws_stage_t *s)
         return;
     }
     ws_conn_t *c = calloc(1, sizeof(*c));
-    ws_hs_t *hs = h2o_mem_alloc_pool(&req->pool, sizeof(*hs));
-    if (c == NULL)
+    ws_hs_t *hs = calloc(1, sizeof(*hs));
+    if (c == NULL || hs == NULL)
         h2o_fatal("out of memory");
     c->refs = 1;
     c->thread = r->thread;
@@ -119,7 +141,8 @@ static void ws_handshake(dp_request_t *r, const ws_stage_t *s)
     SHA1((const uint8_t *)cat, 24 + sizeof(WS_GUID) - 1, digest);
     h2o_base64_encode(hs->accept, digest, sizeof(digest), 0);
     hs->c = c;
-    hs->req = req;
+    park_init(&hs->park, r, ws_hs_wake, NULL);
+    park_request(&hs->park);
     ws_route_connect(c, s, req, ws_on_connect_verdict, hs);
 }
 
