@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "httpval.h"
 #include "log.h"
 #include "pattern.h"
 #include "vtl.h"
@@ -68,6 +69,48 @@ static int ws_integ_response(rt_build_t *b, const Portico__V2IntegrationResponse
                         src->template_selection_expression, &out->templates);
 }
 
+/* One requestParameters row; 1 when it is not served (left out). */
+static int ws_param(rt_build_t *b, const char *target, const char *source, ws_param_t *out)
+{
+    if (strncmp(target, "integration.request.header.", 27) == 0 && target[27] != '\0') {
+        out->target = WS_PARAM_HEADER;
+        char *name = arena_strdup(b->a, target + 27);
+        for (char *p = name; p != NULL && *p != '\0'; p++)
+            if (*p >= 'A' && *p <= 'Z')
+                *p = (char)(*p - 'A' + 'a');
+        out->name = name;
+    } else if (strncmp(target, "integration.request.querystring.", 32) == 0 && target[32] != '\0') {
+        out->target = WS_PARAM_QUERY;
+        out->name = target + 32;
+    } else {
+        return 1;
+    }
+    if (out->name == NULL || httpval_header_name(out->name, strlen(out->name)) != 0)
+        return 1;
+    size_t sl = strlen(source);
+    char err[160];
+    if (sl >= 2 && source[0] == '\'' && source[sl - 1] == '\'') {
+        out->source = WS_SRC_LITERAL;
+        out->value = arena_strndup(b->a, source + 1, sl - 2);
+    } else if (strncmp(source, "context.", 8) == 0 && source[8] != '\0') {
+        out->source = WS_SRC_CONTEXT;
+        out->value = source + 8;
+    } else if (strncmp(source, "stageVariables.", 15) == 0 && source[15] != '\0') {
+        out->source = WS_SRC_STAGE_VAR;
+        out->value = source + 15;
+    } else if (strncmp(source, "route.request.body.", 19) == 0 && source[19] != '\0') {
+        char expr[300];
+        snprintf(expr, sizeof(expr), "${request.body.%s}", source + 19);
+        out->source = WS_SRC_BODY;
+        out->body = ws_select_parse(b->a, expr, err, sizeof(err));
+        if (out->body == NULL)
+            return 1;
+    } else {
+        return 1;
+    }
+    return 0;
+}
+
 static int ws_integration(rt_build_t *b, const Portico__V2Integration *src, ws_integration_t *out)
 {
     if (strcmp(src->type, "MOCK") == 0)
@@ -101,6 +144,21 @@ static int ws_integration(rt_build_t *b, const Portico__V2Integration *src, ws_i
     }
     out->responses = rs;
     out->nresponses = n;
+    ws_param_t *ps = arena_alloc(b->a, sizeof(*ps) * (src->n_request_parameters + 1));
+    if (ps == NULL)
+        return rt_build_fail(b, "out of memory");
+    n = 0;
+    for (size_t i = 0; i < src->n_request_parameters; i++) {
+        memset(&ps[n], 0, sizeof(ps[n]));
+        if (ws_param(b, src->request_parameters[i]->key, src->request_parameters[i]->value,
+                     &ps[n]) == 0)
+            n++;
+        else
+            log_warn("WebSocket integration %s: request parameter %s is not served", src->id,
+                     src->request_parameters[i]->key);
+    }
+    out->params = ps;
+    out->nparams = n;
     return 0;
 }
 

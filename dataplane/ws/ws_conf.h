@@ -34,6 +34,19 @@ typedef struct {
     ws_templates_t templates;
 } ws_integ_response_t;
 
+/* One requestParameters row: integration.request.header.X or
+ * .querystring.X from context.X, stageVariables.X, route.request.body.X
+ * (a JSON path into the message) or 'literal'. */
+enum ws_param_target { WS_PARAM_HEADER, WS_PARAM_QUERY };
+enum ws_param_source { WS_SRC_LITERAL, WS_SRC_CONTEXT, WS_SRC_STAGE_VAR, WS_SRC_BODY };
+typedef struct {
+    enum ws_param_target target;
+    const char *name; /* header names lower-case */
+    enum ws_param_source source;
+    const char *value;       /* the literal, the context path ("identity.sourceIp"), the variable */
+    const ws_select_t *body; /* WS_SRC_BODY */
+} ws_param_t;
+
 typedef struct {
     enum ws_integ_type type;
     const char *method; /* HTTP / HTTP_PROXY: the endpoint's method */
@@ -43,6 +56,8 @@ typedef struct {
     int passthrough_never; /* NEVER: no template matched → the message is refused */
     const ws_integ_response_t *responses;
     size_t nresponses;
+    const ws_param_t *params;
+    size_t nparams;
 } ws_integration_t;
 
 /* A REQUEST authorizer called over HTTP (its authorizerUri is a URL). */

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "httpval.h"
 #include "log.h"
 #include "pattern.h"
 #include "policy.h"
@@ -255,6 +256,89 @@ static void ws_on_http(void *arg, int status, const char *body, size_t len, cons
     ws_integ_done(call, status, body, len);
 }
 
+/* A requestParameters value into out; its length, or -1 when it does not
+ * resolve (the row is left out). */
+static int ws_param_value(ws_call_t *call, json_t *ctx, const ws_param_t *p, char *out, size_t cap)
+{
+    const json_t *v = NULL;
+    json_t *own = NULL;
+    if (p->source == WS_SRC_LITERAL) {
+        own = json_string(p->value);
+        v = own;
+    } else if (p->source == WS_SRC_BODY) {
+        return ws_select_eval(p->body, call->json, out, cap);
+    } else if (p->source == WS_SRC_STAGE_VAR) {
+        size_t len;
+        const char *s = rt_vars_get(&call->stage->variables, p->value, strlen(p->value), &len);
+        if (s == NULL || len >= cap)
+            return -1;
+        memcpy(out, s, len);
+        out[len] = '\0';
+        return (int)len;
+    } else {
+        v = ctx;
+        const char *path = p->value;
+        while (v != NULL && *path != '\0') {
+            const char *dot = strchr(path, '.');
+            size_t n = dot != NULL ? (size_t)(dot - path) : strlen(path);
+            v = json_is_object(v) ? json_object_getn(v, path, n) : NULL;
+            path += n + (dot != NULL);
+        }
+    }
+    int n = -1;
+    if (json_is_string(v) && json_string_length(v) < cap) {
+        n = (int)json_string_length(v);
+        memcpy(out, json_string_value(v), (size_t)n + 1);
+    } else if (json_is_integer(v)) {
+        n = snprintf(out, cap, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+    } else if (json_is_boolean(v)) {
+        n = snprintf(out, cap, "%s", json_is_true(v) ? "true" : "false");
+    }
+    json_decref(own);
+    return n >= 0 && (size_t)n < cap ? n : -1;
+}
+
+/* The integration's header lines and URL with its requestParameters. */
+static void ws_params_apply(ws_call_t *call, const ws_integration_t *in, char *headers, size_t hcap,
+                            char **url)
+{
+    size_t hl = strlen(headers);
+    json_t *ctx = in->nparams > 0 ? ws_context(call) : NULL;
+    char *u = strdup(in->uri);
+    for (size_t i = 0; u != NULL && i < in->nparams; i++) {
+        const ws_param_t *p = &in->params[i];
+        char v[1024];
+        int n = ws_param_value(call, ctx, p, v, sizeof(v));
+        if (n < 0 || httpval_header_value(v, (size_t)n) != 0)
+            continue;
+        if (p->target == WS_PARAM_HEADER) {
+            int w = snprintf(headers + hl, hcap - hl, "%s: %s\r\n", p->name, v);
+            if (w > 0 && (size_t)w < hcap - hl)
+                hl += (size_t)w;
+            else
+                headers[hl] = '\0';
+            continue;
+        }
+        char enc[3 * sizeof(v)], *e = enc;
+        for (int k = 0; k < n; k++) {
+            unsigned char ch = (unsigned char)v[k];
+            if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+                ch == '-' || ch == '_' || ch == '.' || ch == '~')
+                *e++ = (char)ch;
+            else
+                e += sprintf(e, "%%%02X", ch);
+        }
+        *e = '\0';
+        char *next = NULL;
+        if (asprintf(&next, "%s%c%s=%s", u, strchr(u, '?') != NULL ? '&' : '?', p->name, enc) < 0)
+            next = NULL;
+        free(u);
+        u = next;
+    }
+    json_decref(ctx);
+    *url = u;
+}
+
 /* Runs the route's integration for call. */
 static void ws_integrate(ws_call_t *call)
 {
@@ -293,11 +377,13 @@ static void ws_integrate(ws_call_t *call)
     }
     const char *body = payload != NULL ? payload : call->body;
     size_t blen = payload != NULL ? plen : call->len;
-    char headers[160];
+    char headers[4096], *url = NULL;
     snprintf(headers, sizeof(headers), "connectionid: %s\r\n", call->c->id);
-    if (ws_http_call(call->c->thread, in->method, in->uri, headers, body, blen, in->timeout_ms,
-                     ws_on_http, call) != 0)
+    ws_params_apply(call, in, headers, sizeof(headers), &url);
+    if (url == NULL || ws_http_call(call->c->thread, in->method, url, headers, body, blen,
+                                    in->timeout_ms, ws_on_http, call) != 0)
         ws_integ_done(call, 0, "", 0);
+    free(url);
     free(payload);
 }
 

@@ -74,7 +74,8 @@ def backend(req):
     if req["path"] == "/connect-check":
         ok = (req["json"] or {}).get("ua") != "refuse-me"
         return (200, {}) if ok else (403, {"message": "no"})
-    return 200, {"got": req["json"], "cid": req["headers"].get("connectionid")}
+    return 200, {"got": req["json"], "cid": req["headers"].get("connectionid"), "path": req["path"],
+                 "mapped": [req["headers"].get(h) for h in ("x-conn", "x-lit", "x-act")]}
 
 
 class Env:
@@ -118,7 +119,12 @@ def env(tmp_path_factory):
         "integrationType": "HTTP", "integrationMethod": "POST", "integrationUri": e.backend.url + "/msg",
         "templateSelectionExpression": "\\$default",
         "requestTemplates": {"$default": '{"cid": "$context.connectionId", "v": $input.json(\'$.v\'), '
-                                         '"event": "$context.eventType"}'}}, expect=201)["integrationId"]
+                                         '"event": "$context.eventType"}'},
+        "requestParameters": {"integration.request.header.x-conn": "context.connectionId",
+                              "integration.request.header.x-lit": "'hello'",
+                              "integration.request.header.x-act": "route.request.body.action",
+                              "integration.request.querystring.st": "context.stage"}},
+        expect=201)["integrationId"]
     proxy = cp.ok("POST", base + "/integrations", {
         "integrationType": "HTTP_PROXY", "integrationMethod": "POST",
         "integrationUri": e.backend.url + "/proxy"}, expect=201)["integrationId"]
@@ -268,6 +274,7 @@ def test_http_integration_with_a_template_and_http_proxy(env):
         got = json.loads(await ws.recv())
         assert got["got"]["v"] == {"k": "v"} and got["got"]["event"] == "MESSAGE"
         assert got["got"]["cid"] == got["cid"] and len(got["cid"]) == 16
+        assert got["mapped"] == [got["cid"], "hello", "http"] and got["path"] == "/msg?st=prod"
         await ws.send(json.dumps({"action": "proxy", "raw": True}))
         got = json.loads(await ws.recv())
         assert got["got"] == {"action": "proxy", "raw": True}
