@@ -282,6 +282,42 @@ static rt_vars_t ws_vars(rt_build_t *b, Portico__KeyValue **kv, size_t n)
     return (rt_vars_t){items, items != NULL ? n : 0};
 }
 
+static const ws_limit_t *ws_limit_of(rt_build_t *b, const Portico__V2RouteSettings *rs)
+{
+    if (rs == NULL || !rs->has_throttle)
+        return NULL;
+    ws_limit_t *l = arena_alloc(b->a, sizeof(*l));
+    _Atomic uint64_t *tat = arena_alloc(b->a, sizeof(*tat));
+    if (l == NULL || tat == NULL)
+        return NULL;
+    atomic_init(tat, 0);
+    l->limit = (throttle_limit_t){rs->throttling_rate_limit, rs->throttling_burst_limit};
+    l->tat = tat;
+    return l;
+}
+
+static int ws_stage_limits(rt_build_t *b, const Portico__V2Stage *st, ws_stage_t *s)
+{
+    s->default_limit = ws_limit_of(b, st->default_route_settings);
+    s->route_limits = strmap_create(b->a, st->n_route_settings);
+    if (s->route_limits == NULL)
+        return rt_build_fail(b, "out of memory");
+    for (size_t i = 0; i < st->n_route_settings; i++) {
+        const ws_limit_t *l = ws_limit_of(b, st->route_settings[i]);
+        const char *key = st->route_settings[i]->route_key;
+        if (l != NULL && strmap_put(s->route_limits, key, strlen(key), (void *)l) != 0)
+            return rt_build_fail(b, "out of memory");
+    }
+    return 0;
+}
+
+const ws_limit_t *ws_conf_limit(const ws_stage_t *s, const char *route_key)
+{
+    const ws_limit_t *l =
+        s->route_limits != NULL ? strmap_get(s->route_limits, route_key, strlen(route_key)) : NULL;
+    return l != NULL ? l : s->default_limit;
+}
+
 int ws_conf_compile(rt_build_t *b, const Portico__Snapshot *snap)
 {
     strmap_t *apis = strmap_create(b->a, snap->n_v2_deployments);
@@ -317,6 +353,8 @@ int ws_conf_compile(rt_build_t *b, const Portico__Snapshot *snap)
             return rt_build_fail(b, "out of memory");
         *s = (ws_stage_t){st->api_id, st->stage_name, api,
                           ws_vars(b, st->variables, st->n_variables)};
+        if (ws_stage_limits(b, st, s) != 0)
+            return -1;
         n = snprintf(key, sizeof(key), "%s/%s", st->api_id, st->stage_name);
         if (n < 0 || (size_t)n >= sizeof(key) ||
             strmap_put(b->rt->ws_stages, key, (size_t)n, s) != 0)

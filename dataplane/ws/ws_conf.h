@@ -89,12 +89,25 @@ typedef struct {
     const ws_route_t *on_connect, *on_disconnect, *on_default;
 } ws_api_t;
 
+/* A stage's throttling for a route (routeSettings, else the stage's
+ * defaultRouteSettings): a node-wide token bucket (throttle.h) that lives
+ * with the runtime (a new snapshot starts it full). */
+typedef struct {
+    throttle_limit_t limit;
+    _Atomic uint64_t *tat;
+} ws_limit_t;
+
 typedef struct {
     const char *api_id;
     const char *name;
     const ws_api_t *api;
     rt_vars_t variables;
+    const ws_limit_t *default_limit; /* NULL: none */
+    strmap_t *route_limits;          /* route key → ws_limit_t */
 } ws_stage_t;
+
+/* The limit for route key on s, or NULL. */
+const ws_limit_t *ws_conf_limit(const ws_stage_t *s, const char *route_key);
 
 /* Compiles the WebSocket APIs of snap into b->rt (runtime_t.ws_stages). */
 int ws_conf_compile(rt_build_t *b, const Portico__Snapshot *snap);

@@ -389,6 +389,17 @@ static void ws_integrate(ws_call_t *call)
 
 /* ---- messages ------------------------------------------------------------------------ */
 
+/* The stage's throttling for the route: 1 when the event may pass. */
+static int ws_throttle_pass(ws_call_t *call)
+{
+    const ws_limit_t *l = ws_conf_limit(call->stage, call->route->key);
+    if (l == NULL)
+        return 1;
+    dp_t *dp = call->c->thread->dp;
+    unsigned nodes = atomic_load_explicit(&dp->live_nodes, memory_order_relaxed);
+    return throttle_take(l->tat, l->limit, nodes > 0 ? nodes : 1, throttle_now_ns());
+}
+
 void ws_route_message(ws_conn_t *c, const char *data, size_t len)
 {
     c->message_seq++;
@@ -408,6 +419,11 @@ void ws_route_message(ws_conn_t *c, const char *data, size_t len)
         call->route = api->on_default;
     if (call->route == NULL) {
         ws_send_error(c, ws_err_forbidden, call->request_id);
+        ws_call_free(call);
+        return;
+    }
+    if (!ws_throttle_pass(call)) {
+        ws_send_error(c, "Too Many Requests", call->request_id);
         ws_call_free(call);
         return;
     }
@@ -542,6 +558,11 @@ void ws_route_connect(ws_conn_t *c, const ws_stage_t *s, h2o_req_t *req, ws_conn
     call->route = call->stage->api->on_connect;
     if (call->route == NULL) {
         cb(arg, 0, NULL);
+        ws_call_free(call);
+        return;
+    }
+    if (!ws_throttle_pass(call)) {
+        cb(arg, 429, "{\"message\":\"Too Many Requests\"}");
         ws_call_free(call);
         return;
     }

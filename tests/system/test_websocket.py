@@ -146,6 +146,8 @@ def env(tmp_path_factory):
         cp.ok("POST", base + "/routes", {"routeKey": key, "target": f"integrations/{target}",
                                          "routeResponseSelectionExpression": "$default"}, expect=201)
     cp.ok("POST", base + "/stages", {"stageName": "prod", "autoDeploy": True}, expect=201)
+    cp.ok("POST", base + "/stages", {"stageName": "slow", "autoDeploy": True, "routeSettings": {
+        "echo": {"throttlingRateLimit": 0.5, "throttlingBurstLimit": 2}}}, expect=201)
     # a second API without $default (the Forbidden frame)
     api2 = cp.ok("POST", "/v2/apis", {"name": "strict", "protocolType": "WEBSOCKET",
                                       "routeSelectionExpression": "${request.body.action}"}, expect=201)
@@ -561,5 +563,20 @@ def test_custom_domain_mapping_for_the_socket_and_connections(env):
                           headers=sign("POST", url, kid, secret, b"via domain", host="ws.example.com"))
         assert r.status_code == 200, r.text
         assert await ws.recv() == "via domain"
+        await ws.close()
+    run(go())
+
+
+def test_route_throttling_answers_too_many_requests_frames(env):
+    async def go():
+        ws = await websockets.connect(ws_url(env.dps[0], env.api, "slow"), extra_headers=OK_HEADERS)
+        for _ in range(4):
+            await ws.send(json.dumps({"action": "echo", "x": 1}))
+        answers = [json.loads(await ws.recv()) for _ in range(4)]
+        limited = [a for a in answers if a.get("message") == "Too Many Requests"]
+        assert 1 <= len(limited) <= 3 and all(len(a["connectionId"]) == 16 for a in limited)
+        assert any(a.get("route") == "echo" for a in answers)
+        await ws.send("other routes are not limited")
+        assert (await ws.recv()).endswith(": other routes are not limited")
         await ws.close()
     run(go())
