@@ -243,6 +243,39 @@ static void compile_routes_and_stages(void **state)
     runtime_release(rt);
 }
 
+static void compile_stage_throttling(void **state)
+{
+    snap_fixture_t f;
+    char err[256] = "";
+    snap_init(&f, "$request.body.action", "{}");
+    Portico__V2RouteSettings dflt = PORTICO__V2_ROUTE_SETTINGS__INIT,
+                             send = PORTICO__V2_ROUTE_SETTINGS__INIT;
+    dflt.has_throttle = 1;
+    dflt.throttling_rate_limit = 100;
+    dflt.throttling_burst_limit = 10;
+    send.route_key = "send";
+    send.has_throttle = 1;
+    send.throttling_rate_limit = 1;
+    send.throttling_burst_limit = 1;
+    Portico__V2RouteSettings *per[] = {&send};
+    f.stage.default_route_settings = &dflt;
+    f.stage.route_settings = per;
+    f.stage.n_route_settings = 1;
+    runtime_t *rt = compile(&f, err, sizeof(err));
+    if (rt == NULL)
+        fail_msg("compile: %s", err);
+    const ws_stage_t *s = ws_conf_stage(rt, "wsapi00001", 10, "prod", 4);
+    const ws_limit_t *l = ws_conf_limit(s, "send");
+    assert_non_null(l);
+    assert_int_equal(l->limit.burst, 1);
+    assert_int_equal(throttle_take(l->tat, l->limit, 1, 1000000000ull), 1);
+    assert_int_equal(throttle_take(l->tat, l->limit, 1, 1000000001ull), 0); /* the burst is spent */
+    l = ws_conf_limit(s, "$default");
+    assert_non_null(l);
+    assert_int_equal(l->limit.burst, 10);
+    runtime_release(rt);
+}
+
 static void compile_refuses_bad_templates_only(void **state)
 {
     snap_fixture_t f;
@@ -274,6 +307,7 @@ int main(void)
         cmocka_unit_test(ids_name_their_node_and_thread),
         cmocka_unit_test(registry_add_find_remove),
         cmocka_unit_test(compile_routes_and_stages),
+        cmocka_unit_test(compile_stage_throttling),
         cmocka_unit_test(compile_refuses_bad_templates_only),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
