@@ -14,6 +14,7 @@
 #include "log.h"
 
 #define WS_WBUF_MAX (64 * 1024) /* bytes staged for one socket write */
+#define WS_CLOSE_MS 5000        /* a close that cannot be written in this time drops the socket */
 
 ws_frame_hooks_t ws_frame_hooks;
 
@@ -28,7 +29,8 @@ ws_limits_t ws_limits = {
 typedef struct ws_thread {
     dp_thread_t *t;
     h2o_timeout_t idle, life;
-    ws_conn_t *conns; /* this thread's open connections */
+    h2o_timeout_t closing; /* a close frame's last chance to leave (WS_CLOSE_MS) */
+    ws_conn_t *conns;      /* this thread's open connections */
     h2o_multithread_receiver_t inbox;
 } ws_thread_t;
 
@@ -103,11 +105,20 @@ static void ws_finish(ws_conn_t *c)
     ws_conn_release(c); /* the socket's reference */
 }
 
+static void ws_on_close_deadline(h2o_timeout_entry_t *e)
+{
+    ws_finish(H2O_STRUCT_FROM_MEMBER(ws_conn_t, idle_entry, e));
+}
+
 void ws_conn_close(ws_conn_t *c, uint16_t code, const char *reason)
 {
     if (c->sock == NULL || c->closing)
         return;
     c->closing = 1;
+    /* a client that does not read would hold the close (and the socket) forever */
+    h2o_timeout_unlink(&c->idle_entry);
+    c->idle_entry.cb = ws_on_close_deadline;
+    h2o_timeout_link(c->thread->loop, &c->thread->ws->closing, &c->idle_entry);
     wslay_event_queue_close(c->ctx, code, (const uint8_t *)reason,
                             reason != NULL ? strlen(reason) : 0);
     wslay_event_shutdown_read(c->ctx);
@@ -236,10 +247,7 @@ static void ws_proceed(ws_conn_t *c)
             moved = 1;
         }
         if (c->frame_too_big && !c->closing) {
-            c->closing = 1;
-            wslay_event_queue_close(c->ctx, WSLAY_CODE_MESSAGE_TOO_BIG,
-                                    (const uint8_t *)"Frame too big", 13);
-            wslay_event_shutdown_read(c->ctx);
+            ws_conn_close(c, WSLAY_CODE_MESSAGE_TOO_BIG, "Frame too big"); /* nested: queued */
             moved = 1;
         }
     } while (moved && c->sock != NULL);
@@ -392,6 +400,7 @@ int ws_thread_init(dp_thread_t *t)
     wt->t = t;
     h2o_timeout_init(t->loop, &wt->idle, ws_limits.idle_ms);
     h2o_timeout_init(t->loop, &wt->life, ws_limits.lifetime_ms);
+    h2o_timeout_init(t->loop, &wt->closing, WS_CLOSE_MS);
     h2o_multithread_register_receiver(t->ctx.queue, &wt->inbox, ws_on_inbox);
     t->ws = wt;
     return 0;
