@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "httpval.h"
+#include "clock.h"
 #include "log.h"
 #include "pattern.h"
 #include "policy.h"
@@ -16,6 +17,9 @@
 #include "vtl.h"
 #include "ws_http.h"
 #include "ws_frame.h"
+
+#define WS_AUTHZ_SLOTS 256
+#define WS_AUTHZ_KEY_MAX 512
 
 enum ws_event { WS_EV_CONNECT, WS_EV_MESSAGE, WS_EV_DISCONNECT };
 static const char *const ws_event_names[] = {"CONNECT", "MESSAGE", "DISCONNECT"};
@@ -31,6 +35,7 @@ typedef struct {
     size_t len;
     json_t *json; /* body parsed, or NULL */
     /* $connect */
+    char authz_key[WS_AUTHZ_KEY_MAX]; /* the decision cache's key, "" when not cached */
     h2o_req_t *req;
     ws_connect_cb cb;
     void *cb_arg;
@@ -499,6 +504,43 @@ static json_t *ws_authorizer_event(ws_call_t *call, const char *arn)
     return ev;
 }
 
+/* $connect decisions by (api, stage, authorizer, identity values) for the
+ * authorizer's resultTtlInSeconds, per worker thread (a small direct-mapped
+ * table: a collision replaces the older entry). */
+typedef struct {
+    char key[WS_AUTHZ_KEY_MAX];
+    uint64_t expires_ms;
+    int status; /* 0: allowed, else the refusal's status */
+    json_t *ctx;
+} ws_authz_entry_t;
+static __thread ws_authz_entry_t *ws_authz_cache;
+
+static ws_authz_entry_t *ws_authz_slot(const char *key)
+{
+    if (ws_authz_cache == NULL &&
+        (ws_authz_cache = calloc(WS_AUTHZ_SLOTS, sizeof(*ws_authz_cache))) == NULL)
+        return NULL;
+    return &ws_authz_cache[strmap_hash(key, strlen(key)) % WS_AUTHZ_SLOTS];
+}
+
+/* The decision: allowed (status 0, ctx taken) or refused with status. */
+static void ws_authz_verdict(ws_call_t *call, int status, json_t *ctx)
+{
+    if (status == 0) {
+        call->c->authorizer = ctx;
+        ws_integrate(call);
+        return;
+    }
+    json_decref(ctx);
+    if (status == 401)
+        call->cb(call->cb_arg, 401, "{\"message\":\"Unauthorized\"}");
+    else if (status == 500)
+        call->cb(call->cb_arg, 500, "{\"message\":\"Internal server error\"}");
+    else
+        call->cb(call->cb_arg, 403, "{\"message\":\"Forbidden\"}");
+    ws_call_free(call);
+}
+
 static void ws_on_authorizer(void *arg, int status, const char *body, size_t len, const char *err)
 {
     ws_call_t *call = arg;
@@ -522,26 +564,26 @@ static void ws_on_authorizer(void *arg, int status, const char *body, size_t len
         }
         arena_destroy(ar);
     }
+    json_t *authz = NULL;
     if (allow) {
         json_t *ctx = json_object_get(doc, "context");
-        json_t *authz = json_is_object(ctx) ? json_deep_copy(ctx) : json_object();
+        authz = json_is_object(ctx) ? json_deep_copy(ctx) : json_object();
         json_t *pid = json_object_get(doc, "principalId");
         if (json_is_string(pid))
             json_object_set(authz, "principalId", pid);
-        call->c->authorizer = authz;
     }
     json_decref(doc);
-    if (!allow) {
-        if (status == 401)
-            call->cb(call->cb_arg, 401, "{\"message\":\"Unauthorized\"}");
-        else if (status == 0 || status >= 500)
-            call->cb(call->cb_arg, 500, "{\"message\":\"Internal server error\"}");
-        else
-            call->cb(call->cb_arg, 403, "{\"message\":\"Forbidden\"}");
-        ws_call_free(call);
-        return;
+    int verdict = allow ? 0 : status == 401 ? 401 : status == 0 || status >= 500 ? 500 : 403;
+    ws_authz_entry_t *e =
+        call->authz_key[0] != '\0' && verdict != 500 ? ws_authz_slot(call->authz_key) : NULL;
+    if (e != NULL) { /* remembered for resultTtlInSeconds */
+        json_decref(e->ctx);
+        snprintf(e->key, sizeof(e->key), "%s", call->authz_key);
+        e->expires_ms = clock_mono_ms() + (uint64_t)a->ttl_s * 1000;
+        e->status = verdict;
+        e->ctx = authz != NULL ? json_deep_copy(authz) : NULL;
     }
-    ws_integrate(call);
+    ws_authz_verdict(call, verdict, authz);
 }
 
 void ws_route_connect(ws_conn_t *c, const ws_stage_t *s, h2o_req_t *req, ws_connect_cb cb,
@@ -576,6 +618,7 @@ void ws_route_connect(ws_conn_t *c, const ws_stage_t *s, h2o_req_t *req, ws_conn
         ws_integrate(call);
         return;
     }
+    h2o_iovec_t ids[16];
     for (size_t i = 0; i < a->nsources; i++) {
         const char *src = a->sources[i];
         h2o_iovec_t v = {NULL, 0};
@@ -589,6 +632,23 @@ void ws_route_connect(ws_conn_t *c, const ws_stage_t *s, h2o_req_t *req, ws_conn
         if (v.len == 0) {
             cb(arg, 401, "{\"message\":\"Unauthorized\"}");
             ws_call_free(call);
+            return;
+        }
+        if (i < sizeof(ids) / sizeof(ids[0]))
+            ids[i] = v;
+    }
+    if (a->ttl_s > 0 && a->nsources > 0 && a->nsources <= sizeof(ids) / sizeof(ids[0])) {
+        /* the cache key: where, which authorizer, and the identity */
+        size_t kl = (size_t)snprintf(call->authz_key, sizeof(call->authz_key), "%s/%s/%s",
+                                     c->api_id, c->stage, a->id);
+        for (size_t i = 0; i < a->nsources && kl < sizeof(call->authz_key); i++)
+            kl += (size_t)snprintf(call->authz_key + kl, sizeof(call->authz_key) - kl, "\n%.*s",
+                                   (int)ids[i].len, ids[i].base);
+        if (kl >= sizeof(call->authz_key))
+            call->authz_key[0] = '\0'; /* too long to remember */
+        ws_authz_entry_t *e = call->authz_key[0] != '\0' ? ws_authz_slot(call->authz_key) : NULL;
+        if (e != NULL && e->expires_ms > clock_mono_ms() && strcmp(e->key, call->authz_key) == 0) {
+            ws_authz_verdict(call, e->status, e->ctx != NULL ? json_deep_copy(e->ctx) : NULL);
             return;
         }
     }

@@ -130,7 +130,7 @@ def env(tmp_path_factory):
         "integrationUri": e.backend.url + "/proxy"}, expect=201)["integrationId"]
     auth = cp.call("POST", base + "/authorizers", {
         "name": "gate", "authorizerType": "REQUEST", "identitySource": ["route.request.header.auth"],
-        "authorizerUri": e.backend.url + "/authorize"})
+        "authorizerUri": e.backend.url + "/authorize", "authorizerResultTtlInSeconds": 300})
     e.has_auth = auth.status_code == 201  # the authorizers admin API may come later
     if e.has_auth:
         cp.ok("POST", base + "/routes", {"routeKey": "$connect", "authorizationType": "CUSTOM",
@@ -580,3 +580,19 @@ def test_route_throttling_answers_too_many_requests_frames(env):
         assert (await ws.recv()).endswith(": other routes are not limited")
         await ws.close()
     run(go())
+
+
+def test_connect_decisions_are_cached_for_the_authorizer_ttl(env):
+    if not env.has_auth:
+        pytest.skip("no /v2/apis/{id}/authorizers in the admin API yet")
+
+    def calls():
+        return sum(1 for r in env.backend.requests if r["path"].startswith("/authorize"))
+
+    async def go():
+        for _ in range(4):
+            ws = await connect(env.dps[1], env.api)
+            await ws.close()
+    before = calls()
+    run(go())
+    assert calls() - before <= 2  # at most once per worker thread (2) in 300 s
