@@ -9,7 +9,10 @@ frame without $default), a MOCK two-way route, an HTTP integration with a
 request template, @connections (SigV4, ManageConnections) across nodes, 410
 after close, the frame and message limits (close 1009), a client that never
 reads (closed, bounded), a flood of connects against
---ws-connects-per-second, and a redeploy that keeps a connection open."""
+--ws-connects-per-second, a redeploy that keeps a connection open, $connect
+integration refusal, $disconnect (also at node shutdown), requestParameters,
+route throttling, the authorizer decision cache, a custom domain mapping, TLS
+and the idle timeout."""
 import asyncio
 import base64
 import datetime
