@@ -9,12 +9,20 @@ build in PORTICO_BUILD_DIR, default build), not run by CI:
 2. Round trip through a MOCK route: ROUNDS messages on one connection, each
    sent after the previous answer arrived (route "echo", a two-way MOCK
    integration with a one-line response template); p50/p99/max.
+3. Broadcast: BROADCAST connections spread over two nodes, one @connections
+   POST per connection, all sent to the first node (half are forwarded to the
+   second) by 16 client threads; the time from the first POST until the last
+   client has its message.
 
 Run: /usr/bin/python3 tests/bench/websocket.py [CONNS] [ROUNDS]
 (the client and the node each need CONNS + a few hundred file descriptors:
 ulimit -n)."""
 
 import base64
+import concurrent.futures
+import datetime
+import hashlib
+import hmac
 import json
 import os
 import socket
@@ -22,6 +30,9 @@ import statistics
 import sys
 import tempfile
 import time
+import urllib.parse
+
+import requests
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -33,6 +44,25 @@ from harness import ControlPlane, DataPlane  # noqa: E402
 CONNS = int(sys.argv[1]) if len(sys.argv) > 1 else 10000
 ROUNDS = int(sys.argv[2]) if len(sys.argv) > 2 else 5000
 THREADS = 2
+BROADCAST = int(sys.argv[3]) if len(sys.argv) > 3 else 1000
+
+
+def sign(method, url, key_id, secret, body=b""):
+    """SigV4 (execute-api, us-east-1) headers, as tests/system/test_websocket.py."""
+    u = urllib.parse.urlsplit(url)
+    now = datetime.datetime.now(datetime.timezone.utc)
+    amz_date, day = now.strftime("%Y%m%dT%H%M%SZ"), now.strftime("%Y%m%d")
+    canon = "\n".join([method, urllib.parse.quote(u.path, safe="/~"), u.query,
+                       f"host:{u.netloc}\nx-amz-date:{amz_date}\n", "host;x-amz-date",
+                       hashlib.sha256(body).hexdigest()])
+    scope = f"{day}/us-east-1/execute-api/aws4_request"
+    to_sign = "\n".join(["AWS4-HMAC-SHA256", amz_date, scope, hashlib.sha256(canon.encode()).hexdigest()])
+    k = ("AWS4" + secret).encode()
+    for part in (day, "us-east-1", "execute-api", "aws4_request"):
+        k = hmac.new(k, part.encode(), hashlib.sha256).digest()
+    sig = hmac.new(k, to_sign.encode(), hashlib.sha256).hexdigest()
+    return {"x-amz-date": amz_date, "Authorization": f"AWS4-HMAC-SHA256 Credential={key_id}/{scope}, "
+                                                      f"SignedHeaders=host;x-amz-date, Signature={sig}"}
 
 
 def rss_kb(pid):
@@ -88,6 +118,7 @@ def main():
     work = tempfile.mkdtemp(prefix="portico-bench-ws-")
     cp = ControlPlane(work, "bench-secret-" + "0" * 40).start()
     dp = DataPlane(work, cp, name="ws1", threads=THREADS).start()
+    dp2 = DataPlane(work, cp, name="ws2", threads=THREADS).start()
     try:
         api = cp.ok("POST", "/v2/apis", {"name": "bench", "protocolType": "WEBSOCKET",
                                          "routeSelectionExpression": "$request.body.action"})["apiId"]
@@ -99,8 +130,20 @@ def main():
             "integrationResponseKey": "$default", "responseTemplates": {"$default": '{"ok": true}'}})
         cp.ok("POST", base + "/routes", {"routeKey": "echo", "target": f"integrations/{mock}",
                                          "routeResponseSelectionExpression": "$default"})
+        http = cp.ok("POST", base + "/integrations", {
+            "integrationType": "MOCK", "requestTemplates": {"$default": '{"statusCode": 200}'},
+            "templateSelectionExpression": "\\$default"})["integrationId"]
+        cp.ok("POST", f"{base}/integrations/{http}/integrationresponses", {
+            "integrationResponseKey": "$default",
+            "responseTemplates": {"$default": '$context.connectionId'}})
+        cp.ok("POST", base + "/routes", {"routeKey": "whoami", "target": f"integrations/{http}",
+                                         "routeResponseSelectionExpression": "$default"})
         cp.ok("POST", base + "/stages", {"stageName": "prod", "autoDeploy": True})
+        policy = {"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": "execute-api:ManageConnections", "Resource": "*"}]}
+        key = cp.ok("POST", "/portico/accesskeys", {"policy": json.dumps(policy)})
         dp.wait_version(cp.version())
+        dp2.wait_version(cp.version())
         path = f"/restapis/{api}/prod/_user_request_"
         time.sleep(1)
         before = rss_kb(dp.proc.pid)
@@ -133,9 +176,48 @@ def main():
         print(f"MOCK round trip over {ROUNDS} messages: p50 {statistics.median(rtts):.0f} us, "
               f"p99 {rtts[int(len(rtts) * 0.99) - 1]:.0f} us, max {rtts[-1]:.0f} us")
         s.close()
+        broadcast(dp, dp2, path, key["accessKeyId"], key["secretAccessKey"], api)
     finally:
         dp.stop()
+        dp2.stop()
         cp.stop()
+
+
+def broadcast(a, b, path, kid, secret, api):
+    socks, ids = [], []
+    for i in range(BROADCAST):
+        s = handshake((a if i % 2 == 0 else b).port, path)
+        s.sendall(frame(json.dumps({"action": "whoami"}).encode()))
+        ids.append(read_frame(s).decode())
+        socks.append(s)
+    body = b'{"news": 1}'
+    urls = [f"{a.base}{path}/@connections/{cid}" for cid in ids]
+    session = requests.Session()
+    # the directory reaches node A within a heartbeat: wait until a forward works
+    deadline = time.monotonic() + 15
+    while session.post(urls[1], data=b"warm", headers=sign("POST", urls[1], kid, secret, b"warm"),
+                       timeout=5).status_code != 200:
+        if time.monotonic() > deadline:
+            raise RuntimeError("node A never learnt node B's address")
+        time.sleep(0.2)
+    read_frame(socks[1])
+    signed = [sign("POST", u, kid, secret, body) for u in urls]
+
+    def post(i):
+        r = requests.post(urls[i], data=body, headers=signed[i], timeout=10)
+        return r.status_code
+
+    t0 = time.monotonic()
+    with concurrent.futures.ThreadPoolExecutor(16) as pool:
+        codes = list(pool.map(post, range(len(urls))))
+    for s in socks:
+        assert read_frame(s) == body
+    took = time.monotonic() - t0
+    assert codes.count(200) == len(urls), set(codes)
+    print(f"broadcast: {len(urls)} connections over 2 nodes (half forwarded), all POSTs to one "
+          f"node: last client had it after {took * 1000:.0f} ms")
+    for s in socks:
+        s.close()
 
 
 if __name__ == "__main__":
