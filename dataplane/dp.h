@@ -116,6 +116,7 @@ struct dp {
     /* WebSocket APIs (ws_sock.h limits, ws_peer.h directory) */
     uint64_t ws_frame_max, ws_message_max, ws_outbound_max;
     unsigned ws_idle_ms, ws_lifetime_ms, ws_connects_per_s;
+    int ws_reference_limits; /* --ws-reference-limits */
     const char *ws_peers;
     const char *ws_advertise;
 };

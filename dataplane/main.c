@@ -98,6 +98,10 @@ static const opts_spec_t dp_specs[] = {
     {"ws-connects-per-second", "N", OPTS_UINT, DP_OPT(ws_connects_per_s), 0, 1000000, 0, "0",
      "WebSocket APIs: new connections this node accepts per second (0: no limit; the "
      "reference's account default is 500)"},
+    {"ws-reference-limits", NULL, OPTS_FLAG, DP_OPT(ws_reference_limits), 0, 0, 0, NULL,
+     "WebSocket APIs: the reference's new-connection rate (500 per second) unless "
+     "--ws-connects-per-second says otherwise (its frame, message, idle and lifetime limits "
+     "are the defaults already)"},
     {"ws-peers", "LIST", OPTS_STR, DP_OPT(ws_peers), 0, 0, 0, NULL,
      "WebSocket APIs: NODEID=http://HOST:PORT,... the other data-plane nodes' client "
      "listeners, where @connections calls for their connections are forwarded (besides the "

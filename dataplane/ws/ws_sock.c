@@ -169,6 +169,8 @@ int ws_configure(dp_t *dp, char *err, size_t err_len)
     ws_limits.idle_ms = dp->ws_idle_ms;
     ws_limits.lifetime_ms = dp->ws_lifetime_ms;
     ws_limits.connects_per_s = dp->ws_connects_per_s;
+    if (dp->ws_reference_limits && ws_limits.connects_per_s == 0)
+        ws_limits.connects_per_s = 500; /* the reference's account default */
     ws_frame_hooks.on_message = ws_route_message;
     ws_frame_hooks.on_closed = ws_route_disconnect;
     ws_registry_init(dp->node_id);
