@@ -331,7 +331,8 @@ static int ip_in_any(const policy_ipcond_t *c, const netaddr_cidr_t *ip)
 
 static int statement_applies(const policy_stmt_t *st, const policy_request_t *req)
 {
-    int action = any_glob(st->actions, st->nactions, POLICY_ACTION, sizeof(POLICY_ACTION) - 1, 1);
+    const char *act = req->action != NULL ? req->action : POLICY_ACTION;
+    int action = any_glob(st->actions, st->nactions, act, strlen(act), 1);
     if (action == st->not_action)
         return 0;
     int resource = any_glob(st->resources, st->nresources, req->arn, req->arn_len, 0);

@@ -37,6 +37,7 @@ typedef struct {
     const char *arn; /* arn:aws:execute-api:REGION:ACCOUNT:API/STAGE/VERB/PATH */
     size_t arn_len;
     const netaddr_cidr_t *source_ip; /* NULL: unknown (IP conditions do not match) */
+    const char *action;              /* NULL: execute-api:Invoke */
 } policy_request_t;
 
 /* Parses a policy from JSON text (resource policies) or a decoded JSON

@@ -67,6 +67,7 @@ typedef struct dp_thread {
     crypto_hasher_t *hasher; /* x-api-key digests without OpenSSL's lookup lock */
     h2o_timeout_t usage_timeout;
     h2o_timeout_entry_t usage_entry;
+    struct ws_thread *ws; /* WebSocket connections on this loop (ws_sock.h) */
 } dp_thread_t;
 
 struct dp {
@@ -117,6 +118,12 @@ struct dp {
     unsigned function_slots;  /* --function-slots (0: 4 per core) */
     unsigned function_idle_s; /* --function-idle-seconds */
     const char *function_ric; /* --function-node-ric */
+    /* WebSocket APIs (ws_sock.h limits, ws_peer.h directory) */
+    uint64_t ws_frame_max, ws_message_max, ws_outbound_max;
+    unsigned ws_idle_ms, ws_lifetime_ms, ws_connects_per_s;
+    int ws_reference_limits; /* --ws-reference-limits */
+    const char *ws_peers;
+    const char *ws_advertise;
 };
 
 /* Called on any thread: gives every worker its own reference to rt and drops

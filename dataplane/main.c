@@ -25,6 +25,7 @@
 #include "step_cache.h"
 #include "tls.h"
 #include "iam_conf.h"
+#include "ws_sock.h"
 #include "tls_conf.h"
 #include "status.h"
 
@@ -93,6 +94,31 @@ static const opts_spec_t dp_specs[] = {
     {"function-node-ric", "DIR", OPTS_STR, DP_OPT(function_ric), 0, 0, 0, NULL,
      "aws-lambda-ric's package directory (node_modules/aws-lambda-ric, installed by "
      "deploy/install-deps), for the nodejs20.x and nodejs22.x runtimes"},
+    {"ws-frame-bytes", "N", OPTS_U64, DP_OPT(ws_frame_max), 125, 16777216, 0, "32768",
+     "WebSocket APIs: the largest frame a client may send (a larger one closes with 1009)"},
+    {"ws-message-bytes", "N", OPTS_U64, DP_OPT(ws_message_max), 125, 16777216, 0, "131072",
+     "WebSocket APIs: the largest message a client may send or @connections may post (close "
+     "1009, 413)"},
+    {"ws-outbound-bytes", "N", OPTS_U64, DP_OPT(ws_outbound_max), 1024, 1073741824, 0, "1048576",
+     "WebSocket APIs: bytes waiting for a client that does not read before it is closed"},
+    {"ws-idle-timeout", "SECONDS", OPTS_UINT, DP_OPT(ws_idle_ms), 1, 86400, 1000, "600",
+     "WebSocket APIs: a connection without messages is closed (1001) after this long"},
+    {"ws-max-lifetime", "SECONDS", OPTS_UINT, DP_OPT(ws_lifetime_ms), 1, 604800, 1000, "7200",
+     "WebSocket APIs: every connection is closed (1001) after this long"},
+    {"ws-connects-per-second", "N", OPTS_UINT, DP_OPT(ws_connects_per_s), 0, 1000000, 0, "0",
+     "WebSocket APIs: new connections this node accepts per second (0: no limit; the "
+     "reference's account default is 500)"},
+    {"ws-reference-limits", NULL, OPTS_FLAG, DP_OPT(ws_reference_limits), 0, 0, 0, NULL,
+     "WebSocket APIs: the reference's new-connection rate (500 per second) unless "
+     "--ws-connects-per-second says otherwise (its frame, message, idle and lifetime limits "
+     "are the defaults already)"},
+    {"ws-peers", "LIST", OPTS_STR, DP_OPT(ws_peers), 0, 0, 0, NULL,
+     "WebSocket APIs: NODEID=http://HOST:PORT,... the other data-plane nodes' client "
+     "listeners, where @connections calls for their connections are forwarded (besides the "
+     "control plane's directory)"},
+    {"ws-advertise", "URL", OPTS_STR, DP_OPT(ws_advertise), 0, 0, 0, NULL,
+     "WebSocket APIs: http://HOST:PORT other nodes use to reach this node's listener "
+     "(default: http://LISTEN unless LISTEN is a wildcard address)"},
 };
 
 static const opts_table_t dp_options = {
@@ -226,6 +252,10 @@ static int dp_run(dp_t *dp)
     }
     tls_conf_set_secret(&dp->secret);
     iam_conf_set_secret(&dp->secret);
+    if (ws_configure(dp, err, sizeof(err)) != 0) {
+        log_error("%s", err);
+        goto out;
+    }
     if (dp->tls_listen != NULL &&
         (dp->tls_ctx = tls_ctx_from_files(dp->tls_cert, dp->tls_key, dp->tls_client_ca, err,
                                           sizeof(err))) == NULL) {

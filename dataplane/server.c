@@ -17,6 +17,7 @@
 #include "runtime.h"
 #include "park.h"
 #include "tls.h"
+#include "ws_frame.h"
 
 typedef struct {
     h2o_multithread_message_t super;
@@ -69,6 +70,7 @@ static void worker_start_drain(dp_thread_t *t)
         t->tls_listener = NULL;
     }
     h2o_context_request_shutdown(&t->ctx);
+    ws_thread_drain(t); /* close frames and $disconnect, best effort */
     if (t->inflight == 0)
         t->done = 1;
 }
@@ -196,7 +198,7 @@ static int worker_init(dp_t *dp, dp_thread_t *t, char *err, size_t err_len)
     h2o_multithread_register_receiver(t->ctx.queue, &t->park_receiver, park_on_message);
     fnhost_worker_init(t);
     upstream_init(&t->upstream, t->loop, &t->ctx.receivers.hostinfo_getaddr);
-    if (authz_thread_init(t) != 0 || observe_thread_init(t) != 0 ||
+    if (authz_thread_init(t) != 0 || observe_thread_init(t) != 0 || ws_thread_init(t) != 0 ||
         (t->usage = dpusage_create()) == NULL || (t->hasher = crypto_hasher_create()) == NULL) {
         snprintf(err, err_len, "out of memory");
         return -1;

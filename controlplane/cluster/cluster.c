@@ -532,6 +532,15 @@ void cluster_publish_status(cluster_t *c, const uint8_t *payload, size_t len)
     cluster_send(c, c->pub, &env, 0);
 }
 
+void cluster_publish_ws_directory(cluster_t *c, const uint8_t *payload, size_t len)
+{
+    envelope_t env = {.kind = PORTICO__MESSAGE_KIND__KIND_WS_DIRECTORY,
+                      .sent_at_ms = clock_wall_ms(),
+                      .payload = payload,
+                      .payload_len = len};
+    cluster_send(c, c->pub, &env, 0);
+}
+
 void cluster_publish_grants(cluster_t *c, const uint8_t *payload, size_t len)
 {
     envelope_t env = {.kind = PORTICO__MESSAGE_KIND__KIND_LEASE_GRANTS,

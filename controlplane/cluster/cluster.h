@@ -66,6 +66,8 @@ void cluster_publish_delta(cluster_t *c, uint64_t version, uint64_t epoch, uint8
 
 /* Broadcasts a UsageStatus payload (not taken). */
 void cluster_publish_status(cluster_t *c, const uint8_t *payload, size_t len);
+/* WebSocket APIs: the node directory (a packed WsDirectory). */
+void cluster_publish_ws_directory(cluster_t *c, const uint8_t *payload, size_t len);
 
 /* Broadcasts a LeaseGrants payload (not taken); any thread. */
 void cluster_publish_grants(cluster_t *c, const uint8_t *payload, size_t len);

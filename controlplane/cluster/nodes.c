@@ -22,6 +22,7 @@ struct node {
     char *id;
     char *store_id; /* the store incarnation of applied_version, "" when not said */
     char *addr;
+    char *ws_peer_url; /* WebSocket APIs: where @connections calls for it go, "" when none */
     uint64_t applied_version;
     Portico__ApplyStatus status;
     char *nack_reason;
@@ -55,6 +56,7 @@ static void node_clear(struct node *nd)
     free(nd->id);
     free(nd->store_id);
     free(nd->addr);
+    free(nd->ws_peer_url);
     free(nd->nack_reason);
     json_decref(nd->caches);
 }
@@ -148,6 +150,7 @@ int nodes_record(nodes_t *n, const Portico__NodeReport *r, uint64_t now_ms)
         goto out;
     }
     replace_str(&nd->addr, r->listen_addr);
+    replace_str(&nd->ws_peer_url, r->ws_peer_url);
     replace_str(&nd->store_id, r->applied_store_id);
     if (nd->started_at_ms != r->started_at_ms)
         nd->nsamples = nd->next_sample = 0; /* a new incarnation counts from zero */
@@ -346,5 +349,39 @@ int nodes_pick_addr(nodes_t *n, uint64_t now_ms, char *out, size_t out_len)
         }
     }
     pthread_mutex_unlock(&n->mu);
+    return rc;
+}
+
+int nodes_ws_directory(nodes_t *n, uint64_t now_ms, uint8_t **out, size_t *len)
+{
+    int rc = -1;
+    pthread_mutex_lock(&n->mu);
+    Portico__WsDirectory dir = PORTICO__WS_DIRECTORY__INIT;
+    Portico__WsPeer *peers = calloc(n->n + 1, sizeof(*peers));
+    Portico__WsPeer **ptrs = calloc(n->n + 1, sizeof(*ptrs));
+    if (peers == NULL || ptrs == NULL)
+        goto out;
+    for (size_t i = 0; i < n->n; i++) {
+        const struct node *nd = &n->items[i];
+        if (now_ms - nd->last_report_ms > NODES_STALE_MS || nd->ws_peer_url == NULL ||
+            nd->ws_peer_url[0] == '\0')
+            continue;
+        portico__ws_peer__init(&peers[dir.n_peers]);
+        peers[dir.n_peers].node_id = nd->id;
+        peers[dir.n_peers].url = nd->ws_peer_url;
+        ptrs[dir.n_peers] = &peers[dir.n_peers];
+        dir.n_peers++;
+    }
+    dir.peers = ptrs;
+    *len = portico__ws_directory__get_packed_size(&dir);
+    *out = malloc(*len + 1);
+    if (*out != NULL) {
+        portico__ws_directory__pack(&dir, *out);
+        rc = 0;
+    }
+out:
+    pthread_mutex_unlock(&n->mu);
+    free(peers);
+    free(ptrs);
     return rc;
 }

@@ -30,6 +30,9 @@ json_t *nodes_to_json(nodes_t *n, uint64_t current_version, uint64_t now_ms);
 /* The listen address of a live node (reported within NODES_STALE_MS), taking
  * turns among them, into out: 0, or -1 when none is live. Any thread. */
 int nodes_pick_addr(nodes_t *n, uint64_t now_ms, char *out, size_t out_len);
+/* WebSocket APIs: the live nodes' peer URLs as a packed WsDirectory
+ * (malloc'd). 0 or -1. */
+int nodes_ws_directory(nodes_t *n, uint64_t now_ms, uint8_t **out, size_t *len);
 
 /* Nodes that reported within NODES_STALE_MS. */
 unsigned nodes_live_count(nodes_t *n, uint64_t now_ms);

@@ -342,6 +342,17 @@ static void publish_usage_status(publish_t *p)
     free(status);
 }
 
+/* WebSocket APIs: the live nodes' peer URLs, every heartbeat. */
+static void publish_ws_directory(publish_t *p)
+{
+    uint8_t *dir;
+    size_t len;
+    if (p->cfg.nodes == NULL || nodes_ws_directory(p->cfg.nodes, clock_wall_ms(), &dir, &len) != 0)
+        return;
+    cluster_publish_ws_directory(p->cfg.cluster, dir, len);
+    free(dir);
+}
+
 /* A node reported a version this store never reached (a restored backup):
  * a new store epoch, which every node then reloads. */
 static void publish_follow_regression(publish_t *p)
@@ -364,8 +375,10 @@ static void publish_on_heartbeat(h2o_timeout_entry_t *entry)
     }
     if (jwks_fetch_take_changed(p->jwks))
         publish_schedule(p, PUBLISH_AUTHORIZER_KEYS);
-    if (p->cfg.cluster != NULL)
+    if (p->cfg.cluster != NULL) {
         publish_usage_status(p);
+        publish_ws_directory(p);
+    }
     h2o_timeout_link(p->cfg.loop, &p->heartbeat_timeout, entry);
 }
 

@@ -1,5 +1,6 @@
 /* cluster_client: one loop polls the SUB socket in short slices and, between
  * them, fetches (REQ) when behind and reports (PUSH) once a second. */
+#include "ws_peer.h"
 #include "cluster_client.h"
 
 #include <errno.h>
@@ -343,6 +344,8 @@ static void cc_on_message(cluster_client_t *c, const uint8_t *buf, size_t len, c
         cc_on_status(c, &env);
     } else if (env.kind == PORTICO__MESSAGE_KIND__KIND_LEASE_GRANTS) {
         cc_on_grants(c, &env);
+    } else if (env.kind == PORTICO__MESSAGE_KIND__KIND_WS_DIRECTORY) {
+        ws_peer_set_directory(env.payload, env.payload_len);
     }
     envelope_free(owner);
 }
@@ -532,6 +535,7 @@ static void cc_send_report(cluster_client_t *c)
         log_warn("out of memory while reporting usage");
     r.node_id = (char *)c->dp->node_id;
     r.listen_addr = (char *)c->dp->listen;
+    r.ws_peer_url = (char *)ws_peer_self_url();
     r.applied_version = c->applied_version;
     r.applied_store_id = c->applied_store_id;
     int nack = c->rejected_version != 0 || c->reject_reason[0] != '\0';

@@ -296,6 +296,8 @@ typedef struct runtime {
     rt_limit_t account;
     struct runtime *root; /* NULL when compiled from a snapshot */
     strmap_t *v2_apis;    /* HTTP API id → one of its deployments (rt_build_v2.c) */
+    /* WebSocket APIs: "api_id/stage" → ws_stage_t (ws_conf.h) */
+    strmap_t *ws_stages;
 } runtime_t;
 
 const rt_stage_t *runtime_stage(const runtime_t *rt, const char *api_id, size_t api_len,

@@ -20,6 +20,7 @@
 #include "keys_conf.h"
 #include "rt_build.h"
 #include "rt_build_v2.h"
+#include "ws_conf.h"
 #include "tls_conf.h"
 #include "validate_conf.h"
 
@@ -272,6 +273,8 @@ runtime_t *runtime_compile_from(const uint8_t *payload, size_t len, const runtim
     for (size_t i = 0; i < snap->n_domains; i++)
         if (compile_domain(&c, snap->domains[i]) != 0)
             goto fail;
+    if (ws_conf_compile(&b, snap) != 0)
+        goto fail;
     if (keys_conf_compile(rt, a, snap, prev, err, err_len) != 0)
         goto fail;
     rt->memory = arena_used(a);

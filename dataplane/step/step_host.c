@@ -9,6 +9,7 @@
 #include "gwresp.h"
 #include "steps.h"
 #include "tls.h"
+#include "ws_sock.h"
 
 #define EXECUTE_API ".execute-api."
 #define API_ID_LEN 10
@@ -138,6 +139,13 @@ enum step_result step_host(dp_request_t *r)
     }
     if (rc == 0 && t.stage.len > 0)
         s = runtime_stage(r->rt, t.api_id.base, t.api_id.len, t.stage.base, t.stage.len);
+    const ws_stage_t *ws;
+    if (s == NULL && rc == 0 && t.stage.len > 0 &&
+        (ws = ws_conf_stage(r->rt, t.api_id.base, t.api_id.len, t.stage.base, t.stage.len)) !=
+            NULL) {
+        ws_handle(r, ws, t.rest); /* a WebSocket API: the handshake or @connections */
+        return STEP_DONE;
+    }
     /* HTTP APIs: a `$default` stage serves every path no named stage takes */
     if (rc == 0 && s == NULL && t.whole.base != NULL &&
         (s = runtime_stage(r->rt, t.api_id.base, t.api_id.len, H2O_STRLIT("$default"))) != NULL)
