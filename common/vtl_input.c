@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "vtl_int.h"
+#include "b64.h"
 
 #define NAME(s) (nlen == sizeof(s) - 1 && memcmp(name, s, nlen) == 0)
 
@@ -389,23 +390,10 @@ static vtl_value_t url_decode(vtl_rs_t *rs, const vtl_value_t *s)
     return vtl_str(clean, k);
 }
 
-static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
 static vtl_value_t base64_encode(vtl_rs_t *rs, const vtl_value_t *s)
 {
-    const unsigned char *p = (const unsigned char *)s->u.s.p;
-    size_t n = s->u.s.n;
-    char *o = vtl_alloc(rs, (n + 2) / 3 * 4 + 1);
-    size_t k = 0;
-    for (size_t j = 0; j < n; j += 3) {
-        unsigned v = (unsigned)p[j] << 16 | (j + 1 < n ? (unsigned)p[j + 1] << 8 : 0) |
-                     (j + 2 < n ? p[j + 2] : 0);
-        o[k++] = b64[v >> 18];
-        o[k++] = b64[(v >> 12) & 63];
-        o[k++] = j + 1 < n ? b64[(v >> 6) & 63] : '=';
-        o[k++] = j + 2 < n ? b64[v & 63] : '=';
-    }
-    return vtl_str(o, k);
+    char *o = vtl_alloc(rs, B64_ENCODED_LEN(s->u.s.n) + 1);
+    return vtl_str(o, b64_encode(s->u.s.p, s->u.s.n, o));
 }
 
 static vtl_value_t base64_decode(vtl_rs_t *rs, const vtl_value_t *s)
@@ -430,10 +418,10 @@ static vtl_value_t base64_decode(vtl_rs_t *rs, const vtl_value_t *s)
     unsigned acc = 0;
     int bits = 0;
     for (size_t j = 0; j < data; j++) {
-        const char *at = memchr(b64, p[j], 64);
-        if (!at || !p[j])
+        int v = b64_value((unsigned char)p[j]);
+        if (v < 0)
             vtl_fail(rs, VTL_ERUNTIME, "IllegalArgumentException: Illegal base64 character");
-        acc = acc << 6 | (unsigned)(at - b64);
+        acc = acc << 6 | (unsigned)v;
         bits += 6;
         if (bits >= 8) {
             bits -= 8;

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "crypto.h"
+#include "fnenv.h"
 
 #define FN_TIMEOUT_MAX 900
 #define FN_MEMORY_MIN 128
@@ -21,28 +22,6 @@
 static const char *const fn_runtimes[] = {"provided.al2023", "provided", "nodejs20.x", "nodejs22.x",
                                           NULL};
 #define FN_RUNTIME_LIST "provided.al2023, provided, nodejs20.x, nodejs22.x"
-
-/* Variables the runtime sets itself (the reference refuses them too). */
-static const char *const fn_reserved_env[] = {"_HANDLER",
-                                              "_X_AMZN_TRACE_ID",
-                                              "AWS_REGION",
-                                              "AWS_DEFAULT_REGION",
-                                              "AWS_EXECUTION_ENV",
-                                              "AWS_LAMBDA_FUNCTION_NAME",
-                                              "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
-                                              "AWS_LAMBDA_FUNCTION_VERSION",
-                                              "AWS_LAMBDA_INITIALIZATION_TYPE",
-                                              "AWS_LAMBDA_LOG_GROUP_NAME",
-                                              "AWS_LAMBDA_LOG_STREAM_NAME",
-                                              "AWS_ACCESS_KEY",
-                                              "AWS_ACCESS_KEY_ID",
-                                              "AWS_SECRET_ACCESS_KEY",
-                                              "AWS_SECRET_KEY",
-                                              "AWS_SESSION_TOKEN",
-                                              "AWS_LAMBDA_RUNTIME_API",
-                                              "LAMBDA_TASK_ROOT",
-                                              "LAMBDA_RUNTIME_DIR",
-                                              NULL};
 
 void fn_fail(admin_call_t *c, int status, const char *type, const char *fmt, ...)
 {
@@ -299,16 +278,15 @@ static int fn_check_env(admin_call_t *c, json_t *env)
                           k);
             return -1;
         }
-        for (const char *const *r = fn_reserved_env; *r != NULL; r++)
-            if (strcmp(*r, k) == 0) {
-                fn_invalid(c,
-                           "Lambda was unable to configure your environment variables because the "
-                           "environment variables you have provided contains reserved keys that "
-                           "are currently not supported for modification. Reserved keys used in "
-                           "this request: %s",
-                           k);
-                return -1;
-            }
+        if (fnenv_reserved(k)) {
+            fn_invalid(c,
+                       "Lambda was unable to configure your environment variables because the "
+                       "environment variables you have provided contains reserved keys that "
+                       "are currently not supported for modification. Reserved keys used in "
+                       "this request: %s",
+                       k);
+            return -1;
+        }
         if (!json_is_string(v) || memchr(json_string_value(v), '\0', json_string_length(v))) {
             fn_validation(c, "Environment variable %s must be a string without NUL", k);
             return -1;

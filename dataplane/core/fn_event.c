@@ -13,6 +13,8 @@
 #include <time.h>
 
 #include "httpval.h"
+#include "pctdecode.h"
+#include "b64.h"
 
 /* ---- small helpers ------------------------------------------------------- */
 
@@ -27,32 +29,13 @@ static json_t *jstr_or_null(const char *s)
     return s != NULL ? jstrn(s, strlen(s)) : json_null();
 }
 
-static int hexval(char c)
-{
-    return c >= '0' && c <= '9'   ? c - '0'
-           : c >= 'a' && c <= 'f' ? c - 'a' + 10
-           : c >= 'A' && c <= 'F' ? c - 'A' + 10
-                                  : -1;
-}
-
 /* Percent-decoded (and '+' as a space when plus is set) as a JSON string. */
 static json_t *decoded(const char *s, size_t len, int plus)
 {
     char *out = malloc(len + 1);
     if (out == NULL)
         return json_string("");
-    size_t n = 0;
-    for (size_t i = 0; i < len; i++) {
-        int hi, lo;
-        if (s[i] == '%' && i + 2 < len && (hi = hexval(s[i + 1])) >= 0 &&
-            (lo = hexval(s[i + 2])) >= 0) {
-            out[n++] = (char)(hi * 16 + lo);
-            i += 2;
-        } else {
-            out[n++] = plus && s[i] == '+' ? ' ' : s[i];
-        }
-    }
-    json_t *v = jstrn(out, n);
+    json_t *v = jstrn(out, pct_decode(s, len, plus, out));
     free(out);
     return v;
 }
@@ -69,27 +52,12 @@ static char *key_dup(const char *s, size_t len, int lower)
     return k;
 }
 
-static const char b64chars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
 static json_t *base64_json(const char *s, size_t len)
 {
-    size_t cap = (len + 2) / 3 * 4 + 1, n = 0;
-    char *out = malloc(cap);
+    char *out = malloc(B64_ENCODED_LEN(len) + 1);
     if (out == NULL)
         return json_string("");
-    const unsigned char *p = (const unsigned char *)s;
-    for (size_t i = 0; i < len; i += 3) {
-        uint32_t v = (uint32_t)p[i] << 16;
-        if (i + 1 < len)
-            v |= (uint32_t)p[i + 1] << 8;
-        if (i + 2 < len)
-            v |= p[i + 2];
-        out[n++] = b64chars[(v >> 18) & 63];
-        out[n++] = b64chars[(v >> 12) & 63];
-        out[n++] = i + 1 < len ? b64chars[(v >> 6) & 63] : '=';
-        out[n++] = i + 2 < len ? b64chars[v & 63] : '=';
-    }
-    json_t *j = json_stringn(out, n);
+    json_t *j = json_stringn(out, b64_encode(s, len, out));
     free(out);
     return j;
 }
@@ -109,12 +77,12 @@ static int base64_decode(const char *s, size_t len, char **out, size_t *out_len)
     uint32_t acc = 0;
     int bits = 0;
     for (size_t i = 0; i < len; i++) {
-        const char *c = memchr(b64chars, s[i], 64);
-        if (c == NULL || s[i] == '\0') {
+        int v = b64_value((unsigned char)s[i]);
+        if (v < 0) {
             free(buf);
             return -1;
         }
-        acc = (acc << 6) | (uint32_t)(c - b64chars);
+        acc = (acc << 6) | (uint32_t)v;
         bits += 6;
         if (bits >= 8) {
             bits -= 8;

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "rt.h"
+#include "b64.h"
 
 /* ---- media types --------------------------------------------------------- */
 
@@ -83,34 +84,12 @@ payload_plan_t payload_response_plan(int have_types, int answer_binary, int acce
 
 /* ---- base64 and UTF-8 ---------------------------------------------------- */
 
-static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
 h2o_iovec_t payload_base64_encode(h2o_mem_pool_t *pool, const void *src, size_t n)
 {
-    const unsigned char *p = src;
-    char *o = h2o_mem_alloc_pool(pool, (n + 2) / 3 * 4 + 1);
-    size_t k = 0;
-    for (size_t j = 0; j < n; j += 3) {
-        unsigned v = (unsigned)p[j] << 16 | (j + 1 < n ? (unsigned)p[j + 1] << 8 : 0) |
-                     (j + 2 < n ? p[j + 2] : 0);
-        o[k++] = b64[v >> 18];
-        o[k++] = b64[(v >> 12) & 63];
-        o[k++] = j + 1 < n ? b64[(v >> 6) & 63] : '=';
-        o[k++] = j + 2 < n ? b64[v & 63] : '=';
-    }
+    char *o = h2o_mem_alloc_pool(pool, B64_ENCODED_LEN(n) + 1);
+    size_t k = b64_encode(src, n, o);
     o[k] = '\0';
     return h2o_iovec_init(o, k);
-}
-
-static int b64val(unsigned char c)
-{
-    if (c >= 'A' && c <= 'Z')
-        return c - 'A';
-    if (c >= 'a' && c <= 'z')
-        return c - 'a' + 26;
-    if (c >= '0' && c <= '9')
-        return c - '0' + 52;
-    return c == '+' ? 62 : c == '/' ? 63 : -1;
 }
 
 int payload_base64_decode(h2o_mem_pool_t *pool, const char *s, size_t len, h2o_iovec_t *out)
@@ -127,7 +106,7 @@ int payload_base64_decode(h2o_mem_pool_t *pool, const char *s, size_t len, h2o_i
             pad++;
             continue;
         }
-        int v = b64val(c);
+        int v = b64_value(c);
         if (v < 0 || pad > 0) /* a digit after padding is malformed */
             return -1;
         digits++;

@@ -10,6 +10,7 @@
 
 #include "log.h"
 #include "mapping.h"
+#include "pctdecode.h"
 
 static void *vtl_pool_alloc(void *ud, size_t size)
 {
@@ -18,31 +19,13 @@ static void *vtl_pool_alloc(void *ud, size_t size)
 
 /* ---- building the objects ------------------------------------------------ */
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    c = (char)(c | 0x20);
-    return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
 /* Percent-decoded s as a JSON string (malformed escapes are kept as written). */
 static json_t *decoded_string(const char *s, size_t len)
 {
     char small[256] = {0}, *buf = len < sizeof(small) ? small : malloc(len + 1);
-    size_t n = 0;
     if (buf == NULL)
         return NULL;
-    for (size_t i = 0; i < len; i++) {
-        int hi, lo;
-        if (s[i] == '%' && i + 2 < len && (hi = hexval(s[i + 1])) >= 0 &&
-            (lo = hexval(s[i + 2])) >= 0) {
-            buf[n++] = (char)(hi << 4 | lo);
-            i += 2;
-        } else {
-            buf[n++] = s[i];
-        }
-    }
+    size_t n = pct_decode(s, len, 0, buf);
     json_t *j = json_stringn_nocheck(buf, n);
     if (buf != small)
         free(buf);

@@ -1,31 +1,12 @@
 /* fn_conf: function versions and aliases in the runtime (see fn_conf.h). */
 #include "fn_conf.h"
+#include "fnenv.h"
 
 #include <stdio.h>
 #include <string.h>
 
 static const char *const fn_runtimes[] = {"provided.al2023", "provided", "nodejs20.x",
                                           "nodejs22.x"};
-
-/* The variables the reference reserves: a function may not set them. */
-static const char *const fn_reserved_env[] = {"_HANDLER",
-                                              "_X_AMZN_TRACE_ID",
-                                              "AWS_DEFAULT_REGION",
-                                              "AWS_REGION",
-                                              "AWS_EXECUTION_ENV",
-                                              "AWS_LAMBDA_FUNCTION_NAME",
-                                              "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
-                                              "AWS_LAMBDA_FUNCTION_VERSION",
-                                              "AWS_LAMBDA_INITIALIZATION_TYPE",
-                                              "AWS_LAMBDA_LOG_GROUP_NAME",
-                                              "AWS_LAMBDA_LOG_STREAM_NAME",
-                                              "AWS_ACCESS_KEY",
-                                              "AWS_ACCESS_KEY_ID",
-                                              "AWS_SECRET_ACCESS_KEY",
-                                              "AWS_SESSION_TOKEN",
-                                              "AWS_LAMBDA_RUNTIME_API",
-                                              "LAMBDA_TASK_ROOT",
-                                              "LAMBDA_RUNTIME_DIR"};
 
 int fn_conf_name_ok(const char *s, size_t len)
 {
@@ -59,10 +40,7 @@ static int env_name_ok(const char *k)
         if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
               *p == '_'))
             return 0;
-    for (size_t i = 0; i < sizeof(fn_reserved_env) / sizeof(*fn_reserved_env); i++)
-        if (strcmp(k, fn_reserved_env[i]) == 0)
-            return 0;
-    return 1;
+    return !fnenv_reserved(k);
 }
 
 static int version_ok(const char *v)

@@ -10,6 +10,7 @@
 #include "mapping.h"
 #include "policy.h"
 #include "query.h"
+#include "pctdecode.h"
 
 int authz_identity(dp_request_t *r, const rt_authorizer_t *a, h2o_iovec_t *identity)
 {
@@ -42,31 +43,12 @@ static json_t *jstrn(const char *s, size_t len)
     return v != NULL ? v : json_string(""); /* invalid UTF-8 becomes "" */
 }
 
-static int hexval(char c)
-{
-    return c >= '0' && c <= '9'   ? c - '0'
-           : c >= 'a' && c <= 'f' ? c - 'a' + 10
-           : c >= 'A' && c <= 'F' ? c - 'A' + 10
-                                  : -1;
-}
-
 static json_t *decoded(const char *s, size_t len)
 {
     char *out = malloc(len + 1);
     if (out == NULL)
         return json_string("");
-    size_t n = 0;
-    for (size_t i = 0; i < len; i++) {
-        int hi, lo;
-        if (s[i] == '%' && i + 2 < len && (hi = hexval(s[i + 1])) >= 0 &&
-            (lo = hexval(s[i + 2])) >= 0) {
-            out[n++] = (char)(hi * 16 + lo);
-            i += 2;
-        } else {
-            out[n++] = s[i] == '+' ? ' ' : s[i];
-        }
-    }
-    json_t *v = jstrn(out, n);
+    json_t *v = jstrn(out, pct_decode(s, len, 1, out));
     free(out);
     return v;
 }

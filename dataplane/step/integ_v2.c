@@ -16,6 +16,7 @@
 #include "mapping.h"
 #include "query.h"
 #include "rt_v2.h"
+#include "pctdecode.h"
 
 typedef struct {
     char *buf;
@@ -38,30 +39,12 @@ static void vb_put(v2buf_t *b, const char *s, size_t n)
     b->len += n;
 }
 
-static int hexval(int c)
-{
-    return c >= '0' && c <= '9'   ? c - '0'
-           : c >= 'a' && c <= 'f' ? c - 'a' + 10
-           : c >= 'A' && c <= 'F' ? c - 'A' + 10
-                                  : -1;
-}
-
 /* Percent-decoding ('+' as space in a query); an invalid escape stays as is. */
 static const char *v2_decode(h2o_mem_pool_t *pool, const char *s, size_t len, int plus,
                              size_t *out_len)
 {
-    char *out = h2o_mem_alloc_pool(pool, len + 1), *o = out;
-    for (size_t i = 0; i < len; i++) {
-        int hi, lo;
-        if (s[i] == '%' && i + 2 < len && (hi = hexval(s[i + 1])) >= 0 &&
-            (lo = hexval(s[i + 2])) >= 0) {
-            *o++ = (char)(hi * 16 + lo);
-            i += 2;
-        } else {
-            *o++ = plus && s[i] == '+' ? ' ' : s[i];
-        }
-    }
-    *out_len = (size_t)(o - out);
+    char *out = h2o_mem_alloc_pool(pool, len + 1);
+    *out_len = pct_decode(s, len, plus, out);
     return out;
 }
 
