@@ -51,6 +51,7 @@ static Portico__Authorizer *definition_authorizer(arena_t *a, json_t *doc)
     au->authorizer_uri = pbjson_str(a, doc, "authorizerUri");
     au->identity_source = pbjson_str(a, doc, "identitySource");
     au->identity_validation_expression = pbjson_str(a, doc, "identityValidationExpression");
+    au->auth_type = pbjson_str(a, doc, "authType");
     au->result_ttl_seconds =
         (int32_t)json_integer_value(json_object_get(doc, "authorizerResultTtlInSeconds"));
     json_t *jwt = json_object_get(doc, "jwtConfiguration");

@@ -184,15 +184,28 @@ static int http_uri(const char *uri)
     return uri != NULL && (strncmp(uri, "http://", 7) == 0 || strncmp(uri, "https://", 8) == 0);
 }
 
+/* An authorizer Portico can call: an HTTP endpoint or a function (a Lambda
+ * invocation URI, as the reference's documents name Lambda authorizers). */
+static int authorizer_uri_ok(const char *uri)
+{
+    const char *fn;
+    size_t fn_len;
+    return http_uri(uri) || (uri != NULL && fnuri_function(uri, strlen(uri), &fn, &fn_len) == 0 &&
+                             fnuri_check_template(fn, fn_len) == 0);
+}
+
 static json_t *authorizer_doc(openapi_ctx_t *x, const char *name, json_t *scheme, json_t *a)
 {
     const char *type = json_string_value(json_object_get(a, "type"));
     json_t *doc = json_pack("{s:s,s:o}", "name", name, "type", upper(type));
     static const char *const copied[] = {"identitySource", "identityValidationExpression",
                                          "authorizerResultTtlInSeconds", "jwtConfiguration", NULL};
-    for (int i = 0; copied[i] != NULL; i++)
-        if (json_object_get(a, copied[i]) != NULL)
-            json_object_set(doc, copied[i], json_object_get(a, copied[i]));
+    for (int i = 0; copied[i] != NULL; i++) {
+        json_t *v = json_object_get(a, copied[i]);
+        /* an empty string is the reference's "not set" (exports write one) */
+        if (v != NULL && !(json_is_string(v) && json_string_length(v) == 0))
+            json_object_set(doc, copied[i], v);
+    }
     const char *uri = json_string_value(json_object_get(a, "authorizerUri"));
     if (uri != NULL)
         json_object_set_new(doc, "authorizerUri", json_string(uri));
@@ -231,8 +244,10 @@ static int security_scheme(openapi_ctx_t *x, const char *name, json_t *scheme)
     int ok = type != NULL && (strcasecmp(type, "token") == 0 || strcasecmp(type, "request") == 0 ||
                               strcasecmp(type, "jwt") == 0);
     if (ok && strcasecmp(type, "jwt") != 0 &&
-        !http_uri(json_string_value(json_object_get(a, "authorizerUri")))) {
-        openapi_warn(x, "security scheme %s: authorizerUri is not an HTTP endpoint; not imported",
+        !authorizer_uri_ok(json_string_value(json_object_get(a, "authorizerUri")))) {
+        openapi_warn(x,
+                     "security scheme %s: authorizerUri is neither an HTTP endpoint nor a "
+                     "function invocation URI; not imported",
                      name);
         ok = 0;
     } else if (!ok) {

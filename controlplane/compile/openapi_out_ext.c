@@ -144,7 +144,9 @@ json_t *openapi_out_security_schemes(const Portico__ApiDefinition *def, int exte
             json_pack("{s:s,s:s,s:s}", "type", "apiKey", "name",
                       identity_header(a->identity_source, hdr, sizeof(hdr)), "in", "header");
         if (with_ext) {
-            if (strcmp(a->type, "JWT") != 0) /* the reference's Lambda authorizers */
+            if (a->auth_type != NULL && a->auth_type[0] != '\0') /* as stored (authType) */
+                json_object_set_new(s, EXT "authtype", json_string(a->auth_type));
+            else if (strcmp(a->type, "JWT") != 0) /* the reference's Lambda authorizers */
                 json_object_set_new(s, EXT "authtype", json_string("custom"));
             json_object_set_new(s, EXT "authorizer", authorizer_ext(a));
         }

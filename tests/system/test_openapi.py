@@ -74,7 +74,17 @@ def scheme_supported(scheme):
     t = auth.get("type", "").lower()
     if t == "jwt":
         return True
-    return t in ("token", "request") and auth.get("authorizerUri", "").startswith("http")
+    uri = auth.get("authorizerUri", "")
+    # an HTTP endpoint, or a function (the reference's Lambda authorizers)
+    return t in ("token", "request") and (uri.startswith("http") or (
+        uri.startswith("arn:aws:apigateway:") and ":lambda:path/2015-03-31/functions/" in uri))
+
+
+def integration_supported(integ):
+    t = integ.get("type", "").lower()
+    if t in ("aws", "aws_proxy"):  # functions: the Lambda invocation URI form only
+        return ":lambda:path/2015-03-31/functions/" in integ.get("uri", "")
+    return t in SUPPORTED_TYPES
 
 
 def expected_methods(doc):
@@ -88,7 +98,7 @@ def expected_methods(doc):
             if verb is None:
                 continue
             integ = op.get("x-amazon-apigateway-integration")
-            if integ is not None and integ.get("type", "").lower() not in SUPPORTED_TYPES:
+            if integ is not None and not integration_supported(integ):
                 continue
             sec = op.get("security", doc.get("security", []))
             names = [n for req in sec for n in req]  # every requirement counts

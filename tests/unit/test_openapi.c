@@ -289,6 +289,13 @@ static void test_plans(void **state)
     "\"tok2\":{\"type\":\"apiKey\",\"name\":\"Authorization\",\"in\":\"header\","                  \
     "\"x-amazon-apigateway-authtype\":\"custom\",\"x-amazon-apigateway-authorizer\":{"             \
     "\"type\":\"token\",\"authorizerUri\":\"http://127.0.0.1:9/auth2\"}},"                         \
+    "\"fn\":{\"type\":\"apiKey\",\"name\":\"Authorization\",\"in\":\"header\","                    \
+    "\"x-amazon-apigateway-authtype\":\"custom\",\"x-amazon-apigateway-authorizer\":{"             \
+    "\"type\":\"token\",\"authorizerUri\":\"arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/"  \
+    "functions/arn:aws:lambda:us-east-1:000000000000:function:auth/invocations\"}},"               \
+    "\"ftp\":{\"type\":\"apiKey\",\"name\":\"Authorization\",\"in\":\"header\","                   \
+    "\"x-amazon-apigateway-authtype\":\"custom\",\"x-amazon-apigateway-authorizer\":{"             \
+    "\"type\":\"token\",\"authorizerUri\":\"ftp://h/a\"}},"                                        \
     "\"pool\":{\"type\":\"apiKey\",\"name\":\"Authorization\",\"in\":\"header\","                  \
     "\"x-amazon-apigateway-authtype\":\"cognito_user_pools\",\"x-amazon-apigateway-authorizer\":{" \
     "\"type\":\"cognito_user_pools\",\"providerARNs\":[\"arn:x\"]}}},"
@@ -313,6 +320,9 @@ static const struct {
     {"undefined scheme ignored", "[{\"nope\":[]},{\"api_key\":[]}]", 1, "NONE", NULL,
      "security scheme nope is not defined; ignored"},
     {"anonymous alternative", "[{},{\"api_key\":[]}]", 1, "NONE", NULL, NULL},
+    {"a Lambda authorizer calls the function", "[{\"fn\":[]}]", 0, "CUSTOM", "fn", NULL},
+    {"an authorizer that is neither", "[{\"ftp\":[]}]", 0, NULL, NULL,
+     "authorizerUri is neither an HTTP endpoint nor a function invocation URI"},
 };
 
 static void test_security_requirements(void **state)
