@@ -27,8 +27,10 @@
 enum ws_event { WS_EV_CONNECT, WS_EV_MESSAGE, WS_EV_DISCONNECT };
 static const char *const ws_event_names[] = {"CONNECT", "MESSAGE", "DISCONNECT"};
 
-typedef struct {
+typedef struct ws_call {
     ws_conn_t *c;
+    fnhost_call_t *fn;                 /* a function running for this event, or NULL */
+    struct ws_call *fn_prev, *fn_next; /* a message's: the connection's fn_calls */
     dp_lease_t *lease;
     const ws_stage_t *stage;
     const ws_route_t *route;
@@ -424,9 +426,23 @@ static char *ws_fn_event(ws_call_t *call, size_t *len)
     return text;
 }
 
+/* The function answered (or was cancelled): off the connection's list. */
+static void ws_fn_unlink(ws_call_t *call)
+{
+    call->fn = NULL;
+    if (call->fn_prev != NULL)
+        call->fn_prev->fn_next = call->fn_next;
+    else if (call->c->fn_calls == call)
+        call->c->fn_calls = call->fn_next;
+    if (call->fn_next != NULL)
+        call->fn_next->fn_prev = call->fn_prev;
+    call->fn_prev = call->fn_next = NULL;
+}
+
 static void ws_on_fn(void *arg, const fnhost_result_t *res)
 {
     ws_call_t *call = arg;
+    ws_fn_unlink(call);
     const ws_integration_t *in = call->route->integ;
     if (res->status != FNHOST_OK) {
         log_info("websocket %s: function failed (%d): %.*s", call->c->id, (int)res->status,
@@ -463,8 +479,16 @@ static int ws_fn_call(ws_call_t *call, const char *tmpl, size_t tlen, const char
         return -1;
     }
     fnhost_opts_t opts = {.log_tag = call->request_id, .deadline_ms = deadline_ms};
-    return fnhost_invoke(call->c->thread->loop, ref, payload, len, &opts, cb, call) != NULL ? 0
-                                                                                            : -1;
+    call->fn = fnhost_invoke(call->c->thread->loop, ref, payload, len, &opts, cb, call);
+    if (call->fn == NULL)
+        return -1;
+    if (call->ev == WS_EV_MESSAGE) { /* cancelled when the connection closes */
+        call->fn_next = call->c->fn_calls;
+        if (call->fn_next != NULL)
+            call->fn_next->fn_prev = call;
+        call->c->fn_calls = call;
+    }
+    return 0;
 }
 
 /* Runs the route's integration for call. */
@@ -574,7 +598,14 @@ void ws_route_message(ws_conn_t *c, const char *data, size_t len)
 
 void ws_route_disconnect(ws_conn_t *c)
 {
+    /* $disconnect's call first: a draining worker is not done meanwhile */
     ws_call_t *call = ws_call_new(c, WS_EV_DISCONNECT, "", 0);
+    while (c->fn_calls != NULL) { /* nobody will read their answers */
+        ws_call_t *m = c->fn_calls;
+        fnhost_cancel(m->fn);
+        ws_fn_unlink(m);
+        ws_call_free(m);
+    }
     if (call == NULL)
         return;
     call->route = call->stage->api->on_disconnect;
@@ -733,6 +764,7 @@ static void ws_on_authorizer(void *arg, int status, const char *body, size_t len
 static void ws_on_authorizer_fn(void *arg, const fnhost_result_t *res)
 {
     ws_call_t *call = arg;
+    call->fn = NULL;
     if (res->status == FNHOST_OK) {
         ws_on_authorizer(call, 200, res->payload, res->len, NULL);
         return;

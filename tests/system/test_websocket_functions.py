@@ -24,7 +24,7 @@ ROLE = "arn:aws:iam::000000000000:role/lambda-role"
 # What the function does is chosen by the event: an authorizer event by its
 # "auth" header; a proxy event's body "action"; $connect by ?mode=.
 BOOTSTRAP = r'''#!/usr/bin/python3
-import json, os, urllib.request
+import json, os, time, urllib.request
 api = "http://" + os.environ["AWS_LAMBDA_RUNTIME_API"] + "/2018-06-01/runtime/invocation/"
 def post(url, body):
     req = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST",
@@ -52,6 +52,8 @@ while True:
             pass
     elif ctx["eventType"] == "CONNECT":
         action = (event.get("queryStringParameters") or {}).get("mode", "")
+    if action == "slow":
+        time.sleep(1)
     if action == "fail":
         post(api + rid + "/error", {"errorMessage": "boom", "errorType": "Error"})
         continue
@@ -105,7 +107,7 @@ def env(tmp_path_factory):
         "requestTemplates": {"$default": '{"v": $input.json(\'$.v\'), "route": "$context.routeKey"}'}},
         expect=201)["integrationId"]
     cp.ok("POST", base + "/routes", {"routeKey": "$connect", "target": f"integrations/{proxy}"}, expect=201)
-    for key, target in (("echo", proxy), ("fail", proxy), ("tpl", aws)):
+    for key, target in (("echo", proxy), ("fail", proxy), ("slow", proxy), ("tpl", aws)):
         cp.ok("POST", base + "/routes", {"routeKey": key, "target": f"integrations/{target}",
                                          "routeResponseSelectionExpression": "$default"}, expect=201)
     cp.ok("POST", base + "/routes", {"routeKey": "oneway", "target": f"integrations/{proxy}"}, expect=201)
@@ -207,3 +209,19 @@ def test_function_authorizer_allows_and_denies(env):
     ctx = run(go())["event"]["requestContext"]
     assert ctx["routeKey"] == "$default"
     assert ctx["authorizer"] == {"team": "green", "principalId": "fn-user"}
+
+
+def test_closing_while_a_function_runs(env):
+    """The connection goes while its function runs: the call is cancelled
+    (its answer dropped) and the node keeps serving."""
+    async def go():
+        ws = await websockets.connect(ws_url(env.dp, env.api))
+        await ws.send(json.dumps({"action": "slow"}))
+        await ws.close()
+        await asyncio.sleep(1.5)
+        ws = await websockets.connect(ws_url(env.dp, env.api))
+        await ws.send(json.dumps({"action": "echo"}))
+        got = json.loads(await ws.recv())
+        await ws.close()
+        return got
+    assert run(go())["event"]["requestContext"]["routeKey"] == "echo"
