@@ -369,6 +369,52 @@ char *fn_event_v1(const fn_event_in_t *in, size_t *len)
     return dump(ev, len);
 }
 
+/* ---- WebSocket APIs ------------------------------------------------------ */
+
+char *fn_event_ws(const fn_event_in_t *in, size_t *len)
+{
+    char when[32];
+    fn_event_time(in->time_epoch_ms, when, sizeof(when));
+    int connect = in->ws_event_type != NULL && strcmp(in->ws_event_type, "CONNECT") == 0;
+    json_t *identity = json_pack("{s:o}", "sourceIp", jstr_or_null(in->source_ip));
+    if (identity != NULL && connect)
+        json_object_set_new(identity, "userAgent", jstr_or_null(in->user_agent));
+    json_t *ctx = json_pack(
+        "{s:o,s:o,s:o,s:s,s:s,s:o,s:I,s:I,s:o,s:o,s:o,s:o,s:o}", "routeKey",
+        jstr_or_null(in->route_key), "eventType", jstr_or_null(in->ws_event_type),
+        "extendedRequestId",
+        jstr_or_null(in->extended_request_id != NULL ? in->extended_request_id : in->request_id),
+        "requestTime", when, "messageDirection", "IN", "stage", jstr_or_null(in->stage),
+        "connectedAt", (json_int_t)in->connected_at_ms, "requestTimeEpoch",
+        (json_int_t)in->time_epoch_ms, "identity", identity != NULL ? identity : json_object(),
+        "requestId", jstr_or_null(in->request_id), "domainName", jstr_or_null(in->domain_name),
+        "connectionId", jstr_or_null(in->connection_id), "apiId", jstr_or_null(in->api_id));
+    if (ctx == NULL)
+        return NULL;
+    if (in->message_id != NULL)
+        json_object_set_new(ctx, "messageId", jstr_or_null(in->message_id));
+    json_t *auth = in->ws_authorizer != NULL ? json_loads(in->ws_authorizer, 0, NULL) : NULL;
+    if (json_is_object(auth))
+        json_object_set_new(ctx, "authorizer", auth);
+    else
+        json_decref(auth);
+    json_t *ev = json_pack("{s:o,s:b}", "requestContext", ctx, "isBase64Encoded", 0);
+    if (ev == NULL)
+        return NULL;
+    if (connect) {
+        v1_headers(in, ev);
+        v1_query(in, ev);
+        static const char *const keys[] = {"headers", "multiValueHeaders", "queryStringParameters",
+                                           "multiValueQueryStringParameters"};
+        for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+            if (json_is_null(json_object_get(ev, keys[i])))
+                json_object_del(ev, keys[i]);
+    }
+    if (in->body != NULL)
+        json_object_set_new(ev, "body", jstrn(in->body, in->body_len));
+    return dump(ev, len);
+}
+
 /* ---- payload 2.0 --------------------------------------------------------- */
 
 static void add_cookies(json_t *cookies, const char *v, size_t len)

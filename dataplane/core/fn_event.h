@@ -95,12 +95,30 @@ typedef struct fn_event_in {
     size_t nauthorizer_ctx;
     const char *const *scopes; /* JWT scopes, NULL: none (null in the event) */
     size_t nscopes;
+    /* WebSocket APIs (fn_event_ws) */
+    const char *ws_event_type; /* "CONNECT", "MESSAGE", "DISCONNECT" */
+    const char *connection_id;
+    const char *message_id; /* MESSAGE only, else NULL */
+    uint64_t connected_at_ms;
+    const char *ws_authorizer; /* $connect's authorizer result, a JSON object's text; NULL: none */
 } fn_event_in_t;
 
 /* The event as compact JSON, malloc'd (caller frees), its length in *len;
  * NULL when out of memory. */
 char *fn_event_v1(const fn_event_in_t *in, size_t *len);
 char *fn_event_v2(const fn_event_in_t *in, size_t *len);
+
+/* A WebSocket route's AWS_PROXY event: {requestContext{routeKey, messageId
+ * (MESSAGE), eventType, extendedRequestId, requestTime, messageDirection
+ * "IN", stage, connectedAt, requestTimeEpoch, identity{sourceIp, userAgent
+ * (CONNECT)}, requestId, domainName, connectionId, apiId, authorizer (when
+ * $connect had one)}, isBase64Encoded false, body (MESSAGE), headers,
+ * multiValueHeaders, queryStringParameters and
+ * multiValueQueryStringParameters (CONNECT, when any)}. Uses route_key,
+ * api_id, stage, request_id, extended_request_id, domain_name,
+ * time_epoch_ms, source_ip, user_agent, headers, query, body and the ws_
+ * fields. */
+char *fn_event_ws(const fn_event_in_t *in, size_t *len);
 
 /* A parsed answer. Header values with one name were merged as the
  * reference merges them (multiValueHeaders' values, then headers' value,

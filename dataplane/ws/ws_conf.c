@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "fnuri.h"
 #include "httpval.h"
 #include "log.h"
 #include "pattern.h"
@@ -119,13 +120,22 @@ static int ws_integration(rt_build_t *b, const Portico__V2Integration *src, ws_i
         out->type = WS_INTEG_HTTP;
     else if (strcmp(src->type, "HTTP_PROXY") == 0)
         out->type = WS_INTEG_HTTP_PROXY;
+    else if (strcmp(src->type, "AWS_PROXY") == 0 || strcmp(src->type, "AWS") == 0)
+        out->type = WS_INTEG_FN;
     else
-        out->type = WS_INTEG_UNSERVED; /* functions: messages answer Internal server error */
+        out->type = WS_INTEG_UNSERVED;
     out->method = src->method[0] != '\0' ? src->method : "POST";
     out->uri = src->uri;
-    if (out->type != WS_INTEG_MOCK && strncmp(src->uri, "http://", 7) != 0 &&
-        strncmp(src->uri, "https://", 8) != 0)
+    out->proxy = strcmp(src->type, "AWS_PROXY") == 0;
+    if (out->type == WS_INTEG_FN) {
+        /* only Lambda invocation URIs: other AWS services are not served */
+        if (fnuri_function(src->uri, strlen(src->uri), &out->function, &out->function_len) != 0 ||
+            fnuri_check_template(out->function, out->function_len) != 0)
+            out->type = WS_INTEG_UNSERVED;
+    } else if (out->type != WS_INTEG_MOCK && strncmp(src->uri, "http://", 7) != 0 &&
+               strncmp(src->uri, "https://", 8) != 0) {
         out->type = WS_INTEG_UNSERVED;
+    }
     out->timeout_ms = src->timeout_ms != 0 ? src->timeout_ms : WS_DEFAULT_TIMEOUT_MS;
     out->passthrough_never = strcmp(src->passthrough_behavior, "NEVER") == 0;
     if (ws_templates(b, src->request_templates, src->n_request_templates,
@@ -191,6 +201,19 @@ static int ws_authorizer(rt_build_t *b, const Portico__V2Authorizer *src, ws_aut
 {
     out->id = src->id;
     out->uri = src->authorizer_uri;
+    out->function = NULL;
+    out->function_len = 0;
+    if (fnuri_is_aws(out->uri, strlen(out->uri))) {
+        const char *fn;
+        size_t fn_len;
+        if (fnuri_function(out->uri, strlen(out->uri), &fn, &fn_len) == 0 &&
+            fnuri_check_template(fn, fn_len) == 0) {
+            out->function = fn;
+            out->function_len = fn_len;
+        } else {
+            out->uri = ""; /* not a function: the call fails (500) */
+        }
+    }
     out->ttl_s = src->result_ttl_seconds > 0 ? (uint32_t)src->result_ttl_seconds : 0;
     out->simple = src->enable_simple_responses;
     const char **ss = arena_alloc(b->a, sizeof(*ss) * (src->n_identity_source + 1));

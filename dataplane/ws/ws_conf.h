@@ -13,9 +13,16 @@
 struct vtl_template;
 struct pattern;
 
-/* UNSERVED: a type or URI this node does not call (functions until they
- * come): its events fail as the reference's Internal server error. */
-enum ws_integ_type { WS_INTEG_MOCK, WS_INTEG_HTTP, WS_INTEG_HTTP_PROXY, WS_INTEG_UNSERVED };
+/* FN: AWS_PROXY or AWS with a Lambda invocation URI (a function of the
+ * node's function host). UNSERVED: a type or URI this node does not call:
+ * its events fail as the reference's Internal server error. */
+enum ws_integ_type {
+    WS_INTEG_MOCK,
+    WS_INTEG_HTTP,
+    WS_INTEG_HTTP_PROXY,
+    WS_INTEG_FN,
+    WS_INTEG_UNSERVED
+};
 
 typedef struct {
     const char *key; /* a template selection value, or "$default" */
@@ -51,6 +58,9 @@ typedef struct {
     enum ws_integ_type type;
     const char *method; /* HTTP / HTTP_PROXY: the endpoint's method */
     const char *uri;
+    const char *function; /* FN: the function reference template (fnuri.h), in uri */
+    size_t function_len;
+    int proxy; /* FN: AWS_PROXY (the proxy event), else AWS (the template's output) */
     uint32_t timeout_ms;
     ws_templates_t templates;
     int passthrough_never; /* NEVER: no template matched → the message is refused */
@@ -60,10 +70,13 @@ typedef struct {
     size_t nparams;
 } ws_integration_t;
 
-/* A REQUEST authorizer called over HTTP (its authorizerUri is a URL). */
+/* A REQUEST authorizer: its authorizerUri is a URL (called over HTTP) or
+ * a Lambda invocation URI (function set: called through the function host). */
 typedef struct {
     const char *id;
     const char *uri;
+    const char *function; /* NULL: an HTTP endpoint */
+    size_t function_len;
     uint32_t ttl_s;
     int simple; /* enableSimpleResponses: {"isAuthorized": bool, "context": {}} */
     /* identity sources: "h:Name" (header) or "q:name" (query string) */

@@ -43,6 +43,7 @@ typedef struct ws_conn {
     int closing;                   /* a close was queued: no more messages are handled */
     int disconnect_done;           /* $disconnect was started (or not needed) */
     int in_proceed;                /* ws_proceed is running: a nested call leaves it to the loop */
+    struct ws_call *fn_calls;      /* messages waiting for a function (ws_route.c) */
     struct ws_conn *hnext;         /* registry bucket chain */
     struct ws_conn *tprev, *tnext; /* the owning thread's list */
 } ws_conn_t;

@@ -10,6 +10,9 @@
 
 #include "httpval.h"
 #include "clock.h"
+#include "fn_event.h"
+#include "fnhost.h"
+#include "fnuri.h"
 #include "log.h"
 #include "pattern.h"
 #include "policy.h"
@@ -24,8 +27,10 @@
 enum ws_event { WS_EV_CONNECT, WS_EV_MESSAGE, WS_EV_DISCONNECT };
 static const char *const ws_event_names[] = {"CONNECT", "MESSAGE", "DISCONNECT"};
 
-typedef struct {
+typedef struct ws_call {
     ws_conn_t *c;
+    fnhost_call_t *fn;                 /* a function running for this event, or NULL */
+    struct ws_call *fn_prev, *fn_next; /* a message's: the connection's fn_calls */
     dp_lease_t *lease;
     const ws_stage_t *stage;
     const ws_route_t *route;
@@ -37,6 +42,7 @@ typedef struct {
     /* $connect */
     char authz_key[WS_AUTHZ_KEY_MAX]; /* the decision cache's key, "" when not cached */
     h2o_req_t *req;
+    char domain[256]; /* $connect: the Host the client asked for */
     ws_connect_cb cb;
     void *cb_arg;
 } ws_call_t;
@@ -344,6 +350,147 @@ static void ws_params_apply(ws_call_t *call, const ws_integration_t *in, char *h
     *url = u;
 }
 
+/* ---- functions -------------------------------------------------------------------- */
+
+static const char *ws_var_lookup(void *ctx, const char *name, size_t len, size_t *vlen)
+{
+    return rt_vars_get(ctx, name, len, vlen);
+}
+
+/* The reference's requestContext of a function's event. */
+static json_t *ws_fn_context(ws_call_t *call)
+{
+    json_t *ctx = ws_context(call);
+    if (ctx == NULL)
+        return NULL;
+    char when[40];
+    uint64_t now = clock_wall_ms();
+    fn_event_time(now, when, sizeof(when));
+    json_object_set_new(ctx, "requestTimeEpoch", json_integer((json_int_t)now));
+    json_object_set_new(ctx, "requestTime", json_string(when));
+    json_object_set_new(ctx, "extendedRequestId", json_string(call->request_id));
+    if (call->ev != WS_EV_MESSAGE)
+        json_object_del(ctx, "messageId");
+    if (call->c->authorizer == NULL)
+        json_object_del(ctx, "authorizer");
+    if (call->ev != WS_EV_CONNECT)
+        json_object_del(json_object_get(ctx, "identity"), "userAgent");
+    if (call->domain[0] != '\0')
+        json_object_set_new(ctx, "domainName", json_string(call->domain));
+    return ctx;
+}
+
+/* The AWS_PROXY event for call (fn_event_ws: compact JSON, malloc'd). */
+static char *ws_fn_event(ws_call_t *call, size_t *len)
+{
+    ws_conn_t *c = call->c;
+    h2o_req_t *req = call->ev == WS_EV_CONNECT ? call->req : NULL;
+    fn_pair_t *headers = NULL;
+    size_t nheaders = 0;
+    if (req != NULL && (headers = calloc(req->headers.size + 1, sizeof(*headers))) == NULL)
+        return NULL;
+    for (size_t i = 0; req != NULL && i < req->headers.size; i++) {
+        const h2o_header_t *h = &req->headers.entries[i];
+        headers[nheaders++] = (fn_pair_t){h->orig_name != NULL ? h->orig_name : h->name->base,
+                                          h->name->len, h->value.base, h->value.len};
+    }
+    char msgid[48];
+    snprintf(msgid, sizeof(msgid), "%s-%llu", call->request_id, (unsigned long long)c->message_seq);
+    char *authz = c->authorizer != NULL ? json_dumps(c->authorizer, JSON_COMPACT) : NULL;
+    fn_event_in_t in = {
+        .headers = headers,
+        .nheaders = nheaders,
+        .query =
+            req != NULL && req->query_at != SIZE_MAX ? req->path.base + req->query_at + 1 : NULL,
+        .query_len =
+            req != NULL && req->query_at != SIZE_MAX ? req->path.len - req->query_at - 1 : 0,
+        .body = call->ev == WS_EV_MESSAGE ? call->body : NULL,
+        .body_len = call->ev == WS_EV_MESSAGE ? call->len : 0,
+        .route_key = call->route->key,
+        .api_id = c->api_id,
+        .stage = c->stage,
+        .request_id = call->request_id,
+        .domain_name = call->domain[0] != '\0' ? call->domain : NULL,
+        .time_epoch_ms = clock_wall_ms(),
+        .source_ip = c->source_ip,
+        .user_agent = c->user_agent,
+        .ws_event_type = ws_event_names[call->ev],
+        .connection_id = c->id,
+        .message_id = call->ev == WS_EV_MESSAGE ? msgid : NULL,
+        .connected_at_ms = c->connected_at_ms,
+        .ws_authorizer = authz,
+    };
+    char *text = fn_event_ws(&in, len);
+    free(authz);
+    free(headers);
+    return text;
+}
+
+/* The function answered (or was cancelled): off the connection's list. */
+static void ws_fn_unlink(ws_call_t *call)
+{
+    call->fn = NULL;
+    if (call->fn_prev != NULL)
+        call->fn_prev->fn_next = call->fn_next;
+    else if (call->c->fn_calls == call)
+        call->c->fn_calls = call->fn_next;
+    if (call->fn_next != NULL)
+        call->fn_next->fn_prev = call->fn_prev;
+    call->fn_prev = call->fn_next = NULL;
+}
+
+static void ws_on_fn(void *arg, const fnhost_result_t *res)
+{
+    ws_call_t *call = arg;
+    ws_fn_unlink(call);
+    const ws_integration_t *in = call->route->integ;
+    if (res->status != FNHOST_OK) {
+        log_info("websocket %s: function failed (%d): %.*s", call->c->id, (int)res->status,
+                 (int)(res->len > 512 ? 512 : res->len), res->payload != NULL ? res->payload : "");
+        ws_integ_done(call, 0, "", 0);
+        return;
+    }
+    if (!in->proxy) { /* AWS: the function's answer is the integration's answer */
+        ws_integ_done(call, 200, res->payload, res->len);
+        return;
+    }
+    fn_answer_t a;
+    char err[256];
+    if (fn_answer_parse(FN_ANSWER_V1, res->payload, res->len, &a, err, sizeof(err)) != 0) {
+        log_info("websocket %s: malformed function answer: %s", call->c->id, err);
+        ws_integ_done(call, 0, "", 0);
+        return;
+    }
+    ws_integ_done(call, a.status, a.body != NULL ? a.body : "", a.body != NULL ? a.body_len : 0);
+    fn_answer_free(&a);
+}
+
+/* Calls the function tmpl (stage variables substituted) with payload; cb
+ * runs later on this worker's loop. -1 when the reference is not valid. */
+static int ws_fn_call(ws_call_t *call, const char *tmpl, size_t tlen, const char *payload,
+                      size_t len, uint32_t deadline_ms, fnhost_cb cb)
+{
+    char ref[512];
+    size_t n;
+    if (fnuri_expand(tmpl, tlen, ws_var_lookup, (void *)&call->stage->variables, ref, sizeof(ref),
+                     &n) != 0 ||
+        fnuri_check_ref(ref, n) != 0) {
+        log_warn("websocket %s: invalid function reference %.*s", call->c->id, (int)tlen, tmpl);
+        return -1;
+    }
+    fnhost_opts_t opts = {.log_tag = call->request_id, .deadline_ms = deadline_ms};
+    call->fn = fnhost_invoke(call->c->thread->loop, ref, payload, len, &opts, cb, call);
+    if (call->fn == NULL)
+        return -1;
+    if (call->ev == WS_EV_MESSAGE) { /* cancelled when the connection closes */
+        call->fn_next = call->c->fn_calls;
+        if (call->fn_next != NULL)
+            call->fn_next->fn_prev = call;
+        call->c->fn_calls = call;
+    }
+    return 0;
+}
+
 /* Runs the route's integration for call. */
 static void ws_integrate(ws_call_t *call)
 {
@@ -359,7 +506,9 @@ static void ws_integrate(ws_call_t *call)
     char *payload = NULL;
     size_t plen = 0;
     const ws_template_t *t =
-        in->type == WS_INTEG_HTTP_PROXY ? NULL : ws_pick_template(&in->templates, call->json);
+        in->type == WS_INTEG_HTTP_PROXY || (in->type == WS_INTEG_FN && in->proxy)
+            ? NULL
+            : ws_pick_template(&in->templates, call->json);
     if (t != NULL) {
         if (ws_render(call, t->t, call->body, call->len, &payload, &plen) != 0) {
             ws_integ_done(call, 0, "", 0);
@@ -382,6 +531,18 @@ static void ws_integrate(ws_call_t *call)
     }
     const char *body = payload != NULL ? payload : call->body;
     size_t blen = payload != NULL ? plen : call->len;
+    if (in->type == WS_INTEG_FN) {
+        size_t elen = 0;
+        char *ev = in->proxy ? ws_fn_event(call, &elen) : NULL;
+        if (in->proxy && ev == NULL)
+            h2o_fatal("out of memory");
+        if (ws_fn_call(call, in->function, in->function_len, ev != NULL ? ev : body,
+                       ev != NULL ? elen : blen, in->timeout_ms, ws_on_fn) != 0)
+            ws_integ_done(call, 0, "", 0);
+        free(ev);
+        free(payload);
+        return;
+    }
     char headers[4096], *url = NULL;
     snprintf(headers, sizeof(headers), "connectionid: %s\r\n", call->c->id);
     ws_params_apply(call, in, headers, sizeof(headers), &url);
@@ -437,7 +598,14 @@ void ws_route_message(ws_conn_t *c, const char *data, size_t len)
 
 void ws_route_disconnect(ws_conn_t *c)
 {
+    /* $disconnect's call first: a draining worker is not done meanwhile */
     ws_call_t *call = ws_call_new(c, WS_EV_DISCONNECT, "", 0);
+    while (c->fn_calls != NULL) { /* nobody will read their answers */
+        ws_call_t *m = c->fn_calls;
+        fnhost_cancel(m->fn);
+        ws_fn_unlink(m);
+        ws_call_free(m);
+    }
     if (call == NULL)
         return;
     call->route = call->stage->api->on_disconnect;
@@ -498,9 +666,14 @@ static json_t *ws_authorizer_event(ws_call_t *call, const char *arn)
             q = stop + 1;
         }
     }
-    json_t *ev =
-        json_pack("{s:s, s:s, s:o, s:o, s:o}", "type", "REQUEST", "methodArn", arn, "headers",
-                  headers, "queryStringParameters", query, "requestContext", ws_context(call));
+    json_t *vars = json_object();
+    for (size_t i = 0; i < call->stage->variables.n; i++) {
+        const rt_kv_t *kv = &call->stage->variables.items[i];
+        json_object_set_new(vars, kv->key, json_stringn_nocheck(kv->value, kv->value_len));
+    }
+    json_t *ev = json_pack("{s:s, s:s, s:o, s:o, s:o, s:o}", "type", "REQUEST", "methodArn", arn,
+                           "headers", headers, "queryStringParameters", query, "stageVariables",
+                           vars, "requestContext", ws_fn_context(call));
     return ev;
 }
 
@@ -586,6 +759,28 @@ static void ws_on_authorizer(void *arg, int status, const char *body, size_t len
     ws_authz_verdict(call, verdict, authz);
 }
 
+/* A function authorizer answered: its policy as an endpoint's 200; a
+ * function error "Unauthorized" is 401 (as the reference), anything else 500. */
+static void ws_on_authorizer_fn(void *arg, const fnhost_result_t *res)
+{
+    ws_call_t *call = arg;
+    call->fn = NULL;
+    if (res->status == FNHOST_OK) {
+        ws_on_authorizer(call, 200, res->payload, res->len, NULL);
+        return;
+    }
+    int status = 0;
+    if (res->status == FNHOST_FUNCTION_ERROR) {
+        size_t mlen = 0;
+        char *msg = fn_error_message(res->payload, res->len, &mlen);
+        if (msg != NULL && mlen == 12 && memcmp(msg, "Unauthorized", 12) == 0)
+            status = 401;
+        free(msg);
+    }
+    log_info("websocket %s: authorizer function failed (%d)", call->c->id, (int)res->status);
+    ws_on_authorizer(call, status, "", 0, "function failed");
+}
+
 void ws_route_connect(ws_conn_t *c, const ws_stage_t *s, h2o_req_t *req, ws_connect_cb cb,
                       void *arg)
 {
@@ -595,6 +790,11 @@ void ws_route_connect(ws_conn_t *c, const ws_stage_t *s, h2o_req_t *req, ws_conn
         return;
     }
     call->req = req;
+    if (req->authority.len < sizeof(call->domain) &&
+        httpval_header_value(req->authority.base, req->authority.len) == 0) {
+        memcpy(call->domain, req->authority.base, req->authority.len);
+        call->domain[req->authority.len] = '\0';
+    }
     call->cb = cb;
     call->cb_arg = arg;
     call->route = call->stage->api->on_connect;
@@ -658,8 +858,12 @@ void ws_route_connect(ws_conn_t *c, const ws_stage_t *s, h2o_req_t *req, ws_conn
     json_t *ev = ws_authorizer_event(call, arn);
     char *text = ev != NULL ? json_dumps(ev, JSON_COMPACT) : NULL;
     json_decref(ev);
-    if (text == NULL || ws_http_call(c->thread, "POST", a->uri, NULL, text, strlen(text), 10000,
-                                     ws_on_authorizer, call) != 0) {
+    int rc = text == NULL          ? -1
+             : a->function != NULL ? ws_fn_call(call, a->function, a->function_len, text,
+                                                strlen(text), 10000, ws_on_authorizer_fn)
+                                   : ws_http_call(c->thread, "POST", a->uri, NULL, text,
+                                                  strlen(text), 10000, ws_on_authorizer, call);
+    if (rc != 0) {
         cb(arg, 500, "{\"message\":\"Internal server error\"}");
         ws_call_free(call);
     }

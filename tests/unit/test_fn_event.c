@@ -356,12 +356,120 @@ static void extracts_error_messages(void **state)
     }
 }
 
+/* ---- WebSocket events (fn_event_ws) ---- */
+
+static const fn_pair_t ws_headers[] = {P("Host", "abc.example.com"), P("Upgrade", "websocket"),
+                                       P("Sec-WebSocket-Version", "13"), P("X-Multi", "one"),
+                                       P("X-Multi", "two")};
+
+static fn_event_in_t ws_in(const char *type)
+{
+    return (fn_event_in_t){
+        .route_key = "$connect",
+        .api_id = "abc",
+        .stage = "prod",
+        .request_id = "rid",
+        .domain_name = "abc.example.com",
+        .time_epoch_ms = 1583349317135ull,
+        .source_ip = "192.0.2.1",
+        .user_agent = "ua/1",
+        .ws_event_type = type,
+        .connection_id = "cid",
+        .connected_at_ms = 1583349317000ull,
+    };
+}
+
+#define WS_CONTEXT(ROUTE, TYPE, EXTRA)                                                             \
+    "{\"routeKey\":\"" ROUTE "\",\"eventType\":\"" TYPE "\",\"extendedRequestId\":\"rid\","        \
+    "\"requestTime\":\"04/Mar/2020:19:15:17 +0000\",\"messageDirection\":\"IN\","                  \
+    "\"stage\":\"prod\",\"connectedAt\":1583349317000,\"requestTimeEpoch\":1583349317135,"         \
+    "\"requestId\":\"rid\",\"domainName\":\"abc.example.com\",\"connectionId\":\"cid\","           \
+    "\"apiId\":\"abc\"" EXTRA "}"
+
+#define WS_CONNECT_IDENTITY ",\"identity\":{\"sourceIp\":\"192.0.2.1\",\"userAgent\":\"ua/1\"}"
+#define WS_IDENTITY ",\"identity\":{\"sourceIp\":\"192.0.2.1\"}"
+#define WS_HEADERS                                                                                 \
+    "\"headers\":{\"Host\":\"abc.example.com\",\"Sec-WebSocket-Version\":\"13\","                  \
+    "\"X-Multi\":\"two\"},"                                                                        \
+    "\"multiValueHeaders\":{\"Host\":[\"abc.example.com\"],\"Sec-WebSocket-Version\":[\"13\"],"    \
+    "\"X-Multi\":[\"one\",\"two\"]}"
+
+static const char ws_want_connect[] = "{\"requestContext\":" WS_CONTEXT(
+    "$connect", "CONNECT",
+    WS_CONNECT_IDENTITY
+    ",\"authorizer\":{\"principalId\":\"u\",\"n\":3}") ","
+                                                       "\"isBase64Encoded\":false," WS_HEADERS ","
+                                                       "\"queryStringParameters\":{\"a\":\"2\","
+                                                       "\"b\":\"x\"},"
+                                                       "\"multiValueQueryStringParameters\":{\"a\":"
+                                                       "[\"1\",\"2\"],\"b\":[\"x\"]}}";
+static const char ws_want_connect_bare[] = "{\"requestContext\":" WS_CONTEXT(
+    "$connect", "CONNECT", WS_CONNECT_IDENTITY) ","
+                                                "\"isBase64Encoded\":false," WS_HEADERS "}";
+static const char ws_want_message[] = "{\"requestContext\":" WS_CONTEXT(
+    "echo", "MESSAGE", WS_IDENTITY ",\"messageId\":\"rid-1\"") ","
+                                                               "\"isBase64Encoded\":false,\"body\":"
+                                                               "\"{\\\"action\\\":\\\"echo\\\"}\"}";
+static const char ws_want_disconnect[] = "{\"requestContext\":" WS_CONTEXT(
+    "$disconnect", "DISCONNECT",
+    WS_IDENTITY ",\"authorizer\":{\"principalId\":\"u\"}") ","
+                                                           "\"isBase64Encoded\":false}";
+
+static void builds_ws_events(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *name;
+        const char *type;
+        const char *route;
+        int headers;
+        const char *query;
+        const char *body;
+        const char *message_id;
+        const char *authorizer;
+        const char *want;
+    } cases[] = {
+        {"connect with headers, query and authorizer", "CONNECT", "$connect", 1, "a=1&a=2&b=x",
+         NULL, NULL, "{\"principalId\":\"u\",\"n\":3}", ws_want_connect},
+        {"connect without query", "CONNECT", "$connect", 1, NULL, NULL, NULL, NULL,
+         ws_want_connect_bare},
+        {"message", "MESSAGE", "echo", 0, NULL, "{\"action\":\"echo\"}", "rid-1", NULL,
+         ws_want_message},
+        {"disconnect", "DISCONNECT", "$disconnect", 0, NULL, NULL, NULL, "{\"principalId\":\"u\"}",
+         ws_want_disconnect},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        fn_event_in_t in = ws_in(cases[i].type);
+        in.route_key = cases[i].route;
+        if (cases[i].headers) {
+            in.headers = ws_headers;
+            in.nheaders = sizeof(ws_headers) / sizeof(ws_headers[0]);
+        }
+        if (cases[i].query != NULL) {
+            in.query = cases[i].query;
+            in.query_len = strlen(cases[i].query);
+        }
+        if (cases[i].body != NULL) {
+            in.body = cases[i].body;
+            in.body_len = strlen(cases[i].body);
+        }
+        in.message_id = cases[i].message_id;
+        in.ws_authorizer = cases[i].authorizer;
+        size_t len = 0;
+        char *got = fn_event_ws(&in, &len);
+        print_message("case %s\n", cases[i].name);
+        assert_non_null(got);
+        assert_json(got, len, cases[i].want);
+        free(got);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(builds_v1_events),        cmocka_unit_test(builds_v1_empty_event),
         cmocka_unit_test(builds_v2_events),        cmocka_unit_test(parses_answers),
-        cmocka_unit_test(extracts_error_messages),
+        cmocka_unit_test(extracts_error_messages), cmocka_unit_test(builds_ws_events),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
