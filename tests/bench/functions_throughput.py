@@ -100,8 +100,8 @@ def tree_delta(before, after):
 
 
 def ms(text):
-    m = re.match(r"([\d.]+)(us|ms|s)", text)
-    return float(m.group(1)) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[m.group(2)]
+    m = re.match(r"([\d.]+)(us|ms|s|m)", text)
+    return float(m.group(1)) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[m.group(2)]
 
 
 def wrk(url, host, conns):
@@ -111,8 +111,8 @@ def wrk(url, host, conns):
     errs = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
     return {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
             "total": int(re.search(r"(\d+) requests in", out).group(1)),
-            "p50": ms(re.search(r"50%\s+(\S+)", out).group(1)),
-            "p99": ms(re.search(r"99%\s+(\S+)", out).group(1)),
+            "p50": ms(re.search(r"^\s*50%\s+(\S+)", out, re.M).group(1)),
+            "p99": ms(re.search(r"^\s*99%\s+(\S+)", out, re.M).group(1)),
             "bad": (int(bad.group(1)) if bad else 0) + (sum(map(int, errs.groups())) if errs else 0)}
 
 
