@@ -116,8 +116,9 @@ static int bootstrap(void)
             if (c.fd < 0)
                 return 1;
         }
-        int n = snprintf(req, sizeof(req),
-                         "GET /2018-06-01/runtime/invocation/next HTTP/1.1\r\nHost: %s\r\n\r\n", api);
+        int n =
+            snprintf(req, sizeof(req),
+                     "GET /2018-06-01/runtime/invocation/next HTTP/1.1\r\nHost: %s\r\n\r\n", api);
         size_t body_len;
         long head;
         if (write_all(c.fd, req, (size_t)n) != 0 || (head = read_message(&c, &body_len)) < 0) {
