@@ -28,7 +28,7 @@ typedef struct admin_call {
     int nargs;
     h2o_iovec_t query;
     int replied;
-    int deferred; /* the handler answers later, from the admin loop (admin_testinvoke.c) */
+    int deferred;              /* the handler answers later, from the admin loop (admin_defer.h) */
     struct admin_sigv4 *sigv4; /* SigV4 credentials between the two checks (admin_auth.h) */
 } admin_call_t;
 

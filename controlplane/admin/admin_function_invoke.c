@@ -6,13 +6,15 @@
  * with an invokemac header (cluster secret, time, nonce), then answers with
  * the node's status, payload and X-Amz-Function-Error /
  * X-Amz-Executed-Version / x-amzn-ErrorType headers. Like TestInvokeMethod,
- * the exchange blocks the admin loop for its duration (bounded by the
- * function's Timeout plus a margin). */
+ * the exchange (bounded by the function's Timeout plus a margin) runs on a
+ * worker thread (admin_defer.h) while the admin loop goes on serving; at most
+ * FN_INVOKE_MAX_CALLS at once, beyond that 429 TooManyRequestsException. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "admin_defer.h"
 #include "admin_function.h"
 #include "admin_function_int.h"
 #include "admin_testinvoke_http.h"
@@ -23,6 +25,21 @@
 #include "nodes.h"
 
 #define FN_INVOKE_MARGIN_MS 10000 /* cold start and transfer on top of the Timeout */
+#define FN_INVOKE_MAX_CALLS 32    /* forwards under way at once */
+
+/* One forward to a node; its strings owned here. */
+typedef struct {
+    ti_http_req_t req;
+    json_t *headers;
+    char url[800];
+    char *body;
+    /* its outcome, filled on the worker thread */
+    int rc;
+    ti_http_res_t res;
+    char err[256];
+} fn_invoke_t;
+
+static admin_defer_cap_t fn_invoke_cap = {.max = FN_INVOKE_MAX_CALLS};
 
 static const char *header_of(json_t *headers, const char *name)
 {
@@ -47,6 +64,45 @@ static const char *request_header(admin_call_t *c, const char *name)
         return NULL;
     h2o_iovec_t v = c->req->headers.entries[i].value;
     return h2o_strdup(&c->req->pool, v.base, v.len).base;
+}
+
+static void fn_invoke_free(fn_invoke_t *f)
+{
+    json_decref(f->headers);
+    free(f->body);
+    free(f);
+}
+
+/* On the worker thread: the forward. */
+static void fn_invoke_work(void *arg)
+{
+    fn_invoke_t *f = arg;
+    f->rc = ti_http_call(&f->req, &f->res, f->err, sizeof(f->err));
+}
+
+/* The node answered (on the admin loop); c is NULL when the client went
+ * away. */
+static void fn_invoke_done(admin_call_t *c, void *arg)
+{
+    fn_invoke_t *f = arg;
+    if (f->rc != 0) {
+        if (c != NULL)
+            fn_fail(c, 502, "ServiceException", "The data-plane node did not answer: %s", f->err);
+        fn_invoke_free(f);
+        return;
+    }
+    if (c != NULL) {
+        pass_header(c, f->res.headers, "x-amz-function-error");
+        pass_header(c, f->res.headers, "x-amz-executed-version");
+        pass_header(c, f->res.headers, "x-amzn-errortype");
+        const char *ct = header_of(f->res.headers, "content-type");
+        char *out = f->res.body;
+        f->res.body = NULL;
+        admin_reply_text(c, f->res.status, ct != NULL ? ct : "application/json", out,
+                         f->res.body_len);
+    }
+    ti_http_res_dispose(&f->res);
+    fn_invoke_free(f);
 }
 
 void admin_function_invoke(admin_call_t *c)
@@ -92,28 +148,30 @@ void admin_function_invoke(admin_call_t *c)
         json_object_set_new(headers, "x-amzn-trace-id", json_string(trace));
     if (ctx != NULL)
         json_object_set_new(headers, "x-amz-client-context", json_string(ctx));
-    ti_http_req_t hreq = {.method = "POST",
-                          .url = url,
-                          .headers = headers,
-                          .body = body,
-                          .body_len = len,
-                          .timeout_ms =
-                              (long)(timeout_s > 0 ? timeout_s : 3) * 1000 + FN_INVOKE_MARGIN_MS};
-    ti_http_res_t res;
-    char err[256];
-    rc = ti_http_call(&hreq, &res, err, sizeof(err));
-    json_decref(headers);
-    if (rc != 0) {
-        fn_fail(c, 502, "ServiceException", "The data-plane node did not answer: %s", err);
+    fn_invoke_t *f = calloc(1, sizeof(*f));
+    char *copy = f != NULL ? malloc(len + 1) : NULL;
+    if (copy == NULL) {
+        free(f);
+        json_decref(headers);
+        fn_fail(c, 500, "ServiceException", "Out of memory");
         return;
     }
-    pass_header(c, res.headers, "x-amz-function-error");
-    pass_header(c, res.headers, "x-amz-executed-version");
-    pass_header(c, res.headers, "x-amzn-errortype");
-    const char *ct = header_of(res.headers, "content-type");
-    char *out = res.body;
-    size_t out_len = res.body_len;
-    res.body = NULL;
-    admin_reply_text(c, res.status, ct != NULL ? ct : "application/json", out, out_len);
-    ti_http_res_dispose(&res);
+    memcpy(copy, body, len);
+    copy[len] = '\0';
+    f->headers = headers;
+    f->body = copy;
+    snprintf(f->url, sizeof(f->url), "%s", url);
+    f->req = (ti_http_req_t){.method = "POST",
+                             .url = f->url,
+                             .headers = f->headers,
+                             .body = f->body,
+                             .body_len = len,
+                             .timeout_ms = (long)(timeout_s > 0 ? timeout_s : 3) * 1000 +
+                                           FN_INVOKE_MARGIN_MS};
+    ti_http_global_init();
+    if (admin_defer_start(c, &fn_invoke_cap, fn_invoke_work, fn_invoke_done, f) != 0) {
+        fn_invoke_free(f);
+        fn_fail(c, 429, "TooManyRequestsException",
+                "Too many invocations under way on the control plane; try again later");
+    }
 }

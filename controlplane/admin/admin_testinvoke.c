@@ -1,6 +1,6 @@
 /* admin_testinvoke: one test invocation. A MOCK integration makes no network
  * call and is answered at once; an HTTP integration's endpoint is called on
- * a thread of its own (admin_testinvoke_http.h) while the admin loop goes on
+ * a thread of its own (admin_defer.h) while the admin loop goes on
  * serving, and the answer is given when the call is back (or never, if the
  * client went away). HTTP_PROXY is refused with 400. */
 #include "admin_testinvoke.h"
@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "admin_method.h"
+#include "admin_defer.h"
 #include "admin_testinvoke_http.h"
 #include "crypto.h"
 #include "params.h"
@@ -38,12 +39,11 @@ struct ti {
     ti_http_req_t call;
     char *call_url, *call_body;
     json_t *call_headers;
+    /* its outcome, filled on the worker thread */
+    int call_rc;
+    ti_http_res_t call_res;
+    char call_err[256];
     /* what the answer needs once the call is back */
-    h2o_req_t *req; /* NULL when the client went away */
-    ti_t **gone;    /* in req's pool: clears req when the pool goes */
-    cp_t *cp;
-    store_t *store;
-    publish_t *publish;
     json_t *method, *resource; /* owned */
     json_t *integ;             /* in method */
     const char *resource_path; /* in resource */
@@ -697,23 +697,23 @@ static void ti_finish(admin_call_t *c, ti_t *t, int request_status)
     free(body);
 }
 
-static void ti_req_gone(void *p)
-{
-    ti_t *t = *(ti_t **)p;
-    if (t != NULL)
-        t->req = NULL;
-}
+static admin_defer_cap_t ti_cap = {.max = TI_HTTP_MAX_CALLS};
 
-/* The endpoint call is back (on the admin loop). */
-static void ti_call_back(void *arg, int rc, ti_http_res_t *res, const char *err)
+/* On the worker thread: the endpoint call. */
+static void ti_call_work(void *arg)
 {
     ti_t *t = arg;
-    int status = ti_endpoint_done(t, rc, res, err);
-    if (t->req != NULL) {
-        *t->gone = NULL;
-        admin_call_t c = {.req = t->req, .cp = t->cp, .store = t->store, .publish = t->publish};
-        ti_finish(&c, t, status < 0 ? -500 : status);
-    }
+    t->call_rc = ti_http_call(&t->call, &t->call_res, t->call_err, sizeof(t->call_err));
+}
+
+/* The endpoint call is back (on the admin loop); c is NULL when the client
+ * went away. */
+static void ti_call_back(admin_call_t *c, void *arg)
+{
+    ti_t *t = arg;
+    int status = ti_endpoint_done(t, t->call_rc, &t->call_res, t->call_err);
+    if (c != NULL)
+        ti_finish(c, t, status < 0 ? -500 : status);
     ti_free(t);
 }
 
@@ -737,19 +737,12 @@ static int ti_start(admin_call_t *c, ti_t *t)
         ti_finish(c, t, status);
         return 0;
     }
-    t->req = c->req;
-    t->cp = c->cp;
-    t->store = c->store;
-    t->publish = c->publish;
-    t->gone = h2o_mem_alloc_shared(&c->req->pool, sizeof(*t->gone), ti_req_gone);
-    *t->gone = t;
-    if (ti_http_start(c->cp->loop, &t->call, ti_call_back, t) != 0) {
-        *t->gone = NULL;
+    ti_http_global_init();
+    if (admin_defer_start(c, &ti_cap, ti_call_work, ti_call_back, t) != 0) {
         admin_fail(c, 429, "TooManyRequestsException",
                    "Too many test invocations under way; try again later");
         return 0;
     }
-    c->deferred = 1;
     return 1;
 }
 

@@ -1,15 +1,9 @@
 /* admin_testinvoke_http: libcurl easy interface; headers that are not
- * valid HTTP are refused before anything is sent. The calls' threads hand
- * their finished jobs to the admin loop through a pipe (a pointer per write,
- * atomic under PIPE_BUF) that the loop reads as an h2o socket. */
+ * valid HTTP are refused before anything is sent. */
 #include "admin_testinvoke_http.h"
 
 #include <curl/curl.h>
-#include <errno.h>
-#include <fcntl.h>
-#include <pthread.h>
 #include <stdio.h>
-#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -130,84 +124,10 @@ void ti_http_res_dispose(ti_http_res_t *res)
     *res = (ti_http_res_t){0};
 }
 
-/* ---- on a thread ---------------------------------------------------------- */
-
-typedef struct {
-    ti_http_req_t req;
-    ti_http_res_t res;
-    int rc;
-    char err[256];
-    ti_http_done_fn done;
-    void *arg;
-} ti_http_job_t;
-
-static int ti_pipe_w = -1;
-static h2o_socket_t *ti_pipe_sock;
-static int ti_calls; /* under way; the admin loop's */
-
-static void ti_on_jobs(h2o_socket_t *sock, const char *err)
+void ti_http_global_init(void)
 {
-    if (err != NULL) {
-        h2o_fatal("test-invoke pipe: read failed");
-        return;
-    }
-    h2o_buffer_t *in = sock->input;
-    size_t whole = in->size / sizeof(ti_http_job_t *) * sizeof(ti_http_job_t *);
-    for (size_t off = 0; off < whole; off += sizeof(ti_http_job_t *)) {
-        ti_http_job_t *job;
-        memcpy(&job, in->bytes + off, sizeof(job));
-        ti_calls--;
-        job->done(job->arg, job->rc, &job->res, job->err);
-        free(job);
-    }
-    h2o_buffer_consume(&sock->input, whole);
-}
-
-static int ti_pipe_open(h2o_evloop_t *loop)
-{
-    if (ti_pipe_sock != NULL)
-        return 0;
-    int fds[2];
-    if (pipe2(fds, O_CLOEXEC) != 0)
-        return -1;
-    fcntl(fds[0], F_SETFL, O_NONBLOCK);
-    curl_global_init(CURL_GLOBAL_DEFAULT); /* before any thread may use curl */
-    ti_pipe_w = fds[1];
-    ti_pipe_sock = h2o_evloop_socket_create(loop, fds[0], 0);
-    h2o_socket_read_start(ti_pipe_sock, ti_on_jobs);
-    return 0;
-}
-
-static void *ti_thread(void *p)
-{
-    ti_http_job_t *job = p;
-    job->rc = ti_http_call(&job->req, &job->res, job->err, sizeof(job->err));
-    ssize_t n;
-    while ((n = write(ti_pipe_w, &job, sizeof(job))) < 0 && errno == EINTR)
-        ;
-    if (n != (ssize_t)sizeof(job))
-        h2o_fatal("test-invoke pipe: write failed");
-    return NULL;
-}
-
-int ti_http_start(h2o_evloop_t *loop, const ti_http_req_t *req, ti_http_done_fn done, void *arg)
-{
-    if (ti_calls >= TI_HTTP_MAX_CALLS || ti_pipe_open(loop) != 0)
-        return -1;
-    ti_http_job_t *job = calloc(1, sizeof(*job));
-    if (job == NULL)
-        return -1;
-    *job = (ti_http_job_t){.req = *req, .done = done, .arg = arg};
-    pthread_attr_t attr;
-    pthread_t tid;
-    pthread_attr_init(&attr);
-    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-    int rc = pthread_create(&tid, &attr, ti_thread, job);
-    pthread_attr_destroy(&attr);
-    if (rc != 0) {
-        free(job);
-        return -1;
-    }
-    ti_calls++;
-    return 0;
+    static int done; /* the admin loop's */
+    if (!done)
+        curl_global_init(CURL_GLOBAL_DEFAULT);
+    done = 1;
 }

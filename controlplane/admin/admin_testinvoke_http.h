@@ -1,12 +1,10 @@
 /* admin_testinvoke_http: the one HTTP exchange TestInvokeMethod makes for an
- * HTTP integration (libcurl, http/https only, no redirects, the
- * integration's timeout, the answer bounded). ti_http_start runs it on a
- * thread of its own and calls back on the admin loop, so the admin API goes
- * on serving while an endpoint is slow; at most TI_HTTP_MAX_CALLS at once. */
+ * HTTP integration, and Invoke for its data-plane node (libcurl, http/https
+ * only, no redirects, a timeout, the answer bounded). It blocks: callers run
+ * it on a worker thread (admin_defer.h). */
 #ifndef PORTICO_ADMIN_TESTINVOKE_HTTP_H
 #define PORTICO_ADMIN_TESTINVOKE_HTTP_H
 
-#include <h2o.h>
 #include <jansson.h>
 #include <stddef.h>
 
@@ -33,13 +31,7 @@ typedef struct {
 int ti_http_call(const ti_http_req_t *req, ti_http_res_t *res, char *err, size_t err_len);
 void ti_http_res_dispose(ti_http_res_t *res);
 
-/* rc and err as ti_http_call's; res is the callee's to dispose. */
-typedef void (*ti_http_done_fn)(void *arg, int rc, ti_http_res_t *res, const char *err);
-
-/* Calls ti_http_call(req) on a new thread; done(arg, ...) runs later on
- * loop, never inside this call. req and what it points to must live until
- * then. -1 when TI_HTTP_MAX_CALLS are under way or no thread could start
- * (done is not called). */
-int ti_http_start(h2o_evloop_t *loop, const ti_http_req_t *req, ti_http_done_fn done, void *arg);
+/* Once on the admin loop before any thread may call ti_http_call. */
+void ti_http_global_init(void);
 
 #endif

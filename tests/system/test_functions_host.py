@@ -48,6 +48,8 @@ while True:
     print('got ' + ev, flush=True)
     if ev == '"sleep"':
         time.sleep(30)
+    if ev == '"nap"':
+        time.sleep(3)
     if ev == '"crash"':
         os._exit(3)
     if ev == '"error"':
@@ -245,6 +247,49 @@ def test_concurrency_event_and_mac(env):
     h = {k.lower(): v for k, v in good.json()["headers"].items()}
     assert h["lambda-runtime-client-context"] == ctx
     assert h["lambda-runtime-trace-id"] == "Root=1-5759e988-bd862e3fe1be46a994272793"
+
+
+def test_invoke_does_not_block_the_admin_api(env):
+    """The control plane's Invoke waits for its node on a worker thread: while
+    a ~3 s invocation runs, other management calls and a second Invoke answer
+    at once; an invocation whose client went away is dropped cleanly."""
+    cp, dp, secret, log = env
+    create(cp, "napper", BASIC, timeout=10)
+    create(cp, "quick", BASIC)
+    assert invoke_when_there(cp, "napper", "warm").status_code == 200
+    assert invoke_when_there(cp, "quick", "warm").status_code == 200
+    slow = {}
+
+    def nap():
+        t0 = time.monotonic()
+        slow["r"] = invoke(cp, "napper", "nap")
+        slow["s"] = time.monotonic() - t0
+    t = threading.Thread(target=nap)
+    t.start()
+    time.sleep(0.5)
+    t0 = time.monotonic()
+    r = cp.call("GET", "/restapis")
+    listed = time.monotonic() - t0
+    assert r.status_code == 200, r.text
+    t0 = time.monotonic()
+    q = invoke(cp, "quick", "fast")
+    quick = time.monotonic() - t0
+    assert t.is_alive()  # the slow one is still under way
+    assert listed < 0.8 and quick < 0.8, (listed, quick)
+    assert q.status_code == 200 and q.json()["event"] == '"fast"'
+    assert q.headers["X-Amz-Executed-Version"] == "$LATEST"
+    t.join()
+    assert slow["r"].status_code == 200 and slow["r"].json()["event"] == '"nap"', slow["r"].text
+    assert slow["s"] >= 2.5
+    # the client goes away mid-invocation: the answer is dropped, the API goes on
+    with pytest.raises(requests.exceptions.Timeout):
+        invoke(cp, "napper", "nap", timeout=1)
+    assert cp.call("GET", "/restapis").status_code == 200
+    time.sleep(2.5)  # the dropped invocation is back
+    r = invoke(cp, "napper", "after")
+    assert r.status_code == 200 and r.json()["event"] == '"after"'
+    r = invoke(cp, "napper", "error")
+    assert r.status_code == 200 and r.headers["X-Amz-Function-Error"] == "Unhandled"
 
 
 def processes_in(code_dir):
