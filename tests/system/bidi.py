@@ -10,6 +10,7 @@ Commands carry an id and wait for the message with that id; events (for
 example log.entryAdded) are kept in `events` in arrival order."""
 
 import asyncio
+import base64
 import json
 import os
 import re
@@ -190,7 +191,6 @@ class Page:
         return json.loads(res["result"]["value"])
 
     def screenshot(self, path):
-        import base64
         data = self.ff.cmd("browsingContext.captureScreenshot", {"context": self.context})["data"]
         with open(path, "wb") as f:
             f.write(base64.b64decode(data))
