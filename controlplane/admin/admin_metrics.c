@@ -220,7 +220,10 @@ void admin_metrics_query(admin_call_t *c)
         return;
     }
     query_t q = {.from_minute = from / 60, .period_minutes = period};
-    int64_t to_minute = (to + 59) / 60;
+    /* the minute holding `to` counts: `to` defaults to now in whole seconds,
+     * and requests of this very second are in that minute (rounding `to` up
+     * dropped the current minute whenever now fell on its first second) */
+    int64_t to_minute = to / 60 + 1;
     q.nperiods = (size_t)((to_minute - q.from_minute + period - 1) / period);
     if (q.nperiods > METRICS_QUERY_MAX_PERIODS) {
         admin_bad_request(c, "The range covers more than %d periods; use a longer period",
