@@ -139,6 +139,23 @@ def test_counts_are_exact_across_two_nodes_and_survive_lost_reports(cp, make_dp,
     wait_counts(cp, api_id, expected, timeout=1)
 
 
+def test_query_to_a_minute_boundary_keeps_that_minute(cp, make_dp, upstream):
+    """`to` on the first second of a minute: that minute's rows count (they
+    were left out when `to` was rounded up to the next minute boundary)."""
+    up = upstream("ok")
+    api_id = status_api(cp, {"ok": up.url})
+    deploy(cp, api_id)
+    patch_stage(cp, api_id, "prod", ("replace", "/*/*/metrics/enabled", "true"))
+    dp = make_dp().start()
+    dp.wait_version(cp.version())
+    send(dp, api_id, "/ok", 3)
+    wait_counts(cp, api_id, {("/ok", "GET", "2xx"): 3})
+    minute = int(time.time()) // 60 * 60  # the requests fell in this minute or the one before
+    q = cp.ok("GET", f"/cluster/metrics?api={api_id}&stage=prod&from={minute - 600}&to={minute}"
+                     "&period=600")
+    assert sum(q["metrics"]["Count"]["sum"]) == 3, q["metrics"]["Count"]
+
+
 def test_prometheus_exposition_parses(cp, make_dp, upstream):
     up = upstream("ok")
     api_id = status_api(cp, {"ok": up.url})
