@@ -15,7 +15,8 @@ void crypto_hmac_sha256(const void *key, size_t key_len, const void *data, size_
 /* A reusable SHA-256 context for hot paths (the API key of every
  * request). crypto_sha256() looks the algorithm up on every call, which in
  * OpenSSL 3 takes a lock and costs several times the hash itself; a hasher
- * looks it up once. One per thread; NULL when out of memory. */
+ * calls the digest directly, with no lookup and no allocation per call.
+ * One per thread; NULL when out of memory. */
 typedef struct crypto_hasher crypto_hasher_t;
 crypto_hasher_t *crypto_hasher_create(void);
 void crypto_hasher_destroy(crypto_hasher_t *h);
