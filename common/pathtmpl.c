@@ -78,6 +78,16 @@ int pathtmpl_uri_host_has_param(const char *uri, size_t len)
     return 0;
 }
 
+/* Length of the literal run at s: at least its first byte (which the caller
+ * found not to open a placeholder), then up to the next '{' or '$'. */
+static size_t pathtmpl_literal_run(const char *s, size_t len)
+{
+    size_t n = 1;
+    while (n < len && s[n] != '{' && s[n] != '$')
+        n++;
+    return n;
+}
+
 int pathtmpl_expand(const char *tmpl, size_t tmpl_len, pathtmpl_lookup_fn path_lookup,
                     pathtmpl_lookup_fn var_lookup, void *ctx, pathtmpl_buf_t *out)
 {
@@ -109,9 +119,11 @@ int pathtmpl_expand(const char *tmpl, size_t tmpl_len, pathtmpl_lookup_fn path_l
             i = (size_t)(close - tmpl) + 1;
             continue;
         }
-        if (pathtmpl_put(out, tmpl + i, 1) != 0)
+        /* literal text: up to the next character that may open a placeholder */
+        size_t run = pathtmpl_literal_run(tmpl + i, tmpl_len - i);
+        if (pathtmpl_put(out, tmpl + i, run) != 0)
             return -1;
-        i++;
+        i += run;
     }
     return 0;
 }

@@ -33,6 +33,10 @@ typedef struct {
 
 /* ---- building the upstream request ------------------------------------ */
 
+/* h2o 2.2's pool serves blocks under 1 KiB from its recycled chunks and
+ * mallocs (then frees) every bigger one: buffers start below that. */
+#define PROXY_POOL_SMALL 1008
+
 typedef struct {
     char *buf;
     size_t len, cap;
@@ -175,10 +179,16 @@ static int proxy_target_url(dp_request_t *r, const integ_http_req_t *spec, h2o_u
         for (size_t i = 0; i < spec->vtl->novr[VTLREQ_OVR_REQ_PATH]; i++)
             cap += spec->vtl->ovr[VTLREQ_OVR_REQ_PATH][i].value_len * 3;
     cap += 1024;
-    pathtmpl_buf_t out = {h2o_mem_alloc_pool(&r->req->pool, cap), 0, cap};
-    if (pathtmpl_expand(in->uri, in->uri_len, proxy_path_lookup, proxy_var_lookup, &pc, &out) !=
-            0 ||
-        h2o_url_parse(out.buf, out.len, url) != 0)
+    /* most URLs fit a small block; the bound is only needed when one does not
+     * (expansion fails only on truncation, and its lookups have no effects) */
+    size_t first = cap < PROXY_POOL_SMALL ? cap : PROXY_POOL_SMALL;
+    pathtmpl_buf_t out = {h2o_mem_alloc_pool(&r->req->pool, first), 0, first};
+    int rc = pathtmpl_expand(in->uri, in->uri_len, proxy_path_lookup, proxy_var_lookup, &pc, &out);
+    if (rc != 0 && first < cap) {
+        out = (pathtmpl_buf_t){h2o_mem_alloc_pool(&r->req->pool, cap), 0, cap};
+        rc = pathtmpl_expand(in->uri, in->uri_len, proxy_path_lookup, proxy_var_lookup, &pc, &out);
+    }
+    if (rc != 0 || h2o_url_parse(out.buf, out.len, url) != 0)
         return -1;
     if (r->method->v2 != NULL && integ_v2_path(r, url) != 0) /* HTTP APIs */
         return -2;
@@ -394,7 +404,8 @@ static int proxy_line_invalid(dp_request_t *r, const h2o_url_t *url, h2o_iovec_t
 static h2o_iovec_t proxy_build_request(dp_request_t *r, const integ_http_req_t *spec,
                                        const h2o_url_t *url, h2o_iovec_t method)
 {
-    proxy_buf_t b = {h2o_mem_alloc_pool(&r->req->pool, 1024), 0, 1024, &r->req->pool};
+    proxy_buf_t b = {h2o_mem_alloc_pool(&r->req->pool, PROXY_POOL_SMALL), 0, PROXY_POOL_SMALL,
+                     &r->req->pool};
     pb_put(&b, method.base, method.len);
     PB_LIT(&b, " ");
     pb_put(&b, url->path.base, url->path.len);

@@ -181,6 +181,26 @@ static void expand_unterminated_placeholders(void **state)
     expect_expansion("cost: $5", lookup_path, lookup_stage, "cost: $5");
 }
 
+/* literal runs around and between placeholders, '$' and '{' that open none */
+static void expand_literal_runs(void **state)
+{
+    static const struct {
+        const char *tmpl, *want;
+    } cases[] = {
+        {"a{petId}b", "a42b"},
+        {"$", "$"},
+        {"{", "{"},
+        {"}", "}"},
+        {"$$${stageVariables.version}$$", "$$v2$$"},
+        {"x{{petId}y", "xy"}, /* the name is "{petId": unknown */
+        {"x${petId}y", "x$42y"},
+        {"http://h/a$b{c/d", "http://h/a$b{c/d"},
+        {"/{petId}/$/{petId}", "/42/$/42"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+        expect_expansion(cases[i].tmpl, lookup_path, lookup_stage, cases[i].want);
+}
+
 static void expand_respects_template_length(void **state)
 {
     char buf[64];
@@ -260,6 +280,7 @@ int main(void)
         cmocka_unit_test(expand_unknown_variable_is_empty),
         cmocka_unit_test(expand_null_lookup_leaves_placeholders),
         cmocka_unit_test(expand_unterminated_placeholders),
+        cmocka_unit_test(expand_literal_runs),
         cmocka_unit_test(expand_respects_template_length),
         cmocka_unit_test(expand_exact_fit),
         cmocka_unit_test(expand_truncation_fails),
