@@ -372,7 +372,7 @@ static int proxy_put_headers(dp_request_t *r, const integ_http_req_t *spec, prox
         pb_put(b, mapped.base, mapped.len);
     }
     size_t iplen;
-    const char *ip = mapping_context(r, H2O_STRLIT("identity.sourceIp"), &iplen);
+    const char *ip = mapping_context_value(r, CTXVAR_IDENTITY_SOURCE_IP, &iplen);
     PB_LIT(b, "x-forwarded-for: ");
     if (xff.len > 0) {
         pb_put(b, xff.base, xff.len);
@@ -483,12 +483,15 @@ static int proxy_on_body(h2o_http1client_t *client, const char *errstr)
  * intern) and the ones h2o writes itself. */
 static int response_header_dropped(const h2o_iovec_t *name)
 {
-    static const char *const drop[] = {"proxy-connection", "te",     "trailer",
-                                       "content-length",   "server", NULL};
+    static const h2o_iovec_t drop[] = {{H2O_STRLIT("proxy-connection")},
+                                       {H2O_STRLIT("te")},
+                                       {H2O_STRLIT("trailer")},
+                                       {H2O_STRLIT("content-length")},
+                                       {H2O_STRLIT("server")}};
     if (h2o_iovec_is_token(name) && ((const h2o_token_t *)name)->proxy_should_drop_for_res)
         return 1;
-    for (const char *const *d = drop; *d != NULL; d++)
-        if (h2o_memis(name->base, name->len, *d, strlen(*d)))
+    for (size_t i = 0; i < sizeof(drop) / sizeof(drop[0]); i++)
+        if (h2o_memis(name->base, name->len, drop[i].base, drop[i].len))
             return 1;
     return 0;
 }
@@ -563,9 +566,16 @@ static h2o_http1client_body_cb proxy_on_head(upstream_call_t *c, int status, h2o
         }
         if (response_header_dropped(name))
             continue;
-        h2o_iovec_t n = h2o_strdup(&req->pool, name->base, name->len);
+        /* upstream_call interned the names h2o knows: those stay interned
+         * (static), the others are copied, as is every value */
         h2o_iovec_t v = h2o_strdup(&req->pool, headers[i].value.base, headers[i].value.len);
-        h2o_add_header_by_str(&req->pool, &req->res.headers, n.base, n.len, 1, headers[i].orig_name,
+        if (h2o_iovec_is_token(name)) {
+            h2o_add_header(&req->pool, &req->res.headers, (const h2o_token_t *)name,
+                           headers[i].orig_name, v.base, v.len);
+            continue;
+        }
+        h2o_iovec_t n = h2o_strdup(&req->pool, name->base, name->len);
+        h2o_add_header_by_str(&req->pool, &req->res.headers, n.base, n.len, 0, headers[i].orig_name,
                               v.base, v.len);
     }
     if (r->method->v2 != NULL) /* HTTP APIs: responseParameters for this status */
@@ -588,9 +598,13 @@ static void proxy_dispose(void *arg)
 
 int integ_method_is_idempotent(h2o_iovec_t m)
 {
-    static const char *const safe[] = {"GET", "HEAD", "OPTIONS", "PUT", "DELETE", NULL};
-    for (const char *const *s = safe; *s != NULL; s++)
-        if (h2o_memis(m.base, m.len, *s, strlen(*s)))
+    static const h2o_iovec_t safe[] = {{H2O_STRLIT("GET")},
+                                       {H2O_STRLIT("HEAD")},
+                                       {H2O_STRLIT("OPTIONS")},
+                                       {H2O_STRLIT("PUT")},
+                                       {H2O_STRLIT("DELETE")}};
+    for (size_t i = 0; i < sizeof(safe) / sizeof(safe[0]); i++)
+        if (h2o_memis(m.base, m.len, safe[i].base, safe[i].len))
             return 1;
     return 0;
 }
