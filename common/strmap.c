@@ -18,17 +18,34 @@ struct strmap {
     size_t count;
 };
 
+/* One step of the word loop: xor in, multiply (low bits into high ones),
+ * fold the high bits back down. */
+static uint64_t strmap_mix(uint64_t h, uint64_t w)
+{
+    h = (h ^ w) * 0x9e3779b97f4a7c15ULL;
+    return h ^ (h >> 29);
+}
+
 uint64_t strmap_hash(const void *key, size_t len)
 {
-    /* FNV-1a, then a final avalanche so low bits are usable as an index */
+    /* eight bytes at a time (the length seeds it, so a short tail padded
+     * with zeros stays apart from real zeros), then murmur3's avalanche so
+     * that the low bits are usable as an index */
     const unsigned char *p = key;
-    uint64_t h = 0xcbf29ce484222325ULL;
-    for (size_t i = 0; i < len; i++) {
-        h ^= p[i];
-        h *= 0x100000001b3ULL;
+    uint64_t h = 0xcbf29ce484222325ULL ^ ((uint64_t)len * 0xff51afd7ed558ccdULL), w;
+    for (; len >= 8; p += 8, len -= 8) {
+        memcpy(&w, p, 8);
+        h = strmap_mix(h, w);
+    }
+    if (len > 0) {
+        w = 0;
+        memcpy(&w, p, len);
+        h = strmap_mix(h, w);
     }
     h ^= h >> 33;
     h *= 0xff51afd7ed558ccdULL;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ULL;
     h ^= h >> 33;
     return h;
 }

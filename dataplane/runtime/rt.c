@@ -1,7 +1,6 @@
 /* rt: lookups on a compiled runtime; no allocation, any thread. */
 #include "rt.h"
 
-#include <ctype.h>
 #include <string.h>
 
 const char *rt_vars_get(const rt_vars_t *vars, const char *name, size_t len, size_t *value_len)
@@ -32,7 +31,7 @@ const rt_domain_t *runtime_domain(const runtime_t *rt, const char *host, size_t 
     char lower[256];
     if (len == 0 || len >= sizeof(lower))
         return NULL;
-    for (size_t i = 0; i < len; i++)
-        lower[i] = (char)tolower((unsigned char)host[i]);
+    for (size_t i = 0; i < len; i++) /* ASCII, as tolower() in the C locale */
+        lower[i] = (char)(host[i] >= 'A' && host[i] <= 'Z' ? host[i] + ('a' - 'A') : host[i]);
     return strmap_get(rt->domains, lower, len);
 }

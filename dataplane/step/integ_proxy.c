@@ -512,6 +512,11 @@ static int proxy_has_header(const h2o_header_t *headers, size_t n, const h2o_tok
     return 0;
 }
 
+static int proxy_name_is_token(const h2o_iovec_t *name)
+{
+    return h2o_iovec_is_token(name) && name->base[0] != ':';
+}
+
 /* The endpoint's status, reason and headers are copied to the client: each
  * must be writable; several Content-Length values must agree, and
  * Content-Length beside Transfer-Encoding is refused (RFC 9112 section 6.3:
@@ -523,7 +528,10 @@ static int proxy_head_invalid(dp_request_t *r, int status, h2o_iovec_t msg,
     int bad = httpval_status(status) != 0 || httpval_header_value(msg.base, msg.len) != 0;
     for (size_t i = 0; i < n && !bad; i++) {
         const h2o_header_t *h = &headers[i];
-        bad = httpval_header(h->name->base, h->name->len, h->value.base, h->value.len) != 0;
+        /* names h2o interned are valid tokens, but for its pseudo-headers */
+        bad = proxy_name_is_token(h->name)
+                  ? httpval_header_value(h->value.base, h->value.len) != 0
+                  : httpval_header(h->name->base, h->name->len, h->value.base, h->value.len) != 0;
         if (!bad && h->name == &H2O_TOKEN_CONTENT_LENGTH->buf) {
             size_t v = h2o_strtosize(h->value.base, h->value.len);
             bad = v == SIZE_MAX || (length != SIZE_MAX && v != length);

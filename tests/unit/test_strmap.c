@@ -187,11 +187,52 @@ static void hash_depends_on_every_byte(void **state)
     assert_int_not_equal(strmap_hash("", 0), strmap_hash("\0", 1));
 }
 
+/* Word-at-a-time hashing: every bit of every byte counts, at lengths around
+ * the 8-byte words; zero padding of the tail never matches real zeros. */
+static void hash_sees_every_bit(void **state)
+{
+    (void)state;
+    unsigned char buf[41], zeros[17] = {0};
+    for (size_t i = 0; i < sizeof(buf); i++)
+        buf[i] = (unsigned char)(i * 37 + 11);
+    for (size_t len = 1; len <= sizeof(buf); len++) {
+        uint64_t h = strmap_hash(buf, len);
+        for (size_t byte = 0; byte < len; byte++)
+            for (int bit = 0; bit < 8; bit++) {
+                buf[byte] ^= (unsigned char)(1u << bit);
+                if (strmap_hash(buf, len) == h)
+                    fail_msg("length %zu: flipping byte %zu bit %d keeps the hash", len, byte, bit);
+                buf[byte] ^= (unsigned char)(1u << bit);
+            }
+    }
+    for (size_t a = 0; a < sizeof(zeros); a++)
+        for (size_t b = a + 1; b <= sizeof(zeros); b++)
+            assert_int_not_equal(strmap_hash(zeros, a), strmap_hash(zeros, b));
+}
+
+/* Host names that differ in one character spread over the low bits (the
+ * index): no bucket of 256 gets more than a few of 1024 keys. */
+static void hash_low_bits_spread(void **state)
+{
+    (void)state;
+    unsigned counts[256] = {0}, most = 0;
+    for (int i = 0; i < 1024; i++) {
+        char key[64];
+        int n = snprintf(key, sizeof(key), "a%04dbcdef.execute-api.localhost", i);
+        unsigned c = ++counts[strmap_hash(key, (size_t)n) & 255];
+        most = c > most ? c : most;
+    }
+    if (most > 14) /* 4 on average */
+        fail_msg("a bucket holds %u keys", most);
+}
+
 #define ARENA_CASE(f) cmocka_unit_test_setup_teardown(f, setup_arena, teardown_arena)
 
 int main(void)
 {
     static const struct CMUnitTest tests[] = {
+        cmocka_unit_test(hash_sees_every_bit),
+        cmocka_unit_test(hash_low_bits_spread),
         ARENA_CASE(put_then_get),
         ARENA_CASE(missing_key_is_null),
         ARENA_CASE(put_replaces_value),
