@@ -6,6 +6,9 @@
 #include <string.h>
 #include <strings.h>
 
+#include <h2o.h>
+
+#include "canonpath.h"
 #include "fnuri.h"
 #include "pathtmpl.h"
 #include "pattern.h"
@@ -144,6 +147,29 @@ static int integ_type(rt_build_t *b, const char *type, rt_integration_t *out)
     return rt_build_fail(b, "unsupported integration type %s", type);
 }
 
+/* The URL of a URI without placeholders, as integ_proxy.c's
+ * proxy_target_url would build it for every request (expansion leaves such
+ * a URI as it is; it has no fixed prefix to stay under): parsed, its path
+ * made canonical, its query kept. NULL when a step fails, so that requests
+ * fail (and log) as they always did. */
+static const h2o_url_t *integ_static_target(arena_t *a, const char *uri, size_t len)
+{
+    h2o_url_t *url = arena_alloc(a, sizeof(*url));
+    if (url == NULL || memchr(uri, '{', len) != NULL || h2o_url_parse(uri, len, url) != 0 ||
+        url->host.len == 0)
+        return NULL;
+    const char *q = memchr(url->path.base, '?', url->path.len);
+    size_t plen = q != NULL ? (size_t)(q - url->path.base) : url->path.len;
+    size_t qlen = url->path.len - plen, cap = canonpath_room(plen) + qlen, clen;
+    char *canon = arena_alloc(a, cap);
+    if (canon == NULL ||
+        canonpath_normalize(url->path.base, plen, canon, cap, &clen) != CANONPATH_OK)
+        return NULL;
+    memcpy(canon + clen, url->path.base + plen, qlen);
+    url->path = h2o_iovec_init(canon, clen + qlen);
+    return url;
+}
+
 static int integ_endpoint(rt_build_t *b, Portico__Integration *in, rt_integration_t *out)
 {
     out->http_method =
@@ -165,6 +191,7 @@ static int integ_endpoint(rt_build_t *b, Portico__Integration *in, rt_integratio
         return rt_build_fail(b, "integration uri must be http(s): %s", in->uri);
     if (pathtmpl_uri_host_has_param(in->uri, out->uri_len))
         return rt_build_fail(b, "integration uri has a path parameter in its host: %s", in->uri);
+    out->target = integ_static_target(b->a, in->uri, out->uri_len);
     return 0;
 }
 

@@ -82,6 +82,9 @@ typedef struct {
     const char *http_method; /* NULL: the client's method (ANY) */
     const char *uri;         /* template: {name} and ${stageVariables.name} */
     size_t uri_len;
+    /* HTTP(S): when uri has no placeholder (no '{'), the URL every request
+     * would build from it (parsed, its path canonical); else NULL */
+    const struct st_h2o_url_t *target;
     uint32_t timeout_ms;
     const rt_mapping_t *request_params;
     size_t nrequest_params;

@@ -170,6 +170,10 @@ static int proxy_target_url(dp_request_t *r, const integ_http_req_t *spec, h2o_u
 {
     proxy_ctx_t pc = {r, spec};
     const rt_integration_t *in = r->method->integration;
+    if (in->target != NULL && r->method->v2 == NULL) { /* no placeholder: built once */
+        *url = *in->target;
+        return 0;
+    }
     size_t cap = in->uri_len + r->path.len + 1;
     for (size_t i = 0; i < r->variables->n; i++)
         cap += r->variables->items[i].value_len;

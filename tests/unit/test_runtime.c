@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <h2o.h>
+
 #include "arena.h"
 #include "integ_conf.h"
 #include "portico.pb-c.h"
@@ -446,6 +448,46 @@ static void http_uri_must_be_http(void **state)
     runtime_release(compile_ok(f));
 }
 
+/* A URI without placeholders is parsed and made canonical once; one with
+ * any '{' (a path parameter, a stage variable), or whose path cannot be
+ * made canonical, is left to every request (target NULL). */
+static void static_uri_target_built_once(void **state)
+{
+    fixture_t *f = *state;
+    static const struct {
+        const char *uri, *host, *path; /* path NULL: no target */
+        uint16_t port;
+    } cases[] = {
+        {"http://example.com/pets", "example.com", "/pets", 80},
+        {"https://example.com:8443/a/./b/../c?x=1&y=%2F", "example.com", "/a/c?x=1&y=%2F", 8443},
+        {"http://127.0.0.1:9/", "127.0.0.1", "/", 9},
+        {"http://example.com", "example.com", "/", 80},
+        {"http://example.com/a%20b//c/", "example.com", "/a%20b/c/", 80},
+        {"http://example.com/pets/{id}", NULL, NULL, 0},
+        {"http://${stageVariables.host}/pets", NULL, NULL, 0},
+        {"http://example.com/../x", NULL, NULL, 0},
+    };
+    Portico__Integration *in = add_method(f, f->pets, "POST", "HTTP_PROXY", "");
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        in->uri = (char *)cases[i].uri;
+        runtime_t *rt = compile_ok(f);
+        const rt_method_t *m = route(stage_of(rt, "api1", "prod")->deployment, "POST", "/pets");
+        const h2o_url_t *t = m->integration->target;
+        if (cases[i].path == NULL) {
+            if (t != NULL)
+                fail_msg("%s: a target was built", cases[i].uri);
+        } else if (t == NULL ||
+                   !h2o_memis(t->host.base, t->host.len, cases[i].host, strlen(cases[i].host)) ||
+                   !h2o_memis(t->path.base, t->path.len, cases[i].path, strlen(cases[i].path)) ||
+                   h2o_url_get_port(t) != cases[i].port) {
+            fail_msg("%s: target %.*s %.*s", cases[i].uri, t != NULL ? (int)t->host.len : 0,
+                     t != NULL ? t->host.base : "", t != NULL ? (int)t->path.len : 0,
+                     t != NULL ? t->path.base : "");
+        }
+        runtime_release(rt);
+    }
+}
+
 static void timeout_out_of_range_refused(void **state)
 {
     fixture_t *f = *state;
@@ -767,6 +809,7 @@ int main(void)
         RT_CASE(unsupported_integration_type_refused),
         RT_CASE(function_integrations_compiled),
         RT_CASE(http_uri_must_be_http),
+        RT_CASE(static_uri_target_built_once),
         RT_CASE(timeout_out_of_range_refused),
         RT_CASE(invalid_route_refused),
         RT_CASE(resource_path_without_slash_refused),
