@@ -200,7 +200,9 @@ static int head_framing(upstream_client_t *cl, int minor_version, const h2o_head
     for (size_t i = 0; i < n; i++) {
         const h2o_header_t *h = &headers[i];
         if (h->name == &H2O_TOKEN_CONNECTION->buf) {
+            /* the usual value alone first: the tokenizer costs ~20 times more */
             cl->can_keepalive =
+                h2o_memis(h->value.base, h->value.len, H2O_STRLIT("keep-alive")) ||
                 h2o_contains_token(h->value.base, h->value.len, H2O_STRLIT("keep-alive"), ',');
         } else if (h->name == &H2O_TOKEN_TRANSFER_ENCODING->buf) {
             if (h2o_memis(h->value.base, h->value.len, H2O_STRLIT("chunked"))) {

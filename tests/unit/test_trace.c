@@ -18,6 +18,7 @@ static void formats_like_snprintf(void **state)
         {0x0123456789abcdefULL, 0xfedcba9876543210ULL, 0x00000000000000a1ULL, 0x01},
         {0, 1, UINT64_MAX, 0},
         {UINT64_MAX, UINT64_MAX, 1, 0xff},
+        {0x1f2e3d4c5b6a7988ULL, 0x0011223344556677ULL, 0x8899aabbccddeeffULL, 0x7e},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         const trace_t *tr = &cases[i];
