@@ -273,6 +273,8 @@ vtl_value_t vtl_map_put(vtl_rs_t *rs, vtl_map_t *m, vtl_value_t key, vtl_value_t
 vtl_value_t vtl_map_get(const vtl_map_t *m, const char *k, size_t n);
 int vtl_is_number(const vtl_value_t *v);
 double vtl_num_double(const vtl_value_t *v);
+/* makes room for n more bytes in b (one allocation for what follows) */
+void vtl_buf_reserve(vtl_rs_t *rs, vtl_buf_t *b, size_t n);
 /* Java's toString() appended to b; JSON when json is set */
 void vtl_buf_add(vtl_rs_t *rs, vtl_buf_t *b, const char *p, size_t n);
 void vtl_to_string(vtl_rs_t *rs, vtl_buf_t *b, const vtl_value_t *v);

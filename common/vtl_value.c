@@ -192,6 +192,18 @@ double vtl_num_double(const vtl_value_t *v)
 }
 
 /* ---- printing ---- */
+void vtl_buf_reserve(vtl_rs_t *rs, vtl_buf_t *b, size_t n)
+{
+    if (b->n + n <= b->cap)
+        return;
+    size_t cap = b->n + n;
+    char *np = vtl_alloc(rs, cap);
+    if (b->n)
+        memcpy(np, b->p, b->n);
+    b->p = np;
+    b->cap = cap;
+}
+
 void vtl_buf_add(vtl_rs_t *rs, vtl_buf_t *b, const char *p, size_t n)
 {
     if (n == 0)
