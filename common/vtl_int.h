@@ -203,12 +203,18 @@ typedef struct vtl_frame { /* a macro call's arguments */
     struct vtl_frame *up;
 } vtl_frame_t;
 
+#define VTL_CHUNK 8192
+
 typedef struct vtl_rs {
     const vtl_template_t *t;
     const vtl_provider_t *prov;
     vtl_limits_t lim;
     vtl_alloc_t al;
     size_t mem;
+    /* vtl_alloc cuts small allocations from a chunk of VTL_CHUNK bytes of
+     * al (one call to the caller's allocator for many values) */
+    char *chunk;
+    size_t chunk_left;
     uint64_t steps;
     unsigned depth;
     vtl_buf_t *out;      /* where text goes now */

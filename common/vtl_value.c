@@ -22,17 +22,34 @@ _Noreturn void vtl_fail(vtl_rs_t *rs, int code, const char *fmt, ...)
     longjmp(rs->fail, code);
 }
 
+/* memory from the caller's allocator: n bytes alone, or a chunk the small
+ * allocations that follow are cut from */
+static void *alloc_slow(vtl_rs_t *rs, size_t n)
+{
+    size_t get = n > VTL_CHUNK / 4 ? n : VTL_CHUNK;
+    char *p = rs->al.alloc(rs->al.ud, get);
+    if (!p)
+        vtl_fail(rs, VTL_ENOMEM, "out of memory");
+    memset(p, 0, n);
+    if (get == VTL_CHUNK) {
+        rs->chunk = p + n;
+        rs->chunk_left = VTL_CHUNK - n;
+    }
+    return p;
+}
+
 void *vtl_alloc(vtl_rs_t *rs, size_t n)
 {
     n = (n + 15) & ~(size_t)15;
     if (rs->mem + n > rs->lim.max_memory)
         vtl_fail(rs, VTL_ELIMIT, "template used more than %zu bytes of memory", rs->lim.max_memory);
     rs->mem += n;
-    void *p = rs->al.alloc(rs->al.ud, n);
-    if (!p)
-        vtl_fail(rs, VTL_ENOMEM, "out of memory");
-    memset(p, 0, n);
-    return p;
+    if (n > rs->chunk_left)
+        return alloc_slow(rs, n);
+    void *p = rs->chunk;
+    rs->chunk += n;
+    rs->chunk_left -= n;
+    return memset(p, 0, n);
 }
 
 char *vtl_strndup(vtl_rs_t *rs, const char *s, size_t n)
