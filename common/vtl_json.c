@@ -84,12 +84,30 @@ static int hex4(jcur_t *c, unsigned *out)
     return 0;
 }
 
+/* the position of the first '"' or '\\' at or after i (n when none): eight
+ * bytes at a time while none of them is one */
+static size_t scan_plain(const char *p, size_t i, size_t n)
+{
+    const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
+    const uint64_t quotes = ones * '"', slashes = ones * '\\';
+    for (; i + 8 <= n; i += 8) {
+        uint64_t v, q, s;
+        memcpy(&v, p + i, 8);
+        q = v ^ quotes;
+        s = v ^ slashes;
+        if (((q - ones) & ~q & highs) | ((s - ones) & ~s & highs))
+            break; /* one of these eight */
+    }
+    while (i < n && p[i] != '"' && p[i] != '\\')
+        i++;
+    return i;
+}
+
 static vtl_value_t jstring(jcur_t *c)
 {
     c->i++; /* the opening quote */
     size_t st = c->i;
-    while (c->i < c->n && c->p[c->i] != '"' && c->p[c->i] != '\\')
-        c->i++;
+    c->i = scan_plain(c->p, c->i, c->n);
     if (c->i < c->n && c->p[c->i] == '"') { /* no escapes: the bytes as they are */
         c->i++;
         return vtl_str(c->p + st, c->i - 1 - st);
@@ -103,8 +121,7 @@ static vtl_value_t jstring(jcur_t *c)
             return vtl_str(b.p ? b.p : "", b.n);
         if (ch != '\\') { /* the run up to the next quote or escape at once */
             size_t run = c->i - 1;
-            while (c->i < c->n && c->p[c->i] != '"' && c->p[c->i] != '\\')
-                c->i++;
+            c->i = scan_plain(c->p, c->i, c->n);
             vtl_buf_add(c->rs, &b, c->p + run, c->i - run);
             continue;
         }
@@ -185,6 +202,13 @@ static vtl_value_t jnumber(jcur_t *c)
     size_t len = c->i - st;
     if (len == 0 || (len == 1 && c->p[st] == '-') || len > 400)
         jfail(c, "bad value");
+    if (!frac && len <= 18) { /* fits in a Long whatever the digits: no strtoll */
+        size_t k = st + (c->p[st] == '-');
+        int64_t v = 0;
+        for (; k < c->i; k++)
+            v = v * 10 + (c->p[k] - '0');
+        return vtl_int(c->p[st] == '-' ? -v : v);
+    }
     char buf[401], *end;
     memcpy(buf, c->p + st, len);
     buf[len] = 0;
