@@ -73,11 +73,12 @@ struct vtl_node {
     size_t len;
     const char *name; /* reference root, directive, loop variable */
     size_t name_len;
-    vtl_mod_t *mods; /* N_REF modifiers */
-    int silent;      /* $!x */
-    int escaped;     /* odd number of backslashes before $ */
-    int esc_prefix;  /* backslashes printed before the reference */
-    int is_int;      /* E_INT: fits in an Integer */
+    uint32_t name_hash; /* vtl_name_hash(name) of references, #foreach, #define */
+    vtl_mod_t *mods;    /* N_REF modifiers */
+    int silent;         /* $!x */
+    int escaped;        /* odd number of backslashes before $ */
+    int esc_prefix;     /* backslashes printed before the reference */
+    int is_int;         /* E_INT: fits in an Integer */
     int64_t ival;
     double dval;
     vtl_node_t *a, *b, *c;
@@ -103,6 +104,15 @@ struct vtl_template {
     const char **context_names;
     size_t ncontext_names;
 };
+
+/* the hash of a variable's name, computed once when the template is parsed */
+static inline uint32_t vtl_name_hash(const char *s, size_t n)
+{
+    uint32_t h = 5381;
+    for (size_t k = 0; k < n; k++)
+        h = h * 33 + (unsigned char)s[k];
+    return h;
+}
 
 /* Parses src with memory from al (an arena at compile time, the render
  * allocator for #evaluate). macros receives the #macro definitions. */
@@ -189,6 +199,7 @@ typedef struct vtl_buf {
 typedef struct vtl_var {
     const char *name;
     size_t name_len;
+    uint32_t hash; /* vtl_name_hash(name) */
     vtl_value_t val;
     int defined;
     /* a macro argument is passed by name: evaluated at each use, in the
