@@ -85,18 +85,26 @@ static int hex4(jcur_t *c, unsigned *out)
 }
 
 /* the position of the first '"' or '\\' at or after i (n when none): eight
- * bytes at a time while none of them is one */
+ * bytes at a time (on little-endian machines the lowest flagged byte of a
+ * word is exact: the false flags of this test only follow a true one, as
+ * the borrows run to higher addresses) */
 static size_t scan_plain(const char *p, size_t i, size_t n)
 {
     const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
     const uint64_t quotes = ones * '"', slashes = ones * '\\';
     for (; i + 8 <= n; i += 8) {
-        uint64_t v, q, s;
+        uint64_t v, q, s, hit;
         memcpy(&v, p + i, 8);
         q = v ^ quotes;
         s = v ^ slashes;
-        if (((q - ones) & ~q & highs) | ((s - ones) & ~s & highs))
-            break; /* one of these eight */
+        hit = ((q - ones) & ~q & highs) | ((s - ones) & ~s & highs);
+        if (hit) {
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+            return i + (size_t)__builtin_ctzll(hit) / 8;
+#else
+            break;
+#endif
+        }
     }
     while (i < n && p[i] != '"' && p[i] != '\\')
         i++;
