@@ -5,6 +5,7 @@
 
 #include <setjmp.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "vtl.h"
 
@@ -292,8 +293,19 @@ int vtl_is_number(const vtl_value_t *v);
 double vtl_num_double(const vtl_value_t *v);
 /* makes room for n more bytes in b (one allocation for what follows) */
 void vtl_buf_reserve(vtl_rs_t *rs, vtl_buf_t *b, size_t n);
+/* makes room for n more bytes in b: the out-of-line half of vtl_buf_add */
+void vtl_buf_grow(vtl_rs_t *rs, vtl_buf_t *b, size_t n);
+/* appends n bytes to b */
+static inline void vtl_buf_add(vtl_rs_t *rs, vtl_buf_t *b, const char *p, size_t n)
+{
+    if (n == 0)
+        return;
+    if (n > b->cap - b->n)
+        vtl_buf_grow(rs, b, n);
+    memcpy(b->p + b->n, p, n);
+    b->n += n;
+}
 /* Java's toString() appended to b; JSON when json is set */
-void vtl_buf_add(vtl_rs_t *rs, vtl_buf_t *b, const char *p, size_t n);
 void vtl_to_string(vtl_rs_t *rs, vtl_buf_t *b, const vtl_value_t *v);
 void vtl_to_json(vtl_rs_t *rs, vtl_buf_t *b, const vtl_value_t *v);
 /* toString as a string value */

@@ -221,20 +221,14 @@ void vtl_buf_reserve(vtl_rs_t *rs, vtl_buf_t *b, size_t n)
     b->cap = cap;
 }
 
-void vtl_buf_add(vtl_rs_t *rs, vtl_buf_t *b, const char *p, size_t n)
+void vtl_buf_grow(vtl_rs_t *rs, vtl_buf_t *b, size_t n)
 {
-    if (n == 0)
-        return;
-    if (b->n + n > b->cap) {
-        size_t cap = b->cap * 2 + n + 64;
-        char *np = vtl_alloc(rs, cap);
-        if (b->n)
-            memcpy(np, b->p, b->n);
-        b->p = np;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->n, p, n);
-    b->n += n;
+    size_t cap = b->cap * 2 + n + 64;
+    char *np = vtl_alloc(rs, cap);
+    if (b->n)
+        memcpy(np, b->p, b->n);
+    b->p = np;
+    b->cap = cap;
 }
 
 static void add_s(vtl_rs_t *rs, vtl_buf_t *b, const char *s)
@@ -318,10 +312,17 @@ static void add_scalar(vtl_rs_t *rs, vtl_buf_t *b, const vtl_value_t *v)
         add_s(rs, b, v->u.b ? "true" : "false");
         break;
     case V_INT:
-    case V_LONG:
-        snprintf(num, sizeof(num), "%lld", (long long)v->u.i);
-        add_s(rs, b, num);
+    case V_LONG: { /* the digits from the end of num, as %lld writes them */
+        uint64_t u = v->u.i < 0 ? 0 - (uint64_t)v->u.i : (uint64_t)v->u.i;
+        char *e = num + sizeof(num), *d = e;
+        do
+            *--d = (char)('0' + u % 10);
+        while ((u /= 10) != 0);
+        if (v->u.i < 0)
+            *--d = '-';
+        vtl_buf_add(rs, b, d, (size_t)(e - d));
         break;
+    }
     case V_DOUBLE:
         vtl_fmt_double(v->u.d, num, sizeof(num));
         add_s(rs, b, num);
@@ -335,6 +336,12 @@ static void json_quote(vtl_rs_t *rs, vtl_buf_t *b, const char *p, size_t n)
 {
     vtl_buf_add(rs, b, "\"", 1);
     for (size_t k = 0; k < n; k++) {
+        size_t run = k; /* what needs no escape, at once */
+        while (k < n && (unsigned char)p[k] >= 0x20 && p[k] != '"' && p[k] != '\\')
+            k++;
+        vtl_buf_add(rs, b, p + run, k - run);
+        if (k == n)
+            break;
         unsigned char c = (unsigned char)p[k];
         const char *esc = NULL;
         char u[8];
@@ -366,10 +373,7 @@ static void json_quote(vtl_rs_t *rs, vtl_buf_t *b, const char *p, size_t n)
                 esc = u;
             }
         }
-        if (esc)
-            add_s(rs, b, esc);
-        else
-            vtl_buf_add(rs, b, p + k, 1);
+        add_s(rs, b, esc); /* the run took every byte that needs none */
     }
     vtl_buf_add(rs, b, "\"", 1);
 }
