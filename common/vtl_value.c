@@ -87,10 +87,11 @@ vtl_value_t vtl_cstr(vtl_rs_t *rs, const char *p, size_t n)
 
 vtl_value_t vtl_list_new(vtl_rs_t *rs, int kind, size_t cap)
 {
-    vtl_list_t *l = vtl_alloc(rs, sizeof(*l));
+    cap = cap ? cap : 4; /* the list and its first items in one allocation */
+    vtl_list_t *l = vtl_alloc(rs, sizeof(*l) + cap * sizeof(vtl_value_t));
     l->kind = kind;
-    l->cap = cap ? cap : 4;
-    l->v = vtl_alloc(rs, l->cap * sizeof(vtl_value_t));
+    l->cap = cap;
+    l->v = (vtl_value_t *)(l + 1);
     return (vtl_value_t){.type = V_LIST, .u.l = l};
 }
 
@@ -109,10 +110,11 @@ void vtl_list_push(vtl_rs_t *rs, vtl_list_t *l, vtl_value_t v)
 
 vtl_value_t vtl_map_new(vtl_rs_t *rs, size_t cap)
 {
-    vtl_map_t *m = vtl_alloc(rs, sizeof(*m));
-    m->cap = cap ? cap : 4;
-    m->keys = vtl_alloc(rs, m->cap * sizeof(vtl_value_t));
-    m->vals = vtl_alloc(rs, m->cap * sizeof(vtl_value_t));
+    cap = cap ? cap : 4; /* the map, its first keys and values in one allocation */
+    vtl_map_t *m = vtl_alloc(rs, sizeof(*m) + 2 * cap * sizeof(vtl_value_t));
+    m->cap = cap;
+    m->keys = (vtl_value_t *)(m + 1);
+    m->vals = m->keys + cap;
     return (vtl_value_t){.type = V_MAP, .u.m = m};
 }
 
@@ -153,6 +155,13 @@ long vtl_map_find(const vtl_map_t *m, vtl_value_t key)
             if (k->u.s.n == key.u.s.n && memcmp(k->u.s.p, key.u.s.p, key.u.s.n) == 0)
                 return (long)m->idx[h] - 1;
         }
+        return -1;
+    }
+    if (key.type == V_STR) { /* what vtl_equals does for strings, inline */
+        for (size_t k = 0; k < m->n; k++)
+            if (m->keys[k].type == V_STR && m->keys[k].u.s.n == key.u.s.n &&
+                memcmp(m->keys[k].u.s.p, key.u.s.p, key.u.s.n) == 0)
+                return (long)k;
         return -1;
     }
     for (size_t k = 0; k < m->n; k++)
