@@ -75,6 +75,7 @@ struct vtl_node {
     const char *name; /* reference root, directive, loop variable */
     size_t name_len;
     uint32_t name_hash; /* vtl_name_hash(name) of references, #foreach, #define */
+    uint32_t name_id;   /* the name's number in its template (1...), 0: none */
     vtl_mod_t *mods;    /* N_REF modifiers */
     int silent;         /* $!x */
     int escaped;        /* odd number of backslashes before $ */
@@ -104,6 +105,8 @@ struct vtl_template {
     int context_all;
     const char **context_names;
     size_t ncontext_names;
+    /* distinct variable names numbered by vtl_compile (name_id) */
+    uint32_t nnames;
 };
 
 /* the hash of a variable's name, computed once when the template is parsed */
@@ -233,6 +236,9 @@ typedef struct vtl_rs {
     size_t total_out;    /* bytes written anywhere */
     vtl_var_t **globals; /* hash buckets */
     size_t nbuckets;
+    /* the global of each name_id, once found or made (globals are never
+     * removed, so a pointer found stays right) */
+    vtl_var_t **by_id;
     vtl_frame_t *frame;
     vtl_macro_t *rt_macros; /* defined by #evaluate */
     vtl_value_t input_root; /* parsed body (lazy) */

@@ -8,6 +8,7 @@
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "vtl_int.h"
@@ -53,23 +54,34 @@ static void emit(vtl_rs_t *rs, const char *p, size_t n)
 }
 
 /* ---- variables ---- */
-/* a variable's name: its text and vtl_name_hash */
+/* a variable's name: its text, vtl_name_hash and name_id (0: none) */
 typedef struct name {
     const char *p;
     size_t n;
-    uint32_t h;
+    uint32_t h, id;
 } name_t;
 
-#define NODE_NAME(nd) ((name_t){(nd)->name, (nd)->name_len, (nd)->name_hash})
-#define CONST_NAME(s) ((name_t){s, sizeof(s) - 1, vtl_name_hash(s, sizeof(s) - 1)})
+#define NODE_NAME(nd) ((name_t){(nd)->name, (nd)->name_len, (nd)->name_hash, (nd)->name_id})
+#define CONST_NAME(s) ((name_t){s, sizeof(s) - 1, vtl_name_hash(s, sizeof(s) - 1), 0})
 
 static vtl_var_t **slot(vtl_rs_t *rs, name_t nm)
 {
     vtl_var_t **pp = &rs->globals[nm.h & (rs->nbuckets - 1)];
     while (*pp && !((*pp)->hash == nm.h && (*pp)->name_len == nm.n &&
-                    memcmp((*pp)->name, nm.p, nm.n) == 0))
+                    ((*pp)->name == nm.p || memcmp((*pp)->name, nm.p, nm.n) == 0)))
         pp = &(*pp)->next;
     return pp;
+}
+
+/* the global named nm, NULL when there is none yet */
+static vtl_var_t *global(vtl_rs_t *rs, name_t nm)
+{
+    if (nm.id && rs->by_id[nm.id])
+        return rs->by_id[nm.id];
+    vtl_var_t *v = *slot(rs, nm);
+    if (nm.id)
+        rs->by_id[nm.id] = v;
+    return v;
 }
 
 static vtl_var_t *frame_var(vtl_rs_t *rs, const char *name, size_t n)
@@ -102,7 +114,7 @@ static int get_var(vtl_rs_t *rs, name_t nm, vtl_value_t *out)
         *out = fv->val;
         return fv->defined;
     }
-    vtl_var_t *v = *slot(rs, nm);
+    vtl_var_t *v = global(rs, nm);
     if (v && v->defined) {
         *out = v->val;
         return 1;
@@ -118,17 +130,20 @@ static void set_var(vtl_rs_t *rs, name_t nm, vtl_value_t val, int defined)
         fv->arg = NULL;
         fv->defined = defined && val.type != V_NULL;
     }
-    vtl_var_t **pp = slot(rs, nm);
-    if (!*pp) {
+    vtl_var_t *v = global(rs, nm);
+    if (!v) {
         if (!defined)
             return;
-        *pp = vtl_alloc(rs, sizeof(vtl_var_t));
-        (*pp)->name = nm.p;
-        (*pp)->name_len = nm.n;
-        (*pp)->hash = nm.h;
+        vtl_var_t **pp = slot(rs, nm);
+        v = *pp = vtl_alloc(rs, sizeof(vtl_var_t));
+        v->name = nm.p;
+        v->name_len = nm.n;
+        v->hash = nm.h;
+        if (nm.id)
+            rs->by_id[nm.id] = v;
     }
-    (*pp)->val = val;
-    (*pp)->defined = defined && val.type != V_NULL;
+    v->val = val;
+    v->defined = defined && val.type != V_NULL;
 }
 
 /* ---- references ---- */
@@ -772,6 +787,62 @@ static void ctx_names_of(vtl_template_t *t, arena_t *arena)
     }
 }
 
+/* ---- variable names numbered at compile time ---------------------------- */
+
+#define NAMES_CAP 512 /* past NAMES_CAP / 2 distinct names, the rest get none */
+
+typedef struct {
+    const vtl_node_t *seen[NAMES_CAP]; /* the first node of each name, by hash */
+    uint32_t n;
+} names_walk_t;
+
+static uint32_t name_number(names_walk_t *w, const vtl_node_t *nd)
+{
+    size_t h = nd->name_hash & (NAMES_CAP - 1);
+    for (; w->seen[h]; h = (h + 1) & (NAMES_CAP - 1)) {
+        const vtl_node_t *s = w->seen[h];
+        if (s->name_len == nd->name_len && memcmp(s->name, nd->name, nd->name_len) == 0)
+            return s->name_id;
+    }
+    if (w->n >= NAMES_CAP / 2)
+        return 0;
+    w->seen[h] = nd;
+    return ++w->n;
+}
+
+static void names_walk(names_walk_t *w, vtl_node_t *n, unsigned depth)
+{
+    if (depth > 200) /* deeper than the parser makes: these keep no number */
+        return;
+    for (; n; n = n->next) {
+        if (n->kind == N_REF || n->kind == N_FOREACH || n->kind == N_DEFINE)
+            n->name_id = name_number(w, n);
+        for (vtl_mod_t *m = n->kind == N_REF ? n->mods : NULL; m; m = m->next)
+            for (size_t i = 0; i < m->nargs; i++)
+                names_walk(w, m->args[i], depth + 1);
+        names_walk(w, n->a, depth + 1);
+        names_walk(w, n->b, depth + 1);
+        names_walk(w, n->c, depth + 1);
+        for (size_t i = 0; i < n->nargs; i++)
+            names_walk(w, n->args[i], depth + 1);
+    }
+}
+
+/* numbers the distinct variable names of t (name_id), so that a render
+ * finds a global once per name instead of once per use */
+static int names_number(vtl_template_t *t)
+{
+    names_walk_t *w = calloc(1, sizeof(*w));
+    if (!w)
+        return -1;
+    names_walk(w, t->body, 0);
+    for (vtl_macro_t *m = t->macros; m; m = m->next)
+        names_walk(w, m->body, 0);
+    t->nnames = w->n;
+    free(w);
+    return 0;
+}
+
 int vtl_context_names(const vtl_template_t *t, const char *const **names, size_t *n)
 {
     *names = (const char *const *)t->context_names;
@@ -807,6 +878,11 @@ int vtl_compile(const char *src, size_t len, arena_t *arena, vtl_template_t **ou
     if (rc != VTL_OK)
         return rc;
     ctx_names_of(t, arena);
+    if (names_number(t) != 0) {
+        err->code = VTL_ENOMEM;
+        snprintf(err->message, sizeof(err->message), "out of memory");
+        return VTL_ENOMEM;
+    }
     *out = t;
     return VTL_OK;
 }
@@ -836,6 +912,7 @@ int vtl_render(const vtl_template_t *t, const vtl_provider_t *prov, const vtl_li
     }
     rs->nbuckets = 64;
     rs->globals = vtl_alloc(rs, rs->nbuckets * sizeof(vtl_var_t *));
+    rs->by_id = vtl_alloc(rs, (t->nnames + 1) * sizeof(vtl_var_t *));
     vtl_buf_t *b = vtl_alloc(rs, sizeof(*b));
     rs->out = b;
     render_list(rs, t->body);
