@@ -185,8 +185,32 @@ static int is_digit(int ch)
     return ch >= '0' && ch <= '9';
 }
 
+/* an integer of up to 18 characters (a Long whatever its digits), read in
+ * one pass; 0 when the number is anything else */
+static int jinteger(jcur_t *c, vtl_value_t *out)
+{
+    const char *p = c->p;
+    size_t i = c->i, n = c->n, digits;
+    int neg = i < n && p[i] == '-';
+    int64_t v = 0;
+    i += (size_t)neg;
+    for (digits = i; i < n && is_digit((unsigned char)p[i]); i++)
+        v = v * 10 + (p[i] - '0');
+    digits = i - digits;
+    if (digits == 0 || digits + (size_t)neg > 18 ||
+        (i < n && (p[i] == '.' || p[i] == 'e' || p[i] == 'E')))
+        return 0;
+    v = neg ? -v : v;
+    c->i = i;
+    *out = (vtl_value_t){.type = v >= INT32_MIN && v <= INT32_MAX ? V_INT : V_LONG, .u.i = v};
+    return 1;
+}
+
 static vtl_value_t jnumber(jcur_t *c)
 {
+    vtl_value_t fast;
+    if (jinteger(c, &fast))
+        return fast;
     size_t st = c->i;
     int frac = 0;
     if (c->i < c->n && c->p[c->i] == '-')
@@ -210,13 +234,6 @@ static vtl_value_t jnumber(jcur_t *c)
     size_t len = c->i - st;
     if (len == 0 || (len == 1 && c->p[st] == '-') || len > 400)
         jfail(c, "bad value");
-    if (!frac && len <= 18) { /* fits in a Long whatever the digits: no strtoll */
-        size_t k = st + (c->p[st] == '-');
-        int64_t v = 0;
-        for (; k < c->i; k++)
-            v = v * 10 + (c->p[k] - '0');
-        return vtl_int(c->p[st] == '-' ? -v : v);
-    }
     char buf[401], *end;
     memcpy(buf, c->p + st, len);
     buf[len] = 0;
