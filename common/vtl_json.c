@@ -24,11 +24,16 @@ _Noreturn static void jfail(jcur_t *c, const char *why)
     vtl_fail(c->rs, VTL_ERUNTIME, "%s: invalid JSON at byte %zu: %s", c->what, c->i, why);
 }
 
+/* JSON's whitespace: space, \n, \r, \t */
+static const unsigned char json_ws[256] = {['\t'] = 1, ['\n'] = 1, ['\r'] = 1, [' '] = 1};
+
 static void jws(jcur_t *c)
 {
-    while (c->i < c->n &&
-           (c->p[c->i] == ' ' || c->p[c->i] == '\n' || c->p[c->i] == '\r' || c->p[c->i] == '\t'))
-        c->i++;
+    const char *p = c->p;
+    size_t i = c->i, n = c->n;
+    while (i < n && json_ws[(unsigned char)p[i]])
+        i++;
+    c->i = i;
 }
 
 static int jpeek(jcur_t *c)
