@@ -289,7 +289,15 @@ static inline vtl_value_t vtl_str(const char *p, size_t n)
 vtl_value_t vtl_cstr(vtl_rs_t *rs, const char *p, size_t n); /* copies */
 vtl_value_t vtl_list_new(vtl_rs_t *rs, int kind, size_t cap);
 vtl_value_t vtl_map_new(vtl_rs_t *rs, size_t cap);
-void vtl_list_push(vtl_rs_t *rs, vtl_list_t *l, vtl_value_t v);
+/* makes room for one more item: the out-of-line half of vtl_list_push */
+void vtl_list_grow(vtl_rs_t *rs, vtl_list_t *l);
+static inline void vtl_list_push(vtl_rs_t *rs, vtl_list_t *l, vtl_value_t v)
+{
+    if (l->n == l->cap)
+        vtl_list_grow(rs, l);
+    l->v[l->n++] = v;
+    l->mods++;
+}
 /* the index of key in m, or -1 */
 long vtl_map_find(const vtl_map_t *m, vtl_value_t key);
 /* puts key=v; returns the previous value (V_NULL when none) */

@@ -95,17 +95,13 @@ vtl_value_t vtl_list_new(vtl_rs_t *rs, int kind, size_t cap)
     return (vtl_value_t){.type = V_LIST, .u.l = l};
 }
 
-void vtl_list_push(vtl_rs_t *rs, vtl_list_t *l, vtl_value_t v)
+void vtl_list_grow(vtl_rs_t *rs, vtl_list_t *l)
 {
-    if (l->n == l->cap) {
-        size_t cap = l->cap * 2 + 4;
-        vtl_value_t *nv = vtl_alloc(rs, cap * sizeof(*nv));
-        memcpy(nv, l->v, l->n * sizeof(*nv));
-        l->v = nv;
-        l->cap = cap;
-    }
-    l->v[l->n++] = v;
-    l->mods++;
+    size_t cap = l->cap * 2 + 4;
+    vtl_value_t *nv = vtl_alloc(rs, cap * sizeof(*nv));
+    memcpy(nv, l->v, l->n * sizeof(*nv));
+    l->v = nv;
+    l->cap = cap;
 }
 
 vtl_value_t vtl_map_new(vtl_rs_t *rs, size_t cap)
