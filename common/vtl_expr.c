@@ -390,6 +390,7 @@ vtl_node_t *vtlp_ref(parser_t *p, int nesc, int required)
     }
     vtl_node_t *nd = vtlp_node(p, N_REF, st);
     vtlp_ident(p, &nd->name, &nd->name_len);
+    nd->name_hash = vtl_name_hash(nd->name, nd->name_len);
     vtl_mod_t **tail = &nd->mods;
     for (;;) {
         if (at(p, 0) == '[') {

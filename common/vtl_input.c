@@ -266,12 +266,42 @@ static void add_u16(vtl_rs_t *rs, vtl_buf_t *b, unsigned u)
     vtl_buf_add(rs, b, t, 6);
 }
 
+/* 1 for the bytes escapeJavaScript leaves as they are: 0x20-0x7F but the
+ * quotes (0x22, 0x27), the slash (0x2F) and the backslash (0x5C) */
+static const unsigned char js_plain_byte[256] = {
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    1, 1, 0, 1, 1, 1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+};
+
+static int js_plain(unsigned c)
+{
+    return js_plain_byte[c & 0xFF];
+}
+
 static vtl_value_t escape_js(vtl_rs_t *rs, const vtl_value_t *s)
 {
-    vtl_buf_t b = {0};
     const unsigned char *p = (const unsigned char *)s->u.s.p;
-    size_t n = s->u.s.n;
-    for (size_t k = 0; k < n;) {
+    size_t n = s->u.s.n, k = 0;
+    while (k < n && js_plain(p[k]))
+        k++;
+    if (k == n) /* nothing to escape: the string itself (strings are immutable) */
+        return *s;
+    vtl_buf_t b = {0};
+    vtl_buf_reserve(rs, &b, n + n / 4 + 16);
+    vtl_buf_add(rs, &b, (const char *)p, k);
+    while (k < n) {
+        size_t run = k;
+        while (k < n && js_plain(p[k]))
+            k++;
+        vtl_buf_add(rs, &b, (const char *)p + run, k - run);
+        if (k == n)
+            break;
         unsigned c = p[k];
         if (c >= 0x80) {
             unsigned cp;
@@ -331,10 +361,8 @@ static vtl_value_t escape_js(vtl_rs_t *rs, const vtl_value_t *s)
         }
         if (e)
             vtl_buf_add(rs, &b, e, 2);
-        else if (c < 0x20)
-            add_u16(rs, &b, c);
         else
-            vtl_buf_add(rs, &b, (const char *)p + k, 1);
+            add_u16(rs, &b, c); /* below 0x20: js_plain took the rest */
         k++;
     }
     return vtl_str(b.p ? b.p : "", b.n);

@@ -5,6 +5,7 @@
 
 #include <setjmp.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "vtl.h"
 
@@ -73,11 +74,13 @@ struct vtl_node {
     size_t len;
     const char *name; /* reference root, directive, loop variable */
     size_t name_len;
-    vtl_mod_t *mods; /* N_REF modifiers */
-    int silent;      /* $!x */
-    int escaped;     /* odd number of backslashes before $ */
-    int esc_prefix;  /* backslashes printed before the reference */
-    int is_int;      /* E_INT: fits in an Integer */
+    uint32_t name_hash; /* vtl_name_hash(name) of references, #foreach, #define */
+    uint32_t name_id;   /* the name's number in its template (1...), 0: none */
+    vtl_mod_t *mods;    /* N_REF modifiers */
+    int silent;         /* $!x */
+    int escaped;        /* odd number of backslashes before $ */
+    int esc_prefix;     /* backslashes printed before the reference */
+    int is_int;         /* E_INT: fits in an Integer */
     int64_t ival;
     double dval;
     vtl_node_t *a, *b, *c;
@@ -102,7 +105,18 @@ struct vtl_template {
     int context_all;
     const char **context_names;
     size_t ncontext_names;
+    /* distinct variable names numbered by vtl_compile (name_id) */
+    uint32_t nnames;
 };
+
+/* the hash of a variable's name, computed once when the template is parsed */
+static inline uint32_t vtl_name_hash(const char *s, size_t n)
+{
+    uint32_t h = 5381;
+    for (size_t k = 0; k < n; k++)
+        h = h * 33 + (unsigned char)s[k];
+    return h;
+}
 
 /* Parses src with memory from al (an arena at compile time, the render
  * allocator for #evaluate). macros receives the #macro definitions. */
@@ -189,6 +203,7 @@ typedef struct vtl_buf {
 typedef struct vtl_var {
     const char *name;
     size_t name_len;
+    uint32_t hash; /* vtl_name_hash(name) */
     vtl_value_t val;
     int defined;
     /* a macro argument is passed by name: evaluated at each use, in the
@@ -203,18 +218,27 @@ typedef struct vtl_frame { /* a macro call's arguments */
     struct vtl_frame *up;
 } vtl_frame_t;
 
+#define VTL_CHUNK 8192
+
 typedef struct vtl_rs {
     const vtl_template_t *t;
     const vtl_provider_t *prov;
     vtl_limits_t lim;
     vtl_alloc_t al;
     size_t mem;
+    /* vtl_alloc cuts small allocations from a chunk of VTL_CHUNK bytes of
+     * al (one call to the caller's allocator for many values) */
+    char *chunk;
+    size_t chunk_left;
     uint64_t steps;
     unsigned depth;
     vtl_buf_t *out;      /* where text goes now */
     size_t total_out;    /* bytes written anywhere */
     vtl_var_t **globals; /* hash buckets */
     size_t nbuckets;
+    /* the global of each name_id, once found or made (globals are never
+     * removed, so a pointer found stays right) */
+    vtl_var_t **by_id;
     vtl_frame_t *frame;
     vtl_macro_t *rt_macros; /* defined by #evaluate */
     vtl_value_t input_root; /* parsed body (lazy) */
@@ -265,7 +289,15 @@ static inline vtl_value_t vtl_str(const char *p, size_t n)
 vtl_value_t vtl_cstr(vtl_rs_t *rs, const char *p, size_t n); /* copies */
 vtl_value_t vtl_list_new(vtl_rs_t *rs, int kind, size_t cap);
 vtl_value_t vtl_map_new(vtl_rs_t *rs, size_t cap);
-void vtl_list_push(vtl_rs_t *rs, vtl_list_t *l, vtl_value_t v);
+/* makes room for one more item: the out-of-line half of vtl_list_push */
+void vtl_list_grow(vtl_rs_t *rs, vtl_list_t *l);
+static inline void vtl_list_push(vtl_rs_t *rs, vtl_list_t *l, vtl_value_t v)
+{
+    if (l->n == l->cap)
+        vtl_list_grow(rs, l);
+    l->v[l->n++] = v;
+    l->mods++;
+}
 /* the index of key in m, or -1 */
 long vtl_map_find(const vtl_map_t *m, vtl_value_t key);
 /* puts key=v; returns the previous value (V_NULL when none) */
@@ -273,8 +305,21 @@ vtl_value_t vtl_map_put(vtl_rs_t *rs, vtl_map_t *m, vtl_value_t key, vtl_value_t
 vtl_value_t vtl_map_get(const vtl_map_t *m, const char *k, size_t n);
 int vtl_is_number(const vtl_value_t *v);
 double vtl_num_double(const vtl_value_t *v);
+/* makes room for n more bytes in b (one allocation for what follows) */
+void vtl_buf_reserve(vtl_rs_t *rs, vtl_buf_t *b, size_t n);
+/* makes room for n more bytes in b: the out-of-line half of vtl_buf_add */
+void vtl_buf_grow(vtl_rs_t *rs, vtl_buf_t *b, size_t n);
+/* appends n bytes to b */
+static inline void vtl_buf_add(vtl_rs_t *rs, vtl_buf_t *b, const char *p, size_t n)
+{
+    if (n == 0)
+        return;
+    if (n > b->cap - b->n)
+        vtl_buf_grow(rs, b, n);
+    memcpy(b->p + b->n, p, n);
+    b->n += n;
+}
 /* Java's toString() appended to b; JSON when json is set */
-void vtl_buf_add(vtl_rs_t *rs, vtl_buf_t *b, const char *p, size_t n);
 void vtl_to_string(vtl_rs_t *rs, vtl_buf_t *b, const vtl_value_t *v);
 void vtl_to_json(vtl_rs_t *rs, vtl_buf_t *b, const vtl_value_t *v);
 /* toString as a string value */

@@ -24,11 +24,16 @@ _Noreturn static void jfail(jcur_t *c, const char *why)
     vtl_fail(c->rs, VTL_ERUNTIME, "%s: invalid JSON at byte %zu: %s", c->what, c->i, why);
 }
 
+/* JSON's whitespace: space, \n, \r, \t */
+static const unsigned char json_ws[256] = {['\t'] = 1, ['\n'] = 1, ['\r'] = 1, [' '] = 1};
+
 static void jws(jcur_t *c)
 {
-    while (c->i < c->n &&
-           (c->p[c->i] == ' ' || c->p[c->i] == '\n' || c->p[c->i] == '\r' || c->p[c->i] == '\t'))
-        c->i++;
+    const char *p = c->p;
+    size_t i = c->i, n = c->n;
+    while (i < n && json_ws[(unsigned char)p[i]])
+        i++;
+    c->i = i;
 }
 
 static int jpeek(jcur_t *c)
@@ -84,12 +89,38 @@ static int hex4(jcur_t *c, unsigned *out)
     return 0;
 }
 
+/* the position of the first '"' or '\\' at or after i (n when none): eight
+ * bytes at a time (on little-endian machines the lowest flagged byte of a
+ * word is exact: the false flags of this test only follow a true one, as
+ * the borrows run to higher addresses) */
+static size_t scan_plain(const char *p, size_t i, size_t n)
+{
+    const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
+    const uint64_t quotes = ones * '"', slashes = ones * '\\';
+    for (; i + 8 <= n; i += 8) {
+        uint64_t v, q, s, hit;
+        memcpy(&v, p + i, 8);
+        q = v ^ quotes;
+        s = v ^ slashes;
+        hit = ((q - ones) & ~q & highs) | ((s - ones) & ~s & highs);
+        if (hit) {
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+            return i + (size_t)__builtin_ctzll(hit) / 8;
+#else
+            break;
+#endif
+        }
+    }
+    while (i < n && p[i] != '"' && p[i] != '\\')
+        i++;
+    return i;
+}
+
 static vtl_value_t jstring(jcur_t *c)
 {
     c->i++; /* the opening quote */
     size_t st = c->i;
-    while (c->i < c->n && c->p[c->i] != '"' && c->p[c->i] != '\\')
-        c->i++;
+    c->i = scan_plain(c->p, c->i, c->n);
     if (c->i < c->n && c->p[c->i] == '"') { /* no escapes: the bytes as they are */
         c->i++;
         return vtl_str(c->p + st, c->i - 1 - st);
@@ -103,8 +134,7 @@ static vtl_value_t jstring(jcur_t *c)
             return vtl_str(b.p ? b.p : "", b.n);
         if (ch != '\\') { /* the run up to the next quote or escape at once */
             size_t run = c->i - 1;
-            while (c->i < c->n && c->p[c->i] != '"' && c->p[c->i] != '\\')
-                c->i++;
+            c->i = scan_plain(c->p, c->i, c->n);
             vtl_buf_add(c->rs, &b, c->p + run, c->i - run);
             continue;
         }
@@ -160,8 +190,32 @@ static int is_digit(int ch)
     return ch >= '0' && ch <= '9';
 }
 
+/* an integer of up to 18 characters (a Long whatever its digits), read in
+ * one pass; 0 when the number is anything else */
+static int jinteger(jcur_t *c, vtl_value_t *out)
+{
+    const char *p = c->p;
+    size_t i = c->i, n = c->n, digits;
+    int neg = i < n && p[i] == '-';
+    int64_t v = 0;
+    i += (size_t)neg;
+    for (digits = i; i < n && is_digit((unsigned char)p[i]); i++)
+        v = v * 10 + (p[i] - '0');
+    digits = i - digits;
+    if (digits == 0 || digits + (size_t)neg > 18 ||
+        (i < n && (p[i] == '.' || p[i] == 'e' || p[i] == 'E')))
+        return 0;
+    v = neg ? -v : v;
+    c->i = i;
+    *out = (vtl_value_t){.type = v >= INT32_MIN && v <= INT32_MAX ? V_INT : V_LONG, .u.i = v};
+    return 1;
+}
+
 static vtl_value_t jnumber(jcur_t *c)
 {
+    vtl_value_t fast;
+    if (jinteger(c, &fast))
+        return fast;
     size_t st = c->i;
     int frac = 0;
     if (c->i < c->n && c->p[c->i] == '-')

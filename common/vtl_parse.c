@@ -309,6 +309,7 @@ static vtl_node_t *parse_directive(parser_t *p, size_t st, const char *name, siz
         nd = vtlp_node(p, N_FOREACH, st);
         nd->name = args.v[0]->name;
         nd->name_len = args.v[0]->name_len;
+        nd->name_hash = args.v[0]->name_hash;
         nd->a = args.v[2];
         nd->b = vtlp_block(p, B_BLOCK, &term);
         if (term != T_END)
@@ -330,6 +331,7 @@ static vtl_node_t *parse_directive(parser_t *p, size_t st, const char *name, siz
         nd = vtlp_node(p, N_DEFINE, st);
         nd->name = args.v[0]->name;
         nd->name_len = args.v[0]->name_len;
+        nd->name_hash = args.v[0]->name_hash;
         nd->b = vtlp_block(p, B_BLOCK, &term);
         if (term != T_END)
             vtlp_fail(p, st, "Encountered end of input: #define without #end");

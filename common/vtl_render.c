@@ -8,6 +8,7 @@
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "vtl_int.h"
@@ -53,20 +54,34 @@ static void emit(vtl_rs_t *rs, const char *p, size_t n)
 }
 
 /* ---- variables ---- */
-static size_t hash(const char *s, size_t n)
-{
-    size_t h = 5381;
-    for (size_t k = 0; k < n; k++)
-        h = h * 33 + (unsigned char)s[k];
-    return h;
-}
+/* a variable's name: its text, vtl_name_hash and name_id (0: none) */
+typedef struct name {
+    const char *p;
+    size_t n;
+    uint32_t h, id;
+} name_t;
 
-static vtl_var_t **slot(vtl_rs_t *rs, const char *name, size_t n)
+#define NODE_NAME(nd) ((name_t){(nd)->name, (nd)->name_len, (nd)->name_hash, (nd)->name_id})
+#define CONST_NAME(s) ((name_t){s, sizeof(s) - 1, vtl_name_hash(s, sizeof(s) - 1), 0})
+
+static vtl_var_t **slot(vtl_rs_t *rs, name_t nm)
 {
-    vtl_var_t **pp = &rs->globals[hash(name, n) % rs->nbuckets];
-    while (*pp && !((*pp)->name_len == n && memcmp((*pp)->name, name, n) == 0))
+    vtl_var_t **pp = &rs->globals[nm.h & (rs->nbuckets - 1)];
+    while (*pp && !((*pp)->hash == nm.h && (*pp)->name_len == nm.n &&
+                    ((*pp)->name == nm.p || memcmp((*pp)->name, nm.p, nm.n) == 0)))
         pp = &(*pp)->next;
     return pp;
+}
+
+/* the global named nm, NULL when there is none yet */
+static vtl_var_t *global(vtl_rs_t *rs, name_t nm)
+{
+    if (nm.id && rs->by_id[nm.id])
+        return rs->by_id[nm.id];
+    vtl_var_t *v = *slot(rs, nm);
+    if (nm.id)
+        rs->by_id[nm.id] = v;
+    return v;
 }
 
 static vtl_var_t *frame_var(vtl_rs_t *rs, const char *name, size_t n)
@@ -80,8 +95,10 @@ static vtl_var_t *frame_var(vtl_rs_t *rs, const char *name, size_t n)
 
 static vtl_value_t eval(vtl_rs_t *rs, const vtl_node_t *nd);
 
-static int get_var(vtl_rs_t *rs, const char *name, size_t n, vtl_value_t *out)
+static int get_var(vtl_rs_t *rs, name_t nm, vtl_value_t *out)
 {
+    const char *name = nm.p;
+    size_t n = nm.n;
     for (int k = 0; k < rs->npins; k++)
         if (rs->null_pins[k]->name_len == n && memcmp(rs->null_pins[k]->name, name, n) == 0)
             return 0;
@@ -97,7 +114,7 @@ static int get_var(vtl_rs_t *rs, const char *name, size_t n, vtl_value_t *out)
         *out = fv->val;
         return fv->defined;
     }
-    vtl_var_t *v = *slot(rs, name, n);
+    vtl_var_t *v = global(rs, nm);
     if (v && v->defined) {
         *out = v->val;
         return 1;
@@ -105,38 +122,42 @@ static int get_var(vtl_rs_t *rs, const char *name, size_t n, vtl_value_t *out)
     return 0;
 }
 
-static void set_var(vtl_rs_t *rs, const char *name, size_t n, vtl_value_t val, int defined)
+static void set_var(vtl_rs_t *rs, name_t nm, vtl_value_t val, int defined)
 {
-    vtl_var_t *fv = frame_var(rs, name, n);
+    vtl_var_t *fv = frame_var(rs, nm.p, nm.n);
     if (fv) { /* the argument takes the value, and so does the global */
         fv->val = val;
         fv->arg = NULL;
         fv->defined = defined && val.type != V_NULL;
     }
-    vtl_var_t **pp = slot(rs, name, n);
-    if (!*pp) {
+    vtl_var_t *v = global(rs, nm);
+    if (!v) {
         if (!defined)
             return;
-        *pp = vtl_alloc(rs, sizeof(vtl_var_t));
-        (*pp)->name = name;
-        (*pp)->name_len = n;
+        vtl_var_t **pp = slot(rs, nm);
+        v = *pp = vtl_alloc(rs, sizeof(vtl_var_t));
+        v->name = nm.p;
+        v->name_len = nm.n;
+        v->hash = nm.h;
+        if (nm.id)
+            rs->by_id[nm.id] = v;
     }
-    (*pp)->val = val;
-    (*pp)->defined = defined && val.type != V_NULL;
+    v->val = val;
+    v->defined = defined && val.type != V_NULL;
 }
 
 /* ---- references ---- */
 static void render_list(vtl_rs_t *rs, const vtl_node_t *nd);
 
-static vtl_value_t root_value(vtl_rs_t *rs, const char *name, size_t n)
+static vtl_value_t root_value(vtl_rs_t *rs, name_t nm)
 {
     vtl_value_t v;
-    if (get_var(rs, name, n, &v))
+    if (get_var(rs, nm, &v))
         return v;
     int found = 0;
-    v = vtl_builtin_root(rs, name, n, &found);
+    v = vtl_builtin_root(rs, nm.p, nm.n, &found);
     if (found && v.type != V_NULL)
-        set_var(rs, name, n, v, 1); /* $context and friends keep their changes */
+        set_var(rs, nm, v, 1); /* $context and friends keep their changes */
     return v;
 }
 
@@ -188,7 +209,7 @@ static vtl_value_t apply_mod(vtl_rs_t *rs, vtl_value_t cur, const vtl_mod_t *m)
 static vtl_value_t ref_value(vtl_rs_t *rs, const vtl_node_t *nd)
 {
     step(rs);
-    vtl_value_t cur = root_value(rs, nd->name, nd->name_len);
+    vtl_value_t cur = root_value(rs, NODE_NAME(nd));
     for (const vtl_mod_t *m = nd->mods; m && cur.type != V_NULL; m = m->next)
         cur = apply_mod(rs, cur, m);
     return cur;
@@ -240,10 +261,10 @@ static void render_ref(vtl_rs_t *rs, const vtl_node_t *nd)
 static void set_ref(vtl_rs_t *rs, const vtl_node_t *lhs, vtl_value_t val)
 {
     if (!lhs->mods) {
-        set_var(rs, lhs->name, lhs->name_len, val, val.type != V_NULL);
+        set_var(rs, NODE_NAME(lhs), val, val.type != V_NULL);
         return;
     }
-    vtl_value_t cur = root_value(rs, lhs->name, lhs->name_len);
+    vtl_value_t cur = root_value(rs, NODE_NAME(lhs));
     const vtl_mod_t *m = lhs->mods;
     for (; m->next && cur.type != V_NULL; m = m->next)
         cur = apply_mod(rs, cur, m);
@@ -555,17 +576,19 @@ static void render_foreach(vtl_rs_t *rs, const vtl_node_t *nd)
     }
     start = *mods;
     vtl_value_t saved_item, saved_count, saved_next, saved_fe;
-    int had_item = get_var(rs, nd->name, nd->name_len, &saved_item);
-    int had_count = get_var(rs, "velocityCount", 13, &saved_count);
-    int had_next = get_var(rs, "velocityHasNext", 15, &saved_next);
-    int had_fe = get_var(rs, "foreach", 7, &saved_fe);
+    const name_t item = NODE_NAME(nd), count = CONST_NAME("velocityCount"),
+                 next = CONST_NAME("velocityHasNext"), fe_name = CONST_NAME("foreach");
+    int had_item = get_var(rs, item, &saved_item);
+    int had_count = get_var(rs, count, &saved_count);
+    int had_next = get_var(rs, next, &saved_next);
+    int had_fe = get_var(rs, fe_name, &saved_fe);
     vtl_foreach_t *fe = vtl_alloc(rs, sizeof(*fe));
     fe->index = -1;
     fe->parent = had_fe ? saved_fe : vtl_null();
     vtl_value_t fev = {.type = V_OBJ};
     fev.u.o.kind = O_FOREACH;
     fev.u.o.fe = fe;
-    set_var(rs, "foreach", 7, fev, 1);
+    set_var(rs, fe_name, fev, 1);
     for (size_t k = 0;; k++) {
         if (arraylist ? k == it.u.l->n : k >= n)
             break;
@@ -574,9 +597,9 @@ static void render_foreach(vtl_rs_t *rs, const vtl_node_t *nd)
         if (*mods != start)
             vtl_fail(rs, VTL_ERUNTIME, "java.util.ConcurrentModificationException");
         vtl_value_t *items = it.type == V_LIST ? it.u.l->v : it.u.m->vals;
-        set_var(rs, "velocityCount", 13, vtl_int((int64_t)k + 1), 1);
-        set_var(rs, "velocityHasNext", 15, vtl_bool(k + 1 < (arraylist ? it.u.l->n : n)), 1);
-        set_var(rs, nd->name, nd->name_len, items[k], items[k].type != V_NULL);
+        set_var(rs, count, vtl_int((int64_t)k + 1), 1);
+        set_var(rs, next, vtl_bool(k + 1 < (arraylist ? it.u.l->n : n)), 1);
+        set_var(rs, item, items[k], items[k].type != V_NULL);
         fe->index++;
         fe->has_next = k + 1 < (arraylist ? it.u.l->n : n);
         int pinned = items[k].type == V_NULL && rs->npins < 32;
@@ -592,10 +615,10 @@ static void render_foreach(vtl_rs_t *rs, const vtl_node_t *nd)
             break;
         }
     }
-    set_var(rs, nd->name, nd->name_len, had_item ? saved_item : vtl_null(), had_item);
-    set_var(rs, "velocityCount", 13, had_count ? saved_count : vtl_null(), had_count);
-    set_var(rs, "velocityHasNext", 15, had_next ? saved_next : vtl_null(), had_next);
-    set_var(rs, "foreach", 7, had_fe ? saved_fe : vtl_null(), had_fe);
+    set_var(rs, item, had_item ? saved_item : vtl_null(), had_item);
+    set_var(rs, count, had_count ? saved_count : vtl_null(), had_count);
+    set_var(rs, next, had_next ? saved_next : vtl_null(), had_next);
+    set_var(rs, fe_name, had_fe ? saved_fe : vtl_null(), had_fe);
 }
 
 static void render_evaluate(vtl_rs_t *rs, const vtl_node_t *nd)
@@ -651,7 +674,7 @@ static void render_node(vtl_rs_t *rs, const vtl_node_t *nd)
         vtl_value_t v = {.type = V_OBJ};
         v.u.o.kind = O_BLOCK;
         v.u.o.body = nd->b;
-        set_var(rs, nd->name, nd->name_len, v, 1);
+        set_var(rs, NODE_NAME(nd), v, 1);
         break;
     }
     case N_EVALUATE:
@@ -764,6 +787,62 @@ static void ctx_names_of(vtl_template_t *t, arena_t *arena)
     }
 }
 
+/* ---- variable names numbered at compile time ---------------------------- */
+
+#define NAMES_CAP 512 /* past NAMES_CAP / 2 distinct names, the rest get none */
+
+typedef struct {
+    const vtl_node_t *seen[NAMES_CAP]; /* the first node of each name, by hash */
+    uint32_t n;
+} names_walk_t;
+
+static uint32_t name_number(names_walk_t *w, const vtl_node_t *nd)
+{
+    size_t h = nd->name_hash & (NAMES_CAP - 1);
+    for (; w->seen[h]; h = (h + 1) & (NAMES_CAP - 1)) {
+        const vtl_node_t *s = w->seen[h];
+        if (s->name_len == nd->name_len && memcmp(s->name, nd->name, nd->name_len) == 0)
+            return s->name_id;
+    }
+    if (w->n >= NAMES_CAP / 2)
+        return 0;
+    w->seen[h] = nd;
+    return ++w->n;
+}
+
+static void names_walk(names_walk_t *w, vtl_node_t *n, unsigned depth)
+{
+    if (depth > 200) /* deeper than the parser makes: these keep no number */
+        return;
+    for (; n; n = n->next) {
+        if (n->kind == N_REF || n->kind == N_FOREACH || n->kind == N_DEFINE)
+            n->name_id = name_number(w, n);
+        for (vtl_mod_t *m = n->kind == N_REF ? n->mods : NULL; m; m = m->next)
+            for (size_t i = 0; i < m->nargs; i++)
+                names_walk(w, m->args[i], depth + 1);
+        names_walk(w, n->a, depth + 1);
+        names_walk(w, n->b, depth + 1);
+        names_walk(w, n->c, depth + 1);
+        for (size_t i = 0; i < n->nargs; i++)
+            names_walk(w, n->args[i], depth + 1);
+    }
+}
+
+/* numbers the distinct variable names of t (name_id), so that a render
+ * finds a global once per name instead of once per use */
+static int names_number(vtl_template_t *t)
+{
+    names_walk_t *w = calloc(1, sizeof(*w));
+    if (!w)
+        return -1;
+    names_walk(w, t->body, 0);
+    for (vtl_macro_t *m = t->macros; m; m = m->next)
+        names_walk(w, m->body, 0);
+    t->nnames = w->n;
+    free(w);
+    return 0;
+}
+
 int vtl_context_names(const vtl_template_t *t, const char *const **names, size_t *n)
 {
     *names = (const char *const *)t->context_names;
@@ -799,6 +878,11 @@ int vtl_compile(const char *src, size_t len, arena_t *arena, vtl_template_t **ou
     if (rc != VTL_OK)
         return rc;
     ctx_names_of(t, arena);
+    if (names_number(t) != 0) {
+        err->code = VTL_ENOMEM;
+        snprintf(err->message, sizeof(err->message), "out of memory");
+        return VTL_ENOMEM;
+    }
     *out = t;
     return VTL_OK;
 }
@@ -828,11 +912,12 @@ int vtl_render(const vtl_template_t *t, const vtl_provider_t *prov, const vtl_li
     }
     rs->nbuckets = 64;
     rs->globals = vtl_alloc(rs, rs->nbuckets * sizeof(vtl_var_t *));
+    rs->by_id = vtl_alloc(rs, (t->nnames + 1) * sizeof(vtl_var_t *));
     vtl_buf_t *b = vtl_alloc(rs, sizeof(*b));
     rs->out = b;
     render_list(rs, t->body);
     vtl_rx_release(rs);
-    vtl_var_t *ctx = *slot(rs, "context", 7);
+    vtl_var_t *ctx = *slot(rs, CONST_NAME("context"));
     if (prov && prov->context_out && ctx && ctx->defined) {
         json_t *j = vtl_to_jansson(&ctx->val, 0);
         if (j)

@@ -22,17 +22,34 @@ _Noreturn void vtl_fail(vtl_rs_t *rs, int code, const char *fmt, ...)
     longjmp(rs->fail, code);
 }
 
+/* memory from the caller's allocator: n bytes alone, or a chunk the small
+ * allocations that follow are cut from */
+static void *alloc_slow(vtl_rs_t *rs, size_t n)
+{
+    size_t get = n > VTL_CHUNK / 4 ? n : VTL_CHUNK;
+    char *p = rs->al.alloc(rs->al.ud, get);
+    if (!p)
+        vtl_fail(rs, VTL_ENOMEM, "out of memory");
+    memset(p, 0, n);
+    if (get == VTL_CHUNK) {
+        rs->chunk = p + n;
+        rs->chunk_left = VTL_CHUNK - n;
+    }
+    return p;
+}
+
 void *vtl_alloc(vtl_rs_t *rs, size_t n)
 {
     n = (n + 15) & ~(size_t)15;
     if (rs->mem + n > rs->lim.max_memory)
         vtl_fail(rs, VTL_ELIMIT, "template used more than %zu bytes of memory", rs->lim.max_memory);
     rs->mem += n;
-    void *p = rs->al.alloc(rs->al.ud, n);
-    if (!p)
-        vtl_fail(rs, VTL_ENOMEM, "out of memory");
-    memset(p, 0, n);
-    return p;
+    if (n > rs->chunk_left)
+        return alloc_slow(rs, n);
+    void *p = rs->chunk;
+    rs->chunk += n;
+    rs->chunk_left -= n;
+    return memset(p, 0, n);
 }
 
 char *vtl_strndup(vtl_rs_t *rs, const char *s, size_t n)
@@ -70,32 +87,30 @@ vtl_value_t vtl_cstr(vtl_rs_t *rs, const char *p, size_t n)
 
 vtl_value_t vtl_list_new(vtl_rs_t *rs, int kind, size_t cap)
 {
-    vtl_list_t *l = vtl_alloc(rs, sizeof(*l));
+    cap = cap ? cap : 4; /* the list and its first items in one allocation */
+    vtl_list_t *l = vtl_alloc(rs, sizeof(*l) + cap * sizeof(vtl_value_t));
     l->kind = kind;
-    l->cap = cap ? cap : 4;
-    l->v = vtl_alloc(rs, l->cap * sizeof(vtl_value_t));
+    l->cap = cap;
+    l->v = (vtl_value_t *)(l + 1);
     return (vtl_value_t){.type = V_LIST, .u.l = l};
 }
 
-void vtl_list_push(vtl_rs_t *rs, vtl_list_t *l, vtl_value_t v)
+void vtl_list_grow(vtl_rs_t *rs, vtl_list_t *l)
 {
-    if (l->n == l->cap) {
-        size_t cap = l->cap * 2 + 4;
-        vtl_value_t *nv = vtl_alloc(rs, cap * sizeof(*nv));
-        memcpy(nv, l->v, l->n * sizeof(*nv));
-        l->v = nv;
-        l->cap = cap;
-    }
-    l->v[l->n++] = v;
-    l->mods++;
+    size_t cap = l->cap * 2 + 4;
+    vtl_value_t *nv = vtl_alloc(rs, cap * sizeof(*nv));
+    memcpy(nv, l->v, l->n * sizeof(*nv));
+    l->v = nv;
+    l->cap = cap;
 }
 
 vtl_value_t vtl_map_new(vtl_rs_t *rs, size_t cap)
 {
-    vtl_map_t *m = vtl_alloc(rs, sizeof(*m));
-    m->cap = cap ? cap : 4;
-    m->keys = vtl_alloc(rs, m->cap * sizeof(vtl_value_t));
-    m->vals = vtl_alloc(rs, m->cap * sizeof(vtl_value_t));
+    cap = cap ? cap : 4; /* the map, its first keys and values in one allocation */
+    vtl_map_t *m = vtl_alloc(rs, sizeof(*m) + 2 * cap * sizeof(vtl_value_t));
+    m->cap = cap;
+    m->keys = (vtl_value_t *)(m + 1);
+    m->vals = m->keys + cap;
     return (vtl_value_t){.type = V_MAP, .u.m = m};
 }
 
@@ -136,6 +151,13 @@ long vtl_map_find(const vtl_map_t *m, vtl_value_t key)
             if (k->u.s.n == key.u.s.n && memcmp(k->u.s.p, key.u.s.p, key.u.s.n) == 0)
                 return (long)m->idx[h] - 1;
         }
+        return -1;
+    }
+    if (key.type == V_STR) { /* what vtl_equals does for strings, inline */
+        for (size_t k = 0; k < m->n; k++)
+            if (m->keys[k].type == V_STR && m->keys[k].u.s.n == key.u.s.n &&
+                memcmp(m->keys[k].u.s.p, key.u.s.p, key.u.s.n) == 0)
+                return (long)k;
         return -1;
     }
     for (size_t k = 0; k < m->n; k++)
@@ -192,20 +214,26 @@ double vtl_num_double(const vtl_value_t *v)
 }
 
 /* ---- printing ---- */
-void vtl_buf_add(vtl_rs_t *rs, vtl_buf_t *b, const char *p, size_t n)
+void vtl_buf_reserve(vtl_rs_t *rs, vtl_buf_t *b, size_t n)
 {
-    if (n == 0)
+    if (b->n + n <= b->cap)
         return;
-    if (b->n + n > b->cap) {
-        size_t cap = b->cap * 2 + n + 64;
-        char *np = vtl_alloc(rs, cap);
-        if (b->n)
-            memcpy(np, b->p, b->n);
-        b->p = np;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->n, p, n);
-    b->n += n;
+    size_t cap = b->n + n;
+    char *np = vtl_alloc(rs, cap);
+    if (b->n)
+        memcpy(np, b->p, b->n);
+    b->p = np;
+    b->cap = cap;
+}
+
+void vtl_buf_grow(vtl_rs_t *rs, vtl_buf_t *b, size_t n)
+{
+    size_t cap = b->cap * 2 + n + 64;
+    char *np = vtl_alloc(rs, cap);
+    if (b->n)
+        memcpy(np, b->p, b->n);
+    b->p = np;
+    b->cap = cap;
 }
 
 static void add_s(vtl_rs_t *rs, vtl_buf_t *b, const char *s)
@@ -289,10 +317,17 @@ static void add_scalar(vtl_rs_t *rs, vtl_buf_t *b, const vtl_value_t *v)
         add_s(rs, b, v->u.b ? "true" : "false");
         break;
     case V_INT:
-    case V_LONG:
-        snprintf(num, sizeof(num), "%lld", (long long)v->u.i);
-        add_s(rs, b, num);
+    case V_LONG: { /* the digits from the end of num, as %lld writes them */
+        uint64_t u = v->u.i < 0 ? 0 - (uint64_t)v->u.i : (uint64_t)v->u.i;
+        char *e = num + sizeof(num), *d = e;
+        do
+            *--d = (char)('0' + u % 10);
+        while ((u /= 10) != 0);
+        if (v->u.i < 0)
+            *--d = '-';
+        vtl_buf_add(rs, b, d, (size_t)(e - d));
         break;
+    }
     case V_DOUBLE:
         vtl_fmt_double(v->u.d, num, sizeof(num));
         add_s(rs, b, num);
@@ -306,6 +341,12 @@ static void json_quote(vtl_rs_t *rs, vtl_buf_t *b, const char *p, size_t n)
 {
     vtl_buf_add(rs, b, "\"", 1);
     for (size_t k = 0; k < n; k++) {
+        size_t run = k; /* what needs no escape, at once */
+        while (k < n && (unsigned char)p[k] >= 0x20 && p[k] != '"' && p[k] != '\\')
+            k++;
+        vtl_buf_add(rs, b, p + run, k - run);
+        if (k == n)
+            break;
         unsigned char c = (unsigned char)p[k];
         const char *esc = NULL;
         char u[8];
@@ -337,10 +378,7 @@ static void json_quote(vtl_rs_t *rs, vtl_buf_t *b, const char *p, size_t n)
                 esc = u;
             }
         }
-        if (esc)
-            add_s(rs, b, esc);
-        else
-            vtl_buf_add(rs, b, p + k, 1);
+        add_s(rs, b, esc); /* the run took every byte that needs none */
     }
     vtl_buf_add(rs, b, "\"", 1);
 }

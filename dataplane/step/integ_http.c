@@ -75,7 +75,16 @@ static void http_complete(http_call_t *hc)
 {
     dp_request_t *r = hc->r;
     char code[8];
-    int n = snprintf(code, sizeof(code), "%d", hc->status);
+    int n;
+    if (hc->status >= 100 && hc->status <= 999) { /* what "%d" writes, without snprintf */
+        code[0] = (char)('0' + hc->status / 100);
+        code[1] = (char)('0' + hc->status / 10 % 10);
+        code[2] = (char)('0' + hc->status % 10);
+        code[3] = '\0';
+        n = 3;
+    } else {
+        n = snprintf(code, sizeof(code), "%d", hc->status);
+    }
     const rt_int_response_t *resp = integ_conf_select(r->method->integration, code, (size_t)n);
     if (resp == NULL) {
         r->exec_error = "No match for output mapping and no default output mapping configured";

@@ -14,7 +14,14 @@ Loopback only. Run with Debian's python:
   /usr/bin/python3 tests/bench/templates.py
 (PORTICO_BUILD_DIR picks the build, default build-bench (release), built if
 absent, unless BENCH_SKIP_BUILD=1; ROUNDS, SECONDS, CONNECTIONS override the
-sizes.)"""
+sizes.)
+
+CALLGRIND=1 instead counts instructions per request (valgrind's callgrind: a
+count the machine's load does not move) of the data plane under test on each
+route: a warm-up, counters zeroed, CALLGRIND_SECONDS (default 10) of wrk with
+CONNECTIONS (default 4 here) connections, the dump's total divided by the
+requests wrk completed; then callgrind_annotate's top functions (self) of the
+templated route's dump (CALLGRIND_TOP rows, default 40)."""
 
 import json
 import os
@@ -34,7 +41,9 @@ from harness import ControlPlane, DataPlane, deploy  # noqa: E402
 
 ROUNDS = int(os.environ.get("ROUNDS", "3"))
 SECONDS = int(os.environ.get("SECONDS", "5"))
-CONNECTIONS = int(os.environ.get("CONNECTIONS", "16"))
+CALLGRIND = os.environ.get("CALLGRIND") == "1"
+CALLGRIND_SECONDS = int(os.environ.get("CALLGRIND_SECONDS", "10"))
+CONNECTIONS = int(os.environ.get("CONNECTIONS", "4" if CALLGRIND else "16"))
 
 REQUEST_TEMPLATE = """#set($root = $input.path('$'))
 {
@@ -72,10 +81,10 @@ def cpu_ticks(pid):
     return int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
 
 
-def wrk(url, host, script):
-    args = ["wrk", "-t", "1", "-c", str(CONNECTIONS), "-d", f"{SECONDS}s", "-s", script,
+def wrk(url, host, script, seconds=SECONDS):
+    args = ["wrk", "-t", "1", "-c", str(CONNECTIONS), "-d", f"{seconds}s", "-s", script,
             "-H", f"Host: {host}", url]
-    out = subprocess.run(args, capture_output=True, text=True, timeout=SECONDS + 60).stdout
+    out = subprocess.run(args, capture_output=True, text=True, timeout=seconds + 60).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     total = int(re.search(r"(\d+) requests in", out).group(1))
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
@@ -116,6 +125,41 @@ def make_api(cp, endpoint):
     return api_id
 
 
+def annotate_total(dump):
+    out = subprocess.run(["callgrind_annotate", dump], capture_output=True, text=True).stdout
+    return int(re.search(r"([\d,]+) \(100\.0%\) +PROGRAM TOTALS", out).group(1).replace(",", ""))
+
+
+def callgrind_runs(dp, host, script, out):
+    """Instructions per request of each route, counted by callgrind in dp."""
+    for path in ("proxy", "tmpl"):
+        wrk(f"{dp.base}/prod/{path}", host, script, seconds=2)  # warm-up, then zero
+        subprocess.run(["callgrind_control", "-z", str(dp.proc.pid)], check=True,
+                       stdout=subprocess.DEVNULL)
+        _, total, bad = wrk(f"{dp.base}/prod/{path}", host, script, seconds=CALLGRIND_SECONDS)
+        assert bad == 0, f"{bad} non-2xx answers on /{path}"
+        before = set(os.listdir(os.path.dirname(out)))
+        subprocess.run(["callgrind_control", "-d", f"route-{path}", str(dp.proc.pid)], check=True,
+                       stdout=subprocess.DEVNULL)
+        dump = None
+        for _ in range(100):
+            new = sorted(set(os.listdir(os.path.dirname(out))) - before)
+            if new:
+                dump = os.path.join(os.path.dirname(out), new[-1])
+                break
+            time.sleep(0.1)
+        time.sleep(0.5)
+        instr = annotate_total(dump)
+        print(f"/{path}: {total} requests, {instr} instructions, {instr / total:.0f} "
+              f"instructions/request (dp, all threads) — {dump}")
+    top = os.environ.get("CALLGRIND_TOP", "40")
+    ann = subprocess.run(["callgrind_annotate", "--inclusive=no", "--threshold=100", dump],
+                         capture_output=True, text=True).stdout
+    rows = ann.split("file:function", 1)[-1].splitlines()[2:2 + int(top)]
+    print("--- /tmpl, self (top %s)" % top)
+    print("\n".join(rows))
+
+
 def main():
     build()
     work = tempfile.mkdtemp(prefix="portico-bench-tmpl-")
@@ -127,7 +171,13 @@ def main():
         up_api = make_upstream_api(cp)
         endpoint = up_dp.url(up_api, "prod", "/echo")  # path style: no name to resolve
         api_id = make_api(cp, endpoint)
-        dp = DataPlane(work, cp, name="dp", threads=1).start()
+        dp = DataPlane(work, cp, name="dp", threads=1)
+        out = os.path.join(work, "callgrind", "callgrind.out")
+        if CALLGRIND:
+            os.makedirs(os.path.dirname(out))
+            dp.argv = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}.%p",
+                       "--dump-instr=no"] + dp.argv
+        dp.start()
         procs.append(dp)
         dp.wait_version(cp.version())
         up_dp.wait_version(cp.version())
@@ -142,6 +192,9 @@ def main():
                            headers={"Content-Type": "application/json"})
             assert r.status_code == 200, (path, r.status_code, r.text)
         print(f"body {len(body)} bytes; /tmpl answer: {r.text}")
+        if CALLGRIND:
+            callgrind_runs(dp, host, script, out)
+            return
         hz = os.sysconf("SC_CLK_TCK")
         results = {"proxy": [], "tmpl": []}
         for _ in range(ROUNDS):

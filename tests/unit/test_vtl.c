@@ -461,9 +461,93 @@ static void test_context_out(void **state)
     free(cap.dump);
 }
 
+/* the fast paths (runs copied at once, names numbered at compile time,
+ * integers read and printed without libc) give Velocity 1.7's answers:
+ * each expected output below is the oracle's */
+static const char fast_doc[] =
+    "{\"body\": \"{\\\"s\\\": \\\"a'b\\\\\\\"c/d\\\\\\\\e\\\\tf\\\\ng\\\", \\\"u\\\": "
+    "\\\"caf\\\\u00e9 \\\\ud83d\\\\ude00 \\\\u0001x\\\\u007f\\\", \\\"p\\\": \\\"plain text\\\", "
+    "\\\"n\\\": -42}\", \"params\": {}, \"context\": {\"stage\": \"prod\"}, \"stageVariables\": "
+    "{}}";
+
+static const vtl_case_t fast_cases[] = {
+    {"evaluate_shares_globals",
+     "#set($x = 1)#evaluate('#set($x = 2)')$x#evaluate('#set($y = $x + 1)')$y", VTL_OK, "23"},
+    {"escape_js_runs",
+     "$util.escapeJavaScript($input.path('$.p'))|$util.escapeJavaScript($input.path('$.s'))|$util."
+     "escapeJavaScript($input.path('$.u'))",
+     VTL_OK,
+     "plain text|a\\'b\\\"c\\/d\\\\e\\tf\\ng|caf\\u00E9 \\uD83D\\uDE00 \\u0001x\x7f"
+     ""},
+    {"json_numbers_and_escapes",
+     "#set($j = $util.parseJson('{\"k\": \"0123456789\\\"ab\\\\\\\\cdefghij\\\"\", \"n\": "
+     "-12345678901234567, \"m\": 123456789012345678, \"z\": -0, \"q\": "
+     "\"x\\\\\\\\\"}'))$j.k|$j.n|$j.m|$j.z|$j.q|$j",
+     VTL_OK,
+     "0123456789\"ab\\\\cdefghij\"|-12345678901234567|123456789012345678|0|x\\\\|{k="
+     "0123456789\"ab\\\\cdefghij\", n=-12345678901234567, m=123456789012345678, z=0, q=x\\\\}"},
+    {"json_quote_runs",
+     "#set($m = {\"s\": $input.path('$.s'), \"n\": $input.path('$.n'), \"l\": [$input.path('$.u'), "
+     "9]})$m|$input.json('$')",
+     VTL_OK,
+     "{s=a'b\"c/d\\e\tf\ng, n=-42, l=[caf\xc3"
+     "\xa9"
+     " \xf0"
+     "\x9f"
+     "\x98"
+     "\x80"
+     " \x01"
+     "x\x7f"
+     ", 9]}|{\"s\":\"a'b\\\"c/d\\\\e\\tf\\ng\",\"u\":\"caf\xc3"
+     "\xa9"
+     " \xf0"
+     "\x9f"
+     "\x98"
+     "\x80"
+     " \\u0001x\x7f"
+     "\",\"p\":\"plain text\",\"n\":-42}"},
+};
+
+static void test_fast_paths(void **state)
+{
+    fixture_t *f = *state;
+    json_error_t je;
+    json_t *doc = json_loads(fast_doc, 0, &je);
+    assert_non_null(doc);
+    vtl_jsonprov_init(&f->jp, doc, &f->prov);
+    for (size_t k = 0; k < sizeof(fast_cases) / sizeof(fast_cases[0]); k++) {
+        const vtl_case_t *c = &fast_cases[k];
+        char *out = NULL;
+        size_t n = 0;
+        vtl_error_t err;
+        assert_int_equal(run(f, c->tmpl, NULL, &out, &n, &err), c->code);
+        if (n != strlen(c->expect) || memcmp(out, c->expect, n) != 0)
+            print_error("%s: got \"%.*s\"\n     want \"%s\"\n", c->name, (int)n, out, c->expect);
+        assert_int_equal(n, strlen(c->expect));
+        assert_memory_equal(out, c->expect, n);
+    }
+    json_decref(doc);
+}
+
+/* more distinct names than vtl_compile numbers: the rest are found by hash */
+static void test_many_names(void **state)
+{
+    fixture_t *f = *state;
+    char src[300 * 24];
+    size_t len = 0;
+    for (int k = 0; k < 300; k++)
+        len += (size_t)snprintf(src + len, sizeof(src) - len, "#set($v%d = %d)", k, k);
+    snprintf(src + len, sizeof(src) - len, "$v0 $v150 $v299 $v300");
+    char *out = NULL;
+    size_t n = 0;
+    assert_int_equal(run(f, src, NULL, &out, &n, NULL), VTL_OK);
+    assert_int_equal(n, strlen("0 150 299 $v300"));
+    assert_memory_equal(out, "0 150 299 $v300", n);
+}
+
 int main(void)
 {
-    struct CMUnitTest tests[NCASES + 7] = {
+    struct CMUnitTest tests[NCASES + 9] = {
         cmocka_unit_test_setup_teardown(test_context_names, setup, teardown),
         cmocka_unit_test_setup_teardown(test_source_copied, setup, teardown),
         cmocka_unit_test_setup_teardown(test_context_out, setup, teardown),
@@ -471,9 +555,11 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_limits, setup, teardown),
         cmocka_unit_test_setup_teardown(test_render_twice, setup, teardown),
         cmocka_unit_test_setup_teardown(test_empty_provider, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_fast_paths, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_many_names, setup, teardown),
     };
     for (size_t k = 0; k < NCASES; k++)
-        tests[7 + k] =
+        tests[9 + k] =
             (struct CMUnitTest){cases[k].name, test_case, setup, teardown, (void *)&cases[k]};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
