@@ -530,7 +530,8 @@ static void h1conn_do_send(h2o_ostream_t *self, h2o_req_t *req, h2o_iovec_t *inb
         bufs[n++] = h1conn_flatten(c, h1conn_connection(c), 0);
         c->sent_head = 1;
     }
-    memcpy(bufs + n, inbufs, sizeof(h2o_iovec_t) * inbufcnt);
+    if (inbufcnt != 0) /* inbufs may be NULL then (a HEAD's final send) */
+        memcpy(bufs + n, inbufs, sizeof(h2o_iovec_t) * inbufcnt);
     n += inbufcnt;
     if (state == H2O_SEND_STATE_ERROR)
         req->http1_is_persistent = 0;

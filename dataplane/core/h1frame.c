@@ -87,7 +87,8 @@ static const char h1frame_digits[] = "0123456789";
 
 static char *h1frame_put(char *dst, const char *s, size_t len)
 {
-    memcpy(dst, s, len);
+    if (len != 0) /* s may be NULL then (an empty header value) */
+        memcpy(dst, s, len);
     return dst + len;
 }
 
