@@ -8,6 +8,7 @@
 
 #include "cache_registry.h"
 #include "fnhost_life.h"
+#include "h1conn.h"
 #include "authz.h"
 #include "crypto.h"
 #include "dp.h"
@@ -94,7 +95,7 @@ static void worker_on_accept(h2o_socket_t *listener, const char *err)
     h2o_socket_t *sock;
     /* accept a burst per wakeup; the kernel spreads connections across threads */
     for (int i = 0; i < 64 && (sock = h2o_evloop_socket_accept(listener)) != NULL; i++)
-        h2o_accept(&t->accept_ctx, sock);
+        h1conn_accept(&t->accept_ctx, sock);
 }
 
 static void worker_on_tls_accept(h2o_socket_t *listener, const char *err)
@@ -104,7 +105,7 @@ static void worker_on_tls_accept(h2o_socket_t *listener, const char *err)
         return;
     h2o_socket_t *sock;
     for (int i = 0; i < 64 && (sock = h2o_evloop_socket_accept(listener)) != NULL; i++)
-        h2o_accept(&t->tls_accept_ctx, sock);
+        h1conn_accept(&t->tls_accept_ctx, sock);
 }
 
 /* The HTTPS listener: the same handlers behind h2o's TLS (and HTTP/2 when

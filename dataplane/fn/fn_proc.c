@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "crypto.h"
+#include "h1conn.h"
 
 #define FN_ENV_MAX 96
 #define FN_MEMORY_MARGIN_MB 512 /* for a runtime's own mappings (node reserves address space) */
@@ -131,7 +132,7 @@ static void on_accept(h2o_socket_t *listener, const char *err)
     if (err != NULL)
         return;
     if ((sock = h2o_evloop_socket_accept(listener)) != NULL)
-        h2o_accept(&p->pool->core->accept_ctx, sock);
+        h1conn_accept(&p->pool->core->accept_ctx, sock);
 }
 
 static int listen_loopback(fn_proc_t *p, char *err, size_t err_len)

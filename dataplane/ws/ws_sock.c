@@ -12,6 +12,7 @@
 
 #include "clock.h"
 #include "gwresp.h"
+#include "h1conn.h"
 #include "park.h"
 #include "ws_manage.h"
 #include "ws_peer.h"
@@ -61,7 +62,7 @@ static void ws_hs_wake(park_t *p, dp_request_t *r)
                           strlen(hs->accept));
     free(hs->body);
     free(hs);
-    h2o_http1_upgrade(req, NULL, 0, ws_frame_start, c);
+    h1conn_upgrade(req, ws_frame_start, c);
 }
 
 static void ws_on_connect_verdict(void *arg, int status, const char *body)
