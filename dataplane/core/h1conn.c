@@ -36,22 +36,15 @@ typedef struct h1conn {
     h1frame_chunked_t chunks;
     h2o_ostream_t ostr;
     struct {
-        char *buf;
-        h2o_ostream_pull_cb cb;
-    } pull;
-    struct {
         h2o_http1_upgrade_cb cb;
         void *data;
     } upgrade;
     h2o_req_t req; /* last: large, with its own constructor */
 } h1conn_t;
 
-#define H1CONN_MAX_PULL 65536
-
 static void h1conn_on_read(h2o_socket_t *sock, const char *err);
 static void h1conn_do_send(h2o_ostream_t *self, h2o_req_t *req, h2o_iovec_t *bufs, size_t bufcnt,
                            h2o_send_state_t state);
-static void h1conn_start_pull(h2o_ostream_t *self, h2o_ostream_pull_cb cb);
 static int h1conn_read_head(h1conn_t *c);
 
 /* ---- the connection's life ------------------------------------------------------------- */
@@ -62,7 +55,6 @@ static void h1conn_init_request(h1conn_t *c)
     c->req_index++;
     c->req._ostr_top = &c->ostr;
     c->ostr.do_send = h1conn_do_send;
-    c->ostr.start_pull = h1conn_start_pull;
     c->sent_head = 0;
 }
 
@@ -542,51 +534,6 @@ static void h1conn_do_send(h2o_ostream_t *self, h2o_req_t *req, h2o_iovec_t *inb
     h2o_socket_write(c->sock, bufs, n,
                      h2o_send_state_is_in_progress(state) ? h1conn_on_send_next_push
                                                           : h1conn_on_send_complete);
-}
-
-static void h1conn_proceed_pull(h1conn_t *c, size_t filled);
-
-static void h1conn_on_send_next_pull(h2o_socket_t *sock, const char *err)
-{
-    h1conn_t *c = sock->data;
-    if (err != NULL)
-        h1conn_close(c, 1);
-    else
-        h1conn_proceed_pull(c, 0);
-}
-
-static void h1conn_proceed_pull(h1conn_t *c, size_t filled)
-{
-    h2o_iovec_t buf = {c->pull.buf, filled};
-    h2o_send_state_t state = H2O_SEND_STATE_IN_PROGRESS;
-    if (buf.len < H1CONN_MAX_PULL) {
-        h2o_iovec_t cbuf = {buf.base + buf.len, H1CONN_MAX_PULL - buf.len};
-        state = h2o_pull(&c->req, c->pull.cb, &cbuf);
-        if (state == H2O_SEND_STATE_ERROR)
-            c->req.http1_is_persistent = 0;
-        buf.len += cbuf.len;
-        c->req.bytes_sent += cbuf.len;
-    }
-    h2o_socket_write(c->sock, &buf, 1,
-                     h2o_send_state_is_in_progress(state) ? h1conn_on_send_next_pull
-                                                          : h1conn_on_send_complete);
-}
-
-/* Pull mode (h2o_start_pull), as h2o's finalostream_start_pull: one buffer of
- * at most H1CONN_MAX_PULL bytes, the head first. */
-static void h1conn_start_pull(h2o_ostream_t *self, h2o_ostream_pull_cb cb)
-{
-    h1conn_t *c = H2O_STRUCT_FROM_MEMBER(h1conn_t, ostr, self);
-    assert(!c->sent_head);
-    c->req.timestamps.response_start_at = *h2o_get_timestamp(c->super.ctx, NULL, NULL);
-    c->pull.cb = cb;
-    h1frame_res_t res;
-    h1conn_res_of(c, h1conn_connection(c), &res);
-    size_t size = h1frame_head_size(&res);
-    c->pull.buf = h2o_mem_alloc_pool(&c->req.pool, H1CONN_MAX_PULL > size ? H1CONN_MAX_PULL : size);
-    size_t head = h1frame_write_head(c->pull.buf, &res);
-    c->sent_head = 1;
-    h1conn_proceed_pull(c, head);
 }
 
 /* ---- upgrade --------------------------------------------------------------------------- */

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "h1conn.h"
 #include "log.h"
 #include "netaddr.h"
 #include "observe.h"
@@ -154,7 +155,7 @@ static void status_on_accept(h2o_socket_t *listener, const char *err)
     status_server_t *s = listener->data;
     h2o_socket_t *sock;
     if (err == NULL && (sock = h2o_evloop_socket_accept(listener)) != NULL)
-        h2o_accept(&s->accept_ctx, sock);
+        h1conn_accept(&s->accept_ctx, sock);
 }
 
 static void *status_main(void *arg)

@@ -5,6 +5,7 @@ its streams are reset early by the client. Driven by a real HTTP/2 client
 (python3-h2) over TLS with ALPN h2. Failed on c2c389f (the connection
 survived every reset)."""
 
+import re
 import socket
 import ssl
 
@@ -107,8 +108,13 @@ def test_rapid_reset_shuts_the_connection(cp, make_dp, tmp_path):
         sent = rapid_reset(sock, conn, a, "/slow", 3000)
         sock.close()
         assert sent < 3000, "the connection survived 3,000 rapid resets"
-        assert sent <= 1000, sent
-        assert "reset early by the client" in open(dp.log_path).read()
+        # what the node handled before it shut the connection, by its own count
+        # (the client's count also holds what was still in flight in socket
+        # buffers when the shutdown came, which depends on the machine's load)
+        shut = re.findall(r"(\d+) of its (\d+) streams reset early by the client", open(dp.log_path).read())
+        assert shut, "no shutdown logged"
+        premature, handled = map(int, shut[-1])
+        assert handled <= 1000 and premature * 2 >= handled, shut
 
         # the node still serves new connections
         sock, conn = h2_connect(dp.tls_port, cafile)
