@@ -708,6 +708,36 @@ vtl_alloc_t vtl_arena_alloc(arena_t *a)
     return (vtl_alloc_t){.alloc = arena_cb, .ud = a};
 }
 
+/* ---- walking a parsed template --------------------------------------------- */
+
+/* Returns nonzero to stop the walk. */
+typedef int (*node_visit_t)(void *arg, vtl_node_t *n);
+
+/* Calls visit on every node of a tree: each node, its modifiers' arguments,
+ * its children and arguments. Returns 1 when visit stopped the walk, -1 when
+ * the tree is deeper than the parser makes (the rest is not visited), else 0. */
+static int walk_nodes(vtl_node_t *n, unsigned depth, node_visit_t visit, void *arg)
+{
+    if (depth > 200)
+        return -1;
+    for (; n; n = n->next) {
+        if (visit(arg, n))
+            return 1;
+        int rc = 0;
+        for (vtl_mod_t *m = n->kind == N_REF ? n->mods : NULL; m && !rc; m = m->next)
+            for (size_t i = 0; i < m->nargs && !rc; i++)
+                rc = walk_nodes(m->args[i], depth + 1, visit, arg);
+        vtl_node_t *kids[] = {n->a, n->b, n->c};
+        for (size_t i = 0; i < 3 && !rc; i++)
+            rc = walk_nodes(kids[i], depth + 1, visit, arg);
+        for (size_t i = 0; i < n->nargs && !rc; i++)
+            rc = walk_nodes(n->args[i], depth + 1, visit, arg);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
 /* ---- what a template reads of $context ---------------------------------- */
 
 typedef struct {
@@ -749,41 +779,36 @@ static void ctx_add(ctx_walk_t *w, const char *name, size_t len)
     t->context_names[t->ncontext_names++] = copy;
 }
 
-static void ctx_walk(ctx_walk_t *w, const vtl_node_t *n, unsigned depth)
+static int ctx_visit(void *arg, vtl_node_t *n)
 {
-    if (depth > 200) { /* deeper than the parser makes: assume anything */
+    ctx_walk_t *w = arg;
+    if (n->kind == N_EVALUATE || (n->kind == N_FOREACH && is_context(n->name, n->name_len)))
         w->t->context_all = 1;
-        return;
-    }
-    for (; n && !w->t->context_all; n = n->next) {
-        if (n->kind == N_EVALUATE || (n->kind == N_FOREACH && is_context(n->name, n->name_len)))
+    if (n->kind == N_REF && is_context(n->name, n->name_len)) {
+        if (n->mods && n->mods->kind == MOD_PROP)
+            ctx_add(w, n->mods->name, n->mods->name_len);
+        else
             w->t->context_all = 1;
-        if (n->kind == N_REF && is_context(n->name, n->name_len)) {
-            if (n->mods && n->mods->kind == MOD_PROP)
-                ctx_add(w, n->mods->name, n->mods->name_len);
-            else
-                w->t->context_all = 1;
-        }
-        for (const vtl_mod_t *m = n->kind == N_REF ? n->mods : NULL; m; m = m->next)
-            for (size_t i = 0; i < m->nargs; i++)
-                ctx_walk(w, m->args[i], depth + 1);
-        ctx_walk(w, n->a, depth + 1);
-        ctx_walk(w, n->b, depth + 1);
-        ctx_walk(w, n->c, depth + 1);
-        for (size_t i = 0; i < n->nargs; i++)
-            ctx_walk(w, n->args[i], depth + 1);
     }
+    return w->t->context_all; /* all of $context: nothing more to learn */
+}
+
+/* A tree deeper than the parser makes: assume it reads anything. */
+static void ctx_walk(ctx_walk_t *w, vtl_node_t *n)
+{
+    if (walk_nodes(n, 0, ctx_visit, w) < 0)
+        w->t->context_all = 1;
 }
 
 static void ctx_names_of(vtl_template_t *t, arena_t *arena)
 {
     ctx_walk_t w = {arena, t, 0};
-    ctx_walk(&w, t->body, 0);
+    ctx_walk(&w, t->body);
     for (const vtl_macro_t *m = t->macros; m; m = m->next) {
         for (size_t i = 0; i < m->nparams; i++)
             if (is_context(m->params[i]->name, m->params[i]->name_len))
                 t->context_all = 1;
-        ctx_walk(&w, m->body, 0);
+        ctx_walk(&w, m->body);
     }
 }
 
@@ -810,22 +835,13 @@ static uint32_t name_number(names_walk_t *w, const vtl_node_t *nd)
     return ++w->n;
 }
 
-static void names_walk(names_walk_t *w, vtl_node_t *n, unsigned depth)
+/* Past the parser's depth the rest keeps no number (its names are looked up
+ * by hash, as names past NAMES_CAP / 2 are). */
+static int names_visit(void *arg, vtl_node_t *n)
 {
-    if (depth > 200) /* deeper than the parser makes: these keep no number */
-        return;
-    for (; n; n = n->next) {
-        if (n->kind == N_REF || n->kind == N_FOREACH || n->kind == N_DEFINE)
-            n->name_id = name_number(w, n);
-        for (vtl_mod_t *m = n->kind == N_REF ? n->mods : NULL; m; m = m->next)
-            for (size_t i = 0; i < m->nargs; i++)
-                names_walk(w, m->args[i], depth + 1);
-        names_walk(w, n->a, depth + 1);
-        names_walk(w, n->b, depth + 1);
-        names_walk(w, n->c, depth + 1);
-        for (size_t i = 0; i < n->nargs; i++)
-            names_walk(w, n->args[i], depth + 1);
-    }
+    if (n->kind == N_REF || n->kind == N_FOREACH || n->kind == N_DEFINE)
+        n->name_id = name_number(arg, n);
+    return 0;
 }
 
 /* numbers the distinct variable names of t (name_id), so that a render
@@ -835,9 +851,9 @@ static int names_number(vtl_template_t *t)
     names_walk_t *w = calloc(1, sizeof(*w));
     if (!w)
         return -1;
-    names_walk(w, t->body, 0);
+    walk_nodes(t->body, 0, names_visit, w);
     for (vtl_macro_t *m = t->macros; m; m = m->next)
-        names_walk(w, m->body, 0);
+        walk_nodes(m->body, 0, names_visit, w);
     t->nnames = w->n;
     free(w);
     return 0;
