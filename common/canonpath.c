@@ -117,6 +117,21 @@ int canonpath_normalize(const char *path, size_t len, char *out, size_t cap, siz
     return CANONPATH_OK;
 }
 
+int canonpath_normalize_target(const char *target, size_t len, char *out, size_t cap,
+                               size_t *path_len, size_t *out_len)
+{
+    const char *q = memchr(target, '?', len);
+    size_t plen = q != NULL ? (size_t)(q - target) : len, qlen = len - plen;
+    if (cap < canonpath_room(plen) + qlen)
+        return CANONPATH_ERR_SPACE;
+    int rc = canonpath_normalize(target, plen, out, cap, path_len);
+    if (rc != CANONPATH_OK)
+        return rc;
+    memcpy(out + *path_len, target + plen, qlen);
+    *out_len = *path_len + qlen;
+    return CANONPATH_OK;
+}
+
 int canonpath_within(const char *path, size_t len, const char *prefix, size_t prefix_len)
 {
     if (prefix_len == 0 || (prefix_len == 1 && prefix[0] == '/'))

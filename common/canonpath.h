@@ -48,6 +48,19 @@ static inline size_t canonpath_room(size_t len)
  * and its length to *out_len. Returns CANONPATH_OK or a CANONPATH_ERR_*. */
 int canonpath_normalize(const char *path, size_t len, char *out, size_t cap, size_t *out_len);
 
+/* Bytes out needs for a target of len bytes: a path and its query. */
+static inline size_t canonpath_target_room(size_t len)
+{
+    return canonpath_room(len) + len;
+}
+
+/* A request target: the canonical form of its path (up to the first '?'),
+ * then its query as it is. *path_len gets the canonical path's length,
+ * *out_len the whole. Returns CANONPATH_OK or a CANONPATH_ERR_* of the path
+ * (out then holds no target). */
+int canonpath_normalize_target(const char *target, size_t len, char *out, size_t cap,
+                               size_t *path_len, size_t *out_len);
+
 /* Nonzero when path lies at or under prefix: prefix equals path, or path
  * starts with prefix and prefix ends with '/' or path continues with '/'.
  * Both canonical. An empty prefix or "/" contains every path. */

@@ -158,15 +158,12 @@ static const h2o_url_t *integ_static_target(arena_t *a, const char *uri, size_t 
     if (url == NULL || memchr(uri, '{', len) != NULL || h2o_url_parse(uri, len, url) != 0 ||
         url->host.len == 0)
         return NULL;
-    const char *q = memchr(url->path.base, '?', url->path.len);
-    size_t plen = q != NULL ? (size_t)(q - url->path.base) : url->path.len;
-    size_t qlen = url->path.len - plen, cap = canonpath_room(plen) + qlen, clen;
+    size_t cap = canonpath_target_room(url->path.len), plen, all;
     char *canon = arena_alloc(a, cap);
-    if (canon == NULL ||
-        canonpath_normalize(url->path.base, plen, canon, cap, &clen) != CANONPATH_OK)
+    if (canon == NULL || canonpath_normalize_target(url->path.base, url->path.len, canon, cap,
+                                                    &plen, &all) != CANONPATH_OK)
         return NULL;
-    memcpy(canon + clen, url->path.base + plen, qlen);
-    url->path = h2o_iovec_init(canon, clen + qlen);
+    url->path = h2o_iovec_init(canon, all);
     return url;
 }
 

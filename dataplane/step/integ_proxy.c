@@ -146,11 +146,9 @@ static h2o_iovec_t proxy_fixed_prefix(dp_request_t *r)
  * must not reach the endpoint's /admin. -2: refused (400). */
 static int proxy_canon_target(dp_request_t *r, h2o_url_t *url)
 {
-    const char *q = memchr(url->path.base, '?', url->path.len);
-    size_t plen = q != NULL ? (size_t)(q - url->path.base) : url->path.len;
-    size_t qlen = url->path.len - plen, cap = canonpath_room(plen) + qlen, len;
+    size_t cap = canonpath_target_room(url->path.len), len, all;
     char *out = h2o_mem_alloc_pool(&r->req->pool, cap);
-    int rc = canonpath_normalize(url->path.base, plen, out, cap, &len);
+    int rc = canonpath_normalize_target(url->path.base, url->path.len, out, cap, &len, &all);
     if (rc != CANONPATH_OK) {
         log_debug("integration %s: upstream path: %s", r->request_id, canonpath_strerror(rc));
         return -2;
@@ -161,8 +159,7 @@ static int proxy_canon_target(dp_request_t *r, h2o_url_t *url)
                  (int)prefix.len, prefix.base);
         return -2;
     }
-    memcpy(out + len, url->path.base + plen, qlen);
-    url->path = h2o_iovec_init(out, len + qlen);
+    url->path = h2o_iovec_init(out, all);
     return 0;
 }
 

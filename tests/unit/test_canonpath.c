@@ -109,6 +109,46 @@ static void canon_room_checked(void **state)
                      CANONPATH_ERR_SPACE);
 }
 
+struct target_case {
+    const char *in, *want;
+    size_t path_len;
+    int rc;
+};
+
+/* the path made canonical, the query after it kept byte for byte */
+static void target_table(void **state)
+{
+    (void)state;
+    static const struct target_case cases[] = {
+        {"/a/../b?x=1", "/b?x=1", 2, CANONPATH_OK},
+        {"/a/b", "/a/b", 4, CANONPATH_OK},
+        {"/a?b/../c&%2F", "/a?b/../c&%2F", 2, CANONPATH_OK},
+        {"/a/./b/?", "/a/b/?", 5, CANONPATH_OK},
+        {"/a%2Fb?x", NULL, 0, CANONPATH_ERR_SLASH},
+        {"?x", NULL, 0, CANONPATH_ERR_NOT_ABSOLUTE},
+        {"/../x?y", NULL, 0, CANONPATH_ERR_ABOVE_ROOT},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        const struct target_case *c = &cases[i];
+        char out[64];
+        size_t len = strlen(c->in), plen = 0, all = 0;
+        int rc = canonpath_normalize_target(c->in, len, out, sizeof(out), &plen, &all);
+        if (rc != c->rc)
+            fail_msg("%s: rc %d, want %d", c->in, rc, c->rc);
+        if (rc == CANONPATH_OK &&
+            (plen != c->path_len || all != strlen(c->want) || memcmp(out, c->want, all) != 0))
+            fail_msg("%s: \"%.*s\" (path %zu), want \"%s\" (%zu)", c->in, (int)all, out, plen,
+                     c->want, c->path_len);
+    }
+    /* "/a?xyz" needs the room of its path (2 bytes) and its 4-byte query */
+    char out[32];
+    size_t plen, all, need = canonpath_room(2) + 4;
+    assert_int_equal(canonpath_normalize_target("/a?xyz", 6, out, need - 1, &plen, &all),
+                     CANONPATH_ERR_SPACE);
+    assert_int_equal(canonpath_normalize_target("/a?xyz", 6, out, need, &plen, &all), CANONPATH_OK);
+    assert_true(need <= canonpath_target_room(6));
+}
+
 struct within_case {
     const char *path, *prefix;
     int want;
@@ -141,7 +181,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(canon_table),         cmocka_unit_test(canon_nul_inside),
         cmocka_unit_test(canon_is_idempotent), cmocka_unit_test(canon_room_checked),
-        cmocka_unit_test(within_table),
+        cmocka_unit_test(target_table),        cmocka_unit_test(within_table),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
