@@ -22,7 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "strmap.h"
+#include "keyhash.h"
 
 #define CACHE_SHARD_BITS 5
 #define CACHE_MIN_BUCKETS 16
@@ -83,7 +83,7 @@ static void cache_oom(void)
 
 uint64_t cache_key_hash(const void *data, size_t len)
 {
-    return strmap_hash(data, len);
+    return keyhash(data, len);
 }
 
 static cache_shard_t *shard_of(cache_t *c, uint64_t hash)

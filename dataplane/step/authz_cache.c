@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "strmap.h"
+#include "keyhash.h"
 
 #define AUTHZ_CACHE_BUCKETS 4096
 #define AUTHZ_MAX_CONTEXT 256
@@ -175,7 +175,7 @@ void authz_cache_destroy(authz_cache_t *c)
 
 authz_decision_t *authz_cache_get(authz_cache_t *c, const void *key, size_t len, uint64_t now_ms)
 {
-    uint64_t h = strmap_hash(key, len);
+    uint64_t h = keyhash(key, len);
     for (authz_cache_entry_t *e = c->buckets[h % AUTHZ_CACHE_BUCKETS]; e != NULL; e = e->chain) {
         if (e->hash != h || e->len != len || memcmp(e->key, key, len) != 0)
             continue;
@@ -189,7 +189,7 @@ authz_decision_t *authz_cache_get(authz_cache_t *c, const void *key, size_t len,
 
 void authz_cache_put(authz_cache_t *c, const void *key, size_t len, authz_decision_t *d)
 {
-    uint64_t h = strmap_hash(key, len);
+    uint64_t h = keyhash(key, len);
     for (authz_cache_entry_t *e = c->buckets[h % AUTHZ_CACHE_BUCKETS]; e != NULL; e = e->chain) {
         if (e->hash == h && e->len == len && memcmp(e->key, key, len) == 0) {
             entry_unlink(c, e);

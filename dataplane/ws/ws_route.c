@@ -13,6 +13,7 @@
 #include "fn_event.h"
 #include "fnhost.h"
 #include "fnuri.h"
+#include "keyhash.h"
 #include "log.h"
 #include "pattern.h"
 #include "policy.h"
@@ -693,7 +694,7 @@ static ws_authz_entry_t *ws_authz_slot(const char *key)
     if (ws_authz_cache == NULL &&
         (ws_authz_cache = calloc(WS_AUTHZ_SLOTS, sizeof(*ws_authz_cache))) == NULL)
         return NULL;
-    return &ws_authz_cache[strmap_hash(key, strlen(key)) % WS_AUTHZ_SLOTS];
+    return &ws_authz_cache[keyhash(key, strlen(key)) % WS_AUTHZ_SLOTS];
 }
 
 /* The decision: allowed (status 0, ctx taken) or refused with status. */
