@@ -15,6 +15,7 @@ import time
 
 import pytest
 
+from console_flow import create_mock_api
 from harness import BUILD, CHROMIUM, CP_BIN, ROOT, ControlPlane, wait_for
 
 CHROMEDRIVER = "/usr/bin/chromedriver"
@@ -293,25 +294,7 @@ def test_console_in_chromium(cp, make_dp, tmp_path):
         assert ui.driver.execute_script("return document.cookie") == ""
 
         # -- APIs: create one, add a resource and a MOCK method from the page
-        ui.fill("#new-api-name", "console-demo")
-        ui.fill("#new-api-description", "made in the console")
-        ui.click("#create-api button[type=submit]")
-        ui.wait_text("#api-title", "console-demo")
-        api = next(a for a in cp.ok("GET", "/restapis")["item"] if a["name"] == "console-demo")
-        assert api["description"] == "made in the console"
-        ui.fill("#new-resource-path", "hello")
-        ui.click("#create-resource button[type=submit]")
-        ui.find("#resource-tree tr[data-path='/hello']")
-        hello = next(r for r in cp.ok("GET", f"/restapis/{api['id']}/resources")["item"] if r["path"] == "/hello")
-        ui.choose("#new-method-resource", hello["id"])
-        ui.choose("#new-method-verb", "GET")
-        ui.choose("#new-method-type", "MOCK")
-        ui.fill("#new-method-body", '{"from": "console"}')
-        ui.click("#create-method button[type=submit]")
-        ui.find("#resource-tree tr.method[data-verb='GET']")
-        ui.no_error()
-        method = cp.ok("GET", f"/restapis/{api['id']}/resources/{hello['id']}/methods/GET")
-        assert method["methodIntegration"]["type"] == "MOCK"
+        api, hello = create_mock_api(ui, cp, "console-demo", "made in the console", '{"from": "console"}')
         # POST /hello needs an API key (used by the usage plan below)
         ui.choose("#new-method-resource", hello["id"])
         ui.choose("#new-method-verb", "POST")

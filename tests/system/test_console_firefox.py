@@ -13,6 +13,7 @@ import time
 import pytest
 
 from bidi import ENTER, FIREFOX, SHIFT, TAB, BidiError, Firefox, Page
+from console_flow import create_mock_api
 from harness import BUILD, wait_for
 
 XSS_NAME = "<img src=x onerror=alert(1)>"
@@ -57,7 +58,7 @@ class FirefoxConsole:
         return self.js("const e = document.activeElement;"
                        "return {id: e.id, tag: e.tagName, text: e.textContent.trim(), type: e.type || ''};")
 
-    def type(self, css, value):
+    def fill(self, css, value):
         """Focuses the field, empties it and types into it with real key events."""
         self.find(css)
         self.js("const e = document.querySelector(args[0]); e.focus(); e.select && e.select();", css)
@@ -132,39 +133,21 @@ def test_console_in_firefox(cp, make_dp, firefox):
     ui.wait_text("#sign-in-status", "Wrong token")
     assert ui.js("return sessionStorage.length") == 0
     ui.shot("01-wrong-token")
-    ui.type("#token", cp.token)
+    ui.fill("#token", cp.token)
     ui.page.keys(ENTER)
     ui.find("#create-api")
     assert ui.js("return sessionStorage.getItem('portico.adminToken')") == cp.token
     assert cp.token not in ui.js("return location.href") and ui.js("return document.cookie") == ""
 
     # -- APIs: create one, a resource and a MOCK method, all from the page
-    ui.type("#new-api-name", "firefox-demo")
-    ui.type("#new-api-description", "made in Firefox")
-    ui.click("#create-api button[type=submit]")
-    ui.wait_text("#api-title", "firefox-demo")
-    api = next(a for a in cp.ok("GET", "/restapis")["item"] if a["name"] == "firefox-demo")
-    assert api["description"] == "made in Firefox"
-    ui.type("#new-resource-path", "hello")
-    ui.click("#create-resource button[type=submit]")
-    ui.find("#resource-tree tr[data-path='/hello']")
-    hello = next(r for r in cp.ok("GET", f"/restapis/{api['id']}/resources")["item"] if r["path"] == "/hello")
-    ui.choose("#new-method-resource", hello["id"])
-    ui.choose("#new-method-verb", "GET")
-    ui.choose("#new-method-type", "MOCK")
-    ui.type("#new-method-body", '{"from": "firefox"}')
-    ui.click("#create-method button[type=submit]")
-    ui.find("#resource-tree tr.method[data-verb='GET']")
-    ui.no_error()
-    method = cp.ok("GET", f"/restapis/{api['id']}/resources/{hello['id']}/methods/GET")
-    assert method["methodIntegration"]["type"] == "MOCK"
+    api, hello = create_mock_api(ui, cp, "firefox-demo", "made in Firefox", '{"from": "firefox"}')
     assert ui.overflow() <= 0
     ui.shot("02-api")
 
     # -- Stages: deploy; the data plane serves what was made in the page
     ui.route(f"#/stages/{api['id']}")
-    ui.type("#deploy-stage", "prod")
-    ui.type("#deploy-description", "from Firefox")
+    ui.fill("#deploy-stage", "prod")
+    ui.fill("#deploy-description", "from Firefox")
     ui.click("#deploy-form button[type=submit]")
     ui.find("section.stage[data-stage='prod']")
     deployment = cp.ok("GET", f"/restapis/{api['id']}/stages/prod")["deploymentId"]
@@ -195,7 +178,7 @@ def test_console_in_firefox(cp, make_dp, firefox):
 
     # -- Keys and plans: a new key's value is shown once
     ui.route("#/keys")
-    ui.type("#new-key-name", "firefox-key")
+    ui.fill("#new-key-name", "firefox-key")
     ui.click("#create-key button[type=submit]")
     ui.find("#new-key-value")
     value = ui.js("return document.querySelector('#new-key-value').value")
