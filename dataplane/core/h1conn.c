@@ -603,10 +603,7 @@ static const h2o_conn_callbacks_t h1conn_callbacks = {
 
 void h1conn_upgrade(h2o_req_t *req, h2o_http1_upgrade_cb cb, void *data)
 {
-    if (req->conn->callbacks != &h1conn_callbacks) {
-        h2o_http1_upgrade(req, NULL, 0, cb, data);
-        return;
-    }
+    assert(req->conn->callbacks == &h1conn_callbacks); /* every HTTP/1 listener is ours */
     h1conn_t *c = (h1conn_t *)req->conn;
     c->upgrade.cb = cb;
     c->upgrade.data = data;

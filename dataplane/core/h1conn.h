@@ -39,8 +39,8 @@ void h1conn_accept(h2o_accept_ctx_t *ctx, h2o_socket_t *sock);
 /* Writes req's response head (status 101 and its headers, "Connection:
  * upgrade") and then hands the socket to cb (with reqsize 0: the socket's
  * input holds only bytes read after the request), or cb(data, NULL, 0) when
- * the write failed. The connection is gone afterwards. For a request of
- * another HTTP/1 server, h2o_http1_upgrade. */
+ * the write failed. The connection is gone afterwards. req must be an HTTP/1
+ * request (every HTTP/1 listener of the data plane is served by h1conn). */
 void h1conn_upgrade(h2o_req_t *req, h2o_http1_upgrade_cb cb, void *data);
 
 #endif
