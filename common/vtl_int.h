@@ -219,6 +219,8 @@ typedef struct vtl_frame { /* a macro call's arguments */
 } vtl_frame_t;
 
 #define VTL_CHUNK 8192
+/* the first chunk comes with the render state, in one allocation */
+#define VTL_FIRST_CHUNK 16384
 
 typedef struct vtl_rs {
     const vtl_template_t *t;
@@ -230,6 +232,7 @@ typedef struct vtl_rs {
      * al (one call to the caller's allocator for many values) */
     char *chunk;
     size_t chunk_left;
+    size_t chunk_zeroed; /* bytes from chunk on already zeroed */
     uint64_t steps;
     unsigned depth;
     vtl_buf_t *out;      /* where text goes now */
@@ -273,12 +276,28 @@ _Noreturn void vtl_fail(vtl_rs_t *rs, int code, const char *fmt, ...)
 void *vtl_alloc(vtl_rs_t *rs, size_t n);
 char *vtl_strndup(vtl_rs_t *rs, const char *s, size_t n);
 
-/* values */
-vtl_value_t vtl_null(void);
-vtl_value_t vtl_bool(int b);
-vtl_value_t vtl_int(int64_t i); /* Integer when it fits, else Long */
-vtl_value_t vtl_long(int64_t i);
-vtl_value_t vtl_double(double d);
+/* values (inline: the evaluator makes them at every step) */
+static inline vtl_value_t vtl_null(void)
+{
+    return (vtl_value_t){.type = V_NULL};
+}
+static inline vtl_value_t vtl_bool(int b)
+{
+    return (vtl_value_t){.type = V_BOOL, .u.b = !!b};
+}
+/* Integer when it fits, else Long */
+static inline vtl_value_t vtl_int(int64_t i)
+{
+    return (vtl_value_t){.type = (i >= INT32_MIN && i <= INT32_MAX) ? V_INT : V_LONG, .u.i = i};
+}
+static inline vtl_value_t vtl_long(int64_t i)
+{
+    return (vtl_value_t){.type = V_LONG, .u.i = i};
+}
+static inline vtl_value_t vtl_double(double d)
+{
+    return (vtl_value_t){.type = V_DOUBLE, .u.d = d};
+}
 static inline vtl_value_t vtl_str(const char *p, size_t n)
 {
     vtl_value_t v = {.type = V_STR};

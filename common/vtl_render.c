@@ -84,6 +84,23 @@ static vtl_var_t *global(vtl_rs_t *rs, name_t nm)
     return v;
 }
 
+/* the global named nm, made undefined when there is none yet (an undefined
+ * global reads as no variable at all) */
+static vtl_var_t *global_make(vtl_rs_t *rs, name_t nm)
+{
+    vtl_var_t *v = global(rs, nm);
+    if (v)
+        return v;
+    vtl_var_t **pp = slot(rs, nm);
+    v = *pp = vtl_alloc(rs, sizeof(vtl_var_t));
+    v->name = nm.p;
+    v->name_len = nm.n;
+    v->hash = nm.h;
+    if (nm.id)
+        rs->by_id[nm.id] = v;
+    return v;
+}
+
 static vtl_var_t *frame_var(vtl_rs_t *rs, const char *name, size_t n)
 {
     for (vtl_frame_t *f = rs->frame; f; f = f->up)
@@ -95,8 +112,23 @@ static vtl_var_t *frame_var(vtl_rs_t *rs, const char *name, size_t n)
 
 static vtl_value_t eval(vtl_rs_t *rs, const vtl_node_t *nd);
 
+/* the global of a numbered name already found, when nothing can hide it
+ * (no macro frame, no pinned loop variable); NULL sends the caller the
+ * long way */
+static inline vtl_var_t *known_global(vtl_rs_t *rs, name_t nm)
+{
+    return nm.id && !rs->frame && !rs->npins ? rs->by_id[nm.id] : NULL;
+}
+
 static int get_var(vtl_rs_t *rs, name_t nm, vtl_value_t *out)
 {
+    vtl_var_t *known = known_global(rs, nm);
+    if (known) {
+        if (!known->defined)
+            return 0;
+        *out = known->val;
+        return 1;
+    }
     const char *name = nm.p;
     size_t n = nm.n;
     for (int k = 0; k < rs->npins; k++)
@@ -124,6 +156,12 @@ static int get_var(vtl_rs_t *rs, name_t nm, vtl_value_t *out)
 
 static void set_var(vtl_rs_t *rs, name_t nm, vtl_value_t val, int defined)
 {
+    vtl_var_t *known = known_global(rs, nm);
+    if (known) {
+        known->val = val;
+        known->defined = defined && val.type != V_NULL;
+        return;
+    }
     vtl_var_t *fv = frame_var(rs, nm.p, nm.n);
     if (fv) { /* the argument takes the value, and so does the global */
         fv->val = val;
@@ -134,13 +172,7 @@ static void set_var(vtl_rs_t *rs, name_t nm, vtl_value_t val, int defined)
     if (!v) {
         if (!defined)
             return;
-        vtl_var_t **pp = slot(rs, nm);
-        v = *pp = vtl_alloc(rs, sizeof(vtl_var_t));
-        v->name = nm.p;
-        v->name_len = nm.n;
-        v->hash = nm.h;
-        if (nm.id)
-            rs->by_id[nm.id] = v;
+        v = global_make(rs, nm);
     }
     v->val = val;
     v->defined = defined && val.type != V_NULL;
@@ -589,6 +621,14 @@ static void render_foreach(vtl_rs_t *rs, const vtl_node_t *nd)
     fev.u.o.kind = O_FOREACH;
     fev.u.o.fe = fe;
     set_var(rs, fe_name, fev, 1);
+    /* outside macros the loop's variables are globals, found once here;
+     * inside one, set_var also gives an argument of the same name the value */
+    vtl_var_t *g_count = NULL, *g_next = NULL, *g_item = NULL;
+    if (!rs->frame) {
+        g_count = global_make(rs, count);
+        g_next = global_make(rs, next);
+        g_item = global_make(rs, item);
+    }
     for (size_t k = 0;; k++) {
         if (arraylist ? k == it.u.l->n : k >= n)
             break;
@@ -597,9 +637,20 @@ static void render_foreach(vtl_rs_t *rs, const vtl_node_t *nd)
         if (*mods != start)
             vtl_fail(rs, VTL_ERUNTIME, "java.util.ConcurrentModificationException");
         vtl_value_t *items = it.type == V_LIST ? it.u.l->v : it.u.m->vals;
-        set_var(rs, count, vtl_int((int64_t)k + 1), 1);
-        set_var(rs, next, vtl_bool(k + 1 < (arraylist ? it.u.l->n : n)), 1);
-        set_var(rs, item, items[k], items[k].type != V_NULL);
+        vtl_value_t count_v = vtl_int((int64_t)k + 1);
+        vtl_value_t next_v = vtl_bool(k + 1 < (arraylist ? it.u.l->n : n));
+        if (g_count) {
+            g_count->val = count_v;
+            g_count->defined = 1;
+            g_next->val = next_v;
+            g_next->defined = 1;
+            g_item->val = items[k];
+            g_item->defined = items[k].type != V_NULL;
+        } else {
+            set_var(rs, count, count_v, 1);
+            set_var(rs, next, next_v, 1);
+            set_var(rs, item, items[k], items[k].type != V_NULL);
+        }
         fe->index++;
         fe->has_next = k + 1 < (arraylist ? it.u.l->n : n);
         int pinned = items[k].type == V_NULL && rs->npins < 32;
@@ -907,7 +958,8 @@ int vtl_render(const vtl_template_t *t, const vtl_provider_t *prov, const vtl_li
                const vtl_alloc_t *al, char **out, size_t *out_len, vtl_error_t *err)
 {
     vtl_error_t local;
-    vtl_rs_t *rs = al->alloc(al->ud, sizeof(*rs));
+    size_t head = (sizeof(vtl_rs_t) + 15) & ~(size_t)15;
+    vtl_rs_t *rs = al->alloc(al->ud, head + VTL_FIRST_CHUNK);
     if (!err)
         err = &local;
     memset(err, 0, sizeof(*err));
@@ -916,6 +968,8 @@ int vtl_render(const vtl_template_t *t, const vtl_provider_t *prov, const vtl_li
         return VTL_ENOMEM;
     }
     memset(rs, 0, sizeof(*rs));
+    rs->chunk = (char *)rs + head;
+    rs->chunk_left = VTL_FIRST_CHUNK;
     rs->t = t;
     rs->prov = prov;
     rs->lim = lim ? *lim : vtl_default_limits;

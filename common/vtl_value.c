@@ -22,8 +22,8 @@ _Noreturn void vtl_fail(vtl_rs_t *rs, int code, const char *fmt, ...)
     longjmp(rs->fail, code);
 }
 
-/* memory from the caller's allocator: n bytes alone, or a chunk the small
- * allocations that follow are cut from */
+/* memory from the caller's allocator, zeroed: n bytes alone, or a chunk
+ * the small allocations that follow are cut from */
 static void *alloc_slow(vtl_rs_t *rs, size_t n)
 {
     size_t get = n > VTL_CHUNK / 4 ? n : VTL_CHUNK;
@@ -34,9 +34,15 @@ static void *alloc_slow(vtl_rs_t *rs, size_t n)
     if (get == VTL_CHUNK) {
         rs->chunk = p + n;
         rs->chunk_left = VTL_CHUNK - n;
+        rs->chunk_zeroed = 0;
     }
     return p;
 }
+
+/* The chunk is zeroed ahead of the allocations, VTL_ZERO_RUN bytes at a
+ * time: one memset for many small values, and a small render does not
+ * zero a whole chunk. */
+#define VTL_ZERO_RUN 1024
 
 void *vtl_alloc(vtl_rs_t *rs, size_t n)
 {
@@ -46,10 +52,17 @@ void *vtl_alloc(vtl_rs_t *rs, size_t n)
     rs->mem += n;
     if (n > rs->chunk_left)
         return alloc_slow(rs, n);
+    if (n > rs->chunk_zeroed) {
+        size_t run = n - rs->chunk_zeroed + VTL_ZERO_RUN;
+        run = run < rs->chunk_left - rs->chunk_zeroed ? run : rs->chunk_left - rs->chunk_zeroed;
+        memset(rs->chunk + rs->chunk_zeroed, 0, run);
+        rs->chunk_zeroed += run;
+    }
     void *p = rs->chunk;
     rs->chunk += n;
     rs->chunk_left -= n;
-    return memset(p, 0, n);
+    rs->chunk_zeroed -= n;
+    return p;
 }
 
 char *vtl_strndup(vtl_rs_t *rs, const char *s, size_t n)
@@ -60,26 +73,6 @@ char *vtl_strndup(vtl_rs_t *rs, const char *s, size_t n)
     return p;
 }
 
-vtl_value_t vtl_null(void)
-{
-    return (vtl_value_t){.type = V_NULL};
-}
-vtl_value_t vtl_bool(int b)
-{
-    return (vtl_value_t){.type = V_BOOL, .u.b = !!b};
-}
-vtl_value_t vtl_long(int64_t i)
-{
-    return (vtl_value_t){.type = V_LONG, .u.i = i};
-}
-vtl_value_t vtl_double(double d)
-{
-    return (vtl_value_t){.type = V_DOUBLE, .u.d = d};
-}
-vtl_value_t vtl_int(int64_t i)
-{
-    return (vtl_value_t){.type = (i >= INT32_MIN && i <= INT32_MAX) ? V_INT : V_LONG, .u.i = i};
-}
 vtl_value_t vtl_cstr(vtl_rs_t *rs, const char *p, size_t n)
 {
     return vtl_str(vtl_strndup(rs, p, n), n);
@@ -154,10 +147,14 @@ long vtl_map_find(const vtl_map_t *m, vtl_value_t key)
         return -1;
     }
     if (key.type == V_STR) { /* what vtl_equals does for strings, inline */
-        for (size_t k = 0; k < m->n; k++)
-            if (m->keys[k].type == V_STR && m->keys[k].u.s.n == key.u.s.n &&
-                memcmp(m->keys[k].u.s.p, key.u.s.p, key.u.s.n) == 0)
+        size_t n = key.u.s.n;
+        const char *p = key.u.s.p;
+        for (size_t k = 0; k < m->n; k++) {
+            const vtl_value_t *mk = &m->keys[k];
+            if (mk->type == V_STR && mk->u.s.n == n &&
+                (n == 0 || (mk->u.s.p[0] == p[0] && memcmp(mk->u.s.p, p, n) == 0)))
                 return (long)k;
+        }
         return -1;
     }
     for (size_t k = 0; k < m->n; k++)
