@@ -31,11 +31,11 @@ vtl_value_t vtl_builtin_root(vtl_rs_t *rs, const char *name, size_t nlen, int *f
     *found = 1;
     vtl_value_t v = {.type = V_OBJ};
     if (NAME("input")) {
-        v.u.o.kind = O_INPUT;
+        v.kind = O_INPUT;
         return v;
     }
     if (NAME("util")) {
-        v.u.o.kind = O_UTIL;
+        v.kind = O_UTIL;
         return v;
     }
     if (NAME("context"))
@@ -69,10 +69,10 @@ static vtl_value_t input_root(vtl_rs_t *rs)
         return rs->input_root;
     vtl_value_t b = body(rs);
     size_t k = 0;
-    while (k < b.u.s.n && (unsigned char)b.u.s.p[k] <= ' ')
+    while (k < b.len && (unsigned char)b.u.str[k] <= ' ')
         k++;
-    rs->input_root = k == b.u.s.n ? vtl_map_new(rs, 0) /* an empty body reads as {} */
-                                  : vtl_json_parse(rs, b.u.s.p, b.u.s.n, "the body");
+    rs->input_root = k == b.len ? vtl_map_new(rs, 0) /* an empty body reads as {} */
+                                : vtl_json_parse(rs, b.u.str, b.len, "the body");
     rs->input_parsed = 1;
     return rs->input_root;
 }
@@ -122,8 +122,8 @@ static int parse_int(const char *s, size_t n, int64_t *out)
 /* returns 0 with *res set, or 1 when nothing matched */
 static int select_path(vtl_rs_t *rs, vtl_value_t root, const vtl_value_t *path, vtl_value_t *res)
 {
-    const char *p = path->u.s.p;
-    size_t n = path->u.s.n;
+    const char *p = path->u.str;
+    size_t n = path->len;
     while (n && (unsigned char)p[0] <= ' ') {
         p++;
         n--;
@@ -223,7 +223,7 @@ static vtl_value_t input_call(vtl_rs_t *rs, const char *name, size_t nlen, vtl_v
 {
     if (n == 0 && NAME("getBody")) {
         vtl_value_t b = body(rs);
-        return b.u.s.n ? b : vtl_str("{}", 2);
+        return b.len ? b : vtl_str("{}", 2);
     }
     if (n == 0 && NAME("params"))
         return params_map(rs);
@@ -286,8 +286,8 @@ static int js_plain(unsigned c)
 
 static vtl_value_t escape_js(vtl_rs_t *rs, const vtl_value_t *s)
 {
-    const unsigned char *p = (const unsigned char *)s->u.s.p;
-    size_t n = s->u.s.n, k = 0;
+    const unsigned char *p = (const unsigned char *)s->u.str;
+    size_t n = s->len, k = 0;
     while (k < n && js_plain(p[k]))
         k++;
     if (k == n) /* nothing to escape: the string itself (strings are immutable) */
@@ -372,8 +372,8 @@ static vtl_value_t url_encode(vtl_rs_t *rs, const vtl_value_t *s)
 {
     vtl_buf_t b = {0};
     static const char hex[] = "0123456789ABCDEF";
-    for (size_t k = 0; k < s->u.s.n; k++) {
-        unsigned char c = (unsigned char)s->u.s.p[k];
+    for (size_t k = 0; k < s->len; k++) {
+        unsigned char c = (unsigned char)s->u.str[k];
         if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
             c == '.' || c == '-' || c == '*' || c == '_') {
             vtl_buf_add(rs, &b, (const char *)&c, 1);
@@ -397,16 +397,16 @@ static int hexval(int c)
 
 static vtl_value_t url_decode(vtl_rs_t *rs, const vtl_value_t *s)
 {
-    char *o = vtl_alloc(rs, s->u.s.n + 1);
+    char *o = vtl_alloc(rs, s->len + 1);
     size_t k = 0;
-    for (size_t j = 0; j < s->u.s.n; j++) {
-        char c = s->u.s.p[j];
+    for (size_t j = 0; j < s->len; j++) {
+        char c = s->u.str[j];
         if (c == '+') {
             o[k++] = ' ';
         } else if (c == '%') {
-            int h = j + 2 < s->u.s.n + 0 ? hexval((unsigned char)s->u.s.p[j + 1]) : -1;
-            int l = j + 2 < s->u.s.n + 0 + 1 ? hexval((unsigned char)s->u.s.p[j + 2]) : -1;
-            if (j + 2 >= s->u.s.n + 0 || h < 0 || l < 0)
+            int h = j + 2 < s->len + 0 ? hexval((unsigned char)s->u.str[j + 1]) : -1;
+            int l = j + 2 < s->len + 0 + 1 ? hexval((unsigned char)s->u.str[j + 2]) : -1;
+            if (j + 2 >= s->len + 0 || h < 0 || l < 0)
                 vtl_fail(rs, VTL_ERUNTIME, "URLDecoder: Illegal hex characters in escape (%%)");
             o[k++] = (char)(h * 16 + l);
             j += 2;
@@ -420,14 +420,14 @@ static vtl_value_t url_decode(vtl_rs_t *rs, const vtl_value_t *s)
 
 static vtl_value_t base64_encode(vtl_rs_t *rs, const vtl_value_t *s)
 {
-    char *o = vtl_alloc(rs, B64_ENCODED_LEN(s->u.s.n) + 1);
-    return vtl_str(o, b64_encode(s->u.s.p, s->u.s.n, o));
+    char *o = vtl_alloc(rs, B64_ENCODED_LEN(s->len) + 1);
+    return vtl_str(o, b64_encode(s->u.str, s->len, o));
 }
 
 static vtl_value_t base64_decode(vtl_rs_t *rs, const vtl_value_t *s)
 {
-    const char *p = s->u.s.p;
-    size_t n = s->u.s.n;
+    const char *p = s->u.str;
+    size_t n = s->len;
     size_t pad = 0;
     if (n && p[n - 1] == '=') {
         pad++;
@@ -483,7 +483,7 @@ static vtl_value_t util_call(vtl_rs_t *rs, const char *name, size_t nlen, vtl_va
     if (NAME("base64Decode"))
         return base64_decode(rs, &a[0]);
     if (NAME("parseJson")) {
-        return vtl_json_parse(rs, a[0].u.s.p, a[0].u.s.n, "parseJson");
+        return vtl_json_parse(rs, a[0].u.str, a[0].len, "parseJson");
     }
     *found = 0;
     return vtl_null();
@@ -493,7 +493,7 @@ vtl_value_t vtl_builtin_call(vtl_rs_t *rs, vtl_value_t *self, const char *name, 
                              vtl_value_t *args, size_t nargs, int *found)
 {
     *found = 1;
-    if (self->u.o.kind == O_INPUT)
+    if (self->kind == O_INPUT)
         return input_call(rs, name, nlen, args, nargs, found);
     return util_call(rs, name, nlen, args, nargs, found);
 }

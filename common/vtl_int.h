@@ -144,26 +144,27 @@ typedef struct vtl_list vtl_list_t;
 typedef struct vtl_map vtl_map_t;
 typedef struct vtl_foreach vtl_foreach_t;
 
+/* 16 bytes, so that functions return values in two registers */
 typedef struct vtl_value {
     int type;
+    union {
+        uint32_t len; /* V_STR: bytes (render memory is far below 4 GiB) */
+        int kind;     /* V_OBJ: enum vtl_obj_kind */
+    };
     union {
         int b;
         int64_t i;
         double d;
-        struct {
-            const char *p;
-            size_t n;
-        } s;
+        const char *str; /* V_STR */
         vtl_list_t *l;
         vtl_map_t *m;
         struct vtl_entry *e;
-        struct {
-            int kind;
-            vtl_foreach_t *fe;           /* O_FOREACH */
-            const struct vtl_node *body; /* O_BLOCK */
-        } o;
+        vtl_foreach_t *fe;           /* O_FOREACH */
+        const struct vtl_node *body; /* O_BLOCK */
     } u;
 } vtl_value_t;
+
+_Static_assert(sizeof(vtl_value_t) == 16, "values are returned in registers");
 
 struct vtl_list {
     int kind;
@@ -301,8 +302,8 @@ static inline vtl_value_t vtl_double(double d)
 static inline vtl_value_t vtl_str(const char *p, size_t n)
 {
     vtl_value_t v = {.type = V_STR};
-    v.u.s.p = p ? p : "";
-    v.u.s.n = n;
+    v.u.str = p ? p : "";
+    v.len = n;
     return v;
 }
 vtl_value_t vtl_cstr(vtl_rs_t *rs, const char *p, size_t n); /* copies */

@@ -59,8 +59,7 @@ void vtl_rx_release(vtl_rs_t *rs)
 static void rx_compile(vtl_rs_t *rs, rx_t *r, const vtl_value_t *re)
 {
     for (int k = 0; k < rs->rx_cached; k++) {
-        if (rs->rx_cache[k].n == re->u.s.n &&
-            memcmp(rs->rx_cache[k].pat, re->u.s.p, re->u.s.n) == 0) {
+        if (rs->rx_cache[k].n == re->len && memcmp(rs->rx_cache[k].pat, re->u.str, re->len) == 0) {
             r->code = rs->rx_cache[k].code;
             r->md = rs->rx_cache[k].md;
             r->cached = 1;
@@ -69,7 +68,7 @@ static void rx_compile(vtl_rs_t *rs, rx_t *r, const vtl_value_t *re)
     }
     int ec;
     PCRE2_SIZE eo;
-    r->code = pcre2_compile((PCRE2_SPTR)re->u.s.p, re->u.s.n, PCRE2_UTF | PCRE2_NO_UTF_CHECK, &ec,
+    r->code = pcre2_compile((PCRE2_SPTR)re->u.str, re->len, PCRE2_UTF | PCRE2_NO_UTF_CHECK, &ec,
                             &eo, NULL);
     if (!r->code) {
         PCRE2_UCHAR msg[120];
@@ -83,8 +82,8 @@ static void rx_compile(vtl_rs_t *rs, rx_t *r, const vtl_value_t *re)
     rs->rx_md = r->md;
     if (rs->rx_cached < (int)(sizeof(rs->rx_cache) / sizeof(rs->rx_cache[0]))) {
         int k = rs->rx_cached++;
-        rs->rx_cache[k].pat = re->u.s.p;
-        rs->rx_cache[k].n = re->u.s.n;
+        rs->rx_cache[k].pat = re->u.str;
+        rs->rx_cache[k].n = re->len;
         rs->rx_cache[k].code = r->code;
         rs->rx_cache[k].md = r->md;
         rs->rx_code = rs->rx_md = NULL;
@@ -96,10 +95,10 @@ static void rx_compile(vtl_rs_t *rs, rx_t *r, const vtl_value_t *re)
  * search resumes one character later. Returns 1 with ov set. */
 static int rx_find(vtl_rs_t *rs, rx_t *r, const vtl_value_t *s, size_t off, PCRE2_SIZE **ov)
 {
-    if (off > s->u.s.n)
+    if (off > s->len)
         return 0;
     int rc =
-        pcre2_match(r->code, (PCRE2_SPTR)s->u.s.p, s->u.s.n, off, PCRE2_NO_UTF_CHECK, r->md, NULL);
+        pcre2_match(r->code, (PCRE2_SPTR)s->u.str, s->len, off, PCRE2_NO_UTF_CHECK, r->md, NULL);
     if (rc == PCRE2_ERROR_NOMATCH)
         return 0;
     if (rc < 0) {
@@ -112,9 +111,9 @@ static int rx_find(vtl_rs_t *rs, rx_t *r, const vtl_value_t *s, size_t off, PCRE
 
 static size_t next_char(const vtl_value_t *s, size_t k)
 {
-    if (k >= s->u.s.n)
+    if (k >= s->len)
         return k + 1;
-    unsigned char c = (unsigned char)s->u.s.p[k];
+    unsigned char c = (unsigned char)s->u.str[k];
     return k + (c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4);
 }
 
@@ -126,33 +125,33 @@ static void add_replacement(vtl_rs_t *rs, rx_t *r, vtl_buf_t *b, const vtl_value
     uint32_t ncap;
     pcre2_pattern_info(r->code, PCRE2_INFO_CAPTURECOUNT, &ncap);
     (void)groups;
-    for (size_t k = 0; k < rep->u.s.n; k++) {
-        char c = rep->u.s.p[k];
+    for (size_t k = 0; k < rep->len; k++) {
+        char c = rep->u.str[k];
         if (c == '\\') {
             k++;
-            if (k >= rep->u.s.n) {
+            if (k >= rep->len) {
                 rx_free(rs, r);
                 vtl_fail(rs, VTL_ERUNTIME, "character to be escaped is missing");
             }
-            vtl_buf_add(rs, b, rep->u.s.p + k, 1);
+            vtl_buf_add(rs, b, rep->u.str + k, 1);
         } else if (c == '$') {
             k++;
-            if (k >= rep->u.s.n || rep->u.s.p[k] < '0' || rep->u.s.p[k] > '9') {
+            if (k >= rep->len || rep->u.str[k] < '0' || rep->u.str[k] > '9') {
                 rx_free(rs, r);
                 vtl_fail(rs, VTL_ERUNTIME, "Illegal group reference");
             }
-            uint32_t g = (uint32_t)(rep->u.s.p[k] - '0');
+            uint32_t g = (uint32_t)(rep->u.str[k] - '0');
             if (g > ncap) {
                 rx_free(rs, r);
                 vtl_fail(rs, VTL_ERUNTIME, "No group %u", g);
             }
             /* Java keeps reading digits while the group number stays valid */
-            while (k + 1 < rep->u.s.n && rep->u.s.p[k + 1] >= '0' && rep->u.s.p[k + 1] <= '9' &&
-                   g * 10 + (uint32_t)(rep->u.s.p[k + 1] - '0') <= ncap) {
-                g = g * 10 + (uint32_t)(rep->u.s.p[++k] - '0');
+            while (k + 1 < rep->len && rep->u.str[k + 1] >= '0' && rep->u.str[k + 1] <= '9' &&
+                   g * 10 + (uint32_t)(rep->u.str[k + 1] - '0') <= ncap) {
+                g = g * 10 + (uint32_t)(rep->u.str[++k] - '0');
             }
             if (ov[2 * g] != PCRE2_UNSET)
-                vtl_buf_add(rs, b, s->u.s.p + ov[2 * g], ov[2 * g + 1] - ov[2 * g]);
+                vtl_buf_add(rs, b, s->u.str + ov[2 * g], ov[2 * g + 1] - ov[2 * g]);
         } else {
             vtl_buf_add(rs, b, &c, 1);
         }
@@ -168,15 +167,15 @@ static vtl_value_t replace_re(vtl_rs_t *rs, const vtl_value_t *s, const vtl_valu
     size_t last = 0, from = 0;
     PCRE2_SIZE *ov;
     while (rx_find(rs, &r, s, from, &ov)) {
-        vtl_buf_add(rs, &b, s->u.s.p + last, ov[0] - last);
+        vtl_buf_add(rs, &b, s->u.str + last, ov[0] - last);
         add_replacement(rs, &r, &b, s, ov, rep);
         last = ov[1];
         from = ov[1] == ov[0] ? next_char(s, ov[1]) : ov[1];
         if (!all)
             break;
     }
-    if (last < s->u.s.n)
-        vtl_buf_add(rs, &b, s->u.s.p + last, s->u.s.n - last);
+    if (last < s->len)
+        vtl_buf_add(rs, &b, s->u.str + last, s->len - last);
     rx_free(rs, &r);
     return vtl_str(b.p ? b.p : "", b.n);
 }
@@ -185,7 +184,7 @@ static vtl_value_t matches(vtl_rs_t *rs, const vtl_value_t *s, const vtl_value_t
 {
     rx_t r = {0};
     rx_compile(rs, &r, re);
-    int rc = pcre2_match(r.code, (PCRE2_SPTR)s->u.s.p, s->u.s.n, 0,
+    int rc = pcre2_match(r.code, (PCRE2_SPTR)s->u.str, s->len, 0,
                          PCRE2_ANCHORED | PCRE2_ENDANCHORED | PCRE2_NO_UTF_CHECK, r.md, NULL);
     rx_free(rs, &r);
     return vtl_bool(rc >= 0);
@@ -205,7 +204,7 @@ static vtl_value_t split(vtl_rs_t *rs, const vtl_value_t *s, const vtl_value_t *
         if (!limited || (int64_t)l->n < limit - 1) {
             if (index == 0 && ov[0] == 0 && ov[1] == 0)
                 continue;
-            vtl_list_push(rs, l, vtl_str(s->u.s.p + index, ov[0] - index));
+            vtl_list_push(rs, l, vtl_str(s->u.str + index, ov[0] - index));
             index = ov[1];
         } else {
             break;
@@ -216,9 +215,9 @@ static vtl_value_t split(vtl_rs_t *rs, const vtl_value_t *s, const vtl_value_t *
         vtl_list_push(rs, l, *s);
         return out;
     }
-    vtl_list_push(rs, l, vtl_str(s->u.s.p + index, s->u.s.n - index));
+    vtl_list_push(rs, l, vtl_str(s->u.str + index, s->len - index));
     if (limit == 0)
-        while (l->n > 0 && l->v[l->n - 1].u.s.n == 0)
+        while (l->n > 0 && l->v[l->n - 1].len == 0)
             l->n--;
     return out;
 }
@@ -247,23 +246,23 @@ static vtl_value_t u16_index(const vtl_value_t *s, const char *at)
 {
     if (!at)
         return vtl_int(-1);
-    return vtl_int((int64_t)vtl_u16_len(s->u.s.p, (size_t)(at - s->u.s.p)));
+    return vtl_int((int64_t)vtl_u16_len(s->u.str, (size_t)(at - s->u.str)));
 }
 
 static vtl_value_t case_map(vtl_rs_t *rs, const vtl_value_t *s, int upper)
 {
-    char *o = vtl_alloc(rs, s->u.s.n * 2 + 1);
+    char *o = vtl_alloc(rs, s->len * 2 + 1);
     size_t k = 0;
-    for (size_t j = 0; j < s->u.s.n; j++) {
-        unsigned char c = (unsigned char)s->u.s.p[j];
+    for (size_t j = 0; j < s->len; j++) {
+        unsigned char c = (unsigned char)s->u.str[j];
         if (c < 0x80) {
             if (upper && c >= 'a' && c <= 'z')
                 c -= 32;
             else if (!upper && c >= 'A' && c <= 'Z')
                 c += 32;
             o[k++] = (char)c;
-        } else if (c == 0xC3 && j + 1 < s->u.s.n) { /* Latin-1 letters */
-            unsigned char d = (unsigned char)s->u.s.p[j + 1];
+        } else if (c == 0xC3 && j + 1 < s->len) { /* Latin-1 letters */
+            unsigned char d = (unsigned char)s->u.str[j + 1];
             unsigned cp = 0xC0 + (d & 0x3F);
             j++;
             if (upper && cp == 0xDF) { /* ß -> SS */
@@ -287,8 +286,8 @@ static vtl_value_t case_map(vtl_rs_t *rs, const vtl_value_t *s, int upper)
 static int32_t java_hash(const vtl_value_t *s)
 {
     uint32_t h = 0;
-    const unsigned char *p = (const unsigned char *)s->u.s.p;
-    size_t n = s->u.s.n;
+    const unsigned char *p = (const unsigned char *)s->u.str;
+    size_t n = s->len;
     for (size_t k = 0; k < n;) {
         uint32_t cp;
         size_t len;
@@ -366,8 +365,8 @@ static int32_t java_hash_value(const vtl_value_t *v, int depth)
  * surrogate, which Java prints as "?". */
 static vtl_value_t u16_slice(vtl_rs_t *rs, const vtl_value_t *s, size_t b, size_t e)
 {
-    const char *p = s->u.s.p;
-    size_t n = s->u.s.n, u = 0, k = 0, start = n, stop = n;
+    const char *p = s->u.str;
+    size_t n = s->len, u = 0, k = 0, start = n, stop = n;
     int lone_start = 0, lone_end = 0;
     while (k < n) {
         unsigned char c = (unsigned char)p[k];
@@ -408,8 +407,8 @@ static vtl_value_t u16_slice(vtl_rs_t *rs, const vtl_value_t *s, size_t b, size_
 static vtl_value_t str_method(vtl_rs_t *rs, vtl_value_t *self, const char *name, size_t nlen,
                               vtl_value_t *a, size_t n, int *found)
 {
-    const char *p = self->u.s.p;
-    size_t len = self->u.s.n;
+    const char *p = self->u.str;
+    size_t len = self->len;
     if (n == 0) {
         if (NAME("length"))
             return vtl_int((int64_t)vtl_u16_len(p, len));
@@ -492,27 +491,27 @@ static vtl_value_t str_method(vtl_rs_t *rs, vtl_value_t *self, const char *name,
             return nf(found);
         const vtl_value_t *x = &a[0];
         if (NAME("indexOf"))
-            return u16_index(self, find_bytes(p, len, x->u.s.p, x->u.s.n, 0));
+            return u16_index(self, find_bytes(p, len, x->u.str, x->len, 0));
         if (NAME("lastIndexOf")) {
             const char *best = NULL;
-            for (const char *at = find_bytes(p, len, x->u.s.p, x->u.s.n, 0); at;
+            for (const char *at = find_bytes(p, len, x->u.str, x->len, 0); at;
                  at = (size_t)(at - p) + 1 <= len
-                          ? find_bytes(p, len, x->u.s.p, x->u.s.n, (size_t)(at - p) + 1)
+                          ? find_bytes(p, len, x->u.str, x->len, (size_t)(at - p) + 1)
                           : NULL)
                 best = at;
             return u16_index(self, best);
         }
         if (NAME("contains"))
-            return vtl_bool(find_bytes(p, len, x->u.s.p, x->u.s.n, 0) != NULL);
+            return vtl_bool(find_bytes(p, len, x->u.str, x->len, 0) != NULL);
         if (NAME("startsWith"))
-            return vtl_bool(x->u.s.n <= len && memcmp(p, x->u.s.p, x->u.s.n) == 0);
+            return vtl_bool(x->len <= len && memcmp(p, x->u.str, x->len) == 0);
         if (NAME("endsWith"))
-            return vtl_bool(x->u.s.n <= len && memcmp(p + len - x->u.s.n, x->u.s.p, x->u.s.n) == 0);
+            return vtl_bool(x->len <= len && memcmp(p + len - x->len, x->u.str, x->len) == 0);
         if (NAME("concat")) {
-            char *o = vtl_alloc(rs, len + x->u.s.n + 1);
+            char *o = vtl_alloc(rs, len + x->len + 1);
             memcpy(o, p, len);
-            memcpy(o + len, x->u.s.p, x->u.s.n);
-            return vtl_str(o, len + x->u.s.n);
+            memcpy(o + len, x->u.str, x->len);
+            return vtl_str(o, len + x->len);
         }
         if (NAME("matches"))
             return matches(rs, self, x);
@@ -565,13 +564,13 @@ static vtl_value_t str_method(vtl_rs_t *rs, vtl_value_t *self, const char *name,
                 if (a[1].u.i < 0 || (size_t)a[1].u.i > u)
                     return vtl_bool(0);
                 size_t off = vtl_u16_off(p, len, (size_t)from);
-                return vtl_bool(a[0].u.s.n <= len - off &&
-                                memcmp(p + off, a[0].u.s.p, a[0].u.s.n) == 0);
+                return vtl_bool(a[0].len <= len - off &&
+                                memcmp(p + off, a[0].u.str, a[0].len) == 0);
             }
             if ((size_t)from >= u) /* Java: the length for "", else -1 */
-                return vtl_int(a[0].u.s.n == 0 ? (int64_t)u : -1);
+                return vtl_int(a[0].len == 0 ? (int64_t)u : -1);
             size_t off = vtl_u16_off(p, len, (size_t)from);
-            return u16_index(self, find_bytes(p, len, a[0].u.s.p, a[0].u.s.n, off));
+            return u16_index(self, find_bytes(p, len, a[0].u.str, a[0].len, off));
         }
         if (NAME("split") && is_str(&a[0]) && is_int(&a[1]))
             return split(rs, self, &a[0], a[1].u.i);
@@ -590,21 +589,21 @@ static vtl_value_t str_method(vtl_rs_t *rs, vtl_value_t *self, const char *name,
         if (NAME("replace")) {
             const vtl_value_t *t = &a[0], *r = &a[1];
             vtl_buf_t b = {0};
-            if (t->u.s.n == 0) { /* "abc".replace("", "-") is "-a-b-c-" */
-                vtl_buf_add(rs, &b, r->u.s.p, r->u.s.n);
+            if (t->len == 0) { /* "abc".replace("", "-") is "-a-b-c-" */
+                vtl_buf_add(rs, &b, r->u.str, r->len);
                 for (size_t k = 0; k < len;) {
                     size_t nk = next_char(self, k);
                     vtl_buf_add(rs, &b, p + k, nk - k);
-                    vtl_buf_add(rs, &b, r->u.s.p, r->u.s.n);
+                    vtl_buf_add(rs, &b, r->u.str, r->len);
                     k = nk;
                 }
                 return vtl_str(b.p ? b.p : "", b.n);
             }
             size_t k = 0;
-            for (const char *at; (at = find_bytes(p, len, t->u.s.p, t->u.s.n, k));) {
+            for (const char *at; (at = find_bytes(p, len, t->u.str, t->len, k));) {
                 vtl_buf_add(rs, &b, p + k, (size_t)(at - p) - k);
-                vtl_buf_add(rs, &b, r->u.s.p, r->u.s.n);
-                k = (size_t)(at - p) + t->u.s.n;
+                vtl_buf_add(rs, &b, r->u.str, r->len);
+                k = (size_t)(at - p) + t->len;
             }
             vtl_buf_add(rs, &b, p + k, len - k);
             return vtl_str(b.p ? b.p : "", b.n);
@@ -817,8 +816,8 @@ static vtl_value_t foreach_prop(vtl_foreach_t *fe, const char *name, size_t nlen
 static vtl_value_t parse_integral(vtl_rs_t *rs, const vtl_value_t *s, int64_t lo, int64_t hi,
                                   int as_long)
 {
-    const char *p = s->u.s.p;
-    size_t n = s->u.s.n, k = 0;
+    const char *p = s->u.str;
+    size_t n = s->len, k = 0;
     int neg = 0;
     uint64_t v = 0, lim;
     if (k < n && (p[k] == '-' || p[k] == '+'))
@@ -843,8 +842,8 @@ bad:
 /* Double.parseDouble */
 static vtl_value_t parse_double(vtl_rs_t *rs, const vtl_value_t *s)
 {
-    const char *p = s->u.s.p;
-    size_t n = s->u.s.n;
+    const char *p = s->u.str;
+    size_t n = s->len;
     while (n && (unsigned char)*p <= ' ') {
         p++;
         n--;
@@ -872,7 +871,7 @@ static vtl_value_t parse_double(vtl_rs_t *rs, const vtl_value_t *s)
         return vtl_double(d);
 bad:
     vtl_fail(rs, VTL_ERUNTIME, "NumberFormatException: For input string: \"%.*s\"",
-             (int)(s->u.s.n > 60 ? 60 : s->u.s.n), s->u.s.p);
+             (int)(s->len > 60 ? 60 : s->len), s->u.str);
 }
 
 vtl_value_t vtl_call(vtl_rs_t *rs, vtl_value_t *self, const char *name, size_t nlen,
@@ -917,7 +916,7 @@ vtl_value_t vtl_call(vtl_rs_t *rs, vtl_value_t *self, const char *name, size_t n
         /* static methods through an instance: #set($Integer = 0)
          * $Integer.parseInt("42") */
         if (nargs == 1 && (args[0].type == V_STR || args[0].type == V_NULL)) {
-            static const vtl_value_t null_str = {.type = V_STR, .u.s = {"null", 4}};
+            static const vtl_value_t null_str = {.type = V_STR, .len = 4, .u.str = "null"};
             const vtl_value_t *a = args[0].type == V_STR ? &args[0] : &null_str;
             if (self->type == V_INT && (NAME("parseInt") || NAME("valueOf")))
                 return parse_integral(rs, a, INT32_MIN, INT32_MAX, 0);
@@ -931,21 +930,21 @@ vtl_value_t vtl_call(vtl_rs_t *rs, vtl_value_t *self, const char *name, size_t n
         }
         return nf(found);
     case V_OBJ:
-        if (self->u.o.kind == O_FOREACH) {
+        if (self->kind == O_FOREACH) {
             /* getIndex(), getCount(), hasNext() ... */
             if (nargs == 0 && NAME("hasNext"))
-                return vtl_bool(self->u.o.fe->has_next);
+                return vtl_bool(self->u.fe->has_next);
             if (nargs == 0 && nlen > 3 && memcmp(name, "get", 3) == 0) {
                 char low[32];
                 size_t k = nlen - 3 < sizeof(low) ? nlen - 3 : sizeof(low) - 1;
                 memcpy(low, name + 3, k);
                 low[0] = (char)(low[0] >= 'A' && low[0] <= 'Z' ? low[0] + 32 : low[0]);
-                vtl_value_t v = foreach_prop(self->u.o.fe, low, k);
+                vtl_value_t v = foreach_prop(self->u.fe, low, k);
                 if (v.type != V_NULL)
                     return v;
             }
             if (nargs == 0 && (NAME("isFirst") || NAME("isLast")))
-                return foreach_prop(self->u.o.fe, NAME("isFirst") ? "first" : "last",
+                return foreach_prop(self->u.fe, NAME("isFirst") ? "first" : "last",
                                     NAME("isFirst") ? 5 : 4);
         }
         return nf(found);
@@ -972,9 +971,9 @@ vtl_value_t vtl_property(vtl_rs_t *rs, vtl_value_t *self, const char *name, size
             return self->u.e->val;
         return vtl_null();
     case V_OBJ:
-        if (self->u.o.kind == O_FOREACH)
-            return foreach_prop(self->u.o.fe, name, nlen);
-        if (self->u.o.kind == O_INPUT && NAME("body"))
+        if (self->kind == O_FOREACH)
+            return foreach_prop(self->u.fe, name, nlen);
+        if (self->kind == O_INPUT && NAME("body"))
             return vtl_builtin_call(rs, self, "getBody", 7, NULL, 0, &found);
         return vtl_null();
     default:

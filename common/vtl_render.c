@@ -231,7 +231,7 @@ static vtl_value_t apply_mod(vtl_rs_t *rs, vtl_value_t cur, const vtl_mod_t *m)
     vtl_value_t *args = eval_args(rs, m->args, m->nargs);
     int found = 1;
     vtl_value_t r;
-    if (cur.type == V_OBJ && (cur.u.o.kind == O_INPUT || cur.u.o.kind == O_UTIL))
+    if (cur.type == V_OBJ && (cur.kind == O_INPUT || cur.kind == O_UTIL))
         r = vtl_builtin_call(rs, &cur, m->name, m->name_len, args, m->nargs, &found);
     else
         r = vtl_call(rs, &cur, m->name, m->name_len, args, m->nargs, &found);
@@ -281,7 +281,7 @@ static void render_ref(vtl_rs_t *rs, const vtl_node_t *nd)
     }
     emit_bs(rs, nd->esc_prefix);
     if (v.type == V_STR) {
-        emit(rs, v.u.s.p, v.u.s.n);
+        emit(rs, v.u.str, v.len);
         return;
     }
     vtl_buf_t b = {0};
@@ -495,8 +495,8 @@ static vtl_value_t eval(vtl_rs_t *rs, const vtl_node_t *nd)
         return vtl_str(nd->text, nd->len);
     case E_ISTR: {
         vtl_value_t s = render_to_string(rs, nd->b);
-        if (nd->op && s.u.s.n > 0)
-            s.u.s.n--;
+        if (nd->op && s.len > 0)
+            s.len--;
         return s;
     }
     case E_INT:
@@ -618,8 +618,8 @@ static void render_foreach(vtl_rs_t *rs, const vtl_node_t *nd)
     fe->index = -1;
     fe->parent = had_fe ? saved_fe : vtl_null();
     vtl_value_t fev = {.type = V_OBJ};
-    fev.u.o.kind = O_FOREACH;
-    fev.u.o.fe = fe;
+    fev.kind = O_FOREACH;
+    fev.u.fe = fe;
     set_var(rs, fe_name, fev, 1);
     /* outside macros the loop's variables are globals, found once here;
      * inside one, set_var also gives an argument of the same name the value */
@@ -684,7 +684,7 @@ static void render_evaluate(vtl_rs_t *rs, const vtl_node_t *nd)
     vtl_macro_t *macros = rs->rt_macros;
     vtl_error_t perr = {0};
     vtl_alloc_t al = {.alloc = (void *(*)(void *, size_t))vtl_alloc, .ud = rs};
-    if (vtl_parse(v.u.s.p, v.u.s.n, &al, &body, &macros, &perr) != VTL_OK)
+    if (vtl_parse(v.u.str, v.len, &al, &body, &macros, &perr) != VTL_OK)
         vtl_fail(rs, VTL_ERUNTIME, "#evaluate: %s", perr.message);
     rs->rt_macros = macros;
     render_list(rs, body);
@@ -723,8 +723,8 @@ static void render_node(vtl_rs_t *rs, const vtl_node_t *nd)
         break;
     case N_DEFINE: {
         vtl_value_t v = {.type = V_OBJ};
-        v.u.o.kind = O_BLOCK;
-        v.u.o.body = nd->b;
+        v.kind = O_BLOCK;
+        v.u.body = nd->b;
         set_var(rs, NODE_NAME(nd), v, 1);
         break;
     }

@@ -117,7 +117,7 @@ static size_t key_hash(const char *p, size_t n)
 
 static void idx_insert(vtl_map_t *m, size_t pos)
 {
-    size_t h = key_hash(m->keys[pos].u.s.p, m->keys[pos].u.s.n) & (m->idx_cap - 1);
+    size_t h = key_hash(m->keys[pos].u.str, m->keys[pos].len) & (m->idx_cap - 1);
     while (m->idx[h])
         h = (h + 1) & (m->idx_cap - 1);
     m->idx[h] = (uint32_t)pos + 1;
@@ -138,21 +138,21 @@ static void idx_build(vtl_rs_t *rs, vtl_map_t *m)
 long vtl_map_find(const vtl_map_t *m, vtl_value_t key)
 {
     if (m->idx && key.type == V_STR) {
-        size_t h = key_hash(key.u.s.p, key.u.s.n) & (m->idx_cap - 1);
+        size_t h = key_hash(key.u.str, key.len) & (m->idx_cap - 1);
         for (; m->idx[h]; h = (h + 1) & (m->idx_cap - 1)) {
             const vtl_value_t *k = &m->keys[m->idx[h] - 1];
-            if (k->u.s.n == key.u.s.n && memcmp(k->u.s.p, key.u.s.p, key.u.s.n) == 0)
+            if (k->len == key.len && memcmp(k->u.str, key.u.str, key.len) == 0)
                 return (long)m->idx[h] - 1;
         }
         return -1;
     }
     if (key.type == V_STR) { /* what vtl_equals does for strings, inline */
-        size_t n = key.u.s.n;
-        const char *p = key.u.s.p;
+        size_t n = key.len;
+        const char *p = key.u.str;
         for (size_t k = 0; k < m->n; k++) {
             const vtl_value_t *mk = &m->keys[k];
-            if (mk->type == V_STR && mk->u.s.n == n &&
-                (n == 0 || (mk->u.s.p[0] == p[0] && memcmp(mk->u.s.p, p, n) == 0)))
+            if (mk->type == V_STR && mk->len == n &&
+                (n == 0 || (mk->u.str[0] == p[0] && memcmp(mk->u.str, p, n) == 0)))
                 return (long)k;
         }
         return -1;
@@ -388,7 +388,7 @@ static void to_json_d(vtl_rs_t *rs, vtl_buf_t *b, const vtl_value_t *v, int dept
         vtl_fail(rs, VTL_ERUNTIME, "value nested too deeply to print");
     switch (v->type) {
     case V_STR:
-        json_quote(rs, b, v->u.s.p, v->u.s.n);
+        json_quote(rs, b, v->u.str, v->len);
         return;
     case V_MAP:
         vtl_buf_add(rs, b, "{", 1);
@@ -396,7 +396,7 @@ static void to_json_d(vtl_rs_t *rs, vtl_buf_t *b, const vtl_value_t *v, int dept
             if (k)
                 vtl_buf_add(rs, b, ",", 1);
             vtl_value_t ks = vtl_stringify(rs, &v->u.m->keys[k]);
-            json_quote(rs, b, ks.u.s.p, ks.u.s.n);
+            json_quote(rs, b, ks.u.str, ks.len);
             vtl_buf_add(rs, b, ":", 1);
             to_json_d(rs, b, &v->u.m->vals[k], depth + 1);
         }
@@ -429,7 +429,7 @@ static void to_string_d(vtl_rs_t *rs, vtl_buf_t *b, const vtl_value_t *v, int de
         vtl_fail(rs, VTL_ERUNTIME, "value nested too deeply to print");
     switch (v->type) {
     case V_STR:
-        vtl_buf_add(rs, b, v->u.s.p, v->u.s.n);
+        vtl_buf_add(rs, b, v->u.str, v->len);
         return;
     case V_LIST:
         if (v->u.l->kind == L_JSON) {
@@ -467,14 +467,11 @@ static void to_string_d(vtl_rs_t *rs, vtl_buf_t *b, const vtl_value_t *v, int de
         to_string_d(rs, b, &v->u.e->val, depth + 1);
         return;
     case V_OBJ:
-        if (v->u.o.kind == O_BLOCK) {
-            vtl_render_block(rs, b, v->u.o.body);
+        if (v->kind == O_BLOCK) {
+            vtl_render_block(rs, b, v->u.body);
             return;
         }
-        add_s(rs, b,
-              v->u.o.kind == O_INPUT  ? "$input"
-              : v->u.o.kind == O_UTIL ? "$util"
-                                      : "$foreach");
+        add_s(rs, b, v->kind == O_INPUT ? "$input" : v->kind == O_UTIL ? "$util" : "$foreach");
         return;
     default:
         add_scalar(rs, b, v);
@@ -515,7 +512,7 @@ int vtl_equals(const vtl_value_t *a, const vtl_value_t *b)
     case V_DOUBLE: /* Double.equals compares bits */
         return memcmp(&a->u.d, &b->u.d, sizeof(double)) == 0 || (isnan(a->u.d) && isnan(b->u.d));
     case V_STR:
-        return a->u.s.n == b->u.s.n && memcmp(a->u.s.p, b->u.s.p, a->u.s.n) == 0;
+        return a->len == b->len && memcmp(a->u.str, b->u.str, a->len) == 0;
     case V_LIST:
         if (a->u.l == b->u.l)
             return 1;
@@ -539,7 +536,7 @@ int vtl_equals(const vtl_value_t *a, const vtl_value_t *b)
     case V_ENTRY:
         return vtl_equals(&a->u.e->key, &b->u.e->key) && vtl_equals(&a->u.e->val, &b->u.e->val);
     case V_OBJ:
-        return a->u.o.kind == b->u.o.kind && a->u.o.fe == b->u.o.fe;
+        return a->kind == b->kind && a->u.fe == b->u.fe;
     }
     return 0;
 }
@@ -599,7 +596,7 @@ json_t *vtl_to_jansson(const vtl_value_t *v, int depth)
     case V_DOUBLE:
         return json_real(v->u.d);
     case V_STR:
-        return json_stringn_nocheck(v->u.s.p, v->u.s.n);
+        return json_stringn_nocheck(v->u.str, v->len);
     case V_LIST:
         j = json_array();
         for (size_t k = 0; j && k < v->u.l->n; k++)
@@ -611,7 +608,7 @@ json_t *vtl_to_jansson(const vtl_value_t *v, int depth)
             if (v->u.m->keys[k].type != V_STR)
                 continue;
             json_t *val = vtl_to_jansson(&v->u.m->vals[k], depth + 1);
-            json_object_setn_new_nocheck(j, v->u.m->keys[k].u.s.p, v->u.m->keys[k].u.s.n,
+            json_object_setn_new_nocheck(j, v->u.m->keys[k].u.str, v->u.m->keys[k].len,
                                          val ? val : json_null());
         }
         return j;
