@@ -274,7 +274,20 @@ typedef struct vtl_rs {
 /* failure: longjmp out of the render with code and message */
 _Noreturn void vtl_fail(vtl_rs_t *rs, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-void *vtl_alloc(vtl_rs_t *rs, size_t n);
+/* zeroed render memory, counted against the memory limit */
+void *vtl_alloc_slow(vtl_rs_t *rs, size_t n);
+static inline void *vtl_alloc(vtl_rs_t *rs, size_t n)
+{
+    n = (n + 15) & ~(size_t)15;
+    if (n > rs->chunk_zeroed || rs->mem + n > rs->lim.max_memory)
+        return vtl_alloc_slow(rs, n);
+    void *p = rs->chunk;
+    rs->mem += n;
+    rs->chunk += n;
+    rs->chunk_left -= n;
+    rs->chunk_zeroed -= n;
+    return p;
+}
 char *vtl_strndup(vtl_rs_t *rs, const char *s, size_t n);
 
 /* values (inline: the evaluator makes them at every step) */

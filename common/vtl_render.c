@@ -241,7 +241,9 @@ static vtl_value_t apply_mod(vtl_rs_t *rs, vtl_value_t cur, const vtl_mod_t *m)
 static vtl_value_t ref_value(vtl_rs_t *rs, const vtl_node_t *nd)
 {
     step(rs);
-    vtl_value_t cur = root_value(rs, NODE_NAME(nd));
+    /* a numbered variable already set: no call to find it */
+    vtl_var_t *g = nd->name_id && !rs->frame && !rs->npins ? rs->by_id[nd->name_id] : NULL;
+    vtl_value_t cur = g && g->defined ? g->val : root_value(rs, NODE_NAME(nd));
     for (const vtl_mod_t *m = nd->mods; m && cur.type != V_NULL; m = m->next)
         cur = apply_mod(rs, cur, m);
     return cur;
@@ -672,6 +674,12 @@ static void render_foreach(vtl_rs_t *rs, const vtl_node_t *nd)
     set_var(rs, fe_name, had_fe ? saved_fe : vtl_null(), had_fe);
 }
 
+/* render memory for the parser of #evaluate */
+static void *render_alloc(void *rs, size_t n)
+{
+    return vtl_alloc(rs, n);
+}
+
 static void render_evaluate(vtl_rs_t *rs, const vtl_node_t *nd)
 {
     vtl_value_t v = eval(rs, nd->a);
@@ -683,7 +691,7 @@ static void render_evaluate(vtl_rs_t *rs, const vtl_node_t *nd)
     vtl_node_t *body;
     vtl_macro_t *macros = rs->rt_macros;
     vtl_error_t perr = {0};
-    vtl_alloc_t al = {.alloc = (void *(*)(void *, size_t))vtl_alloc, .ud = rs};
+    vtl_alloc_t al = {.alloc = render_alloc, .ud = rs};
     if (vtl_parse(v.u.str, v.len, &al, &body, &macros, &perr) != VTL_OK)
         vtl_fail(rs, VTL_ERUNTIME, "#evaluate: %s", perr.message);
     rs->rt_macros = macros;

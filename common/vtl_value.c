@@ -24,7 +24,7 @@ _Noreturn void vtl_fail(vtl_rs_t *rs, int code, const char *fmt, ...)
 
 /* memory from the caller's allocator, zeroed: n bytes alone, or a chunk
  * the small allocations that follow are cut from */
-static void *alloc_slow(vtl_rs_t *rs, size_t n)
+static void *alloc_from_caller(vtl_rs_t *rs, size_t n)
 {
     size_t get = n > VTL_CHUNK / 4 ? n : VTL_CHUNK;
     char *p = rs->al.alloc(rs->al.ud, get);
@@ -44,14 +44,14 @@ static void *alloc_slow(vtl_rs_t *rs, size_t n)
  * zero a whole chunk. */
 #define VTL_ZERO_RUN 1024
 
-void *vtl_alloc(vtl_rs_t *rs, size_t n)
+void *vtl_alloc_slow(vtl_rs_t *rs, size_t n)
 {
     n = (n + 15) & ~(size_t)15;
     if (rs->mem + n > rs->lim.max_memory)
         vtl_fail(rs, VTL_ELIMIT, "template used more than %zu bytes of memory", rs->lim.max_memory);
     rs->mem += n;
     if (n > rs->chunk_left)
-        return alloc_slow(rs, n);
+        return alloc_from_caller(rs, n);
     if (n > rs->chunk_zeroed) {
         size_t run = n - rs->chunk_zeroed + VTL_ZERO_RUN;
         run = run < rs->chunk_left - rs->chunk_zeroed ? run : rs->chunk_left - rs->chunk_zeroed;
