@@ -203,6 +203,78 @@ vtl_value_t vtl_map_put(vtl_rs_t *rs, vtl_map_t *m, vtl_value_t key, vtl_value_t
     return vtl_null();
 }
 
+/* what npairs vtl_map_put calls on a new map would give (a repeated key
+ * keeps its first place and its last value), with one allocation for the
+ * map and its entries and the index (past 16 entries) built once */
+vtl_value_t vtl_map_from_pairs(vtl_rs_t *rs, const vtl_value_t *kv, size_t npairs)
+{
+    vtl_value_t mv = vtl_map_new(rs, npairs);
+    vtl_map_t *m = mv.u.m;
+    size_t n = 0;
+    if (npairs < 16 || npairs > UINT32_MAX / 4) {
+        for (size_t k = 0; k < npairs; k++) {
+            vtl_value_t key = kv[2 * k];
+            if (key.type != V_STR) { /* not from JSON: the general way */
+                for (; k < npairs; k++)
+                    vtl_map_put(rs, m, kv[2 * k], kv[2 * k + 1]);
+                return mv;
+            }
+            size_t j = 0;
+            for (; j < n; j++)
+                if (m->keys[j].type == V_STR && m->keys[j].u.s.n == key.u.s.n &&
+                    memcmp(m->keys[j].u.s.p, key.u.s.p, key.u.s.n) == 0)
+                    break;
+            if (j < n) {
+                m->vals[j] = kv[2 * k + 1];
+                continue;
+            }
+            m->keys[n] = key;
+            m->vals[n++] = kv[2 * k + 1];
+        }
+        m->n = n;
+        m->mods = (unsigned)n;
+        return mv;
+    }
+    size_t cap = 64;
+    while (cap < npairs * 2 + 2)
+        cap *= 2;
+    uint32_t *idx = vtl_alloc(rs, cap * sizeof(uint32_t));
+    for (size_t k = 0; k < npairs; k++) {
+        vtl_value_t key = kv[2 * k];
+        if (key.type != V_STR) { /* not from JSON: the general way */
+            m->n = n;
+            m->mods = (unsigned)n;
+            if (n >= 16) {
+                m->idx = idx;
+                m->idx_cap = cap;
+            }
+            for (; k < npairs; k++)
+                vtl_map_put(rs, m, kv[2 * k], kv[2 * k + 1]);
+            return mv;
+        }
+        size_t h = key_hash(key.u.s.p, key.u.s.n) & (cap - 1);
+        for (; idx[h]; h = (h + 1) & (cap - 1)) {
+            const vtl_value_t *o = &m->keys[idx[h] - 1];
+            if (o->u.s.n == key.u.s.n && memcmp(o->u.s.p, key.u.s.p, key.u.s.n) == 0)
+                break;
+        }
+        if (idx[h]) {
+            m->vals[idx[h] - 1] = kv[2 * k + 1];
+            continue;
+        }
+        idx[h] = (uint32_t)n + 1;
+        m->keys[n] = key;
+        m->vals[n++] = kv[2 * k + 1];
+    }
+    m->n = n;
+    m->mods = (unsigned)n;
+    if (n >= 16) { /* as vtl_map_put keeps it: an index past 15 entries only */
+        m->idx = idx;
+        m->idx_cap = cap;
+    }
+    return mv;
+}
+
 int vtl_is_number(const vtl_value_t *v)
 {
     return v->type == V_INT || v->type == V_LONG || v->type == V_DOUBLE;
