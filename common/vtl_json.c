@@ -25,6 +25,38 @@ typedef struct jp {
     const char *what;
 } jp_t;
 
+/* the memory of the objects, arrays and escaped strings of one document:
+ * cut from blocks of the render's memory (vtl_alloc, which counts it), as
+ * each is written whole it is not cleared again */
+typedef struct jmem {
+    char *p;
+    size_t left, block;
+} jmem_t;
+
+#define JMEM_BLOCK_MAX 2048
+
+__attribute__((noinline)) static void *jalloc_slow(vtl_rs_t *rs, jmem_t *m, size_t n)
+{
+    if (n > m->block / 2) /* large: alone */
+        return vtl_alloc(rs, n);
+    m->p = vtl_alloc(rs, m->block);
+    m->left = m->block;
+    m->block = JMEM_BLOCK_MAX;
+    m->p += n;
+    m->left -= n;
+    return m->p - n;
+}
+
+static inline void *jalloc(vtl_rs_t *rs, jmem_t *m, size_t n)
+{
+    n = (n + 15) & ~(size_t)15;
+    if (n > m->left)
+        return jalloc_slow(rs, m, n);
+    m->p += n;
+    m->left -= n;
+    return m->p - n;
+}
+
 _Noreturn __attribute__((noinline, cold)) static void jfail(const jp_t *c, const char *at,
                                                             const char *why)
 {
@@ -138,7 +170,7 @@ static char *put_utf8(char *o, unsigned cp)
  * it would); then the text is decoded into one allocation of the escaped
  * length, which it never exceeds. *out receives the value; returns the
  * position past the closing quote. */
-__attribute__((noinline)) static const char *jstring_esc(const jp_t *c, const char *st,
+__attribute__((noinline)) static const char *jstring_esc(const jp_t *c, jmem_t *mem, const char *st,
                                                          const char *p, vtl_value_t *out)
 {
     const char *e = c->end;
@@ -160,24 +192,23 @@ __attribute__((noinline)) static const char *jstring_esc(const jp_t *c, const ch
         }
     }
     const char *end = p;
-    char *dst = vtl_alloc(c->rs, (size_t)(end - st)), *o = dst;
+    /* room for sixteen bytes more: the runs are copied sixteen at a time */
+    char *dst = jalloc(c->rs, mem, (size_t)(end - st) + 16), *o = dst;
     p = st;
     while (p < end) {
 #ifdef __SSE2__
         const __m128i slashes = _mm_set1_epi8('\\');
-        while (end - p >= 16) {
+        while (e - p >= 16) { /* loads within the text, stores within dst */
             __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
-            unsigned hit = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, slashes));
-            if (hit) {
-                unsigned k = (unsigned)__builtin_ctz(hit);
-                memcpy(o, p, k);
-                o += k;
-                p += k;
-                break;
-            }
             _mm_storeu_si128((__m128i *)(void *)o, v);
-            o += 16;
-            p += 16;
+            unsigned hit = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, slashes));
+            size_t k = hit ? (size_t)__builtin_ctz(hit) : 16;
+            if (k > (size_t)(end - p))
+                k = (size_t)(end - p);
+            o += k;
+            p += k;
+            if (k < 16)
+                break;
         }
 #endif
         while (p < end && *p != '\\')
@@ -203,8 +234,8 @@ __attribute__((noinline)) static const char *jstring_esc(const jp_t *c, const ch
             *o++ = '\t';
             break;
         case 'u': {
-            unsigned cp, lo;
-            hex4(p, end, &cp);
+            unsigned cp = 0, lo; /* the digits were checked above */
+            (void)hex4(p, end, &cp);
             p += 4;
             if (cp >= 0xD800 && cp <= 0xDBFF && end - p >= 6 && p[0] == '\\' && p[1] == 'u' &&
                 hex4(p + 2, end, &lo) == 0 && lo >= 0xDC00 && lo <= 0xDFFF) {
@@ -293,24 +324,43 @@ __attribute__((noinline)) static vtl_value_t *stack_grow(vtl_rs_t *rs, vtl_value
     return ns;
 }
 
-static vtl_value_t make_list(vtl_rs_t *rs, const vtl_value_t *v, size_t n)
+/* a JSON list of the n values at v (n > 0) */
+static vtl_value_t make_list(vtl_rs_t *rs, jmem_t *mem, const vtl_value_t *v, size_t n)
 {
-    vtl_value_t l = vtl_list_new(rs, L_JSON, n);
-    if (n)
-        memcpy(l.u.l->v, v, n * sizeof(*v));
-    l.u.l->n = n;
-    l.u.l->mods = (unsigned)n;
-    return l;
+    vtl_list_t *l = jalloc(rs, mem, sizeof(*l) + n * sizeof(*v));
+    *l = (vtl_list_t){
+        .kind = L_JSON, .v = (vtl_value_t *)(l + 1), .n = n, .cap = n, .mods = (unsigned)n};
+    memcpy(l->v, v, n * sizeof(*v));
+    return (vtl_value_t){.type = V_LIST, .u.l = l};
+}
+
+/* a string's value into *out, p past its opening quote; returns the
+ * position past its closing quote */
+static inline const char *jstring(const jp_t *c, jmem_t *mem, const char *p, vtl_value_t *out)
+{
+    const char *st = p;
+    p = scan_plain(p, c->end);
+    if (p < c->end && *p == '"') { /* no escapes: the bytes as they are */
+        out->type = V_STR;
+        out->u.s.p = st;
+        out->u.s.n = (size_t)(p - st);
+        return p + 1;
+    }
+    if (p >= c->end)
+        jfail(c, p, "unexpected end");
+    return jstring_esc(c, mem, st, p, out);
 }
 
 vtl_value_t vtl_json_parse(vtl_rs_t *rs, const char *text, size_t n, const char *what)
 {
     const jp_t c = {.rs = rs, .base = text, .end = text + n, .what = what};
     const char *p = text, *e = text + n;
+    /* the first block: about what the document's values take */
+    jmem_t mem = {.block = n * 4 < 256 ? 256 : n * 4 > JMEM_BLOCK_MAX ? JMEM_BLOCK_MAX : n * 4};
     /* the values (objects: key, value, key, value...) of the open objects
-     * and arrays, and where each open one starts (times two, plus one for
-     * an object) */
-    vtl_value_t local[64], *stk = local, v;
+     * and arrays, the document's at the bottom; where each open one starts
+     * (times two, plus one for an object) */
+    vtl_value_t local[64], *stk = local;
     size_t top = 0, cap = sizeof(local) / sizeof(local[0]);
     size_t open[JSON_MAX_DEPTH + 2];
     size_t depth = 0;
@@ -321,14 +371,19 @@ value:
         jfail(&c, p, "nested too deeply");
     if (p >= e)
         jfail(&c, p, "unexpected end");
+    if (top == cap)
+        stk = stack_grow(rs, stk, &cap);
     switch (*p) {
+    case '"':
+        p = jstring(&c, &mem, p + 1, &stk[top++]);
+        goto have_value;
     case '{':
         p = jws(p + 1, e);
         if (p >= e)
             jfail(&c, p, "unexpected end");
         if (*p == '}') {
             p++;
-            v = vtl_map_new(rs, 0);
+            stk[top++] = vtl_map_new(rs, 0);
             goto have_value;
         }
         open[depth++] = top * 2 + 1;
@@ -339,42 +394,29 @@ value:
             jfail(&c, p, "unexpected end");
         if (*p == ']') {
             p++;
-            v = make_list(rs, NULL, 0);
+            stk[top++] = vtl_list_new(rs, L_JSON, 0);
             goto have_value;
         }
         open[depth++] = top * 2;
         goto value;
-    case '"': {
-        const char *st = p + 1;
-        p = scan_plain(st, e);
-        if (p < e && *p == '"') { /* no escapes: the bytes as they are */
-            v = vtl_str(st, (size_t)(p - st));
-            p++;
-        } else if (p >= e) {
-            jfail(&c, p, "unexpected end");
-        } else {
-            p = jstring_esc(&c, st, p, &v);
-        }
-        goto have_value;
-    }
     case 't':
         if (e - p >= 4 && memcmp(p, "true", 4) == 0) {
             p += 4;
-            v = vtl_bool(1);
+            stk[top++] = vtl_bool(1);
             goto have_value;
         }
         break;
     case 'f':
         if (e - p >= 5 && memcmp(p, "false", 5) == 0) {
             p += 5;
-            v = vtl_bool(0);
+            stk[top++] = vtl_bool(0);
             goto have_value;
         }
         break;
     case 'n':
         if (e - p >= 4 && memcmp(p, "null", 4) == 0) {
             p += 4;
-            v = vtl_null();
+            stk[top++] = vtl_null();
             goto have_value;
         }
         break;
@@ -388,22 +430,19 @@ value:
         }
         if (q > d0 && q - p <= 18 && !(q < e && (*q == '.' || *q == 'e' || *q == 'E'))) {
             int64_t iv = *p == '-' ? -(int64_t)u : (int64_t)u;
-            v = (vtl_value_t){.type = iv >= INT32_MIN && iv <= INT32_MAX ? V_INT : V_LONG,
-                              .u.i = iv};
+            stk[top].type = iv >= INT32_MIN && iv <= INT32_MAX ? V_INT : V_LONG;
+            stk[top++].u.i = iv;
             p = q;
             goto have_value;
         }
         break;
     }
     }
-    p = jnumber(&c, p, &v);
+    p = jnumber(&c, p, &stk[top++]);
 
 have_value:
     if (depth == 0)
         goto done;
-    if (top == cap)
-        stk = stack_grow(rs, stk, &cap);
-    stk[top++] = v;
     p = jws(p, e);
     if (p >= e)
         jfail(&c, p, "unexpected end");
@@ -416,18 +455,23 @@ have_value:
             p = jws(p, e);
             goto value;
         }
+        vtl_value_t v;
         if (st & 1) {
             if (ch != '}')
                 jfail(&c, p, "expected ',' or '}'");
             st >>= 1;
-            v = vtl_map_from_pairs(rs, stk + st, (top - st) / 2);
+            size_t np = (top - st) / 2;
+            v = vtl_map_from_pairs(
+                rs, jalloc(rs, &mem, sizeof(vtl_map_t) + 2 * np * sizeof(vtl_value_t)), stk + st,
+                np);
         } else {
             if (ch != ']')
                 jfail(&c, p, "expected ',' or ']'");
             st >>= 1;
-            v = make_list(rs, stk + st, top - st);
+            v = make_list(rs, &mem, stk + st, top - st);
         }
-        top = st;
+        stk[st] = v;
+        top = st + 1;
         depth--;
         goto have_value;
     }
@@ -438,21 +482,9 @@ key:
         jfail(&c, p, "unexpected end");
     if (*p != '"')
         jfail(&c, p, "expected a key");
-    {
-        const char *st = p + 1;
-        p = scan_plain(st, e);
-        if (p < e && *p == '"') {
-            v = vtl_str(st, (size_t)(p - st));
-            p++;
-        } else if (p >= e) {
-            jfail(&c, p, "unexpected end");
-        } else {
-            p = jstring_esc(&c, st, p, &v);
-        }
-    }
     if (top == cap)
         stk = stack_grow(rs, stk, &cap);
-    stk[top++] = v;
+    p = jstring(&c, &mem, p + 1, &stk[top++]);
     p = jws(p, e);
     if (p >= e)
         jfail(&c, p, "unexpected end");
@@ -465,5 +497,5 @@ done:
     p = jws(p, e);
     if (p != e)
         jfail(&c, p, "trailing data");
-    return v;
+    return stk[0];
 }

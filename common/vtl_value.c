@@ -204,35 +204,59 @@ vtl_value_t vtl_map_put(vtl_rs_t *rs, vtl_map_t *m, vtl_value_t key, vtl_value_t
 }
 
 /* what npairs vtl_map_put calls on a new map would give (a repeated key
- * keeps its first place and its last value), with one allocation for the
- * map and its entries and the index (past 16 entries) built once */
-vtl_value_t vtl_map_from_pairs(vtl_rs_t *rs, const vtl_value_t *kv, size_t npairs)
+ * keeps its first place and its last value): the map and its entries in
+ * mem (NULL: allocated here), the index (past 16 entries) built once */
+vtl_value_t vtl_map_from_pairs(vtl_rs_t *rs, void *mem, const vtl_value_t *kv, size_t npairs)
 {
-    vtl_value_t mv = vtl_map_new(rs, npairs);
-    vtl_map_t *m = mv.u.m;
+    if (npairs == 0)
+        return vtl_map_new(rs, 0);
+    vtl_map_t *m = mem ? mem : vtl_alloc(rs, sizeof(*m) + 2 * npairs * sizeof(vtl_value_t));
+    *m = (vtl_map_t){.keys = (vtl_value_t *)(m + 1), .cap = npairs};
+    m->vals = m->keys + npairs;
+    vtl_value_t mv = {.type = V_MAP, .u.m = m};
     size_t n = 0;
     if (npairs < 16 || npairs > UINT32_MAX / 4) {
+        /* the entries as they are, unless two keys may be equal: a bit per
+         * key's length and first byte tells */
+        uint64_t seen = 0, again = 0;
         for (size_t k = 0; k < npairs; k++) {
-            vtl_value_t key = kv[2 * k];
-            if (key.type != V_STR) { /* not from JSON: the general way */
-                for (; k < npairs; k++)
-                    vtl_map_put(rs, m, kv[2 * k], kv[2 * k + 1]);
-                return mv;
-            }
+            const vtl_value_t *key = &kv[2 * k];
+            if (key->type != V_STR)
+                goto general;
+            unsigned h = (unsigned)key->u.s.n * 8 + (key->u.s.n ? (unsigned char)key->u.s.p[0] : 0);
+            uint64_t bit = (uint64_t)1 << (h & 63);
+            again |= seen & bit;
+            seen |= bit;
+            m->keys[k] = *key;
+            m->vals[k] = key[1];
+        }
+        if (!again) {
+            m->n = npairs;
+            m->mods = (unsigned)npairs;
+            return mv;
+        }
+        for (size_t k = 0; k < npairs; k++) {
+            const vtl_value_t *key = &kv[2 * k];
             size_t j = 0;
             for (; j < n; j++)
-                if (m->keys[j].type == V_STR && m->keys[j].u.s.n == key.u.s.n &&
-                    memcmp(m->keys[j].u.s.p, key.u.s.p, key.u.s.n) == 0)
+                if (m->keys[j].u.s.n == key->u.s.n &&
+                    memcmp(m->keys[j].u.s.p, key->u.s.p, key->u.s.n) == 0)
                     break;
             if (j < n) {
-                m->vals[j] = kv[2 * k + 1];
+                m->vals[j] = key[1];
                 continue;
             }
-            m->keys[n] = key;
-            m->vals[n++] = kv[2 * k + 1];
+            m->keys[n] = *key;
+            m->vals[n++] = key[1];
         }
         m->n = n;
         m->mods = (unsigned)n;
+        return mv;
+    general: /* a key not from JSON: the general way */
+        m->n = 0;
+        m->mods = 0;
+        for (size_t k = 0; k < npairs; k++)
+            vtl_map_put(rs, m, kv[2 * k], kv[2 * k + 1]);
         return mv;
     }
     size_t cap = 64;
