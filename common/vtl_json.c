@@ -164,6 +164,102 @@ static char *put_utf8(char *o, unsigned cp)
     return o;
 }
 
+/* a string with escapes decoded in one pass into dst (cap bytes), failing
+ * at its first bad \u escape or at the end of the text, as the two passes
+ * below do: st is past the opening quote, p at its first backslash.
+ * Returns the position past the closing quote, NULL when cap is too small
+ * (the escaped length plus sixteen is enough: the text never grows) */
+static const char *jdecode(const jp_t *c, const char *st, const char *p, char *dst, size_t cap,
+                           vtl_value_t *out)
+{
+    const char *e = c->end;
+    if ((size_t)(p - st) + 16 > cap)
+        return NULL;
+#ifdef __SSE2__
+    if (p - st <= 16 && e - st >= 16) /* the common short run: one store */
+        _mm_storeu_si128((__m128i *)(void *)dst,
+                         _mm_loadu_si128((const __m128i *)(const void *)st));
+    else
+#endif
+        memcpy(dst, st, (size_t)(p - st));
+    char *o = dst + (p - st);
+    for (;;) { /* p at a quote, a backslash or e */
+        if (p >= e)
+            jfail(c, e, "unexpected end");
+        if (*p == '"')
+            break;
+        if (e - p < 2)
+            jfail(c, e, "unexpected end");
+        char ch = p[1];
+        p += 2;
+        switch (ch) {
+        case 'b':
+            *o++ = '\b';
+            break;
+        case 'f':
+            *o++ = '\f';
+            break;
+        case 'n':
+            *o++ = '\n';
+            break;
+        case 'r':
+            *o++ = '\r';
+            break;
+        case 't':
+            *o++ = '\t';
+            break;
+        case 'u': {
+            unsigned cp, lo;
+            if (hex4(p, e, &cp) != 0)
+                jfail(c, p, "bad \\u escape");
+            p += 4;
+            if (cp >= 0xD800 && cp <= 0xDBFF && e - p >= 6 && p[0] == '\\' && p[1] == 'u' &&
+                hex4(p + 2, e, &lo) == 0 && lo >= 0xDC00 && lo <= 0xDFFF) {
+                o = put_utf8(o, 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00));
+                p += 6;
+            } else if (cp >= 0xD800 && cp <= 0xDFFF) { /* a lone surrogate prints as '?' in Java */
+                *o++ = '?';
+            } else {
+                o = put_utf8(o, cp);
+            }
+            break;
+        }
+        default: /* \" \\ \/ and, leniently, any other character */
+            *o++ = ch;
+            break;
+        }
+        /* the run up to the next quote or backslash (o - dst <= p - st) */
+        for (;;) {
+            if ((size_t)(p - st) + 16 > cap)
+                return NULL;
+#ifdef __SSE2__
+            if (e - p >= 16) {
+                const __m128i quotes = _mm_set1_epi8('"'), slashes = _mm_set1_epi8('\\');
+                __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+                _mm_storeu_si128((__m128i *)(void *)o, v);
+                unsigned hit = (unsigned)_mm_movemask_epi8(
+                    _mm_or_si128(_mm_cmpeq_epi8(v, quotes), _mm_cmpeq_epi8(v, slashes)));
+                if (hit) {
+                    o += __builtin_ctz(hit);
+                    p += __builtin_ctz(hit);
+                    break;
+                }
+                o += 16;
+                p += 16;
+                continue;
+            }
+#endif
+            const char *q = scan_plain(p, e); /* fewer than sixteen bytes */
+            memcpy(o, p, (size_t)(q - p));
+            o += q - p;
+            p = q;
+            break;
+        }
+    }
+    *out = vtl_str(dst, (size_t)(o - dst));
+    return p + 1;
+}
+
 /* a string with escapes: st is past the opening quote, p at its first
  * backslash. First the closing quote is found, checking the escapes in
  * order (the first bad \u escape or the end of the text fails, as reading
@@ -174,6 +270,14 @@ __attribute__((noinline)) static const char *jstring_esc(const jp_t *c, jmem_t *
                                                          const char *p, vtl_value_t *out)
 {
     const char *e = c->end;
+    /* one pass into what is left of the current block, when enough */
+    const char *r = jdecode(c, st, p, mem->p, mem->left, out);
+    if (r) {
+        size_t used = (out->u.s.n + 15) & ~(size_t)15;
+        mem->p += used;
+        mem->left -= used;
+        return r;
+    }
     for (;;) {
         p = scan_plain(p, e);
         if (p >= e)
@@ -325,13 +429,13 @@ __attribute__((noinline)) static vtl_value_t *stack_grow(vtl_rs_t *rs, vtl_value
 }
 
 /* a JSON list of the n values at v (n > 0) */
-static vtl_value_t make_list(vtl_rs_t *rs, jmem_t *mem, const vtl_value_t *v, size_t n)
+static vtl_list_t *make_list(vtl_rs_t *rs, jmem_t *mem, const vtl_value_t *v, size_t n)
 {
     vtl_list_t *l = jalloc(rs, mem, sizeof(*l) + n * sizeof(*v));
     *l = (vtl_list_t){
         .kind = L_JSON, .v = (vtl_value_t *)(l + 1), .n = n, .cap = n, .mods = (unsigned)n};
     memcpy(l->v, v, n * sizeof(*v));
-    return (vtl_value_t){.type = V_LIST, .u.l = l};
+    return l;
 }
 
 /* a string's value into *out, p past its opening quote; returns the
@@ -422,18 +526,18 @@ value:
         break;
     default: { /* an integer of up to 18 characters (a Long whatever its
                   digits) in one pass */
-        const char *q = p + (*p == '-'), *d0 = q;
-        uint64_t u = 0; /* wraps past 18 digits, unused then */
-        while (q < e && is_digit((unsigned char)*q)) {
-            u = u * 10 + (unsigned)(*q - '0');
-            q++;
-        }
-        if (q > d0 && q - p <= 18 && !(q < e && (*q == '.' || *q == 'e' || *q == 'E'))) {
-            int64_t iv = *p == '-' ? -(int64_t)u : (int64_t)u;
-            stk[top].type = iv >= INT32_MIN && iv <= INT32_MAX ? V_INT : V_LONG;
-            stk[top++].u.i = iv;
-            p = q;
-            goto have_value;
+        const char *q = p + (*p == '-');
+        if (q < e && (unsigned char)(*q - '0') < 10) {
+            uint64_t u = (unsigned char)(*q++ - '0'); /* wraps past 18 digits, unused then */
+            while (q < e && (unsigned char)(*q - '0') < 10)
+                u = u * 10 + (unsigned char)(*q++ - '0');
+            if (q - p <= 18 && (q >= e || (*q != '.' && (*q | 0x20) != 'e'))) {
+                int64_t iv = *p == '-' ? -(int64_t)u : (int64_t)u;
+                stk[top].type = (int64_t)(int32_t)iv == iv ? V_INT : V_LONG;
+                stk[top++].u.i = iv;
+                p = q;
+                goto have_value;
+            }
         }
         break;
     }
@@ -455,22 +559,24 @@ have_value:
             p = jws(p, e);
             goto value;
         }
-        vtl_value_t v;
         if (st & 1) {
             if (ch != '}')
                 jfail(&c, p, "expected ',' or '}'");
             st >>= 1;
             size_t np = (top - st) / 2;
-            v = vtl_map_from_pairs(
+            vtl_map_t *m = vtl_map_from_pairs(
                 rs, jalloc(rs, &mem, sizeof(vtl_map_t) + 2 * np * sizeof(vtl_value_t)), stk + st,
                 np);
+            stk[st].type = V_MAP;
+            stk[st].u.m = m;
         } else {
             if (ch != ']')
                 jfail(&c, p, "expected ',' or ']'");
             st >>= 1;
-            v = make_list(rs, &mem, stk + st, top - st);
+            vtl_list_t *l = make_list(rs, &mem, stk + st, top - st);
+            stk[st].type = V_LIST;
+            stk[st].u.l = l;
         }
-        stk[st] = v;
         top = st + 1;
         depth--;
         goto have_value;

@@ -206,14 +206,13 @@ vtl_value_t vtl_map_put(vtl_rs_t *rs, vtl_map_t *m, vtl_value_t key, vtl_value_t
 /* what npairs vtl_map_put calls on a new map would give (a repeated key
  * keeps its first place and its last value): the map and its entries in
  * mem (NULL: allocated here), the index (past 16 entries) built once */
-vtl_value_t vtl_map_from_pairs(vtl_rs_t *rs, void *mem, const vtl_value_t *kv, size_t npairs)
+vtl_map_t *vtl_map_from_pairs(vtl_rs_t *rs, void *mem, const vtl_value_t *kv, size_t npairs)
 {
     if (npairs == 0)
-        return vtl_map_new(rs, 0);
+        return vtl_map_new(rs, 0).u.m;
     vtl_map_t *m = mem ? mem : vtl_alloc(rs, sizeof(*m) + 2 * npairs * sizeof(vtl_value_t));
     *m = (vtl_map_t){.keys = (vtl_value_t *)(m + 1), .cap = npairs};
     m->vals = m->keys + npairs;
-    vtl_value_t mv = {.type = V_MAP, .u.m = m};
     size_t n = 0;
     if (npairs < 16 || npairs > UINT32_MAX / 4) {
         /* the entries as they are, unless two keys may be equal: a bit per
@@ -233,7 +232,7 @@ vtl_value_t vtl_map_from_pairs(vtl_rs_t *rs, void *mem, const vtl_value_t *kv, s
         if (!again) {
             m->n = npairs;
             m->mods = (unsigned)npairs;
-            return mv;
+            return m;
         }
         for (size_t k = 0; k < npairs; k++) {
             const vtl_value_t *key = &kv[2 * k];
@@ -251,13 +250,13 @@ vtl_value_t vtl_map_from_pairs(vtl_rs_t *rs, void *mem, const vtl_value_t *kv, s
         }
         m->n = n;
         m->mods = (unsigned)n;
-        return mv;
+        return m;
     general: /* a key not from JSON: the general way */
         m->n = 0;
         m->mods = 0;
         for (size_t k = 0; k < npairs; k++)
             vtl_map_put(rs, m, kv[2 * k], kv[2 * k + 1]);
-        return mv;
+        return m;
     }
     size_t cap = 64;
     while (cap < npairs * 2 + 2)
@@ -274,7 +273,7 @@ vtl_value_t vtl_map_from_pairs(vtl_rs_t *rs, void *mem, const vtl_value_t *kv, s
             }
             for (; k < npairs; k++)
                 vtl_map_put(rs, m, kv[2 * k], kv[2 * k + 1]);
-            return mv;
+            return m;
         }
         size_t h = key_hash(key.u.s.p, key.u.s.n) & (cap - 1);
         for (; idx[h]; h = (h + 1) & (cap - 1)) {
@@ -296,7 +295,7 @@ vtl_value_t vtl_map_from_pairs(vtl_rs_t *rs, void *mem, const vtl_value_t *kv, s
         m->idx = idx;
         m->idx_cap = cap;
     }
-    return mv;
+    return m;
 }
 
 int vtl_is_number(const vtl_value_t *v)
