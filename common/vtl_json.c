@@ -35,13 +35,19 @@ typedef struct jmem {
 
 #define JMEM_BLOCK_MAX 2048
 
+/* a new block (what is left of the last one stays unused) */
+static void jmem_refill(vtl_rs_t *rs, jmem_t *m)
+{
+    m->p = vtl_alloc(rs, m->block);
+    m->left = m->block;
+    m->block = JMEM_BLOCK_MAX;
+}
+
 __attribute__((noinline)) static void *jalloc_slow(vtl_rs_t *rs, jmem_t *m, size_t n)
 {
     if (n > m->block / 2) /* large: alone */
         return vtl_alloc(rs, n);
-    m->p = vtl_alloc(rs, m->block);
-    m->left = m->block;
-    m->block = JMEM_BLOCK_MAX;
+    jmem_refill(rs, m);
     m->p += n;
     m->left -= n;
     return m->p - n;
@@ -270,7 +276,10 @@ __attribute__((noinline)) static const char *jstring_esc(const jp_t *c, jmem_t *
                                                          const char *p, vtl_value_t *out)
 {
     const char *e = c->end;
-    /* one pass into what is left of the current block, when enough */
+    /* one pass into what is left of the current block, when enough (a
+     * new block when little is left) */
+    if (mem->left < 128 && (size_t)(p - st) + 16 <= mem->block / 4)
+        jmem_refill(c->rs, mem);
     const char *r = jdecode(c, st, p, mem->p, mem->left, out);
     if (r) {
         size_t used = (out->u.s.n + 15) & ~(size_t)15;

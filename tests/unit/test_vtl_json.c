@@ -302,7 +302,27 @@ static const jcase_t cases[] = {
     {"-Infinity", "ERR the body: invalid JSON at byte 1: bad value"},
     {"{\"a\":[1,{\"b\":\"c\\", "ERR the body: invalid JSON at byte 16: unexpected end"},
     {"[1,2,3,{\"x\":[true,fals]}]", "ERR the body: invalid JSON at byte 18: bad value"},
-    /* the same after a first escaped string (then read in one pass) */
+    /* long runs before the first escape (read in two passes) */
+    {"\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\\naaaaaaaaaaaaaaaaaa"
+     "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+     "ERR the body: invalid JSON at byte 143: unexpected end"},
+    {"\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\\naaaaaaaaaaaaaaaaaa"
+     "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\\",
+     "ERR the body: invalid JSON at byte 144: unexpected end"},
+    {"\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\\n\\u12\"",
+     "ERR the body: invalid JSON at byte 75: bad \\u escape"},
+    {"\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\\u12",
+     "ERR the body: invalid JSON at byte 73: bad \\u escape"},
+    {"\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\\uZZZZ\"",
+     "ERR the body: invalid JSON at byte 73: bad \\u escape"},
+    {"\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\\ud800\\u12\"",
+     "ERR the body: invalid JSON at byte 79: bad \\u escape"},
+    {"\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\\ud800\\udc0",
+     "ERR the body: invalid JSON at byte 79: bad \\u escape"},
+    {"\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\\ud83d\\ude00\\ud800"
+     "|\\udc00\\ud800\\u0041\\x\\\"",
+     "ERR the body: invalid JSON at byte 112: unexpected end"},
+    /* after a first escaped string */
     {"[\"\\n\", \"abc", "ERR the body: invalid JSON at byte 11: unexpected end"},
     {"[\"\\n\", \"a\\", "ERR the body: invalid JSON at byte 10: unexpected end"},
     {"[\"\\n\", \"\\u12\"]", "ERR the body: invalid JSON at byte 10: bad \\u escape"},
