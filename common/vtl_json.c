@@ -469,7 +469,7 @@ vtl_value_t vtl_json_parse(vtl_rs_t *rs, const char *text, size_t n, const char 
     const jp_t c = {.rs = rs, .base = text, .end = text + n, .what = what};
     const char *p = text, *e = text + n;
     /* the first block: about what the document's values take */
-    jmem_t mem = {.block = n * 4 < 256 ? 256 : n * 4 > JMEM_BLOCK_MAX ? JMEM_BLOCK_MAX : n * 4};
+    jmem_t mem = {.block = n * 4 < 128 ? 128 : n * 4 > JMEM_BLOCK_MAX ? JMEM_BLOCK_MAX : n * 4};
     /* the values (objects: key, value, key, value...) of the open objects
      * and arrays, the document's at the bottom; where each open one starts
      * (times two, plus one for an object) */
