@@ -262,6 +262,7 @@ vtl_map_t *vtl_map_from_pairs(vtl_rs_t *rs, void *mem, const vtl_value_t *kv, si
     while (cap < npairs * 2 + 2)
         cap *= 2;
     uint32_t *idx = vtl_alloc(rs, cap * sizeof(uint32_t));
+    memset(idx, 0, cap * sizeof(uint32_t)); /* not left to vtl_alloc */
     for (size_t k = 0; k < npairs; k++) {
         vtl_value_t key = kv[2 * k];
         if (key.type != V_STR) { /* not from JSON: the general way */
