@@ -427,13 +427,16 @@ __attribute__((noinline)) static const char *jnumber(const jp_t *c, const char *
     return p;
 }
 
-/* the scratch stack twice as large (in the render's memory) */
-__attribute__((noinline)) static vtl_value_t *stack_grow(vtl_rs_t *rs, vtl_value_t *stk,
-                                                         size_t *cap)
+/* the scratch stack twice as large (in the render's memory); *sp and *lim
+ * follow it */
+__attribute__((noinline)) static vtl_value_t *stack_grow(vtl_rs_t *rs, vtl_value_t *base,
+                                                         vtl_value_t **sp, vtl_value_t **lim)
 {
-    vtl_value_t *ns = vtl_alloc(rs, *cap * 2 * sizeof(*ns));
-    memcpy(ns, stk, *cap * sizeof(*ns));
-    *cap *= 2;
+    size_t cap = (size_t)(*lim - base);
+    vtl_value_t *ns = vtl_alloc(rs, cap * 2 * sizeof(*ns));
+    memcpy(ns, base, cap * sizeof(*ns));
+    *sp = ns + (*sp - base);
+    *lim = ns + cap * 2;
     return ns;
 }
 
@@ -473,8 +476,7 @@ vtl_value_t vtl_json_parse(vtl_rs_t *rs, const char *text, size_t n, const char 
     /* the values (objects: key, value, key, value...) of the open objects
      * and arrays, the document's at the bottom; where each open one starts
      * (times two, plus one for an object) */
-    vtl_value_t local[64], *stk = local;
-    size_t top = 0, cap = sizeof(local) / sizeof(local[0]);
+    vtl_value_t local[64], *base = local, *sp = local, *lim = local + 64;
     size_t open[JSON_MAX_DEPTH + 2];
     size_t depth = 0;
 
@@ -484,11 +486,11 @@ value:
         jfail(&c, p, "nested too deeply");
     if (p >= e)
         jfail(&c, p, "unexpected end");
-    if (top == cap)
-        stk = stack_grow(rs, stk, &cap);
+    if (sp == lim)
+        base = stack_grow(rs, base, &sp, &lim);
     switch (*p) {
     case '"':
-        p = jstring(&c, &mem, p + 1, &stk[top++]);
+        p = jstring(&c, &mem, p + 1, sp++);
         goto have_value;
     case '{':
         p = jws(p + 1, e);
@@ -496,10 +498,10 @@ value:
             jfail(&c, p, "unexpected end");
         if (*p == '}') {
             p++;
-            stk[top++] = vtl_map_new(rs, 0);
+            *sp++ = vtl_map_new(rs, 0);
             goto have_value;
         }
-        open[depth++] = top * 2 + 1;
+        open[depth++] = (size_t)(sp - base) * 2 + 1;
         goto key;
     case '[':
         p = jws(p + 1, e);
@@ -507,29 +509,29 @@ value:
             jfail(&c, p, "unexpected end");
         if (*p == ']') {
             p++;
-            stk[top++] = vtl_list_new(rs, L_JSON, 0);
+            *sp++ = vtl_list_new(rs, L_JSON, 0);
             goto have_value;
         }
-        open[depth++] = top * 2;
+        open[depth++] = (size_t)(sp - base) * 2;
         goto value;
     case 't':
         if (e - p >= 4 && memcmp(p, "true", 4) == 0) {
             p += 4;
-            stk[top++] = vtl_bool(1);
+            *sp++ = vtl_bool(1);
             goto have_value;
         }
         break;
     case 'f':
         if (e - p >= 5 && memcmp(p, "false", 5) == 0) {
             p += 5;
-            stk[top++] = vtl_bool(0);
+            *sp++ = vtl_bool(0);
             goto have_value;
         }
         break;
     case 'n':
         if (e - p >= 4 && memcmp(p, "null", 4) == 0) {
             p += 4;
-            stk[top++] = vtl_null();
+            *sp++ = vtl_null();
             goto have_value;
         }
         break;
@@ -541,9 +543,13 @@ value:
             while (q < e && (unsigned char)(*q - '0') < 10)
                 u = u * 10 + (unsigned char)(*q++ - '0');
             if (q - p <= 18 && (q >= e || (*q != '.' && (*q | 0x20) != 'e'))) {
-                int64_t iv = *p == '-' ? -(int64_t)u : (int64_t)u;
-                stk[top].type = (int64_t)(int32_t)iv == iv ? V_INT : V_LONG;
-                stk[top++].u.i = iv;
+                if (*p != '-') {
+                    sp->type = u <= INT32_MAX ? V_INT : V_LONG;
+                    sp++->u.i = (int64_t)u;
+                } else {
+                    sp->type = u <= (uint64_t)INT32_MAX + 1 ? V_INT : V_LONG;
+                    sp++->u.i = -(int64_t)u;
+                }
                 p = q;
                 goto have_value;
             }
@@ -551,7 +557,7 @@ value:
         break;
     }
     }
-    p = jnumber(&c, p, &stk[top++]);
+    p = jnumber(&c, p, sp++);
 
 have_value:
     if (depth == 0)
@@ -568,25 +574,23 @@ have_value:
             p = jws(p, e);
             goto value;
         }
+        vtl_value_t *first = base + (st >> 1); /* the container's first value */
         if (st & 1) {
             if (ch != '}')
                 jfail(&c, p, "expected ',' or '}'");
-            st >>= 1;
-            size_t np = (top - st) / 2;
+            size_t np = (size_t)(sp - first) / 2;
             vtl_map_t *m = vtl_map_from_pairs(
-                rs, jalloc(rs, &mem, sizeof(vtl_map_t) + 2 * np * sizeof(vtl_value_t)), stk + st,
-                np);
-            stk[st].type = V_MAP;
-            stk[st].u.m = m;
+                rs, jalloc(rs, &mem, sizeof(vtl_map_t) + 2 * np * sizeof(vtl_value_t)), first, np);
+            first->type = V_MAP;
+            first->u.m = m;
         } else {
             if (ch != ']')
                 jfail(&c, p, "expected ',' or ']'");
-            st >>= 1;
-            vtl_list_t *l = make_list(rs, &mem, stk + st, top - st);
-            stk[st].type = V_LIST;
-            stk[st].u.l = l;
+            vtl_list_t *l = make_list(rs, &mem, first, (size_t)(sp - first));
+            first->type = V_LIST;
+            first->u.l = l;
         }
-        top = st + 1;
+        sp = first + 1;
         depth--;
         goto have_value;
     }
@@ -597,9 +601,9 @@ key:
         jfail(&c, p, "unexpected end");
     if (*p != '"')
         jfail(&c, p, "expected a key");
-    if (top == cap)
-        stk = stack_grow(rs, stk, &cap);
-    p = jstring(&c, &mem, p + 1, &stk[top++]);
+    if (sp == lim)
+        base = stack_grow(rs, base, &sp, &lim);
+    p = jstring(&c, &mem, p + 1, sp++);
     p = jws(p, e);
     if (p >= e)
         jfail(&c, p, "unexpected end");
@@ -612,5 +616,5 @@ done:
     p = jws(p, e);
     if (p != e)
         jfail(&c, p, "trailing data");
-    return stk[0];
+    return base[0];
 }
