@@ -196,6 +196,8 @@ static const char *jdecode(const jp_t *c, const char *st, const char *p, char *d
             break;
         if (e - p < 2)
             jfail(c, e, "unexpected end");
+        if ((size_t)(p - st) + 16 > cap) /* room for what an escape writes */
+            return NULL;
         char ch = p[1];
         p += 2;
         switch (ch) {

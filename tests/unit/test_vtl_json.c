@@ -568,6 +568,38 @@ static void test_long_strings(void **state)
     free(want);
 }
 
+/* an escaped string read in one pass at the end of a block never writes
+ * past it (into the empty object made just after the block): escaped
+ * strings of one byte use the block up 16 bytes at a time until a string
+ * whose escape writes more bytes than it has room for comes at its end */
+static void test_block_end(void **state)
+{
+    fixture_t *f = *state;
+    char doc[8192], want[512];
+    for (int run = 110; run <= 142; run += 16)
+        for (int shorts = 0; shorts < 140; shorts++) {
+            size_t n = 0;
+            n += (size_t)snprintf(doc + n, sizeof(doc) - n, "[\"\\n\", {}");
+            for (int k = 0; k < shorts; k++)
+                n += (size_t)snprintf(doc + n, sizeof(doc) - n, ", \"\\n\"");
+            n += (size_t)snprintf(doc + n, sizeof(doc) - n,
+                                  ", \"%*s\\nxxxxxxxxxxxxxxx\\u20ac\\u20ac\", {}]", run, "");
+            out_t o;
+            vtl_value_t v;
+            reset(f, 64 << 20);
+            assert_int_equal(parse(f, doc, n, &o, &v), 0);
+            const vtl_map_t *m = v.u.l->v[1].u.m; /* untouched */
+            assert_int_equal(m->n, 0);
+            assert_ptr_equal(m->keys, (const vtl_value_t *)(m + 1));
+            assert_ptr_equal(m->vals, m->keys + m->cap);
+            size_t wn = (size_t)snprintf(want, sizeof(want), "%*s\nxxxxxxxxxxxxxxx%s", run, "",
+                                         "\xe2\x82\xac\xe2\x82\xac");
+            const vtl_value_t *sv = &v.u.l->v[2 + shorts];
+            assert_int_equal(sv->u.s.n, wn);
+            assert_memory_equal(sv->u.s.p, want, wn);
+        }
+}
+
 /* many values: the scratch stack grows; the memory bound holds */
 static void test_large_and_memory_bound(void **state)
 {
@@ -609,6 +641,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_depth, setup, teardown),
         cmocka_unit_test_setup_teardown(test_repeated_keys, setup, teardown),
         cmocka_unit_test_setup_teardown(test_long_strings, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_block_end, setup, teardown),
         cmocka_unit_test_setup_teardown(test_large_and_memory_bound, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
