@@ -336,6 +336,10 @@ long vtl_map_find(const vtl_map_t *m, vtl_value_t key);
 /* puts key=v; returns the previous value (V_NULL when none) */
 vtl_value_t vtl_map_put(vtl_rs_t *rs, vtl_map_t *m, vtl_value_t key, vtl_value_t v);
 vtl_value_t vtl_map_get(const vtl_map_t *m, const char *k, size_t n);
+/* a new map of npairs keys and values (kv: key, value, key, value...), as
+ * npairs vtl_map_put calls would make it, in mem (NULL: allocated) of
+ * sizeof(vtl_map_t) + 2 * npairs * sizeof(vtl_value_t) bytes */
+vtl_map_t *vtl_map_from_pairs(vtl_rs_t *rs, void *mem, const vtl_value_t *kv, size_t npairs);
 int vtl_is_number(const vtl_value_t *v);
 double vtl_num_double(const vtl_value_t *v);
 /* makes room for n more bytes in b (one allocation for what follows) */

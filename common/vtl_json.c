@@ -3,186 +3,373 @@
  * insertion-ordered maps (a repeated key keeps its first place and its last
  * value), arrays JSON-printing lists, integers Integer or Long (Double past
  * Long), other numbers Double. Depth is bounded; a bad document fails the
- * render. */
+ * render.
+ *
+ * One loop without recursion: the cursor is a pointer kept in a register,
+ * the values of the open objects and arrays wait on a scratch stack and
+ * each object or array is made at its exact size when it closes. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "vtl_int.h"
 
 #define JSON_MAX_DEPTH 512
 
-typedef struct jcur {
+typedef struct jp {
     vtl_rs_t *rs;
-    const char *p;
-    size_t n, i;
+    const char *base, *end;
     const char *what;
-} jcur_t;
+} jp_t;
 
-_Noreturn static void jfail(jcur_t *c, const char *why)
+/* the memory of the objects, arrays and escaped strings of one document:
+ * cut from blocks of the render's memory (vtl_alloc, which counts it), as
+ * each is written whole it is not cleared again */
+typedef struct jmem {
+    char *p;
+    size_t left, block;
+} jmem_t;
+
+#define JMEM_BLOCK_MAX 2048
+
+/* a new block (what is left of the last one stays unused) */
+static void jmem_refill(vtl_rs_t *rs, jmem_t *m)
 {
-    vtl_fail(c->rs, VTL_ERUNTIME, "%s: invalid JSON at byte %zu: %s", c->what, c->i, why);
+    m->p = vtl_alloc(rs, m->block);
+    m->left = m->block;
+    m->block = JMEM_BLOCK_MAX;
+}
+
+__attribute__((noinline)) static void *jalloc_slow(vtl_rs_t *rs, jmem_t *m, size_t n)
+{
+    if (n > m->block / 2) /* large: alone */
+        return vtl_alloc(rs, n);
+    jmem_refill(rs, m);
+    m->p += n;
+    m->left -= n;
+    return m->p - n;
+}
+
+static inline void *jalloc(vtl_rs_t *rs, jmem_t *m, size_t n)
+{
+    n = (n + 15) & ~(size_t)15;
+    if (n > m->left)
+        return jalloc_slow(rs, m, n);
+    m->p += n;
+    m->left -= n;
+    return m->p - n;
+}
+
+_Noreturn __attribute__((noinline, cold)) static void jfail(const jp_t *c, const char *at,
+                                                            const char *why)
+{
+    vtl_fail(c->rs, VTL_ERUNTIME, "%s: invalid JSON at byte %zu: %s", c->what,
+             (size_t)(at - c->base), why);
 }
 
 /* JSON's whitespace: space, \n, \r, \t */
 static const unsigned char json_ws[256] = {['\t'] = 1, ['\n'] = 1, ['\r'] = 1, [' '] = 1};
 
-static void jws(jcur_t *c)
+/* past the whitespace at p: none and one space are the common cases */
+static inline const char *jws(const char *p, const char *e)
 {
-    const char *p = c->p;
-    size_t i = c->i, n = c->n;
-    while (i < n && json_ws[(unsigned char)p[i]])
-        i++;
-    c->i = i;
-}
-
-static int jpeek(jcur_t *c)
-{
-    if (c->i >= c->n)
-        jfail(c, "unexpected end");
-    return (unsigned char)c->p[c->i];
-}
-
-static void put_utf8(vtl_rs_t *rs, vtl_buf_t *b, unsigned cp)
-{
-    char o[4];
-    size_t n;
-    if (cp < 0x80) {
-        o[0] = (char)cp;
-        n = 1;
-    } else if (cp < 0x800) {
-        o[0] = (char)(0xC0 | (cp >> 6));
-        o[1] = (char)(0x80 | (cp & 0x3F));
-        n = 2;
-    } else if (cp < 0x10000) {
-        o[0] = (char)(0xE0 | (cp >> 12));
-        o[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        o[2] = (char)(0x80 | (cp & 0x3F));
-        n = 3;
-    } else {
-        o[0] = (char)(0xF0 | (cp >> 18));
-        o[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-        o[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        o[3] = (char)(0x80 | (cp & 0x3F));
-        n = 4;
+    if (p < e && (unsigned char)*p <= ' ') {
+        if (*p == ' ') {
+            p++;
+            if (p >= e || (unsigned char)*p > ' ')
+                return p;
+        }
+        while (p < e && json_ws[(unsigned char)*p])
+            p++;
     }
-    vtl_buf_add(rs, b, o, n);
+    return p;
 }
 
-static int hex4(jcur_t *c, unsigned *out)
+/* the first '"' or '\\' at or after p (e when none) */
+static inline const char *scan_plain(const char *p, const char *e)
 {
-    if (c->i + 4 > c->n)
-        return -1;
-    unsigned v = 0;
-    for (int k = 0; k < 4; k++) {
-        char h = c->p[c->i + k];
-        int d = h >= '0' && h <= '9'   ? h - '0'
-                : h >= 'a' && h <= 'f' ? h - 'a' + 10
-                : h >= 'A' && h <= 'F' ? h - 'A' + 10
-                                       : -1;
-        if (d < 0)
-            return -1;
-        v = v * 16 + (unsigned)d;
+#ifdef __SSE2__
+    const __m128i quotes = _mm_set1_epi8('"'), slashes = _mm_set1_epi8('\\');
+    while (e - p >= 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+        unsigned hit = (unsigned)_mm_movemask_epi8(
+            _mm_or_si128(_mm_cmpeq_epi8(v, quotes), _mm_cmpeq_epi8(v, slashes)));
+        if (hit)
+            return p + __builtin_ctz(hit);
+        p += 16;
     }
-    c->i += 4;
-    *out = v;
-    return 0;
-}
-
-/* the position of the first '"' or '\\' at or after i (n when none): eight
- * bytes at a time (on little-endian machines the lowest flagged byte of a
- * word is exact: the false flags of this test only follow a true one, as
- * the borrows run to higher addresses) */
-static size_t scan_plain(const char *p, size_t i, size_t n)
-{
+#endif
+    /* eight bytes at a time (on little-endian machines the lowest flagged
+     * byte of a word is exact: the false flags of this test only follow a
+     * true one, as the borrows run to higher addresses) */
     const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
-    const uint64_t quotes = ones * '"', slashes = ones * '\\';
-    for (; i + 8 <= n; i += 8) {
+    const uint64_t quotes8 = ones * '"', slashes8 = ones * '\\';
+    for (; e - p >= 8; p += 8) {
         uint64_t v, q, s, hit;
-        memcpy(&v, p + i, 8);
-        q = v ^ quotes;
-        s = v ^ slashes;
+        memcpy(&v, p, 8);
+        q = v ^ quotes8;
+        s = v ^ slashes8;
         hit = ((q - ones) & ~q & highs) | ((s - ones) & ~s & highs);
         if (hit) {
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-            return i + (size_t)__builtin_ctzll(hit) / 8;
+            return p + __builtin_ctzll(hit) / 8;
 #else
             break;
 #endif
         }
     }
-    while (i < n && p[i] != '"' && p[i] != '\\')
-        i++;
-    return i;
+    while (p < e && *p != '"' && *p != '\\')
+        p++;
+    return p;
 }
 
-static vtl_value_t jstring(jcur_t *c)
+static int hexval(char h)
 {
-    c->i++; /* the opening quote */
-    size_t st = c->i;
-    c->i = scan_plain(c->p, c->i, c->n);
-    if (c->i < c->n && c->p[c->i] == '"') { /* no escapes: the bytes as they are */
-        c->i++;
-        return vtl_str(c->p + st, c->i - 1 - st);
+    return h >= '0' && h <= '9'   ? h - '0'
+           : h >= 'a' && h <= 'f' ? h - 'a' + 10
+           : h >= 'A' && h <= 'F' ? h - 'A' + 10
+                                  : -1;
+}
+
+/* the four hex digits at p (fewer than four before e: -1) */
+static int hex4(const char *p, const char *e, unsigned *out)
+{
+    if (e - p < 4)
+        return -1;
+    unsigned v = 0;
+    for (int k = 0; k < 4; k++) {
+        int d = hexval(p[k]);
+        if (d < 0)
+            return -1;
+        v = v * 16 + (unsigned)d;
     }
-    vtl_buf_t b = {0};
-    vtl_buf_add(c->rs, &b, c->p + st, c->i - st);
-    for (;;) {
-        int ch = jpeek(c);
-        c->i++;
-        if (ch == '"')
-            return vtl_str(b.p ? b.p : "", b.n);
-        if (ch != '\\') { /* the run up to the next quote or escape at once */
-            size_t run = c->i - 1;
-            c->i = scan_plain(c->p, c->i, c->n);
-            vtl_buf_add(c->rs, &b, c->p + run, c->i - run);
-            continue;
-        }
-        int e = jpeek(c);
-        c->i++;
-        const char *lit = NULL;
-        switch (e) {
+    *out = v;
+    return 0;
+}
+
+static char *put_utf8(char *o, unsigned cp)
+{
+    if (cp < 0x80) {
+        *o++ = (char)cp;
+    } else if (cp < 0x800) {
+        *o++ = (char)(0xC0 | (cp >> 6));
+        *o++ = (char)(0x80 | (cp & 0x3F));
+    } else if (cp < 0x10000) {
+        *o++ = (char)(0xE0 | (cp >> 12));
+        *o++ = (char)(0x80 | ((cp >> 6) & 0x3F));
+        *o++ = (char)(0x80 | (cp & 0x3F));
+    } else {
+        *o++ = (char)(0xF0 | (cp >> 18));
+        *o++ = (char)(0x80 | ((cp >> 12) & 0x3F));
+        *o++ = (char)(0x80 | ((cp >> 6) & 0x3F));
+        *o++ = (char)(0x80 | (cp & 0x3F));
+    }
+    return o;
+}
+
+/* a string with escapes decoded in one pass into dst (cap bytes), failing
+ * at its first bad \u escape or at the end of the text, as the two passes
+ * below do: st is past the opening quote, p at its first backslash.
+ * Returns the position past the closing quote, NULL when cap is too small
+ * (the escaped length plus sixteen is enough: the text never grows) */
+static const char *jdecode(const jp_t *c, const char *st, const char *p, char *dst, size_t cap,
+                           vtl_value_t *out)
+{
+    const char *e = c->end;
+    if ((size_t)(p - st) + 16 > cap)
+        return NULL;
+#ifdef __SSE2__
+    if (p - st <= 16 && e - st >= 16) /* the common short run: one store */
+        _mm_storeu_si128((__m128i *)(void *)dst,
+                         _mm_loadu_si128((const __m128i *)(const void *)st));
+    else
+#endif
+        memcpy(dst, st, (size_t)(p - st));
+    char *o = dst + (p - st);
+    for (;;) { /* p at a quote, a backslash or e */
+        if (p >= e)
+            jfail(c, e, "unexpected end");
+        if (*p == '"')
+            break;
+        if (e - p < 2)
+            jfail(c, e, "unexpected end");
+        if ((size_t)(p - st) + 16 > cap) /* room for what an escape writes */
+            return NULL;
+        char ch = p[1];
+        p += 2;
+        switch (ch) {
         case 'b':
-            lit = "\b";
+            *o++ = '\b';
             break;
         case 'f':
-            lit = "\f";
+            *o++ = '\f';
             break;
         case 'n':
-            lit = "\n";
+            *o++ = '\n';
             break;
         case 'r':
-            lit = "\r";
+            *o++ = '\r';
             break;
         case 't':
-            lit = "\t";
+            *o++ = '\t';
             break;
         case 'u': {
             unsigned cp, lo;
-            if (hex4(c, &cp) != 0)
-                jfail(c, "bad \\u escape");
-            if (cp >= 0xD800 && cp <= 0xDBFF && c->i + 6 <= c->n && c->p[c->i] == '\\' &&
-                c->p[c->i + 1] == 'u') {
-                size_t save = c->i;
-                c->i += 2;
-                if (hex4(c, &lo) == 0 && lo >= 0xDC00 && lo <= 0xDFFF) {
-                    put_utf8(c->rs, &b, 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00));
-                    continue;
-                }
-                c->i = save;
+            if (hex4(p, e, &cp) != 0)
+                jfail(c, p, "bad \\u escape");
+            p += 4;
+            if (cp >= 0xD800 && cp <= 0xDBFF && e - p >= 6 && p[0] == '\\' && p[1] == 'u' &&
+                hex4(p + 2, e, &lo) == 0 && lo >= 0xDC00 && lo <= 0xDFFF) {
+                o = put_utf8(o, 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00));
+                p += 6;
+            } else if (cp >= 0xD800 && cp <= 0xDFFF) { /* a lone surrogate prints as '?' in Java */
+                *o++ = '?';
+            } else {
+                o = put_utf8(o, cp);
             }
-            if (cp >= 0xD800 && cp <= 0xDFFF) /* a lone surrogate prints as '?' in Java */
-                vtl_buf_add(c->rs, &b, "?", 1);
-            else
-                put_utf8(c->rs, &b, cp);
-            continue;
+            break;
         }
         default: /* \" \\ \/ and, leniently, any other character */
-            vtl_buf_add(c->rs, &b, c->p + c->i - 1, 1);
-            continue;
+            *o++ = ch;
+            break;
         }
-        vtl_buf_add(c->rs, &b, lit, 1);
+        /* the run up to the next quote or backslash (o - dst <= p - st) */
+        for (;;) {
+            if ((size_t)(p - st) + 16 > cap)
+                return NULL;
+#ifdef __SSE2__
+            if (e - p >= 16) {
+                const __m128i quotes = _mm_set1_epi8('"'), slashes = _mm_set1_epi8('\\');
+                __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+                _mm_storeu_si128((__m128i *)(void *)o, v);
+                unsigned hit = (unsigned)_mm_movemask_epi8(
+                    _mm_or_si128(_mm_cmpeq_epi8(v, quotes), _mm_cmpeq_epi8(v, slashes)));
+                if (hit) {
+                    o += __builtin_ctz(hit);
+                    p += __builtin_ctz(hit);
+                    break;
+                }
+                o += 16;
+                p += 16;
+                continue;
+            }
+#endif
+            const char *q = scan_plain(p, e); /* fewer than sixteen bytes */
+            memcpy(o, p, (size_t)(q - p));
+            o += q - p;
+            p = q;
+            break;
+        }
     }
+    *out = vtl_str(dst, (size_t)(o - dst));
+    return p + 1;
+}
+
+/* a string with escapes: st is past the opening quote, p at its first
+ * backslash. First the closing quote is found, checking the escapes in
+ * order (the first bad \u escape or the end of the text fails, as reading
+ * it would); then the text is decoded into one allocation of the escaped
+ * length, which it never exceeds. *out receives the value; returns the
+ * position past the closing quote. */
+__attribute__((noinline)) static const char *jstring_esc(const jp_t *c, jmem_t *mem, const char *st,
+                                                         const char *p, vtl_value_t *out)
+{
+    const char *e = c->end;
+    /* one pass into what is left of the current block, when enough (a
+     * new block when little is left) */
+    if (mem->left < 128 && (size_t)(p - st) + 16 <= mem->block / 4)
+        jmem_refill(c->rs, mem);
+    const char *r = jdecode(c, st, p, mem->p, mem->left, out);
+    if (r) {
+        size_t used = (out->u.s.n + 15) & ~(size_t)15;
+        mem->p += used;
+        mem->left -= used;
+        return r;
+    }
+    for (;;) {
+        p = scan_plain(p, e);
+        if (p >= e)
+            jfail(c, e, "unexpected end");
+        if (*p == '"')
+            break;
+        if (e - p < 2)
+            jfail(c, e, "unexpected end");
+        if (p[1] == 'u') {
+            unsigned cp;
+            if (hex4(p + 2, e, &cp) != 0)
+                jfail(c, p + 2, "bad \\u escape");
+            p += 6;
+        } else {
+            p += 2;
+        }
+    }
+    const char *end = p;
+    /* room for sixteen bytes more: the runs are copied sixteen at a time */
+    char *dst = jalloc(c->rs, mem, (size_t)(end - st) + 16), *o = dst;
+    p = st;
+    while (p < end) {
+#ifdef __SSE2__
+        const __m128i slashes = _mm_set1_epi8('\\');
+        while (e - p >= 16) { /* loads within the text, stores within dst */
+            __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+            _mm_storeu_si128((__m128i *)(void *)o, v);
+            unsigned hit = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, slashes));
+            size_t k = hit ? (size_t)__builtin_ctz(hit) : 16;
+            if (k > (size_t)(end - p))
+                k = (size_t)(end - p);
+            o += k;
+            p += k;
+            if (k < 16)
+                break;
+        }
+#endif
+        while (p < end && *p != '\\')
+            *o++ = *p++;
+        if (p >= end)
+            break;
+        char ch = p[1]; /* checked above: every escape is complete */
+        p += 2;
+        switch (ch) {
+        case 'b':
+            *o++ = '\b';
+            break;
+        case 'f':
+            *o++ = '\f';
+            break;
+        case 'n':
+            *o++ = '\n';
+            break;
+        case 'r':
+            *o++ = '\r';
+            break;
+        case 't':
+            *o++ = '\t';
+            break;
+        case 'u': {
+            unsigned cp = 0, lo; /* the digits were checked above */
+            (void)hex4(p, end, &cp);
+            p += 4;
+            if (cp >= 0xD800 && cp <= 0xDBFF && end - p >= 6 && p[0] == '\\' && p[1] == 'u' &&
+                hex4(p + 2, end, &lo) == 0 && lo >= 0xDC00 && lo <= 0xDFFF) {
+                o = put_utf8(o, 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00));
+                p += 6;
+            } else if (cp >= 0xD800 && cp <= 0xDFFF) { /* a lone surrogate prints as '?' in Java */
+                *o++ = '?';
+            } else {
+                o = put_utf8(o, cp);
+            }
+            break;
+        }
+        default: /* \" \\ \/ and, leniently, any other character */
+            *o++ = ch;
+            break;
+        }
+    }
+    *out = vtl_str(dst, (size_t)(o - dst));
+    return end + 1;
 }
 
 static int is_digit(int ch)
@@ -190,157 +377,246 @@ static int is_digit(int ch)
     return ch >= '0' && ch <= '9';
 }
 
-/* an integer of up to 18 characters (a Long whatever its digits), read in
- * one pass; 0 when the number is anything else */
-static int jinteger(jcur_t *c, vtl_value_t *out)
+/* any number but an integer of up to 18 characters (the caller's fast
+ * path): p at its first character; returns the position past it */
+__attribute__((noinline)) static const char *jnumber(const jp_t *c, const char *p, vtl_value_t *out)
 {
-    const char *p = c->p;
-    size_t i = c->i, n = c->n, digits;
-    int neg = i < n && p[i] == '-';
-    int64_t v = 0;
-    i += (size_t)neg;
-    for (digits = i; i < n && is_digit((unsigned char)p[i]); i++)
-        v = v * 10 + (p[i] - '0');
-    digits = i - digits;
-    if (digits == 0 || digits + (size_t)neg > 18 ||
-        (i < n && (p[i] == '.' || p[i] == 'e' || p[i] == 'E')))
-        return 0;
-    v = neg ? -v : v;
-    c->i = i;
-    *out = (vtl_value_t){.type = v >= INT32_MIN && v <= INT32_MAX ? V_INT : V_LONG, .u.i = v};
-    return 1;
-}
-
-static vtl_value_t jnumber(jcur_t *c)
-{
-    vtl_value_t fast;
-    if (jinteger(c, &fast))
-        return fast;
-    size_t st = c->i;
+    const char *e = c->end, *st = p;
     int frac = 0;
-    if (c->i < c->n && c->p[c->i] == '-')
-        c->i++;
-    while (c->i < c->n && is_digit((unsigned char)c->p[c->i]))
-        c->i++;
-    if (c->i < c->n && c->p[c->i] == '.') {
+    if (p < e && *p == '-')
+        p++;
+    while (p < e && is_digit((unsigned char)*p))
+        p++;
+    if (p < e && *p == '.') {
         frac = 1;
-        c->i++;
-        while (c->i < c->n && is_digit((unsigned char)c->p[c->i]))
-            c->i++;
+        p++;
+        while (p < e && is_digit((unsigned char)*p))
+            p++;
     }
-    if (c->i < c->n && (c->p[c->i] == 'e' || c->p[c->i] == 'E')) {
+    if (p < e && (*p == 'e' || *p == 'E')) {
         frac = 1;
-        c->i++;
-        if (c->i < c->n && (c->p[c->i] == '+' || c->p[c->i] == '-'))
-            c->i++;
-        while (c->i < c->n && is_digit((unsigned char)c->p[c->i]))
-            c->i++;
+        p++;
+        if (p < e && (*p == '+' || *p == '-'))
+            p++;
+        while (p < e && is_digit((unsigned char)*p))
+            p++;
     }
-    size_t len = c->i - st;
-    if (len == 0 || (len == 1 && c->p[st] == '-') || len > 400)
-        jfail(c, "bad value");
+    size_t len = (size_t)(p - st);
+    if (len == 0 || (len == 1 && *st == '-') || len > 400)
+        jfail(c, p, "bad value");
     char buf[401], *end;
-    memcpy(buf, c->p + st, len);
+    memcpy(buf, st, len);
     buf[len] = 0;
     if (!frac) {
         int digits = 0;
         for (size_t k = 0; k < len; k++)
             digits += is_digit((unsigned char)buf[k]);
         if (digits == 0)
-            jfail(c, "bad number");
+            jfail(c, p, "bad number");
         errno = 0;
         long long v = strtoll(buf, &end, 10);
-        if (*end == 0 && errno != ERANGE)
-            return vtl_int(v);
+        if (*end == 0 && errno != ERANGE) {
+            *out = vtl_int(v);
+            return p;
+        }
         /* past Long: a Double, as the reference's parser gives */
     }
     double d = strtod(buf, &end);
     if (*end != 0 || (len > 0 && (buf[len - 1] == 'e' || buf[len - 1] == 'E' ||
                                   buf[len - 1] == '+' || buf[len - 1] == '-')))
-        jfail(c, "bad number");
-    return vtl_double(d);
+        jfail(c, p, "bad number");
+    *out = vtl_double(d);
+    return p;
 }
 
-static vtl_value_t jvalue(jcur_t *c, int depth)
+/* the scratch stack twice as large (in the render's memory); *sp and *lim
+ * follow it */
+__attribute__((noinline)) static vtl_value_t *stack_grow(vtl_rs_t *rs, vtl_value_t *base,
+                                                         vtl_value_t **sp, vtl_value_t **lim)
 {
+    size_t cap = (size_t)(*lim - base);
+    vtl_value_t *ns = vtl_alloc(rs, cap * 2 * sizeof(*ns));
+    memcpy(ns, base, cap * sizeof(*ns));
+    *sp = ns + (*sp - base);
+    *lim = ns + cap * 2;
+    return ns;
+}
+
+/* a JSON list of the n values at v (n > 0) */
+static vtl_list_t *make_list(vtl_rs_t *rs, jmem_t *mem, const vtl_value_t *v, size_t n)
+{
+    vtl_list_t *l = jalloc(rs, mem, sizeof(*l) + n * sizeof(*v));
+    *l = (vtl_list_t){
+        .kind = L_JSON, .v = (vtl_value_t *)(l + 1), .n = n, .cap = n, .mods = (unsigned)n};
+    memcpy(l->v, v, n * sizeof(*v));
+    return l;
+}
+
+/* a string's value into *out, p past its opening quote; returns the
+ * position past its closing quote */
+static inline const char *jstring(const jp_t *c, jmem_t *mem, const char *p, vtl_value_t *out)
+{
+    const char *st = p;
+    p = scan_plain(p, c->end);
+    if (p < c->end && *p == '"') { /* no escapes: the bytes as they are */
+        out->type = V_STR;
+        out->u.s.p = st;
+        out->u.s.n = (size_t)(p - st);
+        return p + 1;
+    }
+    if (p >= c->end)
+        jfail(c, p, "unexpected end");
+    return jstring_esc(c, mem, st, p, out);
+}
+
+vtl_value_t vtl_json_parse(vtl_rs_t *rs, const char *text, size_t n, const char *what)
+{
+    const jp_t c = {.rs = rs, .base = text, .end = text + n, .what = what};
+    const char *p = text, *e = text + n;
+    /* the first block: about what the document's values take */
+    jmem_t mem = {.block = n * 4 < 128 ? 128 : n * 4 > JMEM_BLOCK_MAX ? JMEM_BLOCK_MAX : n * 4};
+    /* the values (objects: key, value, key, value...) of the open objects
+     * and arrays, the document's at the bottom; where each open one starts
+     * (times two, plus one for an object) */
+    vtl_value_t local[64], *base = local, *sp = local, *lim = local + 64;
+    size_t open[JSON_MAX_DEPTH + 2];
+    size_t depth = 0;
+
+    p = jws(p, e);
+value:
     if (depth > JSON_MAX_DEPTH)
-        jfail(c, "nested too deeply");
-    int ch = jpeek(c);
-    if (ch == '{') {
-        vtl_value_t m = vtl_map_new(c->rs, 4);
-        c->i++;
-        jws(c);
-        if (jpeek(c) == '}') {
-            c->i++;
-            return m;
+        jfail(&c, p, "nested too deeply");
+    if (p >= e)
+        jfail(&c, p, "unexpected end");
+    if (sp == lim)
+        base = stack_grow(rs, base, &sp, &lim);
+    switch (*p) {
+    case '"':
+        p = jstring(&c, &mem, p + 1, sp++);
+        goto have_value;
+    case '{':
+        p = jws(p + 1, e);
+        if (p >= e)
+            jfail(&c, p, "unexpected end");
+        if (*p == '}') {
+            p++;
+            *sp++ = vtl_map_new(rs, 0);
+            goto have_value;
         }
-        for (;;) {
-            jws(c);
-            if (jpeek(c) != '"')
-                jfail(c, "expected a key");
-            vtl_value_t k = jstring(c);
-            jws(c);
-            if (jpeek(c) != ':')
-                jfail(c, "expected ':'");
-            c->i++;
-            jws(c);
-            vtl_value_t v = jvalue(c, depth + 1);
-            vtl_map_put(c->rs, m.u.m, k, v);
-            jws(c);
-            ch = jpeek(c);
-            c->i++;
-            if (ch == ',')
-                continue;
-            if (ch != '}')
-                jfail(c, "expected ',' or '}'");
-            return m;
+        open[depth++] = (size_t)(sp - base) * 2 + 1;
+        goto key;
+    case '[':
+        p = jws(p + 1, e);
+        if (p >= e)
+            jfail(&c, p, "unexpected end");
+        if (*p == ']') {
+            p++;
+            *sp++ = vtl_list_new(rs, L_JSON, 0);
+            goto have_value;
         }
-    }
-    if (ch == '[') {
-        vtl_value_t l = vtl_list_new(c->rs, L_JSON, 4);
-        c->i++;
-        jws(c);
-        if (jpeek(c) == ']') {
-            c->i++;
-            return l;
+        open[depth++] = (size_t)(sp - base) * 2;
+        goto value;
+    case 't':
+        if (e - p >= 4 && memcmp(p, "true", 4) == 0) {
+            p += 4;
+            *sp++ = vtl_bool(1);
+            goto have_value;
         }
-        for (;;) {
-            jws(c);
-            vtl_list_push(c->rs, l.u.l, jvalue(c, depth + 1));
-            jws(c);
-            ch = jpeek(c);
-            c->i++;
-            if (ch == ',')
-                continue;
-            if (ch != ']')
-                jfail(c, "expected ',' or ']'");
-            return l;
+        break;
+    case 'f':
+        if (e - p >= 5 && memcmp(p, "false", 5) == 0) {
+            p += 5;
+            *sp++ = vtl_bool(0);
+            goto have_value;
         }
+        break;
+    case 'n':
+        if (e - p >= 4 && memcmp(p, "null", 4) == 0) {
+            p += 4;
+            *sp++ = vtl_null();
+            goto have_value;
+        }
+        break;
+    default: { /* an integer of up to 18 characters (a Long whatever its
+                  digits) in one pass */
+        const char *q = p + (*p == '-');
+        if (q < e && (unsigned char)(*q - '0') < 10) {
+            uint64_t u = (unsigned char)(*q++ - '0'); /* wraps past 18 digits, unused then */
+            while (q < e && (unsigned char)(*q - '0') < 10)
+                u = u * 10 + (unsigned char)(*q++ - '0');
+            if (q - p <= 18 && (q >= e || (*q != '.' && (*q | 0x20) != 'e'))) {
+                if (*p != '-') {
+                    sp->type = u <= INT32_MAX ? V_INT : V_LONG;
+                    sp++->u.i = (int64_t)u;
+                } else {
+                    sp->type = u <= (uint64_t)INT32_MAX + 1 ? V_INT : V_LONG;
+                    sp++->u.i = -(int64_t)u;
+                }
+                p = q;
+                goto have_value;
+            }
+        }
+        break;
     }
-    if (ch == '"')
-        return jstring(c);
-    if (c->n - c->i >= 4 && memcmp(c->p + c->i, "true", 4) == 0) {
-        c->i += 4;
-        return vtl_bool(1);
     }
-    if (c->n - c->i >= 5 && memcmp(c->p + c->i, "false", 5) == 0) {
-        c->i += 5;
-        return vtl_bool(0);
-    }
-    if (c->n - c->i >= 4 && memcmp(c->p + c->i, "null", 4) == 0) {
-        c->i += 4;
-        return vtl_null();
-    }
-    return jnumber(c);
-}
+    p = jnumber(&c, p, sp++);
 
-vtl_value_t vtl_json_parse(vtl_rs_t *rs, const char *p, size_t n, const char *what)
-{
-    jcur_t c = {.rs = rs, .p = p, .n = n, .what = what};
-    jws(&c);
-    vtl_value_t v = jvalue(&c, 0);
-    jws(&c);
-    if (c.i != n)
-        jfail(&c, "trailing data");
-    return v;
+have_value:
+    if (depth == 0)
+        goto done;
+    p = jws(p, e);
+    if (p >= e)
+        jfail(&c, p, "unexpected end");
+    {
+        char ch = *p++;
+        size_t st = open[depth - 1];
+        if (ch == ',') {
+            if (st & 1)
+                goto key;
+            p = jws(p, e);
+            goto value;
+        }
+        vtl_value_t *first = base + (st >> 1); /* the container's first value */
+        if (st & 1) {
+            if (ch != '}')
+                jfail(&c, p, "expected ',' or '}'");
+            size_t np = (size_t)(sp - first) / 2;
+            vtl_map_t *m = vtl_map_from_pairs(
+                rs, jalloc(rs, &mem, sizeof(vtl_map_t) + 2 * np * sizeof(vtl_value_t)), first, np);
+            first->type = V_MAP;
+            first->u.m = m;
+        } else {
+            if (ch != ']')
+                jfail(&c, p, "expected ',' or ']'");
+            vtl_list_t *l = make_list(rs, &mem, first, (size_t)(sp - first));
+            first->type = V_LIST;
+            first->u.l = l;
+        }
+        sp = first + 1;
+        depth--;
+        goto have_value;
+    }
+
+key:
+    p = jws(p, e);
+    if (p >= e)
+        jfail(&c, p, "unexpected end");
+    if (*p != '"')
+        jfail(&c, p, "expected a key");
+    if (sp == lim)
+        base = stack_grow(rs, base, &sp, &lim);
+    p = jstring(&c, &mem, p + 1, sp++);
+    p = jws(p, e);
+    if (p >= e)
+        jfail(&c, p, "unexpected end");
+    if (*p != ':')
+        jfail(&c, p, "expected ':'");
+    p = jws(p + 1, e);
+    goto value;
+
+done:
+    p = jws(p, e);
+    if (p != e)
+        jfail(&c, p, "trailing data");
+    return base[0];
 }

@@ -200,6 +200,100 @@ vtl_value_t vtl_map_put(vtl_rs_t *rs, vtl_map_t *m, vtl_value_t key, vtl_value_t
     return vtl_null();
 }
 
+/* vtl_map_from_pairs when keys may repeat, are not strings or are many: m
+ * holds npairs entries, empty */
+__attribute__((noinline)) static vtl_map_t *
+map_from_pairs_slow(vtl_rs_t *rs, vtl_map_t *m, const vtl_value_t *kv, size_t npairs)
+{
+    size_t n = 0, cap = 0;
+    uint32_t *idx = NULL;
+    if (npairs >= 16 && npairs <= UINT32_MAX / 4) {
+        cap = 64;
+        while (cap < npairs * 2 + 2)
+            cap *= 2;
+        idx = vtl_alloc(rs, cap * sizeof(uint32_t));
+        memset(idx, 0, cap * sizeof(uint32_t)); /* not left to vtl_alloc */
+    }
+    for (size_t k = 0; k < npairs; k++) {
+        const vtl_value_t *key = &kv[2 * k];
+        if (key->type != V_STR) { /* not from JSON: the general way */
+            m->n = n;
+            m->mods = (unsigned)n;
+            if (n >= 16) {
+                m->idx = idx;
+                m->idx_cap = cap;
+            }
+            for (; k < npairs; k++)
+                vtl_map_put(rs, m, kv[2 * k], kv[2 * k + 1]);
+            return m;
+        }
+        long at = -1;
+        if (idx) {
+            size_t h = key_hash(key->u.s.p, key->u.s.n) & (cap - 1);
+            for (; idx[h]; h = (h + 1) & (cap - 1)) {
+                const vtl_value_t *o = &m->keys[idx[h] - 1];
+                if (o->u.s.n == key->u.s.n && memcmp(o->u.s.p, key->u.s.p, key->u.s.n) == 0)
+                    break;
+            }
+            if (idx[h])
+                at = (long)idx[h] - 1;
+            else
+                idx[h] = (uint32_t)n + 1;
+        } else {
+            for (size_t j = 0; j < n && at < 0; j++)
+                if (m->keys[j].u.s.n == key->u.s.n &&
+                    memcmp(m->keys[j].u.s.p, key->u.s.p, key->u.s.n) == 0)
+                    at = (long)j;
+        }
+        if (at >= 0) {
+            m->vals[at] = key[1];
+            continue;
+        }
+        m->keys[n] = *key;
+        m->vals[n++] = key[1];
+    }
+    m->n = n;
+    m->mods = (unsigned)n;
+    if (n >= 16) { /* as vtl_map_put keeps it: an index past 15 entries only */
+        m->idx = idx;
+        m->idx_cap = cap;
+    }
+    return m;
+}
+
+/* what npairs vtl_map_put calls on a new map would give (a repeated key
+ * keeps its first place and its last value): the map and its entries in
+ * mem (NULL: allocated here), the index (past 16 entries) built once */
+vtl_map_t *vtl_map_from_pairs(vtl_rs_t *rs, void *mem, const vtl_value_t *kv, size_t npairs)
+{
+    if (npairs == 0)
+        return vtl_map_new(rs, 0).u.m;
+    vtl_map_t *m = mem ? mem : vtl_alloc(rs, sizeof(*m) + 2 * npairs * sizeof(vtl_value_t));
+    *m = (vtl_map_t){.keys = (vtl_value_t *)(m + 1), .cap = npairs};
+    m->vals = m->keys + npairs;
+    if (npairs >= 16)
+        return map_from_pairs_slow(rs, m, kv, npairs);
+    /* a few string keys, copied as they are unless two may be equal: a bit
+     * per key's length and first byte tells */
+    uint64_t seen = 0, again = 0;
+    for (size_t k = 0; k < npairs; k++) {
+        const vtl_value_t *key = &kv[2 * k];
+        if (key->type != V_STR)
+            return map_from_pairs_slow(rs, m, kv, npairs);
+        unsigned h = (unsigned)key->u.s.n * 8 + (key->u.s.n ? (unsigned char)key->u.s.p[0] : 0);
+        uint64_t bit = (uint64_t)1 << (h & 63);
+        again |= seen & bit;
+        seen |= bit;
+        m->keys[k] = *key;
+        m->vals[k] = key[1];
+    }
+    if (again)
+        return map_from_pairs_slow(rs, m, kv, npairs);
+    m->n = npairs;
+    m->mods = (unsigned)npairs;
+    return m;
+}
+
 int vtl_is_number(const vtl_value_t *v)
 {
     return v->type == V_INT || v->type == V_LONG || v->type == V_DOUBLE;
