@@ -274,6 +274,9 @@ typedef struct vtl_rs {
 /* failure: longjmp out of the render with code and message */
 _Noreturn void vtl_fail(vtl_rs_t *rs, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* render memory, not cleared, for a caller that writes all of it before
+ * reading any (counted against the memory limit as vtl_alloc's is) */
+void *vtl_alloc_raw(vtl_rs_t *rs, size_t n);
 /* zeroed render memory, counted against the memory limit */
 void *vtl_alloc_slow(vtl_rs_t *rs, size_t n);
 static inline void *vtl_alloc(vtl_rs_t *rs, size_t n)

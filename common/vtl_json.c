@@ -26,8 +26,8 @@ typedef struct jp {
 } jp_t;
 
 /* the memory of the objects, arrays and escaped strings of one document:
- * cut from blocks of the render's memory (vtl_alloc, which counts it), as
- * each is written whole it is not cleared again */
+ * cut from blocks of the render's memory (vtl_alloc_raw, which counts it
+ * and does not clear it: each is written whole) */
 typedef struct jmem {
     char *p;
     size_t left, block;
@@ -38,7 +38,7 @@ typedef struct jmem {
 /* a new block (what is left of the last one stays unused) */
 static void jmem_refill(vtl_rs_t *rs, jmem_t *m)
 {
-    m->p = vtl_alloc(rs, m->block);
+    m->p = vtl_alloc_raw(rs, m->block);
     m->left = m->block;
     m->block = JMEM_BLOCK_MAX;
 }
@@ -46,7 +46,7 @@ static void jmem_refill(vtl_rs_t *rs, jmem_t *m)
 __attribute__((noinline)) static void *jalloc_slow(vtl_rs_t *rs, jmem_t *m, size_t n)
 {
     if (n > m->block / 2) /* large: alone */
-        return vtl_alloc(rs, n);
+        return vtl_alloc_raw(rs, n);
     jmem_refill(rs, m);
     m->p += n;
     m->left -= n;
@@ -284,7 +284,7 @@ __attribute__((noinline)) static const char *jstring_esc(const jp_t *c, jmem_t *
         jmem_refill(c->rs, mem);
     const char *r = jdecode(c, st, p, mem->p, mem->left, out);
     if (r) {
-        size_t used = (out->u.s.n + 15) & ~(size_t)15;
+        size_t used = (out->len + 15) & ~(size_t)15;
         mem->p += used;
         mem->left -= used;
         return r;
@@ -460,8 +460,8 @@ static inline const char *jstring(const jp_t *c, jmem_t *mem, const char *p, vtl
     p = scan_plain(p, c->end);
     if (p < c->end && *p == '"') { /* no escapes: the bytes as they are */
         out->type = V_STR;
-        out->u.s.p = st;
-        out->u.s.n = (size_t)(p - st);
+        out->u.str = st;
+        out->len = (size_t)(p - st);
         return p + 1;
     }
     if (p >= c->end)

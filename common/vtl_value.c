@@ -22,21 +22,29 @@ _Noreturn void vtl_fail(vtl_rs_t *rs, int code, const char *fmt, ...)
     longjmp(rs->fail, code);
 }
 
-/* memory from the caller's allocator, zeroed: n bytes alone, or a chunk
- * the small allocations that follow are cut from */
-static void *alloc_from_caller(vtl_rs_t *rs, size_t n)
+/* memory from the caller's allocator (zeroed when zero is set): n bytes
+ * alone, or a chunk the small allocations that follow are cut from */
+static void *alloc_from_caller(vtl_rs_t *rs, size_t n, int zero)
 {
     size_t get = n > VTL_CHUNK / 4 ? n : VTL_CHUNK;
     char *p = rs->al.alloc(rs->al.ud, get);
     if (!p)
         vtl_fail(rs, VTL_ENOMEM, "out of memory");
-    memset(p, 0, n);
+    if (zero)
+        memset(p, 0, n);
     if (get == VTL_CHUNK) {
         rs->chunk = p + n;
         rs->chunk_left = VTL_CHUNK - n;
         rs->chunk_zeroed = 0;
     }
     return p;
+}
+
+static void count_memory(vtl_rs_t *rs, size_t n)
+{
+    if (rs->mem + n > rs->lim.max_memory)
+        vtl_fail(rs, VTL_ELIMIT, "template used more than %zu bytes of memory", rs->lim.max_memory);
+    rs->mem += n;
 }
 
 /* The chunk is zeroed ahead of the allocations, VTL_ZERO_RUN bytes at a
@@ -47,11 +55,9 @@ static void *alloc_from_caller(vtl_rs_t *rs, size_t n)
 void *vtl_alloc_slow(vtl_rs_t *rs, size_t n)
 {
     n = (n + 15) & ~(size_t)15;
-    if (rs->mem + n > rs->lim.max_memory)
-        vtl_fail(rs, VTL_ELIMIT, "template used more than %zu bytes of memory", rs->lim.max_memory);
-    rs->mem += n;
+    count_memory(rs, n);
     if (n > rs->chunk_left)
-        return alloc_from_caller(rs, n);
+        return alloc_from_caller(rs, n, 1);
     if (n > rs->chunk_zeroed) {
         size_t run = n - rs->chunk_zeroed + VTL_ZERO_RUN;
         run = run < rs->chunk_left - rs->chunk_zeroed ? run : rs->chunk_left - rs->chunk_zeroed;
@@ -62,6 +68,19 @@ void *vtl_alloc_slow(vtl_rs_t *rs, size_t n)
     rs->chunk += n;
     rs->chunk_left -= n;
     rs->chunk_zeroed -= n;
+    return p;
+}
+
+void *vtl_alloc_raw(vtl_rs_t *rs, size_t n)
+{
+    n = (n + 15) & ~(size_t)15;
+    count_memory(rs, n);
+    if (n > rs->chunk_left)
+        return alloc_from_caller(rs, n, 0);
+    void *p = rs->chunk;
+    rs->chunk += n;
+    rs->chunk_left -= n;
+    rs->chunk_zeroed = rs->chunk_zeroed > n ? rs->chunk_zeroed - n : 0;
     return p;
 }
 
@@ -229,10 +248,10 @@ map_from_pairs_slow(vtl_rs_t *rs, vtl_map_t *m, const vtl_value_t *kv, size_t np
         }
         long at = -1;
         if (idx) {
-            size_t h = key_hash(key->u.s.p, key->u.s.n) & (cap - 1);
+            size_t h = key_hash(key->u.str, key->len) & (cap - 1);
             for (; idx[h]; h = (h + 1) & (cap - 1)) {
                 const vtl_value_t *o = &m->keys[idx[h] - 1];
-                if (o->u.s.n == key->u.s.n && memcmp(o->u.s.p, key->u.s.p, key->u.s.n) == 0)
+                if (o->len == key->len && memcmp(o->u.str, key->u.str, key->len) == 0)
                     break;
             }
             if (idx[h])
@@ -241,8 +260,8 @@ map_from_pairs_slow(vtl_rs_t *rs, vtl_map_t *m, const vtl_value_t *kv, size_t np
                 idx[h] = (uint32_t)n + 1;
         } else {
             for (size_t j = 0; j < n && at < 0; j++)
-                if (m->keys[j].u.s.n == key->u.s.n &&
-                    memcmp(m->keys[j].u.s.p, key->u.s.p, key->u.s.n) == 0)
+                if (m->keys[j].len == key->len &&
+                    memcmp(m->keys[j].u.str, key->u.str, key->len) == 0)
                     at = (long)j;
         }
         if (at >= 0) {
@@ -280,7 +299,7 @@ vtl_map_t *vtl_map_from_pairs(vtl_rs_t *rs, void *mem, const vtl_value_t *kv, si
         const vtl_value_t *key = &kv[2 * k];
         if (key->type != V_STR)
             return map_from_pairs_slow(rs, m, kv, npairs);
-        unsigned h = (unsigned)key->u.s.n * 8 + (key->u.s.n ? (unsigned char)key->u.s.p[0] : 0);
+        unsigned h = (unsigned)key->len * 8 + (key->len ? (unsigned char)key->u.str[0] : 0);
         uint64_t bit = (uint64_t)1 << (h & 63);
         again |= seen & bit;
         seen |= bit;
