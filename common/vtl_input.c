@@ -259,13 +259,6 @@ static vtl_value_t input_call(vtl_rs_t *rs, const char *name, size_t nlen, vtl_v
 }
 
 /* ---- $util ---- */
-static void add_u16(vtl_rs_t *rs, vtl_buf_t *b, unsigned u)
-{
-    char t[8];
-    snprintf(t, sizeof(t), "\\u%04X", u);
-    vtl_buf_add(rs, b, t, 6);
-}
-
 /* 1 for the bytes escapeJavaScript leaves as they are: 0x20-0x7F but the
  * quotes (0x22, 0x27), the slash (0x2F) and the backslash (0x5C) */
 static const unsigned char js_plain_byte[256] = {
@@ -279,93 +272,99 @@ static const unsigned char js_plain_byte[256] = {
     0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
 };
 
-static int js_plain(unsigned c)
+/* the letter after the backslash of escapeJavaScript's two-byte escapes
+ * (0: none, \\uXXXX below 0x20) */
+static const char js_escape_letter[256] = {
+    ['\b'] = 'b',  ['\n'] = 'n', ['\t'] = 't',  ['\f'] = 'f', ['\r'] = 'r',
+    ['\''] = '\'', ['"'] = '"',  ['\\'] = '\\', ['/'] = '/',
+};
+
+/* writes \\uXXXX (upper-case hex, as commons-lang) at o */
+static char *put_u16(char *o, unsigned u)
 {
-    return js_plain_byte[c & 0xFF];
+    static const char hex[] = "0123456789ABCDEF";
+    o[0] = '\\';
+    o[1] = 'u';
+    o[2] = hex[(u >> 12) & 15];
+    o[3] = hex[(u >> 8) & 15];
+    o[4] = hex[(u >> 4) & 15];
+    o[5] = hex[u & 15];
+    return o + 6;
+}
+
+/* the non-ASCII sequence at p[k] as escapes at o; *k moves past it */
+static char *put_non_ascii(char *o, const unsigned char *p, size_t n, size_t *k)
+{
+    size_t at = *k;
+    unsigned c = p[at], cp;
+    size_t len;
+    if (c < 0xE0 && at + 1 < n) {
+        cp = ((c & 0x1Fu) << 6) | (p[at + 1] & 0x3Fu);
+        len = 2;
+    } else if (c < 0xF0 && at + 2 < n) {
+        cp = ((c & 0x0Fu) << 12) | ((p[at + 1] & 0x3Fu) << 6) | (p[at + 2] & 0x3Fu);
+        len = 3;
+    } else if (at + 3 < n) {
+        cp = ((c & 0x07u) << 18) | ((p[at + 1] & 0x3Fu) << 12) | ((p[at + 2] & 0x3Fu) << 6) |
+             (p[at + 3] & 0x3Fu);
+        len = 4;
+    } else {
+        cp = 0xFFFD;
+        len = 1;
+    }
+    *k = at + len;
+    if (cp < 0x10000)
+        return put_u16(o, cp);
+    o = put_u16(o, 0xD800 + ((cp - 0x10000) >> 10));
+    return put_u16(o, 0xDC00 + ((cp - 0x10000) & 0x3FF));
+}
+
+/* An escape writes at most 12 bytes for at least one byte read, so room
+ * for what is left of the input plus 12 lets a run and the escape after it
+ * be written without checks. */
+static char *escape_room(vtl_rs_t *rs, char **buf, char *o, char **end, size_t need)
+{
+    if ((size_t)(*end - o) >= need)
+        return o;
+    size_t used = (size_t)(o - *buf), cap = 2 * (size_t)(*end - *buf) + need;
+    char *nb = vtl_alloc_raw(rs, cap);
+    memcpy(nb, *buf, used);
+    *buf = nb;
+    *end = nb + cap;
+    return nb + used;
 }
 
 static vtl_value_t escape_js(vtl_rs_t *rs, const vtl_value_t *s)
 {
     const unsigned char *p = (const unsigned char *)s->u.str;
     size_t n = s->len, k = 0;
-    while (k < n && js_plain(p[k]))
+    while (k < n && js_plain_byte[p[k]])
         k++;
     if (k == n) /* nothing to escape: the string itself (strings are immutable) */
         return *s;
-    vtl_buf_t b = {0};
-    vtl_buf_reserve(rs, &b, n + n / 4 + 16);
-    vtl_buf_add(rs, &b, (const char *)p, k);
+    size_t cap = n + n / 4 + 16;
+    char *buf = vtl_alloc_raw(rs, cap), *end = buf + cap, *o = buf + k;
+    memcpy(buf, p, k);
     while (k < n) {
-        size_t run = k;
-        while (k < n && js_plain(p[k]))
-            k++;
-        vtl_buf_add(rs, &b, (const char *)p + run, k - run);
+        o = escape_room(rs, &buf, o, &end, n - k + 12);
+        while (k < n && js_plain_byte[p[k]])
+            *o++ = (char)p[k++];
         if (k == n)
             break;
         unsigned c = p[k];
         if (c >= 0x80) {
-            unsigned cp;
-            size_t len;
-            if (c < 0xE0 && k + 1 < n) {
-                cp = ((c & 0x1Fu) << 6) | (p[k + 1] & 0x3Fu);
-                len = 2;
-            } else if (c < 0xF0 && k + 2 < n) {
-                cp = ((c & 0x0Fu) << 12) | ((p[k + 1] & 0x3Fu) << 6) | (p[k + 2] & 0x3Fu);
-                len = 3;
-            } else if (k + 3 < n) {
-                cp = ((c & 0x07u) << 18) | ((p[k + 1] & 0x3Fu) << 12) | ((p[k + 2] & 0x3Fu) << 6) |
-                     (p[k + 3] & 0x3Fu);
-                len = 4;
-            } else {
-                cp = 0xFFFD;
-                len = 1;
-            }
-            if (cp >= 0x10000) {
-                add_u16(rs, &b, 0xD800 + ((cp - 0x10000) >> 10));
-                add_u16(rs, &b, 0xDC00 + ((cp - 0x10000) & 0x3FF));
-            } else {
-                add_u16(rs, &b, cp);
-            }
-            k += len;
-            continue;
+            o = put_non_ascii(o, p, n, &k);
+        } else if (js_escape_letter[c]) {
+            o[0] = '\\';
+            o[1] = js_escape_letter[c];
+            o += 2;
+            k++;
+        } else { /* below 0x20: js_plain_byte took the rest */
+            o = put_u16(o, c);
+            k++;
         }
-        const char *e = NULL;
-        switch (c) {
-        case '\b':
-            e = "\\b";
-            break;
-        case '\n':
-            e = "\\n";
-            break;
-        case '\t':
-            e = "\\t";
-            break;
-        case '\f':
-            e = "\\f";
-            break;
-        case '\r':
-            e = "\\r";
-            break;
-        case '\'':
-            e = "\\'";
-            break;
-        case '"':
-            e = "\\\"";
-            break;
-        case '\\':
-            e = "\\\\";
-            break;
-        case '/':
-            e = "\\/";
-            break;
-        }
-        if (e)
-            vtl_buf_add(rs, &b, e, 2);
-        else
-            add_u16(rs, &b, c); /* below 0x20: js_plain took the rest */
-        k++;
     }
-    return vtl_str(b.p ? b.p : "", b.n);
+    return vtl_str(buf, (size_t)(o - buf));
 }
 
 static vtl_value_t url_encode(vtl_rs_t *rs, const vtl_value_t *s)
