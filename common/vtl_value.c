@@ -7,6 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "vtl_int.h"
 
@@ -772,18 +775,33 @@ size_t vtl_utf8_seq(const unsigned char *p, size_t n, size_t *bad_len)
     return len;
 }
 
-const char *vtl_utf8_clean(vtl_rs_t *rs, const vtl_alloc_t *al, const char *p, size_t n,
-                           size_t *out_n)
+/* the end of the ASCII run at u[k]: sixteen bytes at a time (SSE2), then
+ * eight, then one */
+static size_t ascii_run_end(const unsigned char *u, size_t k, size_t n)
 {
-    const unsigned char *u = (const unsigned char *)p;
-    size_t k = 0, bad;
-    /* ASCII eight bytes at a time, then sequence by sequence */
+#ifdef __SSE2__
+    while (k + 16 <= n && _mm_movemask_epi8(_mm_loadu_si128((const __m128i *)(u + k))) == 0)
+        k += 16;
+#endif
     for (uint64_t w; k + 8 <= n; k += 8) {
         memcpy(&w, u + k, 8);
         if (w & 0x8080808080808080ull)
             break;
     }
+    while (k < n && u[k] < 0x80)
+        k++;
+    return k;
+}
+
+const char *vtl_utf8_clean(vtl_rs_t *rs, const vtl_alloc_t *al, const char *p, size_t n,
+                           size_t *out_n)
+{
+    const unsigned char *u = (const unsigned char *)p;
+    size_t k = 0, bad;
     while (k < n) {
+        k = ascii_run_end(u, k, n);
+        if (k == n)
+            break;
         size_t l = vtl_utf8_seq(u + k, n - k, &bad);
         if (!l)
             break;

@@ -529,6 +529,47 @@ static void test_fast_paths(void **state)
     json_decref(doc);
 }
 
+/* Invalid UTF-8 among ASCII runs of every length around the scanner's 16-
+ * and 8-byte steps: each maximal invalid subpart becomes one U+FFFD, as
+ * Java decodes (the template's own text, printed as it is). */
+static void test_utf8_runs(void **state)
+{
+    fixture_t *f = *state;
+    static const struct {
+        const char *mid, *want;
+    } seqs[] = {
+        {"\xC3\xA9", "\xC3\xA9"},                 /* valid, two bytes */
+        {"\xF0\x9F\x98\x80", "\xF0\x9F\x98\x80"}, /* valid, four bytes */
+        {"\xFF", "\xEF\xBF\xBD"},
+        {"\xE2\x82", "\xEF\xBF\xBD"},             /* one truncated sequence */
+        {"\xC0\xAF", "\xEF\xBF\xBD\xEF\xBF\xBD"}, /* never valid: byte by byte */
+    };
+    for (size_t s = 0; s < sizeof(seqs) / sizeof(seqs[0]); s++) {
+        for (size_t lead = 0; lead <= 33; lead++) {
+            for (size_t tail = 0; tail <= 17; tail += 17) {
+                char src[128], want[128];
+                size_t n = 0, w = 0;
+                memset(src, 'a', lead);
+                memset(want, 'a', lead);
+                n = w = lead;
+                n += (size_t)snprintf(src + n, sizeof(src) - n, "%s", seqs[s].mid);
+                w += (size_t)snprintf(want + w, sizeof(want) - w, "%s", seqs[s].want);
+                memset(src + n, 'b', tail);
+                memset(want + w, 'b', tail);
+                src[n + tail] = '\0';
+                want[w + tail] = '\0';
+                char *out = NULL;
+                size_t got = 0;
+                assert_int_equal(run(f, src, NULL, &out, &got, NULL), VTL_OK);
+                if (got != strlen(want) || memcmp(out, want, got) != 0)
+                    print_error("sequence %zu after %zu bytes, %zu after\n", s, lead, tail);
+                assert_int_equal(got, strlen(want));
+                assert_memory_equal(out, want, got);
+            }
+        }
+    }
+}
+
 /* more distinct names than vtl_compile numbers: the rest are found by hash */
 static void test_many_names(void **state)
 {
@@ -547,7 +588,7 @@ static void test_many_names(void **state)
 
 int main(void)
 {
-    struct CMUnitTest tests[NCASES + 9] = {
+    struct CMUnitTest tests[NCASES + 10] = {
         cmocka_unit_test_setup_teardown(test_context_names, setup, teardown),
         cmocka_unit_test_setup_teardown(test_source_copied, setup, teardown),
         cmocka_unit_test_setup_teardown(test_context_out, setup, teardown),
@@ -557,9 +598,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_empty_provider, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fast_paths, setup, teardown),
         cmocka_unit_test_setup_teardown(test_many_names, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_utf8_runs, setup, teardown),
     };
     for (size_t k = 0; k < NCASES; k++)
-        tests[9 + k] =
+        tests[10 + k] =
             (struct CMUnitTest){cases[k].name, test_case, setup, teardown, (void *)&cases[k]};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
