@@ -24,7 +24,7 @@ static void walk(const vtl_value_t *v, int depth)
                 abort(); /* a repeated key, or one the index misses */
             walk(&v->u.m->vals[k], depth + 1);
         }
-    } else if (v->type == V_STR && v->u.s.n && v->u.s.p[v->u.s.n - 1] == 0x7f) {
+    } else if (v->type == V_STR && v->len && v->u.str[v->len - 1] == 0x7f) {
         /* touches the last byte of every string (a sanitizer checks it) */
     }
 }

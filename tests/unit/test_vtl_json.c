@@ -105,7 +105,7 @@ static void dump(out_t *o, const vtl_value_t *v)
         break;
     case V_STR:
         add(o, "'", 1);
-        add(o, v->u.s.p, v->u.s.n);
+        add(o, v->u.str, v->len);
         add(o, "'", 1);
         break;
     case V_LIST:
@@ -353,8 +353,8 @@ static void test_values_and_errors(void **state)
     vtl_value_t v;
     reset(f, 1 << 20);
     assert_int_equal(parse(f, "\"a\\u0000b\"", 10, &o, &v), 0);
-    assert_int_equal(v.u.s.n, 3);
-    assert_memory_equal(v.u.s.p, "a\0b", 3);
+    assert_int_equal(v.len, 3);
+    assert_memory_equal(v.u.str, "a\0b", 3);
 }
 
 /* every proper prefix fails with an offset within it, the whole document
@@ -482,8 +482,8 @@ static void test_repeated_keys(void **state)
         for (int k = 0; k < shapes[s].distinct; k++) {
             char key[16];
             int kl = snprintf(key, sizeof(key), "k%d", k);
-            assert_int_equal(m->keys[k].u.s.n, (size_t)kl);
-            assert_memory_equal(m->keys[k].u.s.p, key, (size_t)kl);
+            assert_int_equal(m->keys[k].len, (size_t)kl);
+            assert_memory_equal(m->keys[k].u.str, key, (size_t)kl);
             int last = k; /* the last value written under key k */
             while (last + shapes[s].distinct < total)
                 last += shapes[s].distinct;
@@ -560,8 +560,8 @@ static void test_long_strings(void **state)
             }
             const vtl_value_t *s = &v.u.l->v[at++];
             assert_int_equal(s->type, V_STR);
-            assert_int_equal(s->u.s.n, wn);
-            assert_memory_equal(s->u.s.p, want, wn);
+            assert_int_equal(s->len, wn);
+            assert_memory_equal(s->u.str, want, wn);
         }
     assert_int_equal(at, v.u.l->n);
     free(doc);
@@ -595,8 +595,8 @@ static void test_block_end(void **state)
             size_t wn = (size_t)snprintf(want, sizeof(want), "%*s\nxxxxxxxxxxxxxxx%s", run, "",
                                          "\xe2\x82\xac\xe2\x82\xac");
             const vtl_value_t *sv = &v.u.l->v[2 + shorts];
-            assert_int_equal(sv->u.s.n, wn);
-            assert_memory_equal(sv->u.s.p, want, wn);
+            assert_int_equal(sv->len, wn);
+            assert_memory_equal(sv->u.str, want, wn);
         }
 }
 
@@ -624,8 +624,8 @@ static void test_large_and_memory_bound(void **state)
         assert_int_equal(l.u.l->v[0].u.i, k * 3);
         char s[32];
         int sl = snprintf(s, sizeof(s), "s\t%d", k);
-        assert_int_equal(l.u.l->v[1].u.s.n, (size_t)sl);
-        assert_memory_equal(l.u.l->v[1].u.s.p, s, (size_t)sl);
+        assert_int_equal(l.u.l->v[1].len, (size_t)sl);
+        assert_memory_equal(l.u.l->v[1].u.str, s, (size_t)sl);
     }
     reset(f, 64 * 1024);
     assert_int_equal(parse(f, doc, n, &o, NULL), VTL_ELIMIT);
