@@ -243,6 +243,8 @@ typedef struct vtl_rs {
     /* the global of each name_id, once found or made (globals are never
      * removed, so a pointer found stays right) */
     vtl_var_t **by_id;
+    /* the globals of velocityCount, velocityHasNext and foreach, once made */
+    vtl_var_t *loop_globals[3];
     vtl_frame_t *frame;
     vtl_macro_t *rt_macros; /* defined by #evaluate */
     vtl_value_t input_root; /* parsed body (lazy) */

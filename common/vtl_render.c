@@ -592,6 +592,51 @@ static void render_call(vtl_rs_t *rs, const vtl_node_t *nd)
     rs->depth--;
 }
 
+/* A variable #foreach sets, and what it held before the loop. Outside
+ * macros and pinned loops it is written through its global, found once per
+ * loop; otherwise through set_var (which also gives a macro argument of the
+ * same name the value). */
+typedef struct loop_var {
+    name_t nm;
+    vtl_var_t *g;
+    vtl_value_t saved;
+    int had;
+} loop_var_t;
+
+/* the global of one of the names every #foreach sets (found once a render) */
+static vtl_var_t *loop_global(vtl_rs_t *rs, int which, name_t nm)
+{
+    if (!rs->loop_globals[which])
+        rs->loop_globals[which] = global_make(rs, nm);
+    return rs->loop_globals[which];
+}
+
+static void loop_var_open(vtl_rs_t *rs, loop_var_t *lv, vtl_var_t *g)
+{
+    lv->g = g;
+    if (g) {
+        lv->had = g->defined;
+        lv->saved = g->val;
+    } else {
+        lv->had = get_var(rs, lv->nm, &lv->saved);
+    }
+}
+
+static void loop_var_set(vtl_rs_t *rs, loop_var_t *lv, vtl_value_t val, int defined)
+{
+    if (lv->g) {
+        lv->g->val = val;
+        lv->g->defined = defined && val.type != V_NULL;
+    } else {
+        set_var(rs, lv->nm, val, defined);
+    }
+}
+
+static void loop_var_close(vtl_rs_t *rs, loop_var_t *lv)
+{
+    loop_var_set(rs, lv, lv->had ? lv->saved : vtl_null(), lv->had);
+}
+
 static void render_foreach(vtl_rs_t *rs, const vtl_node_t *nd)
 {
     vtl_value_t it = eval(rs, nd->a);
@@ -609,28 +654,20 @@ static void render_foreach(vtl_rs_t *rs, const vtl_node_t *nd)
         return;
     }
     start = *mods;
-    vtl_value_t saved_item, saved_count, saved_next, saved_fe;
-    const name_t item = NODE_NAME(nd), count = CONST_NAME("velocityCount"),
-                 next = CONST_NAME("velocityHasNext"), fe_name = CONST_NAME("foreach");
-    int had_item = get_var(rs, item, &saved_item);
-    int had_count = get_var(rs, count, &saved_count);
-    int had_next = get_var(rs, next, &saved_next);
-    int had_fe = get_var(rs, fe_name, &saved_fe);
+    loop_var_t item = {.nm = NODE_NAME(nd)}, count = {.nm = CONST_NAME("velocityCount")},
+               next = {.nm = CONST_NAME("velocityHasNext")}, fe_var = {.nm = CONST_NAME("foreach")};
+    int direct = !rs->frame && !rs->npins;
+    loop_var_open(rs, &item, direct ? global_make(rs, item.nm) : NULL);
+    loop_var_open(rs, &count, direct ? loop_global(rs, 0, count.nm) : NULL);
+    loop_var_open(rs, &next, direct ? loop_global(rs, 1, next.nm) : NULL);
+    loop_var_open(rs, &fe_var, direct ? loop_global(rs, 2, fe_var.nm) : NULL);
     vtl_foreach_t *fe = vtl_alloc(rs, sizeof(*fe));
     fe->index = -1;
-    fe->parent = had_fe ? saved_fe : vtl_null();
+    fe->parent = fe_var.had ? fe_var.saved : vtl_null();
     vtl_value_t fev = {.type = V_OBJ};
     fev.kind = O_FOREACH;
     fev.u.fe = fe;
-    set_var(rs, fe_name, fev, 1);
-    /* outside macros the loop's variables are globals, found once here;
-     * inside one, set_var also gives an argument of the same name the value */
-    vtl_var_t *g_count = NULL, *g_next = NULL, *g_item = NULL;
-    if (!rs->frame) {
-        g_count = global_make(rs, count);
-        g_next = global_make(rs, next);
-        g_item = global_make(rs, item);
-    }
+    loop_var_set(rs, &fe_var, fev, 1);
     for (size_t k = 0;; k++) {
         if (arraylist ? k == it.u.l->n : k >= n)
             break;
@@ -639,22 +676,12 @@ static void render_foreach(vtl_rs_t *rs, const vtl_node_t *nd)
         if (*mods != start)
             vtl_fail(rs, VTL_ERUNTIME, "java.util.ConcurrentModificationException");
         vtl_value_t *items = it.type == V_LIST ? it.u.l->v : it.u.m->vals;
-        vtl_value_t count_v = vtl_int((int64_t)k + 1);
-        vtl_value_t next_v = vtl_bool(k + 1 < (arraylist ? it.u.l->n : n));
-        if (g_count) {
-            g_count->val = count_v;
-            g_count->defined = 1;
-            g_next->val = next_v;
-            g_next->defined = 1;
-            g_item->val = items[k];
-            g_item->defined = items[k].type != V_NULL;
-        } else {
-            set_var(rs, count, count_v, 1);
-            set_var(rs, next, next_v, 1);
-            set_var(rs, item, items[k], items[k].type != V_NULL);
-        }
+        int has_next = k + 1 < (arraylist ? it.u.l->n : n);
+        loop_var_set(rs, &count, vtl_int((int64_t)k + 1), 1);
+        loop_var_set(rs, &next, vtl_bool(has_next), 1);
+        loop_var_set(rs, &item, items[k], items[k].type != V_NULL);
         fe->index++;
-        fe->has_next = k + 1 < (arraylist ? it.u.l->n : n);
+        fe->has_next = has_next;
         int pinned = items[k].type == V_NULL && rs->npins < 32;
         if (pinned)
             rs->null_pins[rs->npins++] = nd;
@@ -668,10 +695,10 @@ static void render_foreach(vtl_rs_t *rs, const vtl_node_t *nd)
             break;
         }
     }
-    set_var(rs, item, had_item ? saved_item : vtl_null(), had_item);
-    set_var(rs, count, had_count ? saved_count : vtl_null(), had_count);
-    set_var(rs, next, had_next ? saved_next : vtl_null(), had_next);
-    set_var(rs, fe_name, had_fe ? saved_fe : vtl_null(), had_fe);
+    loop_var_close(rs, &item);
+    loop_var_close(rs, &count);
+    loop_var_close(rs, &next);
+    loop_var_close(rs, &fe_var);
 }
 
 /* render memory for the parser of #evaluate */
