@@ -345,8 +345,14 @@ vtl_value_t vtl_map_get(const vtl_map_t *m, const char *k, size_t n);
  * npairs vtl_map_put calls would make it, in mem (NULL: allocated) of
  * sizeof(vtl_map_t) + 2 * npairs * sizeof(vtl_value_t) bytes */
 vtl_map_t *vtl_map_from_pairs(vtl_rs_t *rs, void *mem, const vtl_value_t *kv, size_t npairs);
-int vtl_is_number(const vtl_value_t *v);
-double vtl_num_double(const vtl_value_t *v);
+static inline int vtl_is_number(const vtl_value_t *v)
+{
+    return v->type == V_INT || v->type == V_LONG || v->type == V_DOUBLE;
+}
+static inline double vtl_num_double(const vtl_value_t *v)
+{
+    return v->type == V_DOUBLE ? v->u.d : (double)v->u.i;
+}
 /* makes room for n more bytes in b (one allocation for what follows) */
 void vtl_buf_reserve(vtl_rs_t *rs, vtl_buf_t *b, size_t n);
 /* makes room for n more bytes in b: the out-of-line half of vtl_buf_add */

@@ -316,16 +316,6 @@ vtl_map_t *vtl_map_from_pairs(vtl_rs_t *rs, void *mem, const vtl_value_t *kv, si
     return m;
 }
 
-int vtl_is_number(const vtl_value_t *v)
-{
-    return v->type == V_INT || v->type == V_LONG || v->type == V_DOUBLE;
-}
-
-double vtl_num_double(const vtl_value_t *v)
-{
-    return v->type == V_DOUBLE ? v->u.d : (double)v->u.i;
-}
-
 /* ---- printing ---- */
 void vtl_buf_reserve(vtl_rs_t *rs, vtl_buf_t *b, size_t n)
 {
