@@ -128,6 +128,33 @@ static int http_on_body(h2o_http1client_t *client, const char *errstr)
     return 0;
 }
 
+/* The endpoint's headers copied into the request's pool (the client's
+ * buffer they point into is reused): one allocation for the array, the
+ * names and the bytes, each string NUL-terminated as h2o_strdup's are. */
+static h2o_header_t *copy_headers(h2o_mem_pool_t *pool, const h2o_header_t *headers, size_t n)
+{
+    size_t bytes = sizeof(h2o_header_t) * (n + 1) + sizeof(h2o_iovec_t) * n;
+    for (size_t i = 0; i < n; i++)
+        bytes += headers[i].name->len + headers[i].value.len + 2;
+    h2o_header_t *out = h2o_mem_alloc_pool(pool, bytes);
+    h2o_iovec_t *names = (h2o_iovec_t *)(out + n + 1);
+    char *at = (char *)(names + n);
+    for (size_t i = 0; i < n; i++) {
+        const h2o_iovec_t *nm = headers[i].name, *val = &headers[i].value;
+        names[i] = h2o_iovec_init(at, nm->len);
+        if (nm->len)
+            memcpy(at, nm->base, nm->len);
+        at[nm->len] = '\0';
+        at += nm->len + 1;
+        out[i] = (h2o_header_t){.name = &names[i], .value = h2o_iovec_init(at, val->len)};
+        if (val->len)
+            memcpy(at, val->base, val->len);
+        at[val->len] = '\0';
+        at += val->len + 1;
+    }
+    return out;
+}
+
 static h2o_http1client_body_cb http_on_head(upstream_call_t *c, int status, h2o_iovec_t msg,
                                             h2o_header_t *headers, size_t nheaders, int eos)
 {
@@ -136,14 +163,7 @@ static h2o_http1client_body_cb http_on_head(upstream_call_t *c, int status, h2o_
     r->integ_ended_us = clock_mono_us();
     r->integ_status = status;
     hc->status = status;
-    hc->headers = h2o_mem_alloc_pool(&r->req->pool, sizeof(*headers) * (nheaders + 1));
-    for (size_t i = 0; i < nheaders; i++) {
-        h2o_iovec_t *name = h2o_mem_alloc_pool(&r->req->pool, sizeof(*name));
-        *name = h2o_strdup(&r->req->pool, headers[i].name->base, headers[i].name->len);
-        hc->headers[i] = (h2o_header_t){
-            .name = name,
-            .value = h2o_strdup(&r->req->pool, headers[i].value.base, headers[i].value.len)};
-    }
+    hc->headers = copy_headers(&r->req->pool, headers, nheaders);
     hc->nheaders = nheaders;
     if (eos) {
         hc->call.client = NULL;
