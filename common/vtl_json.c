@@ -170,6 +170,52 @@ static char *put_utf8(char *o, unsigned cp)
     return o;
 }
 
+/* the escape whose letter is ch written at o (*pp past the letter; for
+ * 'u', at four hex digits the caller checked); *pp moves past the digits,
+ * and past the low half of a surrogate pair read with them. Returns o past
+ * what it wrote (at most four bytes). */
+static char *put_escape(char ch, const char **pp, const char *e, char *o)
+{
+    const char *p = *pp;
+    switch (ch) {
+    case 'b':
+        *o++ = '\b';
+        break;
+    case 'f':
+        *o++ = '\f';
+        break;
+    case 'n':
+        *o++ = '\n';
+        break;
+    case 'r':
+        *o++ = '\r';
+        break;
+    case 't':
+        *o++ = '\t';
+        break;
+    case 'u': {
+        unsigned cp = 0, lo;
+        (void)hex4(p, e, &cp);
+        p += 4;
+        if (cp >= 0xD800 && cp <= 0xDBFF && e - p >= 6 && p[0] == '\\' && p[1] == 'u' &&
+            hex4(p + 2, e, &lo) == 0 && lo >= 0xDC00 && lo <= 0xDFFF) {
+            o = put_utf8(o, 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00));
+            p += 6;
+        } else if (cp >= 0xD800 && cp <= 0xDFFF) { /* a lone surrogate prints as '?' in Java */
+            *o++ = '?';
+        } else {
+            o = put_utf8(o, cp);
+        }
+        break;
+    }
+    default: /* \" \\ \/ and, leniently, any other character */
+        *o++ = ch;
+        break;
+    }
+    *pp = p;
+    return o;
+}
+
 /* a string with escapes decoded in one pass into dst (cap bytes), failing
  * at its first bad \u escape or at the end of the text, as the two passes
  * below do: st is past the opening quote, p at its first backslash.
@@ -200,42 +246,10 @@ static const char *jdecode(const jp_t *c, const char *st, const char *p, char *d
             return NULL;
         char ch = p[1];
         p += 2;
-        switch (ch) {
-        case 'b':
-            *o++ = '\b';
-            break;
-        case 'f':
-            *o++ = '\f';
-            break;
-        case 'n':
-            *o++ = '\n';
-            break;
-        case 'r':
-            *o++ = '\r';
-            break;
-        case 't':
-            *o++ = '\t';
-            break;
-        case 'u': {
-            unsigned cp, lo;
-            if (hex4(p, e, &cp) != 0)
-                jfail(c, p, "bad \\u escape");
-            p += 4;
-            if (cp >= 0xD800 && cp <= 0xDBFF && e - p >= 6 && p[0] == '\\' && p[1] == 'u' &&
-                hex4(p + 2, e, &lo) == 0 && lo >= 0xDC00 && lo <= 0xDFFF) {
-                o = put_utf8(o, 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00));
-                p += 6;
-            } else if (cp >= 0xD800 && cp <= 0xDFFF) { /* a lone surrogate prints as '?' in Java */
-                *o++ = '?';
-            } else {
-                o = put_utf8(o, cp);
-            }
-            break;
-        }
-        default: /* \" \\ \/ and, leniently, any other character */
-            *o++ = ch;
-            break;
-        }
+        unsigned digits;
+        if (ch == 'u' && hex4(p, e, &digits) != 0)
+            jfail(c, p, "bad \\u escape");
+        o = put_escape(ch, &p, e, o);
         /* the run up to the next quote or backslash (o - dst <= p - st) */
         for (;;) {
             if ((size_t)(p - st) + 16 > cap)
@@ -332,41 +346,7 @@ __attribute__((noinline)) static const char *jstring_esc(const jp_t *c, jmem_t *
             break;
         char ch = p[1]; /* checked above: every escape is complete */
         p += 2;
-        switch (ch) {
-        case 'b':
-            *o++ = '\b';
-            break;
-        case 'f':
-            *o++ = '\f';
-            break;
-        case 'n':
-            *o++ = '\n';
-            break;
-        case 'r':
-            *o++ = '\r';
-            break;
-        case 't':
-            *o++ = '\t';
-            break;
-        case 'u': {
-            unsigned cp = 0, lo; /* the digits were checked above */
-            (void)hex4(p, end, &cp);
-            p += 4;
-            if (cp >= 0xD800 && cp <= 0xDBFF && end - p >= 6 && p[0] == '\\' && p[1] == 'u' &&
-                hex4(p + 2, end, &lo) == 0 && lo >= 0xDC00 && lo <= 0xDFFF) {
-                o = put_utf8(o, 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00));
-                p += 6;
-            } else if (cp >= 0xD800 && cp <= 0xDFFF) { /* a lone surrogate prints as '?' in Java */
-                *o++ = '?';
-            } else {
-                o = put_utf8(o, cp);
-            }
-            break;
-        }
-        default: /* \" \\ \/ and, leniently, any other character */
-            *o++ = ch;
-            break;
-        }
+        o = put_escape(ch, &p, end, o);
     }
     *out = vtl_str(dst, (size_t)(o - dst));
     return end + 1;
