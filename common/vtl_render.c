@@ -254,7 +254,7 @@ static vtl_value_t ref_value(vtl_rs_t *rs, const vtl_node_t *nd)
 {
     step(rs);
     /* a numbered variable already set: no call to find it */
-    vtl_var_t *g = nd->name_id && !rs->frame && !rs->npins ? rs->by_id[nd->name_id] : NULL;
+    vtl_var_t *g = known_global(rs, NODE_NAME(nd));
     vtl_value_t cur = g && g->defined ? g->val : root_value(rs, NODE_NAME(nd));
     for (const vtl_mod_t *m = nd->mods; m && cur.type != V_NULL; m = m->next)
         cur = apply_mod(rs, cur, m);

@@ -222,64 +222,14 @@ vtl_value_t vtl_map_put(vtl_rs_t *rs, vtl_map_t *m, vtl_value_t key, vtl_value_t
     return vtl_null();
 }
 
-/* vtl_map_from_pairs when keys may repeat, are not strings or are many: m
- * holds npairs entries, empty */
+/* vtl_map_from_pairs when keys may repeat, are not strings or are many:
+ * the pairs put one by one into m (empty, with room for all of them), so
+ * repeats and the index are vtl_map_put's own */
 __attribute__((noinline)) static vtl_map_t *
 map_from_pairs_slow(vtl_rs_t *rs, vtl_map_t *m, const vtl_value_t *kv, size_t npairs)
 {
-    size_t n = 0, cap = 0;
-    uint32_t *idx = NULL;
-    if (npairs >= 16 && npairs <= UINT32_MAX / 4) {
-        cap = 64;
-        while (cap < npairs * 2 + 2)
-            cap *= 2;
-        idx = vtl_alloc(rs, cap * sizeof(uint32_t));
-        memset(idx, 0, cap * sizeof(uint32_t)); /* not left to vtl_alloc */
-    }
-    for (size_t k = 0; k < npairs; k++) {
-        const vtl_value_t *key = &kv[2 * k];
-        if (key->type != V_STR) { /* not from JSON: the general way */
-            m->n = n;
-            m->mods = (unsigned)n;
-            if (n >= 16) {
-                m->idx = idx;
-                m->idx_cap = cap;
-            }
-            for (; k < npairs; k++)
-                vtl_map_put(rs, m, kv[2 * k], kv[2 * k + 1]);
-            return m;
-        }
-        long at = -1;
-        if (idx) {
-            size_t h = key_hash(key->u.str, key->len) & (cap - 1);
-            for (; idx[h]; h = (h + 1) & (cap - 1)) {
-                const vtl_value_t *o = &m->keys[idx[h] - 1];
-                if (o->len == key->len && memcmp(o->u.str, key->u.str, key->len) == 0)
-                    break;
-            }
-            if (idx[h])
-                at = (long)idx[h] - 1;
-            else
-                idx[h] = (uint32_t)n + 1;
-        } else {
-            for (size_t j = 0; j < n && at < 0; j++)
-                if (m->keys[j].len == key->len &&
-                    memcmp(m->keys[j].u.str, key->u.str, key->len) == 0)
-                    at = (long)j;
-        }
-        if (at >= 0) {
-            m->vals[at] = key[1];
-            continue;
-        }
-        m->keys[n] = *key;
-        m->vals[n++] = key[1];
-    }
-    m->n = n;
-    m->mods = (unsigned)n;
-    if (n >= 16) { /* as vtl_map_put keeps it: an index past 15 entries only */
-        m->idx = idx;
-        m->idx_cap = cap;
-    }
+    for (size_t k = 0; k < npairs; k++)
+        vtl_map_put(rs, m, kv[2 * k], kv[2 * k + 1]);
     return m;
 }
 
