@@ -126,14 +126,14 @@ static inline vtl_value_t eval_fast(vtl_rs_t *rs, const vtl_node_t *nd)
 /* the global of a numbered name already found, when nothing can hide it
  * (no macro frame, no pinned loop variable); NULL sends the caller the
  * long way */
-static inline vtl_var_t *known_global(vtl_rs_t *rs, name_t nm)
+static inline vtl_var_t *known_global(vtl_rs_t *rs, uint32_t name_id)
 {
-    return nm.id && !rs->frame && !rs->npins ? rs->by_id[nm.id] : NULL;
+    return name_id && !rs->frame && !rs->npins ? rs->by_id[name_id] : NULL;
 }
 
 static int get_var(vtl_rs_t *rs, name_t nm, vtl_value_t *out)
 {
-    vtl_var_t *known = known_global(rs, nm);
+    vtl_var_t *known = known_global(rs, nm.id);
     if (known) {
         if (!known->defined)
             return 0;
@@ -167,7 +167,7 @@ static int get_var(vtl_rs_t *rs, name_t nm, vtl_value_t *out)
 
 static void set_var(vtl_rs_t *rs, name_t nm, vtl_value_t val, int defined)
 {
-    vtl_var_t *known = known_global(rs, nm);
+    vtl_var_t *known = known_global(rs, nm.id);
     if (known) {
         known->val = val;
         known->defined = defined && val.type != V_NULL;
@@ -254,7 +254,7 @@ static vtl_value_t ref_value(vtl_rs_t *rs, const vtl_node_t *nd)
 {
     step(rs);
     /* a numbered variable already set: no call to find it */
-    vtl_var_t *g = known_global(rs, NODE_NAME(nd));
+    vtl_var_t *g = known_global(rs, nd->name_id);
     vtl_value_t cur = g && g->defined ? g->val : root_value(rs, NODE_NAME(nd));
     for (const vtl_mod_t *m = nd->mods; m && cur.type != V_NULL; m = m->next)
         cur = apply_mod(rs, cur, m);
